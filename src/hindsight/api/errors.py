@@ -1,0 +1,73 @@
+"""Errors on the wire: Twilio's body `{code, message, more_info, status}`.
+
+Every error the server can raise ends up here, so no request can surface a stack trace or a
+bare 500 page; unexpected failures become a 500 in the same format, logged with a reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from hindsight.domain.errors import HindsightError, Unauthenticated
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {400: 20001, 401: 20003, 403: 20403, 404: 20404, 405: 20004, 413: 20413}
+
+
+def error_response(status: int, code: int, message: str) -> Response:
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def from_error(error: HindsightError) -> Response:
+    return error_response(error.status, error.code, error.message)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(HindsightError)
+    async def _domain(_request: Request, exc: HindsightError) -> Response:
+        return from_error(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        if status == 404:
+            message = f"The requested resource {request.url.path} was not found"
+        elif status == 405:
+            message = f"Method {request.method} not allowed on {request.url.path}"
+        else:
+            message = str(exc.detail)
+        return error_response(status, _STATUS_CODES.get(status, 20000 + status), message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return error_response(400, 20001, f"{where}: {first.get('msg')}")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> Response:
+        reference = secrets.token_hex(6)
+        log.exception("unhandled error (reference %s)", reference, exc_info=exc)
+        return error_response(500, 20500, f"Internal server error (reference {reference})")
+
+
+__all__ = ["Unauthenticated", "error_response", "from_error", "install"]

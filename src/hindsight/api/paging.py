@@ -1,0 +1,132 @@
+"""Twilio's paging envelope over keyset pages.
+
+Clients see `PageSize`, `Page` and an opaque `PageToken`; the token carries the sort key of the
+boundary row plus the ordering it belongs to, so paging stays exact while rows are inserted or
+deleted, and a token used with a different ordering is refused instead of misread.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import Request
+
+from hindsight.api.forms import Params
+from hindsight.domain.errors import InvalidParameter
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, key_of
+
+PAGING_PARAMS = ("PageSize", "Page", "PageToken")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Paging:
+    request: PageRequest
+    page: int
+    ordering: str
+
+
+def _encode(direction: str, key: tuple[Any, ...], ordering: str) -> str:
+    raw = orjson.dumps({"d": direction, "k": list(key), "o": ordering})
+    return "PT" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode(token: str, ordering: str, width: int) -> tuple[str, tuple[Any, ...]]:
+    invalid = InvalidParameter(f"PageToken {token!r} is not a token this list issued")
+    if not token.startswith("PT"):
+        raise invalid
+    body = token[2:]
+    try:
+        data = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (binascii.Error, ValueError):
+        raise invalid from None
+    if (
+        not isinstance(data, dict)
+        or data.get("d") not in ("a", "b")
+        or data.get("o") != ordering
+        or not isinstance(data.get("k"), list)
+        or len(data["k"]) != width
+        or not all(isinstance(v, str | int | float | bool) for v in data["k"])
+    ):
+        raise invalid
+    return data["d"], tuple(data["k"])
+
+
+def parse(params: Params, keys: Sequence[SortKey], ordering: str = "") -> Paging:
+    size = params.integer("PageSize", minimum=1, maximum=MAX_PAGE_SIZE)
+    page = params.integer("Page", minimum=0)
+    token = params.text("PageToken")
+    after = before = None
+    if isinstance(token, str) and token:
+        direction, key = _decode(token, ordering, len(keys))
+        if direction == "a":
+            after = key
+        else:
+            before = key
+    request = PageRequest(
+        size=size if isinstance(size, int) else DEFAULT_PAGE_SIZE, after=after, before=before
+    )
+    return Paging(request=request, page=page if isinstance(page, int) else 0, ordering=ordering)
+
+
+def _url(base: str, path: str, filters: list[tuple[str, str]], extra: list[tuple[str, str]]) -> str:
+    return f"{base}{path}?{urlencode(filters + extra)}"
+
+
+def envelope(
+    request: Request,
+    base: str,
+    key: str,
+    items: list[dict[str, Any]],
+    result: PageResult,
+    keys: Sequence[SortKey],
+    paging: Paging,
+) -> dict[str, Any]:
+    """The list body: `{<key>: [...], "meta": {...}}` with Twilio's meta fields."""
+    filters = [(k, v) for k, v in request.query_params.multi_items() if k not in PAGING_PARAMS]
+    size = paging.request.size
+    path = request.url.path
+    current: list[tuple[str, str]] = [("PageSize", str(size)), ("Page", str(paging.page))]
+    token = request.query_params.get("PageToken")
+    if token:
+        current.append(("PageToken", token))
+    next_url = previous_url = None
+    if result.has_next and result.rows:
+        next_token = _encode("a", key_of(result.rows[-1], keys), paging.ordering)
+        next_url = _url(
+            base,
+            path,
+            filters,
+            [("PageSize", str(size)), ("Page", str(paging.page + 1)), ("PageToken", next_token)],
+        )
+    if result.has_previous and result.rows and paging.page > 0:
+        previous_token = _encode("b", key_of(result.rows[0], keys), paging.ordering)
+        previous_url = _url(
+            base,
+            path,
+            filters,
+            [
+                ("PageSize", str(size)),
+                ("Page", str(paging.page - 1)),
+                ("PageToken", previous_token),
+            ],
+        )
+    return {
+        key: items,
+        "meta": {
+            "first_page_url": _url(base, path, filters, [("PageSize", str(size)), ("Page", "0")]),
+            "key": key,
+            "next_page_url": next_url,
+            "page": paging.page,
+            "page_size": size,
+            "previous_page_url": previous_url,
+            "url": _url(base, path, filters, current),
+        },
+    }

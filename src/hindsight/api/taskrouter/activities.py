@@ -1,0 +1,82 @@
+"""/v1/Workspaces/{WS}/Activities"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from hindsight.api import paging, wire
+from hindsight.api.forms import or_none
+from hindsight.api.taskrouter import render
+from hindsight.api.taskrouter.common import (
+    caller,
+    list_response,
+    path_sid,
+    services,
+    workspace_sid,
+)
+from hindsight.domain.sids import Prefix
+from hindsight.store.activities import SORT
+
+router = APIRouter()
+BASE = "/v1/Workspaces/{ws}/Activities"
+
+
+def _sid(ws: str, sid: str) -> str:
+    return path_sid(sid, Prefix.ACTIVITY, f"/Workspaces/{ws}/Activities/{sid}")
+
+
+@router.post(BASE)
+async def create(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = await wire.body_params(request, ("FriendlyName", "Available"))
+    row = await services(request).activities.create(
+        caller(request),
+        ws,
+        params.required("FriendlyName"),
+        or_none(params.boolean("Available")) is True,
+    )
+    return wire.json_response(render.activity(wire.base_url(request), row), 201)
+
+
+@router.get(BASE)
+async def list_(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = wire.query_params(request, ("FriendlyName", "Available", *paging.PAGING_PARAMS))
+    page = paging.parse(params, SORT)
+    result = await services(request).activities.list(
+        caller(request),
+        ws,
+        or_none(params.text("FriendlyName")),
+        or_none(params.boolean("Available")),
+        page.request,
+    )
+    base = wire.base_url(request)
+    return list_response(
+        request, "activities", result, SORT, page, lambda r: render.activity(base, r)
+    )
+
+
+@router.get(BASE + "/{sid}")
+async def fetch(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    row = await services(request).activities.fetch(caller(request), ws, _sid(ws, sid))
+    return wire.json_response(render.activity(wire.base_url(request), row))
+
+
+@router.post(BASE + "/{sid}")
+async def update(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    sid = _sid(ws, sid)
+    params = await wire.body_params(request, ("FriendlyName",))
+    row = await services(request).activities.rename(
+        caller(request), ws, sid, or_none(params.text("FriendlyName"))
+    )
+    return wire.json_response(render.activity(wire.base_url(request), row))
+
+
+@router.delete(BASE + "/{sid}")
+async def delete(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    await services(request).activities.delete(caller(request), ws, _sid(ws, sid))
+    return wire.no_content()

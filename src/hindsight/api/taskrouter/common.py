@@ -1,0 +1,53 @@
+"""Helpers the TaskRouter route modules share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import Response
+
+from hindsight.api import paging, wire
+from hindsight.api.forms import Params
+from hindsight.app_services import Services
+from hindsight.domain.errors import NotFound
+from hindsight.domain.sids import Prefix, is_sid
+from hindsight.routing.base import Caller
+from hindsight.store.keyset import PageResult, SortKey
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def caller(request: Request) -> Caller:
+    client = request.client
+    return Caller(principal=wire.principal(request), ip=client.host if client else None)
+
+
+def path_sid(value: str, prefix: Prefix, path: str) -> str:
+    """A SID from the URL path; a malformed one names no resource, so it is a 404."""
+    if not is_sid(value, prefix):
+        raise NotFound(f"The requested resource {path} was not found")
+    return value
+
+
+def workspace_sid(value: str) -> str:
+    return path_sid(value, Prefix.WORKSPACE, f"/Workspaces/{value}")
+
+
+def list_response(
+    request: Request,
+    key: str,
+    result: PageResult,
+    keys: Sequence[SortKey],
+    page: paging.Paging,
+    render: Callable[[Any], dict[str, Any]],
+) -> Response:
+    items = [render(row) for row in result.rows]
+    body = paging.envelope(request, wire.base_url(request), key, items, result, keys, page)
+    return wire.json_response(body)
+
+
+__all__ = ["Params", "caller", "list_response", "path_sid", "services", "workspace_sid"]

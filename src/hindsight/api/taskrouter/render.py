@@ -1,0 +1,293 @@
+"""TaskRouter resources as JSON, with Twilio's field names, dates, `url` and `links`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from hindsight.domain.timefmt import iso8601
+
+Row = Mapping[str, Any]
+
+
+def _m(row: Any) -> Row:
+    return row if isinstance(row, Mapping) else row._mapping
+
+
+def workspace_url(base: str, ws: str) -> str:
+    return f"{base}/v1/Workspaces/{ws}"
+
+
+def workspace(base: str, row: Any) -> dict[str, Any]:
+    r = _m(row)
+    url = workspace_url(base, r["sid"])
+    return {
+        "account_sid": r["account_sid"],
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "default_activity_name": r["default_activity_name"],
+        "default_activity_sid": r["default_activity_sid"],
+        "event_callback_url": r["event_callback_url"],
+        "events_filter": r["events_filter"],
+        "friendly_name": r["friendly_name"],
+        "links": {
+            name: f"{url}/{path}"
+            for name, path in (
+                ("activities", "Activities"),
+                ("statistics", "Statistics"),
+                ("real_time_statistics", "RealTimeStatistics"),
+                ("cumulative_statistics", "CumulativeStatistics"),
+                ("task_queues", "TaskQueues"),
+                ("tasks", "Tasks"),
+                ("workers", "Workers"),
+                ("workflows", "Workflows"),
+                ("task_channels", "TaskChannels"),
+                ("events", "Events"),
+            )
+        },
+        "multi_task_enabled": r["multi_task_enabled"],
+        "prioritize_queue_order": r["prioritize_queue_order"],
+        "sid": r["sid"],
+        "timeout_activity_name": r["timeout_activity_name"],
+        "timeout_activity_sid": r["timeout_activity_sid"],
+        "url": url,
+    }
+
+
+def activity(base: str, row: Any) -> dict[str, Any]:
+    r = _m(row)
+    ws_url = workspace_url(base, r["workspace_sid"])
+    return {
+        "account_sid": r["account_sid"],
+        "available": r["available"],
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "friendly_name": r["friendly_name"],
+        "sid": r["sid"],
+        "url": f"{ws_url}/Activities/{r['sid']}",
+        "workspace_sid": r["workspace_sid"],
+        "links": {"workspace": ws_url},
+    }
+
+
+def task_channel(base: str, row: Any) -> dict[str, Any]:
+    r = _m(row)
+    ws_url = workspace_url(base, r["workspace_sid"])
+    return {
+        "account_sid": r["account_sid"],
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "friendly_name": r["friendly_name"],
+        "sid": r["sid"],
+        "unique_name": r["unique_name"],
+        "url": f"{ws_url}/TaskChannels/{r['sid']}",
+        "workspace_sid": r["workspace_sid"],
+        "channel_optimized_routing": r["channel_optimized_routing"],
+        "links": {"workspace": ws_url},
+    }
+
+
+def task_queue(base: str, row: Any) -> dict[str, Any]:
+    r = _m(row)
+    ws_url = workspace_url(base, r["workspace_sid"])
+    url = f"{ws_url}/TaskQueues/{r['sid']}"
+    links = {
+        "workspace": ws_url,
+        "statistics": f"{url}/Statistics",
+        "real_time_statistics": f"{url}/RealTimeStatistics",
+        "cumulative_statistics": f"{url}/CumulativeStatistics",
+        "list_statistics": f"{ws_url}/TaskQueues/Statistics",
+        "bulk_real_time_statistics": f"{ws_url}/TaskQueues/RealTimeStatistics",
+    }
+    if r["assignment_activity_sid"]:
+        links["assignment_activity"] = f"{ws_url}/Activities/{r['assignment_activity_sid']}"
+    if r["reservation_activity_sid"]:
+        links["reservation_activity"] = f"{ws_url}/Activities/{r['reservation_activity_sid']}"
+    return {
+        "account_sid": r["account_sid"],
+        "assignment_activity_name": r["assignment_activity_name"],
+        "assignment_activity_sid": r["assignment_activity_sid"],
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "friendly_name": r["friendly_name"],
+        "max_reserved_workers": r["max_reserved_workers"],
+        "links": links,
+        "reservation_activity_name": r["reservation_activity_name"],
+        "reservation_activity_sid": r["reservation_activity_sid"],
+        "sid": r["sid"],
+        "target_workers": r["target_workers"],
+        "task_order": r["task_order"],
+        "url": url,
+        "workspace_sid": r["workspace_sid"],
+    }
+
+
+def workflow(base: str, row: Any) -> dict[str, Any]:
+    r = _m(row)
+    url = f"{workspace_url(base, r['workspace_sid'])}/Workflows/{r['sid']}"
+    return {
+        "account_sid": r["account_sid"],
+        "assignment_callback_url": r["assignment_callback_url"],
+        "configuration": r["configuration"],
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "document_content_type": "application/json",
+        "fallback_assignment_callback_url": r["fallback_assignment_callback_url"],
+        "friendly_name": r["friendly_name"],
+        "sid": r["sid"],
+        "task_reservation_timeout": r["task_reservation_timeout"],
+        "url": url,
+        "workspace_sid": r["workspace_sid"],
+        "links": {
+            "statistics": f"{url}/Statistics",
+            "real_time_statistics": f"{url}/RealTimeStatistics",
+            "cumulative_statistics": f"{url}/CumulativeStatistics",
+        },
+    }
+
+
+def worker(base: str, row: Any) -> dict[str, Any]:
+    r = _m(row)
+    ws_url = workspace_url(base, r["workspace_sid"])
+    url = f"{ws_url}/Workers/{r['sid']}"
+    return {
+        "account_sid": r["account_sid"],
+        "activity_name": r["activity_name"],
+        "activity_sid": r["activity_sid"],
+        "attributes": r["attributes"],
+        "available": r["available"],
+        "date_created": iso8601(r["date_created"]),
+        "date_status_changed": iso8601(r["date_status_changed"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "friendly_name": r["friendly_name"],
+        "sid": r["sid"],
+        "url": url,
+        "workspace_sid": r["workspace_sid"],
+        "links": {
+            "channels": f"{url}/Channels",
+            "activity": f"{ws_url}/Activities/{r['activity_sid']}",
+            "workspace": ws_url,
+            "statistics": f"{ws_url}/Workers/Statistics",
+            "real_time_statistics": f"{ws_url}/Workers/RealTimeStatistics",
+            "cumulative_statistics": f"{ws_url}/Workers/CumulativeStatistics",
+            "worker_statistics": f"{url}/Statistics",
+            "worker_channels": f"{url}/Channels",
+            "reservations": f"{url}/Reservations",
+        },
+    }
+
+
+def worker_channel(base: str, row: Any, assigned_tasks: int) -> dict[str, Any]:
+    r = _m(row)
+    capacity = r["configured_capacity"]
+    free = max(0, capacity - assigned_tasks)
+    return {
+        "account_sid": r["account_sid"],
+        "assigned_tasks": assigned_tasks,
+        "available": r["available"],
+        "available_capacity_percentage": (free * 100 // capacity) if capacity else 0,
+        "configured_capacity": capacity,
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "sid": r["sid"],
+        "task_channel_sid": r["task_channel_sid"],
+        "task_channel_unique_name": r["task_channel_unique_name"],
+        "url": f"{workspace_url(base, r['workspace_sid'])}/Workers/{r['worker_sid']}"
+        f"/Channels/{r['sid']}",
+        "worker_sid": r["worker_sid"],
+        "workspace_sid": r["workspace_sid"],
+    }
+
+
+def task(base: str, row: Any, now_ms: int) -> dict[str, Any]:
+    r = _m(row)
+    ws_url = workspace_url(base, r["workspace_sid"])
+    url = f"{ws_url}/Tasks/{r['sid']}"
+    links = {"workspace": ws_url, "reservations": f"{url}/Reservations"}
+    if r["task_queue_sid"]:
+        links["task_queue"] = f"{ws_url}/TaskQueues/{r['task_queue_sid']}"
+    if r["workflow_sid"]:
+        links["workflow"] = f"{ws_url}/Workflows/{r['workflow_sid']}"
+    return {
+        "account_sid": r["account_sid"],
+        "age": max(0, (now_ms - r["date_created"]) // 1000),
+        "assignment_status": r["assignment_status"],
+        "attributes": r["attributes"],
+        "addons": r["addons"],
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "task_queue_entered_date": iso8601(r["task_queue_entered_date"]),
+        "priority": r["priority"],
+        "reason": r["reason"],
+        "sid": r["sid"],
+        "task_queue_sid": r["task_queue_sid"],
+        "task_queue_friendly_name": r["task_queue_friendly_name"],
+        "task_channel_sid": r["task_channel_sid"],
+        "task_channel_unique_name": r["task_channel_unique_name"],
+        "timeout": r["timeout"],
+        "workflow_sid": r["workflow_sid"],
+        "workflow_friendly_name": r["workflow_friendly_name"],
+        "workspace_sid": r["workspace_sid"],
+        "url": url,
+        "links": links,
+        "virtual_start_time": iso8601(r["virtual_start_time"]),
+        "ignore_capacity": r["ignore_capacity"],
+        "routing_target": r["routing_target"],
+    }
+
+
+_RESOURCE_PATHS = {
+    "WK": "Workers",
+    "WT": "Tasks",
+    "WR": "Reservations",
+    "WQ": "TaskQueues",
+    "WW": "Workflows",
+    "WA": "Activities",
+    "TC": "TaskChannels",
+}
+
+
+def _resource_url(ws_url: str, sid: str | None, data: Mapping[str, str]) -> str | None:
+    if not sid:
+        return None
+    prefix = sid[:2]
+    if prefix == "WS":
+        return ws_url
+    if prefix == "WR" and data.get("task_sid"):
+        return f"{ws_url}/Tasks/{data['task_sid']}/Reservations/{sid}"
+    path = _RESOURCE_PATHS.get(prefix)
+    return f"{ws_url}/{path}/{sid}" if path else None
+
+
+def _actor_url(ws_url: str, actor_sid: str | None) -> str | None:
+    # Credentials (AC, SK) have no TaskRouter URL; workspace resources do.
+    if not actor_sid or actor_sid.startswith(("AC", "SK")):
+        return None
+    return _resource_url(ws_url, actor_sid, {})
+
+
+def event(base: str, row: Any) -> dict[str, Any]:
+    r = _m(row)
+    ws_url = workspace_url(base, r["workspace_sid"])
+    data = orjson.loads(r["event_data"])
+    return {
+        "account_sid": r["account_sid"],
+        "actor_sid": r["actor_sid"],
+        "actor_type": r["actor_type"],
+        "actor_url": _actor_url(ws_url, r["actor_sid"]),
+        "description": r["description"],
+        "event_data": data,
+        "event_date": iso8601(r["event_date_ms"]),
+        "event_date_ms": r["event_date_ms"],
+        "event_type": r["event_type"],
+        "resource_sid": r["resource_sid"],
+        "resource_type": r["resource_type"],
+        "resource_url": _resource_url(ws_url, r["resource_sid"], data),
+        "sid": r["sid"],
+        "source": r["source"],
+        "source_ip_address": r["source_ip_address"],
+        "url": f"{ws_url}/Events/{r['sid']}",
+        "workspace_sid": r["workspace_sid"],
+    }

@@ -1,0 +1,143 @@
+"""/v1/Workspaces/{WS}/Tasks"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from hindsight.api import paging, wire
+from hindsight.api.forms import or_none
+from hindsight.api.taskrouter import render
+from hindsight.api.taskrouter.common import (
+    caller,
+    list_response,
+    path_sid,
+    services,
+    workspace_sid,
+)
+from hindsight.domain.sids import Prefix
+from hindsight.domain.task_lifecycle import TaskStatus, parse_status
+from hindsight.routing.tasks import NewTask, TaskChanges, TaskFilters, sort_keys
+
+router = APIRouter()
+BASE = "/v1/Workspaces/{ws}/Tasks"
+_STATUSES = tuple(s.value for s in TaskStatus)
+
+
+def _sid(ws: str, sid: str) -> str:
+    return path_sid(sid, Prefix.TASK, f"/Workspaces/{ws}/Tasks/{sid}")
+
+
+def _task_response(request: Request, task: Any, status: int = 200) -> Response:
+    now = services(request).clock.now_ms()
+    body = render.task(wire.base_url(request), task, now)
+    return wire.json_response(body, status, etag=wire.etag_for(task["version"]))
+
+
+@router.post(BASE)
+async def create(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = await wire.body_params(
+        request,
+        (
+            "Timeout",
+            "Priority",
+            "TaskChannel",
+            "WorkflowSid",
+            "Attributes",
+            "VirtualStartTime",
+            "RoutingTarget",
+            "IgnoreCapacity",
+            "TaskQueueSid",
+        ),
+    )
+    spec = NewTask(
+        attributes=or_none(params.text("Attributes")),
+        priority=or_none(params.integer("Priority")),
+        timeout=or_none(params.integer("Timeout")),
+        task_channel=or_none(params.text("TaskChannel")),
+        workflow_sid=or_none(params.sid("WorkflowSid", Prefix.WORKFLOW)),
+        task_queue_sid=or_none(params.sid("TaskQueueSid", Prefix.TASK_QUEUE)),
+        virtual_start_time=or_none(params.date("VirtualStartTime")),
+        routing_target=or_none(params.text("RoutingTarget")),
+        ignore_capacity=or_none(params.boolean("IgnoreCapacity")),
+    )
+    task = await services(request).tasks.create(caller(request), ws, spec)
+    return _task_response(request, task, 201)
+
+
+@router.get(BASE)
+async def list_(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = wire.query_params(
+        request,
+        (
+            "Priority",
+            "AssignmentStatus",
+            "WorkflowSid",
+            "WorkflowName",
+            "TaskQueueSid",
+            "TaskQueueName",
+            "EvaluateTaskAttributes",
+            "RoutingTarget",
+            "Ordering",
+            "HasAddons",
+            *paging.PAGING_PARAMS,
+        ),
+    )
+    ordering = or_none(params.text("Ordering"))
+    keys = sort_keys(ordering)
+    page = paging.parse(params, keys, ordering or "")
+    filters = TaskFilters(
+        priority=or_none(params.integer("Priority")),
+        assignment_status=tuple(parse_status(s).value for s in params.many("AssignmentStatus")),
+        workflow_sid=or_none(params.sid("WorkflowSid", Prefix.WORKFLOW)),
+        workflow_name=or_none(params.text("WorkflowName")),
+        task_queue_sid=or_none(params.sid("TaskQueueSid", Prefix.TASK_QUEUE)),
+        task_queue_name=or_none(params.text("TaskQueueName")),
+        evaluate_task_attributes=or_none(params.text("EvaluateTaskAttributes")),
+        routing_target=or_none(params.text("RoutingTarget")),
+        has_addons=or_none(params.boolean("HasAddons")),
+    )
+    result = await services(request).tasks.list(caller(request), ws, filters, keys, page.request)
+    base = wire.base_url(request)
+    now = services(request).clock.now_ms()
+    return list_response(request, "tasks", result, keys, page, lambda r: render.task(base, r, now))
+
+
+@router.get(BASE + "/{sid}")
+async def fetch(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    task = await services(request).tasks.fetch(caller(request), ws, _sid(ws, sid))
+    return _task_response(request, task)
+
+
+@router.post(BASE + "/{sid}")
+async def update(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    sid = _sid(ws, sid)
+    params = await wire.body_params(
+        request,
+        ("Attributes", "AssignmentStatus", "Reason", "Priority", "TaskChannel", "VirtualStartTime"),
+    )
+    changes = TaskChanges(
+        attributes=params.text("Attributes"),
+        assignment_status=params.choice("AssignmentStatus", _STATUSES),
+        reason=params.text("Reason"),
+        priority=params.integer("Priority"),
+        task_channel=params.text("TaskChannel"),
+        virtual_start_time=params.date("VirtualStartTime"),
+    )
+    task = await services(request).tasks.update(
+        caller(request), ws, sid, changes, wire.if_match(request)
+    )
+    return _task_response(request, task)
+
+
+@router.delete(BASE + "/{sid}")
+async def delete(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    await services(request).tasks.delete(caller(request), ws, _sid(ws, sid), wire.if_match(request))
+    return wire.no_content()

@@ -1,0 +1,163 @@
+"""/v1/Workspaces/{WS}/Workers and their Channels"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from hindsight.api import paging, wire
+from hindsight.api.forms import or_none
+from hindsight.api.taskrouter import render
+from hindsight.api.taskrouter.common import (
+    caller,
+    list_response,
+    path_sid,
+    services,
+    workspace_sid,
+)
+from hindsight.domain.sids import Prefix
+from hindsight.routing.workers import WorkerChanges, WorkerFilters, sort_keys
+from hindsight.store.workers import CHANNEL_SORT
+
+router = APIRouter()
+BASE = "/v1/Workspaces/{ws}/Workers"
+_TRUE_FILTER = {"true", "1", "yes", "True"}
+
+
+def _sid(ws: str, sid: str) -> str:
+    return path_sid(sid, Prefix.WORKER, f"/Workspaces/{ws}/Workers/{sid}")
+
+
+def _worker_response(request: Request, row: object, status: int = 200) -> Response:
+    body = render.worker(wire.base_url(request), row)
+    return wire.json_response(body, status, etag=wire.etag_for(row.version))  # type: ignore[attr-defined]
+
+
+@router.post(BASE)
+async def create(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = await wire.body_params(request, ("FriendlyName", "ActivitySid", "Attributes"))
+    row = await services(request).workers.create(
+        caller(request),
+        ws,
+        params.required("FriendlyName"),
+        or_none(params.sid("ActivitySid", Prefix.ACTIVITY)),
+        or_none(params.text("Attributes")),
+    )
+    return _worker_response(request, row, 201)
+
+
+@router.get(BASE)
+async def list_(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = wire.query_params(
+        request,
+        (
+            "ActivityName",
+            "ActivitySid",
+            "Available",
+            "FriendlyName",
+            "TargetWorkersExpression",
+            "TaskQueueName",
+            "TaskQueueSid",
+            "Ordering",
+            *paging.PAGING_PARAMS,
+        ),
+    )
+    ordering = or_none(params.text("Ordering"))
+    keys = sort_keys(ordering)
+    page = paging.parse(params, keys, ordering or "")
+    available = or_none(params.text("Available"))
+    filters = WorkerFilters(
+        activity_name=or_none(params.text("ActivityName")),
+        activity_sid=or_none(params.sid("ActivitySid", Prefix.ACTIVITY)),
+        # As documented: true, 1 or yes select available workers; any other value unavailable.
+        available=None if available is None else available in _TRUE_FILTER,
+        friendly_name=or_none(params.text("FriendlyName")),
+        target_workers_expression=or_none(params.text("TargetWorkersExpression")),
+        task_queue_name=or_none(params.text("TaskQueueName")),
+        task_queue_sid=or_none(params.sid("TaskQueueSid", Prefix.TASK_QUEUE)),
+    )
+    result = await services(request).workers.list(caller(request), ws, filters, keys, page.request)
+    base = wire.base_url(request)
+    return list_response(request, "workers", result, keys, page, lambda r: render.worker(base, r))
+
+
+@router.get(BASE + "/{sid}")
+async def fetch(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    row = await services(request).workers.fetch(caller(request), ws, _sid(ws, sid))
+    return _worker_response(request, row)
+
+
+@router.post(BASE + "/{sid}")
+async def update(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    sid = _sid(ws, sid)
+    params = await wire.body_params(
+        request, ("ActivitySid", "Attributes", "FriendlyName", "RejectPendingReservations")
+    )
+    changes = WorkerChanges(
+        friendly_name=params.text("FriendlyName"),
+        activity_sid=params.sid("ActivitySid", Prefix.ACTIVITY),
+        attributes=params.text("Attributes"),
+        reject_pending_reservations=params.boolean("RejectPendingReservations") is True,
+    )
+    row = await services(request).workers.update(
+        caller(request), ws, sid, changes, wire.if_match(request)
+    )
+    return _worker_response(request, row)
+
+
+@router.delete(BASE + "/{sid}")
+async def delete(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    await services(request).workers.delete(
+        caller(request), ws, _sid(ws, sid), wire.if_match(request)
+    )
+    return wire.no_content()
+
+
+@router.get(BASE + "/{worker}/Channels")
+async def list_channels(request: Request, ws: str, worker: str) -> Response:
+    ws = workspace_sid(ws)
+    worker = _sid(ws, worker)
+    params = wire.query_params(request, paging.PAGING_PARAMS)
+    page = paging.parse(params, CHANNEL_SORT)
+    result, loads = await services(request).workers.list_channels(
+        caller(request), ws, worker, page.request
+    )
+    base = wire.base_url(request)
+    return list_response(
+        request,
+        "channels",
+        result,
+        CHANNEL_SORT,
+        page,
+        lambda r: render.worker_channel(base, r, loads[r.sid]),
+    )
+
+
+@router.get(BASE + "/{worker}/Channels/{key}")
+async def fetch_channel(request: Request, ws: str, worker: str, key: str) -> Response:
+    ws = workspace_sid(ws)
+    row, load = await services(request).workers.fetch_channel(
+        caller(request), ws, _sid(ws, worker), key
+    )
+    return wire.json_response(render.worker_channel(wire.base_url(request), row, load))
+
+
+@router.post(BASE + "/{worker}/Channels/{key}")
+async def update_channel(request: Request, ws: str, worker: str, key: str) -> Response:
+    ws = workspace_sid(ws)
+    worker = _sid(ws, worker)
+    params = await wire.body_params(request, ("Capacity", "Available"))
+    row, load = await services(request).workers.update_channel(
+        caller(request),
+        ws,
+        worker,
+        key,
+        or_none(params.integer("Capacity")),
+        or_none(params.boolean("Available")),
+    )
+    return wire.json_response(render.worker_channel(wire.base_url(request), row, load))

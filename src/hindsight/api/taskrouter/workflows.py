@@ -1,0 +1,94 @@
+"""/v1/Workspaces/{WS}/Workflows"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from hindsight.api import paging, wire
+from hindsight.api.forms import Params, or_none
+from hindsight.api.taskrouter import render
+from hindsight.api.taskrouter.common import (
+    caller,
+    list_response,
+    path_sid,
+    services,
+    workspace_sid,
+)
+from hindsight.domain.sids import Prefix
+from hindsight.routing.workflows import WorkflowSettings
+from hindsight.store.workflows import SORT
+
+router = APIRouter()
+BASE = "/v1/Workspaces/{ws}/Workflows"
+_SETTINGS = (
+    "FriendlyName",
+    "Configuration",
+    "AssignmentCallbackUrl",
+    "FallbackAssignmentCallbackUrl",
+    "TaskReservationTimeout",
+)
+
+
+def _sid(ws: str, sid: str) -> str:
+    return path_sid(sid, Prefix.WORKFLOW, f"/Workspaces/{ws}/Workflows/{sid}")
+
+
+def _settings(params: Params) -> WorkflowSettings:
+    given = {
+        "friendly_name": params.text("FriendlyName"),
+        "configuration": params.text("Configuration"),
+        "assignment_callback_url": params.text("AssignmentCallbackUrl"),
+        "fallback_assignment_callback_url": params.text("FallbackAssignmentCallbackUrl"),
+        "task_reservation_timeout": params.integer("TaskReservationTimeout"),
+    }
+    return WorkflowSettings(**{k: v for k, v in given.items() if or_none(v) is not None})
+
+
+@router.post(BASE)
+async def create(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = await wire.body_params(request, _SETTINGS)
+    params.required("FriendlyName")
+    params.required("Configuration")
+    row = await services(request).workflows.create(caller(request), ws, _settings(params))
+    return wire.json_response(render.workflow(wire.base_url(request), row), 201)
+
+
+@router.get(BASE)
+async def list_(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = wire.query_params(request, ("FriendlyName", *paging.PAGING_PARAMS))
+    page = paging.parse(params, SORT)
+    result = await services(request).workflows.list(
+        caller(request), ws, or_none(params.text("FriendlyName")), page.request
+    )
+    base = wire.base_url(request)
+    return list_response(
+        request, "workflows", result, SORT, page, lambda r: render.workflow(base, r)
+    )
+
+
+@router.get(BASE + "/{sid}")
+async def fetch(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    row = await services(request).workflows.fetch(caller(request), ws, _sid(ws, sid))
+    return wire.json_response(render.workflow(wire.base_url(request), row))
+
+
+@router.post(BASE + "/{sid}")
+async def update(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    sid = _sid(ws, sid)
+    # ReEvaluateTasks is accepted as Twilio does; tasks are re-routed by the routing engine.
+    params = await wire.body_params(request, (*_SETTINGS, "ReEvaluateTasks"))
+    params.boolean("ReEvaluateTasks")
+    row = await services(request).workflows.update(caller(request), ws, sid, _settings(params))
+    return wire.json_response(render.workflow(wire.base_url(request), row))
+
+
+@router.delete(BASE + "/{sid}")
+async def delete(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    await services(request).workflows.delete(caller(request), ws, _sid(ws, sid))
+    return wire.no_content()

@@ -1,0 +1,74 @@
+"""Reading requests and writing responses in Twilio's wire format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Request
+from starlette.responses import Response
+
+from hindsight.api.forms import Params, check_body_size, parse_form_body
+from hindsight.auth.accounts import Principal
+from hindsight.domain.errors import PreconditionFailed
+
+
+def principal(request: Request) -> Principal:
+    return request.state.principal
+
+
+def base_url(request: Request) -> str:
+    configured = request.app.state.public_url
+    if configured:
+        return configured
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+async def body_params(request: Request, allowed: tuple[str, ...] | frozenset[str]) -> Params:
+    limit: int = request.app.state.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        check_body_size(int(declared), limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        check_body_size(size, limit)
+        chunks.append(chunk)
+    pairs = parse_form_body(b"".join(chunks), request.headers.get("content-type"))
+    return Params(pairs, allowed)
+
+
+def query_params(request: Request, allowed: tuple[str, ...] | frozenset[str]) -> Params:
+    return Params(request.query_params.multi_items(), allowed)
+
+
+def json_response(body: dict[str, Any], status: int = 200, etag: str | None = None) -> Response:
+    headers = {"Cache-Control": "no-store"}
+    if etag is not None:
+        headers["ETag"] = etag
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def no_content() -> Response:
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+def if_match(request: Request) -> int | None:
+    """The version named by `If-Match`, accepting `"3"`, `3` and `W/"3"`; None when absent."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() in ("", "*"):
+        return None
+    value = raw.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed(f"If-Match {raw!r} does not name a version of this resource")
+    return int(value)
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'

@@ -1,0 +1,46 @@
+"""The services the HTTP layer calls, wired once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hindsight.auth.accounts import AccountService
+from hindsight.domain.clock import Clock
+from hindsight.routing.activities import ActivityService
+from hindsight.routing.base import RoutingDeps
+from hindsight.routing.events import EventService
+from hindsight.routing.task_channels import TaskChannelService
+from hindsight.routing.task_queues import TaskQueueService
+from hindsight.routing.tasks import TaskService
+from hindsight.routing.workers import WorkerService
+from hindsight.routing.workflows import WorkflowService
+from hindsight.routing.workspaces import WorkspaceService
+
+
+@dataclass(frozen=True)
+class Services:
+    clock: Clock
+    accounts: AccountService
+    workspaces: WorkspaceService
+    activities: ActivityService
+    task_channels: TaskChannelService
+    task_queues: TaskQueueService
+    workflows: WorkflowService
+    workers: WorkerService
+    tasks: TaskService
+    events: EventService
+
+    @classmethod
+    def build(cls, deps: RoutingDeps, accounts: AccountService) -> Services:
+        return cls(
+            clock=deps.clock,
+            accounts=accounts,
+            workspaces=WorkspaceService(deps),
+            activities=ActivityService(deps),
+            task_channels=TaskChannelService(deps),
+            task_queues=TaskQueueService(deps),
+            workflows=WorkflowService(deps),
+            workers=WorkerService(deps),
+            tasks=TaskService(deps),
+            events=EventService(deps),
+        )

@@ -1,0 +1,123 @@
+"""`hindsight`: run the server and administer it."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from hindsight.app import Runtime, build_runtime, create_app
+from hindsight.domain.errors import HindsightError
+from hindsight.settings import Settings
+
+app = typer.Typer(help="Hindsight: a self-hosted conversation store for contact centres.")
+accounts_app = typer.Typer(help="API accounts (Account SID + Auth Token).")
+app.add_typer(accounts_app, name="accounts")
+console = Console()
+
+
+def _runtime() -> Runtime:
+    return build_runtime(Settings())
+
+
+def _first_run_banner(runtime: Runtime, base_url: str) -> None:
+    issued, from_environment = runtime.services.accounts.bootstrap(
+        runtime.settings.bootstrap_account_sid, runtime.settings.bootstrap_auth_token
+    )
+    if issued is None:
+        return
+    console.rule("[bold]Hindsight first run")
+    if from_environment:
+        console.print(
+            f"Created account [bold]{issued.sid}[/] with the Auth Token from "
+            "HINDSIGHT_BOOTSTRAP_AUTH_TOKEN (not shown)."
+        )
+    else:
+        console.print("Created your API account. The Auth Token is shown [bold]only now[/]:")
+        console.print(f"  Account SID: [bold]{issued.sid}[/]")
+        console.print(f"  Auth Token:  [bold]{issued.auth_token}[/]")
+    console.print(
+        f"\nThe TaskRouter v1 API is at [bold]{base_url}/v1/Workspaces[/] "
+        "(HTTP Basic: Account SID and Auth Token).\n"
+        "With the official Python helper library:\n"
+        "  client = twilio.rest.Client(ACCOUNT_SID, AUTH_TOKEN)\n"
+        f'  client.taskrouter.base_url = "{base_url}"\n'
+        "Rotate the token with `hindsight accounts rotate <SID>`; "
+        f"data lives in {runtime.settings.data_dir.resolve()}."
+    )
+    console.rule()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Bind address (default HINDSIGHT_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default HINDSIGHT_PORT or 8080)."),
+) -> None:
+    """Run the API server (migrations are applied first)."""
+    settings = Settings()
+    host = host or settings.host
+    port = port if port is not None else settings.port
+    runtime = build_runtime(settings)
+    display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    _first_run_banner(runtime, settings.public_url or f"http://{display_host}:{port}")
+    logging.basicConfig(level=settings.log_level.upper())
+    try:
+        uvicorn.run(
+            create_app(runtime),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+    finally:
+        runtime.close()
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and exit."""
+    runtime = _runtime()
+    runtime.close()
+    console.print("Database is up to date.")
+
+
+@accounts_app.command("list")
+def accounts_list() -> None:
+    """List accounts (never their tokens)."""
+    runtime = _runtime()
+    try:
+        for row in runtime.services.accounts.list_accounts():
+            console.print(f"{row.sid}  {row.status:<9} {row.friendly_name}")
+    finally:
+        runtime.close()
+
+
+@accounts_app.command("create")
+def accounts_create(friendly_name: str = typer.Argument("Hindsight")) -> None:
+    """Create an account and print its Auth Token once."""
+    runtime = _runtime()
+    try:
+        issued = runtime.services.accounts.create_account(friendly_name)
+        console.print(f"Account SID: {issued.sid}\nAuth Token:  {issued.auth_token}")
+    finally:
+        runtime.close()
+
+
+@accounts_app.command("rotate")
+def accounts_rotate(sid: str) -> None:
+    """Replace an account's Auth Token and print the new one once."""
+    runtime = _runtime()
+    try:
+        token = runtime.services.accounts.rotate_auth_token(sid)
+        console.print(f"New Auth Token for {sid}: {token}")
+    except HindsightError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        runtime.close()
+
+
+if __name__ == "__main__":
+    app()

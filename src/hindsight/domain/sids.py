@@ -1,0 +1,36 @@
+"""Twilio-style SIDs: two upper-case letters followed by 32 lower-case hex digits."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from enum import StrEnum
+
+
+class Prefix(StrEnum):
+    ACCOUNT = "AC"
+    API_KEY = "SK"
+    WORKSPACE = "WS"
+    ACTIVITY = "WA"
+    TASK_CHANNEL = "TC"
+    TASK_QUEUE = "WQ"
+    WORKFLOW = "WW"
+    WORKER = "WK"
+    WORKER_CHANNEL = "WC"
+    TASK = "WT"
+    RESERVATION = "WR"
+    EVENT = "EV"
+
+
+_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+
+
+def new_sid(prefix: Prefix) -> str:
+    return f"{prefix}{secrets.token_hex(16)}"
+
+
+def is_sid(value: str, prefix: Prefix | None = None) -> bool:
+    """True when `value` is a well-formed SID (of the given kind, if one is named)."""
+    if not _SID.match(value):
+        return False
+    return prefix is None or value.startswith(prefix)

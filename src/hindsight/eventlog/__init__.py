@@ -1,0 +1,1 @@
+"""The event log: appending TaskRouter events and following them (callbacks, projections)."""

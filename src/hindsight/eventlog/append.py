@@ -1,0 +1,73 @@
+"""Appending events to a workspace's log, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from hindsight.domain.events import Actor, NewEvent, workspace_fields
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.store import events as event_store
+from hindsight.store import workspaces as workspace_store
+
+# Filter columns the Events resource indexes, taken from the event data.
+_FILTER_COLUMNS = {
+    "task_sid": "task_sid",
+    "worker_sid": "worker_sid",
+    "reservation_sid": "reservation_sid",
+    "task_queue_sid": "task_queue_sid",
+    "workflow_sid": "workflow_sid",
+    "task_channel": "task_channel_unique_name",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change came from, recorded on each event."""
+
+    actor: Actor
+    source: str
+    ip: str | None = None
+
+
+def append(
+    conn: Connection,
+    workspace: Any,
+    new_events: Sequence[NewEvent],
+    now_ms: int,
+    origin: Origin,
+) -> list[str]:
+    """Append `new_events` in order to the log of `workspace` (a workspaces row)."""
+    if not new_events:
+        return []
+    last = workspace_store.next_event_seq(conn, workspace.sid, len(new_events))
+    first = last - len(new_events) + 1
+    common = workspace_fields(workspace.sid, workspace.friendly_name)
+    rows = []
+    for offset, event in enumerate(new_events):
+        data = {**event.data, **common}
+        row = {
+            "sid": new_sid(Prefix.EVENT),
+            "account_sid": workspace.account_sid,
+            "workspace_sid": workspace.sid,
+            "seq": first + offset,
+            "event_type": event.event_type,
+            "resource_type": event.resource_type,
+            "resource_sid": event.resource_sid,
+            "actor_type": origin.actor.actor_type,
+            "actor_sid": origin.actor.actor_sid,
+            "description": event.description,
+            "event_data": orjson.dumps(data).decode("utf-8"),
+            "event_date_ms": now_ms,
+            "source": origin.source,
+            "source_ip_address": origin.ip,
+        }
+        for column, key in _FILTER_COLUMNS.items():
+            row[column] = data.get(key)
+        rows.append(row)
+    event_store.insert_events(conn, rows)
+    return [row["sid"] for row in rows]

@@ -1,0 +1,218 @@
+"""Delivering events to each workspace's EventCallbackUrl, as TaskRouter does.
+
+Each event is POSTed form-encoded and signed with `X-Twilio-Signature` (the account's Auth
+Token). Delivery is in log order per workspace, at least once (a receiver should deduplicate by
+`Sid`), and never on the request path: a background task follows the log. A failed delivery is
+retried with exponential back-off, holding back the workspace's later events so order is kept;
+after the configured number of attempts the event is skipped and the failure recorded.
+Several server processes can run deliverers: a lease on each workspace's cursor keeps them from
+sending the same event twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import orjson
+
+from hindsight.domain.clock import Clock
+from hindsight.domain.events import callback_form, passes_filter
+from hindsight.domain.signature import compute_signature
+from hindsight.eventlog.notify import LogNotifier, WakeUp
+from hindsight.store import callbacks as store
+from hindsight.store import events as event_store
+from hindsight.store.database import Database
+
+log = logging.getLogger(__name__)
+
+_BATCH = 100
+_LEASE_MS = 60_000
+_MAX_BACKOFF_S = 300
+_POLL_SECONDS = 1.0
+_PARALLEL_WORKSPACES = 8
+
+
+@dataclass(frozen=True)
+class CallbackOptions:
+    timeout_seconds: float = 15.0
+    max_attempts: int = 10
+    allow_private: bool = True
+
+
+class DeliveryRefused(Exception):
+    """The URL may not be called (its address is private and that is not allowed)."""
+
+
+def backoff_seconds(attempts: int) -> int:
+    return min(2 ** max(0, attempts - 1), _MAX_BACKOFF_S)
+
+
+def _check_address(url: str, allow_private: bool) -> None:
+    if allow_private:
+        return
+    host = urlsplit(url).hostname or ""
+    for info in socket.getaddrinfo(host, None):
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise DeliveryRefused(f"{host} resolves to the non-public address {address}")
+
+
+class CallbackDeliverer:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        notifier: LogNotifier,
+        unseal_token: Callable[[Any], str],
+        options: CallbackOptions,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._unseal = unseal_token
+        self._options = options
+        self._owner = f"deliverer-{secrets.token_hex(6)}"
+        self._wake = WakeUp()
+        notifier.subscribe(self._wake)
+        self._client = client or httpx.AsyncClient(
+            timeout=options.timeout_seconds, follow_redirects=False
+        )
+        self._limit = asyncio.Semaphore(_PARALLEL_WORKSPACES)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.deliver_due()
+            except Exception:
+                log.exception("event callback delivery pass failed")
+            await self._wake.wait(_POLL_SECONDS)
+        await self._client.aclose()
+
+    async def deliver_due(self) -> None:
+        now = self._clock.now_ms()
+        workspaces = await self._db.read(lambda conn: store.due(conn, now, 100))
+        await asyncio.gather(*(self._drain_guarded(ws) for ws in workspaces))
+
+    async def _drain_guarded(self, workspace_sid: str) -> None:
+        async with self._limit:
+            try:
+                await self._drain(workspace_sid)
+            except Exception:
+                log.exception("event callback delivery failed for %s", workspace_sid)
+                await self._db.write(lambda conn: store.release(conn, workspace_sid, self._owner))
+
+    async def _drain(self, workspace_sid: str) -> None:
+        owner = self._owner
+        while True:
+            now = self._clock.now_ms()
+            cursor = await self._db.write(
+                lambda conn, now=now: store.claim(conn, workspace_sid, owner, now, now + _LEASE_MS)
+            )
+            if cursor is None:
+                return
+            after = cursor.delivered_seq
+            target, batch = await self._db.read(
+                lambda conn, after=after: (
+                    store.target(conn, workspace_sid),
+                    event_store.after(conn, workspace_sid, after, _BATCH),
+                )
+            )
+            if target is None or not target.event_callback_url or not batch:
+                await self._db.write(lambda conn: store.release(conn, workspace_sid, owner))
+                return
+            delivered, failure = await self._send_batch(target, batch)
+            if delivered is not None:
+                await self._db.write(
+                    lambda conn, seq=delivered: store.advance(conn, workspace_sid, owner, seq)
+                )
+            if failure is not None:
+                failed_event, error = failure
+                # Attempts count failures of the event now at the head of the queue.
+                attempts = 1 if delivered is not None else cursor.attempts + 1
+                await self._fail(workspace_sid, attempts, failed_event, error)
+                return
+            if len(batch) < _BATCH:
+                await self._db.write(lambda conn: store.release(conn, workspace_sid, owner))
+                return
+
+    async def _send_batch(
+        self, target: Any, batch: list[Any]
+    ) -> tuple[int | None, tuple[Any, str] | None]:
+        """Send events in order until one fails.
+
+        Returns the seq of the last event done with (sent, or filtered out) and, if one failed,
+        that event and the error.
+        """
+        token = self._unseal(target)
+        delivered: int | None = None
+        for event in batch:
+            if passes_filter(target.events_filter, event.event_type):
+                error = await self._post(target.event_callback_url, token, event)
+                if error is not None:
+                    return delivered, (event, error)
+            delivered = event.seq
+        return delivered, None
+
+    async def _post(self, url: str, token: str, event: Any) -> str | None:
+        form = callback_form(
+            sid=event.sid,
+            event_type=event.event_type,
+            account_sid=event.account_sid,
+            workspace_sid=event.workspace_sid,
+            description=event.description,
+            resource_type=event.resource_type,
+            resource_sid=event.resource_sid,
+            event_ms=event.event_date_ms,
+            data=orjson.loads(event.event_data),
+        )
+        headers = {
+            "X-Twilio-Signature": compute_signature(token, url, form),
+            "User-Agent": "Hindsight-TaskRouter-Events/1.0",
+        }
+        try:
+            _check_address(url, self._options.allow_private)
+            response = await self._client.post(url, data=form, headers=headers)
+        except (httpx.HTTPError, DeliveryRefused, OSError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        if not 200 <= response.status_code < 300:
+            return f"HTTP {response.status_code}"
+        return None
+
+    async def _fail(self, workspace_sid: str, attempts: int, event: Any, error: str) -> None:
+        owner = self._owner
+        now = self._clock.now_ms()
+        if attempts >= self._options.max_attempts:
+            # Give up on this event so one dead receiver cannot stall the workspace forever.
+            log.warning(
+                "dropping event %s for %s after %d attempts: %s",
+                event.sid,
+                workspace_sid,
+                attempts,
+                error,
+            )
+
+            def skip(conn: Any) -> None:
+                store.advance(conn, workspace_sid, owner, event.seq)
+                store.record_failure(
+                    conn, workspace_sid, owner, 0, now, f"gave up on {event.sid}: {error}"
+                )
+                store.release(conn, workspace_sid, owner)
+
+            await self._db.write(skip)
+            return
+        retry_at = now + backoff_seconds(attempts) * 1000
+
+        def record(conn: Any) -> None:
+            store.record_failure(conn, workspace_sid, owner, attempts, retry_at, error)
+            store.release(conn, workspace_sid, owner)
+
+        await self._db.write(record)

@@ -1,0 +1,118 @@
+"""Activities: create, fetch, rename, delete (when unused), list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain import events as ev
+from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.names import check_friendly_name
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.store import activities as store
+from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+
+
+def _path(ws: str, sid: str) -> str:
+    return f"/Workspaces/{ws}/Activities/{sid}"
+
+
+def _unique(conn: Connection, workspace: Any, name: str, own_sid: str | None = None) -> None:
+    existing = store.get_by_name(conn, workspace.sid, name)
+    if existing is not None and existing.sid != own_sid:
+        raise InvalidParameter(
+            f"Activity named {name} already exists for workspace {workspace.sid} "
+            f"for account {workspace.account_sid}"
+        )
+
+
+def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
+    fields = ev.activity_fields(row._mapping)
+    return ev.NewEvent(event_type, row.sid, f"Activity {row.friendly_name} {verb}", fields)
+
+
+class ActivityService(Service):
+    async def create(self, caller: Caller, ws: str, friendly_name: str, available: bool) -> Any:
+        check_friendly_name(friendly_name)
+        now = self._clock.now_ms()
+        sid = new_sid(Prefix.ACTIVITY)
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            _unique(conn, workspace, friendly_name)
+            store.insert_activity(
+                conn,
+                {
+                    "sid": sid,
+                    "account_sid": caller.account_sid,
+                    "workspace_sid": ws,
+                    "friendly_name": friendly_name,
+                    "available": available,
+                    "date_created": now,
+                    "date_updated": now,
+                },
+            )
+            row = store.get(conn, ws, sid)
+            emit(conn, workspace, caller, now, _event("activity.created", row, "created"))
+            return row
+
+        return await self._write(ws, unit)
+
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+
+        return await self._read(unit)
+
+    async def list(
+        self,
+        caller: Caller,
+        ws: str,
+        friendly_name: str | None,
+        available: bool | None,
+        page: PageRequest,
+    ) -> PageResult:
+        query = store.list_query(ws, friendly_name, available)
+
+        def unit(conn: Connection) -> PageResult:
+            workspace_or_404(conn, caller, ws)
+            return fetch_page(conn, query, store.SORT, page)
+
+        return await self._read(unit)
+
+    async def rename(self, caller: Caller, ws: str, sid: str, friendly_name: str | None) -> Any:
+        if friendly_name is not None:
+            check_friendly_name(friendly_name)
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            if friendly_name is None or friendly_name == row.friendly_name:
+                return row
+            _unique(conn, workspace, friendly_name, own_sid=sid)
+            store.update_activity(conn, sid, {"friendly_name": friendly_name, "date_updated": now})
+            row = store.get(conn, ws, sid)
+            emit(conn, workspace, caller, now, _event("activity.updated", row, "updated"))
+            return row
+
+        return await self._write(ws, unit)
+
+    async def delete(self, caller: Caller, ws: str, sid: str) -> None:
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> None:
+            workspace = workspace_or_404(conn, caller, ws)
+            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            uses = store.usage(conn, ws, sid)
+            if uses:
+                raise InvalidParameter(
+                    f"Activity {sid} cannot be deleted while in use: {'; '.join(uses)}"
+                )
+            store.delete_activity(conn, sid)
+            emit(conn, workspace, caller, now, _event("activity.deleted", row, "deleted"))
+
+        await self._write(ws, unit)

@@ -1,0 +1,105 @@
+"""What every TaskRouter service shares: dependencies, the caller, workspace scoping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from hindsight.auth.accounts import Principal
+from hindsight.domain.clock import Clock
+from hindsight.domain.errors import InvalidParameter, NotFound
+from hindsight.domain.events import Actor, NewEvent
+from hindsight.eventlog.append import Origin, append
+from hindsight.eventlog.notify import LogNotifier
+from hindsight.store import workspaces as workspace_store
+from hindsight.store.database import Database
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_attributes_bytes: int = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated principal of a request, and where it came from."""
+
+    principal: Principal
+    ip: str | None = None
+
+    @property
+    def account_sid(self) -> str:
+        return self.principal.account_sid
+
+    def origin(self) -> Origin:
+        kind = "api_key" if self.principal.uses_api_key else "account"
+        return Origin(
+            actor=Actor(actor_type=kind, actor_sid=self.principal.credential_sid),
+            source="api",
+            ip=self.ip,
+        )
+
+
+@dataclass
+class RoutingDeps:
+    db: Database
+    clock: Clock
+    notifier: LogNotifier
+    limits: Limits
+
+
+def not_found(path: str) -> NotFound:
+    return NotFound(f"The requested resource {path} was not found")
+
+
+def workspace_or_404(conn: Connection, caller: Caller, workspace_sid: str) -> Any:
+    workspace = workspace_store.get(conn, caller.account_sid, workspace_sid)
+    if workspace is None:
+        raise not_found(f"/Workspaces/{workspace_sid}")
+    return workspace
+
+
+def emit(conn: Connection, workspace: Any, caller: Caller, now: int, *events: NewEvent) -> None:
+    """Append `events` to the workspace's log, in this transaction."""
+    append(conn, workspace, events, now, caller.origin())
+
+
+def child_or_404(row: Any, path: str) -> Any:
+    if row is None:
+        raise not_found(path)
+    return row
+
+
+class Service:
+    def __init__(self, deps: RoutingDeps) -> None:
+        self._deps = deps
+        self._db = deps.db
+        self._clock = deps.clock
+
+    async def _read(self, fn: Callable[[Connection], T]) -> T:
+        return await self._db.read(fn)
+
+    async def _write(self, workspace_sid: str | None, fn: Callable[[Connection], T]) -> T:
+        """Run `fn` in a write transaction, then wake whoever follows the workspace's log."""
+        try:
+            result = await self._db.write(fn)
+        except IntegrityError as exc:
+            # Twilio answers name clashes with 400/20001; explicit checks catch most of them
+            # first, this catches the race between two concurrent creates.
+            raise InvalidParameter(_describe_integrity_error(exc)) from None
+        if workspace_sid is not None:
+            self._deps.notifier.appended({workspace_sid})
+        return result
+
+
+def _describe_integrity_error(exc: IntegrityError) -> str:
+    text = str(exc.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return "A resource with that name already exists in this workspace"
+    return "The change conflicts with resources that refer to this one"

@@ -1,0 +1,83 @@
+"""Reading the event log through the Events resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain.errors import InvalidParameter
+from hindsight.routing.base import Caller, Service, child_or_404, workspace_or_404
+from hindsight.store import events as store
+from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.schema import events as events_table
+
+DEFAULT_MINUTES = 15
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    start_ms: int | None = None
+    end_ms: int | None = None
+    minutes: int | None = None
+    event_type: str | None = None
+    task_sid: str | None = None
+    worker_sid: str | None = None
+    reservation_sid: str | None = None
+    task_queue_sid: str | None = None
+    workflow_sid: str | None = None
+    task_channel: str | None = None
+    sid: str | None = None
+
+
+def time_window(filters: EventFilters, now_ms: int) -> tuple[int, int | None]:
+    """The [start, end] of events to list.
+
+    `Minutes` counts back from now; without it or a StartDate the window is the last 15
+    minutes, as TaskRouter does. Unlike TaskRouter, the log is kept, so any StartDate works.
+    """
+    if filters.minutes is not None and filters.start_ms is not None:
+        raise InvalidParameter("Give either Minutes or StartDate, not both")
+    if filters.start_ms is not None:
+        start = filters.start_ms
+    else:
+        start = now_ms - (filters.minutes or DEFAULT_MINUTES) * 60_000
+    if filters.end_ms is not None and filters.end_ms < start:
+        raise InvalidParameter("EndDate is before the start of the window")
+    return start, filters.end_ms
+
+
+class EventService(Service):
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return child_or_404(store.get(conn, ws, sid), f"/Workspaces/{ws}/Events/{sid}")
+
+        return await self._read(unit)
+
+    async def list(
+        self, caller: Caller, ws: str, filters: EventFilters, page: PageRequest
+    ) -> PageResult:
+        start, end = time_window(filters, self._clock.now_ms())
+        query = store.list_query(ws).where(events_table.c.event_date_ms >= start)
+        if end is not None:
+            query = query.where(events_table.c.event_date_ms <= end)
+        for column, value in (
+            (events_table.c.event_type, filters.event_type),
+            (events_table.c.task_sid, filters.task_sid),
+            (events_table.c.worker_sid, filters.worker_sid),
+            (events_table.c.reservation_sid, filters.reservation_sid),
+            (events_table.c.task_queue_sid, filters.task_queue_sid),
+            (events_table.c.workflow_sid, filters.workflow_sid),
+            (events_table.c.task_channel, filters.task_channel),
+            (events_table.c.sid, filters.sid),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+
+        def unit(conn: Connection) -> PageResult:
+            workspace_or_404(conn, caller, ws)
+            return fetch_page(conn, query, store.SORT, page)
+
+        return await self._read(unit)

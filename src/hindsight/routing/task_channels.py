@@ -1,0 +1,153 @@
+"""Task channels: create (with a worker channel for every worker), fetch, update, delete, list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain import events as ev
+from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.names import check_friendly_name, check_unique_name
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.domain.workspace_template import ChannelCapacity
+from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.store import task_channels as store
+from hindsight.store import workers as worker_store
+from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+
+
+def _path(ws: str, sid: str) -> str:
+    return f"/Workspaces/{ws}/TaskChannels/{sid}"
+
+
+def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
+    fields = ev.task_channel_fields(row._mapping)
+    return ev.NewEvent(event_type, row.sid, f"TaskChannel {row.unique_name} {verb}", fields)
+
+
+def worker_channel_rows(
+    account_sid: str, ws: str, pairs: list[tuple[str, str]], now: int
+) -> list[dict[str, Any]]:
+    """Rows for new (worker, task channel) pairs, at the default capacity."""
+    default = ChannelCapacity()
+    return [
+        {
+            "sid": new_sid(Prefix.WORKER_CHANNEL),
+            "account_sid": account_sid,
+            "workspace_sid": ws,
+            "worker_sid": worker_sid,
+            "task_channel_sid": channel_sid,
+            "configured_capacity": default.capacity,
+            "available": default.available,
+            "date_created": now,
+            "date_updated": now,
+        }
+        for worker_sid, channel_sid in pairs
+    ]
+
+
+class TaskChannelService(Service):
+    async def create(
+        self,
+        caller: Caller,
+        ws: str,
+        friendly_name: str,
+        unique_name: str,
+        channel_optimized_routing: bool | None,
+    ) -> Any:
+        check_friendly_name(friendly_name)
+        check_unique_name(unique_name)
+        now = self._clock.now_ms()
+        sid = new_sid(Prefix.TASK_CHANNEL)
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            if store.get_by_sid_or_name(conn, ws, unique_name) is not None:
+                raise InvalidParameter(
+                    f"TaskChannel with UniqueName {unique_name} already exists for workspace "
+                    f"{ws} for account {caller.account_sid}"
+                )
+            store.insert_channel(
+                conn,
+                {
+                    "sid": sid,
+                    "account_sid": caller.account_sid,
+                    "workspace_sid": ws,
+                    "friendly_name": friendly_name,
+                    "unique_name": unique_name,
+                    "channel_optimized_routing": channel_optimized_routing,
+                    "date_created": now,
+                    "date_updated": now,
+                },
+            )
+            workers = worker_store.worker_sids(conn, ws)
+            worker_store.insert_channels(
+                conn,
+                worker_channel_rows(caller.account_sid, ws, [(w, sid) for w in workers], now),
+            )
+            row = store.get(conn, ws, sid)
+            emit(conn, workspace, caller, now, _event("task-channel.created", row, "created"))
+            return row
+
+        return await self._write(ws, unit)
+
+    async def fetch(self, caller: Caller, ws: str, key: str) -> Any:
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
+
+        return await self._read(unit)
+
+    async def list(self, caller: Caller, ws: str, page: PageRequest) -> PageResult:
+        def unit(conn: Connection) -> PageResult:
+            workspace_or_404(conn, caller, ws)
+            return fetch_page(conn, store.list_query(ws), store.SORT, page)
+
+        return await self._read(unit)
+
+    async def update(
+        self,
+        caller: Caller,
+        ws: str,
+        key: str,
+        friendly_name: str | None,
+        channel_optimized_routing: bool | None,
+    ) -> Any:
+        if friendly_name is not None:
+            check_friendly_name(friendly_name)
+        now = self._clock.now_ms()
+        values: dict[str, Any] = {}
+        if friendly_name is not None:
+            values["friendly_name"] = friendly_name
+        if channel_optimized_routing is not None:
+            values["channel_optimized_routing"] = channel_optimized_routing
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            row = child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
+            if not values:
+                return row
+            store.update_channel(conn, row.sid, {**values, "date_updated": now})
+            row = store.get(conn, ws, row.sid)
+            emit(conn, workspace, caller, now, _event("task-channel.updated", row, "updated"))
+            return row
+
+        return await self._write(ws, unit)
+
+    async def delete(self, caller: Caller, ws: str, key: str) -> None:
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> None:
+            workspace = workspace_or_404(conn, caller, ws)
+            row = child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
+            active = store.active_task_count(conn, row.sid)
+            if active:
+                raise InvalidParameter(
+                    f"TaskChannel {row.unique_name} cannot be deleted: {active} active task(s) "
+                    "use it"
+                )
+            store.delete_channel(conn, row.sid)
+            emit(conn, workspace, caller, now, _event("task-channel.deleted", row, "deleted"))
+
+        await self._write(ws, unit)

@@ -1,0 +1,335 @@
+"""Tasks: create, fetch, update (attributes, priority, channel, status), delete, list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain import events as ev
+from hindsight.domain import expressions
+from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
+from hindsight.domain.errors import InvalidParameter, PreconditionFailed
+from hindsight.domain.sids import Prefix, is_sid, new_sid
+from hindsight.domain.task_lifecycle import EVENT_FOR_STATUS, TaskStatus, check_api_transition
+from hindsight.domain.unset import UNSET
+from hindsight.domain.workspace_template import DEFAULT_TASK_CHANNEL
+from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.store import task_channels as channel_store
+from hindsight.store import task_queues as queue_store
+from hindsight.store import tasks as store
+from hindsight.store import workflows as workflow_store
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.schema import tasks as tasks_table
+
+MAX_PRIORITY = 2**31 - 1
+DEFAULT_TIMEOUT = 86_400
+MAX_TIMEOUT = 1_209_600
+_EARLIEST_VIRTUAL_START = -2_208_988_800_000  # 1900-01-01T00:00:00Z
+
+
+@dataclass(frozen=True)
+class NewTask:
+    attributes: str | None = None
+    priority: int | None = None
+    timeout: int | None = None
+    task_channel: str | None = None
+    workflow_sid: str | None = None
+    task_queue_sid: str | None = None
+    virtual_start_time: int | None = None
+    routing_target: str | None = None
+    ignore_capacity: bool | None = None
+
+
+@dataclass(frozen=True)
+class TaskChanges:
+    attributes: Any = UNSET
+    assignment_status: Any = UNSET
+    reason: Any = UNSET
+    priority: Any = UNSET
+    task_channel: Any = UNSET
+    virtual_start_time: Any = UNSET
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    priority: int | None = None
+    assignment_status: tuple[str, ...] = ()
+    workflow_sid: str | None = None
+    workflow_name: str | None = None
+    task_queue_sid: str | None = None
+    task_queue_name: str | None = None
+    evaluate_task_attributes: str | None = None
+    routing_target: str | None = None
+    has_addons: bool | None = None
+
+
+def _path(ws: str, sid: str) -> str:
+    return f"/Workspaces/{ws}/Tasks/{sid}"
+
+
+def _check_priority(value: int) -> int:
+    if not 0 <= value <= MAX_PRIORITY:
+        raise InvalidParameter(f"Priority must be from 0 to {MAX_PRIORITY}, got {value}")
+    return value
+
+
+def _check_virtual_start(value: int, now: int) -> int:
+    if value > now:
+        raise InvalidParameter("VirtualStartTime cannot be in the future")
+    if value < _EARLIEST_VIRTUAL_START:
+        raise InvalidParameter("VirtualStartTime cannot be before the year 1900")
+    return value
+
+
+def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
+    """Parse `Ordering` (`Priority:desc,DateCreated:asc`) into sort keys ending with the SID."""
+    if not ordering:
+        return (SortKey(tasks_table.c.date_created), SortKey(tasks_table.c.sid))
+    keys: list[SortKey] = []
+    seen: set[str] = set()
+    for part in ordering.split(","):
+        field, _, direction = part.strip().partition(":")
+        direction = (direction or "asc").lower()
+        if field not in store.ORDERABLE or direction not in ("asc", "desc"):
+            raise InvalidParameter(
+                "Ordering must be a comma-separated list of Attribute:Order, where Attribute is "
+                f"DateCreated, Priority or VirtualStartTime and Order is asc or desc; got {part!r}"
+            )
+        if field in seen:
+            raise InvalidParameter(f"Ordering names {field} twice")
+        seen.add(field)
+        keys.append(SortKey(store.ORDERABLE[field], descending=direction == "desc"))
+    if {"DateCreated", "VirtualStartTime"} <= seen:
+        raise InvalidParameter("Ordering cannot combine DateCreated and VirtualStartTime")
+    return (*keys, SortKey(tasks_table.c.sid))
+
+
+def _check_version(task: Any, expected: int | None) -> None:
+    if expected is not None and task.version != expected:
+        raise PreconditionFailed(
+            f"Task {task.sid} is at version {task.version}, not {expected}; nothing was changed"
+        )
+
+
+def _task_event(event_type: str, task: dict[str, Any], now: int, description: str) -> ev.NewEvent:
+    return ev.NewEvent(event_type, task["sid"], description, ev.task_fields(task, now))
+
+
+class TaskService(Service):
+    def _attributes(self, raw: str) -> dict[str, Any]:
+        return parse_attributes(raw, limit_bytes=self._deps.limits.max_attributes_bytes)
+
+    def _channel(self, conn: Connection, ws: str, key: str) -> Any:
+        channel = channel_store.get_by_sid_or_name(conn, ws, key)
+        if channel is None:
+            raise InvalidParameter(f"TaskChannel {key!r} is not a task channel of workspace {ws}")
+        return channel
+
+    def _routing(self, conn: Connection, ws: str, spec: NewTask) -> tuple[Any, Any]:
+        """The workflow and queue a new task starts with."""
+        workflow = queue = None
+        if spec.workflow_sid is not None:
+            workflow = workflow_store.get(conn, ws, spec.workflow_sid)
+            if workflow is None:
+                raise InvalidParameter(
+                    f"WorkflowSid {spec.workflow_sid} is not a workflow of workspace {ws}"
+                )
+        if spec.task_queue_sid is not None:
+            queue = queue_store.get(conn, ws, spec.task_queue_sid)
+            if queue is None:
+                raise InvalidParameter(
+                    f"TaskQueueSid {spec.task_queue_sid} is not a queue of workspace {ws}"
+                )
+        if workflow is None and queue is None and spec.routing_target is None:
+            candidates = workflow_store.only_one(conn, ws)
+            if len(candidates) != 1:
+                raise InvalidParameter(
+                    "WorkflowSid field is required: the workspace has "
+                    f"{'no' if not candidates else 'more than one'} workflow"
+                )
+            workflow = candidates[0]
+        return workflow, queue
+
+    async def create(self, caller: Caller, ws: str, spec: NewTask) -> dict[str, Any]:
+        attributes = spec.attributes if spec.attributes is not None else DEFAULT_ATTRIBUTES
+        self._attributes(attributes)
+        priority = _check_priority(spec.priority) if spec.priority is not None else 0
+        timeout = spec.timeout if spec.timeout is not None else DEFAULT_TIMEOUT
+        if not 1 <= timeout <= MAX_TIMEOUT:
+            raise InvalidParameter(f"Timeout must be from 1 to {MAX_TIMEOUT} seconds")
+        target = spec.routing_target
+        if target is not None and not any(
+            is_sid(target, p) for p in (Prefix.WORKER, Prefix.TASK_QUEUE, Prefix.WORKFLOW)
+        ):
+            raise InvalidParameter(
+                "RoutingTarget must be the SID of a Worker, TaskQueue or Workflow"
+            )
+        if spec.ignore_capacity is not None and not (target or "").startswith(Prefix.WORKER):
+            raise InvalidParameter("IgnoreCapacity can only be used with a Worker RoutingTarget")
+        now = self._clock.now_ms()
+        virtual_start = (
+            _check_virtual_start(spec.virtual_start_time, now)
+            if spec.virtual_start_time is not None
+            else now
+        )
+        # Twilio: IgnoreCapacity defaults to true when the task targets a worker directly.
+        ignore_capacity = spec.ignore_capacity
+        if ignore_capacity is None and (target or "").startswith(Prefix.WORKER):
+            ignore_capacity = True
+        sid = new_sid(Prefix.TASK)
+
+        def unit(conn: Connection) -> dict[str, Any]:
+            workspace = workspace_or_404(conn, caller, ws)
+            channel = self._channel(conn, ws, spec.task_channel or DEFAULT_TASK_CHANNEL)
+            workflow, queue = self._routing(conn, ws, spec)
+            row = {
+                "sid": sid,
+                "account_sid": caller.account_sid,
+                "workspace_sid": ws,
+                "attributes": attributes,
+                "assignment_status": TaskStatus.PENDING.value,
+                "priority": priority,
+                "reason": None,
+                "timeout": timeout,
+                "task_channel_sid": channel.sid,
+                "workflow_sid": workflow.sid if workflow is not None else None,
+                "task_queue_sid": queue.sid if queue is not None else None,
+                "task_queue_entered_date": now if queue is not None else None,
+                "virtual_start_time": virtual_start,
+                "routing_target": target,
+                "ignore_capacity": ignore_capacity,
+                "addons": "{}",
+                "version": 0,
+                "date_created": now,
+                "date_updated": now,
+            }
+            store.insert_task(conn, row)
+            task = {
+                **row,
+                "task_channel_unique_name": channel.unique_name,
+                "workflow_friendly_name": workflow.friendly_name if workflow else None,
+                "task_queue_friendly_name": queue.friendly_name if queue else None,
+            }
+            emit(
+                conn,
+                workspace,
+                caller,
+                now,
+                _task_event("task.created", task, now, f"Task {sid} created"),
+            )
+            return task
+
+        return await self._write(ws, unit)
+
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))._mapping
+
+        return await self._read(unit)
+
+    async def update(
+        self, caller: Caller, ws: str, sid: str, changes: TaskChanges, if_match: int | None
+    ) -> dict[str, Any]:
+        if changes.attributes is not UNSET:
+            self._attributes(changes.attributes)
+        if changes.priority is not UNSET:
+            _check_priority(changes.priority)
+        if changes.reason is not UNSET and changes.assignment_status is UNSET:
+            raise InvalidParameter("Reason can only be given with AssignmentStatus")
+        now = self._clock.now_ms()
+        if changes.virtual_start_time is not UNSET:
+            _check_virtual_start(changes.virtual_start_time, now)
+
+        def unit(conn: Connection) -> dict[str, Any]:
+            workspace = workspace_or_404(conn, caller, ws)
+            before = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            _check_version(before, if_match)
+            values: dict[str, Any] = {}
+            names: dict[str, Any] = {}
+            if changes.attributes is not UNSET and changes.attributes != before.attributes:
+                values["attributes"] = changes.attributes
+            if changes.priority is not UNSET and changes.priority != before.priority:
+                values["priority"] = changes.priority
+            if changes.task_channel is not UNSET:
+                channel = self._channel(conn, ws, changes.task_channel)
+                if channel.sid != before.task_channel_sid:
+                    values["task_channel_sid"] = channel.sid
+                    names["task_channel_unique_name"] = channel.unique_name
+            if (
+                changes.virtual_start_time is not UNSET
+                and changes.virtual_start_time != before.virtual_start_time
+            ):
+                values["virtual_start_time"] = changes.virtual_start_time
+            fields_changed = bool(values)
+            status = None
+            if changes.assignment_status is not UNSET:
+                status = TaskStatus(changes.assignment_status)
+                check_api_transition(TaskStatus(before.assignment_status), status)
+                values["assignment_status"] = status.value
+                if changes.reason is not UNSET:
+                    values["reason"] = changes.reason
+            if not values:
+                return dict(before._mapping)
+            values["version"] = before.version + 1
+            values["date_updated"] = now
+            store.update_task(conn, sid, values)
+            task = {**before._mapping, **values, **names}
+            new_events = []
+            if fields_changed:
+                new_events.append(_task_event("task.updated", task, now, f"Task {sid} updated"))
+            if status is not None:
+                verb = {"task.canceled": "canceled", "task.wrapup": "wrapping up"}.get(
+                    EVENT_FOR_STATUS[status], "completed"
+                )
+                description = f"Task {sid} {verb}"
+                if task.get("reason"):
+                    description += f": {task['reason']}"
+                new_events.append(_task_event(EVENT_FOR_STATUS[status], task, now, description))
+            emit(conn, workspace, caller, now, *new_events)
+            return task
+
+        return await self._write(ws, unit)
+
+    async def delete(self, caller: Caller, ws: str, sid: str, if_match: int | None) -> None:
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> None:
+            workspace = workspace_or_404(conn, caller, ws)
+            task = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            _check_version(task, if_match)
+            store.delete_task(conn, sid)
+            emit(
+                conn,
+                workspace,
+                caller,
+                now,
+                _task_event("task.deleted", dict(task._mapping), now, f"Task {sid} deleted"),
+            )
+
+        await self._write(ws, unit)
+
+    async def list(
+        self,
+        caller: Caller,
+        ws: str,
+        filters: TaskFilters,
+        keys: tuple[SortKey, ...],
+        page: PageRequest,
+    ) -> PageResult:
+        query = store.filtered_query(ws, filters)
+        predicate = None
+        if filters.evaluate_task_attributes is not None:
+            expression = expressions.parse(filters.evaluate_task_attributes)
+
+            def predicate(row: Any) -> bool:
+                attrs = parse_attributes(row.attributes, limit_bytes=1 << 30)
+                return expressions.matches(expression, attrs)
+
+        def unit(conn: Connection) -> PageResult:
+            workspace_or_404(conn, caller, ws)
+            return fetch_page(conn, query, keys, page, predicate)
+
+        return await self._read(unit)

@@ -1,0 +1,383 @@
+"""Workers and their channels: create, fetch, update (activity, attributes), delete, list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain import events as ev
+from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
+from hindsight.domain.errors import InvalidParameter, PreconditionFailed
+from hindsight.domain.names import check_friendly_name
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.domain.unset import UNSET
+from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.eligibility import queue_accepts, worker_matches
+from hindsight.routing.task_channels import worker_channel_rows
+from hindsight.store import activities as activity_store
+from hindsight.store import task_channels as channel_store
+from hindsight.store import task_queues as queue_store
+from hindsight.store import workers as store
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.schema import workers as workers_table
+
+MAX_CHANNEL_CAPACITY = 50
+
+_ORDERING = {
+    "DateCreated": workers_table.c.date_created,
+    "DateStatusChanged": workers_table.c.date_status_changed,
+    "FriendlyName": workers_table.c.friendly_name,
+}
+
+
+@dataclass(frozen=True)
+class WorkerChanges:
+    friendly_name: Any = UNSET
+    activity_sid: Any = UNSET
+    attributes: Any = UNSET
+    reject_pending_reservations: bool = False
+
+
+@dataclass(frozen=True)
+class WorkerFilters:
+    activity_name: str | None = None
+    activity_sid: str | None = None
+    available: bool | None = None
+    friendly_name: str | None = None
+    target_workers_expression: str | None = None
+    task_queue_name: str | None = None
+    task_queue_sid: str | None = None
+
+
+def _path(ws: str, sid: str) -> str:
+    return f"/Workspaces/{ws}/Workers/{sid}"
+
+
+def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
+    if not ordering:
+        return store.SORT
+    field, _, direction = ordering.partition(":")
+    direction = direction or "asc"
+    if field not in _ORDERING or direction not in ("asc", "desc"):
+        raise InvalidParameter(
+            f"Ordering must be one of {', '.join(_ORDERING)}, optionally followed by :asc or :desc"
+        )
+    return (SortKey(_ORDERING[field], descending=direction == "desc"), store.SORT[-1])
+
+
+def channel_load(_conn: Connection, _worker_sid: str, _task_channel_sid: str) -> int:
+    """Tasks a worker currently holds on a channel. Holding a task needs a reservation, and
+    reservations are created by routing; until routing exists no worker holds any task."""
+    return 0
+
+
+def _worker_event(event_type: str, worker: Any, description: str, **extra: str) -> ev.NewEvent:
+    return ev.NewEvent(
+        event_type, worker.sid, description, {**ev.worker_fields(worker._mapping), **extra}
+    )
+
+
+def _check_version(worker: Any, expected: int | None) -> None:
+    if expected is not None and worker.version != expected:
+        raise PreconditionFailed(
+            f"Worker {worker.sid} is at version {worker.version}, not {expected}; "
+            "fetch it again and retry"
+        )
+
+
+class WorkerService(Service):
+    def _attributes(self, raw: str) -> str:
+        parse_attributes(raw, limit_bytes=self._deps.limits.max_attributes_bytes)
+        return raw
+
+    async def create(
+        self,
+        caller: Caller,
+        ws: str,
+        friendly_name: str,
+        activity_sid: str | None,
+        attributes: str | None,
+    ) -> Any:
+        check_friendly_name(friendly_name)
+        attrs = self._attributes(attributes if attributes is not None else DEFAULT_ATTRIBUTES)
+        now = self._clock.now_ms()
+        sid = new_sid(Prefix.WORKER)
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            activity = activity_sid or workspace.default_activity_sid
+            if activity is None or activity_store.get(conn, ws, activity) is None:
+                raise InvalidParameter(
+                    f"ActivitySid {activity} is not an Activity of workspace {ws}"
+                )
+            if store.get_by_name(conn, ws, friendly_name) is not None:
+                raise InvalidParameter(
+                    f"Worker named {friendly_name} already exists for workspace {ws} "
+                    f"for account {caller.account_sid}"
+                )
+            store.insert_worker(
+                conn,
+                {
+                    "sid": sid,
+                    "account_sid": caller.account_sid,
+                    "workspace_sid": ws,
+                    "friendly_name": friendly_name,
+                    "attributes": attrs,
+                    "activity_sid": activity,
+                    "date_status_changed": now,
+                    "version": 0,
+                    "date_created": now,
+                    "date_updated": now,
+                },
+            )
+            channels = channel_store.all_in_workspace(conn, ws)
+            store.insert_channels(
+                conn,
+                worker_channel_rows(caller.account_sid, ws, [(sid, c.sid) for c in channels], now),
+            )
+            worker = store.get(conn, ws, sid)
+            emit(
+                conn,
+                workspace,
+                caller,
+                now,
+                _worker_event("worker.created", worker, f"Worker {friendly_name} created"),
+            )
+            return worker
+
+        return await self._write(ws, unit)
+
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+
+        return await self._read(unit)
+
+    async def list(
+        self,
+        caller: Caller,
+        ws: str,
+        filters: WorkerFilters,
+        keys: tuple[SortKey, ...],
+        page: PageRequest,
+    ) -> PageResult:
+        query = store.filtered_query(
+            ws,
+            activity_name=filters.activity_name,
+            activity_sid=filters.activity_sid,
+            available=filters.available,
+            friendly_name=filters.friendly_name,
+        )
+        expression = filters.target_workers_expression
+
+        def unit(conn: Connection) -> PageResult:
+            workspace_or_404(conn, caller, ws)
+            queue_expression: str | None = None
+            if filters.task_queue_sid is not None or filters.task_queue_name is not None:
+                queue = (
+                    queue_store.get(conn, ws, filters.task_queue_sid)
+                    if filters.task_queue_sid is not None
+                    else queue_store.get_by_name(conn, ws, filters.task_queue_name or "")
+                )
+                if queue is None:
+                    return PageResult(rows=[], has_next=False, has_previous=False)
+                queue_expression = queue.target_workers or ""
+            if expression is None and queue_expression is None:
+                return fetch_page(conn, query, keys, page)
+
+            def predicate(row: Any) -> bool:
+                if expression is not None and not worker_matches(expression, row):
+                    return False
+                if queue_expression is not None:
+                    attrs = parse_attributes(row.attributes, limit_bytes=1 << 30)
+                    return queue_accepts(queue_expression, attrs)
+                return True
+
+            return fetch_page(conn, query, keys, page, predicate)
+
+        return await self._read(unit)
+
+    async def update(
+        self, caller: Caller, ws: str, sid: str, changes: WorkerChanges, if_match: int | None
+    ) -> Any:
+        if changes.friendly_name is not UNSET:
+            check_friendly_name(changes.friendly_name)
+        if changes.attributes is not UNSET:
+            self._attributes(changes.attributes)
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            before = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            _check_version(before, if_match)
+            values: dict[str, Any] = {}
+            new_events: list[ev.NewEvent] = []
+            activity_changed = (
+                changes.activity_sid is not UNSET and changes.activity_sid != before.activity_sid
+            )
+            if activity_changed:
+                activity = activity_store.get(conn, ws, changes.activity_sid)
+                if activity is None:
+                    raise InvalidParameter(
+                        f"ActivitySid {changes.activity_sid} is not an Activity of workspace {ws}"
+                    )
+                values["activity_sid"] = activity.sid
+                values["date_status_changed"] = now
+            elif changes.reject_pending_reservations and changes.activity_sid is UNSET:
+                raise InvalidParameter(
+                    "RejectPendingReservations needs an ActivitySid for an unavailable Activity"
+                )
+            if changes.reject_pending_reservations and activity_changed and activity.available:
+                raise InvalidParameter(
+                    "RejectPendingReservations is only valid when moving to an unavailable Activity"
+                )
+            if changes.attributes is not UNSET and changes.attributes != before.attributes:
+                values["attributes"] = changes.attributes
+            renamed = (
+                changes.friendly_name is not UNSET and changes.friendly_name != before.friendly_name
+            )
+            if renamed:
+                clash = store.get_by_name(conn, ws, changes.friendly_name)
+                if clash is not None:
+                    raise InvalidParameter(
+                        f"Worker named {changes.friendly_name} already exists for workspace {ws} "
+                        f"for account {caller.account_sid}"
+                    )
+                values["friendly_name"] = changes.friendly_name
+            if not values:
+                return before
+            store.update_worker(
+                conn, sid, {**values, "version": before.version + 1, "date_updated": now}
+            )
+            worker = store.get(conn, ws, sid)
+            if activity_changed:
+                new_events.append(
+                    _worker_event(
+                        "worker.activity.update",
+                        worker,
+                        f"Worker {worker.friendly_name} updated to {worker.activity_name} Activity",
+                        **ev.worker_activity_change_fields(
+                            before.activity_sid,
+                            before.activity_name,
+                            before.date_status_changed,
+                            now,
+                        ),
+                    )
+                )
+            if "attributes" in values or renamed:
+                new_events.append(
+                    _worker_event(
+                        "worker.attributes.update",
+                        worker,
+                        f"Worker {worker.friendly_name} attributes updated",
+                    )
+                )
+            emit(conn, workspace, caller, now, *new_events)
+            return worker
+
+        return await self._write(ws, unit)
+
+    async def delete(self, caller: Caller, ws: str, sid: str, if_match: int | None) -> None:
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> None:
+            workspace = workspace_or_404(conn, caller, ws)
+            worker = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            _check_version(worker, if_match)
+            store.delete_worker(conn, sid)
+            emit(
+                conn,
+                workspace,
+                caller,
+                now,
+                _worker_event("worker.deleted", worker, f"Worker {worker.friendly_name} deleted"),
+            )
+
+        await self._write(ws, unit)
+
+    # --- worker channels ------------------------------------------------------------------
+
+    async def fetch_channel(self, caller: Caller, ws: str, worker_sid: str, key: str) -> Any:
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            row = store.get_channel(conn, worker_sid, key)
+            row = child_or_404(row, f"{_path(ws, worker_sid)}/Channels/{key}")
+            return row, channel_load(conn, worker_sid, row.task_channel_sid)
+
+        return await self._read(unit)
+
+    async def list_channels(
+        self, caller: Caller, ws: str, worker_sid: str, page: PageRequest
+    ) -> tuple[PageResult, dict[str, int]]:
+        def unit(conn: Connection) -> tuple[PageResult, dict[str, int]]:
+            workspace_or_404(conn, caller, ws)
+            child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            result = fetch_page(conn, store.channels_query(worker_sid), store.CHANNEL_SORT, page)
+            loads = {r.sid: channel_load(conn, worker_sid, r.task_channel_sid) for r in result.rows}
+            return result, loads
+
+        return await self._read(unit)
+
+    async def update_channel(
+        self,
+        caller: Caller,
+        ws: str,
+        worker_sid: str,
+        key: str,
+        capacity: int | None,
+        available: bool | None,
+    ) -> tuple[Any, int]:
+        if capacity is not None and not 0 <= capacity <= MAX_CHANNEL_CAPACITY:
+            raise InvalidParameter(f"Capacity must be from 0 to {MAX_CHANNEL_CAPACITY}")
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> tuple[Any, int]:
+            workspace = workspace_or_404(conn, caller, ws)
+            worker = child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            before = child_or_404(
+                store.get_channel(conn, worker_sid, key),
+                f"{_path(ws, worker_sid)}/Channels/{key}",
+            )
+            values: dict[str, Any] = {}
+            if capacity is not None and capacity != before.configured_capacity:
+                values["configured_capacity"] = capacity
+            if available is not None and available != before.available:
+                values["available"] = available
+            load = channel_load(conn, worker_sid, before.task_channel_sid)
+            if not values:
+                return before, load
+            store.update_channel(conn, before.sid, {**values, "date_updated": now})
+            after = store.get_channel(conn, worker_sid, before.sid)
+            new_events = []
+            worker_data = ev.worker_fields(worker._mapping)
+            if "configured_capacity" in values:
+                data = ev.worker_channel_fields(after._mapping, before.configured_capacity, load)
+                new_events.append(
+                    ev.NewEvent(
+                        "worker.capacity.update",
+                        worker_sid,
+                        f"Worker {worker.friendly_name} capacity on "
+                        f"{after.task_channel_unique_name} set to {capacity}",
+                        {**worker_data, **data},
+                    )
+                )
+            if "available" in values:
+                data = ev.worker_channel_fields(after._mapping, None, load)
+                state = "available" if available else "unavailable"
+                new_events.append(
+                    ev.NewEvent(
+                        "worker.channel.availability.update",
+                        worker_sid,
+                        f"Worker {worker.friendly_name} channel "
+                        f"{after.task_channel_unique_name} is {state}",
+                        {**worker_data, **data},
+                    )
+                )
+            emit(conn, workspace, caller, now, *new_events)
+            return after, load
+
+        return await self._write(ws, unit)

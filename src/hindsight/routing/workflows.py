@@ -1,0 +1,189 @@
+"""Workflows: create, fetch, update, delete, list; configurations checked against the workspace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain import events as ev
+from hindsight.domain import expressions
+from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.names import check_friendly_name
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.domain.unset import UNSET, Unset
+from hindsight.domain.urls import check_callback_url
+from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
+from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
+from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.store import task_queues as queue_store
+from hindsight.store import workflows as store
+from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+
+MAX_RESERVATION_TIMEOUT = 86_400
+
+
+@dataclass(frozen=True)
+class WorkflowSettings:
+    friendly_name: Any = UNSET
+    configuration: Any = UNSET
+    assignment_callback_url: Any = UNSET
+    fallback_assignment_callback_url: Any = UNSET
+    task_reservation_timeout: Any = UNSET
+
+    def given(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if not isinstance(v, Unset)}
+
+
+def _path(ws: str, sid: str) -> str:
+    return f"/Workspaces/{ws}/Workflows/{sid}"
+
+
+def check_configuration(raw: str) -> WorkflowConfiguration:
+    """Parse the document and every expression in it (task filters and worker targets)."""
+    config = parse_configuration(raw)
+    for rule in config.filters:
+        expressions.parse(rule.expression)
+        for target in rule.targets:
+            for text in (target.expression, target.skip_if):
+                if text:
+                    expressions.parse(text)
+    return config
+
+
+def _check(values: dict[str, Any]) -> WorkflowConfiguration | None:
+    if "friendly_name" in values:
+        check_friendly_name(values["friendly_name"])
+    for key, param in (
+        ("assignment_callback_url", "AssignmentCallbackUrl"),
+        ("fallback_assignment_callback_url", "FallbackAssignmentCallbackUrl"),
+    ):
+        if key in values:
+            values[key] = check_callback_url(values[key], param)
+    timeout = values.get("task_reservation_timeout")
+    if timeout is not None and not 1 <= timeout <= MAX_RESERVATION_TIMEOUT:
+        raise InvalidParameter(
+            f"TaskReservationTimeout must be from 1 to {MAX_RESERVATION_TIMEOUT} seconds"
+        )
+    if "configuration" in values:
+        return check_configuration(values["configuration"])
+    return None
+
+
+def _check_refs(
+    conn: Connection,
+    workspace: Any,
+    values: dict[str, Any],
+    config: WorkflowConfiguration | None,
+    own_sid: str | None = None,
+) -> None:
+    if config is not None:
+        for queue_sid in sorted(config.queue_sids()):
+            if queue_store.get(conn, workspace.sid, queue_sid) is None:
+                raise InvalidParameter(
+                    f"Configuration routes to TaskQueue {queue_sid}, which is not a queue of "
+                    f"workspace {workspace.sid}"
+                )
+    name = values.get("friendly_name")
+    if name is not None:
+        clash = [
+            w
+            for w in store.all_in_workspace(conn, workspace.sid)
+            if w.friendly_name == name and w.sid != own_sid
+        ]
+        if clash:
+            raise InvalidParameter(
+                f"Workflow named {name} already exists for workspace {workspace.sid} "
+                f"for account {workspace.account_sid}"
+            )
+
+
+def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
+    fields = ev.workflow_fields(row._mapping)
+    return ev.NewEvent(event_type, row.sid, f"Workflow {row.friendly_name} {verb}", fields)
+
+
+class WorkflowService(Service):
+    async def create(self, caller: Caller, ws: str, settings: WorkflowSettings) -> Any:
+        values = settings.given()
+        if "configuration" not in values:
+            raise InvalidParameter("Missing required parameter Configuration in the post body")
+        config = _check(values)
+        values.setdefault("task_reservation_timeout", DEFAULT_RESERVATION_TIMEOUT)
+        now = self._clock.now_ms()
+        sid = new_sid(Prefix.WORKFLOW)
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            _check_refs(conn, workspace, values, config)
+            store.insert_workflow(
+                conn,
+                {
+                    "assignment_callback_url": None,
+                    "fallback_assignment_callback_url": None,
+                    **values,
+                    "sid": sid,
+                    "account_sid": caller.account_sid,
+                    "workspace_sid": ws,
+                    "date_created": now,
+                    "date_updated": now,
+                },
+            )
+            row = store.get(conn, ws, sid)
+            emit(conn, workspace, caller, now, _event("workflow.created", row, "created"))
+            return row
+
+        return await self._write(ws, unit)
+
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+
+        return await self._read(unit)
+
+    async def list(
+        self, caller: Caller, ws: str, friendly_name: str | None, page: PageRequest
+    ) -> PageResult:
+        query = store.list_query(ws, friendly_name)
+
+        def unit(conn: Connection) -> PageResult:
+            workspace_or_404(conn, caller, ws)
+            return fetch_page(conn, query, store.SORT, page)
+
+        return await self._read(unit)
+
+    async def update(self, caller: Caller, ws: str, sid: str, settings: WorkflowSettings) -> Any:
+        values = settings.given()
+        config = _check(values)
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> Any:
+            workspace = workspace_or_404(conn, caller, ws)
+            before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            _check_refs(conn, workspace, values, config, own_sid=sid)
+            if not values:
+                return before
+            store.update_workflow(conn, sid, {**values, "date_updated": now})
+            row = store.get(conn, ws, sid)
+            emit(conn, workspace, caller, now, _event("workflow.updated", row, "updated"))
+            return row
+
+        return await self._write(ws, unit)
+
+    async def delete(self, caller: Caller, ws: str, sid: str) -> None:
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> None:
+            workspace = workspace_or_404(conn, caller, ws)
+            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            active = store.active_task_count(conn, sid)
+            if active:
+                raise InvalidParameter(
+                    f"Workflow {sid} cannot be deleted: {active} active task(s) are routed by it"
+                )
+            store.delete_workflow(conn, sid)
+            emit(conn, workspace, caller, now, _event("workflow.deleted", row, "deleted"))
+
+        await self._write(ws, unit)

@@ -1,0 +1,57 @@
+"""Settings, read from `HINDSIGHT_*` environment variables (and a `.env` file if present)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HINDSIGHT_", env_file=".env", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8080, ge=0, le=65535)
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file and keys live.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/hindsight.db. "
+        "Use postgresql://user@host/db for PostgreSQL.",
+    )
+    public_url: str | None = Field(
+        None,
+        description="Base URL clients reach the server at (for `url` fields and paging links). "
+        "Default: taken from each request's Host header.",
+    )
+    sqlite_synchronous: str = Field(
+        "FULL", description="SQLite PRAGMA synchronous: FULL survives power loss, NORMAL is faster."
+    )
+    max_attributes_bytes: int = Field(16 * 1024, ge=1024)
+    max_body_bytes: int = Field(256 * 1024, ge=4096)
+    secret_key: str | None = Field(
+        None, description="64 hex digits sealing stored Auth Tokens; default <data_dir>/secret.key."
+    )
+    bootstrap_account_sid: str | None = None
+    bootstrap_auth_token: str | None = None
+    callback_timeout_seconds: float = Field(15.0, gt=0)
+    callback_max_attempts: int = Field(10, ge=1)
+    callback_allow_private: bool = Field(
+        True,
+        description="Allow event callbacks to private and loopback addresses "
+        "(typical for self-hosting, where the receiver runs beside Hindsight).",
+    )
+    log_level: str = "info"
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _synchronous(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError("must be OFF, NORMAL, FULL or EXTRA")
+        return upper
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hindsight.db').resolve()}"

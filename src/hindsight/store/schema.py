@@ -1,0 +1,259 @@
+"""The tables. SQLAlchemy Core metadata; Alembic migrations create the same schema.
+
+Instants are BIGINT milliseconds since the epoch (UTC), identical on SQLite and PostgreSQL.
+JSON documents (attributes, workflow configuration, event data) are kept as the text the client
+sent, because TaskRouter returns them verbatim.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+SID = String(34)
+# SQLite only auto-increments an INTEGER PRIMARY KEY (the rowid); PostgreSQL wants BIGINT.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _dates() -> list[Column]:
+    return [
+        Column("date_created", BigInteger, nullable=False),
+        Column("date_updated", BigInteger, nullable=False),
+    ]
+
+
+def _workspace_fk() -> Column:
+    return Column(
+        "workspace_sid", SID, ForeignKey("workspaces.sid", ondelete="CASCADE"), nullable=False
+    )
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("friendly_name", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    # SHA-256 of the Auth Token: tokens are 128 random bits, so a fast hash is safe and keeps
+    # authentication off the hot path's budget.
+    Column("auth_token_hash", String(64), nullable=False),
+    # The token itself, sealed with the server's key: Twilio signs event callbacks with the
+    # Auth Token, so we must be able to recover it, but never from the database alone.
+    Column("auth_token_sealed", Text, nullable=False),
+    *_dates(),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("friendly_name", Text, nullable=True),
+    Column("secret_hash", String(64), nullable=False),
+    *_dates(),
+    Index(None, "account_sid"),
+)
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("friendly_name", Text, nullable=False),
+    Column("event_callback_url", Text, nullable=True),
+    Column("events_filter", Text, nullable=True),
+    Column("multi_task_enabled", Boolean, nullable=False),
+    Column("prioritize_queue_order", String(8), nullable=False),
+    Column("default_activity_sid", SID, nullable=True),
+    Column("timeout_activity_sid", SID, nullable=True),
+    # The last sequence number handed to an event of this workspace. Bumping it takes the
+    # row lock, which makes per-workspace event order equal commit order on PostgreSQL.
+    Column("event_seq", BigInteger, nullable=False, default=0),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("friendly_name", Text, nullable=False),
+    Column("available", Boolean, nullable=False),
+    *_dates(),
+    UniqueConstraint("workspace_sid", "friendly_name"),
+)
+
+task_channels = Table(
+    "task_channels",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("friendly_name", Text, nullable=False),
+    Column("unique_name", Text, nullable=False),
+    Column("channel_optimized_routing", Boolean, nullable=True),
+    *_dates(),
+    UniqueConstraint("workspace_sid", "unique_name"),
+)
+
+task_queues = Table(
+    "task_queues",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("friendly_name", Text, nullable=False),
+    Column("target_workers", Text, nullable=True),
+    Column("max_reserved_workers", Integer, nullable=False),
+    Column("task_order", String(8), nullable=False),
+    Column("reservation_activity_sid", SID, nullable=True),
+    Column("assignment_activity_sid", SID, nullable=True),
+    *_dates(),
+    UniqueConstraint("workspace_sid", "friendly_name"),
+)
+
+workflows = Table(
+    "workflows",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("friendly_name", Text, nullable=False),
+    Column("configuration", Text, nullable=False),
+    Column("assignment_callback_url", Text, nullable=True),
+    Column("fallback_assignment_callback_url", Text, nullable=True),
+    Column("task_reservation_timeout", Integer, nullable=False),
+    *_dates(),
+    UniqueConstraint("workspace_sid", "friendly_name"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("friendly_name", Text, nullable=False),
+    Column("attributes", Text, nullable=False),
+    Column("activity_sid", SID, ForeignKey("activities.sid"), nullable=False),
+    Column("date_status_changed", BigInteger, nullable=False),
+    Column("version", Integer, nullable=False),
+    *_dates(),
+    UniqueConstraint("workspace_sid", "friendly_name"),
+    Index(None, "workspace_sid", "activity_sid"),
+)
+
+worker_channels = Table(
+    "worker_channels",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("worker_sid", SID, ForeignKey("workers.sid", ondelete="CASCADE"), nullable=False),
+    Column(
+        "task_channel_sid", SID, ForeignKey("task_channels.sid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("configured_capacity", Integer, nullable=False),
+    Column("available", Boolean, nullable=False),
+    *_dates(),
+    UniqueConstraint("worker_sid", "task_channel_sid"),
+    Index(None, "task_channel_sid"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("attributes", Text, nullable=False),
+    Column("assignment_status", String(16), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("timeout", Integer, nullable=False),
+    # No foreign keys to channel, workflow and queue: finished tasks outlive the queues and
+    # workflows they passed through (the names then read as null; the event log keeps them).
+    Column("task_channel_sid", SID, nullable=False),
+    Column("workflow_sid", SID, nullable=True),
+    Column("task_queue_sid", SID, nullable=True),
+    Column("task_queue_entered_date", BigInteger, nullable=True),
+    Column("virtual_start_time", BigInteger, nullable=False),
+    Column("routing_target", SID, nullable=True),
+    Column("ignore_capacity", Boolean, nullable=True),
+    Column("addons", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    *_dates(),
+    Index(None, "workspace_sid", "date_created", "sid"),
+    Index(None, "workspace_sid", "assignment_status"),
+    Index(None, "workspace_sid", "task_queue_sid"),
+    Index(None, "workspace_sid", "workflow_sid"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("sid", SID, nullable=False, unique=True),
+    Column("account_sid", SID, nullable=False),
+    Column("workspace_sid", SID, nullable=False),
+    # Position in the workspace's log: gap-free and in commit order (see workspaces.event_seq).
+    Column("seq", BigInteger, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("resource_type", String(32), nullable=False),
+    Column("resource_sid", SID, nullable=False),
+    Column("actor_type", String(32), nullable=True),
+    Column("actor_sid", SID, nullable=True),
+    Column("description", Text, nullable=False),
+    Column("event_data", Text, nullable=False),
+    Column("event_date_ms", BigInteger, nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("source_ip_address", String(64), nullable=True),
+    # Denormalised from event_data so the Events resource can filter with an index.
+    Column("task_sid", SID, nullable=True),
+    Column("worker_sid", SID, nullable=True),
+    Column("reservation_sid", SID, nullable=True),
+    Column("task_queue_sid", SID, nullable=True),
+    Column("workflow_sid", SID, nullable=True),
+    Column("task_channel", Text, nullable=True),
+    UniqueConstraint("workspace_sid", "seq"),
+    Index(None, "workspace_sid", "event_date_ms"),
+    Index(None, "task_sid"),
+    Index(None, "worker_sid"),
+    Index(None, "reservation_sid"),
+)
+
+callback_cursors = Table(
+    "callback_cursors",
+    metadata,
+    Column("workspace_sid", SID, primary_key=True),
+    # The last event of the workspace that was delivered (or skipped by EventsFilter).
+    Column("delivered_seq", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_ms", BigInteger, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    # Lets several server processes share delivery without sending an event twice.
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until_ms", BigInteger, nullable=False, default=0),
+)

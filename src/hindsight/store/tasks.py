@@ -1,0 +1,71 @@
+"""Tasks: units of work, with their attributes, status and routing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, insert, select, update
+
+from hindsight.store.schema import task_channels, task_queues, tasks, workflows
+
+VIEW = (
+    select(
+        tasks,
+        task_queues.c.friendly_name.label("task_queue_friendly_name"),
+        workflows.c.friendly_name.label("workflow_friendly_name"),
+        task_channels.c.unique_name.label("task_channel_unique_name"),
+    )
+    .select_from(tasks)
+    .outerjoin(task_queues, task_queues.c.sid == tasks.c.task_queue_sid)
+    .outerjoin(workflows, workflows.c.sid == tasks.c.workflow_sid)
+    .outerjoin(task_channels, task_channels.c.sid == tasks.c.task_channel_sid)
+)
+
+# Columns the Tasks list may be ordered by (Twilio's `Ordering` names).
+ORDERABLE = {
+    "DateCreated": tasks.c.date_created,
+    "Priority": tasks.c.priority,
+    "VirtualStartTime": tasks.c.virtual_start_time,
+}
+
+
+def insert_task(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(tasks).values(**row))
+
+
+def get(conn: Connection, workspace_sid: str, sid: str, *, for_update: bool = False) -> Any:
+    query = VIEW.where(tasks.c.sid == sid, tasks.c.workspace_sid == workspace_sid)
+    if for_update:
+        query = query.with_for_update(of=tasks)
+    return conn.execute(query).first()
+
+
+def filtered_query(workspace_sid: str, filters: Any) -> Select[Any]:
+    """The Tasks list's SQL filters (`filters` is a routing.tasks.TaskFilters)."""
+    query = VIEW.where(tasks.c.workspace_sid == workspace_sid)
+    if filters.priority is not None:
+        query = query.where(tasks.c.priority == filters.priority)
+    if filters.assignment_status:
+        query = query.where(tasks.c.assignment_status.in_(filters.assignment_status))
+    if filters.workflow_sid is not None:
+        query = query.where(tasks.c.workflow_sid == filters.workflow_sid)
+    if filters.workflow_name is not None:
+        query = query.where(workflows.c.friendly_name == filters.workflow_name)
+    if filters.task_queue_sid is not None:
+        query = query.where(tasks.c.task_queue_sid == filters.task_queue_sid)
+    if filters.task_queue_name is not None:
+        query = query.where(task_queues.c.friendly_name == filters.task_queue_name)
+    if filters.routing_target is not None:
+        query = query.where(tasks.c.routing_target == filters.routing_target)
+    if filters.has_addons is not None:
+        has = tasks.c.addons != "{}"
+        query = query.where(has if filters.has_addons else ~has)
+    return query
+
+
+def update_task(conn: Connection, sid: str, values: dict[str, Any]) -> None:
+    conn.execute(update(tasks).where(tasks.c.sid == sid).values(**values))
+
+
+def delete_task(conn: Connection, sid: str) -> None:
+    conn.execute(delete(tasks).where(tasks.c.sid == sid))

@@ -1,0 +1,61 @@
+"""A real Hindsight server on a free local port, for tests that speak HTTP to it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from hindsight.app import Runtime, build_runtime, create_app
+from hindsight.auth.accounts import IssuedAccount
+from hindsight.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    runtime: Runtime
+    base_url: str
+    _server: uvicorn.Server
+    _thread: threading.Thread
+
+    def new_account(self, name: str = "test") -> IssuedAccount:
+        return self.runtime.services.accounts.create_account(name)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
+        self.runtime.close()
+
+
+def start_server(data_dir: Path, database_url: str | None, **overrides: object) -> RunningServer:
+    port = free_port()
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        host="127.0.0.1",
+        port=port,
+        **overrides,
+    )
+    runtime = build_runtime(settings)
+    config = uvicorn.Config(
+        create_app(runtime), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"hindsight-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    return RunningServer(runtime, f"http://127.0.0.1:{port}", server, thread)
