@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Router
 
 from hindsight.api import errors
 from hindsight.api.auth import BasicAuthMiddleware
@@ -57,7 +58,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             url=settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
         )
     )
-    migrate.upgrade(db.engine)
+    migrate.upgrade(db.write_engine)
     sealer = Sealer(load_or_create_key(settings.data_dir, settings.secret_key))
     accounts = AccountService(db, clock, sealer)
     notifier = LogNotifier()
@@ -107,22 +108,27 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.services = runtime.services
     app.state.public_url = (runtime.settings.public_url or "").rstrip("/") or None
     app.state.max_body_bytes = runtime.settings.max_body_bytes
-    for module in (
-        workspaces,
-        activities,
-        task_channels,
-        task_queues,
-        workflows,
-        workers,
-        tasks,
-        events,
-    ):
-        app.include_router(module.router)
-    app.include_router(keys_router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(_request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
+
+    # The Twilio-compatible APIs, busiest first (see api/routes.py for why not FastAPI routes).
+    twilio_routes = [
+        route
+        for module in (
+            tasks,
+            workers,
+            events,
+            task_queues,
+            workflows,
+            activities,
+            task_channels,
+            workspaces,
+        )
+        for route in module.router.routes
+    ]
+    app.mount("/", Router(routes=[*twilio_routes, *keys_router.routes]))
 
     errors.install(app)
     app.add_middleware(BasicAuthMiddleware, accounts=runtime.services.accounts)

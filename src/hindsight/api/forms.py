@@ -16,6 +16,7 @@ from hindsight.domain.unset import UNSET, Unset, or_none
 
 _TRUE = {"true", "1", "yes", "True", "TRUE"}
 _FALSE = {"false", "0", "no", "False", "FALSE"}
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 class Params:
@@ -24,6 +25,9 @@ class Params:
     def __init__(self, pairs: Iterable[tuple[str, str]], allowed: Iterable[str]) -> None:
         self._values: dict[str, list[str]] = {}
         for name, value in pairs:
+            if "\x00" in name or "\x00" in value:
+                # PostgreSQL text cannot hold NUL; refuse it here for both stores alike.
+                raise InvalidParameter(f"{name.replace(chr(0), '')} must not contain NUL")
             self._values.setdefault(name, []).append(value)
         allowed_set = set(allowed)
         unknown = sorted(set(self._values) - allowed_set)
@@ -70,6 +74,9 @@ class Params:
             number = int(value.strip())
         except ValueError:
             raise InvalidParameter(f"{name} must be an integer, got {value!r}") from None
+        # Integers are stored and compared as 64-bit in both databases.
+        if not _INT64_MIN <= number <= _INT64_MAX:
+            raise InvalidParameter(f"{name} is out of range, got {value.strip()[:40]!r}")
         if minimum is not None and number < minimum:
             raise InvalidParameter(f"{name} must be at least {minimum}, got {number}")
         if maximum is not None and number > maximum:

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import wire
 from hindsight.api.forms import or_none
+from hindsight.api.routes import Routes
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import rfc2822
 
-router = APIRouter()
+router = Routes()
 BASE = "/2010-04-01/Accounts/{account}/Keys"
 
 

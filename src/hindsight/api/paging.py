@@ -19,11 +19,12 @@ from fastapi import Request
 
 from hindsight.api.forms import Params
 from hindsight.domain.errors import InvalidParameter
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, key_of
+from hindsight.routing.listing import PageRequest, PageResult, SortKey, key_of
 
 PAGING_PARAMS = ("PageSize", "Page", "PageToken")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def _encode(direction: str, key: tuple[Any, ...], ordering: str) -> str:
     return "PT" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _decode(token: str, ordering: str, width: int) -> tuple[str, tuple[Any, ...]]:
+def _decode(token: str, ordering: str, keys: Sequence[SortKey]) -> tuple[str, tuple[Any, ...]]:
     invalid = InvalidParameter(f"PageToken {token!r} is not a token this list issued")
     if not token.startswith("PT"):
         raise invalid
@@ -52,8 +53,8 @@ def _decode(token: str, ordering: str, width: int) -> tuple[str, tuple[Any, ...]
         or data.get("d") not in ("a", "b")
         or data.get("o") != ordering
         or not isinstance(data.get("k"), list)
-        or len(data["k"]) != width
-        or not all(isinstance(v, str | int | float | bool) for v in data["k"])
+        or len(data["k"]) != len(keys)
+        or not all(k.accepts(v) for v, k in zip(data["k"], keys, strict=True))
     ):
         raise invalid
     return data["d"], tuple(data["k"])
@@ -61,11 +62,11 @@ def _decode(token: str, ordering: str, width: int) -> tuple[str, tuple[Any, ...]
 
 def parse(params: Params, keys: Sequence[SortKey], ordering: str = "") -> Paging:
     size = params.integer("PageSize", minimum=1, maximum=MAX_PAGE_SIZE)
-    page = params.integer("Page", minimum=0)
+    page = params.integer("Page", minimum=0, maximum=MAX_PAGE)
     token = params.text("PageToken")
     after = before = None
     if isinstance(token, str) and token:
-        direction, key = _decode(token, ordering, len(keys))
+        direction, key = _decode(token, ordering, keys)
         if direction == "a":
             after = key
         else:

@@ -63,9 +63,13 @@ class AccountService:
         self, friendly_name: str, sid: str | None = None, auth_token: str | None = None
     ) -> IssuedAccount:
         if sid is not None and not is_sid(sid, Prefix.ACCOUNT):
-            raise InvalidParameter("An Account SID is 'AC' followed by 32 hex digits")
+            raise InvalidParameter(
+                "The Account SID (HINDSIGHT_BOOTSTRAP_ACCOUNT_SID) must be AC + 32 hex digits"
+            )
         if auth_token is not None and not credentials.is_auth_token(auth_token):
-            raise InvalidParameter("An Auth Token is 32 lower-case hex digits")
+            raise InvalidParameter(
+                "The Auth Token (HINDSIGHT_BOOTSTRAP_AUTH_TOKEN) must be 32 lower-case hex digits"
+            )
         sid = sid or new_sid(Prefix.ACCOUNT)
         token = auth_token or credentials.new_auth_token()
         now = self._clock.now_ms()
@@ -91,6 +95,7 @@ class AccountService:
         """
         if self._db.read_sync(store.count_accounts) > 0:
             return None, False
+        sid, auth_token = sid or None, auth_token or None
         if (sid is None) != (auth_token is None):
             raise InvalidParameter(
                 "Set both HINDSIGHT_BOOTSTRAP_ACCOUNT_SID and HINDSIGHT_BOOTSTRAP_AUTH_TOKEN, "

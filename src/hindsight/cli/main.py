@@ -61,7 +61,12 @@ def serve(
     port = port if port is not None else settings.port
     runtime = build_runtime(settings)
     display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    _first_run_banner(runtime, settings.public_url or f"http://{display_host}:{port}")
+    try:
+        _first_run_banner(runtime, settings.public_url or f"http://{display_host}:{port}")
+    except HindsightError as exc:
+        runtime.close()
+        console.print(f"[red]Cannot create the first account: {exc.message}[/]")
+        raise typer.Exit(1) from None
     logging.basicConfig(level=settings.log_level.upper())
     try:
         uvicorn.run(

@@ -81,7 +81,7 @@ class ActivityService(Service):
             workspace_or_404(conn, caller, ws)
             return fetch_page(conn, query, store.SORT, page)
 
-        return await self._read(unit)
+        return await self._scan(unit)
 
     async def rename(self, caller: Caller, ws: str, sid: str, friendly_name: str | None) -> Any:
         if friendly_name is not None:

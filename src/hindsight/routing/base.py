@@ -65,6 +65,15 @@ def workspace_or_404(conn: Connection, caller: Caller, workspace_sid: str) -> An
     return workspace
 
 
+@dataclass(frozen=True)
+class WorkspaceRef:
+    """What appending an event needs to know of a workspace."""
+
+    sid: str
+    account_sid: str
+    friendly_name: str
+
+
 def emit(conn: Connection, workspace: Any, caller: Caller, now: int, *events: NewEvent) -> None:
     """Append `events` to the workspace's log, in this transaction."""
     append(conn, workspace, events, now, caller.origin())
@@ -84,6 +93,10 @@ class Service:
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         return await self._db.read(fn)
+
+    async def _scan(self, fn: Callable[[Connection], T]) -> T:
+        """A read that may take long (a list page): off the event loop."""
+        return await self._db.scan(fn)
 
     async def _write(self, workspace_sid: str | None, fn: Callable[[Connection], T]) -> T:
         """Run `fn` in a write transaction, then wake whoever follows the workspace's log."""

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from hindsight.domain.errors import InvalidParameter
 from hindsight.routing.base import Caller, Service, child_or_404, workspace_or_404
 from hindsight.store import events as store
+from hindsight.store import task_channels as channel_store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 from hindsight.store.schema import events as events_table
 
@@ -34,15 +35,20 @@ class EventFilters:
 def time_window(filters: EventFilters, now_ms: int) -> tuple[int, int | None]:
     """The [start, end] of events to list.
 
-    `Minutes` counts back from now; without it or a StartDate the window is the last 15
-    minutes, as TaskRouter does. Unlike TaskRouter, the log is kept, so any StartDate works.
+    `Minutes` counts back from now. With neither Minutes nor StartDate the window is the last
+    15 minutes, as TaskRouter does, unless an EndDate is given: then everything up to it.
+    Unlike TaskRouter, the log is kept, so any StartDate works.
     """
     if filters.minutes is not None and filters.start_ms is not None:
         raise InvalidParameter("Give either Minutes or StartDate, not both")
     if filters.start_ms is not None:
         start = filters.start_ms
+    elif filters.minutes is None and filters.end_ms is not None:
+        start = 0
     else:
-        start = now_ms - (filters.minutes or DEFAULT_MINUTES) * 60_000
+        # The log holds nothing before the epoch; clamping keeps a huge Minutes within the
+        # databases' 64-bit integers.
+        start = max(0, now_ms - (filters.minutes or DEFAULT_MINUTES) * 60_000)
     if filters.end_ms is not None and filters.end_ms < start:
         raise InvalidParameter("EndDate is before the start of the window")
     return start, filters.end_ms
@@ -70,7 +76,6 @@ class EventService(Service):
             (events_table.c.reservation_sid, filters.reservation_sid),
             (events_table.c.task_queue_sid, filters.task_queue_sid),
             (events_table.c.workflow_sid, filters.workflow_sid),
-            (events_table.c.task_channel, filters.task_channel),
             (events_table.c.sid, filters.sid),
         ):
             if value is not None:
@@ -78,6 +83,12 @@ class EventService(Service):
 
         def unit(conn: Connection) -> PageResult:
             workspace_or_404(conn, caller, ws)
-            return fetch_page(conn, query, store.SORT, page)
+            filtered = query
+            if filters.task_channel is not None:
+                # Events record the channel's unique name; a TC SID names the same channel.
+                channel = channel_store.get_by_sid_or_name(conn, ws, filters.task_channel)
+                name = channel.unique_name if channel is not None else filters.task_channel
+                filtered = query.where(events_table.c.task_channel == name)
+            return fetch_page(conn, filtered, store.SORT, page)
 
-        return await self._read(unit)
+        return await self._scan(unit)

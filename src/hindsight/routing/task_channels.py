@@ -104,7 +104,7 @@ class TaskChannelService(Service):
             workspace_or_404(conn, caller, ws)
             return fetch_page(conn, store.list_query(ws), store.SORT, page)
 
-        return await self._read(unit)
+        return await self._scan(unit)
 
     async def update(
         self,

@@ -174,7 +174,7 @@ class TaskQueueService(Service):
 
             return fetch_page(conn, query, keys, page, predicate)
 
-        return await self._read(unit)
+        return await self._scan(unit)
 
     async def update(self, caller: Caller, ws: str, sid: str, settings: QueueSettings) -> Any:
         values = settings.given()

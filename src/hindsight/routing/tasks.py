@@ -15,7 +15,14 @@ from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.domain.task_lifecycle import EVENT_FOR_STATUS, TaskStatus, check_api_transition
 from hindsight.domain.unset import UNSET
 from hindsight.domain.workspace_template import DEFAULT_TASK_CHANNEL
-from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import (
+    Caller,
+    Service,
+    WorkspaceRef,
+    child_or_404,
+    emit,
+    workspace_or_404,
+)
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as store
@@ -115,6 +122,15 @@ def _check_version(task: Any, expected: int | None) -> None:
 
 def _task_event(event_type: str, task: dict[str, Any], now: int, description: str) -> ev.NewEvent:
     return ev.NewEvent(event_type, task["sid"], description, ev.task_fields(task, now))
+
+
+def _task_for_change(conn: Connection, caller: Caller, ws: str, sid: str) -> tuple[Any, Any]:
+    """The task (locked) and its workspace, or the right 404."""
+    task = store.get_for_change(conn, caller.account_sid, ws, sid)
+    if task is None:
+        workspace_or_404(conn, caller, ws)
+        child_or_404(None, _path(ws, sid))
+    return task, WorkspaceRef(ws, caller.account_sid, task.workspace_name)
 
 
 class TaskService(Service):
@@ -244,8 +260,7 @@ class TaskService(Service):
             _check_virtual_start(changes.virtual_start_time, now)
 
         def unit(conn: Connection) -> dict[str, Any]:
-            workspace = workspace_or_404(conn, caller, ws)
-            before = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            before, workspace = _task_for_change(conn, caller, ws, sid)
             _check_version(before, if_match)
             values: dict[str, Any] = {}
             names: dict[str, Any] = {}
@@ -272,11 +287,12 @@ class TaskService(Service):
                 if changes.reason is not UNSET:
                     values["reason"] = changes.reason
             if not values:
-                return dict(before._mapping)
+                return {k: v for k, v in before._mapping.items() if k != "workspace_name"}
             values["version"] = before.version + 1
             values["date_updated"] = now
             store.update_task(conn, sid, values)
             task = {**before._mapping, **values, **names}
+            del task["workspace_name"]
             new_events = []
             if fields_changed:
                 new_events.append(_task_event("task.updated", task, now, f"Task {sid} updated"))
@@ -297,8 +313,7 @@ class TaskService(Service):
         now = self._clock.now_ms()
 
         def unit(conn: Connection) -> None:
-            workspace = workspace_or_404(conn, caller, ws)
-            task = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            task, workspace = _task_for_change(conn, caller, ws, sid)
             _check_version(task, if_match)
             store.delete_task(conn, sid)
             emit(
@@ -319,6 +334,8 @@ class TaskService(Service):
         keys: tuple[SortKey, ...],
         page: PageRequest,
     ) -> PageResult:
+        if filters.priority is not None:
+            _check_priority(filters.priority)
         query = store.filtered_query(ws, filters)
         predicate = None
         if filters.evaluate_task_attributes is not None:
@@ -332,4 +349,4 @@ class TaskService(Service):
             workspace_or_404(conn, caller, ws)
             return fetch_page(conn, query, keys, page, predicate)
 
-        return await self._read(unit)
+        return await self._scan(unit)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hindsight.domain import events as ev
+from hindsight.domain import expressions
 from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
 from hindsight.domain.names import check_friendly_name
@@ -172,6 +173,9 @@ class WorkerService(Service):
             friendly_name=filters.friendly_name,
         )
         expression = filters.target_workers_expression
+        if expression is not None:
+            # Checked up front: a malformed expression is a 400 even when no worker exists.
+            expressions.parse(expression)
 
         def unit(conn: Connection) -> PageResult:
             workspace_or_404(conn, caller, ws)
@@ -198,7 +202,7 @@ class WorkerService(Service):
 
             return fetch_page(conn, query, keys, page, predicate)
 
-        return await self._read(unit)
+        return await self._scan(unit)
 
     async def update(
         self, caller: Caller, ws: str, sid: str, changes: WorkerChanges, if_match: int | None
@@ -320,7 +324,7 @@ class WorkerService(Service):
             loads = {r.sid: channel_load(conn, worker_sid, r.task_channel_sid) for r in result.rows}
             return result, loads
 
-        return await self._read(unit)
+        return await self._scan(unit)
 
     async def update_channel(
         self,

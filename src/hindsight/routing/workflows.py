@@ -40,15 +40,23 @@ def _path(ws: str, sid: str) -> str:
     return f"/Workspaces/{ws}/Workflows/{sid}"
 
 
+def _parse_expression(text: str, where: str) -> None:
+    try:
+        expressions.parse(text)
+    except expressions.ExpressionError as exc:
+        raise InvalidParameter(f"Configuration {where}: {exc.message}") from None
+
+
 def check_configuration(raw: str) -> WorkflowConfiguration:
     """Parse the document and every expression in it (task filters and worker targets)."""
     config = parse_configuration(raw)
-    for rule in config.filters:
-        expressions.parse(rule.expression)
-        for target in rule.targets:
-            for text in (target.expression, target.skip_if):
+    for i, rule in enumerate(config.filters):
+        where = f"task_routing.filters[{i}]"
+        _parse_expression(rule.expression, f"{where}.expression")
+        for j, target in enumerate(rule.targets):
+            for key, text in (("expression", target.expression), ("skip_if", target.skip_if)):
                 if text:
-                    expressions.parse(text)
+                    _parse_expression(text, f"{where}.targets[{j}].{key}")
     return config
 
 
@@ -152,7 +160,7 @@ class WorkflowService(Service):
             workspace_or_404(conn, caller, ws)
             return fetch_page(conn, query, store.SORT, page)
 
-        return await self._read(unit)
+        return await self._scan(unit)
 
     async def update(self, caller: Caller, ws: str, sid: str, settings: WorkflowSettings) -> Any:
         values = settings.given()

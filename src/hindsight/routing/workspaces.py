@@ -185,7 +185,7 @@ class WorkspaceService(Service):
         self, caller: Caller, friendly_name: str | None, page: PageRequest
     ) -> PageResult:
         query = store.list_query(caller.account_sid, friendly_name)
-        return await self._read(lambda conn: fetch_page(conn, query, store.SORT, page))
+        return await self._scan(lambda conn: fetch_page(conn, query, store.SORT, page))
 
     async def update(self, caller: Caller, sid: str, changes: WorkspaceChanges) -> Any:
         values = changes.given()
@@ -209,6 +209,8 @@ class WorkspaceService(Service):
                     raise InvalidParameter(
                         f"{_param(key)} {values[key]} is not an Activity of workspace {sid}"
                     )
+            if all(getattr(before, key) == value for key, value in values.items()):
+                return store.get(conn, caller.account_sid, sid)
             store.update_workspace(conn, sid, {**values, "date_updated": now})
             if (
                 "event_callback_url" in values

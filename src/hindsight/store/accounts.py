@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from hindsight.store.schema import accounts, api_keys
 
@@ -13,8 +13,12 @@ def insert_account(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(accounts).values(**row))
 
 
+_GET_ACCOUNT = select(accounts).where(accounts.c.sid == bindparam("sid"))
+_GET_KEY = select(api_keys).where(api_keys.c.sid == bindparam("sid"))
+
+
 def get_account(conn: Connection, sid: str) -> Any | None:
-    return conn.execute(select(accounts).where(accounts.c.sid == sid)).first()
+    return conn.execute(_GET_ACCOUNT, {"sid": sid}).first()
 
 
 def list_accounts(conn: Connection) -> list[Any]:
@@ -35,7 +39,7 @@ def insert_api_key(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def get_api_key(conn: Connection, sid: str) -> Any | None:
-    return conn.execute(select(api_keys).where(api_keys.c.sid == sid)).first()
+    return conn.execute(_GET_KEY, {"sid": sid}).first()
 
 
 def get_account_api_key(conn: Connection, account_sid: str, sid: str) -> Any | None:

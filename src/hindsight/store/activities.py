@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import activities, task_queues, workers, workspaces
 
 SORT = (SortKey(activities.c.date_created), SortKey(activities.c.sid))
+_GET = select(activities).where(
+    activities.c.sid == bindparam("sid"), activities.c.workspace_sid == bindparam("ws")
+)
 
 
 def insert_activity(conn: Connection, row: dict[str, Any]) -> None:
@@ -17,10 +20,7 @@ def insert_activity(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
-    query = select(activities).where(
-        activities.c.sid == sid, activities.c.workspace_sid == workspace_sid
-    )
-    return conn.execute(query).first()
+    return conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first()
 
 
 def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> Any | None:

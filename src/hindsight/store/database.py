@@ -1,32 +1,38 @@
 """Connections and transactions, on SQLite (embedded default) and PostgreSQL (scale-out).
 
-Every unit of work is a plain function `fn(conn) -> T` run inside one transaction:
+Every unit of work is a plain function `fn(conn) -> T` run inside one transaction.
 
-* `await db.write(fn)` on SQLite goes to a single writer thread that owns the only write
-  connection. Units that arrive together share one transaction (each in its own SAVEPOINT, so
-  one unit's error rolls back only its own changes) and one fsync: group commit. SQLite allows
-  one writer at a time anyway; serialising here removes "database is locked" retries.
-* `await db.write(fn)` on PostgreSQL runs in a worker thread on a pooled connection, one
-  transaction per unit; PostgreSQL does its own group commit.
-* `await db.read(fn)` runs on a pooled read connection in a worker thread.
+SQLite allows one writer at a time, and its statements take microseconds, so on SQLite the
+server runs them on the event loop's own thread rather than handing them to worker threads:
+a second thread would fight the event loop for the GIL on every statement (SQLite releases it
+around each step), which costs far more than the statement. Writes are grouped: the units
+submitted during one turn of the event loop run in one transaction and share one fsync: group
+commit (see `_run_group` for what happens when one of them fails).
 
-The `*_sync` variants are for the CLI and for tests that drive the store directly.
+* `await db.write(fn)`: SQLite — queued for the next group commit on the loop;
+  PostgreSQL — a worker thread on a pooled connection, one transaction per unit.
+* `await db.read(fn)`: short reads. SQLite — on the loop, on its own read connection (WAL
+  readers never wait for the writer); PostgreSQL — a worker thread.
+* `await db.scan(fn)`: reads that may take long (lists, searches) — always a worker thread.
+* `*_sync` variants: for the CLI and tests, from any thread, on separate connections.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import queue
+import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import anyio
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 T = TypeVar("T")
@@ -34,8 +40,13 @@ Unit = Callable[[Connection], T]
 
 log = logging.getLogger(__name__)
 
-# How many queued units the SQLite writer folds into one transaction at most.
-_MAX_GROUP = 64
+# How many queued units one SQLite group commit takes at most.
+_MAX_GROUP = 256
+# How long the loop's write connection waits for a lock held by another process (a CLI
+# command) before yielding to the loop and trying again; the loop must not block for long.
+_LOOP_BUSY_MS = 20
+_LOCKED_GIVE_UP_SECONDS = 30.0
+_WAL_TRUNCATE_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,12 +60,21 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_engine(url: str, synchronous: str, *, writer: bool) -> Engine:
-    # NullPool for the writer: exactly one long-lived connection is opened by the writer thread.
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for `postgresql://` URLs (SQLAlchemy would otherwise pick psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_engine(
+    url: str, synchronous: str, *, immediate: bool, busy_ms: int, autocheckpoint: bool = True
+) -> Engine:
     engine = create_engine(
         url,
-        poolclass=NullPool if writer else None,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        poolclass=NullPool if immediate else None,
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
     )
 
     @event.listens_for(engine, "connect")
@@ -66,107 +86,200 @@ def _sqlite_engine(url: str, synchronous: str, *, writer: bool) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        # SQLite's default page cache is 2 MiB; the indexes of a busy event log outgrow it at
+        # once, and every miss is a system call. Memory-mapped reads skip the copy as well.
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA mmap_size=268435456")
+        if not autocheckpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
 
-def _postgres_engine(url: str, pool_size: int) -> Engine:
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+class _Checkpointer:
+    """Copies the WAL back into the database file from a thread of its own.
 
+    SQLite would otherwise checkpoint inside whichever commit crosses the threshold, which on
+    the server means on the event loop, stalling every request for the length of an fsync'd
+    copy. A PASSIVE checkpoint never waits for readers or the writer, so it can run any time.
+    """
 
-def normalise_url(url: str) -> str:
-    """Use psycopg 3 for `postgresql://` URLs (SQLAlchemy would otherwise pick psycopg2)."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.render_as_string(hide_password=False)
-
-
-class _SqliteWriter:
-    """The one thread that writes to a SQLite database, with group commit."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._queue: queue.SimpleQueue[tuple[Unit[Any], Future[Any]] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
+    def __init__(self, path: str, interval_seconds: float = 0.25) -> None:
+        self._path = path
+        self._interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self._thread.start()
 
-    def submit(self, fn: Unit[T]) -> Future[T]:
-        future: Future[T] = Future()
-        self._queue.put((fn, future))
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, timeout=5, check_same_thread=False)
+        wal = f"{self._path}-wal"
+        try:
+            while not self._stop.wait(self._interval):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    # Under steady writes a passive checkpoint never finds the WAL fully copied
+                    # at the moment the next write begins, so the WAL would only grow (and every
+                    # read would search a longer WAL index). Once it is large, a TRUNCATE
+                    # checkpoint briefly holds writers back (they wait without blocking the
+                    # event loop) and starts the WAL afresh.
+                    if os.path.exists(wal) and os.path.getsize(wal) > _WAL_TRUNCATE_BYTES:
+                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                except sqlite3.Error:
+                    log.warning("WAL checkpoint failed; will retry", exc_info=True)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def _is_locked(exc: OperationalError) -> bool:
+    return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
+
+
+def _settle(
+    group: list[tuple[Unit[Any], asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]
+) -> None:
+    for (ok, value), (_fn, future) in zip(outcomes, group, strict=True):
+        if future.done():
+            continue
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+
+class _UnitFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _run_together(
+    conn: Connection, group: list[tuple[Unit[Any], asyncio.Future[Any]]]
+) -> list[Any]:
+    """All units in one transaction; the first unit error rolls everything back."""
+    with conn.begin():
+        results = []
+        for fn, _future in group:
+            try:
+                results.append(fn(conn))
+            except Exception as exc:
+                raise _UnitFailed(exc) from exc
+        return results
+
+
+def _run_group(conn: Connection, group: list[tuple[Unit[Any], asyncio.Future[Any]]]) -> None:
+    """Run units in one transaction and settle their futures: group commit.
+
+    Units normally succeed, so they run together without savepoints (which would cost two
+    more statements per unit). If one fails, the transaction is rolled back and the units run
+    again one transaction each, so each gets its own outcome and nothing of a failed unit is
+    kept. Only a failure to begin or commit escapes, and then nothing was written.
+    """
+    try:
+        _settle(group, [(True, result) for result in _run_together(conn, group)])
+        return
+    except _UnitFailed as failed:
+        if len(group) == 1:
+            _settle(group, [(False, failed.error)])
+            return
+    for unit in group:
+        try:
+            _settle([unit], [(True, _run_together(conn, [unit])[0])])
+        except _UnitFailed as failed:
+            _settle([unit], [(False, failed.error)])
+
+
+class _LoopSqlite:
+    """SQLite work on the event loop: grouped writes and short reads, each on its connection."""
+
+    def __init__(
+        self,
+        write_engine: Engine,
+        read_engine: Engine,
+        checkpoint: Callable[[], _Checkpointer] | None,
+    ) -> None:
+        self._write_engine = write_engine
+        self._read_engine = read_engine
+        self._start_checkpointer = checkpoint
+        self._checkpointer: _Checkpointer | None = None
+        self._writer: Connection | None = None
+        self._reader: Connection | None = None
+        self._pending: list[tuple[Unit[Any], asyncio.Future[Any]]] = []
+        self._flushing = False
+        self._flush_task: asyncio.Task[None] | None = None
+
+    def write(self, fn: Unit[T]) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._pending.append((fn, future))
+        if not self._flushing:
+            self._flushing = True
+            # Runs after the callbacks already due in this turn of the loop, so requests that
+            # arrived together commit together.
+            self._flush_task = loop.create_task(self._flush())
         return future
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-
-    def _take_group(self) -> tuple[list[tuple[Unit[Any], Future[Any]]], bool]:
-        first = self._queue.get()
-        if first is None:
-            return [], True
-        group = [first]
-        stop = False
-        while len(group) < _MAX_GROUP:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is None:
-                stop = True
-                break
-            group.append(item)
-        return group, stop
-
-    def _run(self) -> None:
-        with self._engine.connect() as conn:
-            while True:
-                group, stop = self._take_group()
-                if group:
-                    self._run_group(conn, group)
-                if stop:
-                    return
-
-    def _run_group(self, conn: Connection, group: list[tuple[Unit[Any], Future[Any]]]) -> None:
-        if len(group) == 1:
-            fn, future = group[0]
-            try:
-                with conn.begin():
-                    result = fn(conn)
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
-            return
-        outcomes: list[tuple[bool, Any]] = []
+    async def _flush(self) -> None:
         try:
-            with conn.begin():
-                for fn, _future in group:
-                    savepoint = conn.begin_nested()
-                    try:
-                        result = fn(conn)
-                    except BaseException as exc:
-                        savepoint.rollback()
-                        outcomes.append((False, exc))
-                    else:
-                        savepoint.commit()
-                        outcomes.append((True, result))
-        except BaseException as exc:
-            # The commit itself failed (disk full, I/O error): nothing in the group was written.
-            log.exception("group commit failed")
-            for _fn, future in group:
+            while self._pending:
+                group, self._pending = self._pending[:_MAX_GROUP], self._pending[_MAX_GROUP:]
+                await self._commit(group)
+        finally:
+            self._flushing = False
+
+    async def _commit(self, group: list[tuple[Unit[Any], asyncio.Future[Any]]]) -> None:
+        if self._writer is None:
+            self._writer = self._write_engine.connect()
+            if self._start_checkpointer is not None:
+                self._checkpointer = self._start_checkpointer()
+        deadline = time.monotonic() + _LOCKED_GIVE_UP_SECONDS
+        while True:
+            try:
+                _run_group(self._writer, group)
+                return
+            except OperationalError as exc:
+                if _is_locked(exc) and time.monotonic() < deadline:
+                    # Another process holds the write lock: let the loop run, then retry.
+                    await asyncio.sleep(0.005)
+                    continue
+                self._fail(group, exc)
+                return
+            except Exception as exc:
+                # Beginning or committing failed (disk full, I/O error): nothing was written.
+                log.exception("group commit failed")
+                self._fail(group, exc)
+                return
+
+    @staticmethod
+    def _fail(group: list[tuple[Unit[Any], asyncio.Future[Any]]], exc: BaseException) -> None:
+        for _fn, future in group:
+            if not future.done():
                 future.set_exception(exc)
-            return
-        for (ok, value), (_fn, future) in zip(outcomes, group, strict=True):
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
+
+    def read(self, fn: Unit[T]) -> T:
+        if self._reader is None:
+            self._reader = self._read_engine.connect()
+        with self._reader.begin():
+            return fn(self._reader)
+
+    def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+        for conn in (self._writer, self._reader):
+            if conn is not None:
+                conn.close()
+        self._writer = self._reader = None
 
 
 class Database:
@@ -175,35 +288,55 @@ class Database:
     def __init__(self, options: DatabaseOptions) -> None:
         self.url = normalise_url(options.url)
         self.sqlite = is_sqlite(self.url)
-        self._writer: _SqliteWriter | None = None
-        if self.sqlite:
-            self.engine = _sqlite_engine(self.url, options.sqlite_synchronous, writer=False)
-            self._write_engine = _sqlite_engine(self.url, options.sqlite_synchronous, writer=True)
-        else:
-            self.engine = _postgres_engine(self.url, options.pool_size)
-            self._write_engine = self.engine
         self._limiter = anyio.CapacityLimiter(options.pool_size)
+        self._loop: _LoopSqlite | None = None
+        if self.sqlite:
+            sync = options.sqlite_synchronous
+            self.engine = _sqlite_engine(self.url, sync, immediate=False, busy_ms=30_000)
+            self._write_engine = _sqlite_engine(self.url, sync, immediate=True, busy_ms=30_000)
+            path = make_url(self.url).database
+            self._loop = _LoopSqlite(
+                _sqlite_engine(
+                    self.url, sync, immediate=True, busy_ms=_LOOP_BUSY_MS, autocheckpoint=False
+                ),
+                _sqlite_engine(self.url, sync, immediate=False, busy_ms=_LOOP_BUSY_MS),
+                checkpoint=(lambda: _Checkpointer(path)) if path else None,
+            )
+        else:
+            # Dropped connections are detected when used and the pool replaced; a ping on every
+            # checkout would add a round trip to every unit of work.
+            self._write_engine = create_engine(
+                self.url,
+                pool_size=options.pool_size,
+                max_overflow=options.pool_size,
+                pool_recycle=3600,
+            )
+            # Reads under READ COMMITTED gain nothing from BEGIN/COMMIT except two round trips.
+            self.engine = self._write_engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    @property
+    def write_engine(self) -> Engine:
+        """An engine whose connections run transactions: for migrations and admin work."""
+        return self._write_engine
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    def _writer_thread(self) -> _SqliteWriter:
-        if self._writer is None:
-            self._writer = _SqliteWriter(self._write_engine)
-        return self._writer
-
     async def write(self, fn: Unit[T]) -> T:
-        if self.sqlite:
-            return await asyncio.wrap_future(self._writer_thread().submit(fn))
+        if self._loop is not None:
+            return await self._loop.write(fn)
         return await anyio.to_thread.run_sync(self.write_sync, fn, limiter=self._limiter)
 
     async def read(self, fn: Unit[T]) -> T:
+        if self._loop is not None:
+            return self._loop.read(fn)
+        return await anyio.to_thread.run_sync(self.read_sync, fn, limiter=self._limiter)
+
+    async def scan(self, fn: Unit[T]) -> T:
         return await anyio.to_thread.run_sync(self.read_sync, fn, limiter=self._limiter)
 
     def write_sync(self, fn: Unit[T]) -> T:
-        if self.sqlite:
-            return self._writer_thread().submit(fn).result()
         with self._write_engine.begin() as conn:
             return fn(conn)
 
@@ -212,8 +345,7 @@ class Database:
             return fn(conn)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        if self._loop is not None:
+            self._loop.close()
         self._write_engine.dispose()
         self.engine.dispose()

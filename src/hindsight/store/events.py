@@ -13,8 +13,11 @@ from hindsight.store.schema import events
 SORT = (SortKey(events.c.seq, descending=True),)
 
 
+_INSERT = insert(events)
+
+
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(insert(events), rows)
+    conn.execute(_INSERT, rows)
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:

@@ -10,13 +10,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Connection, Select, and_, or_
+from sqlalchemy import BigInteger, Column, ColumnElement, Connection, Select, and_, or_
 
 
 @dataclass(frozen=True)
 class SortKey:
     column: Column[Any]
     descending: bool = False
+
+    def accepts(self, value: Any) -> bool:
+        """Whether `value` can be compared with this column in SQL: the check a boundary from
+        outside (a client's page token) must pass, so a forged one cannot reach the database
+        with text for a number or an integer the column's type cannot bind."""
+        expected = self.column.type.python_type
+        if expected is int:
+            bits = 63 if isinstance(self.column.type, BigInteger) else 31
+            return type(value) is int and -(2**bits) <= value < 2**bits
+        if expected is str:
+            return isinstance(value, str)
+        return isinstance(value, str | int | float | bool)
 
 
 @dataclass(frozen=True)

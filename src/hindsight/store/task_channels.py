@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
 from hindsight.store.keyset import SortKey
@@ -12,26 +12,29 @@ from hindsight.store.schema import task_channels, tasks
 
 SORT = (SortKey(task_channels.c.date_created), SortKey(task_channels.c.sid))
 
+_IN_WORKSPACE = task_channels.c.workspace_sid == bindparam("ws")
+_GET = select(task_channels).where(task_channels.c.sid == bindparam("key"), _IN_WORKSPACE)
+_GET_BY_NAME = select(task_channels).where(
+    task_channels.c.unique_name == bindparam("key"), _IN_WORKSPACE
+)
+
 
 def insert_channel(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(task_channels).values(**row))
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
-    query = select(task_channels).where(
-        task_channels.c.sid == sid, task_channels.c.workspace_sid == workspace_sid
-    )
-    return conn.execute(query).first()
+    return conn.execute(_GET, {"key": sid, "ws": workspace_sid}).first()
 
 
 def get_by_sid_or_name(conn: Connection, workspace_sid: str, key: str) -> Any | None:
-    column = task_channels.c.sid if key.startswith("TC") and len(key) == 34 else None
-    query = select(task_channels).where(task_channels.c.workspace_sid == workspace_sid)
-    if column is not None:
-        query = query.where((task_channels.c.sid == key) | (task_channels.c.unique_name == key))
-    else:
-        query = query.where(task_channels.c.unique_name == key)
-    return conn.execute(query).first()
+    """A channel by SID, or else by unique name (TaskRouter accepts either)."""
+    params = {"key": key, "ws": workspace_sid}
+    if key.startswith("TC") and len(key) == 34:
+        row = conn.execute(_GET, params).first()
+        if row is not None:
+            return row
+    return conn.execute(_GET_BY_NAME, params).first()
 
 
 def all_in_workspace(conn: Connection, workspace_sid: str) -> list[Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
 from hindsight.store.keyset import SortKey
@@ -24,6 +24,10 @@ VIEW = (
     .outerjoin(_assignment, _assignment.c.sid == task_queues.c.assignment_activity_sid)
 )
 
+_GET = VIEW.where(
+    task_queues.c.sid == bindparam("sid"), task_queues.c.workspace_sid == bindparam("ws")
+)
+
 SORT = (SortKey(task_queues.c.date_created), SortKey(task_queues.c.sid))
 SORT_BY_NAME = (SortKey(task_queues.c.friendly_name), SortKey(task_queues.c.sid))
 
@@ -33,8 +37,7 @@ def insert_queue(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
-    query = VIEW.where(task_queues.c.sid == sid, task_queues.c.workspace_sid == workspace_sid)
-    return conn.execute(query).first()
+    return conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first()
 
 
 def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> Any | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import activities, task_channels, worker_channels, workers
@@ -18,6 +18,9 @@ VIEW = (
     .select_from(workers)
     .join(activities, activities.c.sid == workers.c.activity_sid)
 )
+
+_GET = VIEW.where(workers.c.sid == bindparam("sid"), workers.c.workspace_sid == bindparam("ws"))
+_GET_FOR_UPDATE = _GET.with_for_update(of=workers)
 
 SORT = (SortKey(workers.c.date_created), SortKey(workers.c.sid))
 SORT_BY_NAME = (SortKey(workers.c.friendly_name), SortKey(workers.c.sid))
@@ -35,10 +38,8 @@ def insert_worker(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def get(conn: Connection, workspace_sid: str, sid: str, *, for_update: bool = False) -> Any:
-    query = VIEW.where(workers.c.sid == sid, workers.c.workspace_sid == workspace_sid)
-    if for_update:
-        query = query.with_for_update(of=workers)
-    return conn.execute(query).first()
+    query = _GET_FOR_UPDATE if for_update else _GET
+    return conn.execute(query, {"sid": sid, "ws": workspace_sid}).first()
 
 
 def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> Any | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
 from hindsight.store.keyset import SortKey
@@ -12,22 +12,23 @@ from hindsight.store.schema import tasks, workflows
 
 SORT = (SortKey(workflows.c.date_created), SortKey(workflows.c.sid))
 
+_GET = select(workflows).where(
+    workflows.c.sid == bindparam("sid"), workflows.c.workspace_sid == bindparam("ws")
+)
+_FIRST_TWO = select(workflows).where(workflows.c.workspace_sid == bindparam("ws")).limit(2)
+
 
 def insert_workflow(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(workflows).values(**row))
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
-    query = select(workflows).where(
-        workflows.c.sid == sid, workflows.c.workspace_sid == workspace_sid
-    )
-    return conn.execute(query).first()
+    return conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first()
 
 
 def only_one(conn: Connection, workspace_sid: str) -> list[Any]:
     """Up to two workflows of the workspace: enough to tell 'exactly one' from 'several'."""
-    query = select(workflows).where(workflows.c.workspace_sid == workspace_sid).limit(2)
-    return list(conn.execute(query))
+    return list(conn.execute(_FIRST_TWO, {"ws": workspace_sid}))
 
 
 def list_query(workspace_sid: str, friendly_name: str | None) -> Select[Any]:

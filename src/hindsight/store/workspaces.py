@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import activities, workspaces
@@ -25,14 +25,23 @@ VIEW = (
 
 SORT = (SortKey(workspaces.c.date_created), SortKey(workspaces.c.sid))
 
+_GET = VIEW.where(
+    workspaces.c.sid == bindparam("sid"), workspaces.c.account_sid == bindparam("account")
+)
+_NEXT_SEQ = (
+    update(workspaces)
+    .where(workspaces.c.sid == bindparam("ws"))
+    .values(event_seq=workspaces.c.event_seq + bindparam("count"))
+    .returning(workspaces.c.event_seq)
+)
+
 
 def insert_workspace(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(workspaces).values(**row))
 
 
 def get(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    query = VIEW.where(workspaces.c.sid == sid, workspaces.c.account_sid == account_sid)
-    return conn.execute(query).first()
+    return conn.execute(_GET, {"sid": sid, "account": account_sid}).first()
 
 
 def lock(conn: Connection, account_sid: str, sid: str) -> Any | None:
@@ -66,10 +75,4 @@ def next_event_seq(conn: Connection, sid: str, count: int) -> int:
     The UPDATE takes the workspace row lock until commit, so on PostgreSQL two transactions
     appending to the same workspace's log commit in sequence order.
     """
-    query = (
-        update(workspaces)
-        .where(workspaces.c.sid == sid)
-        .values(event_seq=workspaces.c.event_seq + count)
-        .returning(workspaces.c.event_seq)
-    )
-    return int(conn.execute(query).scalar_one())
+    return int(conn.execute(_NEXT_SEQ, {"ws": sid, "count": count}).scalar_one())

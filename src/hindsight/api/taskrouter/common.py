@@ -14,7 +14,7 @@ from hindsight.app_services import Services
 from hindsight.domain.errors import NotFound
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.routing.base import Caller
-from hindsight.store.keyset import PageResult, SortKey
+from hindsight.routing.listing import PageResult, SortKey
 
 
 def services(request: Request) -> Services:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
+from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
     caller,
@@ -17,9 +18,9 @@ from hindsight.api.taskrouter.common import (
 )
 from hindsight.domain.sids import Prefix
 from hindsight.routing.events import EventFilters
-from hindsight.store.events import SORT
+from hindsight.routing.listing import EVENT_ORDER as SORT
 
-router = APIRouter()
+router = Routes()
 BASE = "/v1/Workspaces/{ws}/Events"
 
 

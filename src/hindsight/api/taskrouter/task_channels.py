@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
+from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import caller, list_response, services, workspace_sid
-from hindsight.store.task_channels import SORT
+from hindsight.routing.listing import TASK_CHANNEL_ORDER as SORT
 
-router = APIRouter()
+router = Routes()
 BASE = "/v1/Workspaces/{ws}/TaskChannels"
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import Params, or_none
+from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
     caller,
@@ -18,7 +19,7 @@ from hindsight.api.taskrouter.common import (
 from hindsight.domain.sids import Prefix
 from hindsight.routing.task_queues import QueueFilters, QueueSettings, sort_keys
 
-router = APIRouter()
+router = Routes()
 BASE = "/v1/Workspaces/{ws}/TaskQueues"
 _SETTINGS = (
     "FriendlyName",

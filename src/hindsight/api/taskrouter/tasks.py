@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
+from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
     caller,
@@ -21,7 +22,7 @@ from hindsight.domain.sids import Prefix
 from hindsight.domain.task_lifecycle import TaskStatus, parse_status
 from hindsight.routing.tasks import NewTask, TaskChanges, TaskFilters, sort_keys
 
-router = APIRouter()
+router = Routes()
 BASE = "/v1/Workspaces/{ws}/Tasks"
 _STATUSES = tuple(s.value for s in TaskStatus)
 

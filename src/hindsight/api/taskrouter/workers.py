@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
+from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
     caller,
@@ -16,10 +17,10 @@ from hindsight.api.taskrouter.common import (
     workspace_sid,
 )
 from hindsight.domain.sids import Prefix
+from hindsight.routing.listing import WORKER_CHANNEL_ORDER as CHANNEL_SORT
 from hindsight.routing.workers import WorkerChanges, WorkerFilters, sort_keys
-from hindsight.store.workers import CHANNEL_SORT
 
-router = APIRouter()
+router = Routes()
 BASE = "/v1/Workspaces/{ws}/Workers"
 _TRUE_FILTER = {"true", "1", "yes", "True"}
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import Params, or_none
+from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
     caller,
@@ -16,10 +17,10 @@ from hindsight.api.taskrouter.common import (
     workspace_sid,
 )
 from hindsight.domain.sids import Prefix
+from hindsight.routing.listing import WORKFLOW_ORDER as SORT
 from hindsight.routing.workflows import WorkflowSettings
-from hindsight.store.workflows import SORT
 
-router = APIRouter()
+router = Routes()
 BASE = "/v1/Workspaces/{ws}/Workflows"
 _SETTINGS = (
     "FriendlyName",

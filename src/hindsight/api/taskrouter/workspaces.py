@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
+from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import caller, list_response, services, workspace_sid
 from hindsight.domain.sids import Prefix
+from hindsight.routing.listing import WORKSPACE_ORDER as SORT
 from hindsight.routing.workspaces import NewWorkspace, WorkspaceChanges
-from hindsight.store.workspaces import SORT
 
-router = APIRouter()
+router = Routes()
 _QUEUE_ORDER = ("FIFO", "LIFO")
 
 

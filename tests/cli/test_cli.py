@@ -1,0 +1,157 @@
+"""The `hindsight` command as an operator runs it: a real process, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import free_port
+
+SID = re.compile(r"Account SID:\s+(AC[0-9a-f]{32})")
+TOKEN = re.compile(r"Auth Token:\s+([0-9a-f]{32})")
+
+
+def _env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HINDSIGHT_")}
+    return {**env, "HINDSIGHT_DATA_DIR": str(data_dir), "COLUMNS": "200", **extra}
+
+
+def _hindsight(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hindsight.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+class Served:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hindsight.cli.main", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError("server did not start:\n" + self.output)
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.output = self.process.communicate(timeout=30)[0]
+        return self.output
+
+
+def _authenticates(base: str, sid: str, token: str) -> bool:
+    response = httpx.get(f"{base}/v1/Workspaces", auth=(sid, token), timeout=10)
+    return response.status_code == 200
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_first_run_prints_credentials_once_and_they_work(data_dir):
+    env = _env(data_dir)
+    first = Served(env)
+    try:
+        pass
+    finally:
+        output = first.stop()
+    sid, token = SID.search(output).group(1), TOKEN.search(output).group(1)
+    assert "/v1/Workspaces" in output
+    assert str(data_dir.resolve()) in output.replace("\n", "")
+
+    second = Served(env)
+    try:
+        assert _authenticates(second.base, sid, token)
+        assert not _authenticates(second.base, sid, "0" * 32)
+    finally:
+        output = second.stop()
+    assert token not in output
+    assert "first run" not in output
+
+
+def test_the_token_is_not_stored_in_the_clear(data_dir):
+    served = Served(_env(data_dir))
+    token = TOKEN.search(served.stop()).group(1)
+    database = (data_dir / "hindsight.db").read_bytes()
+    assert token.encode() not in database
+    assert (data_dir / "secret.key").stat().st_mode & 0o077 == 0
+
+
+def test_bootstrap_account_from_the_environment_is_created_and_never_printed(data_dir):
+    sid, token = "AC" + "1" * 32, "a" * 32
+    env = _env(data_dir, HINDSIGHT_BOOTSTRAP_ACCOUNT_SID=sid, HINDSIGHT_BOOTSTRAP_AUTH_TOKEN=token)
+    served = Served(env)
+    try:
+        assert _authenticates(served.base, sid, token)
+    finally:
+        output = served.stop()
+    assert token not in output
+    assert sid in output
+
+
+@pytest.mark.parametrize(
+    ("sid", "token"),
+    [
+        ("AC123", "a" * 32),
+        ("AC" + "1" * 32, "not-hex-at-all-not-hex-at-all-00"),
+        ("AC" + "1" * 32, ""),
+    ],
+)
+def test_invalid_bootstrap_credentials_stop_the_server_with_a_message(data_dir, sid, token):
+    env = _env(data_dir, HINDSIGHT_BOOTSTRAP_ACCOUNT_SID=sid, HINDSIGHT_BOOTSTRAP_AUTH_TOKEN=token)
+    result = _hindsight("serve", "--port", str(free_port()), env=env)
+    assert result.returncode != 0
+    combined = result.stdout + result.stderr
+    assert "BOOTSTRAP" in combined or "Account SID" in combined or "Auth Token" in combined
+    assert "Traceback" not in combined
+
+
+def test_accounts_create_list_and_rotate(data_dir):
+    env = _env(data_dir)
+    created = _hindsight("accounts", "create", "Second", env=env)
+    assert created.returncode == 0, created.stderr
+    sid, token = SID.search(created.stdout).group(1), TOKEN.search(created.stdout).group(1)
+
+    listed = _hindsight("accounts", "list", env=env)
+    assert sid in listed.stdout and "Second" in listed.stdout
+    assert token not in listed.stdout
+
+    rotated = _hindsight("accounts", "rotate", sid, env=env)
+    assert rotated.returncode == 0
+    new_token = re.search(r"([0-9a-f]{32})", rotated.stdout.split(":", 1)[1]).group(1)
+    served = Served(env)
+    try:
+        assert _authenticates(served.base, sid, new_token)
+        assert not _authenticates(served.base, sid, token)
+    finally:
+        served.stop()
+
+
+def test_rotating_an_unknown_account_fails_cleanly(data_dir):
+    result = _hindsight("accounts", "rotate", "AC" + "9" * 32, env=_env(data_dir))
+    assert result.returncode == 1
+    assert "No account" in result.stdout

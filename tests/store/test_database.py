@@ -1,0 +1,90 @@
+"""Units of work: atomicity, group commit, and errors that touch only their own unit."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from hindsight.store.schema import accounts
+
+
+def _account(sid: str) -> dict:
+    return {
+        "sid": sid,
+        "friendly_name": "t",
+        "status": "active",
+        "auth_token_hash": "0" * 64,
+        "auth_token_sealed": "x",
+        "date_created": 1,
+        "date_updated": 1,
+    }
+
+
+def _insert(sid: str):
+    def unit(conn):
+        conn.execute(insert(accounts).values(**_account(sid)))
+        return sid
+
+    return unit
+
+
+def _insert_then_fail(sid: str):
+    def unit(conn):
+        conn.execute(insert(accounts).values(**_account(sid)))
+        raise ValueError(f"unit {sid} refuses")
+
+    return unit
+
+
+def _count(db) -> int:
+    return db.read_sync(
+        lambda conn: conn.execute(select(func.count()).select_from(accounts)).scalar()
+    )
+
+
+def _sids(db) -> set[str]:
+    return set(db.read_sync(lambda conn: conn.execute(select(accounts.c.sid)).scalars().all()))
+
+
+def test_a_failing_unit_leaves_nothing_behind(db):
+    with pytest.raises(ValueError):
+        db.write_sync(_insert_then_fail("AC" + "1" * 32))
+    assert _count(db) == 0
+
+
+def test_units_submitted_together_keep_their_own_outcomes(db):
+    good = ["AC" + f"{i:032x}" for i in range(1, 40)]
+    bad = ["AC" + f"{i:032x}" for i in range(100, 105)]
+
+    async def submit_all():
+        units = [_insert(s) for s in good] + [_insert_then_fail(s) for s in bad]
+        return await asyncio.gather(*(db.write(u) for u in units), return_exceptions=True)
+
+    results = asyncio.run(submit_all())
+    assert results[: len(good)] == good
+    assert all(isinstance(r, ValueError) for r in results[len(good) :])
+    assert _sids(db) == set(good)
+
+
+def test_a_constraint_violation_fails_only_the_duplicate(db):
+    sid = "AC" + "2" * 32
+
+    async def submit_twice():
+        return await asyncio.gather(
+            db.write(_insert(sid)), db.write(_insert(sid)), return_exceptions=True
+        )
+
+    first, second = asyncio.run(submit_twice())
+    assert first == sid
+    assert isinstance(second, Exception)
+    assert _sids(db) == {sid}
+
+
+def test_reads_see_committed_writes(db):
+    async def write_then_read():
+        await db.write(_insert("AC" + "3" * 32))
+        return await db.read(lambda conn: conn.execute(select(accounts.c.sid)).scalars().all())
+
+    assert asyncio.run(write_then_read()) == ["AC" + "3" * 32]
