@@ -14,12 +14,27 @@ from typing import Any
 
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-SPEC_PATH = Path(
-    os.environ.get(
-        "HINDSIGHT_TASKROUTER_SPEC",
-        Path(__file__).resolve().parents[3] / "shared" / "contract" / "twilio_taskrouter_v1.json",
+SPEC_NAME = "twilio_taskrouter_v1.json"
+
+
+def _find_spec() -> Path:
+    """The spec: $HINDSIGHT_TASKROUTER_SPEC, or `shared/contract/` beside the checkout (or
+    beside any folder above it, so clean clones elsewhere find it too)."""
+    configured = os.environ.get("HINDSIGHT_TASKROUTER_SPEC")
+    if configured:
+        return Path(configured)
+    repo = Path(__file__).resolve().parents[2]
+    for folder in (repo, *repo.parents, Path("/work")):
+        candidate = folder / "shared" / "contract" / SPEC_NAME
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(
+        f"Twilio's {SPEC_NAME} was not found beside the checkout; "
+        "set HINDSIGHT_TASKROUTER_SPEC to its path"
     )
-)
+
+
+SPEC_PATH = _find_spec()
 
 ERROR_BODY_KEYS = {"code", "message", "more_info", "status"}
 
