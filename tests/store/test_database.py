@@ -76,9 +76,10 @@ def test_a_constraint_violation_fails_only_the_duplicate(db):
             db.write(_insert(sid)), db.write(_insert(sid)), return_exceptions=True
         )
 
-    first, second = asyncio.run(submit_twice())
-    assert first == sid
-    assert isinstance(second, Exception)
+    outcomes = asyncio.run(submit_twice())
+    # Which one wins is up to the database (PostgreSQL runs them on two connections).
+    assert sorted(type(o).__name__ for o in outcomes) == ["IntegrityError", "str"]
+    assert sid in outcomes
     assert _sids(db) == {sid}
 
 
