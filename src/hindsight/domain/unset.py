@@ -28,3 +28,10 @@ UNSET: Final = Unset()
 def or_none(value: T | Unset) -> T | None:
     """UNSET as None, for arguments where None means 'not given'."""
     return None if isinstance(value, Unset) else value
+
+
+class Changes:
+    """Base of dataclasses whose fields default to UNSET: `given()` is what was sent."""
+
+    def given(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if not isinstance(v, Unset)}

@@ -12,7 +12,7 @@ from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
 from hindsight.store import activities as store
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import PageRequest, PageResult
 
 
 def _path(ws: str, sid: str) -> str:
@@ -61,11 +61,9 @@ class ActivityService(Service):
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
-            workspace_or_404(conn, caller, ws)
-            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-
-        return await self._read(unit)
+        return await self._fetch_child(
+            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
+        )
 
     async def list(
         self,
@@ -77,11 +75,7 @@ class ActivityService(Service):
     ) -> PageResult:
         query = store.list_query(ws, friendly_name, available)
 
-        def unit(conn: Connection) -> PageResult:
-            workspace_or_404(conn, caller, ws)
-            return fetch_page(conn, query, store.SORT, page)
-
-        return await self._scan(unit)
+        return await self._list_children(caller, ws, query, store.SORT, page)
 
     async def rename(self, caller: Caller, ws: str, sid: str, friendly_name: str | None) -> Any:
         if friendly_name is not None:

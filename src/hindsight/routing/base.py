@@ -17,6 +17,7 @@ from hindsight.eventlog.append import Origin, append
 from hindsight.eventlog.notify import LogNotifier
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.database import Database
+from hindsight.store.keyset import fetch_page
 
 T = TypeVar("T")
 
@@ -93,6 +94,34 @@ class Service:
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         return await self._db.read(fn)
+
+    async def _fetch_child(
+        self, caller: Caller, ws: str, get: Callable[[Connection], Any], path: str
+    ) -> Any:
+        """One resource of a workspace the caller owns, or the right 404."""
+
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return child_or_404(get(conn), path)
+
+        return await self._read(unit)
+
+    async def _list_children(
+        self,
+        caller: Caller,
+        ws: str,
+        query: Any,
+        keys: Any,
+        page: Any,
+        predicate: Callable[[Any], bool] | None = None,
+    ) -> Any:
+        """A page of a workspace's resources (the workspace must be the caller's)."""
+
+        def unit(conn: Connection) -> Any:
+            workspace_or_404(conn, caller, ws)
+            return fetch_page(conn, query, keys, page, predicate)
+
+        return await self._scan(unit)
 
     async def _scan(self, fn: Callable[[Connection], T]) -> T:
         """A read that may take long (a list page): off the event loop."""

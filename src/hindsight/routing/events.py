@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hindsight.domain.errors import InvalidParameter
-from hindsight.routing.base import Caller, Service, child_or_404, workspace_or_404
+from hindsight.routing.base import Caller, Service, workspace_or_404
 from hindsight.store import events as store
 from hindsight.store import task_channels as channel_store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
@@ -56,11 +56,9 @@ def time_window(filters: EventFilters, now_ms: int) -> tuple[int, int | None]:
 
 class EventService(Service):
     async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
-            workspace_or_404(conn, caller, ws)
-            return child_or_404(store.get(conn, ws, sid), f"/Workspaces/{ws}/Events/{sid}")
-
-        return await self._read(unit)
+        return await self._fetch_child(
+            caller, ws, lambda conn: store.get(conn, ws, sid), f"/Workspaces/{ws}/Events/{sid}"
+        )
 
     async def list(
         self, caller: Caller, ws: str, filters: EventFilters, page: PageRequest

@@ -14,7 +14,7 @@ from hindsight.domain.workspace_template import ChannelCapacity
 from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import PageRequest, PageResult
 
 
 def _path(ws: str, sid: str) -> str:
@@ -93,18 +93,12 @@ class TaskChannelService(Service):
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, key: str) -> Any:
-        def unit(conn: Connection) -> Any:
-            workspace_or_404(conn, caller, ws)
-            return child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
-
-        return await self._read(unit)
+        return await self._fetch_child(
+            caller, ws, lambda conn: store.get_by_sid_or_name(conn, ws, key), _path(ws, key)
+        )
 
     async def list(self, caller: Caller, ws: str, page: PageRequest) -> PageResult:
-        def unit(conn: Connection) -> PageResult:
-            workspace_or_404(conn, caller, ws)
-            return fetch_page(conn, store.list_query(ws), store.SORT, page)
-
-        return await self._scan(unit)
+        return await self._list_children(caller, ws, store.list_query(ws), store.SORT, page)
 
     async def update(
         self,

@@ -13,11 +13,12 @@ from hindsight.domain.attributes import parse_attributes
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.domain.unset import UNSET, Unset
+from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.workflow_config import parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_TARGET_WORKERS
 from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts
+from hindsight.routing.listing import parse_ordering
 from hindsight.store import activities as activity_store
 from hindsight.store import task_queues as store
 from hindsight.store import workers as worker_store
@@ -28,16 +29,13 @@ MAX_RESERVED_WORKERS = 50
 
 
 @dataclass(frozen=True)
-class QueueSettings:
+class QueueSettings(Changes):
     friendly_name: Any = UNSET
     target_workers: Any = UNSET
     max_reserved_workers: Any = UNSET
     task_order: Any = UNSET
     reservation_activity_sid: Any = UNSET
     assignment_activity_sid: Any = UNSET
-
-    def given(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if not isinstance(v, Unset)}
 
 
 @dataclass(frozen=True)
@@ -89,16 +87,8 @@ def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     """Twilio's `Ordering` for queues: `DateCreated` or `FriendlyName`, `:asc` or `:desc`."""
-    if not ordering:
-        return store.SORT
-    field, _, direction = ordering.partition(":")
-    direction = direction or "asc"
-    if field not in ("DateCreated", "FriendlyName") or direction not in ("asc", "desc"):
-        raise InvalidParameter(
-            "Ordering must be DateCreated or FriendlyName, optionally followed by :asc or :desc"
-        )
-    keys = store.SORT if field == "DateCreated" else store.SORT_BY_NAME
-    return (SortKey(keys[0].column, descending=direction == "desc"), keys[1])
+    allowed = {"DateCreated": store.SORT[0].column, "FriendlyName": store.SORT_BY_NAME[0].column}
+    return parse_ordering(ordering, allowed, store.SORT)
 
 
 class TaskQueueService(Service):
@@ -134,11 +124,9 @@ class TaskQueueService(Service):
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
-            workspace_or_404(conn, caller, ws)
-            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-
-        return await self._read(unit)
+        return await self._fetch_child(
+            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
+        )
 
     async def list(
         self,

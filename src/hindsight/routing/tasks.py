@@ -23,6 +23,7 @@ from hindsight.routing.base import (
     emit,
     workspace_or_404,
 )
+from hindsight.routing.listing import parse_ordering
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as store
@@ -92,25 +93,12 @@ def _check_virtual_start(value: int, now: int) -> int:
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     """Parse `Ordering` (`Priority:desc,DateCreated:asc`) into sort keys ending with the SID."""
-    if not ordering:
-        return (SortKey(tasks_table.c.date_created), SortKey(tasks_table.c.sid))
-    keys: list[SortKey] = []
-    seen: set[str] = set()
-    for part in ordering.split(","):
-        field, _, direction = part.strip().partition(":")
-        direction = (direction or "asc").lower()
-        if field not in store.ORDERABLE or direction not in ("asc", "desc"):
-            raise InvalidParameter(
-                "Ordering must be a comma-separated list of Attribute:Order, where Attribute is "
-                f"DateCreated, Priority or VirtualStartTime and Order is asc or desc; got {part!r}"
-            )
-        if field in seen:
-            raise InvalidParameter(f"Ordering names {field} twice")
-        seen.add(field)
-        keys.append(SortKey(store.ORDERABLE[field], descending=direction == "desc"))
-    if {"DateCreated", "VirtualStartTime"} <= seen:
+    default = (SortKey(tasks_table.c.date_created), SortKey(tasks_table.c.sid))
+    keys = parse_ordering(ordering, store.ORDERABLE, default, several=True)
+    fields = {k.column.name for k in keys}
+    if {"date_created", "virtual_start_time"} <= fields:
         raise InvalidParameter("Ordering cannot combine DateCreated and VirtualStartTime")
-    return (*keys, SortKey(tasks_table.c.sid))
+    return keys
 
 
 def _check_version(task: Any, expected: int | None) -> None:

@@ -16,6 +16,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET
 from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts, worker_matches
+from hindsight.routing.listing import parse_ordering
 from hindsight.routing.task_channels import worker_channel_rows
 from hindsight.store import activities as activity_store
 from hindsight.store import task_channels as channel_store
@@ -57,15 +58,7 @@ def _path(ws: str, sid: str) -> str:
 
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
-    if not ordering:
-        return store.SORT
-    field, _, direction = ordering.partition(":")
-    direction = direction or "asc"
-    if field not in _ORDERING or direction not in ("asc", "desc"):
-        raise InvalidParameter(
-            f"Ordering must be one of {', '.join(_ORDERING)}, optionally followed by :asc or :desc"
-        )
-    return (SortKey(_ORDERING[field], descending=direction == "desc"), store.SORT[-1])
+    return parse_ordering(ordering, _ORDERING, store.SORT)
 
 
 def channel_load(_conn: Connection, _worker_sid: str, _task_channel_sid: str) -> int:
@@ -151,11 +144,9 @@ class WorkerService(Service):
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
-            workspace_or_404(conn, caller, ws)
-            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-
-        return await self._read(unit)
+        return await self._fetch_child(
+            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
+        )
 
     async def list(
         self,

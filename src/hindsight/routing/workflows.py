@@ -12,28 +12,25 @@ from hindsight.domain import expressions
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.domain.unset import UNSET, Unset
+from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
 from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
 from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workflows as store
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import PageRequest, PageResult
 
 MAX_RESERVATION_TIMEOUT = 86_400
 
 
 @dataclass(frozen=True)
-class WorkflowSettings:
+class WorkflowSettings(Changes):
     friendly_name: Any = UNSET
     configuration: Any = UNSET
     assignment_callback_url: Any = UNSET
     fallback_assignment_callback_url: Any = UNSET
     task_reservation_timeout: Any = UNSET
-
-    def given(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if not isinstance(v, Unset)}
 
 
 def _path(ws: str, sid: str) -> str:
@@ -145,22 +142,16 @@ class WorkflowService(Service):
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
-            workspace_or_404(conn, caller, ws)
-            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-
-        return await self._read(unit)
+        return await self._fetch_child(
+            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
+        )
 
     async def list(
         self, caller: Caller, ws: str, friendly_name: str | None, page: PageRequest
     ) -> PageResult:
         query = store.list_query(ws, friendly_name)
 
-        def unit(conn: Connection) -> PageResult:
-            workspace_or_404(conn, caller, ws)
-            return fetch_page(conn, query, store.SORT, page)
-
-        return await self._scan(unit)
+        return await self._list_children(caller, ws, query, store.SORT, page)
 
     async def update(self, caller: Caller, ws: str, sid: str, settings: WorkflowSettings) -> Any:
         values = settings.given()

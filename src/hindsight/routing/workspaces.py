@@ -12,7 +12,7 @@ from hindsight.domain import workspace_template as template
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.domain.unset import UNSET, Unset
+from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
 from hindsight.domain.workflow_config import fifo_configuration
 from hindsight.routing.base import Caller, Service, emit, not_found, workspace_or_404
@@ -36,7 +36,7 @@ class NewWorkspace:
 
 
 @dataclass(frozen=True)
-class WorkspaceChanges:
+class WorkspaceChanges(Changes):
     friendly_name: Any = UNSET
     event_callback_url: Any = UNSET
     events_filter: Any = UNSET
@@ -44,9 +44,6 @@ class WorkspaceChanges:
     default_activity_sid: Any = UNSET
     timeout_activity_sid: Any = UNSET
     prioritize_queue_order: Any = UNSET
-
-    def given(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if not isinstance(v, Unset)}
 
 
 def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) -> None:
