@@ -10,21 +10,9 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Router
 
 from hindsight.api import errors
-from hindsight.api.auth import BasicAuthMiddleware
-from hindsight.api.keys import router as keys_router
-from hindsight.api.taskrouter import (
-    activities,
-    events,
-    task_channels,
-    task_queues,
-    tasks,
-    workers,
-    workflows,
-    workspaces,
-)
+from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
 from hindsight.app_services import Services
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
@@ -87,7 +75,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime) -> TwilioFirst:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -105,31 +93,15 @@ def create_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
-    app.state.services = runtime.services
-    app.state.public_url = (runtime.settings.public_url or "").rstrip("/") or None
-    app.state.max_body_bytes = runtime.settings.max_body_bytes
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(_request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
-    # The Twilio-compatible APIs, busiest first (see api/routes.py for why not FastAPI routes).
-    twilio_routes = [
-        route
-        for module in (
-            tasks,
-            workers,
-            events,
-            task_queues,
-            workflows,
-            activities,
-            task_channels,
-            workspaces,
-        )
-        for route in module.router.routes
-    ]
-    app.mount("/", Router(routes=[*twilio_routes, *keys_router.routes]))
-
     errors.install(app)
-    app.add_middleware(BasicAuthMiddleware, accounts=runtime.services.accounts)
-    return app
+    twilio = build_twilio_app(
+        runtime.services,
+        public_url=runtime.settings.public_url,
+        max_body_bytes=runtime.settings.max_body_bytes,
+    )
+    return TwilioFirst(twilio, app)

@@ -10,8 +10,9 @@ import logging
 import secrets
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
@@ -42,38 +43,48 @@ def from_error(error: HindsightError) -> Response:
     return error_response(error.status, error.code, error.message)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(HindsightError)
-    async def _domain(_request: Request, exc: HindsightError) -> Response:
-        return from_error(exc)
+async def _domain(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HindsightError)
+    return from_error(exc)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        status = exc.status_code
-        if status == 404:
-            message = f"The requested resource {request.url.path} was not found"
-        elif status == 405:
-            message = f"Method {request.method} not allowed on {request.url.path}"
-        else:
-            message = str(exc.detail)
-        return error_response(status, _STATUS_CODES.get(status, 20000 + status), message)
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {"msg": "invalid request"}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return error_response(400, 20001, f"{where}: {first.get('msg')}")
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    if status == 404:
+        message = f"The requested resource {request.url.path} was not found"
+    elif status == 405:
+        message = f"Method {request.method} not allowed on {request.url.path}"
+    else:
+        message = str(exc.detail)
+    return error_response(status, _STATUS_CODES.get(status, 20000 + status), message)
 
-    @app.exception_handler(ClientDisconnect)
-    async def _gone(_request: Request, _exc: ClientDisconnect) -> Response:
-        # The client left mid-request; nobody will read an answer, and it is not our failure.
-        return Response(status_code=400)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_request: Request, exc: Exception) -> Response:
-        reference = secrets.token_hex(6)
-        log.exception("unhandled error (reference %s)", reference, exc_info=exc)
-        return error_response(500, 20500, f"Internal server error (reference {reference})")
+async def _validation(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return error_response(400, 20001, f"{where}: {first.get('msg')}")
+
+
+async def _gone(_request: Request, _exc: Exception) -> Response:
+    # The client left mid-request; nobody will read an answer, and it is not our failure.
+    return Response(status_code=400)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> Response:
+    reference = secrets.token_hex(6)
+    log.exception("unhandled error (reference %s)", reference, exc_info=exc)
+    return error_response(500, 20500, f"Internal server error (reference {reference})")
+
+
+def install(app: Starlette) -> None:
+    """Map every error to Twilio's error body (FastAPI's validation errors included)."""
+    app.add_exception_handler(HindsightError, _domain)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(ClientDisconnect, _gone)
+    app.add_exception_handler(Exception, _unexpected)
 
 
 __all__ = ["Unauthenticated", "error_response", "from_error", "install"]

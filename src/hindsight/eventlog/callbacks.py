@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ _LEASE_MS = 60_000
 _MAX_BACKOFF_S = 300
 _POLL_SECONDS = 1.0
 _PARALLEL_WORKSPACES = 8
+_COALESCE_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,37 @@ class CallbackDeliverer:
             timeout=options.timeout_seconds, follow_redirects=False
         )
         self._limit = asyncio.Semaphore(_PARALLEL_WORKSPACES)
+        self._watched: set[str] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        next_poll = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_poll:
+                    # A full pass: refreshes which workspaces have callbacks, and catches
+                    # retries that fell due and events appended by other processes.
+                    self._watched = set(await self._db.read(store.workspaces_with_callbacks))
+                    next_poll = time.monotonic() + _POLL_SECONDS
                 await self.deliver_due()
             except Exception:
                 log.exception("event callback delivery pass failed")
-            await self._wake.wait(_POLL_SECONDS)
+            await self._wait_for_work(stop, next_poll)
         await self._client.aclose()
+
+    async def _wait_for_work(self, stop: asyncio.Event, next_poll: float) -> None:
+        """Sleep until the next poll, or until a workspace with a callback URL changes.
+
+        Most writes happen in workspaces without one; waking for those would run a query on
+        the event loop for every write.
+        """
+        while not stop.is_set():
+            remaining = next_poll - time.monotonic()
+            if remaining <= 0:
+                return
+            changed = await self._wake.wait(remaining)
+            if changed & self._watched:
+                await asyncio.sleep(_COALESCE_SECONDS)  # let a burst of writes land together
+                return
 
     async def deliver_due(self) -> None:
         now = self._clock.now_ms()

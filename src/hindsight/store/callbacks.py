@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
 from hindsight.store.schema import accounts, callback_cursors, workspaces
+
+_DUE = (
+    select(callback_cursors.c.workspace_sid)
+    .join(workspaces, workspaces.c.sid == callback_cursors.c.workspace_sid)
+    .where(
+        workspaces.c.event_seq > callback_cursors.c.delivered_seq,
+        callback_cursors.c.next_attempt_ms <= bindparam("now"),
+        callback_cursors.c.lease_until_ms < bindparam("now"),
+    )
+    .limit(bindparam("limit"))
+)
+_WATCHED = select(callback_cursors.c.workspace_sid)
 
 
 def due(conn: Connection, now_ms: int, limit: int) -> list[Any]:
     """Cursors with undelivered events whose next attempt is due and that nobody else holds."""
-    query = (
-        select(callback_cursors.c.workspace_sid)
-        .join(workspaces, workspaces.c.sid == callback_cursors.c.workspace_sid)
-        .where(
-            workspaces.c.event_seq > callback_cursors.c.delivered_seq,
-            callback_cursors.c.next_attempt_ms <= now_ms,
-            callback_cursors.c.lease_until_ms < now_ms,
-        )
-        .limit(limit)
-    )
-    return list(conn.execute(query).scalars())
+    return list(conn.execute(_DUE, {"now": now_ms, "limit": limit}).scalars())
+
+
+def workspaces_with_callbacks(conn: Connection) -> list[str]:
+    return list(conn.execute(_WATCHED).scalars())
 
 
 def claim(conn: Connection, workspace_sid: str, owner: str, now_ms: int, until_ms: int) -> Any:

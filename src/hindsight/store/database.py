@@ -26,6 +26,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -145,9 +146,10 @@ def _is_locked(exc: OperationalError) -> bool:
     return "locked" in str(exc.orig).lower() or "busy" in str(exc.orig).lower()
 
 
-def _settle(
-    group: list[tuple[Unit[Any], asyncio.Future[Any]]], outcomes: list[tuple[bool, Any]]
-) -> None:
+Group = list[tuple[Unit[Any], asyncio.Future[Any]]]
+
+
+def _settle(group: Group, outcomes: list[tuple[bool, Any]]) -> None:
     for (ok, value), (_fn, future) in zip(outcomes, group, strict=True):
         if future.done():
             continue
@@ -161,42 +163,6 @@ class _UnitFailed(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-def _run_together(
-    conn: Connection, group: list[tuple[Unit[Any], asyncio.Future[Any]]]
-) -> list[Any]:
-    """All units in one transaction; the first unit error rolls everything back."""
-    with conn.begin():
-        results = []
-        for fn, _future in group:
-            try:
-                results.append(fn(conn))
-            except Exception as exc:
-                raise _UnitFailed(exc) from exc
-        return results
-
-
-def _run_group(conn: Connection, group: list[tuple[Unit[Any], asyncio.Future[Any]]]) -> None:
-    """Run units in one transaction and settle their futures: group commit.
-
-    Units normally succeed, so they run together without savepoints (which would cost two
-    more statements per unit). If one fails, the transaction is rolled back and the units run
-    again one transaction each, so each gets its own outcome and nothing of a failed unit is
-    kept. Only a failure to begin or commit escapes, and then nothing was written.
-    """
-    try:
-        _settle(group, [(True, result) for result in _run_together(conn, group)])
-        return
-    except _UnitFailed as failed:
-        if len(group) == 1:
-            _settle(group, [(False, failed.error)])
-            return
-    for unit in group:
-        try:
-            _settle([unit], [(True, _run_together(conn, [unit])[0])])
-        except _UnitFailed as failed:
-            _settle([unit], [(False, failed.error)])
 
 
 class _LoopSqlite:
@@ -217,6 +183,9 @@ class _LoopSqlite:
         self._pending: list[tuple[Unit[Any], asyncio.Future[Any]]] = []
         self._flushing = False
         self._flush_task: asyncio.Task[None] | None = None
+        # COMMIT waits for fsync; doing it here instead of on the loop lets the loop read
+        # and validate the next requests meanwhile (sqlite3 releases the GIL while it waits).
+        self._committer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-commit")
 
     def write(self, fn: Unit[T]) -> asyncio.Future[T]:
         loop = asyncio.get_running_loop()
@@ -237,7 +206,7 @@ class _LoopSqlite:
         finally:
             self._flushing = False
 
-    async def _commit(self, group: list[tuple[Unit[Any], asyncio.Future[Any]]]) -> None:
+    async def _commit(self, group: Group) -> None:
         if self._writer is None:
             self._writer = self._write_engine.connect()
             if self._start_checkpointer is not None:
@@ -245,7 +214,7 @@ class _LoopSqlite:
         deadline = time.monotonic() + _LOCKED_GIVE_UP_SECONDS
         while True:
             try:
-                _run_group(self._writer, group)
+                await self._run_group(self._writer, group)
                 return
             except OperationalError as exc:
                 if _is_locked(exc) and time.monotonic() < deadline:
@@ -260,6 +229,45 @@ class _LoopSqlite:
                 self._fail(group, exc)
                 return
 
+    async def _run_group(self, conn: Connection, group: Group) -> None:
+        """Run units in one transaction and settle their futures: group commit.
+
+        Units normally succeed, so they run together without savepoints (which would cost two
+        more statements per unit). If one fails, the transaction is rolled back and the units
+        run again one transaction each, so each gets its own outcome and nothing of a failed
+        unit is kept. Only a failure to begin or commit escapes, and then nothing was written.
+        """
+        try:
+            _settle(group, [(True, result) for result in await self._transact(conn, group)])
+            return
+        except _UnitFailed as failed:
+            if len(group) == 1:
+                _settle(group, [(False, failed.error)])
+                return
+        for unit in group:
+            try:
+                _settle([unit], [(True, (await self._transact(conn, [unit]))[0])])
+            except _UnitFailed as failed:
+                _settle([unit], [(False, failed.error)])
+
+    async def _transact(self, conn: Connection, group: Group) -> list[Any]:
+        """The units in one transaction, committed off the loop; a unit error rolls back."""
+        transaction = conn.begin()
+        try:
+            results = []
+            for fn, _future in group:
+                try:
+                    results.append(fn(conn))
+                except Exception as exc:
+                    raise _UnitFailed(exc) from exc
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._committer, transaction.commit)
+            return results
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
+
     @staticmethod
     def _fail(group: list[tuple[Unit[Any], asyncio.Future[Any]]], exc: BaseException) -> None:
         for _fn, future in group:
@@ -273,6 +281,7 @@ class _LoopSqlite:
             return fn(self._reader)
 
     def close(self) -> None:
+        self._committer.shutdown(wait=True)
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
