@@ -20,6 +20,9 @@ from hindsight.domain.clock import Clock, SystemClock
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
 from hindsight.eventlog.notify import LogNotifier
 from hindsight.routing.base import Limits, RoutingDeps
+from hindsight.routing.engine import RoutingEngine
+from hindsight.routing.router import Router
+from hindsight.routing.timers import Timers
 from hindsight.settings import Settings
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
@@ -33,6 +36,8 @@ class Runtime:
     db: Database
     services: Services
     deliverer: CallbackDeliverer
+    router: Router
+    timers: Timers
 
     def close(self) -> None:
         self.db.close()
@@ -50,11 +55,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     sealer = Sealer(load_or_create_key(settings.data_dir, settings.secret_key))
     accounts = AccountService(db, clock, sealer)
     notifier = LogNotifier()
+    engine = RoutingEngine()
     deps = RoutingDeps(
         db=db,
         clock=clock,
         notifier=notifier,
         limits=Limits(max_attributes_bytes=settings.max_attributes_bytes),
+        engine=engine,
     )
     deliverer = CallbackDeliverer(
         db,
@@ -72,6 +79,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         db=db,
         services=Services.build(deps, accounts),
         deliverer=deliverer,
+        router=Router(db, clock, notifier, engine),
+        timers=Timers(db, clock, notifier, engine),
     )
 
 
@@ -79,12 +88,16 @@ def create_app(runtime: Runtime) -> TwilioFirst:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        delivery = asyncio.create_task(runtime.deliverer.run(stop), name="event-callbacks")
+        background = [
+            asyncio.create_task(runtime.deliverer.run(stop), name="event-callbacks"),
+            asyncio.create_task(runtime.router.run(stop), name="router"),
+            asyncio.create_task(runtime.timers.run(stop), name="routing-timers"),
+        ]
         try:
             yield
         finally:
             stop.set()
-            await delivery
+            await asyncio.gather(*background)
 
     app = FastAPI(
         title="Hindsight",

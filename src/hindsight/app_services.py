@@ -9,6 +9,8 @@ from hindsight.domain.clock import Clock
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
 from hindsight.routing.events import EventService
+from hindsight.routing.reservations import ReservationService
+from hindsight.routing.statistics import StatisticsService
 from hindsight.routing.task_channels import TaskChannelService
 from hindsight.routing.task_queues import TaskQueueService
 from hindsight.routing.tasks import TaskService
@@ -29,6 +31,8 @@ class Services:
     workers: WorkerService
     tasks: TaskService
     events: EventService
+    reservations: ReservationService
+    statistics: StatisticsService
 
     @classmethod
     def build(cls, deps: RoutingDeps, accounts: AccountService) -> Services:
@@ -43,4 +47,6 @@ class Services:
             workers=WorkerService(deps),
             tasks=TaskService(deps),
             events=EventService(deps),
+            reservations=ReservationService(deps),
+            statistics=StatisticsService(deps),
         )

@@ -26,6 +26,11 @@ MAX_PRIORITY = 2**31 - 1
 MAX_TIMEOUT = 1_209_600
 ATTRIBUTES_LIMIT = 16 * 1024
 
+# What creating a task with a workflow logs, oldest first: the creation, then routing placing
+# the task in its workflow's first target (all in the creating request's transaction).
+WORKFLOW_ROUTING = ["workflow.entered", "workflow.target-matched", "task-queue.entered"]
+ENTERED_WORKFLOW = ["task.created", *WORKFLOW_ROUTING]
+
 # Well-formed SIDs that name nothing on any server.
 NO_TASK = "WT" + "0" * 32
 NO_WORKSPACE = "WS" + "0" * 32
@@ -132,6 +137,11 @@ def logged_events(server: RunningServer, workspace_sid: str) -> list[Any]:
         .order_by(events_table.c.seq)
     )
     return server.runtime.db.read_sync(lambda conn: list(conn.execute(query)))
+
+
+def lifecycle(events: list[Any]) -> list[Any]:
+    """Only the task lifecycle events (`task.*`), without what routing logged about the task."""
+    return [e for e in events if e.event_type.startswith("task.")]
 
 
 def events_newest_first(api: Any, **filters: Any) -> list[Any]:

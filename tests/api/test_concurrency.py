@@ -12,7 +12,14 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from tests.api.helpers_tasks import fifo_workspace, header, logged_events, ws_api
+from tests.api.helpers_tasks import (
+    ENTERED_WORKFLOW,
+    WORKFLOW_ROUTING,
+    fifo_workspace,
+    header,
+    logged_events,
+    ws_api,
+)
 from tests.support.server import RunningServer
 from tests.support.twilio_client import client_for
 
@@ -159,7 +166,21 @@ def test_event_log_has_no_gaps_or_duplicates_under_concurrent_writes(
 
     log = logged_events(server, fifo.sid)
     assert [e.seq for e in log] == list(range(1, len(log) + 1))
-    assert len(log) == before + WRITERS
+    # One event per writer; each created task was also routed into its workflow's queue, in
+    # the creating transaction (those events are routing's doing, not the writers').
+    caused = [e for e in log[before:] if e.source == "api"]
+    assert sorted(e.event_type for e in caused) == sorted(
+        ["task.created"] * (WRITERS // 2) + ["task.updated"] * (WRITERS // 2)
+    )
+    routed = [e for e in log[before:] if e.source == "routing"]
+    assert sorted(e.event_type for e in routed) == sorted(WORKFLOW_ROUTING * (WRITERS // 2))
+    assert len(log) == before + len(caused) + len(routed)
+    # Routing runs in the creating transaction, so nothing lands between a creation and it.
+    for at, event in enumerate(log):
+        if event.event_type == "task.created":
+            run = log[at : at + len(ENTERED_WORKFLOW)]
+            assert [e.event_type for e in run] == ENTERED_WORKFLOW
+            assert {e.task_sid for e in run} == {event.task_sid}
     assert len({e.sid for e in log}) == len(log)
     listed = ws_api(client, fifo.sid).events.list(page_size=7)
     assert [e.sid for e in listed] == [e.sid for e in reversed(log)]

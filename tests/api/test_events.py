@@ -10,11 +10,14 @@ import pytest
 from twilio.rest import Client
 
 from tests.api.helpers_tasks import (
+    ENTERED_WORKFLOW,
+    WORKFLOW_ROUTING,
     add_workflow,
     fifo_workspace,
     force_status,
     http,
     key_client,
+    lifecycle,
     only_queue,
     only_workflow,
     set_event_date,
@@ -35,6 +38,8 @@ TASK_EVENT_KEYS = {
     "workspace_name",
 }
 MINUTE_MS = 60_000
+# A task created through the FIFO workspace's workflow, as the Events resource lists it.
+ENTERED_NEWEST_FIRST = list(reversed(ENTERED_WORKFLOW))
 
 
 @pytest.fixture
@@ -55,6 +60,16 @@ def _task_events(api: Any, task_sid: str) -> list[Any]:
     return list(api.events.list(task_sid=task_sid))
 
 
+def _task_event(api: Any, task_sid: str, event_type: str) -> Any:
+    """The task's one event of this type."""
+    (event,) = [e for e in _task_events(api, task_sid) if e.event_type == event_type]
+    return event
+
+
+def _created(api: Any, task_sid: str) -> Any:
+    return _task_event(api, task_sid, "task.created")
+
+
 # --- what task changes append ------------------------------------------------------------------
 
 
@@ -64,11 +79,20 @@ def test_create_update_cancel_delete_append_events_newest_first(api: Any) -> Non
     api.tasks(task.sid).update(assignment_status="canceled", reason="hangup")
     api.tasks(task.sid).delete()
 
-    assert _types(_task_events(api, task.sid)) == [
+    events = _task_events(api, task.sid)
+    assert _types(lifecycle(events)) == [
         "task.deleted",
         "task.canceled",
         "task.updated",
         "task.created",
+    ]
+    # New attributes on a waiting task evaluate its workflow again, right after task.updated.
+    assert _types(events) == [
+        "task.deleted",
+        "task.canceled",
+        *reversed(WORKFLOW_ROUTING),
+        "task.updated",
+        *ENTERED_NEWEST_FIRST,
     ]
 
 
@@ -83,7 +107,7 @@ def test_wrapping_and_completing_append_wrapup_then_completed(
     assert _types(_task_events(api, task.sid)) == [
         "task.completed",
         "task.wrapup",
-        "task.created",
+        *ENTERED_NEWEST_FIRST,
     ]
 
 
@@ -92,7 +116,12 @@ def test_changing_attributes_and_status_at_once_appends_updated_then_canceled(ap
 
     api.tasks(task.sid).update(attributes='{"why": "spam"}', assignment_status="canceled")
 
-    assert _types(_task_events(api, task.sid)) == ["task.canceled", "task.updated", "task.created"]
+    # The task is canceled, so its new attributes do not send it through the workflow again.
+    assert _types(_task_events(api, task.sid)) == [
+        "task.canceled",
+        "task.updated",
+        *ENTERED_NEWEST_FIRST,
+    ]
 
 
 def test_update_that_changes_nothing_appends_no_event(api: Any) -> None:
@@ -100,7 +129,7 @@ def test_update_that_changes_nothing_appends_no_event(api: Any) -> None:
 
     api.tasks(task.sid).update(attributes='{"a": 1}')
 
-    assert _types(_task_events(api, task.sid)) == ["task.created"]
+    assert _types(_task_events(api, task.sid)) == ENTERED_NEWEST_FIRST
 
 
 def test_refused_update_appends_no_event(api: Any) -> None:
@@ -111,14 +140,18 @@ def test_refused_update_appends_no_event(api: Any) -> None:
     with twilio_error(400, 20001):
         api.tasks(task.sid).update(assignment_status="completed")
 
-    assert _types(_task_events(api, task.sid)) == ["task.created"]
+    assert _types(_task_events(api, task.sid)) == ENTERED_NEWEST_FIRST
 
 
 def test_task_event_data_has_twilios_keys_and_only_string_values(api: Any, fifo: Any) -> None:
     task = api.tasks.create(attributes='{"type": "call"}', priority=7)
 
-    (created,) = _task_events(api, task.sid)
+    events = _task_events(api, task.sid)
+    (created,) = [e for e in events if e.event_type == "task.created"]
 
+    for event in events:
+        assert set(event.event_data) >= TASK_EVENT_KEYS, (event.event_type, event.event_data)
+        assert all(isinstance(v, str) for v in event.event_data.values()), event.event_data
     data = created.event_data
     assert set(data) >= TASK_EVENT_KEYS, sorted(TASK_EVENT_KEYS - set(data))
     assert all(isinstance(value, str) for value in data.values()), data
@@ -138,7 +171,7 @@ def test_task_event_data_names_channel_and_workflow(api: Any) -> None:
 
     task = api.tasks.create(task_channel="voice")
 
-    (created,) = _task_events(api, task.sid)
+    created = _created(api, task.sid)
     assert created.event_data["task_channel_unique_name"] == "voice"
     assert created.event_data["task_channel_sid"] == task.task_channel_sid
     assert (created.event_data["workflow_sid"], created.event_data["workflow_name"]) == (
@@ -152,7 +185,7 @@ def test_updated_event_carries_the_task_after_the_change(api: Any) -> None:
 
     api.tasks(task.sid).update(attributes='{"v": 2}', priority=3)
 
-    updated, _created = _task_events(api, task.sid)
+    updated = _task_event(api, task.sid, "task.updated")
     assert updated.event_data["task_attributes"] == '{"v": 2}'
     assert updated.event_data["task_priority"] == "3"
 
@@ -162,7 +195,7 @@ def test_canceled_event_carries_the_canceled_reason(api: Any) -> None:
 
     api.tasks(task.sid).update(assignment_status="canceled", reason="caller hung up")
 
-    canceled, _created = _task_events(api, task.sid)
+    canceled = _task_event(api, task.sid, "task.canceled")
     assert canceled.event_data["task_canceled_reason"] == "caller hung up"
     assert canceled.event_data["task_assignment_status"] == "canceled"
     assert "task_completed_reason" not in canceled.event_data
@@ -175,7 +208,7 @@ def test_completed_event_carries_the_completed_reason(server: RunningServer, api
 
     api.tasks(task.sid).update(assignment_status="completed", reason="All done")
 
-    completed, _created = _task_events(api, task.sid)
+    completed = _task_event(api, task.sid, "task.completed")
     assert completed.event_data["task_completed_reason"] == "All done"
     assert completed.event_data["task_assignment_status"] == "completed"
     assert "task_canceled_reason" not in completed.event_data
@@ -186,29 +219,37 @@ def test_deleted_event_keeps_the_last_state_of_the_task(api: Any) -> None:
 
     api.tasks(task.sid).delete()
 
-    deleted, _created = _task_events(api, task.sid)
-    assert deleted.event_type == "task.deleted"
+    deleted, *earlier = _task_events(api, task.sid)
+    assert _types([deleted, *earlier]) == ["task.deleted", *ENTERED_NEWEST_FIRST]
     assert deleted.event_data["task_attributes"] == '{"keep": "me"}'
 
 
 def test_event_names_the_task_as_its_resource(account: Any, api: Any, fifo: Any) -> None:
     task = api.tasks.create()
+    events = _task_events(api, task.sid)
+    created = _created(api, task.sid)
 
-    (created,) = _task_events(api, task.sid)
-
-    assert (created.resource_type, created.resource_sid) == ("task", task.sid)
+    assert {(e.resource_type, e.resource_sid) for e in events} == {("task", task.sid)}
     assert created.resource_url == task.url
     assert (created.account_sid, created.workspace_sid) == (account.sid, fifo.sid)
     assert created.sid.startswith("EV")
     assert created.url.endswith(f"/Workspaces/{fifo.sid}/Events/{created.sid}")
 
 
-def test_event_records_the_account_that_acted(account: Any, api: Any) -> None:
+def test_event_records_the_account_that_acted(account: Any, api: Any, fifo: Any) -> None:
     task = api.tasks.create()
 
-    (created,) = _task_events(api, task.sid)
+    created, *routing = reversed(_task_events(api, task.sid))
 
-    assert (created.actor_type, created.actor_sid) == ("account", account.sid)
+    assert (created.actor_type, created.actor_sid, created.source) == (
+        "account",
+        account.sid,
+        "api",
+    )
+    # What routing did on its own account is the workspace's doing, not the caller's.
+    assert [(e.actor_type, e.actor_sid, e.source) for e in routing] == [
+        ("workspace", fifo.sid, "routing")
+    ] * len(WORKFLOW_ROUTING)
 
 
 def test_event_records_the_api_key_that_acted(
@@ -219,8 +260,11 @@ def test_event_records_the_api_key_that_acted(
 
     task = keyed.tasks.create()
 
-    (created,) = _task_events(keyed, task.sid)
-    assert (created.actor_type, created.actor_sid) == ("api_key", key.sid)
+    created, *routing = reversed(_task_events(keyed, task.sid))
+    assert (created.actor_type, created.actor_sid, created.source) == ("api_key", key.sid, "api")
+    assert [(e.actor_type, e.actor_sid, e.source) for e in routing] == [
+        ("workspace", fifo.sid, "routing")
+    ] * len(WORKFLOW_ROUTING)
 
 
 # --- reading the log ---------------------------------------------------------------------------
@@ -251,7 +295,7 @@ def test_events_page_newest_first_without_repeats(api: Any) -> None:
 
 def test_fetch_returns_the_listed_event(api: Any) -> None:
     task = api.tasks.create(attributes='{"x": 1}')
-    (listed,) = _task_events(api, task.sid)
+    listed = _created(api, task.sid)
 
     fetched = api.events(listed.sid).fetch()
 
@@ -271,7 +315,7 @@ def test_fetch_of_unknown_event_is_not_found(api: Any) -> None:
 def test_event_of_another_workspace_is_not_found_through_this_one(client: Client, api: Any) -> None:
     other = ws_api(client, fifo_workspace(client, "Other").sid)
     task = other.tasks.create()
-    (event,) = _task_events(other, task.sid)
+    event = _created(other, task.sid)
 
     with twilio_error(404, 20404):
         api.events(event.sid).fetch()
@@ -280,7 +324,7 @@ def test_event_of_another_workspace_is_not_found_through_this_one(client: Client
 
 def test_another_account_cannot_read_the_events(server: RunningServer, api: Any, fifo: Any) -> None:
     task = api.tasks.create()
-    (event,) = _task_events(api, task.sid)
+    event = _created(api, task.sid)
     intruder = ws_api(stranger(server), fifo.sid)
 
     with twilio_error(404, 20404):
@@ -308,8 +352,10 @@ def test_task_sid_filter(api: Any) -> None:
     api.tasks.create()
     api.tasks(task.sid).update(priority=4)
 
-    assert {e.resource_sid for e in api.events.list(task_sid=task.sid)} == {task.sid}
-    assert len(api.events.list(task_sid=task.sid)) == 2
+    listed = api.events.list(task_sid=task.sid)
+
+    assert {e.resource_sid for e in listed} == {task.sid}
+    assert _types(listed) == ["task.updated", *ENTERED_NEWEST_FIRST]
 
 
 def test_worker_sid_filter(api: Any) -> None:
@@ -325,19 +371,29 @@ def test_worker_sid_filter(api: Any) -> None:
 def test_sid_filter(api: Any) -> None:
     task = api.tasks.create()
     api.tasks(task.sid).update(priority=1)
-    _updated, created = _task_events(api, task.sid)
+    created = _created(api, task.sid)
 
     assert [e.sid for e in api.events.list(sid=created.sid)] == [created.sid]
 
 
 def test_task_queue_sid_filter(api: Any) -> None:
-    queue = only_queue(api)
+    # The workflow routes into the workspace's first queue, so the filtered queue is another.
+    first = only_queue(api)
+    queue = api.task_queues.create(friendly_name="Direct", target_workers="1==1")
     queued = api.tasks.create(task_queue_sid=queue.sid)
-    api.tasks.create()
+    routed = api.tasks.create()
 
-    listed = api.events.list(task_queue_sid=queue.sid)
+    listed = [e for e in api.events.list(task_queue_sid=queue.sid) if e.resource_type == "task"]
+    routed_into_first = [
+        e for e in api.events.list(task_queue_sid=first.sid) if e.resource_type == "task"
+    ]
 
-    assert [(e.event_type, e.resource_sid) for e in listed] == [("task.created", queued.sid)]
+    assert [(e.event_type, e.resource_sid) for e in listed] == [
+        ("task-queue.entered", queued.sid),
+        ("task.created", queued.sid),
+    ]
+    assert {e.resource_sid for e in routed_into_first} == {routed.sid}
+    assert "task-queue.entered" in _types(routed_into_first)
 
 
 def test_workflow_sid_filter(api: Any) -> None:
@@ -348,7 +404,9 @@ def test_workflow_sid_filter(api: Any) -> None:
 
     task_events = [e for e in api.events.list(workflow_sid=second.sid) if e.resource_type == "task"]
 
-    assert [e.resource_sid for e in task_events] == [routed.sid]
+    assert [(e.event_type, e.resource_sid) for e in task_events] == [
+        (event_type, routed.sid) for event_type in ENTERED_NEWEST_FIRST
+    ]
 
 
 def test_task_channel_filter(api: Any) -> None:
@@ -358,7 +416,9 @@ def test_task_channel_filter(api: Any) -> None:
 
     listed = api.events.list(task_channel="voice")
 
-    assert [(e.event_type, e.resource_sid) for e in listed] == [("task.created", voice.sid)]
+    assert [(e.event_type, e.resource_sid) for e in listed] == [
+        (event_type, voice.sid) for event_type in ENTERED_NEWEST_FIRST
+    ]
 
 
 def test_filters_combine_with_and(api: Any) -> None:
@@ -375,11 +435,13 @@ def test_filters_combine_with_and(api: Any) -> None:
 
 
 def _aged_event(server: RunningServer, api: Any, minutes_ago: int) -> tuple[str, Any]:
-    """A task whose task.created event is `minutes_ago` old; returns (task sid, event)."""
+    """A task whose events are `minutes_ago` old; returns (task sid, its task.created event)."""
     task = api.tasks.create()
-    (event,) = _task_events(api, task.sid)
-    set_event_date(server, event.sid, event.event_date_ms - minutes_ago * MINUTE_MS)
-    return task.sid, event
+    events = _task_events(api, task.sid)
+    for event in events:
+        set_event_date(server, event.sid, event.event_date_ms - minutes_ago * MINUTE_MS)
+    (created,) = [e for e in events if e.event_type == "task.created"]
+    return task.sid, created
 
 
 def test_default_window_is_the_last_15_minutes(server: RunningServer, api: Any) -> None:
@@ -475,7 +537,8 @@ def test_event_data_is_a_json_object_not_a_string(
     with http(server, account) as raw:
         body = raw.get(f"/v1/Workspaces/{fifo.sid}/Events", params={"TaskSid": task.sid}).json()
 
-    (event,) = body["events"]
-    assert isinstance(event["event_data"], dict)
-    assert json.loads(event["event_data"]["task_attributes"]) == {}
+    assert [e["event_type"] for e in body["events"]] == ENTERED_NEWEST_FIRST
+    for event in body["events"]:
+        assert isinstance(event["event_data"], dict)
+        assert json.loads(event["event_data"]["task_attributes"]) == {}
     assert body["meta"]["key"] == "events"

@@ -18,6 +18,8 @@ from hindsight.api.keys import router as keys_router
 from hindsight.api.taskrouter import (
     activities,
     events,
+    reservations,
+    statistics,
     task_channels,
     task_queues,
     tasks,
@@ -29,11 +31,14 @@ from hindsight.app_services import Services
 
 
 def build_twilio_app(services: Services, public_url: str | None, max_body_bytes: int) -> Starlette:
-    # Busiest resources first: the router tries routes in order.
+    # Busiest resources first: the router tries routes in order. Statistics comes before
+    # workers and task_queues: `/Workers/Statistics` would otherwise be read as `/Workers/{sid}`.
     routes = [
         route
         for module in (
             tasks,
+            reservations,
+            statistics,
             workers,
             events,
             task_queues,

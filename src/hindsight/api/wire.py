@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -24,7 +25,7 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-async def body_params(request: Request, allowed: tuple[str, ...] | frozenset[str]) -> Params:
+async def body_params(request: Request, allowed: Iterable[str]) -> Params:
     limit: int = request.app.state.max_body_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit():
@@ -39,7 +40,7 @@ async def body_params(request: Request, allowed: tuple[str, ...] | frozenset[str
     return Params(pairs, allowed)
 
 
-def query_params(request: Request, allowed: tuple[str, ...] | frozenset[str]) -> Params:
+def query_params(request: Request, allowed: Iterable[str]) -> Params:
     return Params(request.query_params.multi_items(), allowed)
 
 

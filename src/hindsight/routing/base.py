@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -15,6 +15,7 @@ from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.events import Actor, NewEvent
 from hindsight.eventlog.append import Origin, append
 from hindsight.eventlog.notify import LogNotifier
+from hindsight.routing.engine import RoutingEngine
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.database import Database
 from hindsight.store.keyset import fetch_page
@@ -53,6 +54,7 @@ class RoutingDeps:
     clock: Clock
     notifier: LogNotifier
     limits: Limits
+    engine: RoutingEngine = field(default_factory=RoutingEngine)
 
 
 def not_found(path: str) -> NotFound:
@@ -80,6 +82,12 @@ def emit(conn: Connection, workspace: Any, caller: Caller, now: int, *events: Ne
     append(conn, workspace, events, now, caller.origin())
 
 
+def emit_routing(conn: Connection, workspace: Any, now: int, *events: NewEvent) -> None:
+    """Append what routing did as a consequence of a request (actor: the workspace)."""
+    if events:
+        append(conn, workspace, events, now, Origin(Actor("workspace", workspace.sid), "routing"))
+
+
 def child_or_404(row: Any, path: str) -> Any:
     if row is None:
         raise not_found(path)
@@ -91,6 +99,7 @@ class Service:
         self._deps = deps
         self._db = deps.db
         self._clock = deps.clock
+        self._engine = deps.engine
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         return await self._db.read(fn)

@@ -12,7 +12,12 @@ from hindsight.domain import expressions
 from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
 from hindsight.domain.sids import Prefix, is_sid, new_sid
-from hindsight.domain.task_lifecycle import EVENT_FOR_STATUS, TaskStatus, check_api_transition
+from hindsight.domain.task_lifecycle import (
+    EVENT_FOR_STATUS,
+    TERMINAL,
+    TaskStatus,
+    check_api_transition,
+)
 from hindsight.domain.unset import UNSET
 from hindsight.domain.workspace_template import DEFAULT_TASK_CHANNEL
 from hindsight.routing.base import (
@@ -21,6 +26,7 @@ from hindsight.routing.base import (
     WorkspaceRef,
     child_or_404,
     emit,
+    emit_routing,
     workspace_or_404,
 )
 from hindsight.routing.listing import parse_ordering
@@ -206,6 +212,10 @@ class TaskService(Service):
                 "ignore_capacity": ignore_capacity,
                 "addons": "{}",
                 "version": 0,
+                "step_filter": None,
+                "step_target": None,
+                "step_due_ms": None,
+                "timeout_at_ms": now + timeout * 1000,
                 "date_created": now,
                 "date_updated": now,
             }
@@ -223,6 +233,16 @@ class TaskService(Service):
                 now,
                 _task_event("task.created", task, now, f"Task {sid} created"),
             )
+            if queue is not None:
+                entered = _task_event(
+                    "task-queue.entered",
+                    task,
+                    now,
+                    f"Task {sid} entered queue {queue.friendly_name}",
+                )
+                emit_routing(conn, workspace, now, entered)
+            elif workflow is not None:
+                emit_routing(conn, workspace, now, *self._engine.enter_workflow(conn, task, now))
             return task
 
         return await self._write(ws, unit)
@@ -278,6 +298,8 @@ class TaskService(Service):
                 return {k: v for k, v in before._mapping.items() if k != "workspace_name"}
             values["version"] = before.version + 1
             values["date_updated"] = now
+            if status in TERMINAL or status == TaskStatus.WRAPPING:
+                values["timeout_at_ms"] = values["step_due_ms"] = None
             store.update_task(conn, sid, values)
             task = {**before._mapping, **values, **names}
             del task["workspace_name"]
@@ -293,6 +315,13 @@ class TaskService(Service):
                     description += f": {task['reason']}"
                 new_events.append(_task_event(EVENT_FOR_STATUS[status], task, now, description))
             emit(conn, workspace, caller, now, *new_events)
+            if status is not None:
+                emit_routing(
+                    conn, workspace, now, *self._engine.close_reservations(conn, task, status, now)
+                )
+            elif "attributes" in values and task["assignment_status"] == TaskStatus.PENDING:
+                # New attributes may match another filter: the workflow is evaluated again.
+                emit_routing(conn, workspace, now, *self._engine.enter_workflow(conn, task, now))
             return task
 
         return await self._write(ws, unit)
@@ -303,6 +332,8 @@ class TaskService(Service):
         def unit(conn: Connection) -> None:
             task, workspace = _task_for_change(conn, caller, ws, sid)
             _check_version(task, if_match)
+            view = {k: v for k, v in task._mapping.items() if k != "workspace_name"}
+            emit_routing(conn, workspace, now, *self._engine.drop_reservations(conn, view, now))
             store.delete_task(conn, sid)
             emit(
                 conn,

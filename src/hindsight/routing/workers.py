@@ -12,13 +12,16 @@ from hindsight.domain import expressions
 from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
 from hindsight.domain.names import check_friendly_name
+from hindsight.domain.reservation_lifecycle import ReservationStatus
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET
 from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts, worker_matches
 from hindsight.routing.listing import parse_ordering
 from hindsight.routing.task_channels import worker_channel_rows
+from hindsight.routing.worker_activity import move_worker
 from hindsight.store import activities as activity_store
+from hindsight.store import reservations as reservation_store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workers as store
@@ -59,12 +62,6 @@ def _path(ws: str, sid: str) -> str:
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     return parse_ordering(ordering, _ORDERING, store.SORT)
-
-
-def channel_load(_conn: Connection, _worker_sid: str, _task_channel_sid: str) -> int:
-    """Tasks a worker currently holds on a channel. Holding a task needs a reservation, and
-    reservations are created by routing; until routing exists no worker holds any task."""
-    return 0
 
 
 def _worker_event(event_type: str, worker: Any, description: str, **extra: str) -> ev.NewEvent:
@@ -210,24 +207,17 @@ class WorkerService(Service):
             _check_version(before, if_match)
             values: dict[str, Any] = {}
             new_events: list[ev.NewEvent] = []
-            activity_changed = (
-                changes.activity_sid is not UNSET and changes.activity_sid != before.activity_sid
-            )
-            if activity_changed:
+            activity = None
+            if changes.activity_sid is not UNSET and changes.activity_sid != before.activity_sid:
                 activity = activity_store.get(conn, ws, changes.activity_sid)
                 if activity is None:
                     raise InvalidParameter(
                         f"ActivitySid {changes.activity_sid} is not an Activity of workspace {ws}"
                     )
-                values["activity_sid"] = activity.sid
-                values["date_status_changed"] = now
-            elif changes.reject_pending_reservations and changes.activity_sid is UNSET:
+            if changes.reject_pending_reservations and (activity is None or activity.available):
                 raise InvalidParameter(
-                    "RejectPendingReservations needs an ActivitySid for an unavailable Activity"
-                )
-            if changes.reject_pending_reservations and activity_changed and activity.available:
-                raise InvalidParameter(
-                    "RejectPendingReservations is only valid when moving to an unavailable Activity"
+                    "RejectPendingReservations is only valid with an ActivitySid for an "
+                    "unavailable Activity"
                 )
             if changes.attributes is not UNSET and changes.attributes != before.attributes:
                 values["attributes"] = changes.attributes
@@ -242,27 +232,14 @@ class WorkerService(Service):
                         f"for account {caller.account_sid}"
                     )
                 values["friendly_name"] = changes.friendly_name
-            if not values:
+            if not values and activity is None:
                 return before
-            store.update_worker(
-                conn, sid, {**values, "version": before.version + 1, "date_updated": now}
-            )
-            worker = store.get(conn, ws, sid)
-            if activity_changed:
-                new_events.append(
-                    _worker_event(
-                        "worker.activity.update",
-                        worker,
-                        f"Worker {worker.friendly_name} updated to {worker.activity_name} Activity",
-                        **ev.worker_activity_change_fields(
-                            before.activity_sid,
-                            before.activity_name,
-                            before.date_status_changed,
-                            now,
-                        ),
-                    )
+            worker = before
+            if values:
+                store.update_worker(
+                    conn, sid, {**values, "version": before.version + 1, "date_updated": now}
                 )
-            if "attributes" in values or renamed:
+                worker = store.get(conn, ws, sid)
                 new_events.append(
                     _worker_event(
                         "worker.attributes.update",
@@ -270,7 +247,18 @@ class WorkerService(Service):
                         f"Worker {worker.friendly_name} attributes updated",
                     )
                 )
+            if activity is not None:
+                worker, moved = move_worker(conn, ws, worker, activity, now)
+                new_events.insert(0, moved)
             emit(conn, workspace, caller, now, *new_events)
+            if changes.reject_pending_reservations:
+                rejected = []
+                for reservation in reservation_store.holding_of_worker(conn, sid):
+                    if reservation.reservation_status == ReservationStatus.PENDING:
+                        rejected += self._engine.answer(
+                            conn, workspace, reservation, ReservationStatus.REJECTED, now
+                        )
+                emit(conn, workspace, caller, now, *rejected)
             return worker
 
         return await self._write(ws, unit)
@@ -282,6 +270,12 @@ class WorkerService(Service):
             workspace = workspace_or_404(conn, caller, ws)
             worker = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
             _check_version(worker, if_match)
+            holding = reservation_store.holding_of_worker(conn, sid)
+            if holding:
+                raise InvalidParameter(
+                    f"Worker {sid} cannot be deleted while it holds {len(holding)} reservation(s); "
+                    "complete or reject them first"
+                )
             store.delete_worker(conn, sid)
             emit(
                 conn,
@@ -300,20 +294,17 @@ class WorkerService(Service):
             workspace_or_404(conn, caller, ws)
             child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
             row = store.get_channel(conn, worker_sid, key)
-            row = child_or_404(row, f"{_path(ws, worker_sid)}/Channels/{key}")
-            return row, channel_load(conn, worker_sid, row.task_channel_sid)
+            return child_or_404(row, f"{_path(ws, worker_sid)}/Channels/{key}")
 
         return await self._read(unit)
 
     async def list_channels(
         self, caller: Caller, ws: str, worker_sid: str, page: PageRequest
-    ) -> tuple[PageResult, dict[str, int]]:
-        def unit(conn: Connection) -> tuple[PageResult, dict[str, int]]:
+    ) -> PageResult:
+        def unit(conn: Connection) -> PageResult:
             workspace_or_404(conn, caller, ws)
             child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
-            result = fetch_page(conn, store.channels_query(worker_sid), store.CHANNEL_SORT, page)
-            loads = {r.sid: channel_load(conn, worker_sid, r.task_channel_sid) for r in result.rows}
-            return result, loads
+            return fetch_page(conn, store.channels_query(worker_sid), store.CHANNEL_SORT, page)
 
         return await self._scan(unit)
 
@@ -325,12 +316,12 @@ class WorkerService(Service):
         key: str,
         capacity: int | None,
         available: bool | None,
-    ) -> tuple[Any, int]:
+    ) -> Any:
         if capacity is not None and not 0 <= capacity <= MAX_CHANNEL_CAPACITY:
             raise InvalidParameter(f"Capacity must be from 0 to {MAX_CHANNEL_CAPACITY}")
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> tuple[Any, int]:
+        def unit(conn: Connection) -> Any:
             workspace = workspace_or_404(conn, caller, ws)
             worker = child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
             before = child_or_404(
@@ -342,9 +333,9 @@ class WorkerService(Service):
                 values["configured_capacity"] = capacity
             if available is not None and available != before.available:
                 values["available"] = available
-            load = channel_load(conn, worker_sid, before.task_channel_sid)
+            load = before.assigned_tasks
             if not values:
-                return before, load
+                return before
             store.update_channel(conn, before.sid, {**values, "date_updated": now})
             after = store.get_channel(conn, worker_sid, before.sid)
             new_events = []
@@ -373,6 +364,6 @@ class WorkerService(Service):
                     )
                 )
             emit(conn, workspace, caller, now, *new_events)
-            return after, load
+            return after
 
         return await self._write(ws, unit)

@@ -14,10 +14,19 @@ from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
+from hindsight.domain.worker_choice import parse_order_by
 from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
-from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import (
+    Caller,
+    Service,
+    child_or_404,
+    emit,
+    emit_routing,
+    workspace_or_404,
+)
 from hindsight.store import task_queues as queue_store
+from hindsight.store import tasks as task_store
 from hindsight.store import workflows as store
 from hindsight.store.keyset import PageRequest, PageResult
 
@@ -54,6 +63,12 @@ def check_configuration(raw: str) -> WorkflowConfiguration:
             for key, text in (("expression", target.expression), ("skip_if", target.skip_if)):
                 if text:
                     _parse_expression(text, f"{where}.targets[{j}].{key}")
+            try:
+                parse_order_by(target.order_by)
+            except InvalidParameter as exc:
+                raise InvalidParameter(
+                    f"Configuration {where}.targets[{j}].order_by: {exc.message}"
+                ) from None
     return config
 
 
@@ -153,7 +168,14 @@ class WorkflowService(Service):
 
         return await self._list_children(caller, ws, query, store.SORT, page)
 
-    async def update(self, caller: Caller, ws: str, sid: str, settings: WorkflowSettings) -> Any:
+    async def update(
+        self,
+        caller: Caller,
+        ws: str,
+        sid: str,
+        settings: WorkflowSettings,
+        re_evaluate: bool = False,
+    ) -> Any:
         values = settings.given()
         config = _check(values)
         now = self._clock.now_ms()
@@ -162,11 +184,20 @@ class WorkflowService(Service):
             workspace = workspace_or_404(conn, caller, ws)
             before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             _check_refs(conn, workspace, values, config, own_sid=sid)
-            if not values:
+            if not values and not re_evaluate:
                 return before
-            store.update_workflow(conn, sid, {**values, "date_updated": now})
-            row = store.get(conn, ws, sid)
-            emit(conn, workspace, caller, now, _event("workflow.updated", row, "updated"))
+            row = before
+            if values:
+                store.update_workflow(conn, sid, {**values, "date_updated": now})
+                row = store.get(conn, ws, sid)
+                emit(conn, workspace, caller, now, _event("workflow.updated", row, "updated"))
+            if re_evaluate:
+                # Waiting tasks go through the (new) rules again from the top.
+                for task in task_store.waiting_in_workflow(conn, sid):
+                    view = dict(task._mapping)
+                    emit_routing(
+                        conn, workspace, now, *self._engine.enter_workflow(conn, view, now)
+                    )
             return row
 
         return await self._write(ws, unit)

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 import anyio
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
 T = TypeVar("T")
@@ -48,6 +48,8 @@ _MAX_GROUP = 256
 _LOOP_BUSY_MS = 20
 _LOCKED_GIVE_UP_SECONDS = 30.0
 _WAL_TRUNCATE_BYTES = 32 * 1024 * 1024
+# PostgreSQL's deadlock_detected and serialization_failure.
+_RETRYABLE = {"40P01", "40001"}
 
 
 @dataclass(frozen=True)
@@ -346,8 +348,18 @@ class Database:
         return await anyio.to_thread.run_sync(self.read_sync, fn, limiter=self._limiter)
 
     def write_sync(self, fn: Unit[T]) -> T:
-        with self._write_engine.begin() as conn:
-            return fn(conn)
+        attempt = 0
+        while True:
+            try:
+                with self._write_engine.begin() as conn:
+                    return fn(conn)
+            except DBAPIError as exc:
+                # PostgreSQL aborts one of two transactions that wait on each other's row locks;
+                # units are functions of what they read, so running the loser again is safe.
+                attempt += 1
+                if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt >= 5:
+                    raise
+                time.sleep(0.01 * attempt)
 
     def read_sync(self, fn: Unit[T]) -> T:
         with self.engine.connect() as conn, conn.begin():

@@ -159,10 +159,16 @@ workers = Table(
     Column("attributes", Text, nullable=False),
     Column("activity_sid", SID, ForeignKey("activities.sid"), nullable=False),
     Column("date_status_changed", BigInteger, nullable=False),
+    # When the worker last got a reservation (0: never): routing offers work to the longest
+    # idle first, reading workers in this order from an index.
+    Column("last_reserved_ms", BigInteger, nullable=False, default=0, server_default="0"),
+    # Reservations holding the worker on any channel (for single-tasking workspaces).
+    Column("holding", Integer, nullable=False, default=0, server_default="0"),
     Column("version", Integer, nullable=False),
     *_dates(),
     UniqueConstraint("workspace_sid", "friendly_name"),
     Index(None, "workspace_sid", "activity_sid"),
+    Index("ix_workers_idle", "workspace_sid", "last_reserved_ms", "date_created", "sid"),
 )
 
 worker_channels = Table(
@@ -177,6 +183,9 @@ worker_channels = Table(
     ),
     Column("configured_capacity", Integer, nullable=False),
     Column("available", Boolean, nullable=False),
+    # Reservations holding this channel (pending, accepted, wrapping): kept by routing so
+    # finding a worker with room never counts reservations.
+    Column("assigned_tasks", Integer, nullable=False, default=0, server_default="0"),
     *_dates(),
     UniqueConstraint("worker_sid", "task_channel_sid"),
     Index(None, "task_channel_sid"),
@@ -204,11 +213,56 @@ tasks = Table(
     Column("ignore_capacity", Boolean, nullable=True),
     Column("addons", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    # Where the task stands in its workflow: the filter (-1: the default filter) and target.
+    Column("step_filter", Integer, nullable=True),
+    Column("step_target", Integer, nullable=True),
+    # Timers, kept on the rows so they survive a restart; null when not running.
+    Column("step_due_ms", BigInteger, nullable=True),
+    Column("timeout_at_ms", BigInteger, nullable=True),
     *_dates(),
     Index(None, "workspace_sid", "date_created", "sid"),
     Index(None, "workspace_sid", "assignment_status"),
     Index(None, "workspace_sid", "task_queue_sid"),
     Index(None, "workspace_sid", "workflow_sid"),
+    # What routing asks: the waiting tasks of a queue, best first.
+    Index(
+        "ix_tasks_queue_waiting",
+        "task_queue_sid",
+        "assignment_status",
+        "priority",
+        "virtual_start_time",
+    ),
+    Index(None, "timeout_at_ms"),
+    Index(None, "step_due_ms"),
+)
+
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    _workspace_fk(),
+    Column("task_sid", SID, ForeignKey("tasks.sid", ondelete="CASCADE"), nullable=False),
+    Column("worker_sid", SID, ForeignKey("workers.sid", ondelete="CASCADE"), nullable=False),
+    Column("task_channel_sid", SID, nullable=False),
+    Column("task_queue_sid", SID, nullable=True),
+    Column("workflow_sid", SID, nullable=True),
+    Column("reservation_status", String(16), nullable=False),
+    # When a pending reservation times out; null once answered.
+    Column("timeout_at_ms", BigInteger, nullable=True),
+    Column("version", Integer, nullable=False),
+    *_dates(),
+    Index(None, "task_sid", "reservation_status"),
+    Index(None, "worker_sid", "reservation_status"),
+    Index(None, "timeout_at_ms"),
+)
+
+router_cursors = Table(
+    "router_cursors",
+    metadata,
+    Column("workspace_sid", SID, primary_key=True),
+    # The last event of the workspace the router has acted on.
+    Column("seq", BigInteger, nullable=False),
 )
 
 events = Table(

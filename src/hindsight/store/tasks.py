@@ -95,3 +95,54 @@ def update_task(conn: Connection, sid: str, values: dict[str, Any]) -> None:
 
 def delete_task(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})
+
+
+_WAITING = (
+    VIEW.where(
+        tasks.c.task_queue_sid == bindparam("queue"),
+        tasks.c.assignment_status == "pending",
+    )
+    .order_by(tasks.c.priority.desc(), tasks.c.virtual_start_time, tasks.c.sid)
+    .limit(bindparam("limit"))
+)
+_WAITING_LIFO = (
+    VIEW.where(
+        tasks.c.task_queue_sid == bindparam("queue"),
+        tasks.c.assignment_status == "pending",
+    )
+    .order_by(tasks.c.priority.desc(), tasks.c.virtual_start_time.desc(), tasks.c.sid)
+    .limit(bindparam("limit"))
+)
+
+
+def waiting_in_queue(conn: Connection, queue_sid: str, lifo: bool, limit: int) -> list[Any]:
+    """Pending tasks of a queue, in the order routing offers them: priority, then age."""
+    query = _WAITING_LIFO if lifo else _WAITING
+    return list(conn.execute(query, {"queue": queue_sid, "limit": limit}))
+
+
+def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Any]:
+    query = (
+        select(tasks.c.sid, tasks.c.workspace_sid)
+        .where(tasks.c.timeout_at_ms <= now_ms)
+        .order_by(tasks.c.timeout_at_ms)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def due_steps(conn: Connection, now_ms: int, limit: int) -> list[Any]:
+    query = (
+        select(tasks.c.sid, tasks.c.workspace_sid)
+        .where(tasks.c.step_due_ms <= now_ms, tasks.c.assignment_status == "pending")
+        .order_by(tasks.c.step_due_ms)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def waiting_in_workflow(conn: Connection, workflow_sid: str) -> list[Any]:
+    query = VIEW.where(
+        tasks.c.workflow_sid == workflow_sid, tasks.c.assignment_status == "pending"
+    ).order_by(tasks.c.date_created, tasks.c.sid)
+    return list(conn.execute(query))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
@@ -107,3 +108,71 @@ def channels_query(worker_sid: str) -> Select[Any]:
 
 def update_channel(conn: Connection, sid: str, values: dict[str, Any]) -> None:
     conn.execute(update(worker_channels).where(worker_channels.c.sid == sid).values(**values))
+
+
+_WITH_CHANNEL = (
+    select(
+        workers,
+        activities.c.friendly_name.label("activity_name"),
+        activities.c.available.label("available"),
+        worker_channels.c.configured_capacity,
+        worker_channels.c.assigned_tasks,
+        worker_channels.c.available.label("channel_available"),
+    )
+    .select_from(workers)
+    .join(activities, activities.c.sid == workers.c.activity_sid)
+    .join(worker_channels, worker_channels.c.worker_sid == workers.c.sid)
+    .where(worker_channels.c.task_channel_sid == bindparam("channel"))
+)
+_AVAILABLE = _WITH_CHANNEL.where(
+    workers.c.workspace_sid == bindparam("ws"),
+    activities.c.available.is_(True),
+    worker_channels.c.available.is_(True),
+)
+# Longest idle first: never reserved (0), then least recently reserved; ix_workers_idle
+# serves this order, so the first qualifying workers are found without sorting them all.
+_IDLE_ORDER = (workers.c.last_reserved_ms, workers.c.date_created, workers.c.sid)
+_WITH_ROOM_MULTI = _AVAILABLE.where(
+    worker_channels.c.configured_capacity > worker_channels.c.assigned_tasks
+).order_by(*_IDLE_ORDER)
+_WITH_ROOM_SINGLE = _AVAILABLE.where(
+    worker_channels.c.configured_capacity > 0, workers.c.holding == 0
+).order_by(*_IDLE_ORDER)
+_ONE_ON_CHANNEL = _WITH_CHANNEL.where(workers.c.sid == bindparam("sid"))
+_ADJUST_CHANNEL = (
+    update(worker_channels)
+    .where(
+        worker_channels.c.worker_sid == bindparam("worker"),
+        worker_channels.c.task_channel_sid == bindparam("channel"),
+    )
+    .values(assigned_tasks=worker_channels.c.assigned_tasks + bindparam("delta"))
+)
+_ADJUST_WORKER = (
+    update(workers)
+    .where(workers.c.sid == bindparam("worker"))
+    .values(holding=workers.c.holding + bindparam("delta"))
+)
+
+
+def with_room(
+    conn: Connection, workspace_sid: str, channel_sid: str, multitask: bool
+) -> Iterator[Any]:
+    """Workers who could take a task on this channel now, longest idle first, as a stream
+    (routing usually needs only the first few that qualify)."""
+    query = _WITH_ROOM_MULTI if multitask else _WITH_ROOM_SINGLE
+    yield from conn.execute(query, {"ws": workspace_sid, "channel": channel_sid})
+
+
+def one_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any | None:
+    return conn.execute(_ONE_ON_CHANNEL, {"sid": worker_sid, "channel": channel_sid}).first()
+
+
+def channels_of(conn: Connection, worker_sid: str) -> list[Any]:
+    return list(conn.execute(channels_query(worker_sid)))
+
+
+def adjust_load(conn: Connection, worker_sid: str, channel_sid: str, delta: int) -> None:
+    """A reservation started (+1) or stopped (-1) holding the worker on a channel."""
+    params = {"worker": worker_sid, "channel": channel_sid, "delta": delta}
+    conn.execute(_ADJUST_CHANNEL, params)
+    conn.execute(_ADJUST_WORKER, params)

@@ -179,9 +179,10 @@ def worker(base: str, row: Any) -> dict[str, Any]:
     }
 
 
-def worker_channel(base: str, row: Any, assigned_tasks: int) -> dict[str, Any]:
+def worker_channel(base: str, row: Any) -> dict[str, Any]:
     r = _m(row)
     capacity = r["configured_capacity"]
+    assigned_tasks = r["assigned_tasks"]
     free = max(0, capacity - assigned_tasks)
     return {
         "account_sid": r["account_sid"],
@@ -290,4 +291,25 @@ def event(base: str, row: Any) -> dict[str, Any]:
         "source_ip_address": r["source_ip_address"],
         "url": f"{ws_url}/Events/{r['sid']}",
         "workspace_sid": r["workspace_sid"],
+    }
+
+
+def reservation(base: str, row: Any, through_worker: bool) -> dict[str, Any]:
+    r = _m(row)
+    ws_url = workspace_url(base, r["workspace_sid"])
+    task_url = f"{ws_url}/Tasks/{r['task_sid']}"
+    worker_url = f"{ws_url}/Workers/{r['worker_sid']}"
+    parent = worker_url if through_worker else task_url
+    return {
+        "account_sid": r["account_sid"],
+        "date_created": iso8601(r["date_created"]),
+        "date_updated": iso8601(r["date_updated"]),
+        "reservation_status": r["reservation_status"],
+        "sid": r["sid"],
+        "task_sid": r["task_sid"],
+        "worker_name": r["worker_name"],
+        "worker_sid": r["worker_sid"],
+        "workspace_sid": r["workspace_sid"],
+        "url": f"{parent}/Reservations/{r['sid']}",
+        "links": {"task": task_url, "worker": worker_url, "workspace": ws_url},
     }

@@ -125,7 +125,7 @@ async def list_channels(request: Request, ws: str, worker: str) -> Response:
     worker = _sid(ws, worker)
     params = wire.query_params(request, paging.PAGING_PARAMS)
     page = paging.parse(params, CHANNEL_SORT)
-    result, loads = await services(request).workers.list_channels(
+    result = await services(request).workers.list_channels(
         caller(request), ws, worker, page.request
     )
     base = wire.base_url(request)
@@ -135,17 +135,15 @@ async def list_channels(request: Request, ws: str, worker: str) -> Response:
         result,
         CHANNEL_SORT,
         page,
-        lambda r: render.worker_channel(base, r, loads[r.sid]),
+        lambda r: render.worker_channel(base, r),
     )
 
 
 @router.get(BASE + "/{worker}/Channels/{key}")
 async def fetch_channel(request: Request, ws: str, worker: str, key: str) -> Response:
     ws = workspace_sid(ws)
-    row, load = await services(request).workers.fetch_channel(
-        caller(request), ws, _sid(ws, worker), key
-    )
-    return wire.json_response(render.worker_channel(wire.base_url(request), row, load))
+    row = await services(request).workers.fetch_channel(caller(request), ws, _sid(ws, worker), key)
+    return wire.json_response(render.worker_channel(wire.base_url(request), row))
 
 
 @router.post(BASE + "/{worker}/Channels/{key}")
@@ -153,7 +151,7 @@ async def update_channel(request: Request, ws: str, worker: str, key: str) -> Re
     ws = workspace_sid(ws)
     worker = _sid(ws, worker)
     params = await wire.body_params(request, ("Capacity", "Available"))
-    row, load = await services(request).workers.update_channel(
+    row = await services(request).workers.update_channel(
         caller(request),
         ws,
         worker,
@@ -161,4 +159,4 @@ async def update_channel(request: Request, ws: str, worker: str, key: str) -> Re
         or_none(params.integer("Capacity")),
         or_none(params.boolean("Available")),
     )
-    return wire.json_response(render.worker_channel(wire.base_url(request), row, load))
+    return wire.json_response(render.worker_channel(wire.base_url(request), row))

@@ -81,10 +81,14 @@ async def fetch(request: Request, ws: str, sid: str) -> Response:
 async def update(request: Request, ws: str, sid: str) -> Response:
     ws = workspace_sid(ws)
     sid = _sid(ws, sid)
-    # ReEvaluateTasks is accepted as Twilio does; tasks are re-routed by the routing engine.
     params = await wire.body_params(request, (*_SETTINGS, "ReEvaluateTasks"))
-    params.boolean("ReEvaluateTasks")
-    row = await services(request).workflows.update(caller(request), ws, sid, _settings(params))
+    row = await services(request).workflows.update(
+        caller(request),
+        ws,
+        sid,
+        _settings(params),
+        re_evaluate=params.boolean("ReEvaluateTasks") is True,
+    )
     return wire.json_response(render.workflow(wire.base_url(request), row))
 
 

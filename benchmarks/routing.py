@@ -1,0 +1,162 @@
+"""Routing: latency from task created to reservation created, and tasks routed per second,
+with 1,000 workers and 10,000 pending tasks in the workspace.
+
+    benchmarks/run-routing             # SQLite
+    benchmarks/run-routing --postgres  # PostgreSQL
+
+Latencies come from the event log: the gap between each task's `task.created` and its
+`reservation.created` event, both stamped by the server's clock (milliseconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+
+from benchmarks.api_throughput import AUTH, FORM, drop_postgres, postgres_url
+from benchmarks.loadgen import build_request, run_load
+from benchmarks.servers import ACCOUNT_SID, AUTH_TOKEN, hindsight
+
+WORKERS = 1_000
+BACKLOG = 10_000
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+class Workspace:
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=base, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=60)
+        self.base = base
+        self.sid = self.post("/v1/Workspaces", FriendlyName="routing bench")["sid"]
+        activities = self.get("Activities")["activities"]
+        self.available = next(a["sid"] for a in activities if a["friendly_name"] == "Available")
+
+    def post(self, path: str, **form: str) -> dict:
+        response = self.http.post(path, data=form)
+        response.raise_for_status()
+        return response.json()
+
+    def get(self, resource: str, **query: str) -> dict:
+        response = self.http.get(f"/v1/Workspaces/{self.sid}/{resource}", params=query)
+        response.raise_for_status()
+        return response.json()
+
+    def resource(self, resource: str, **form: str) -> dict:
+        return self.post(f"/v1/Workspaces/{self.sid}/{resource}", **form)
+
+    def events(self, event_type: str) -> list[dict]:
+        out: list[dict] = []
+        url: str | None = f"/v1/Workspaces/{self.sid}/Events"
+        params: dict | None = {"EventType": event_type, "Minutes": "600", "PageSize": "1000"}
+        while url:
+            page = self.http.get(url, params=params).json()
+            out += page["events"]
+            url, params = page["meta"]["next_page_url"], None
+        return out
+
+
+def setup(ws: Workspace) -> tuple[str, str, str]:
+    """Queues, a workflow, 1,000 available workers and a 10,000-task backlog they don't serve."""
+    served = ws.resource("TaskQueues", FriendlyName="Served", TargetWorkers="team == 'a'")["sid"]
+    backlog = ws.resource("TaskQueues", FriendlyName="Backlog", TargetWorkers="team == 'z'")["sid"]
+    config = {
+        "task_routing": {
+            "filters": [{"expression": "kind == 'backlog'", "targets": [{"queue": backlog}]}],
+            "default_filter": {"queue": served},
+        }
+    }
+    workflow = ws.resource("Workflows", FriendlyName="Main", Configuration=json.dumps(config))
+    url = f"{ws.base}/v1/Workspaces/{ws.sid}/Tasks"
+
+    def backlog_task(i: int) -> bytes:
+        attributes = json.dumps({"kind": "backlog", "n": i})
+        body = urlencode({"Attributes": attributes, "WorkflowSid": workflow["sid"]})
+        return build_request("POST", url, AUTH, body.encode(), FORM)
+
+    asyncio.run(run_load(url, backlog_task, 16, BACKLOG))
+    for i in range(WORKERS):
+        worker = ws.resource(
+            "Workers", FriendlyName=f"agent-{i}", Attributes=json.dumps({"team": "a", "n": i})
+        )
+        ws.resource(f"Workers/{worker['sid']}/Channels/default", Capacity="50")
+        ws.resource(f"Workers/{worker['sid']}", ActivitySid=ws.available)
+    return workflow["sid"], served, url
+
+
+def wait_until_routed(ws: Workspace, queue: str, timeout: float = 600) -> float:
+    """Seconds until no task waits in `queue` (one cheap request per check)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        waiting = ws.get("Tasks", AssignmentStatus="pending", TaskQueueSid=queue, PageSize="1")
+        if not waiting["tasks"]:
+            return time.monotonic() - started
+        time.sleep(0.05)
+    raise RuntimeError("tasks are still waiting")
+
+
+def measure(base: str) -> None:
+    ws = Workspace(base)
+    workflow, served, url = setup(ws)
+
+    def task(i: int) -> bytes:
+        attributes = json.dumps({"kind": "call", "n": i})
+        body = urlencode({"Attributes": attributes, "WorkflowSid": workflow})
+        return build_request("POST", url, AUTH, body.encode(), FORM)
+
+    async def steady(count: int, rate: float) -> None:
+        for i in range(count):
+            started = time.monotonic()
+            await run_load(url, lambda _n, i=i: task(i), 1, 1)
+            await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
+
+    # Latency: tasks arriving at a steady 100/s, each routed to some free worker.
+    asyncio.run(steady(1_000, 100))
+    wait_until_routed(ws, served)
+    created = {e["resource_sid"]: e["event_date_ms"] for e in ws.events("task.created")}
+    reserved = {
+        e["event_data"]["task_sid"]: e["event_date_ms"] for e in ws.events("reservation.created")
+    }
+    latencies = [reserved[t] - created[t] for t in reserved]
+    print(
+        f"routing latency (task.created -> reservation.created), {len(latencies)} tasks at"
+        f" 100/s, {WORKERS} workers, {BACKLOG} pending: p50 {_percentile(latencies, 50):.0f} ms,"
+        f" p99 {_percentile(latencies, 99):.0f} ms"
+    )
+
+    # Throughput: a burst of 5,000 tasks as fast as the API takes them.
+    started = time.monotonic()
+    asyncio.run(run_load(url, lambda i: task(10_000 + i), 16, 5_000))
+    created_in = time.monotonic() - started
+    elapsed = created_in + wait_until_routed(ws, served)
+    print(
+        f"routing throughput: 5,000 tasks created in {created_in:.1f} s, all reserved after"
+        f" {elapsed:.1f} s: {5_000 / elapsed:.0f} tasks routed/s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = postgres_url() if args.postgres else None
+        try:
+            with hindsight(Path(tmp), database_url) as base:
+                measure(base)
+        finally:
+            if database_url:
+                drop_postgres(database_url)
+
+
+if __name__ == "__main__":
+    main()

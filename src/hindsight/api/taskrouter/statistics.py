@@ -1,0 +1,254 @@
+"""/v1/Workspaces/{WS}/…Statistics: workspace, task queue, workflow and worker statistics.
+
+These paths share their prefixes with the resources' own (`/TaskQueues/{sid}`,
+`/Workers/{sid}`), so this table must be registered before those modules'.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hindsight.api import paging, wire
+from hindsight.api.forms import Params, check_body_size, or_none, parse_form_body
+from hindsight.api.routes import Routes
+from hindsight.api.taskrouter import statistics_render as render
+from hindsight.api.taskrouter.common import (
+    caller,
+    list_response,
+    path_sid,
+    services,
+    workspace_sid,
+)
+from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.sids import Prefix, is_sid
+from hindsight.domain.statistics import parse_thresholds
+from hindsight.routing.statistics import (
+    QUEUE_STATISTICS_ORDER,
+    StatisticsRequest,
+    WorkerFilters,
+)
+
+router = Routes()
+WS = "/v1/Workspaces/{ws}"
+KINDS = ("Statistics", "RealTimeStatistics", "CumulativeStatistics")
+
+_WINDOW = ("Minutes", "StartDate", "EndDate", "TaskChannel")
+_SPLIT = "SplitByWaitTime"
+# The spec names the bulk body's list `QueueSids`; TaskRouter's own example sends `queueSids`.
+_BULK_KEYS = ("QueueSids", "queueSids")
+
+
+def _statistics_request(params: Params, *, window: bool, split: bool) -> StatisticsRequest:
+    channel = or_none(params.text("TaskChannel")) or None
+    if not window:
+        return StatisticsRequest(task_channel=channel)
+    thresholds = or_none(params.text(_SPLIT)) if split else None
+    return StatisticsRequest(
+        minutes=or_none(params.integer("Minutes", minimum=1)),
+        start_ms=or_none(params.date("StartDate")),
+        end_ms=or_none(params.date("EndDate")),
+        task_channel=channel,
+        split_by_wait_time=parse_thresholds(thresholds) if thresholds else None,
+    )
+
+
+def _accepted(kind: str, *, split: bool) -> tuple[str, ...]:
+    if kind == "RealTimeStatistics":
+        return ("TaskChannel",)
+    return (*_WINDOW, _SPLIT) if split else _WINDOW
+
+
+def _halves(kind: str) -> dict[str, bool]:
+    return {
+        "realtime": kind != "CumulativeStatistics",
+        "cumulative": kind != "RealTimeStatistics",
+    }
+
+
+# --- workspace -----------------------------------------------------------------------------
+
+
+def _workspace_route(kind: str) -> None:
+    async def handler(request: Request, ws: str) -> Response:
+        ws = workspace_sid(ws)
+        params = wire.query_params(request, _accepted(kind, split=True))
+        query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
+        result = await services(request).statistics.workspace(
+            caller(request), ws, query, **_halves(kind)
+        )
+        return wire.json_response(render.workspace_statistics(wire.base_url(request), result, kind))
+
+    handler.__name__ = f"workspace_{kind}"
+    router.get(f"{WS}/{kind}")(handler)
+
+
+# --- task queues ---------------------------------------------------------------------------
+
+
+@router.get(WS + "/TaskQueues/Statistics")
+async def list_queue_statistics(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    params = wire.query_params(request, ("FriendlyName", *_WINDOW, _SPLIT, *paging.PAGING_PARAMS))
+    page = paging.parse(params, QUEUE_STATISTICS_ORDER)
+    query = _statistics_request(params, window=True, split=True)
+    name = or_none(params.text("FriendlyName"))
+    result = await services(request).statistics.task_queues(
+        caller(request), ws, name, query, page.request
+    )
+    return list_response(
+        request,
+        "task_queues_statistics",
+        result,
+        QUEUE_STATISTICS_ORDER,
+        page,
+        lambda row: render.queue_list_item(row.statistics, row.queue.sid),
+    )
+
+
+@router.post(WS + "/TaskQueues/RealTimeStatistics")
+async def bulk_queue_statistics(request: Request, ws: str) -> Response:
+    ws = workspace_sid(ws)
+    queue_sids = await _bulk_queue_sids(request)
+    account_sid, answers = await services(request).statistics.bulk_task_queues(
+        caller(request), ws, queue_sids
+    )
+    body = render.bulk_queue_statistics(wire.base_url(request), account_sid, ws, answers)
+    return wire.json_response(body)
+
+
+async def _bulk_queue_sids(request: Request) -> list[str]:
+    """The queue SIDs of a bulk request: a JSON body `{"QueueSids": [...]}`, as the helper
+    libraries send it, or a form with `QueueSids` (repeated or comma-separated)."""
+    limit: int = request.app.state.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit():
+        check_body_size(int(declared), limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        check_body_size(size, limit)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    content_type = request.headers.get("content-type")
+    if (content_type or "").split(";")[0].strip().lower() == "application/json":
+        values = _json_queue_sids(body)
+    else:
+        params = Params(parse_form_body(body, content_type), _BULK_KEYS)
+        values = [v for key in _BULK_KEYS for v in params.many(key)]
+    for value in values:
+        if not is_sid(value, Prefix.TASK_QUEUE):
+            raise InvalidParameter(
+                f"QueueSids must hold TaskQueue SIDs (WQ followed by 32 hex digits), got {value!r}"
+            )
+    return values
+
+
+def _json_queue_sids(body: bytes) -> list[Any]:
+    try:
+        document = orjson.loads(body) if body.strip() else {}
+    except orjson.JSONDecodeError:
+        raise InvalidParameter("The request body is not a valid JSON document") from None
+    if not isinstance(document, dict):
+        raise InvalidParameter('Send the request body as a JSON object: {"QueueSids": [...]}')
+    unknown = sorted(set(document) - set(_BULK_KEYS))
+    if unknown:
+        raise InvalidParameter(
+            f"Unknown parameter {unknown[0]!r}. Parameters accepted here: QueueSids"
+        )
+    values: list[Any] = []
+    for key in _BULK_KEYS:
+        given = document.get(key, [])
+        if not isinstance(given, list) or not all(isinstance(v, str) for v in given):
+            raise InvalidParameter("QueueSids must be an array of TaskQueue SIDs")
+        values.extend(given)
+    return values
+
+
+def _queue_sid(ws: str, sid: str) -> str:
+    return path_sid(sid, Prefix.TASK_QUEUE, f"/Workspaces/{ws}/TaskQueues/{sid}")
+
+
+def _queue_route(kind: str) -> None:
+    async def handler(request: Request, ws: str, sid: str) -> Response:
+        ws = workspace_sid(ws)
+        sid = _queue_sid(ws, sid)
+        params = wire.query_params(request, _accepted(kind, split=True))
+        query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
+        result = await services(request).statistics.task_queue(
+            caller(request), ws, sid, query, **_halves(kind)
+        )
+        return wire.json_response(
+            render.queue_statistics(wire.base_url(request), result, sid, kind)
+        )
+
+    handler.__name__ = f"task_queue_{kind}"
+    router.get(f"{WS}/TaskQueues/{{sid}}/{kind}")(handler)
+
+
+# --- workers -------------------------------------------------------------------------------
+
+
+def _workers_route(kind: str) -> None:
+    # Only the combined Statistics takes the worker filters (as in TaskRouter's spec).
+    filters = ("TaskQueueSid", "TaskQueueName", "FriendlyName") if kind == "Statistics" else ()
+
+    async def handler(request: Request, ws: str) -> Response:
+        ws = workspace_sid(ws)
+        params = wire.query_params(request, (*_accepted(kind, split=False), *filters))
+        query = _statistics_request(params, window=kind != "RealTimeStatistics", split=False)
+        chosen = WorkerFilters()
+        if filters:
+            chosen = WorkerFilters(
+                task_queue_sid=or_none(params.sid("TaskQueueSid", Prefix.TASK_QUEUE)),
+                task_queue_name=or_none(params.text("TaskQueueName")),
+                friendly_name=or_none(params.text("FriendlyName")),
+            )
+        result = await services(request).statistics.workers(
+            caller(request), ws, chosen, query, **_halves(kind)
+        )
+        return wire.json_response(render.workers_statistics(wire.base_url(request), result, kind))
+
+    handler.__name__ = f"workers_{kind}"
+    router.get(f"{WS}/Workers/{kind}")(handler)
+
+
+@router.get(WS + "/Workers/{sid}/Statistics")
+async def worker_statistics(request: Request, ws: str, sid: str) -> Response:
+    ws = workspace_sid(ws)
+    sid = path_sid(sid, Prefix.WORKER, f"/Workspaces/{ws}/Workers/{sid}")
+    params = wire.query_params(request, _WINDOW)
+    query = _statistics_request(params, window=True, split=False)
+    result = await services(request).statistics.worker(caller(request), ws, sid, query)
+    return wire.json_response(render.worker_statistics(wire.base_url(request), result, sid))
+
+
+# --- workflows -----------------------------------------------------------------------------
+
+
+def _workflow_route(kind: str) -> None:
+    async def handler(request: Request, ws: str, sid: str) -> Response:
+        ws = workspace_sid(ws)
+        sid = path_sid(sid, Prefix.WORKFLOW, f"/Workspaces/{ws}/Workflows/{sid}")
+        params = wire.query_params(request, _accepted(kind, split=True))
+        query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
+        result = await services(request).statistics.workflow(
+            caller(request), ws, sid, query, **_halves(kind)
+        )
+        return wire.json_response(
+            render.workflow_statistics(wire.base_url(request), result, sid, kind)
+        )
+
+    handler.__name__ = f"workflow_{kind}"
+    router.get(f"{WS}/Workflows/{{sid}}/{kind}")(handler)
+
+
+for _kind in KINDS:
+    _workspace_route(_kind)
+    _queue_route(_kind)
+    _workers_route(_kind)
+    _workflow_route(_kind)

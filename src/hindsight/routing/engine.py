@@ -1,0 +1,708 @@
+"""Routing: workflows, reservations and their endings, as transactional steps.
+
+Every function here runs inside the caller's transaction, changes rows, and returns the
+TaskRouter events that describe the change; the caller appends them to the log. Nothing here
+decides *when* to route: the router follows the event log and the timers follow the clock
+(router.py, timers.py), and the API services call the answer/ending functions.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain import events as ev
+from hindsight.domain import expressions
+from hindsight.domain.attributes import parse_attributes
+from hindsight.domain.reservation_lifecycle import EVENT_FOR_STATUS as RESERVATION_EVENT
+from hindsight.domain.reservation_lifecycle import HOLDING, ReservationStatus
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.domain.task_lifecycle import EVENT_FOR_STATUS as TASK_EVENT
+from hindsight.domain.task_lifecycle import TaskStatus
+from hindsight.domain.worker_choice import Candidate, rank, selects
+from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
+from hindsight.domain.workflow_steps import Step, first_step, next_step, step_at
+from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
+from hindsight.routing.worker_activity import move_worker
+from hindsight.store import activities as activity_store
+from hindsight.store import reservations as reservation_store
+from hindsight.store import task_queues as queue_store
+from hindsight.store import tasks as task_store
+from hindsight.store import workers as worker_store
+from hindsight.store import workflows as workflow_store
+from hindsight.store.routing import workspace as workspace_store_get
+
+log = logging.getLogger(__name__)
+
+_NO_LIMIT = 1 << 30
+# How many waiting tasks of one queue a freed worker looks through for one it may take.
+_SCAN_PER_QUEUE = 50
+_HOLDING = sorted(s.value for s in HOLDING)
+
+TTL_EXCEEDED = "Task TTL Exceeded"
+WORKFLOW_TIMEOUT = "Task canceled on Workflow timeout"
+WORKFLOW_SKIPPED = "Task skipped every target of its workflow"
+NO_MATCHING_FILTER = "Task did not match any workflow filter"
+
+
+def _attributes(raw: str) -> dict[str, Any]:
+    return parse_attributes(raw, limit_bytes=_NO_LIMIT)
+
+
+def task_view(conn: Connection, workspace_sid: str, task_sid: str) -> dict[str, Any]:
+    row = task_store.get(conn, workspace_sid, task_sid)
+    return dict(row._mapping)
+
+
+def _task_event(
+    event_type: str, task: Mapping[str, Any], now: int, description: str
+) -> ev.NewEvent:
+    return ev.NewEvent(event_type, task["sid"], description, ev.task_fields(task, now))
+
+
+def _reservation_event(
+    event_type: str, reservation: Any, task: Mapping[str, Any], worker: Any, now: int
+) -> ev.NewEvent:
+    data = {
+        **ev.task_fields(task, now),
+        **ev.worker_fields(worker._mapping),
+        "reservation_sid": reservation.sid,
+        "reservation_version": str(reservation.version),
+    }
+    if reservation.task_queue_sid:
+        data["task_queue_sid"] = reservation.task_queue_sid
+    if reservation.workflow_sid:
+        data["workflow_sid"] = reservation.workflow_sid
+    verb = event_type.split(".", 1)[1]
+    return ev.NewEvent(
+        event_type,
+        reservation.sid,
+        f"Reservation {reservation.sid} for task {task['sid']} and worker "
+        f"{worker.friendly_name} {verb}",
+        data,
+    )
+
+
+_CONFIGURATIONS: dict[str, tuple[str, WorkflowConfiguration]] = {}
+
+
+def _configuration(conn: Connection, workspace_sid: str, workflow_sid: str | None) -> Any:
+    """The workflow and its parsed configuration (parsed once per version of the document)."""
+    if workflow_sid is None:
+        return None, None
+    workflow = workflow_store.get(conn, workspace_sid, workflow_sid)
+    if workflow is None:
+        return None, None
+    cached = _CONFIGURATIONS.get(workflow_sid)
+    if cached is None or cached[0] != workflow.configuration:
+        if len(_CONFIGURATIONS) > 10_000:
+            _CONFIGURATIONS.clear()
+        cached = (workflow.configuration, parse_configuration(workflow.configuration))
+        _CONFIGURATIONS[workflow_sid] = cached
+    return workflow, cached[1]
+
+
+class RoutingEngine:
+    """Routing decisions; keeps parsed worker documents between calls (keyed by version)."""
+
+    def __init__(self) -> None:
+        self._documents: dict[str, tuple[int, dict[str, Any]]] = {}
+
+    def _document(self, worker: Any) -> dict[str, Any]:
+        cached = self._documents.get(worker.sid)
+        if cached is not None and cached[0] == worker.version:
+            return cached[1]
+        document = {
+            **_attributes(worker.attributes),
+            "sid": worker.sid,
+            "friendly_name": worker.friendly_name,
+            "activity_sid": worker.activity_sid,
+            "activity_name": worker.activity_name,
+        }
+        if len(self._documents) > 100_000:
+            self._documents.clear()
+        self._documents[worker.sid] = (worker.version, document)
+        return document
+
+    # --- workflow ------------------------------------------------------------------------
+
+    def enter_workflow(self, conn: Connection, task: dict[str, Any], now: int) -> list[ev.NewEvent]:
+        """Evaluate the task's workflow from the top and place it in its first step.
+
+        Used on create and when a waiting task's attributes change, inside that request's own
+        change (so the task's version is not bumped again). `task` is updated in place.
+        """
+        workflow, config = _configuration(conn, task["workspace_sid"], task["workflow_sid"])
+        if config is None:
+            return []
+        events = [
+            _task_event(
+                "workflow.entered",
+                task,
+                now,
+                f"Task {task['sid']} entered workflow {workflow.friendly_name}",
+            )
+        ]
+        step = first_step(config, _attributes(task["attributes"]))
+        if step is None:
+            events += self._cancel_waiting(conn, task, now, NO_MATCHING_FILTER)
+            return events
+        return events + self._enter(conn, task, config, step, now, bump=False)
+
+    def _enter(
+        self,
+        conn: Connection,
+        task: dict[str, Any],
+        config: WorkflowConfiguration,
+        step: Step | None,
+        now: int,
+        *,
+        bump: bool,
+    ) -> list[ev.NewEvent]:
+        """Place the task in `step`, passing over targets whose `skip_if` holds."""
+        while step is not None and step.target.skip_if and self._skips(conn, task, step):
+            step = next_step(config, step)
+            if step is None:
+                events = [
+                    _task_event(
+                        "workflow.skipped", task, now, f"Task {task['sid']} skipped its workflow"
+                    )
+                ]
+                return events + self._cancel_waiting(conn, task, now, WORKFLOW_SKIPPED)
+        if step is None:
+            return []
+        return self._place(conn, task, step, now, bump=bump)
+
+    def _skips(self, conn: Connection, task: Mapping[str, Any], step: Step) -> bool:
+        """Evaluate a target's `skip_if` (e.g. `workers.available == 0`) for this task."""
+        workspace = workspace_store_get(conn, task["workspace_sid"])
+        queue = queue_store.get(conn, task["workspace_sid"], step.queue_sid)
+        if workspace is None or queue is None:
+            return False
+        attributes = _attributes(task["attributes"])
+        available = sum(
+            1
+            for c in self._candidates(conn, workspace, task)
+            if c.has_room()
+            and selects(queue.target_workers, step.target.expression, c.document, attributes)
+        )
+        context = {"workers": {"available": available}, "task": attributes}
+        return expressions.matches(step.target.skip_if or "", context)
+
+    def _place(
+        self, conn: Connection, task: dict[str, Any], step: Step, now: int, *, bump: bool
+    ) -> list[ev.NewEvent]:
+        """Put a task into a workflow step: its queue, priority and step timer."""
+        queue = queue_store.get(conn, task["workspace_sid"], step.queue_sid)
+        moved = task["task_queue_sid"] is not None and task["task_queue_sid"] != step.queue_sid
+        values: dict[str, Any] = {
+            "step_filter": step.filter_index,
+            "step_target": step.target_index,
+            "step_due_ms": now + step.target.timeout * 1000 if step.target.timeout else None,
+            "task_queue_sid": step.queue_sid,
+            "task_queue_entered_date": now,
+            "date_updated": now,
+        }
+        if bump:
+            values["version"] = task["version"] + 1
+        if step.target.priority is not None:
+            values["priority"] = step.target.priority
+        task_store.update_task(conn, task["sid"], values)
+        task.update(values)
+        task["task_queue_friendly_name"] = queue.friendly_name if queue is not None else None
+        events = [
+            _task_event(
+                "workflow.target-matched",
+                task,
+                now,
+                f"Task {task['sid']} matched target {step.target_index} of filter "
+                f"{step.filter_name}",
+            ),
+            _task_event(
+                "task-queue.moved" if moved else "task-queue.entered",
+                task,
+                now,
+                f"Task {task['sid']} entered queue {task['task_queue_friendly_name']}",
+            ),
+        ]
+        return events
+
+    def advance_step(
+        self, conn: Connection, workspace_sid: str, task_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        """A waiting task's step timed out: move it to the next target, or out of the workflow."""
+        row = task_store.get(conn, workspace_sid, task_sid, for_update=True)
+        if row is None or row.assignment_status != TaskStatus.PENDING or row.step_due_ms is None:
+            return []
+        if row.step_due_ms > now:
+            return []
+        task = dict(row._mapping)
+        _workflow, config = _configuration(conn, workspace_sid, task["workflow_sid"])
+        current = step_at(config, task["step_filter"], task["step_target"]) if config else None
+        events = [
+            _task_event("task-queue.timeout", task, now, f"Task {task_sid} timed out of its queue")
+        ]
+        following = next_step(config, current) if current is not None else None
+        if following is None:
+            events.append(
+                _task_event("workflow.timeout", task, now, f"Task {task_sid} left its workflow")
+            )
+            events += self._cancel_waiting(conn, task, now, WORKFLOW_TIMEOUT)
+            return events
+        return events + self._enter(conn, task, config, following, now, bump=True)
+
+    # --- reserving -------------------------------------------------------------------------
+
+    def _candidates(
+        self, conn: Connection, workspace: Any, task: Mapping[str, Any]
+    ) -> Iterator[Candidate]:
+        """Workers with room for the task's channel, longest idle first, lazily."""
+        multitask = workspace.multi_task_enabled
+        for row in worker_store.with_room(conn, workspace.sid, task["task_channel_sid"], multitask):
+            yield Candidate(
+                sid=row.sid,
+                document=self._document(row),
+                last_reserved_ms=row.last_reserved_ms,
+                date_created=row.date_created,
+                load=row.assigned_tasks if multitask else row.holding,
+                capacity=row.configured_capacity if multitask else 1,
+                channel_available=row.channel_available,
+                activity_available=row.available,
+            )
+
+    def route_task(
+        self, conn: Connection, workspace: Any, task_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        """Offer a waiting task to the best qualifying worker(s)."""
+        row = task_store.get(conn, workspace.sid, task_sid, for_update=True)
+        if row is None or row.assignment_status != TaskStatus.PENDING:
+            return []
+        task = dict(row._mapping)
+        target_worker = (
+            task["routing_target"]
+            if (task["routing_target"] or "").startswith(Prefix.WORKER)
+            else None
+        )
+        if target_worker is not None:
+            return self._route_to_worker(conn, workspace, task, target_worker, now)
+        if task["task_queue_sid"] is None:
+            return []
+        queue = queue_store.get(conn, workspace.sid, task["task_queue_sid"])
+        if queue is None:
+            return []
+        _workflow, config = _configuration(conn, workspace.sid, task["workflow_sid"])
+        step = step_at(config, task["step_filter"], task["step_target"]) if config else None
+        attributes = _attributes(task["attributes"])
+        tried = reservation_store.workers_tried(conn, task_sid)
+        expression = step.target.expression if step else None
+        known = step.target.known_worker_sid if step else None
+        order_by = step.target.order_by if step else None
+        wanted = queue.max_reserved_workers
+        chosen = (
+            candidate
+            for candidate in self._candidates(conn, workspace, task)
+            if candidate.sid not in tried
+            and (known is None or candidate.sid == known)
+            and selects(queue.target_workers, expression, candidate.document, attributes)
+        )
+        # Candidates come longest idle first, so without an order_by the first ones win.
+        ranked = rank(list(chosen), order_by) if order_by else chosen
+        # A worker owed a task that goes first (it waited with higher priority or longer, and
+        # the worker's match may not have run yet) is left for that task.
+        fair = (c for c in ranked if not self._owes_other_task(conn, workspace, c.sid, row))
+        offered = [c.sid for c in itertools.islice(fair, wanted)]
+        if not offered:
+            return []
+        return self._reserve(conn, workspace, task, queue, offered, now)
+
+    def _owes_other_task(
+        self, conn: Connection, workspace: Any, worker_sid: str, task: Any
+    ) -> bool:
+        """Whether a waiting task offered before `task` (queue order, then priority and age
+        across queues) should go to this worker instead."""
+        worker = worker_store.get(conn, workspace.sid, worker_sid)
+        fifo = workspace.prioritize_queue_order != "LIFO"
+        best = self._best_task_for(conn, workspace, worker, fifo) if worker else None
+        if best is None or best[0].sid == task.sid:
+            return False
+        return best[0].task_queue_sid == task.task_queue_sid or _before(best[0], task, fifo)
+
+    def _route_to_worker(
+        self, conn: Connection, workspace: Any, task: dict[str, Any], worker_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        worker = worker_store.one_on_channel(conn, worker_sid, task["task_channel_sid"])
+        if worker is None or worker_sid in reservation_store.workers_tried(conn, task["sid"]):
+            return []
+        if not task["ignore_capacity"]:
+            if workspace.multi_task_enabled:
+                room = worker.configured_capacity > worker.assigned_tasks
+            else:
+                room = worker.configured_capacity > 0 and worker.holding == 0
+            if not (worker.available and worker.channel_available and room):
+                return []
+        return self._reserve(conn, workspace, task, None, [worker_sid], now)
+
+    def _reserve(
+        self,
+        conn: Connection,
+        workspace: Any,
+        task: dict[str, Any],
+        queue: Any,
+        worker_sids: list[str],
+        now: int,
+    ) -> list[ev.NewEvent]:
+        workflow = (
+            workflow_store.get(conn, workspace.sid, task["workflow_sid"])
+            if task["workflow_sid"]
+            else None
+        )
+        timeout = workflow.task_reservation_timeout if workflow else DEFAULT_RESERVATION_TIMEOUT
+        task_store.update_task(
+            conn,
+            task["sid"],
+            {
+                "assignment_status": TaskStatus.RESERVED.value,
+                "version": task["version"] + 1,
+                "date_updated": now,
+            },
+        )
+        task = task_view(conn, workspace.sid, task["sid"])
+        events: list[ev.NewEvent] = []
+        for worker_sid in worker_sids:
+            sid = new_sid(Prefix.RESERVATION)
+            reservation_store.insert_reservation(
+                conn,
+                {
+                    "sid": sid,
+                    "account_sid": workspace.account_sid,
+                    "workspace_sid": workspace.sid,
+                    "task_sid": task["sid"],
+                    "worker_sid": worker_sid,
+                    "task_channel_sid": task["task_channel_sid"],
+                    "task_queue_sid": task["task_queue_sid"],
+                    "workflow_sid": task["workflow_sid"],
+                    "reservation_status": ReservationStatus.PENDING.value,
+                    "timeout_at_ms": now + timeout * 1000,
+                    "version": 0,
+                    "date_created": now,
+                    "date_updated": now,
+                },
+            )
+            worker = worker_store.get(conn, workspace.sid, worker_sid, for_update=True)
+            worker_store.update_worker(conn, worker_sid, {"last_reserved_ms": now})
+            worker_store.adjust_load(conn, worker_sid, task["task_channel_sid"], +1)
+            reservation = reservation_store.get(conn, sid)
+            events.append(_reservation_event("reservation.created", reservation, task, worker, now))
+            if (
+                queue is not None
+                and queue.reservation_activity_sid
+                and (queue.reservation_activity_sid != worker.activity_sid)
+            ):
+                activity = activity_store.get(conn, workspace.sid, queue.reservation_activity_sid)
+                if activity is not None:
+                    events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
+        return events
+
+    def match_worker(
+        self, conn: Connection, workspace: Any, worker_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        """A worker may have room: offer it the best waiting tasks it qualifies for."""
+        events: list[ev.NewEvent] = []
+        fifo = workspace.prioritize_queue_order != "LIFO"
+        while True:
+            worker = worker_store.get(conn, workspace.sid, worker_sid)
+            if worker is None or not worker.available:
+                return events
+            best = self._best_task_for(conn, workspace, worker, fifo)
+            if best is None:
+                return events
+            task, queue = best
+            events += self._reserve(conn, workspace, dict(task._mapping), queue, [worker_sid], now)
+
+    def _best_task_for(self, conn: Connection, workspace: Any, worker: Any, fifo: bool) -> Any:
+        """The waiting task this worker should be offered first, with its queue; or None."""
+        document = self._document(worker)
+        channels = [c for c in worker_store.channels_of(conn, worker.sid) if c.available]
+        if workspace.multi_task_enabled:
+            rooms = {c.task_channel_sid: c.configured_capacity - c.assigned_tasks for c in channels}
+        else:
+            free = 1 if worker.holding == 0 else 0
+            rooms = {c.task_channel_sid: free if c.configured_capacity else 0 for c in channels}
+        if not any(room > 0 for room in rooms.values()):
+            return None
+        best: tuple[Any, Any] | None = None
+        for queue in queue_store.all_in_workspace(conn, workspace.sid):
+            if not _needs_task(queue) and not selects(queue.target_workers, None, document, {}):
+                continue
+            lifo = queue.task_order == "LIFO"
+            for task in task_store.waiting_in_queue(conn, queue.sid, lifo, _SCAN_PER_QUEUE):
+                if rooms.get(task.task_channel_sid, 0) <= 0:
+                    continue
+                if not self._may_take(conn, workspace, worker, document, queue, task):
+                    continue
+                if best is None or _before(task, best[0], fifo):
+                    best = (task, queue)
+                break
+        return best
+
+    def _may_take(
+        self,
+        conn: Connection,
+        workspace: Any,
+        worker: Any,
+        document: Mapping[str, Any],
+        queue: Any,
+        task: Any,
+    ) -> bool:
+        if (task.routing_target or "").startswith(
+            Prefix.WORKER
+        ) and task.routing_target != worker.sid:
+            return False
+        if worker.sid in reservation_store.workers_tried(conn, task.sid):
+            return False
+        _workflow, config = _configuration(conn, workspace.sid, task.workflow_sid)
+        step = step_at(config, task.step_filter, task.step_target) if config else None
+        if step is not None and step.target.known_worker_sid not in (None, worker.sid):
+            return False
+        expression = step.target.expression if step else None
+        return selects(queue.target_workers, expression, document, _attributes(task.attributes))
+
+    # --- endings -----------------------------------------------------------------------------
+
+    def _end_reservation(
+        self,
+        conn: Connection,
+        workspace_sid: str,
+        reservation: Any,
+        status: ReservationStatus,
+        task: Mapping[str, Any],
+        now: int,
+    ) -> ev.NewEvent:
+        if reservation.reservation_status in HOLDING and status not in HOLDING:
+            worker_store.adjust_load(conn, reservation.worker_sid, reservation.task_channel_sid, -1)
+        reservation_store.update_reservation(
+            conn,
+            reservation.sid,
+            {
+                "reservation_status": status.value,
+                "timeout_at_ms": None,
+                "version": reservation.version + 1,
+                "date_updated": now,
+            },
+        )
+        after = reservation_store.get(conn, reservation.sid)
+        worker = worker_store.get(conn, workspace_sid, reservation.worker_sid)
+        return _reservation_event(RESERVATION_EVENT[status], after, task, worker, now)
+
+    def _cancel_waiting(
+        self, conn: Connection, task: dict[str, Any], now: int, reason: str
+    ) -> list[ev.NewEvent]:
+        """Cancel a pending or reserved task (its pending reservations are canceled too)."""
+        values = {
+            "assignment_status": TaskStatus.CANCELED.value,
+            "reason": reason,
+            "timeout_at_ms": None,
+            "step_due_ms": None,
+            "version": task["version"] + 1,
+            "date_updated": now,
+        }
+        task_store.update_task(conn, task["sid"], values)
+        task.update(values)
+        events = [
+            _task_event(
+                TASK_EVENT[TaskStatus.CANCELED], task, now, f"Task {task['sid']} canceled: {reason}"
+            )
+        ]
+        return events + self.close_reservations(conn, task, TaskStatus.CANCELED, now)
+
+    def close_reservations(
+        self, conn: Connection, task: Mapping[str, Any], new_status: TaskStatus, now: int
+    ) -> list[ev.NewEvent]:
+        """Bring a task's reservations in line with the task's new status."""
+        ending = {
+            TaskStatus.CANCELED: ([ReservationStatus.PENDING], ReservationStatus.CANCELED),
+            TaskStatus.WRAPPING: ([ReservationStatus.ACCEPTED], ReservationStatus.WRAPPING),
+            TaskStatus.COMPLETED: (
+                [ReservationStatus.ACCEPTED, ReservationStatus.WRAPPING],
+                ReservationStatus.COMPLETED,
+            ),
+        }.get(new_status)
+        if ending is None:
+            return []
+        sources, target = ending
+        return [
+            self._end_reservation(conn, task["workspace_sid"], r, target, task, now)
+            for r in reservation_store.of_task(conn, task["sid"], [s.value for s in sources])
+        ]
+
+    def drop_reservations(
+        self, conn: Connection, task: Mapping[str, Any], now: int
+    ) -> list[ev.NewEvent]:
+        """The task is being deleted: every reservation still holding a worker is canceled."""
+        return [
+            self._end_reservation(
+                conn, task["workspace_sid"], r, ReservationStatus.CANCELED, task, now
+            )
+            for r in reservation_store.of_task(conn, task["sid"], _HOLDING)
+        ]
+
+    def expire_task(
+        self, conn: Connection, workspace_sid: str, task_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        """The task's TTL passed while it still waited for a worker."""
+        row = task_store.get(conn, workspace_sid, task_sid, for_update=True)
+        if row is None or row.timeout_at_ms is None or row.timeout_at_ms > now:
+            return []
+        if row.assignment_status not in (TaskStatus.PENDING, TaskStatus.RESERVED):
+            task_store.update_task(conn, task_sid, {"timeout_at_ms": None})
+            return []
+        return self._cancel_waiting(conn, dict(row._mapping), now, TTL_EXCEEDED)
+
+    def expire_reservation(
+        self, conn: Connection, workspace: Any, reservation_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        """Nobody answered: the reservation times out, the worker goes to the timeout activity."""
+        reservation = reservation_store.get(conn, reservation_sid)
+        if (
+            reservation is None
+            or reservation.reservation_status != ReservationStatus.PENDING
+            or reservation.timeout_at_ms is None
+            or reservation.timeout_at_ms > now
+        ):
+            return []
+        task = task_view(conn, workspace.sid, reservation.task_sid)
+        events = [
+            self._end_reservation(
+                conn, workspace.sid, reservation, ReservationStatus.TIMEOUT, task, now
+            )
+        ]
+        events += self._release_task(conn, workspace.sid, reservation.task_sid, now)
+        if workspace.timeout_activity_sid:
+            worker = worker_store.get(conn, workspace.sid, reservation.worker_sid, for_update=True)
+            activity = activity_store.get(conn, workspace.sid, workspace.timeout_activity_sid)
+            if worker is not None and activity is not None and worker.activity_sid != activity.sid:
+                events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
+        return events
+
+    def _release_task(
+        self, conn: Connection, workspace_sid: str, task_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        """A reservation ended unanswered: the task waits again unless others are pending."""
+        row = task_store.get(conn, workspace_sid, task_sid, for_update=True)
+        if row is None or row.assignment_status != TaskStatus.RESERVED:
+            return []
+        if reservation_store.of_task(conn, task_sid, [ReservationStatus.PENDING.value]):
+            return []
+        task_store.update_task(
+            conn,
+            task_sid,
+            {
+                "assignment_status": TaskStatus.PENDING.value,
+                "version": row.version + 1,
+                "date_updated": now,
+            },
+        )
+        return []
+
+    # --- answers -----------------------------------------------------------------------------
+
+    def answer(
+        self,
+        conn: Connection,
+        workspace: Any,
+        reservation: Any,
+        status: ReservationStatus,
+        now: int,
+        worker_activity_sid: str | None = None,
+    ) -> list[ev.NewEvent]:
+        """A worker accepts, rejects, wraps or completes a reservation (already validated)."""
+        task_row = task_store.get(conn, workspace.sid, reservation.task_sid, for_update=True)
+        task = dict(task_row._mapping)
+        events: list[ev.NewEvent] = []
+        if status == ReservationStatus.ACCEPTED:
+            values = {
+                "assignment_status": TaskStatus.ASSIGNED.value,
+                "timeout_at_ms": None,
+                "step_due_ms": None,
+                "version": task["version"] + 1,
+                "date_updated": now,
+            }
+            task_store.update_task(conn, task["sid"], values)
+            task.update(values)
+            events.append(
+                self._end_reservation(conn, workspace.sid, reservation, status, task, now)
+            )
+            for other in reservation_store.of_task(
+                conn, task["sid"], [ReservationStatus.PENDING.value]
+            ):
+                events.append(
+                    self._end_reservation(
+                        conn, workspace.sid, other, ReservationStatus.RESCINDED, task, now
+                    )
+                )
+            queue = (
+                queue_store.get(conn, workspace.sid, reservation.task_queue_sid)
+                if reservation.task_queue_sid
+                else None
+            )
+            if queue is not None and queue.assignment_activity_sid:
+                worker_activity_sid = worker_activity_sid or queue.assignment_activity_sid
+        elif status == ReservationStatus.REJECTED:
+            events.append(
+                self._end_reservation(conn, workspace.sid, reservation, status, task, now)
+            )
+            events += self._release_task(conn, workspace.sid, task["sid"], now)
+        else:
+            new_task_status = (
+                TaskStatus.WRAPPING
+                if status == ReservationStatus.WRAPPING
+                else TaskStatus.COMPLETED
+            )
+            if task["assignment_status"] != new_task_status:
+                values = {
+                    "assignment_status": new_task_status.value,
+                    "version": task["version"] + 1,
+                    "date_updated": now,
+                }
+                if new_task_status == TaskStatus.COMPLETED:
+                    values["reason"] = "Reservation completed"
+                task_store.update_task(conn, task["sid"], values)
+                task.update(values)
+                events.append(
+                    _task_event(
+                        TASK_EVENT[new_task_status],
+                        task,
+                        now,
+                        f"Task {task['sid']} {new_task_status.value}",
+                    )
+                )
+            events.append(
+                self._end_reservation(conn, workspace.sid, reservation, status, task, now)
+            )
+        if worker_activity_sid:
+            worker = worker_store.get(conn, workspace.sid, reservation.worker_sid, for_update=True)
+            activity = activity_store.get(conn, workspace.sid, worker_activity_sid)
+            if activity is not None and worker.activity_sid != activity.sid:
+                events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
+        return events
+
+
+def _needs_task(queue: Any) -> bool:
+    """Whether a queue's TargetWorkers refers to the task, so it cannot be judged without one."""
+    return "task." in (queue.target_workers or "")
+
+
+def _before(task: Any, other: Any, fifo: bool) -> bool:
+    """Whether `task` should be offered before `other` across queues."""
+    if task.priority != other.priority:
+        return task.priority > other.priority
+    if fifo:
+        return task.virtual_start_time < other.virtual_start_time
+    return task.virtual_start_time > other.virtual_start_time
+
+
+__all__ = ["RoutingEngine", "WorkflowConfiguration"]

@@ -1,0 +1,40 @@
+"""Moving a worker to another activity: by the worker, or by routing (reserved, assigned,
+timed out). Either way the worker's status clock restarts and worker.activity.update is logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.domain import events as ev
+from hindsight.store import workers as store
+
+
+def move_worker(
+    conn: Connection, workspace_sid: str, worker: Any, activity: Any, now: int
+) -> tuple[Any, ev.NewEvent]:
+    """Put `worker` in `activity`; returns the updated worker and the event to append."""
+    store.update_worker(
+        conn,
+        worker.sid,
+        {
+            "activity_sid": activity.sid,
+            "date_status_changed": now,
+            "version": worker.version + 1,
+            "date_updated": now,
+        },
+    )
+    after = store.get(conn, workspace_sid, worker.sid)
+    event = ev.NewEvent(
+        "worker.activity.update",
+        worker.sid,
+        f"Worker {after.friendly_name} updated to {after.activity_name} Activity",
+        {
+            **ev.worker_fields(after._mapping),
+            **ev.worker_activity_change_fields(
+                worker.activity_sid, worker.activity_name, worker.date_status_changed, now
+            ),
+        },
+    )
+    return after, event
