@@ -360,8 +360,11 @@ def test_cold_transfer_to_another_queue(f: Floor) -> None:
     assert reservation1.worker_sid == worker_a.sid
     f.answer(reservation1, reservation_status="accepted")
     # As Flex does: the conversation of the first task is named after it.
-    attributes1 = {"type": "inbound", "from": "+15550100", "conversations": {}}
-    attributes1["conversations"]["conversation_id"] = task1.sid
+    attributes1 = {
+        "type": "inbound",
+        "from": "+15550100",
+        "conversations": {"conversation_id": task1.sid},
+    }
     f.api.tasks(task1.sid).update(attributes=json.dumps(attributes1))
 
     link = {
@@ -403,6 +406,8 @@ def test_cold_transfer_to_another_queue(f: Floor) -> None:
     assert carried["previous_task_sid"] == task1.sid
     assert json.loads(first.attributes)["conversations"]["conversation_id"] == task1.sid
     assert [r.task_sid for r in f.api.workers(worker_a.sid).reservations.list()] == [task1.sid]
+    assert f.channel(worker_a.sid, "voice").assigned_tasks == 0
+    assert f.channel(worker_b.sid, "voice").assigned_tasks == 1
 
 
 # --- 6. multitasking --------------------------------------------------------------------------

@@ -148,6 +148,20 @@ class RoutingEngine:
             )
         ]
         step = first_step(config, _attributes(task["attributes"]))
+        placed = task["step_filter"] is not None
+        if (
+            placed
+            and step is not None
+            and (step.filter_index, step.target_index, step.queue_sid)
+            == (
+                task["step_filter"],
+                task["step_target"],
+                task["task_queue_sid"],
+            )
+        ):
+            # Re-evaluated into the step it is already in: it keeps its place (and its time
+            # in the queue); nothing happened worth logging.
+            return []
         if step is None:
             events += self._cancel_waiting(conn, task, now, NO_MATCHING_FILTER)
             return events
@@ -294,18 +308,28 @@ class RoutingEngine:
         queue = queue_store.get(conn, workspace.sid, task["task_queue_sid"])
         if queue is None:
             return []
+        offered = self._offers(conn, workspace, row, queue, queue.max_reserved_workers)
+        if not offered:
+            return []
+        return self._reserve(conn, workspace, task, queue, offered, now)
+
+    def _offers(
+        self, conn: Connection, workspace: Any, row: Any, queue: Any, wanted: int, skip: str = ""
+    ) -> list[str]:
+        """The best `wanted` workers (other than `skip`) to offer a waiting task to."""
+        task = dict(row._mapping)
         _workflow, config = _configuration(conn, workspace.sid, task["workflow_sid"])
         step = step_at(config, task["step_filter"], task["step_target"]) if config else None
         attributes = _attributes(task["attributes"])
-        tried = reservation_store.workers_tried(conn, task_sid)
+        tried = reservation_store.workers_tried(conn, row.sid)
         expression = step.target.expression if step else None
         known = step.target.known_worker_sid if step else None
         order_by = step.target.order_by if step else None
-        wanted = queue.max_reserved_workers
         chosen = (
             candidate
             for candidate in self._candidates(conn, workspace, task)
             if candidate.sid not in tried
+            and candidate.sid != skip
             and (known is None or candidate.sid == known)
             and selects(queue.target_workers, expression, candidate.document, attributes)
         )
@@ -314,10 +338,7 @@ class RoutingEngine:
         # A worker owed a task that goes first (it waited with higher priority or longer, and
         # the worker's match may not have run yet) is left for that task.
         fair = (c for c in ranked if not self._owes_other_task(conn, workspace, c.sid, row))
-        offered = [c.sid for c in itertools.islice(fair, wanted)]
-        if not offered:
-            return []
-        return self._reserve(conn, workspace, task, queue, offered, now)
+        return [c.sid for c in itertools.islice(fair, wanted)]
 
     def _owes_other_task(
         self, conn: Connection, workspace: Any, worker_sid: str, task: Any
@@ -421,7 +442,12 @@ class RoutingEngine:
             if best is None:
                 return events
             task, queue = best
-            events += self._reserve(conn, workspace, dict(task._mapping), queue, [worker_sid], now)
+            # The queue may offer a task to several workers at once: fill the other places.
+            offered = [worker_sid]
+            if queue.max_reserved_workers > 1:
+                wanted = queue.max_reserved_workers - 1
+                offered += self._offers(conn, workspace, task, queue, wanted, skip=worker_sid)
+            events += self._reserve(conn, workspace, dict(task._mapping), queue, offered, now)
 
     def _best_task_for(self, conn: Connection, workspace: Any, worker: Any, fifo: bool) -> Any:
         """The waiting task this worker should be offered first, with its queue; or None."""
