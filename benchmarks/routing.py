@@ -75,7 +75,13 @@ def setup(ws: Workspace) -> tuple[str, str, str]:
             "default_filter": {"queue": served},
         }
     }
-    workflow = ws.resource("Workflows", FriendlyName="Main", Configuration=json.dumps(config))
+    # Nobody answers reservations here, so they must not time out during the run.
+    workflow = ws.resource(
+        "Workflows",
+        FriendlyName="Main",
+        Configuration=json.dumps(config),
+        TaskReservationTimeout="86400",
+    )
     url = f"{ws.base}/v1/Workspaces/{ws.sid}/Tasks"
 
     def backlog_task(i: int) -> bytes:

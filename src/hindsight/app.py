@@ -19,6 +19,8 @@ from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.domain.clock import Clock, SystemClock
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
 from hindsight.eventlog.notify import LogNotifier
+from hindsight.insights.derive import ProjectionOptions
+from hindsight.insights.projector import Projector
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
@@ -38,6 +40,7 @@ class Runtime:
     deliverer: CallbackDeliverer
     router: Router
     timers: Timers
+    projector: Projector
 
     def close(self) -> None:
         self.db.close()
@@ -81,6 +84,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
+        projector=Projector(db, clock, notifier, projection_options(settings)),
+    )
+
+
+def projection_options(settings: Settings) -> ProjectionOptions:
+    return ProjectionOptions(
+        extended_media=settings.media_mode == "extended", hipaa=settings.hipaa_mode
     )
 
 
@@ -93,6 +103,10 @@ def create_app(runtime: Runtime) -> TwilioFirst:
             asyncio.create_task(runtime.router.run(stop), name="router"),
             asyncio.create_task(runtime.timers.run(stop), name="routing-timers"),
         ]
+        if runtime.settings.run_projector:
+            background.append(
+                asyncio.create_task(runtime.projector.run(stop), name="insights-projector")
+            )
         try:
             yield
         finally:

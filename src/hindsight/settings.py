@@ -41,7 +41,27 @@ class Settings(BaseSettings):
         description="Allow event callbacks to private and loopback addresses "
         "(typical for self-hosting, where the receiver runs beside Hindsight).",
     )
+    media_mode: str = Field(
+        "extended",
+        description="'compatible' plays only a conversation's first VoiceRecording, as Flex "
+        "does; 'extended' plays every one.",
+    )
+    hipaa_mode: bool = Field(
+        False,
+        description="Project only Flex Insights' HIPAA allow-list of task attributes "
+        "(customer phone, e-mail and external id dropped).",
+    )
+    run_projector: bool = Field(
+        True, description="Keep the Insights projection in the server process."
+    )
     log_level: str = "info"
+
+    @field_validator("media_mode")
+    @classmethod
+    def _media_mode(cls, value: str) -> str:
+        if value not in ("compatible", "extended"):
+            raise ValueError("must be 'compatible' or 'extended'")
+        return value
 
     @field_validator("sqlite_synchronous")
     @classmethod

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hindsight.app import Runtime, build_runtime, create_app
 from hindsight.domain.errors import HindsightError
+from hindsight.insights import projector as projector_module
 from hindsight.settings import Settings
 
 app = typer.Typer(help="Hindsight: a self-hosted conversation store for contact centres.")
@@ -86,6 +89,45 @@ def migrate() -> None:
     runtime = _runtime()
     runtime.close()
     console.print("Database is up to date.")
+
+
+@app.command()
+def project() -> None:
+    """Keep the Insights projection up to date in its own process (the server then need not:
+    set HINDSIGHT_RUN_PROJECTOR=false there)."""
+    runtime = _runtime()
+
+    async def follow() -> None:
+        stop = asyncio.Event()
+        await runtime.projector.run(stop)
+
+    try:
+        asyncio.run(follow())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
+
+
+@app.command()
+def reproject() -> None:
+    """Rebuild conversations and segments from the whole event log."""
+    runtime = _runtime()
+    try:
+        total = runtime.db.read_sync(projector_module.total_events)
+        runtime.db.write_sync(projector_module.reset)
+        with Progress(
+            TextColumn("Projecting the event log"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress:
+            bar = progress.add_task("events", total=total)
+            applied = asyncio.run(runtime.projector.catch_up(lambda n: progress.advance(bar, n)))
+        console.print(f"Projected {applied} events.")
+    finally:
+        runtime.close()
 
 
 @accounts_app.command("list")

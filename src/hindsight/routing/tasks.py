@@ -11,6 +11,7 @@ from hindsight.domain import events as ev
 from hindsight.domain import expressions
 from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
+from hindsight.domain.media import media_lists
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.domain.task_lifecycle import (
     EVENT_FOR_STATUS,
@@ -129,7 +130,11 @@ def _task_for_change(conn: Connection, caller: Caller, ws: str, sid: str) -> tup
 
 class TaskService(Service):
     def _attributes(self, raw: str) -> dict[str, Any]:
-        return parse_attributes(raw, limit_bytes=self._deps.limits.max_attributes_bytes)
+        """Parse and check attributes: a JSON object within the size limit, and any media lists
+        well formed (a bad item is refused naming the item and field, and nothing is written)."""
+        attributes = parse_attributes(raw, limit_bytes=self._deps.limits.max_attributes_bytes)
+        media_lists(attributes, strict=True)
+        return attributes
 
     def _channel(self, conn: Connection, ws: str, key: str) -> Any:
         channel = channel_store.get_by_sid_or_name(conn, ws, key)

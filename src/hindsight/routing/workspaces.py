@@ -22,7 +22,7 @@ from hindsight.store import task_queues as queue_store
 from hindsight.store import workflows as workflow_store
 from hindsight.store import workspaces as store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
-from hindsight.store.schema import callback_cursors
+from hindsight.store.schema import callback_cursors, retired_workspaces
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,14 @@ class WorkspaceService(Service):
                 ),
             )
             conn.execute(callback_cursors.delete().where(callback_cursors.c.workspace_sid == sid))
+            conn.execute(
+                retired_workspaces.insert().values(
+                    sid=sid,
+                    account_sid=workspace.account_sid,
+                    last_seq=store.next_event_seq(conn, sid, 0),
+                    retired_ms=now,
+                )
+            )
             store.delete_workspace(conn, sid)
 
         await self._write(sid, unit)

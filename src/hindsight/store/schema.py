@@ -311,3 +311,128 @@ callback_cursors = Table(
     Column("lease_owner", String(64), nullable=True),
     Column("lease_until_ms", BigInteger, nullable=False, default=0),
 )
+
+
+# --- the Insights projection: rebuilt from the event log at will -------------------------------
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("workspace_sid", SID, nullable=False),
+    # The grouping key: conversations.conversation_id, else call_sid, else the first task SID.
+    Column("conversation_id", String(128), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=True),
+    Column("segment_count", Integer, nullable=False),
+    Column("queue", Text, nullable=True),
+    Column("agent", Text, nullable=True),
+    Column("channel", Text, nullable=True),
+    Column("direction", Text, nullable=True),
+    Column("outcome", Text, nullable=True),
+    Column("abandoned", Boolean, nullable=False),
+    Column("handled", Boolean, nullable=False),
+    Column("in_progress", Boolean, nullable=False),
+    Column("has_media", Boolean, nullable=False),
+    Column("queue_time", Integer, nullable=False),
+    Column("talk_time", Integer, nullable=False),
+    Column("wrap_up_time", Integer, nullable=False),
+    Column("handling_time", Integer, nullable=False),
+    Column("abandon_time", Integer, nullable=False),
+    Column("customer_key", Text, nullable=True),
+    Column("handling_team", Text, nullable=True),
+    # The reportable conversation attributes (JSON) and a lower-cased text to search in.
+    Column("attributes", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    UniqueConstraint("account_sid", "conversation_id"),
+    Index(None, "account_sid", "start_ms", "id"),
+    Index(None, "workspace_sid", "start_ms"),
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("segment_id", String(34), primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("workspace_sid", SID, nullable=False),
+    # Null for Agent Status segments, which belong to no conversation.
+    Column("conversation_id", String(128), nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("task_sid", SID, nullable=True),
+    Column("reservation_sid", SID, nullable=True),
+    Column("worker_sid", SID, nullable=True),
+    Column("agent_name", Text, nullable=True),
+    Column("queue_sid", SID, nullable=True),
+    Column("queue_name", Text, nullable=True),
+    Column("channel", Text, nullable=True),
+    Column("workflow", Text, nullable=True),
+    Column("direction", Text, nullable=True),
+    Column("activity", Text, nullable=True),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=True),
+    Column("queue_time", Integer, nullable=False),
+    Column("ring_time", Integer, nullable=False),
+    Column("talk_time", Integer, nullable=False),
+    Column("wrap_up_time", Integer, nullable=False),
+    Column("hold_time", Integer, nullable=False),
+    Column("abandon_time", Integer, nullable=False),
+    Column("handling_time", Integer, nullable=False),
+    Column("activity_time", Integer, nullable=False),
+    Column("abandoned", String(16), nullable=False),
+    Column("abandoned_phase", Text, nullable=True),
+    Column("outcome", Text, nullable=True),
+    Column("handling_team_id", Text, nullable=True),
+    Column("handling_team_name", Text, nullable=True),
+    Column("customer_key", Text, nullable=True),
+    # JSON documents: the reportable attributes and measures, the customer, the media as
+    # resolved for this segment, and attribute keys Insights would ignore.
+    Column("attributes", Text, nullable=False),
+    Column("measures", Text, nullable=False),
+    Column("customer", Text, nullable=False),
+    Column("media", Text, nullable=False),
+    Column("media_level", String(16), nullable=False),
+    Column("opens_externally", Boolean, nullable=False),
+    Column("media_late_ms", BigInteger, nullable=True),
+    Column("ignored", Text, nullable=False),
+    # The task's attributes as written (verbatim) when this segment was last derived.
+    Column("raw_attributes", Text, nullable=True),
+    Column("worker_attributes", Text, nullable=True),
+    Column("updated_ms", BigInteger, nullable=False),
+    Index(None, "account_sid", "conversation_id", "start_ms"),
+    Index(None, "task_sid"),
+    Index(None, "reservation_sid"),
+    Index(None, "account_sid", "queue_name", "conversation_id"),
+    Index(None, "account_sid", "agent_name", "conversation_id"),
+    Index(None, "worker_sid", "start_ms"),
+)
+
+projection_tasks = Table(
+    "projection_tasks",
+    metadata,
+    Column("task_sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("workspace_sid", SID, nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    # The task's TaskTrack (domain/segments.py) as JSON.
+    Column("track", Text, nullable=False),
+)
+
+projector_cursors = Table(
+    "projector_cursors",
+    metadata,
+    Column("workspace_sid", SID, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+)
+
+# Deleted workspaces: their log is kept, and followers (the projection) still need to know
+# where it ends and whose it is.
+retired_workspaces = Table(
+    "retired_workspaces",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("retired_ms", BigInteger, nullable=False),
+)

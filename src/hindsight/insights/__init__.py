@@ -1,0 +1,1 @@
+"""Flex-Insights-style conversations and segments, projected from the event log."""

@@ -1,0 +1,249 @@
+"""From a task's track and attributes to segment and conversation rows (pure functions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from hindsight.domain import conversation_attributes as conv
+from hindsight.domain import media as media_rules
+from hindsight.domain import segments as seg
+
+
+@dataclass(frozen=True)
+class ProjectionOptions:
+    # Play every VoiceRecording (True) or only the first, as Flex does (False).
+    extended_media: bool = True
+    # Keep only Flex Insights' HIPAA allow-list of attributes.
+    hipaa: bool = False
+
+
+def parse_attributes(raw: str | None) -> dict[str, Any]:
+    """Task attributes as a dict; the log keeps what was written, even if it is not JSON."""
+    if not raw:
+        return {}
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def media_document(resolved: media_rules.ResolvedMedia, problems: Sequence[str]) -> list[dict]:
+    return [
+        {
+            **item.as_dict(),
+            "index": item.index,
+            "display": item.display,
+            "playable": item.index in resolved.playable,
+            **({"warnings": list(item.warnings)} if item.warnings else {}),
+        }
+        for item in resolved.items
+    ] + ([{"problems": list(problems)}] if problems else [])
+
+
+def segment_row(
+    facts: seg.SegmentFacts,
+    track: seg.TaskTrack,
+    *,
+    account_sid: str,
+    workspace_sid: str,
+    options: ProjectionOptions,
+    now_ms: int,
+) -> dict[str, Any]:
+    attributes = parse_attributes(track.attributes)
+    if options.hipaa:
+        attributes = conv.hipaa_filter(attributes)
+    view = conv.read(attributes)
+    media_source = attributes
+    if track.late_attributes is not None:
+        media_source = parse_attributes(track.late_attributes)
+        if options.hipaa:
+            media_source = conv.hipaa_filter(media_source)
+    lists = media_rules.media_lists(media_source, strict=False)
+    offer_kinds = (seg.CONVERSATION, seg.IN_PROGRESS, seg.MISSED, seg.REJECTED, seg.CORRUPTED)
+    reservation = facts.reservation_sid if facts.kind in offer_kinds else None
+    resolved = media_rules.resolve(
+        lists,
+        reservation,
+        media_rules.default_media(media_source),
+        extended=options.extended_media,
+    )
+    direction = view.attributes.get("direction") or _text(attributes.get("direction"))
+    measures = dict(view.measures)
+    times = {
+        "queue_time": facts.queue_time,
+        "ring_time": facts.ring_time,
+        "talk_time": facts.talk_time,
+        "wrap_up_time": facts.wrap_up_time,
+        "abandon_time": facts.abandon_time,
+        "hold_time": 0,
+    }
+    if facts.kind == seg.CONVERSATION:
+        for key in conv.TIME_OVERRIDES:
+            if key in measures and key in times:
+                times[key] = int(measures[key])
+    handling = seg.handling_time(
+        seg.SegmentFacts(
+            **{**facts.__dict__, **{k: v for k, v in times.items() if k != "hold_time"}}
+        ),
+        direction,
+    )
+    team_id = view.attributes.get("handling_team_id") or facts.queue_sid
+    team_name = view.attributes.get("handling_team_name") or facts.queue_name
+    reportable = {
+        "queue": facts.queue_name,
+        "channel": track.channel,
+        "workflow": track.workflow,
+        "kind": facts.kind,
+        **({"outcome": facts.outcome} if facts.outcome else {}),
+        **({"direction": direction} if direction else {}),
+        **view.attributes,
+    }
+    conv.apply_labels(reportable, facts.segment_id)
+    return {
+        "segment_id": facts.segment_id,
+        "account_sid": account_sid,
+        "workspace_sid": workspace_sid,
+        "conversation_id": track.conversation,
+        "kind": facts.kind,
+        "task_sid": facts.task_sid,
+        "reservation_sid": facts.reservation_sid,
+        "worker_sid": facts.worker_sid,
+        "agent_name": facts.agent_name,
+        "queue_sid": facts.queue_sid,
+        "queue_name": facts.queue_name,
+        "channel": track.channel,
+        "workflow": track.workflow,
+        "direction": direction,
+        "activity": None,
+        "start_ms": facts.start_ms,
+        "end_ms": facts.end_ms,
+        **times,
+        "handling_time": handling,
+        "activity_time": 0,
+        "abandoned": facts.abandoned,
+        "abandoned_phase": facts.abandoned_phase,
+        "outcome": facts.outcome,
+        "handling_team_id": team_id,
+        "handling_team_name": team_name,
+        "customer_key": conv.customer_key(view, attributes, track.conversation),
+        "attributes": _json(reportable),
+        "measures": _json(measures),
+        "customer": _json(view.customer),
+        "media": _json(media_document(resolved, lists.problems)),
+        "media_level": resolved.level,
+        "opens_externally": resolved.opens_externally,
+        "media_late_ms": track.late_media_ms,
+        "ignored": _json(view.ignored),
+        "raw_attributes": track.attributes,
+        "worker_attributes": facts.worker_attributes,
+        "updated_ms": now_ms,
+    }
+
+
+def agent_status_row(
+    facts: seg.AgentStatusFacts, *, account_sid: str, workspace_sid: str, now_ms: int
+) -> dict[str, Any]:
+    return {
+        "segment_id": facts.segment_id,
+        "account_sid": account_sid,
+        "workspace_sid": workspace_sid,
+        "conversation_id": None,
+        "kind": facts.kind,
+        "task_sid": None,
+        "reservation_sid": None,
+        "worker_sid": facts.worker_sid,
+        "agent_name": facts.agent_name,
+        "queue_sid": None,
+        "queue_name": None,
+        "channel": None,
+        "workflow": None,
+        "direction": None,
+        "activity": facts.activity,
+        "start_ms": facts.start_ms,
+        "end_ms": facts.end_ms,
+        "queue_time": 0,
+        "ring_time": 0,
+        "talk_time": 0,
+        "wrap_up_time": 0,
+        "hold_time": 0,
+        "abandon_time": 0,
+        "handling_time": 0,
+        "activity_time": facts.activity_time,
+        "abandoned": "No",
+        "abandoned_phase": None,
+        "outcome": None,
+        "handling_team_id": None,
+        "handling_team_name": None,
+        "customer_key": None,
+        "attributes": _json({"activity": facts.activity, "kind": facts.kind, "virtual": "Yes"}),
+        "measures": "{}",
+        "customer": "{}",
+        "media": "[]",
+        "media_level": "default",
+        "opens_externally": False,
+        "media_late_ms": None,
+        "ignored": "[]",
+        "raw_attributes": None,
+        "worker_attributes": facts.worker_attributes,
+        "updated_ms": now_ms,
+    }
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or isinstance(value, dict | list) else str(value)[:128]
+
+
+def conversation_row(
+    rows: Sequence[Mapping[str, Any]], *, account_sid: str, workspace_sid: str, now_ms: int
+) -> dict[str, Any] | None:
+    """A conversation's summary from its segments (in start order); None if it has none."""
+    if not rows:
+        return None
+    talks = [r for r in rows if r["kind"] in (seg.CONVERSATION, seg.IN_PROGRESS)]
+    handled = [r for r in talks if r["abandoned"] != "Yes" and r["worker_sid"]]
+    queues = [r["queue_name"] for r in rows if r["queue_name"]]
+    agents = [r["agent_name"] for r in handled if r["agent_name"]]
+    last = rows[-1]
+    attributes = orjson.loads(last["attributes"])
+    searchable = " ".join(
+        str(v) for r in rows for v in orjson.loads(r["attributes"]).values() if v is not None
+    )
+    ends = [r["end_ms"] for r in rows]
+    return {
+        "account_sid": account_sid,
+        "workspace_sid": workspace_sid,
+        "conversation_id": last["conversation_id"],
+        "start_ms": min(r["start_ms"] for r in rows),
+        "end_ms": None if any(e is None for e in ends) else max(ends),
+        "segment_count": len(rows),
+        "queue": queues[0] if queues else None,
+        "agent": agents[-1] if agents else None,
+        "channel": next((r["channel"] for r in rows if r["channel"]), None),
+        "direction": next((r["direction"] for r in rows if r["direction"]), None),
+        "outcome": next((r["outcome"] for r in reversed(rows) if r["outcome"]), None),
+        "abandoned": any(r["abandoned"] == "Yes" for r in talks) and not handled,
+        "handled": bool(handled),
+        "in_progress": any(r["kind"] == seg.IN_PROGRESS for r in rows),
+        "has_media": any(r["media_level"] != "default" or r["media"] != "[]" for r in rows),
+        "queue_time": sum(r["queue_time"] for r in rows if r["kind"] == seg.QUEUE),
+        "talk_time": sum(r["talk_time"] for r in talks),
+        "wrap_up_time": sum(r["wrap_up_time"] for r in talks),
+        "handling_time": sum(r["handling_time"] for r in talks),
+        "abandon_time": max((r["abandon_time"] for r in talks), default=0),
+        "customer_key": last["customer_key"],
+        "handling_team": next(
+            (r["handling_team_name"] for r in reversed(handled) if r["handling_team_name"]), None
+        ),
+        "attributes": _json(attributes),
+        "search_text": searchable.lower()[:8000],
+        "updated_ms": now_ms,
+    }

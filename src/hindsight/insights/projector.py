@@ -1,0 +1,274 @@
+"""The projector: follows each workspace's event log and keeps conversations and segments.
+
+It reads events in log order from a stored cursor, applies them to per-task tracks, rewrites
+the affected segments and conversation summaries, and moves the cursor in the same
+transaction, so it is idempotent and resumes exactly where it stopped. `reproject` forgets the
+projection and replays the whole log, giving the same rows (segment ids are deterministic).
+It runs in the server (woken by every commit that appends events) or on its own
+(`hindsight project`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from hindsight.domain import conversation_attributes as conv
+from hindsight.domain import segments as seg
+from hindsight.domain.clock import Clock
+from hindsight.eventlog.notify import LogNotifier, WakeUp
+from hindsight.insights.derive import (
+    ProjectionOptions,
+    agent_status_row,
+    conversation_row,
+    parse_attributes,
+    segment_row,
+)
+from hindsight.store import events as event_store
+from hindsight.store import insights as store
+from hindsight.store.database import Database
+
+log = logging.getLogger(__name__)
+
+BATCH = 1000
+_POLL_SECONDS = 1.0
+
+
+def _media_of(raw: str | None) -> Any:
+    root = conv.unwrap(parse_attributes(raw))
+    conversations = root.get("conversations")
+    task_media = conversations.get("media") if isinstance(conversations, dict) else None
+    per_reservation = root.get("reservation_attributes")
+    return (task_media, per_reservation if isinstance(per_reservation, dict) else None)
+
+
+def _new_track(task_sid: str, data: dict[str, str], at_ms: int) -> seg.TaskTrack:
+    attributes = data.get("task_attributes") or "{}"
+    return seg.TaskTrack(
+        task_sid=task_sid,
+        conversation=conv.conversation_key(parse_attributes(attributes), task_sid),
+        attributes=attributes,
+        channel=data.get("task_channel_unique_name"),
+        workflow=data.get("workflow_name"),
+        created_ms=at_ms,
+    )
+
+
+class _Batch:
+    """One batch of one workspace's events, applied to the projection."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        workspace_sid: str,
+        account_sid: str,
+        options: ProjectionOptions,
+        now_ms: int,
+    ) -> None:
+        self.conn = conn
+        self.workspace_sid = workspace_sid
+        self.account_sid = account_sid
+        self.options = options
+        self.now_ms = now_ms
+        self.tracks: dict[str, seg.TaskTrack] = {}
+        self.changed: dict[str, set[seg.Slot]] = {}
+        self.conversations: set[str] = set()
+        self.agent_rows: dict[str, dict[str, Any]] = {}
+
+    def load(self, events: list[Any]) -> list[tuple[Any, dict[str, str]]]:
+        decoded = [(e, orjson.loads(e.event_data)) for e in events]
+        sids = {d["task_sid"] for _e, d in decoded if d.get("task_sid")}
+        for sid, row in store.load_tracks(self.conn, sids).items():
+            self.tracks[sid] = seg.TaskTrack.from_json(orjson.loads(row.track))
+        return decoded
+
+    def apply(self, event: Any, data: dict[str, str]) -> None:
+        at = event.event_date_ms
+        if event.event_type == "worker.activity.update":
+            self._agent_status(data, at)
+            return
+        task_sid = data.get("task_sid")
+        if not task_sid:
+            return
+        track = self.tracks.get(task_sid)
+        if track is None:
+            track = self.tracks[task_sid] = _new_track(task_sid, data, at)
+            self.conversations.add(track.conversation)
+        slots = self.changed.setdefault(task_sid, set())
+        track.channel = data.get("task_channel_unique_name") or track.channel
+        track.workflow = data.get("workflow_name") or track.workflow
+        attributes = data.get("task_attributes")
+        if attributes is not None:
+            self._attributes(track, attributes, at, slots)
+        slots.update(seg.apply(track, event.event_type, data, at))
+
+    def _attributes(
+        self, track: seg.TaskTrack, attributes: str, at: int, slots: set[seg.Slot]
+    ) -> None:
+        if not track.finished:
+            if attributes == track.attributes:
+                return
+            track.attributes = attributes
+            regrouped = conv.conversation_key(parse_attributes(attributes), track.task_sid)
+            if regrouped != track.conversation:
+                self.conversations.add(track.conversation)
+                track.conversation = regrouped
+                store.move_task_segments(self.conn, track.task_sid, regrouped)
+            self.conversations.add(track.conversation)
+            slots.update(track.all_slots())
+            return
+        latest = track.late_attributes or track.attributes
+        if _media_of(attributes) != _media_of(latest):
+            # Media attached after the task ended: taken (Twilio allows two minutes; Hindsight
+            # has no deadline) and marked late.
+            track.late_attributes = attributes
+            track.late_media_ms = at
+            slots.update(track.all_slots())
+
+    def _agent_status(self, data: dict[str, str], at: int) -> None:
+        statuses = seg.agent_status(data, at)
+        if statuses and statuses[0].kind == seg.AGENT_STATUS:
+            store.end_agent_status_in_progress(self.conn, data.get("worker_sid", ""), at)
+        for facts in statuses:
+            self.agent_rows[facts.segment_id] = agent_status_row(
+                facts,
+                account_sid=self.account_sid,
+                workspace_sid=self.workspace_sid,
+                now_ms=self.now_ms,
+            )
+
+    def save(self) -> None:
+        rows = list(self.agent_rows.values())
+        for task_sid, slots in self.changed.items():
+            track = self.tracks[task_sid]
+            self.conversations.add(track.conversation)
+            for slot in slots:
+                facts = seg.facts(track, slot)
+                if facts is not None:
+                    rows.append(
+                        segment_row(
+                            facts,
+                            track,
+                            account_sid=self.account_sid,
+                            workspace_sid=self.workspace_sid,
+                            options=self.options,
+                            now_ms=self.now_ms,
+                        )
+                    )
+        store.save_segments(self.conn, sorted(rows, key=lambda r: r["segment_id"]))
+        store.save_tracks(
+            self.conn,
+            [
+                {
+                    "task_sid": sid,
+                    "account_sid": self.account_sid,
+                    "workspace_sid": self.workspace_sid,
+                    "conversation_id": track.conversation,
+                    "track": orjson.dumps(track.to_json()).decode(),
+                }
+                for sid, track in sorted(self.tracks.items())
+                if sid in self.changed
+            ],
+        )
+        for conversation in sorted(self.conversations):
+            members = store.segments_of_conversation(self.conn, self.account_sid, conversation)
+            summary = conversation_row(
+                [m._mapping for m in members],
+                account_sid=self.account_sid,
+                workspace_sid=self.workspace_sid,
+                now_ms=self.now_ms,
+            )
+            if summary is None:
+                store.delete_conversation(self.conn, self.account_sid, conversation)
+            else:
+                store.save_conversation(self.conn, summary)
+
+
+def project(
+    conn: Connection,
+    workspace_sid: str,
+    events: list[Any],
+    options: ProjectionOptions,
+    now_ms: int,
+) -> None:
+    """Apply a batch of one workspace's events (in log order) and move the cursor past them."""
+    account_sid = store.account_of(conn, workspace_sid) or events[0].account_sid
+    batch = _Batch(conn, workspace_sid, account_sid, options, now_ms)
+    for event, data in batch.load(events):
+        batch.apply(event, data)
+    batch.save()
+    store.advance(conn, workspace_sid, events[-1].seq)
+
+
+class Projector:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        notifier: LogNotifier | None,
+        options: ProjectionOptions,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._options = options
+        self._wake = WakeUp()
+        if notifier is not None:
+            notifier.subscribe(self._wake)
+
+    def _unit(self, workspace_sid: str, batch: list[Any]) -> Callable[[Connection], None]:
+        now = self._clock.now_ms()
+        return lambda conn: project(conn, workspace_sid, batch, self._options, now)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.catch_up()
+            except Exception:
+                log.exception("projection pass failed")
+            await self._wake.wait(_POLL_SECONDS)
+
+    async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Project everything the log holds beyond the cursors; returns events applied."""
+        applied = 0
+        for workspace_sid, seq in await self._db.read(store.behind):
+            applied += await self._follow(workspace_sid, seq, progress)
+        return applied
+
+    async def _follow(
+        self, workspace_sid: str, seq: int, progress: Callable[[int], None] | None
+    ) -> int:
+        applied = 0
+        while True:
+            batch = await self._db.scan(
+                lambda conn, seq=seq: event_store.after(conn, workspace_sid, seq, BATCH)
+            )
+            if not batch:
+                return applied
+            await self._db.write(self._unit(workspace_sid, batch))
+            applied += len(batch)
+            if progress is not None:
+                progress(len(batch))
+            seq = batch[-1].seq
+            if len(batch) < BATCH:
+                return applied
+
+
+def reset(conn: Connection) -> None:
+    """Forget the projection; the next catch-up rebuilds it from the whole log."""
+    store.clear(conn)
+
+
+def total_events(conn: Connection) -> int:
+    from sqlalchemy import func, select
+
+    from hindsight.store.schema import events
+
+    return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
+
+
+__all__ = ["ProjectionOptions", "Projector", "project", "reset", "total_events"]

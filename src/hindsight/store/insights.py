@@ -1,0 +1,151 @@
+"""The Insights projection's tables: task tracks, segments, conversations and the cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, union_all, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from hindsight.store.schema import (
+    conversations,
+    projection_tasks,
+    projector_cursors,
+    retired_workspaces,
+    segments,
+    workspaces,
+)
+
+_TRACKS = select(projection_tasks).where(
+    projection_tasks.c.task_sid.in_(bindparam("sids", expanding=True))
+)
+_OF_CONVERSATION = (
+    select(segments)
+    .where(
+        segments.c.account_sid == bindparam("account"),
+        segments.c.conversation_id == bindparam("conversation"),
+    )
+    .order_by(segments.c.start_ms, segments.c.segment_id)
+)
+_OF_TASK = select(segments).where(segments.c.task_sid == bindparam("task"))
+_POSITION = select(projector_cursors.c.seq).where(
+    projector_cursors.c.workspace_sid == bindparam("ws")
+)
+
+
+def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    if not rows:
+        return
+    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = build(table)
+    columns = [c for c in rows[0] if c not in keys]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={c: statement.excluded[c] for c in columns}
+    )
+    conn.execute(statement, rows)
+
+
+def load_tracks(conn: Connection, task_sids: Iterable[str]) -> dict[str, Any]:
+    sids = list(task_sids)
+    if not sids:
+        return {}
+    return {row.task_sid: row for row in conn.execute(_TRACKS, {"sids": sids})}
+
+
+def save_tracks(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    _upsert(conn, projection_tasks, rows, ["task_sid"])
+
+
+def save_segments(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    _upsert(conn, segments, rows, ["segment_id"])
+
+
+def segments_of_conversation(conn: Connection, account_sid: str, conversation: str) -> list[Any]:
+    return list(
+        conn.execute(_OF_CONVERSATION, {"account": account_sid, "conversation": conversation})
+    )
+
+
+def segments_of_task(conn: Connection, task_sid: str) -> list[Any]:
+    return list(conn.execute(_OF_TASK, {"task": task_sid}))
+
+
+def move_task_segments(conn: Connection, task_sid: str, conversation: str) -> None:
+    conn.execute(
+        update(segments).where(segments.c.task_sid == task_sid).values(conversation_id=conversation)
+    )
+
+
+def save_conversation(conn: Connection, row: dict[str, Any]) -> None:
+    _upsert(conn, conversations, [row], ["account_sid", "conversation_id"])
+
+
+def delete_conversation(conn: Connection, account_sid: str, conversation: str) -> None:
+    conn.execute(
+        delete(conversations).where(
+            conversations.c.account_sid == account_sid,
+            conversations.c.conversation_id == conversation,
+        )
+    )
+
+
+def end_agent_status_in_progress(conn: Connection, worker_sid: str, before_ms: int) -> None:
+    """Stale 'in progress' stints of a worker (its activity has changed since)."""
+    conn.execute(
+        delete(segments).where(
+            segments.c.worker_sid == worker_sid,
+            segments.c.kind == "Agent Status in Progress",
+            segments.c.start_ms < before_ms,
+        )
+    )
+
+
+def position(conn: Connection, workspace_sid: str) -> int:
+    return int(conn.execute(_POSITION, {"ws": workspace_sid}).scalar() or 0)
+
+
+def advance(conn: Connection, workspace_sid: str, seq: int) -> None:
+    if conn.execute(_POSITION, {"ws": workspace_sid}).scalar() is None:
+        conn.execute(insert(projector_cursors).values(workspace_sid=workspace_sid, seq=seq))
+    else:
+        conn.execute(
+            update(projector_cursors)
+            .where(
+                projector_cursors.c.workspace_sid == workspace_sid, projector_cursors.c.seq < seq
+            )
+            .values(seq=seq)
+        )
+
+
+def behind(conn: Connection) -> list[Any]:
+    """Workspaces (live or deleted) whose log has events the projection has not taken in."""
+    heads = union_all(
+        select(workspaces.c.sid, workspaces.c.event_seq.label("last")),
+        select(retired_workspaces.c.sid, retired_workspaces.c.last_seq.label("last")),
+    ).subquery()
+    query = (
+        select(heads.c.sid, func.coalesce(projector_cursors.c.seq, 0).label("seq"))
+        .select_from(heads)
+        .outerjoin(projector_cursors, projector_cursors.c.workspace_sid == heads.c.sid)
+        .where(heads.c.last > func.coalesce(projector_cursors.c.seq, 0))
+    )
+    return list(conn.execute(query))
+
+
+def account_of(conn: Connection, workspace_sid: str) -> str | None:
+    live = conn.execute(
+        select(workspaces.c.account_sid).where(workspaces.c.sid == workspace_sid)
+    ).scalar()
+    if live is not None:
+        return live
+    return conn.execute(
+        select(retired_workspaces.c.account_sid).where(retired_workspaces.c.sid == workspace_sid)
+    ).scalar()
+
+
+def clear(conn: Connection) -> None:
+    """Forget the whole projection (it is rebuilt from the log)."""
+    for table in (segments, conversations, projection_tasks, projector_cursors):
+        conn.execute(delete(table))
