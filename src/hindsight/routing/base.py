@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from hindsight.auth.accounts import Principal
 from hindsight.domain.clock import Clock
-from hindsight.domain.errors import InvalidParameter, NotFound
+from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.events import Actor, NewEvent
 from hindsight.eventlog.append import Origin, append
 from hindsight.eventlog.notify import LogNotifier
 from hindsight.routing.engine import RoutingEngine
+from hindsight.store import twilio_sources as twilio_source_store
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.database import Database
 from hindsight.store.keyset import fetch_page
@@ -137,9 +138,14 @@ class Service:
         return await self._db.scan(fn)
 
     async def _write(self, workspace_sid: str | None, fn: Callable[[Connection], T]) -> T:
-        """Run `fn` in a write transaction, then wake whoever follows the workspace's log."""
+        """Run `fn` in a write transaction, then wake whoever follows the workspace's log.
+
+        Every change the TaskRouter API makes to a workspace passes here, which makes this the
+        one place that keeps workspaces mirroring a Twilio account read-only.
+        """
+        unit = fn if workspace_sid is None else _unless_mirrored(workspace_sid, fn)
         try:
-            result = await self._db.write(fn)
+            result = await self._db.write(unit)
         except IntegrityError as exc:
             # Twilio answers name clashes with 400/20001; explicit checks catch most of them
             # first, this catches the race between two concurrent creates.
@@ -147,6 +153,35 @@ class Service:
         if workspace_sid is not None:
             self._deps.notifier.appended({workspace_sid})
         return result
+
+
+def _unless_mirrored(
+    workspace_sid: str, fn: Callable[[Connection], T]
+) -> Callable[[Connection], T]:
+    """`fn`, refused when the workspace mirrors a Twilio account (see eventlog/ingest.py).
+
+    A mirror's log is what Twilio reported; a change made here would contradict it. `fn` still
+    runs first, in a savepoint that is always undone, so that a caller who may not see the
+    workspace gets the same 404 as for any other workspace, and its owner a clear 400.
+    """
+
+    def unit(conn: Connection) -> T:
+        if twilio_source_store.mirror_of(conn, workspace_sid) is None:
+            return fn(conn)
+        savepoint = conn.begin_nested()
+        try:
+            fn(conn)
+        except NotFound:
+            raise
+        except HindsightError:
+            pass
+        finally:
+            savepoint.rollback()
+        raise InvalidParameter(
+            f"Workspace {workspace_sid} mirrors a Twilio account; it is read-only here"
+        )
+
+    return unit
 
 
 def _describe_integrity_error(exc: IntegrityError) -> str:

@@ -39,8 +39,10 @@ from hindsight.store.routing import workspace as workspace_store_get
 log = logging.getLogger(__name__)
 
 _NO_LIMIT = 1 << 30
-# How many waiting tasks of one queue a freed worker looks through for one it may take.
+# How many waiting tasks of one queue a freed worker looks through for one it may take, and
+# how many one routing pass over a queue looks through at most.
 _SCAN_PER_QUEUE = 50
+_SCAN_PER_PASS = 1000
 _HOLDING = sorted(s.value for s in HOLDING)
 
 TTL_EXCEEDED = "Task TTL Exceeded"
@@ -288,35 +290,83 @@ class RoutingEngine:
                 activity_available=row.available,
             )
 
+    def route_tasks(
+        self, conn: Connection, workspace: Any, task_sids: list[str], now: int
+    ) -> list[ev.NewEvent]:
+        """Tasks arrived in queues (or were let go): route their queues from the head.
+
+        Routing a queue rather than the arrived task keeps the queue's order: a free worker
+        goes to the task that has waited with the highest priority, then the longest (or the
+        newest, for LIFO queues), and a task that found nobody is reconsidered the next time
+        its queue is routed or a worker frees up. Tasks aimed at one worker go straight there.
+        """
+        events: list[ev.NewEvent] = []
+        queues: list[str] = []
+        for sid in task_sids:
+            row = task_store.get(conn, workspace.sid, sid)
+            if row is None or row.assignment_status != TaskStatus.PENDING:
+                continue
+            if (row.routing_target or "").startswith(Prefix.WORKER):
+                events += self._route_to_worker(conn, workspace, row, row.routing_target, now)
+            elif row.task_queue_sid and row.task_queue_sid not in queues:
+                queues.append(row.task_queue_sid)
+        for queue_sid in queues:
+            events += self.route_queue(conn, workspace, queue_sid, now)
+        return events
+
     def route_task(
         self, conn: Connection, workspace: Any, task_sid: str, now: int
     ) -> list[ev.NewEvent]:
-        """Offer a waiting task to the best qualifying worker(s)."""
-        row = task_store.get(conn, workspace.sid, task_sid, for_update=True)
-        if row is None or row.assignment_status != TaskStatus.PENDING:
-            return []
-        task = dict(row._mapping)
-        target_worker = (
-            task["routing_target"]
-            if (task["routing_target"] or "").startswith(Prefix.WORKER)
-            else None
-        )
-        if target_worker is not None:
-            return self._route_to_worker(conn, workspace, task, target_worker, now)
-        if task["task_queue_sid"] is None:
-            return []
-        queue = queue_store.get(conn, workspace.sid, task["task_queue_sid"])
+        return self.route_tasks(conn, workspace, [task_sid], now)
+
+    def route_queue(
+        self, conn: Connection, workspace: Any, queue_sid: str, now: int
+    ) -> list[ev.NewEvent]:
+        """Offer a queue's waiting tasks, in order, to the workers with room who qualify."""
+        queue = queue_store.get(conn, workspace.sid, queue_sid)
         if queue is None:
             return []
-        offered = self._offers(conn, workspace, row, queue, queue.max_reserved_workers)
-        if not offered:
-            return []
-        return self._reserve(conn, workspace, task, queue, offered, now)
+        pool = _Pool(self, conn, workspace, queue)
+        events: list[ev.NewEvent] = []
+        lifo = queue.task_order == "LIFO"
+        for channel in task_store.channels_waiting(conn, queue_sid):
+            after = None
+            scanned = 0
+            # Page through the channel's waiting tasks while someone has room; tasks nobody
+            # free qualifies for are passed over (up to a bound, so a long backlog of tasks
+            # that need someone else costs one bounded scan).
+            while pool.has_room(channel) and scanned < _SCAN_PER_PASS:
+                page = task_store.waiting_on_channel(
+                    conn, queue_sid, channel, lifo, after, _SCAN_PER_QUEUE
+                )
+                for row in page:
+                    if (row.routing_target or "").startswith(Prefix.WORKER):
+                        continue
+                    offered = self._offers(conn, workspace, row, queue, pool)
+                    if offered:
+                        pool.took(channel, offered)
+                        task = dict(row._mapping)
+                        events += self._reserve(conn, workspace, task, queue, offered, now)
+                        if not pool.has_room(channel):
+                            break
+                scanned += len(page)
+                if len(page) < _SCAN_PER_QUEUE:
+                    break
+                last = page[-1]
+                after = (last.priority, last.virtual_start_time, last.sid)
+        return events
 
     def _offers(
-        self, conn: Connection, workspace: Any, row: Any, queue: Any, wanted: int, skip: str = ""
+        self,
+        conn: Connection,
+        workspace: Any,
+        row: Any,
+        queue: Any,
+        pool: _Pool,
+        skip: str = "",
+        wanted: int | None = None,
     ) -> list[str]:
-        """The best `wanted` workers (other than `skip`) to offer a waiting task to."""
+        """The best workers (other than `skip`) in `pool` to offer a waiting task to."""
         task = dict(row._mapping)
         _workflow, config = _configuration(conn, workspace.sid, task["workflow_sid"])
         step = step_at(config, task["step_filter"], task["step_target"]) if config else None
@@ -327,7 +377,7 @@ class RoutingEngine:
         order_by = step.target.order_by if step else None
         chosen = (
             candidate
-            for candidate in self._candidates(conn, workspace, task)
+            for candidate in pool.with_room(task["task_channel_sid"])
             if candidate.sid not in tried
             and candidate.sid != skip
             and (known is None or candidate.sid == known)
@@ -335,26 +385,13 @@ class RoutingEngine:
         )
         # Candidates come longest idle first, so without an order_by the first ones win.
         ranked = rank(list(chosen), order_by) if order_by else chosen
-        # A worker owed a task that goes first (it waited with higher priority or longer, and
-        # the worker's match may not have run yet) is left for that task.
-        fair = (c for c in ranked if not self._owes_other_task(conn, workspace, c.sid, row))
-        return [c.sid for c in itertools.islice(fair, wanted)]
-
-    def _owes_other_task(
-        self, conn: Connection, workspace: Any, worker_sid: str, task: Any
-    ) -> bool:
-        """Whether a waiting task offered before `task` (queue order, then priority and age
-        across queues) should go to this worker instead."""
-        worker = worker_store.get(conn, workspace.sid, worker_sid)
-        fifo = workspace.prioritize_queue_order != "LIFO"
-        best = self._best_task_for(conn, workspace, worker, fifo) if worker else None
-        if best is None or best[0].sid == task.sid:
-            return False
-        return best[0].task_queue_sid == task.task_queue_sid or _before(best[0], task, fifo)
+        count = queue.max_reserved_workers if wanted is None else wanted
+        return [c.sid for c in itertools.islice(ranked, count)]
 
     def _route_to_worker(
-        self, conn: Connection, workspace: Any, task: dict[str, Any], worker_sid: str, now: int
+        self, conn: Connection, workspace: Any, row: Any, worker_sid: str, now: int
     ) -> list[ev.NewEvent]:
+        task = dict(row._mapping)
         worker = worker_store.one_on_channel(conn, worker_sid, task["task_channel_sid"])
         if worker is None or worker_sid in reservation_store.workers_tried(conn, task["sid"]):
             return []
@@ -445,8 +482,11 @@ class RoutingEngine:
             # The queue may offer a task to several workers at once: fill the other places.
             offered = [worker_sid]
             if queue.max_reserved_workers > 1:
+                pool = _Pool(self, conn, workspace, queue)
                 wanted = queue.max_reserved_workers - 1
-                offered += self._offers(conn, workspace, task, queue, wanted, skip=worker_sid)
+                offered += self._offers(
+                    conn, workspace, task, queue, pool, skip=worker_sid, wanted=wanted
+                )
             events += self._reserve(conn, workspace, dict(task._mapping), queue, offered, now)
 
     def _best_task_for(self, conn: Connection, workspace: Any, worker: Any, fifo: bool) -> Any:
@@ -715,6 +755,54 @@ class RoutingEngine:
             if activity is not None and worker.activity_sid != activity.sid:
                 events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
         return events
+
+
+class _Pool:
+    """The workers with room whom one routing pass over a queue may offer tasks to.
+
+    Loaded once per task channel and kept current as the pass reserves workers, so routing a
+    queue of many waiting tasks reads the workers once rather than once per task.
+    """
+
+    def __init__(self, engine: RoutingEngine, conn: Connection, workspace: Any, queue: Any) -> None:
+        self._engine = engine
+        self._conn = conn
+        self._workspace = workspace
+        self._queue = queue
+        self._by_channel: dict[str, list[Candidate]] = {}
+        self._room: dict[str, int] = {}
+
+    def has_room(self, channel_sid: str) -> bool:
+        self._load(channel_sid)
+        return any(self._room.get(c.sid, 0) > 0 for c in self._by_channel[channel_sid])
+
+    def with_room(self, channel_sid: str) -> list[Candidate]:
+        self._load(channel_sid)
+        return [c for c in self._by_channel[channel_sid] if self._room.get(c.sid, 0) > 0]
+
+    def _load(self, channel_sid: str) -> None:
+        if channel_sid not in self._by_channel:
+            loaded = []
+            for candidate in self._engine._candidates(
+                self._conn, self._workspace, {"task_channel_sid": channel_sid}
+            ):
+                # Workers the queue can never select are left out once, not once per task.
+                if _needs_task(self._queue) or selects(
+                    self._queue.target_workers, None, candidate.document, {}
+                ):
+                    loaded.append(candidate)
+                    self._room[candidate.sid] = candidate.capacity - candidate.load
+            self._by_channel[channel_sid] = loaded
+
+    def took(self, channel_sid: str, worker_sids: list[str]) -> None:
+        """Workers just reserved: less room, and now the most recently reserved."""
+        multitask = self._workspace.multi_task_enabled
+        for sid in worker_sids:
+            self._room[sid] = self._room.get(sid, 1) - 1 if multitask else 0
+        for channel, candidates in self._by_channel.items():
+            if channel == channel_sid or not multitask:
+                moved = [c for c in candidates if c.sid in worker_sids]
+                candidates[:] = [c for c in candidates if c.sid not in worker_sids] + moved
 
 
 def _needs_task(queue: Any) -> bool:

@@ -84,8 +84,8 @@ class Router:
         self._wake = WakeUp()
         notifier.subscribe(self._wake)
 
-    def _route(self, task_sid: str) -> Step:
-        return lambda conn, ws, now: self._engine.route_task(conn, ws, task_sid, now)
+    def _route(self, task_sids: list[str]) -> Step:
+        return lambda conn, ws, now: self._engine.route_tasks(conn, ws, task_sids, now)
 
     def _match(self, worker_sid: str) -> Step:
         return lambda conn, ws, now: self._engine.match_worker(conn, ws, worker_sid, now)
@@ -114,7 +114,8 @@ class Router:
             # Workers who gained room first: each takes the best task waiting for it (priority,
             # then age), before newly arrived tasks claim free workers in arrival order.
             steps: list[Step] = [self._match(worker) for worker in work.workers]
-            steps += [self._route(task) for task in work.tasks]
+            if work.tasks:
+                steps.append(self._route(work.tasks))
             # The cursor moves in the same transaction as the routing it did, so a batch is
             # done exactly once even across crashes.
             logged = await self._db.write(

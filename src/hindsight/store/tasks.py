@@ -146,3 +146,49 @@ def waiting_in_workflow(conn: Connection, workflow_sid: str) -> list[Any]:
         tasks.c.workflow_sid == workflow_sid, tasks.c.assignment_status == "pending"
     ).order_by(tasks.c.date_created, tasks.c.sid)
     return list(conn.execute(query))
+
+
+_CHANNELS_WAITING = (
+    select(tasks.c.task_channel_sid)
+    .where(tasks.c.task_queue_sid == bindparam("queue"), tasks.c.assignment_status == "pending")
+    .distinct()
+)
+
+
+def channels_waiting(conn: Connection, queue_sid: str) -> list[str]:
+    """The task channels of a queue's waiting tasks."""
+    return list(conn.execute(_CHANNELS_WAITING, {"queue": queue_sid}).scalars())
+
+
+def waiting_on_channel(
+    conn: Connection,
+    queue_sid: str,
+    channel_sid: str,
+    lifo: bool,
+    after: tuple[int, int, str] | None,
+    limit: int,
+) -> list[Any]:
+    """A page of a queue's waiting tasks on one channel, in routing order, after `after`
+    (priority, virtual start time, sid) of the previous page's last task."""
+    age = tasks.c.virtual_start_time.desc() if lifo else tasks.c.virtual_start_time
+    query = VIEW.where(
+        tasks.c.task_queue_sid == queue_sid,
+        tasks.c.assignment_status == "pending",
+        tasks.c.task_channel_sid == channel_sid,
+    )
+    if after is not None:
+        priority, start, sid = after
+        later_start = (
+            tasks.c.virtual_start_time < start if lifo else tasks.c.virtual_start_time > start
+        )
+        query = query.where(
+            (tasks.c.priority < priority)
+            | ((tasks.c.priority == priority) & later_start)
+            | (
+                (tasks.c.priority == priority)
+                & (tasks.c.virtual_start_time == start)
+                & (tasks.c.sid > sid)
+            )
+        )
+    query = query.order_by(tasks.c.priority.desc(), age, tasks.c.sid).limit(limit)
+    return list(conn.execute(query))
