@@ -11,14 +11,17 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hindsight.api import errors
+from hindsight.api import errors, insights
+from hindsight.api import ingest as ingest_api
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
 from hindsight.app_services import Services
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.domain.clock import Clock, SystemClock
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
+from hindsight.eventlog.ingest import TwilioIngest
 from hindsight.eventlog.notify import LogNotifier
+from hindsight.eventlog.twilio_sources import TwilioSourceService
 from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import Projector
 from hindsight.routing.base import Limits, RoutingDeps
@@ -41,6 +44,8 @@ class Runtime:
     router: Router
     timers: Timers
     projector: Projector
+    twilio_sources: TwilioSourceService
+    ingest: TwilioIngest
 
     def close(self) -> None:
         self.db.close()
@@ -77,6 +82,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             allow_private=settings.callback_allow_private,
         ),
     )
+    twilio_sources = TwilioSourceService(db, clock, sealer)
     return Runtime(
         settings=settings,
         db=db,
@@ -85,6 +91,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
         projector=Projector(db, clock, notifier, projection_options(settings)),
+        twilio_sources=twilio_sources,
+        ingest=TwilioIngest(db, clock, notifier, twilio_sources),
     )
 
 
@@ -126,6 +134,16 @@ def create_app(runtime: Runtime) -> TwilioFirst:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     errors.install(app)
+    app.state.services = runtime.services
+    app.include_router(insights.router)
+    app.include_router(insights.openapi_router)
+    app.include_router(
+        ingest_api.build_router(
+            runtime.ingest,
+            public_url=runtime.settings.public_url,
+            max_body_bytes=runtime.settings.max_body_bytes,
+        )
+    )
     twilio = build_twilio_app(
         runtime.services,
         public_url=runtime.settings.public_url,

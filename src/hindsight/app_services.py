@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from hindsight.auth.accounts import AccountService
 from hindsight.domain.clock import Clock
+from hindsight.insights.queries import InsightsService
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
 from hindsight.routing.events import EventService
@@ -33,6 +34,7 @@ class Services:
     events: EventService
     reservations: ReservationService
     statistics: StatisticsService
+    insights: InsightsService
 
     @classmethod
     def build(cls, deps: RoutingDeps, accounts: AccountService) -> Services:
@@ -49,4 +51,5 @@ class Services:
             events=EventService(deps),
             reservations=ReservationService(deps),
             statistics=StatisticsService(deps),
+            insights=InsightsService(deps),
         )

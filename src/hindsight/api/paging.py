@@ -34,12 +34,12 @@ class Paging:
     ordering: str
 
 
-def _encode(direction: str, key: tuple[Any, ...], ordering: str) -> str:
+def encode_token(direction: str, key: tuple[Any, ...], ordering: str) -> str:
     raw = orjson.dumps({"d": direction, "k": list(key), "o": ordering})
     return "PT" + base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _decode(token: str, ordering: str, keys: Sequence[SortKey]) -> tuple[str, tuple[Any, ...]]:
+def decode_token(token: str, ordering: str, keys: Sequence[SortKey]) -> tuple[str, tuple[Any, ...]]:
     invalid = InvalidParameter(f"PageToken {token!r} is not a token this list issued")
     if not token.startswith("PT"):
         raise invalid
@@ -66,7 +66,7 @@ def parse(params: Params, keys: Sequence[SortKey], ordering: str = "") -> Paging
     token = params.text("PageToken")
     after = before = None
     if isinstance(token, str) and token:
-        direction, key = _decode(token, ordering, keys)
+        direction, key = decode_token(token, ordering, keys)
         if direction == "a":
             after = key
         else:
@@ -100,7 +100,7 @@ def envelope(
         current.append(("PageToken", token))
     next_url = previous_url = None
     if result.has_next and result.rows:
-        next_token = _encode("a", key_of(result.rows[-1], keys), paging.ordering)
+        next_token = encode_token("a", key_of(result.rows[-1], keys), paging.ordering)
         next_url = _url(
             base,
             path,
@@ -108,7 +108,7 @@ def envelope(
             [("PageSize", str(size)), ("Page", str(paging.page + 1)), ("PageToken", next_token)],
         )
     if result.has_previous and result.rows and paging.page > 0:
-        previous_token = _encode("b", key_of(result.rows[0], keys), paging.ordering)
+        previous_token = encode_token("b", key_of(result.rows[0], keys), paging.ordering)
         previous_url = _url(
             base,
             path,

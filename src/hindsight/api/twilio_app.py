@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hindsight.api import errors
+from hindsight.api import errors, insights_twilio
 from hindsight.api.auth import PROTECTED_PREFIXES, BasicAuthMiddleware
 from hindsight.api.keys import router as keys_router
 from hindsight.api.taskrouter import (
@@ -50,7 +50,7 @@ def build_twilio_app(services: Services, public_url: str | None, max_body_bytes:
         for route in module.router.routes
     ]
     app = Starlette(
-        routes=[*routes, *keys_router.routes],
+        routes=[*routes, *insights_twilio.router.routes, *keys_router.routes],
         middleware=[Middleware(BasicAuthMiddleware, accounts=services.accounts)],
     )
     errors.install(app)

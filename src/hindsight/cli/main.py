@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hindsight.app import Runtime, build_runtime, create_app
+from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.domain.errors import HindsightError
 from hindsight.insights import projector as projector_module
 from hindsight.settings import Settings
@@ -18,6 +19,7 @@ from hindsight.settings import Settings
 app = typer.Typer(help="Hindsight: a self-hosted conversation store for contact centres.")
 accounts_app = typer.Typer(help="API accounts (Account SID + Auth Token).")
 app.add_typer(accounts_app, name="accounts")
+app.add_typer(twilio_sources_app, name="twilio-sources")
 console = Console()
 
 

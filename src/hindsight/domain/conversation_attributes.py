@@ -150,8 +150,11 @@ class ConversationView:
 
 
 def unwrap(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Attributes at the root, or wrapped in `task_attributes` (as media.py reads them)."""
     wrapped = attributes.get("task_attributes")
-    if isinstance(wrapped, Mapping) and "conversations" in wrapped:
+    if isinstance(wrapped, Mapping) and (
+        "conversations" in wrapped or "reservation_attributes" in wrapped
+    ):
         return {**wrapped, **{k: v for k, v in attributes.items() if k != "task_attributes"}}
     return attributes
 

@@ -236,6 +236,23 @@ def pascal_case(snake: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
 
 
+def snake_case(pascal: str) -> str:
+    """The inverse of `pascal_case`: `TaskQueueSid` → `task_queue_sid`, as callbacks name fields.
+
+    Every capital starts a word, so `snake_case(pascal_case(name)) == name` for every snake_case
+    name whose words start with a letter.
+    """
+    out: list[str] = []
+    for index, char in enumerate(pascal):
+        if char.isupper():
+            if index:
+                out.append("_")
+            out.append(char.lower())
+        else:
+            out.append(char)
+    return "".join(out)
+
+
 def callback_form(
     *,
     sid: str,

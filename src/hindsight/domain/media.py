@@ -21,7 +21,7 @@ import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hindsight.domain.errors import InvalidParameter
@@ -39,10 +39,11 @@ DEFAULT_CHANNELS = ("customer", "others")
 MAX_ITEMS = 50
 MAX_URL = 2048
 MAX_TITLE = 256
-_CHANNEL_SID = re.compile(r"^CH[0-9a-fA-F]{32}$")
+_CHANNEL_SID = re.compile(r"CH[0-9a-fA-F]{32}")
 # start_time bounds: Insights accepts dates from 1901 to 2049.
 _EARLIEST_MS = -2_177_452_800_000  # 1901-01-01
 _LATEST_MS = 2_524_608_000_000  # 2050-01-01 (exclusive)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class MediaError(InvalidParameter):
@@ -88,9 +89,10 @@ def _http_url(value: Any, path: str) -> str:
         raise MediaError(path, "must be an absolute http or https URL")
     if len(value) > MAX_URL:
         raise MediaError(path, f"is longer than {MAX_URL} characters")
-    match = re.match(r"^(https?)://[^\s/?#]+[^\s]*$", value, re.IGNORECASE)
+    match = re.fullmatch(r"(https?)://[^\s/?#]+[^\s]*", value, re.IGNORECASE)
     if match is None:
-        # Refuses javascript:, data:, file:, relative and malformed URLs alike.
+        # Refuses javascript:, data:, file:, relative and malformed URLs alike (and, matching
+        # the whole value, a trailing newline that `$` would let through).
         raise MediaError(path, f"must be an absolute http or https URL, got {value[:80]!r}")
     return value
 
@@ -116,7 +118,8 @@ def parse_start_time(value: Any, path: str) -> int:
             ) from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        millis = int(parsed.timestamp() * 1000)
+        # Exact integer arithmetic: timestamp() * 1000 is a float and can lose a millisecond.
+        millis = (parsed - _EPOCH) // timedelta(milliseconds=1)
     else:
         raise MediaError(path, "must be epoch milliseconds or an ISO 8601 date-time")
     if not _EARLIEST_MS <= millis < _LATEST_MS:
@@ -161,7 +164,7 @@ def parse_item(raw: Any, index: int, path: str, *, strict_type: bool = False) ->
         return MediaItem(kind, index, url=url, title=title, warnings=tuple(warnings))
     if kind == "ChatTranscript":
         sid = raw.get("sid")
-        if not isinstance(sid, str) or not _CHANNEL_SID.match(sid):
+        if not isinstance(sid, str) or not _CHANNEL_SID.fullmatch(sid):
             raise MediaError(f"{path}.sid", "must be a chat channel SID (CH + 32 hex digits)")
         return MediaItem(kind, index, sid=sid, title=title, warnings=tuple(warnings))
     has_url, has_provider = raw.get("url") is not None, raw.get("url_provider") is not None
@@ -267,7 +270,7 @@ def default_media(attributes: Mapping[str, Any]) -> list[MediaItem]:
             )
     for key in ("conversationSid", "channelSid"):
         sid = root.get(key)
-        if isinstance(sid, str) and _CHANNEL_SID.match(sid):
+        if isinstance(sid, str) and _CHANNEL_SID.fullmatch(sid):
             items.append(MediaItem("ChatTranscript", len(items), sid=sid, title="Chat"))
             break
     return [replace(item, index=i) for i, item in enumerate(items)]
@@ -292,11 +295,13 @@ def resolve(
 ) -> ResolvedMedia:
     """Reservation list over task list over defaults (replacement, never merge).
 
-    Compatible mode plays only the first VoiceRecording, as Flex does; extended mode plays all.
+    An empty list counts as no custom media: defaults are replaced only when custom links are
+    present. Compatible mode plays only the first VoiceRecording, as Flex does; extended mode
+    plays all.
     """
-    if reservation_sid is not None and reservation_sid in lists.reservations:
+    if reservation_sid is not None and lists.reservations.get(reservation_sid):
         level, items = "reservation", lists.reservations[reservation_sid]
-    elif lists.task is not None:
+    elif lists.task:
         level, items = "task", lists.task
     else:
         level, items = "default", defaults

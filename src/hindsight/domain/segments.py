@@ -277,7 +277,9 @@ def facts(track: TaskTrack, slot: Slot) -> SegmentFacts | None:
             worker_attributes=None,
             queue_sid=last.queue_sid if last else None,
             queue_name=last.queue_name if last else None,
-            start_ms=start,
+            # The customer hung up then: after the Queue segment and any offers, as in
+            # Insights' lifecycle (a tie with the Queue start would order them by id hash).
+            start_ms=track.finished_ms if track.finished_ms is not None else start,
             end_ms=track.finished_ms,
             queue_time=wait,
             abandon_time=wait,

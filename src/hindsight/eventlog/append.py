@@ -25,6 +25,11 @@ _FILTER_COLUMNS = {
 }
 
 
+def index_columns(data: dict[str, str]) -> dict[str, str | None]:
+    """The `events` columns the Events resource filters on, taken from an event's data."""
+    return {column: data.get(key) for column, key in _FILTER_COLUMNS.items()}
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a change came from, recorded on each event."""
@@ -66,8 +71,7 @@ def append(
             "source": origin.source,
             "source_ip_address": origin.ip,
         }
-        for column, key in _FILTER_COLUMNS.items():
-            row[column] = data.get(key)
+        row.update(index_columns(data))
         rows.append(row)
     event_store.insert_events(conn, rows)
     return [row["sid"] for row in rows]

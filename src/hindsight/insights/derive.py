@@ -143,7 +143,8 @@ def segment_row(
         "opens_externally": resolved.opens_externally,
         "media_late_ms": track.late_media_ms,
         "ignored": _json(view.ignored),
-        "raw_attributes": track.attributes,
+        # In HIPAA mode only what passed the allow-list is stored (the log keeps the rest).
+        "raw_attributes": _json(attributes) if options.hipaa else track.attributes,
         "worker_attributes": facts.worker_attributes,
         "updated_ms": now_ms,
     }

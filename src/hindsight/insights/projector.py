@@ -40,11 +40,14 @@ _POLL_SECONDS = 1.0
 
 
 def _media_of(raw: str | None) -> Any:
+    """What may still change after a task ends: its media lists and recording link."""
     root = conv.unwrap(parse_attributes(raw))
     conversations = root.get("conversations")
     task_media = conversations.get("media") if isinstance(conversations, dict) else None
+    # segment_link may be sent after completion too (ENHANCE); it is the default recording.
+    link = conversations.get("segment_link") if isinstance(conversations, dict) else None
     per_reservation = root.get("reservation_attributes")
-    return (task_media, per_reservation if isinstance(per_reservation, dict) else None)
+    return (task_media, per_reservation if isinstance(per_reservation, dict) else None, link)
 
 
 def _new_track(task_sid: str, data: dict[str, str], at_ms: int) -> seg.TaskTrack:
@@ -196,7 +199,13 @@ def project(
     options: ProjectionOptions,
     now_ms: int,
 ) -> None:
-    """Apply a batch of one workspace's events (in log order) and move the cursor past them."""
+    """Apply a batch of one workspace's events (in log order) and move the cursor past them.
+
+    The cursor row is locked first: if another projector (a second process) has already taken
+    these events in, the batch is skipped rather than applied twice.
+    """
+    if store.lock_position(conn, workspace_sid) >= events[0].seq:
+        return
     account_sid = store.account_of(conn, workspace_sid) or events[0].account_sid
     batch = _Batch(conn, workspace_sid, account_sid, options, now_ms)
     for event, data in batch.load(events):

@@ -106,6 +106,17 @@ def position(conn: Connection, workspace_sid: str) -> int:
     return int(conn.execute(_POSITION, {"ws": workspace_sid}).scalar() or 0)
 
 
+def lock_position(conn: Connection, workspace_sid: str) -> int:
+    """The cursor, locked until the transaction ends (created at 0 if missing)."""
+    row = conn.execute(_POSITION.with_for_update(), {"ws": workspace_sid}).scalar()
+    if row is None:
+        _upsert(
+            conn, projector_cursors, [{"workspace_sid": workspace_sid, "seq": 0}], ["workspace_sid"]
+        )
+        row = conn.execute(_POSITION.with_for_update(), {"ws": workspace_sid}).scalar()
+    return int(row or 0)
+
+
 def advance(conn: Connection, workspace_sid: str, seq: int) -> None:
     if conn.execute(_POSITION, {"ws": workspace_sid}).scalar() is None:
         conn.execute(insert(projector_cursors).values(workspace_sid=workspace_sid, seq=seq))

@@ -12,7 +12,11 @@ _BEHIND = (
     select(workspaces.c.sid, func.coalesce(router_cursors.c.seq, 0).label("seq"))
     .select_from(workspaces)
     .outerjoin(router_cursors, router_cursors.c.workspace_sid == workspaces.c.sid)
-    .where(workspaces.c.event_seq > func.coalesce(router_cursors.c.seq, 0))
+    .where(
+        workspaces.c.event_seq > func.coalesce(router_cursors.c.seq, 0),
+        # A mirror of a Twilio account is routed by Twilio; its log is only projected.
+        workspaces.c.mirror_source.is_(None),
+    )
 )
 _POSITION = select(router_cursors.c.seq).where(router_cursors.c.workspace_sid == bindparam("ws"))
 _SYSTEM_GET = select(workspaces).where(workspaces.c.sid == bindparam("ws"))

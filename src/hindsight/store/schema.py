@@ -74,6 +74,22 @@ api_keys = Table(
     Index(None, "account_sid"),
 )
 
+# A real Twilio account whose TaskRouter events an account of Hindsight takes in
+# (EventCallbackUrl posts and Event Streams webhooks), mirrored into its workspaces.
+twilio_sources = Table(
+    "twilio_sources",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    # One Twilio account feeds one Hindsight account: its workspaces cannot be split or mixed.
+    Column("twilio_account_sid", SID, nullable=False, unique=True),
+    # Twilio signs what it sends with the Auth Token, so it is kept, sealed with the server key.
+    Column("auth_token_sealed", Text, nullable=False),
+    Column("friendly_name", Text, nullable=False),
+    *_dates(),
+    Index(None, "account_sid"),
+)
+
 workspaces = Table(
     "workspaces",
     metadata,
@@ -89,6 +105,10 @@ workspaces = Table(
     # The last sequence number handed to an event of this workspace. Bumping it takes the
     # row lock, which makes per-workspace event order equal commit order on PostgreSQL.
     Column("event_seq", BigInteger, nullable=False, default=0),
+    # The Twilio source (twilio_sources.sid) whose events this workspace mirrors; null for a
+    # workspace Hindsight routes itself. A mirror's log is Twilio's, so the API keeps it
+    # read-only. No foreign key: the mark outlives a removed source, so the mirror stays apart.
+    Column("mirror_source", SID, nullable=True),
     *_dates(),
     Index(None, "account_sid", "date_created", "sid"),
 )

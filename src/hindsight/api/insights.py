@@ -1,0 +1,524 @@
+"""Hindsight's own Insights API for the reporting UI, under /api/v1/insights.
+
+Search conversations, open one (by id, or drill down by segment, task or reservation),
+aggregate, and export a search as CSV. Everything here is personal data: every answer says
+`Cache-Control: no-store`, and nothing is read without the account's credentials.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from starlette.responses import Response, StreamingResponse
+
+from hindsight import __version__
+from hindsight.api import insights_models as models
+from hindsight.api.paging import decode_token, encode_token
+from hindsight.app_services import Services
+from hindsight.domain.errors import InvalidParameter, Unauthenticated
+from hindsight.domain.sids import Prefix, is_sid
+from hindsight.domain.timefmt import parse_iso8601
+from hindsight.insights.queries import (
+    AggregateRow,
+    ConversationDetail,
+    ConversationFilters,
+    ConversationSort,
+    conversation_record,
+    is_segment_id,
+)
+from hindsight.routing.base import Caller
+from hindsight.routing.listing import PageRequest, PageResult, key_of
+
+PREFIX = "/api/v1/insights"
+FILTER_PARAMS = (
+    "start",
+    "end",
+    "workspace_sid",
+    "queue",
+    "agent",
+    "channel",
+    "direction",
+    "outcome",
+    "abandoned",
+    "handled",
+    "has_media",
+    "in_progress",
+    "q",
+)
+SORT_PARAMS = ("sort", "order")
+PAGE_PARAMS = ("page_size", "page_token")
+ATTRIBUTE_PREFIX = "attribute."
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+CSV_COLUMNS = (
+    "conversation_id",
+    "workspace_sid",
+    "start",
+    "end",
+    "segment_count",
+    "queue",
+    "agent",
+    "channel",
+    "direction",
+    "outcome",
+    "abandoned",
+    "handled",
+    "in_progress",
+    "has_media",
+    "queue_time",
+    "talk_time",
+    "wrap_up_time",
+    "handling_time",
+    "abandon_time",
+    "handling_team",
+    "customer_key",
+)
+# Spreadsheets run a cell starting with these as a formula; exports must not carry formulas.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+router = APIRouter(prefix=PREFIX, tags=["insights"], dependencies=[Depends(_no_store)])
+_basic = HTTPBasic(auto_error=False, realm="Hindsight", description="Account SID and Auth Token")
+
+
+def _services(request: Request) -> Services:
+    return request.app.state.services
+
+
+# --- authentication: the one place that decides who a request acts for ---------------------
+
+
+async def authenticated(
+    request: Request, credentials: HTTPBasicCredentials | None = Depends(_basic)
+) -> Caller:
+    """The caller: HTTP Basic with the account's SID and Auth Token (or an API key)."""
+    if credentials is None:
+        raise Unauthenticated("Authentication Error - No credentials provided")
+    principal = await _services(request).accounts.authenticate(
+        credentials.username, credentials.password
+    )
+    client = request.client
+    return Caller(principal=principal, ip=client.host if client else None)
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def _only(request: Request, allowed: Iterable[str], attributes: bool = False) -> None:
+    """Refuse unknown or repeated parameters: a misspelt filter must not widen a search."""
+    names = set(allowed)
+    given = [*request.query_params.multi_items(), *request.path_params.items()]
+    if any("\x00" in f"{name}{value}" for name, value in given):
+        # PostgreSQL text cannot hold NUL; refuse it here for both stores alike.
+        raise InvalidParameter("Parameters must not contain NUL characters")
+    for name in request.query_params:
+        if name not in names and not (attributes and name.startswith(ATTRIBUTE_PREFIX)):
+            listed = ", ".join(sorted(names)) + (", attribute.<key>" if attributes else "")
+            raise InvalidParameter(
+                f"Unknown parameter {name!r}. Parameters accepted here: {listed}"
+            )
+        if len(request.query_params.getlist(name)) > 1:
+            raise InvalidParameter(f"{name} was given more than once; give it once")
+
+
+def _attribute_filters(request: Request) -> tuple[tuple[str, str], ...]:
+    found = []
+    for name, value in request.query_params.items():
+        if not name.startswith(ATTRIBUTE_PREFIX):
+            continue
+        key = name[len(ATTRIBUTE_PREFIX) :]
+        if not _ATTRIBUTE_KEY.match(key):
+            raise InvalidParameter(
+                f"{name}: attribute keys are 1 to 64 letters, digits or underscores"
+            )
+        found.append((key, value))
+    return tuple(sorted(found))
+
+
+def _instant_param(value: str | None, name: str) -> int | None:
+    return None if value is None else parse_iso8601(value, name)
+
+
+def conversation_filters(
+    request: Request,
+    start: str | None = Query(
+        None, description="ISO 8601; conversations starting at or after this instant."
+    ),
+    end: str | None = Query(None, description="ISO 8601; conversations starting before it."),
+    workspace_sid: str | None = Query(None, description="WS…"),
+    queue: str | None = Query(None, description="Any segment was in this queue (name)."),
+    agent: str | None = Query(None, description="Any segment was with this agent (name)."),
+    channel: str | None = Query(None, description="Task channel, e.g. voice, chat."),
+    direction: str | None = Query(None),
+    outcome: str | None = Query(None),
+    abandoned: bool | None = Query(None),
+    handled: bool | None = Query(None),
+    has_media: bool | None = Query(None),
+    in_progress: bool | None = Query(None),
+    q: str | None = Query(
+        None, max_length=200, description="Free text, searched in the attributes."
+    ),
+) -> ConversationFilters:
+    """The search filters; also `attribute.<key>=<value>` for conversation attributes."""
+    start_ms = _instant_param(start, "start")
+    end_ms = _instant_param(end, "end")
+    if start_ms is not None and end_ms is not None and end_ms < start_ms:
+        raise InvalidParameter("end is before start")
+    if workspace_sid is not None and not is_sid(workspace_sid, Prefix.WORKSPACE):
+        raise InvalidParameter(
+            f"workspace_sid must be WS followed by 32 hex digits, got {workspace_sid!r}"
+        )
+    return ConversationFilters(
+        start_ms=start_ms,
+        end_ms=end_ms,
+        workspace_sid=workspace_sid,
+        queue=queue,
+        agent=agent,
+        channel=channel,
+        direction=direction,
+        outcome=outcome,
+        abandoned=abandoned,
+        handled=handled,
+        has_media=has_media,
+        in_progress=in_progress,
+        attributes=_attribute_filters(request),
+        text=q or None,
+    )
+
+
+SortField = Literal["start", "talk_time", "handling_time", "queue_time"]
+
+
+def conversation_sort(
+    sort: SortField = Query("start", description="What to sort by."),
+    order: Literal["asc", "desc"] = Query("desc"),
+) -> ConversationSort:
+    return ConversationSort(field=sort, descending=order == "desc")
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _instant(epoch_ms: int | None) -> str | None:
+    if epoch_ms is None:
+        return None
+    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _summary(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "conversation_id": record["conversation_id"],
+        "workspace_sid": record["workspace_sid"],
+        "start": _instant(record["start_ms"]),
+        "end": _instant(record["end_ms"]),
+        "segment_count": record["segment_count"],
+        "queue": record["queue"],
+        "agent": record["agent"],
+        "channel": record["channel"],
+        "direction": record["direction"],
+        "outcome": record["outcome"],
+        "abandoned": bool(record["abandoned"]),
+        "handled": bool(record["handled"]),
+        "in_progress": bool(record["in_progress"]),
+        "has_media": bool(record["has_media"]),
+        "queue_time": record["queue_time"],
+        "talk_time": record["talk_time"],
+        "wrap_up_time": record["wrap_up_time"],
+        "handling_time": record["handling_time"],
+        "abandon_time": record["abandon_time"],
+        "handling_team": record["handling_team"],
+        "customer_key": record["customer_key"],
+        "attributes": record["attributes"],
+    }
+
+
+def _segment(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "segment_id": record["segment_id"],
+        "kind": record["kind"],
+        "task_sid": record["task_sid"],
+        "reservation_sid": record["reservation_sid"],
+        "worker_sid": record["worker_sid"],
+        "agent_name": record["agent_name"],
+        "queue_sid": record["queue_sid"],
+        "queue": record["queue_name"],
+        "channel": record["channel"],
+        "workflow": record["workflow"],
+        "direction": record["direction"],
+        "start": _instant(record["start_ms"]),
+        "end": _instant(record["end_ms"]),
+        "measures": {
+            name: record[name]
+            for name in (
+                "queue_time",
+                "ring_time",
+                "talk_time",
+                "wrap_up_time",
+                "hold_time",
+                "abandon_time",
+                "handling_time",
+            )
+        },
+        "custom_measures": record["measures"],
+        "abandoned": record["abandoned"],
+        "abandoned_phase": record["abandoned_phase"],
+        "outcome": record["outcome"],
+        "handling_team_id": record["handling_team_id"],
+        "handling_team_name": record["handling_team_name"],
+        "customer": record["customer"],
+        "attributes": record["attributes"],
+        "media_level": record["media_level"],
+        "media": record["media"],
+        "media_problems": record["media_problems"],
+        "opens_externally": bool(record["opens_externally"]),
+        "external_url": record["external_url"],
+        "late_media": record["media_late_ms"] is not None,
+        "media_late_at": _instant(record["media_late_ms"]),
+        "ignored_attributes": record["ignored"],
+    }
+
+
+def _detail(detail: ConversationDetail) -> dict[str, Any]:
+    return {
+        **_summary(detail.conversation),
+        "late_media": detail.late_media,
+        "segments": [_segment(s) for s in detail.segments],
+    }
+
+
+def _group_label(group_by: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if group_by == "day":
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%Y-%m-%d")
+    if group_by == "hour":
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%Y-%m-%dT%H:00:00Z")
+    return str(value)
+
+
+def _aggregate(group_by: str, row: AggregateRow) -> dict[str, Any]:
+    return {
+        "group": _group_label(group_by, row.group),
+        "volume": row.volume,
+        "handled": row.handled,
+        "abandoned": row.abandoned,
+        "avg_queue_time": row.avg_queue_time,
+        "avg_talk_time": row.avg_talk_time,
+        "avg_wrap_up_time": row.avg_wrap_up_time,
+        "avg_handling_time": row.avg_handling_time,
+    }
+
+
+def _page_url(request: Request, token: str | None) -> str | None:
+    if token is None:
+        return None
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "page_token"]
+    return f"{request.url.path}?{urlencode([*pairs, ('page_token', token)])}"
+
+
+def _meta(
+    request: Request, result: PageResult, sort: ConversationSort, size: int
+) -> dict[str, Any]:
+    next_token = previous_token = None
+    if result.has_next and result.rows:
+        next_token = encode_token("a", key_of(result.rows[-1], sort.keys), sort.ordering)
+    if result.has_previous and result.rows:
+        previous_token = encode_token("b", key_of(result.rows[0], sort.keys), sort.ordering)
+    return {
+        "page_size": size,
+        "next_page_token": next_token,
+        "previous_page_token": previous_token,
+        "next_page_url": _page_url(request, next_token),
+        "previous_page_url": _page_url(request, previous_token),
+    }
+
+
+def _page_request(token: str | None, size: int, sort: ConversationSort) -> PageRequest:
+    if not token:
+        return PageRequest(size=size)
+    direction, key = decode_token(token, sort.ordering, sort.keys)
+    if direction == "a":
+        return PageRequest(size=size, after=key)
+    return PageRequest(size=size, before=key)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/conversations",
+    response_model=models.ConversationPage,
+    summary="Search conversations",
+    description="Filters combine with AND. `attribute.<key>=<value>` (repeatable with different "
+    "keys) matches a reportable conversation attribute exactly. Pages are keyset pages: follow "
+    "`next_page_token`.",
+)
+async def search(
+    request: Request,
+    caller: Caller = Depends(authenticated),
+    filters: ConversationFilters = Depends(conversation_filters),
+    sort: ConversationSort = Depends(conversation_sort),
+    page_size: int = Query(50, ge=1, le=1000),
+    page_token: str | None = Query(None),
+) -> dict[str, Any]:
+    _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS), attributes=True)
+    page = _page_request(page_token, page_size, sort)
+    result = await _services(request).insights.search(caller, filters, sort, page)
+    records = [_summary(conversation_record(r)) for r in result.rows]
+    return {"conversations": records, "meta": _meta(request, result, sort, page_size)}
+
+
+@router.get(
+    "/conversations.csv",
+    summary="Export a conversation search as CSV",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "A header row, then rows."}},
+)
+async def export_csv(
+    request: Request,
+    caller: Caller = Depends(authenticated),
+    filters: ConversationFilters = Depends(conversation_filters),
+    sort: ConversationSort = Depends(conversation_sort),
+) -> StreamingResponse:
+    _only(request, (*FILTER_PARAMS, *SORT_PARAMS), attributes=True)
+    pages = _services(request).insights.export(caller, filters, sort)
+
+    async def body() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        yield buffer.getvalue()
+        async for page in pages:
+            buffer.seek(0)
+            buffer.truncate()
+            for record in page:
+                row = {**record, "start": _instant(record["start_ms"])}
+                row["end"] = _instant(record["end_ms"])
+                writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+            yield buffer.getvalue()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="conversations.csv"',
+        },
+    )
+
+
+@router.get(
+    "/conversations/{conversation_id:path}",
+    response_model=models.ConversationDetail,
+    summary="One conversation with its segments and their media",
+)
+async def conversation(
+    request: Request, conversation_id: str, caller: Caller = Depends(authenticated)
+) -> dict[str, Any]:
+    _only(request, ())
+    detail = await _services(request).insights.conversation(caller, conversation_id)
+    return _detail(detail)
+
+
+@router.get(
+    "/drilldown",
+    response_model=models.Drilldown,
+    summary="Open a segment by segment id, task SID or reservation SID",
+    description="Give exactly one of segment_id, task_sid and reservation_sid. When the "
+    "segment's first media item is Raw, the answer is `open_externally` with its URL.",
+)
+async def drilldown(
+    request: Request,
+    caller: Caller = Depends(authenticated),
+    segment_id: str | None = Query(None, description="SG…"),
+    task_sid: str | None = Query(None, description="WT…"),
+    reservation_sid: str | None = Query(None, description="WR…"),
+) -> dict[str, Any]:
+    _only(request, ("segment_id", "task_sid", "reservation_sid"))
+    if segment_id is not None and not is_segment_id(segment_id):
+        raise InvalidParameter(f"segment_id must be SG followed by 32 hex digits: {segment_id!r}")
+    for name, value, prefix in (
+        ("task_sid", task_sid, Prefix.TASK),
+        ("reservation_sid", reservation_sid, Prefix.RESERVATION),
+    ):
+        if value is not None and not is_sid(value, prefix):
+            raise InvalidParameter(f"{name} must be {prefix.value} followed by 32 hex digits")
+    found = await _services(request).insights.drilldown(
+        caller, segment_id=segment_id, task_sid=task_sid, reservation_sid=reservation_sid
+    )
+    answer = {
+        "conversation_id": found.detail.conversation["conversation_id"],
+        "segment_id": found.selected["segment_id"],
+    }
+    if found.opens_externally:
+        return {
+            **answer,
+            "action": "open_externally",
+            "url": found.selected["external_url"],
+            "conversation": None,
+        }
+    return {
+        **answer,
+        "action": "conversation_screen",
+        "url": None,
+        "conversation": _detail(found.detail),
+    }
+
+
+@router.get(
+    "/aggregates",
+    response_model=models.Aggregates,
+    summary="Volume, handled, abandoned and average times, grouped",
+    description="Takes the search filters. Days and hours are UTC.",
+)
+async def aggregates(
+    request: Request,
+    caller: Caller = Depends(authenticated),
+    filters: ConversationFilters = Depends(conversation_filters),
+    group_by: Literal["day", "hour", "queue", "agent", "channel"] = Query("day"),
+) -> dict[str, Any]:
+    _only(request, (*FILTER_PARAMS, "group_by"), attributes=True)
+    result = await _services(request).insights.aggregates(caller, filters, group_by)
+    return {
+        "group_by": group_by,
+        "groups": [_aggregate(group_by, g) for g in result.groups],
+        "total": _aggregate(group_by, result.total),
+    }
+
+
+# --- the OpenAPI description of this API --------------------------------------------------
+
+openapi_router = APIRouter()
+
+
+@openapi_router.get("/api/openapi.json", include_in_schema=False)
+async def openapi(request: Request) -> Response:
+    cached = getattr(request.app.state, "api_openapi", None)
+    if cached is None:
+        cached = orjson.dumps(
+            get_openapi(title="Hindsight Insights API", version=__version__, routes=router.routes)
+        )
+        request.app.state.api_openapi = cached
+    return Response(cached, media_type="application/json")

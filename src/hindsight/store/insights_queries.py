@@ -1,0 +1,250 @@
+"""Reading the Insights projection: conversation search, drill-down lookups and aggregates.
+
+Every query takes the account it reads for and never returns another account's rows. Filters
+on the JSON `attributes` column use each database's own JSON function, so they run in SQL on
+both stores and paging, aggregates and exports see the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+from hindsight.store.keyset import SortKey
+from hindsight.store.schema import conversations, segments
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+
+# What conversation lists may be sorted by; every ordering ends with the row id.
+SORT_COLUMNS = {
+    "start": conversations.c.start_ms,
+    "talk_time": conversations.c.talk_time,
+    "handling_time": conversations.c.handling_time,
+    "queue_time": conversations.c.queue_time,
+}
+GROUPINGS = ("day", "hour", "queue", "agent", "channel")
+# The Twilio-shaped segment list: newest first.
+SEGMENT_SORT = (
+    SortKey(segments.c.start_ms, descending=True),
+    SortKey(segments.c.segment_id, descending=True),
+)
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    """What a conversation search, aggregate or export is restricted to (all must hold)."""
+
+    start_ms: int | None = None  # conversations starting at or after this instant
+    end_ms: int | None = None  # ... and strictly before this one
+    workspace_sid: str | None = None
+    queue: str | None = None  # any segment was in this queue
+    agent: str | None = None  # any segment was with this agent
+    channel: str | None = None
+    direction: str | None = None
+    outcome: str | None = None
+    abandoned: bool | None = None
+    handled: bool | None = None
+    has_media: bool | None = None
+    in_progress: bool | None = None
+    # Reportable conversation attributes that must equal the given text.
+    attributes: tuple[tuple[str, str], ...] = ()
+    # Free text, found anywhere in the conversation's reportable attributes.
+    text: str | None = None
+
+
+def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
+    return (
+        SortKey(SORT_COLUMNS[field], descending=descending),
+        SortKey(conversations.c.id, descending=descending),
+    )
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def attribute_text(dialect: str, key: str) -> ColumnElement[Any]:
+    """The text value of one key of a conversation's attributes (keys are [A-Za-z0-9_]+)."""
+    if dialect == "postgresql":
+        return cast(conversations.c.attributes, JSONB)[key].astext
+    return func.json_extract(conversations.c.attributes, f'$."{key}"')
+
+
+def _segment_exists(column: Any, value: str) -> ColumnElement[bool]:
+    return exists().where(
+        segments.c.account_sid == conversations.c.account_sid,
+        segments.c.conversation_id == conversations.c.conversation_id,
+        column == value,
+    )
+
+
+def conditions(
+    account_sid: str, filters: ConversationFilters, dialect: str
+) -> list[ColumnElement[bool]]:
+    c = conversations.c
+    out: list[ColumnElement[bool]] = [c.account_sid == account_sid]
+    if filters.start_ms is not None:
+        out.append(c.start_ms >= filters.start_ms)
+    if filters.end_ms is not None:
+        out.append(c.start_ms < filters.end_ms)
+    for column, value in (
+        (c.workspace_sid, filters.workspace_sid),
+        (c.channel, filters.channel),
+        (c.direction, filters.direction),
+        (c.outcome, filters.outcome),
+    ):
+        if value is not None:
+            out.append(column == value)
+    for column, flag in (
+        (c.abandoned, filters.abandoned),
+        (c.handled, filters.handled),
+        (c.has_media, filters.has_media),
+        (c.in_progress, filters.in_progress),
+    ):
+        if flag is not None:
+            out.append(column == flag)
+    if filters.queue is not None:
+        out.append(_segment_exists(segments.c.queue_name, filters.queue))
+    if filters.agent is not None:
+        out.append(_segment_exists(segments.c.agent_name, filters.agent))
+    for key, value in filters.attributes:
+        out.append(attribute_text(dialect, key) == value)
+    if filters.text:
+        pattern = f"%{_like_escape(filters.text.lower())}%"
+        out.append(c.search_text.like(pattern, escape="\\"))
+    return out
+
+
+def search_query(account_sid: str, filters: ConversationFilters, dialect: str) -> Select[Any]:
+    return select(conversations).where(*conditions(account_sid, filters, dialect))
+
+
+def conversation(conn: Connection, account_sid: str, conversation_id: str) -> Any | None:
+    query = select(conversations).where(
+        conversations.c.account_sid == account_sid,
+        conversations.c.conversation_id == conversation_id,
+    )
+    return conn.execute(query).first()
+
+
+def segments_of(conn: Connection, account_sid: str, conversation_ids: Sequence[str]) -> list[Any]:
+    """The segments of some of an account's conversations, each conversation's in start order."""
+    if not conversation_ids:
+        return []
+    query = (
+        select(segments)
+        .where(
+            segments.c.account_sid == account_sid,
+            segments.c.conversation_id.in_(list(conversation_ids)),
+        )
+        .order_by(segments.c.conversation_id, segments.c.start_ms, segments.c.segment_id)
+    )
+    return list(conn.execute(query))
+
+
+def segment(conn: Connection, account_sid: str, segment_id: str) -> Any | None:
+    query = select(segments).where(
+        segments.c.account_sid == account_sid,
+        segments.c.segment_id == segment_id,
+        segments.c.conversation_id.is_not(None),
+    )
+    return conn.execute(query).first()
+
+
+def segments_of_task(conn: Connection, account_sid: str, task_sid: str) -> list[Any]:
+    query = (
+        select(segments)
+        .where(segments.c.task_sid == task_sid, segments.c.account_sid == account_sid)
+        .order_by(segments.c.start_ms, segments.c.segment_id)
+    )
+    return list(conn.execute(query))
+
+
+def segment_of_reservation(conn: Connection, account_sid: str, reservation_sid: str) -> Any | None:
+    query = (
+        select(segments)
+        .where(
+            segments.c.reservation_sid == reservation_sid,
+            segments.c.account_sid == account_sid,
+        )
+        .order_by(segments.c.start_ms.desc(), segments.c.segment_id)
+    )
+    return conn.execute(query).first()
+
+
+def segments_query(
+    account_sid: str, segment_id: str | None, reservation_sids: Sequence[str]
+) -> Select[Any]:
+    """An account's conversation segments (Agent Status belongs to none), optionally some."""
+    query = select(segments).where(
+        segments.c.account_sid == account_sid, segments.c.conversation_id.is_not(None)
+    )
+    if segment_id is not None:
+        query = query.where(segments.c.segment_id == segment_id)
+    if reservation_sids:
+        query = query.where(segments.c.reservation_sid.in_(list(reservation_sids)))
+    return query
+
+
+def conversations_query(account_sid: str, segment_id: str | None) -> Select[Any]:
+    """An account's conversations, or the one holding `segment_id`."""
+    query = select(conversations).where(conversations.c.account_sid == account_sid)
+    if segment_id is not None:
+        query = query.where(
+            exists().where(
+                segments.c.account_sid == conversations.c.account_sid,
+                segments.c.conversation_id == conversations.c.conversation_id,
+                segments.c.segment_id == segment_id,
+            )
+        )
+    return query
+
+
+def _group_key(group_by: str) -> ColumnElement[Any]:
+    c = conversations.c
+    if group_by == "day":
+        return c.start_ms - c.start_ms % DAY_MS
+    if group_by == "hour":
+        return c.start_ms - c.start_ms % HOUR_MS
+    return {"queue": c.queue, "agent": c.agent, "channel": c.channel}[group_by]
+
+
+def _measures() -> list[Any]:
+    c = conversations.c
+    return [
+        func.count().label("volume"),
+        func.coalesce(func.sum(case((c.handled, 1), else_=0)), 0).label("handled"),
+        func.coalesce(func.sum(case((c.abandoned, 1), else_=0)), 0).label("abandoned"),
+        func.avg(c.queue_time).label("avg_queue_time"),
+        # AVG skips NULLs: talk, wrap-up and handling average over handled conversations.
+        func.avg(case((c.handled, c.talk_time))).label("avg_talk_time"),
+        func.avg(case((c.handled, c.wrap_up_time))).label("avg_wrap_up_time"),
+        func.avg(case((c.handled, c.handling_time))).label("avg_handling_time"),
+    ]
+
+
+def aggregate(
+    conn: Connection, account_sid: str, filters: ConversationFilters, group_by: str
+) -> tuple[list[Any], Any]:
+    """(one row per group, keyed `group`; the row of all groups together)."""
+    where = and_(*conditions(account_sid, filters, conn.dialect.name))
+    key = _group_key(group_by).label("group")
+    grouped = select(key, *_measures()).where(where).group_by(key)
+    total = select(literal(None).label("group"), *_measures()).where(where)
+    return list(conn.execute(grouped)), conn.execute(total).one()
