@@ -155,3 +155,30 @@ def test_rotating_an_unknown_account_fails_cleanly(data_dir):
     result = _hindsight("accounts", "rotate", "AC" + "9" * 32, env=_env(data_dir))
     assert result.returncode == 1
     assert "No account" in result.stdout
+
+
+def test_demo_loads_a_day_of_conversations_through_the_ingest_api(data_dir):
+    env = _env(data_dir)
+    assert _hindsight("accounts", "create", "Demo", env=env).returncode == 0
+
+    result = _hindsight("demo", "--days", "1", "--seed", "3", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Loaded" in result.stdout and "still catching up" not in result.stdout
+    import sqlite3
+
+    db = sqlite3.connect(data_dir / "hindsight.db")
+    kinds = dict(db.execute("select kind, count(*) from segments group by kind").fetchall())
+    conversations, handled, abandoned, with_media = db.execute(
+        "select count(*), sum(handled), sum(abandoned), sum(has_media) from conversations"
+    ).fetchone()
+    assert conversations > 20
+    assert handled > 0 and abandoned >= 0 and with_media == conversations
+    assert kinds["Queue"] >= conversations and kinds["Conversation"] >= handled
+    media_types = {
+        item["type"]
+        for (document,) in db.execute("select media from segments where kind = 'Conversation'")
+        for item in __import__("json").loads(document)
+        if "type" in item
+    }
+    assert media_types == {"Raw", "Embedded", "Referenced", "VoiceRecording", "ChatTranscript"}

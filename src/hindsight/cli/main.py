@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from typing import Any
 
 import typer
 import uvicorn
@@ -12,9 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hindsight.app import Runtime, build_runtime, create_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
+from hindsight.demo import runner as demo_runner
+from hindsight.demo import simulation as demo_simulation
 from hindsight.domain.errors import HindsightError
 from hindsight.insights import projector as projector_module
 from hindsight.settings import Settings
+from hindsight.store import insights as insights_store
 
 app = typer.Typer(help="Hindsight: a self-hosted conversation store for contact centres.")
 accounts_app = typer.Typer(help="API accounts (Account SID + Auth Token).")
@@ -130,6 +135,83 @@ def reproject() -> None:
         console.print(f"Projected {applied} events.")
     finally:
         runtime.close()
+
+
+@app.command()
+def demo(
+    days: int = typer.Option(7, min=1, max=31, help="How many days of traffic to simulate."),
+    seed: int = typer.Option(7, help="The same seed gives the same traffic."),
+    account: str = typer.Option(None, help="Hindsight account to load it into (default: first)."),
+) -> None:
+    """Load a realistic week of contact-centre traffic (voice, chat, transfers, abandons and
+    custom media of every type) through the Twilio ingest API of a local server."""
+    runtime = _runtime()
+    server = None
+    try:
+        accounts = runtime.services.accounts.list_accounts()
+        owner = account or (accounts[0].sid if accounts else None)
+        if owner is None:
+            console.print("[red]No account yet: start `hindsight serve` once first.[/]")
+            raise typer.Exit(1)
+        twilio_account, token, workspace = demo_runner.new_identity()
+        source = runtime.twilio_sources.add(owner, twilio_account, token, "Demo contact centre")
+        identity = demo_runner.DemoSource(source.sid, twilio_account, token, workspace)
+        events = list(
+            demo_simulation.week(twilio_account, workspace, int(time.time() * 1000), days, seed)
+        )
+        server = _background_server(runtime)
+        with Progress(
+            TextColumn("Posting TaskRouter events"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress:
+            bar = progress.add_task("events", total=len(events))
+            demo_runner.post_events(
+                server.base_url, identity, events, lambda n: progress.advance(bar, n)
+            )
+        caught_up = demo_runner.wait_for_projection(
+            lambda: runtime.db.read_sync(lambda c: insights_store.position(c, workspace)),
+            len(events),
+            timeout=120,
+        )
+        tasks = sum(1 for e in events if e["EventType"] == "task.created")
+        console.print(
+            f"Loaded {len(events)} events: {tasks} tasks over {days} days into account {owner}"
+            f" (mirrored workspace {workspace})."
+            + ("" if caught_up else " The projection is still catching up.")
+        )
+    finally:
+        if server is not None:
+            server.stop()
+        runtime.close()
+
+
+def _background_server(runtime: Runtime) -> Any:
+    """This runtime served on a free local port for the duration of a command."""
+    import socket
+    import threading
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+
+    class Running:
+        base_url = f"http://127.0.0.1:{port}"
+
+        def stop(self) -> None:
+            server.should_exit = True
+            thread.join(timeout=15)
+
+    return Running()
 
 
 @accounts_app.command("list")
