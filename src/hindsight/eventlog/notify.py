@@ -26,6 +26,7 @@ class WakeUp:
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.pending: set[str] = set()
 
     def __call__(self, workspace_sids: set[str]) -> None:
@@ -33,6 +34,13 @@ class WakeUp:
         self._event.set()
 
     async def wait(self, timeout: float) -> set[str]:
+        # An asyncio.Event belongs to the first loop that waits on it; a runtime served again
+        # on a new loop (a CLI command's background server, a benchmark phase) needs a new one.
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._loop, self._event = loop, asyncio.Event()
+            if self.pending:
+                self._event.set()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)
         self._event.clear()

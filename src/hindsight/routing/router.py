@@ -82,6 +82,7 @@ class Router:
         self._notifier = notifier
         self._engine = engine
         self._wake = WakeUp()
+        self._seen: dict[str, int] = {}
         notifier.subscribe(self._wake)
 
     def _route(self, task_sids: list[str]) -> Step:
@@ -99,10 +100,14 @@ class Router:
             await self._wake.wait(_POLL_SECONDS)
 
     async def catch_up(self) -> None:
-        for workspace_sid, seq in await self._db.read(store.behind):
-            await self._follow(workspace_sid, seq)
+        for workspace_sid, stored in await self._db.read(store.behind):
+            await self._follow(workspace_sid, stored)
 
-    async def _follow(self, workspace_sid: str, seq: int) -> None:
+    async def _follow(self, workspace_sid: str, stored: int) -> None:
+        # Events that call for no routing (most task updates, activity changes of busy workers)
+        # move only this in-memory position; the stored cursor follows with the next routing
+        # write. After a restart those events are read again and again call for nothing.
+        seq = max(stored, self._seen.get(workspace_sid, 0))
         while True:
             batch = await self._db.read(
                 lambda conn, seq=seq: event_store.after(conn, workspace_sid, seq, _BATCH)
@@ -116,13 +121,15 @@ class Router:
             steps: list[Step] = [self._match(worker) for worker in work.workers]
             if work.tasks:
                 steps.append(self._route(work.tasks))
-            # The cursor moves in the same transaction as the routing it did, so a batch is
-            # done exactly once even across crashes.
-            logged = await self._db.write(
-                steps_unit(workspace_sid, self._clock, steps, advance_to=last)
-            )
-            if logged:
-                self._notifier.appended({workspace_sid})
-            seq = last
+            if steps or last - stored >= _BATCH:
+                # The cursor moves in the same transaction as the routing it did, so a batch
+                # is done exactly once even across crashes.
+                logged = await self._db.write(
+                    steps_unit(workspace_sid, self._clock, steps, advance_to=last)
+                )
+                stored = last
+                if logged:
+                    self._notifier.appended({workspace_sid})
+            self._seen[workspace_sid] = seq = last
             if len(batch) < _BATCH:
                 return

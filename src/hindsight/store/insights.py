@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -38,13 +39,20 @@ _POSITION = select(projector_cursors.c.seq).where(
 def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
     if not rows:
         return
-    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    columns = tuple(c for c in rows[0] if c not in keys)
+    conn.execute(_upsert_statement(conn.dialect.name, table, columns, tuple(keys)), rows)
+
+
+@functools.cache
+def _upsert_statement(
+    dialect: str, table: Any, columns: tuple[str, ...], keys: tuple[str, ...]
+) -> Any:
+    """Built once per shape: constructing an ON CONFLICT statement costs more than running it."""
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = build(table)
-    columns = [c for c in rows[0] if c not in keys]
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={c: statement.excluded[c] for c in columns}
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
     )
-    conn.execute(statement, rows)
 
 
 def load_tracks(conn: Connection, task_sids: Iterable[str]) -> dict[str, Any]:
