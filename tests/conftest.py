@@ -47,7 +47,10 @@ def server(
     """One server per storage backend for the session; tests isolate by using fresh accounts."""
     backend: str = request.param
     data_dir = tmp_path_factory.mktemp(f"server-{backend}")
-    running = start_server(data_dir, database_url_for(backend, data_dir, request))
+    # Many people sign in from 127.0.0.1 across the suite; the limit has tests of its own.
+    running = start_server(
+        data_dir, database_url_for(backend, data_dir, request), rate_limit_login_per_minute=0
+    )
     running.backend = backend  # type: ignore[attr-defined]
     try:
         yield running

@@ -11,12 +11,22 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
+from hindsight.api import audit as audit_api
 from hindsight.api import errors, insights
 from hindsight.api import ingest as ingest_api
+from hindsight.api import media as media_api
+from hindsight.api import session as session_api
+from hindsight.api import users as users_api
+from hindsight.api.rate_limit import RateLimiter
+from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
-from hindsight.app_services import Services
+from hindsight.app_services import People, Services
+from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
+from hindsight.auth.sessions import SessionPolicy, SessionService
+from hindsight.auth.users import LoginPolicy, UserService
+from hindsight.domain import signed_tokens
 from hindsight.domain.clock import Clock, SystemClock
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
 from hindsight.eventlog.ingest import TwilioIngest
@@ -24,6 +34,8 @@ from hindsight.eventlog.notify import LogNotifier
 from hindsight.eventlog.twilio_sources import TwilioSourceService
 from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import Projector
+from hindsight.insights.queries import InsightsService
+from hindsight.media.broker import MediaBroker
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
@@ -60,7 +72,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         )
     )
     migrate.upgrade(db.write_engine)
-    sealer = Sealer(load_or_create_key(settings.data_dir, settings.secret_key))
+    secret = load_or_create_key(settings.data_dir, settings.secret_key)
+    sealer = Sealer(secret)
     accounts = AccountService(db, clock, sealer)
     notifier = LogNotifier()
     engine = RoutingEngine()
@@ -86,7 +99,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts),
+        services=Services.build(deps, accounts, build_people(settings, deps, secret)),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -96,13 +109,48 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
 
 
+def build_people(settings: Settings, deps: RoutingDeps, secret: bytes) -> People:
+    audit = AuditTrail(deps.db, deps.clock)
+    insights = InsightsService(deps, audit)
+    return People(
+        audit=audit,
+        insights=insights,
+        users=UserService(
+            deps.db,
+            deps.clock,
+            audit,
+            LoginPolicy(
+                max_failures=settings.login_max_failures,
+                lockout_ms=int(settings.login_lockout_minutes * 60_000),
+            ),
+        ),
+        sessions=SessionService(
+            deps.db,
+            deps.clock,
+            audit,
+            SessionPolicy(
+                idle_ms=int(settings.session_idle_minutes * 60_000),
+                absolute_ms=int(settings.session_absolute_hours * 3_600_000),
+            ),
+        ),
+        broker=MediaBroker(
+            insights=insights,
+            audit=audit,
+            clock=deps.clock,
+            link_key=signed_tokens.derive_key(secret, signed_tokens.MEDIA_LINK),
+            provider_key=signed_tokens.derive_key(secret, signed_tokens.PROVIDER_TOKEN),
+            link_ttl_ms=settings.media_link_seconds * 1000,
+        ),
+    )
+
+
 def projection_options(settings: Settings) -> ProjectionOptions:
     return ProjectionOptions(
         extended_media=settings.media_mode == "extended", hipaa=settings.hipaa_mode
     )
 
 
-def create_app(runtime: Runtime) -> TwilioFirst:
+def create_app(runtime: Runtime) -> SecurityHeaders:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -134,7 +182,15 @@ def create_app(runtime: Runtime) -> TwilioFirst:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     errors.install(app)
+    settings = runtime.settings
     app.state.services = runtime.services
+    app.state.public_url = (settings.public_url or "").rstrip("/") or None
+    app.state.api_limiter = RateLimiter.per_second(settings.rate_limit_api_per_second)
+    app.state.login_limiter = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+    app.include_router(session_api.router)
+    app.include_router(users_api.router)
+    app.include_router(audit_api.router)
+    app.include_router(media_api.router)
     app.include_router(insights.router)
     app.include_router(insights.openapi_router)
     app.include_router(
@@ -146,7 +202,9 @@ def create_app(runtime: Runtime) -> TwilioFirst:
     )
     twilio = build_twilio_app(
         runtime.services,
-        public_url=runtime.settings.public_url,
-        max_body_bytes=runtime.settings.max_body_bytes,
+        public_url=settings.public_url,
+        max_body_bytes=settings.max_body_bytes,
+        limiter=RateLimiter.per_second(settings.rate_limit_twilio_api_per_second),
     )
-    return TwilioFirst(twilio, app)
+    https = settings.public_url.startswith("https://") if settings.public_url else None
+    return SecurityHeaders(TwilioFirst(twilio, app), https=https)

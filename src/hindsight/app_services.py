@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
+from hindsight.auth.sessions import SessionService
+from hindsight.auth.users import UserService
 from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
+from hindsight.media.broker import MediaBroker
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
 from hindsight.routing.events import EventService
@@ -35,9 +39,18 @@ class Services:
     reservations: ReservationService
     statistics: StatisticsService
     insights: InsightsService
+    audit: AuditTrail
+    users: UserService
+    sessions: SessionService
+    broker: MediaBroker
 
     @classmethod
-    def build(cls, deps: RoutingDeps, accounts: AccountService) -> Services:
+    def build(
+        cls,
+        deps: RoutingDeps,
+        accounts: AccountService,
+        people: People,
+    ) -> Services:
         return cls(
             clock=deps.clock,
             accounts=accounts,
@@ -51,5 +64,21 @@ class Services:
             events=EventService(deps),
             reservations=ReservationService(deps),
             statistics=StatisticsService(deps),
-            insights=InsightsService(deps),
+            insights=people.insights,
+            audit=people.audit,
+            users=people.users,
+            sessions=people.sessions,
+            broker=people.broker,
         )
+
+
+@dataclass(frozen=True)
+class People:
+    """The services behind people's access to conversations: built together, they share the
+    audit trail and the Insights reads the broker re-checks."""
+
+    audit: AuditTrail
+    insights: InsightsService
+    users: UserService
+    sessions: SessionService
+    broker: MediaBroker

@@ -54,6 +54,37 @@ class Settings(BaseSettings):
     run_projector: bool = Field(
         True, description="Keep the Insights projection in the server process."
     )
+    session_idle_minutes: float = Field(
+        30, gt=0, description="Sign-in sessions end after this long without a request."
+    )
+    session_absolute_hours: float = Field(
+        12, gt=0, description="Sign-in sessions end this long after sign-in, whatever happens."
+    )
+    login_max_failures: int = Field(
+        5, ge=1, description="Wrong passwords in a row before a user is locked for a while."
+    )
+    login_lockout_minutes: float = Field(15, gt=0)
+    media_link_seconds: int = Field(
+        300, ge=1, le=3600, description="How long a media link minted for a person stays valid."
+    )
+    rate_limit_login_per_minute: float = Field(
+        60,
+        ge=0,
+        description="Sign-in attempts per client address per minute (0: no limit). A whole "
+        "office may share one address; a guessed user is also locked after login_max_failures.",
+    )
+    rate_limit_api_per_second: float = Field(
+        100,
+        ge=0,
+        description="Requests per second per user or credential to Hindsight's own "
+        "API and media links (bursts of twice that; 0: no limit).",
+    )
+    rate_limit_twilio_api_per_second: float = Field(
+        2000,
+        ge=0,
+        description="Requests per second per account to the Twilio-compatible APIs "
+        "(bursts of twice that; 0: no limit).",
+    )
     log_level: str = "info"
 
     @field_validator("media_mode")

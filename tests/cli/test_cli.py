@@ -29,7 +29,7 @@ def _hindsight(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=180,
         check=False,
     )
 
@@ -45,7 +45,8 @@ class Served:
             text=True,
         )
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded 2-core machine starting Python and migrating takes a while.
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:

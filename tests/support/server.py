@@ -37,8 +37,19 @@ class RunningServer:
         self.runtime.close()
 
 
+def bound_socket() -> socket.socket:
+    """A listening socket on a free port, held from the start: asking for a free port and
+    binding it later races with everything else on the machine that picks ports."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
 def start_server(data_dir: Path, database_url: str | None, **overrides: object) -> RunningServer:
-    port = free_port()
+    sock = bound_socket()
+    port = sock.getsockname()[1]
     settings = Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -51,7 +62,9 @@ def start_server(data_dir: Path, database_url: str | None, **overrides: object) 
         create_app(runtime), host="127.0.0.1", port=port, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"hindsight-{port}", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"hindsight-{port}", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:

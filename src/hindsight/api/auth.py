@@ -11,7 +11,8 @@ import binascii
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hindsight.api.errors import error_response
+from hindsight.api.errors import error_response, from_error
+from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.auth.accounts import AccountService
 from hindsight.domain.errors import Unauthenticated
 
@@ -34,9 +35,12 @@ def _credentials(scope: Scope) -> tuple[str, str] | None:
 
 
 class BasicAuthMiddleware:
-    def __init__(self, app: ASGIApp, accounts: AccountService) -> None:
+    def __init__(
+        self, app: ASGIApp, accounts: AccountService, limiter: RateLimiter | None = None
+    ) -> None:
         self._app = app
         self._accounts = accounts
+        self._limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(PROTECTED_PREFIXES):
@@ -47,8 +51,13 @@ class BasicAuthMiddleware:
             if credentials is None:
                 raise Unauthenticated("Authentication Error - No credentials provided")
             principal = await self._accounts.authenticate(*credentials)
+            if self._limiter is not None:
+                self._limiter.hit(principal.account_sid)
         except Unauthenticated as exc:
             await error_response(401, exc.code, exc.message)(scope, receive, send)
+            return
+        except TooManyRequests as exc:
+            await from_error(exc)(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self._app(scope, receive, send)

@@ -24,7 +24,13 @@ log = logging.getLogger(__name__)
 _STATUS_CODES = {400: 20001, 401: 20003, 403: 20403, 404: 20404, 405: 20004, 413: 20413}
 
 
-def error_response(status: int, code: int, message: str) -> Response:
+def error_response(
+    status: int,
+    code: int,
+    message: str,
+    challenge: bool = True,
+    retry_after: int | None = None,
+) -> Response:
     body = {
         "code": code,
         "message": message,
@@ -32,7 +38,9 @@ def error_response(status: int, code: int, message: str) -> Response:
         "status": status,
     }
     headers = {"Cache-Control": "no-store"}
-    if status == 401:
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    if status == 401 and challenge:
         headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
     return Response(
         orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
@@ -40,12 +48,23 @@ def error_response(status: int, code: int, message: str) -> Response:
 
 
 def from_error(error: HindsightError) -> Response:
-    return error_response(error.status, error.code, error.message)
+    return error_response(
+        error.status, error.code, error.message, retry_after=getattr(error, "retry_after", None)
+    )
 
 
-async def _domain(_request: Request, exc: Exception) -> Response:
+# Only the Twilio-compatible APIs ask for Basic credentials on a 401. Hindsight's own API and
+# pages do not: a browser would otherwise pop up its own log-in dialog over the UI.
+_CHALLENGED = ("/v1/", "/2010-04-01/")
+
+
+async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HindsightError)
-    return from_error(exc)
+    challenge = request.url.path.startswith(_CHALLENGED)
+    retry_after = getattr(exc, "retry_after", None)
+    return error_response(
+        exc.status, exc.code, exc.message, challenge=challenge, retry_after=retry_after
+    )
 
 
 async def _http(request: Request, exc: Exception) -> Response:

@@ -18,14 +18,15 @@ from urllib.parse import urlencode
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from starlette.responses import Response, StreamingResponse
 
 from hindsight import __version__
+from hindsight.api import identity
 from hindsight.api import insights_models as models
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.app_services import Services
-from hindsight.domain.errors import InvalidParameter, Unauthenticated
+from hindsight.domain.access import Viewer
+from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import (
@@ -36,7 +37,6 @@ from hindsight.insights.queries import (
     conversation_record,
     is_segment_id,
 )
-from hindsight.routing.base import Caller
 from hindsight.routing.listing import PageRequest, PageResult, key_of
 
 PREFIX = "/api/v1/insights"
@@ -91,27 +91,10 @@ def _no_store(response: Response) -> None:
 
 
 router = APIRouter(prefix=PREFIX, tags=["insights"], dependencies=[Depends(_no_store)])
-_basic = HTTPBasic(auto_error=False, realm="Hindsight", description="Account SID and Auth Token")
 
 
 def _services(request: Request) -> Services:
     return request.app.state.services
-
-
-# --- authentication: the one place that decides who a request acts for ---------------------
-
-
-async def authenticated(
-    request: Request, credentials: HTTPBasicCredentials | None = Depends(_basic)
-) -> Caller:
-    """The caller: HTTP Basic with the account's SID and Auth Token (or an API key)."""
-    if credentials is None:
-        raise Unauthenticated("Authentication Error - No credentials provided")
-    principal = await _services(request).accounts.authenticate(
-        credentials.username, credentials.password
-    )
-    client = request.client
-    return Caller(principal=principal, ip=client.host if client else None)
 
 
 # --- parameters -----------------------------------------------------------------------------
@@ -377,7 +360,7 @@ def _cell(value: Any) -> Any:
 )
 async def search(
     request: Request,
-    caller: Caller = Depends(authenticated),
+    viewer: Viewer = Depends(identity.viewer),
     filters: ConversationFilters = Depends(conversation_filters),
     sort: ConversationSort = Depends(conversation_sort),
     page_size: int = Query(50, ge=1, le=1000),
@@ -385,7 +368,7 @@ async def search(
 ) -> dict[str, Any]:
     _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS), attributes=True)
     page = _page_request(page_token, page_size, sort)
-    result = await _services(request).insights.search(caller, filters, sort, page)
+    result = await _services(request).insights.search(viewer, filters, sort, page)
     records = [_summary(conversation_record(r)) for r in result.rows]
     return {"conversations": records, "meta": _meta(request, result, sort, page_size)}
 
@@ -398,12 +381,13 @@ async def search(
 )
 async def export_csv(
     request: Request,
-    caller: Caller = Depends(authenticated),
+    viewer: Viewer = Depends(identity.viewer),
     filters: ConversationFilters = Depends(conversation_filters),
     sort: ConversationSort = Depends(conversation_sort),
 ) -> StreamingResponse:
     _only(request, (*FILTER_PARAMS, *SORT_PARAMS), attributes=True)
-    pages = _services(request).insights.export(caller, filters, sort)
+    await _services(request).insights.start_export(viewer, filters)
+    pages = _services(request).insights.export(viewer, filters, sort)
 
     async def body() -> AsyncIterator[str]:
         buffer = io.StringIO()
@@ -435,10 +419,10 @@ async def export_csv(
     summary="One conversation with its segments and their media",
 )
 async def conversation(
-    request: Request, conversation_id: str, caller: Caller = Depends(authenticated)
+    request: Request, conversation_id: str, viewer: Viewer = Depends(identity.viewer)
 ) -> dict[str, Any]:
     _only(request, ())
-    detail = await _services(request).insights.conversation(caller, conversation_id)
+    detail = await _services(request).insights.conversation(viewer, conversation_id)
     return _detail(detail)
 
 
@@ -451,7 +435,7 @@ async def conversation(
 )
 async def drilldown(
     request: Request,
-    caller: Caller = Depends(authenticated),
+    viewer: Viewer = Depends(identity.viewer),
     segment_id: str | None = Query(None, description="SG…"),
     task_sid: str | None = Query(None, description="WT…"),
     reservation_sid: str | None = Query(None, description="WR…"),
@@ -466,23 +450,26 @@ async def drilldown(
         if value is not None and not is_sid(value, prefix):
             raise InvalidParameter(f"{name} must be {prefix.value} followed by 32 hex digits")
     found = await _services(request).insights.drilldown(
-        caller, segment_id=segment_id, task_sid=task_sid, reservation_sid=reservation_sid
+        viewer, segment_id=segment_id, task_sid=task_sid, reservation_sid=reservation_sid
     )
     answer = {
         "conversation_id": found.detail.conversation["conversation_id"],
         "segment_id": found.selected["segment_id"],
     }
     if found.opens_externally:
+        # People get no URL: they open media index 0 through a media link.
         return {
             **answer,
             "action": "open_externally",
             "url": found.selected["external_url"],
+            "media_index": 0,
             "conversation": None,
         }
     return {
         **answer,
         "action": "conversation_screen",
         "url": None,
+        "media_index": None,
         "conversation": _detail(found.detail),
     }
 
@@ -495,12 +482,12 @@ async def drilldown(
 )
 async def aggregates(
     request: Request,
-    caller: Caller = Depends(authenticated),
+    viewer: Viewer = Depends(identity.viewer),
     filters: ConversationFilters = Depends(conversation_filters),
     group_by: Literal["day", "hour", "queue", "agent", "channel"] = Query("day"),
 ) -> dict[str, Any]:
     _only(request, (*FILTER_PARAMS, "group_by"), attributes=True)
-    result = await _services(request).insights.aggregates(caller, filters, group_by)
+    result = await _services(request).insights.aggregates(viewer, filters, group_by)
     return {
         "group_by": group_by,
         "groups": [_aggregate(group_by, g) for g in result.groups],

@@ -125,7 +125,11 @@ class Drilldown(BaseModel):
         description="open_externally: open `url` instead of the conversation screen "
         "(the segment's first media item is Raw); `conversation` is then null."
     )
-    url: str | None
+    url: str | None = Field(
+        description="The Raw item's URL for integrations; null for people, who open "
+        "`media_index` through a media link (POST /api/v1/media/links)."
+    )
+    media_index: int | None
     conversation_id: str
     segment_id: str
     conversation: ConversationDetail | None

@@ -18,6 +18,7 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import Params, or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter.common import caller, list_response, services
+from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import iso8601
@@ -125,6 +126,12 @@ def _text(value: Any) -> str | None:
     return None if value is None or isinstance(value, dict | list) else str(value)
 
 
+def service_viewer(request: Request) -> Viewer:
+    """Twilio's Insights API is read with account credentials: the whole account."""
+    who = caller(request)
+    return Viewer.service(who.account_sid, who.principal.credential_sid, who.ip)
+
+
 @router.get(SEGMENTS)
 async def list_segments(request: Request) -> Response:
     params = wire.query_params(
@@ -134,7 +141,7 @@ async def list_segments(request: Request) -> Response:
     reservations = _reservation_ids(params)
     page = paging.parse(params, SEGMENT_ORDER, "segments")
     result = await services(request).insights.segments(
-        caller(request), segment_id, reservations, page.request
+        service_viewer(request), segment_id, reservations, page.request
     )
     base = wire.base_url(request)
     return list_response(
@@ -153,7 +160,7 @@ async def list_conversations(request: Request) -> Response:
     segment_id = _segment_id(params)
     page = paging.parse(params, CONVERSATION_ORDER, "conversations")
     result, members = await services(request).insights.conversations_with_segments(
-        caller(request), segment_id, page.request
+        service_viewer(request), segment_id, page.request
     )
     base = wire.base_url(request)
 

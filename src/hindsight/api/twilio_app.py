@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hindsight.api import errors, insights_twilio
 from hindsight.api.auth import PROTECTED_PREFIXES, BasicAuthMiddleware
 from hindsight.api.keys import router as keys_router
+from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.taskrouter import (
     activities,
     events,
@@ -30,7 +31,12 @@ from hindsight.api.taskrouter import (
 from hindsight.app_services import Services
 
 
-def build_twilio_app(services: Services, public_url: str | None, max_body_bytes: int) -> Starlette:
+def build_twilio_app(
+    services: Services,
+    public_url: str | None,
+    max_body_bytes: int,
+    limiter: RateLimiter | None = None,
+) -> Starlette:
     # Busiest resources first: the router tries routes in order. Statistics comes before
     # workers and task_queues: `/Workers/Statistics` would otherwise be read as `/Workers/{sid}`.
     routes = [
@@ -51,7 +57,7 @@ def build_twilio_app(services: Services, public_url: str | None, max_body_bytes:
     ]
     app = Starlette(
         routes=[*routes, *insights_twilio.router.routes, *keys_router.routes],
-        middleware=[Middleware(BasicAuthMiddleware, accounts=services.accounts)],
+        middleware=[Middleware(BasicAuthMiddleware, accounts=services.accounts, limiter=limiter)],
     )
     errors.install(app)
     app.state.services = services

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from hindsight.app import Runtime, build_runtime, create_app
+from hindsight.cli.people import audit_app, users_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.demo import runner as demo_runner
 from hindsight.demo import simulation as demo_simulation
@@ -25,6 +26,8 @@ app = typer.Typer(help="Hindsight: a self-hosted conversation store for contact 
 accounts_app = typer.Typer(help="API accounts (Account SID + Auth Token).")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(twilio_sources_app, name="twilio-sources")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -168,7 +171,7 @@ def demo(
             console=console,
         ) as progress:
             bar = progress.add_task("events", total=len(events))
-            demo_runner.post_events(
+            demo_runner.post_batches(
                 server.base_url, identity, events, lambda n: progress.advance(bar, n)
             )
         caught_up = demo_runner.wait_for_projection(
@@ -193,13 +196,15 @@ def _background_server(runtime: Runtime) -> Any:
     import socket
     import threading
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    # Bound here and handed to uvicorn, so no other process can take the port in between.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.02)

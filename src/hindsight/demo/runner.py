@@ -1,21 +1,37 @@
 """Feeding the simulated week to a running Hindsight, through its Twilio ingest API.
 
-The demo plays a Twilio account: it registers a Twilio source for a Hindsight account and posts
-the week's TaskRouter event callbacks, signed with that source's Auth Token, exactly as Twilio
-would. Events keep their own (past) timestamps, so reports show a real week.
+The demo plays a Twilio account: it registers a Twilio source for a Hindsight account and sends
+the week's TaskRouter events signed with that source's Auth Token, exactly as Twilio would:
+as Event Streams webhook batches (CloudEvents, many events a request) or as single
+EventCallbackUrl posts. Events keep their own (past) timestamps, so reports show a real week.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
+import orjson
 
+from hindsight.domain.events import snake_case
 from hindsight.domain.signature import compute_signature
-from hindsight.eventlog.twilio_sources import TASKROUTER_PATH
+from hindsight.eventlog.twilio_sources import EVENT_STREAMS_PATH, TASKROUTER_PATH
+
+BATCH = 100
+# Callback parameters that are the envelope of an event rather than its data.
+_ENVELOPE = {
+    "Sid": "sid",
+    "EventType": "eventtype",
+    "AccountSid": "account_sid",
+    "EventDescription": "event_description",
+    "ResourceType": "resource_type",
+    "ResourceSid": "resource_sid",
+    "TimestampMs": "timestamp",
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,62 @@ def post_events(
                 )
             accepted += 1
             progress(1)
+    return accepted
+
+
+def cloud_event(form: dict[str, str]) -> dict[str, object]:
+    """One callback-form event as Event Streams delivers it (a TaskRouter CloudEvent)."""
+    payload: dict[str, object] = {
+        snake_case(name): value
+        for name, value in form.items()
+        if name not in _ENVELOPE and name != "Timestamp"
+    }
+    for name, key in _ENVELOPE.items():
+        if name in form:
+            payload[key] = int(form[name]) if name == "TimestampMs" else form[name]
+    return {
+        "specversion": "1.0",
+        "type": f"com.twilio.taskrouter.{form['EventType']}",
+        "source": f"/v1/Workspaces/{form['WorkspaceSid']}",
+        "id": form["Sid"],
+        "dataschema": "https://events-schemas.twilio.com/TaskRouter.WDSEvent/1",
+        "datacontenttype": "application/json",
+        "time": time.strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(int(form["TimestampMs"]) / 1000)
+        ),
+        "data": {"payload": payload},
+    }
+
+
+def post_batches(
+    base_url: str,
+    source: DemoSource,
+    events: list[dict[str, str]],
+    progress: Callable[[int], None] = lambda _n: None,
+    batch: int = BATCH,
+) -> int:
+    """POST the events as signed Event Streams batches; returns how many were accepted."""
+    url = base_url.rstrip("/") + EVENT_STREAMS_PATH.format(source=source.source_sid)
+    accepted = 0
+    with httpx.Client(timeout=60) as http:
+        for start in range(0, len(events), batch):
+            chunk = events[start : start + batch]
+            body = orjson.dumps([cloud_event(form) for form in chunk])
+            signed_url = f"{url}?bodySHA256={hashlib.sha256(body).hexdigest()}"
+            response = http.post(
+                signed_url,
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Twilio-Signature": compute_signature(source.auth_token, signed_url, {}),
+                },
+            )
+            if response.status_code >= 300:
+                raise RuntimeError(
+                    f"ingest refused a batch: {response.status_code} {response.text}"
+                )
+            accepted += len(chunk)
+            progress(len(chunk))
     return accepted
 
 

@@ -37,9 +37,10 @@ def verify(records: Iterable[Mapping[str, Any]]) -> Break | None:
     """Check records in order; None when the chain is whole."""
     previous = GENESIS
     for position, record in enumerate(records):
+        number = record.get("seq", record.get("id"))
         if record["previous_hash"] != previous:
-            return Break(position, record.get("id"), "does not follow the record before it")
+            return Break(position, number, "does not follow the record before it")
         if chain_hash(previous, record) != record["hash"]:
-            return Break(position, record.get("id"), "was changed after it was written")
+            return Break(position, number, "was changed after it was written")
         previous = record["hash"]
     return None

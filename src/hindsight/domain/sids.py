@@ -20,6 +20,7 @@ class Prefix(StrEnum):
     TASK = "WT"
     RESERVATION = "WR"
     EVENT = "EV"
+    USER = "US"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

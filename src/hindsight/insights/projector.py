@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from hindsight.domain import conversation_attributes as conv
 from hindsight.domain import segments as seg
+from hindsight.domain.access import conversation_tags
 from hindsight.domain.clock import Clock
 from hindsight.eventlog.notify import LogNotifier, WakeUp
 from hindsight.insights.derive import (
@@ -194,6 +195,12 @@ class _Batch:
                 store.delete_conversation(self.conn, self.account_sid, conversation)
             else:
                 store.save_conversation(self.conn, summary)
+                store.save_scope_tags(
+                    self.conn,
+                    self.account_sid,
+                    conversation,
+                    conversation_tags(m._mapping for m in members),
+                )
 
 
 def project(

@@ -1,7 +1,10 @@
 """Reading conversations and segments: search, drill-down, aggregates and exports.
 
-Everything is read for the caller's account only: another account's conversation, segment,
-task or reservation is reported as not found, and never counted or exported.
+Everything is read for the viewer's account only, and within the viewer's scope: another
+account's or another team's conversation, segment, task or reservation is reported as not
+found, and never listed, counted or exported. Each operation checks the viewer's permission and
+is recorded in the audit trail (denials too) before anything is returned. People never receive
+a media item's URL: they open media through short-lived links (media/broker.py).
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from hindsight.audit.trail import DENIED, AuditTrail
 from hindsight.domain import segments as seg
+from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
-from hindsight.routing.base import Caller, Service
+from hindsight.domain.permissions import Permission
+from hindsight.routing.base import RoutingDeps, Service
 from hindsight.store import insights_queries as store
-from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
+from hindsight.store.insights_queries import GROUPINGS, ConversationFilters, ScopeTags
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
 SORT_FIELDS = tuple(store.SORT_COLUMNS)
@@ -110,9 +116,13 @@ class Drilldown:
 
     detail: ConversationDetail
     selected: dict[str, Any]
+    # Set when the URL was withheld (people open it through a media link).
+    external: bool | None = None
 
     @property
     def opens_externally(self) -> bool:
+        if self.external is not None:
+            return self.external
         return bool(self.selected["opens_externally"] and self.selected["external_url"])
 
 
@@ -163,38 +173,129 @@ def _detail(conn: Connection, account_sid: str, row: Any) -> ConversationDetail:
     return ConversationDetail(conversation_record(row), [segment_record(m) for m in members])
 
 
+# What of a media item a person is shown: how to present it, never where it lives.
+_LOCATION_KEYS = ("url", "url_provider")
+
+
+def without_locations(record: dict[str, Any]) -> dict[str, Any]:
+    """A segment record as people see it: media items keep type, title, display and timing;
+    their URLs stay on the server (media is opened through the broker's short-lived links)."""
+    media = [{k: v for k, v in m.items() if k not in _LOCATION_KEYS} for m in record["media"]]
+    return {**record, "media": media, "external_url": None}
+
+
+def scope_of(viewer: Viewer) -> ScopeTags:
+    return None if viewer.scope.unrestricted else viewer.scope.tags()
+
+
+def _filter_summary(filters: ConversationFilters) -> dict[str, Any]:
+    """Which filters a search used, for the audit trail; free text and attribute values may
+    be personal data (a phone number), so only their presence is recorded."""
+    out: dict[str, Any] = {}
+    for key, value in filters.__dict__.items():
+        if value is None or value == ():
+            continue
+        if key == "text":
+            out[key] = "(given)"
+        elif key == "attributes":
+            out[key] = sorted(k for k, _v in value)
+        else:
+            out[key] = value
+    return out
+
+
 def _not_found(what: str) -> NotFound:
     return NotFound(f"No {what} in this account")
 
 
 class InsightsService(Service):
+    def __init__(self, deps: RoutingDeps, audit: AuditTrail) -> None:
+        super().__init__(deps)
+        self._audit = audit
+
+    async def _allow(
+        self,
+        viewer: Viewer,
+        permission: Permission,
+        action: str,
+        object_type: str | None = None,
+        object_id: str | None = None,
+    ) -> None:
+        await self._audit.require(
+            viewer, permission, action, object_type=object_type, object_id=object_id
+        )
+
+    async def _missing(
+        self, viewer: Viewer, action: str, object_type: str, object_id: str, what: str
+    ) -> NotFound:
+        """Not found, or outside the viewer's scope: the same 404, audited as denied."""
+        await self._audit.record(
+            viewer,
+            action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=DENIED,
+            reason="not found in the viewer's account and scope",
+        )
+        return _not_found(what)
+
+    def present(self, viewer: Viewer, detail: ConversationDetail) -> ConversationDetail:
+        if not viewer.is_person:
+            return detail
+        return ConversationDetail(
+            detail.conversation, [without_locations(s) for s in detail.segments]
+        )
+
     # --- conversations ---------------------------------------------------------------------
 
     async def search(
         self,
-        caller: Caller,
+        viewer: Viewer,
         filters: ConversationFilters,
         sort: ConversationSort,
         page: PageRequest,
     ) -> PageResult:
+        await self._allow(viewer, Permission.SEARCH, "conversation.search")
+        scope = scope_of(viewer)
+
         def unit(conn: Connection) -> PageResult:
-            query = store.search_query(caller.account_sid, filters, conn.dialect.name)
+            query = store.search_query(viewer.account_sid, filters, conn.dialect.name, scope)
             return fetch_page(conn, query, sort.keys, page)
 
-        return await self._scan(unit)
+        result = await self._scan(unit)
+        await self._audit.record(
+            viewer,
+            "conversation.search",
+            detail={"filters": _filter_summary(filters), "returned": len(result.rows)},
+        )
+        return result
 
-    async def conversation(self, caller: Caller, conversation_id: str) -> ConversationDetail:
-        def unit(conn: Connection) -> ConversationDetail:
-            row = store.conversation(conn, caller.account_sid, conversation_id)
-            if row is None:
-                raise _not_found(f"conversation {conversation_id!r}")
-            return _detail(conn, caller.account_sid, row)
+    async def conversation(self, viewer: Viewer, conversation_id: str) -> ConversationDetail:
+        action = "conversation.view"
+        await self._allow(viewer, Permission.VIEW, action, "conversation", conversation_id)
+        scope = scope_of(viewer)
 
-        return await self._read(unit)
+        def unit(conn: Connection) -> ConversationDetail | None:
+            row = store.conversation(conn, viewer.account_sid, conversation_id, scope)
+            return None if row is None else _detail(conn, viewer.account_sid, row)
+
+        detail = await self._read(unit)
+        if detail is None:
+            raise await self._missing(
+                viewer,
+                action,
+                "conversation",
+                conversation_id,
+                f"conversation {conversation_id!r}",
+            )
+        await self._audit.record(
+            viewer, action, object_type="conversation", object_id=conversation_id
+        )
+        return self.present(viewer, detail)
 
     async def drilldown(
         self,
-        caller: Caller,
+        viewer: Viewer,
         *,
         segment_id: str | None = None,
         task_sid: str | None = None,
@@ -207,9 +308,14 @@ class InsightsService(Service):
                 "Name the segment to open with exactly one of segment_id, task_sid and "
                 "reservation_sid"
             )
+        named = given[0]
+        kind = "segment" if segment_id else "task" if task_sid else "reservation"
+        action = "conversation.drilldown"
+        await self._allow(viewer, Permission.VIEW, action, kind, named)
+        scope = scope_of(viewer)
 
-        def unit(conn: Connection) -> Drilldown:
-            account = caller.account_sid
+        def unit(conn: Connection) -> tuple[Drilldown | None, str]:
+            account = viewer.account_sid
             if segment_id is not None:
                 chosen = store.segment(conn, account, segment_id)
                 missing = f"segment {segment_id}"
@@ -220,41 +326,78 @@ class InsightsService(Service):
                 chosen = store.segment_of_reservation(conn, account, reservation_sid or "")
                 missing = f"segment of reservation {reservation_sid}"
             if chosen is None or chosen.conversation_id is None:
-                raise _not_found(missing)
-            row = store.conversation(conn, account, chosen.conversation_id)
+                return None, missing
+            row = store.conversation(conn, account, chosen.conversation_id, scope)
             if row is None:
-                raise _not_found(missing)
+                return None, missing
             detail = _detail(conn, account, row)
             selected = next(
                 (s for s in detail.segments if s["segment_id"] == chosen.segment_id),
                 segment_record(chosen),
             )
-            return Drilldown(detail=detail, selected=selected)
+            return Drilldown(detail=detail, selected=selected), missing
 
-        return await self._read(unit)
+        found, missing = await self._read(unit)
+        if found is None:
+            raise await self._missing(viewer, action, kind, named, missing)
+        await self._audit.record(
+            viewer,
+            action,
+            object_type="conversation",
+            object_id=found.detail.conversation["conversation_id"],
+            detail={kind: named},
+        )
+        if not viewer.is_person:
+            return found
+        return Drilldown(
+            detail=self.present(viewer, found.detail),
+            selected=without_locations(found.selected),
+            external=found.opens_externally,
+        )
 
     async def aggregates(
-        self, caller: Caller, filters: ConversationFilters, group_by: str
+        self, viewer: Viewer, filters: ConversationFilters, group_by: str
     ) -> Aggregates:
         if group_by not in GROUPINGS:
             raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
+        await self._allow(viewer, Permission.DASHBOARDS, "report.aggregate")
+        scope = scope_of(viewer)
 
         def unit(conn: Connection) -> Aggregates:
-            rows, total = store.aggregate(conn, caller.account_sid, filters, group_by)
+            rows, total = store.aggregate(conn, viewer.account_sid, filters, group_by, scope)
             groups = sorted((_aggregate_row(r) for r in rows), key=_group_order)
             return Aggregates(group_by=group_by, groups=groups, total=_aggregate_row(total))
 
-        return await self._scan(unit)
+        result = await self._scan(unit)
+        await self._audit.record(
+            viewer,
+            "report.aggregate",
+            detail={"group_by": group_by, "filters": _filter_summary(filters)},
+        )
+        return result
+
+    async def start_export(self, viewer: Viewer, filters: ConversationFilters) -> None:
+        """Check and record an export before its first row is sent."""
+        await self._allow(viewer, Permission.EXPORT, "conversation.export")
+        await self._audit.record(
+            viewer, "conversation.export", detail={"filters": _filter_summary(filters)}
+        )
 
     async def export(
-        self, caller: Caller, filters: ConversationFilters, sort: ConversationSort
+        self, viewer: Viewer, filters: ConversationFilters, sort: ConversationSort
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        """Every matching conversation, a page at a time (no cap: the caller streams them)."""
+        """Every matching conversation, a page at a time (no cap: the caller streams them).
+
+        Call `start_export` first: this generator runs while the response is being sent, when
+        a refusal can no longer change the status code.
+        """
+        viewer.require(Permission.EXPORT)
+        scope = scope_of(viewer)
         page = PageRequest(size=EXPORT_BATCH)
         while True:
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
-                query = store.search_query(caller.account_sid, filters, conn.dialect.name)
+                query = store.search_query(viewer.account_sid, filters, conn.dialect.name, scope)
                 return fetch_page(conn, query, sort.keys, page)
 
             result = await self._scan(unit)
@@ -265,33 +408,78 @@ class InsightsService(Service):
             last = result.rows[-1]._mapping
             page = PageRequest(size=EXPORT_BATCH, after=tuple(last[k.column] for k in sort.keys))
 
+    # --- one media item, for the broker ----------------------------------------------------
+
+    async def media_item(
+        self, viewer: Viewer, segment_id: str, index: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the segment record, its media item `index`) if the viewer may see the segment.
+
+        The record keeps the item's URL: this is for the broker, which never hands it out.
+        """
+        scope = scope_of(viewer)
+
+        def unit(conn: Connection) -> dict[str, Any] | None:
+            chosen = store.segment(conn, viewer.account_sid, segment_id)
+            if chosen is None or chosen.conversation_id is None:
+                return None
+            if store.conversation(conn, viewer.account_sid, chosen.conversation_id, scope) is None:
+                return None
+            return segment_record(chosen)
+
+        record = await self._read(unit) if is_segment_id(segment_id) else None
+        item = next((m for m in (record or {}).get("media", []) if m.get("index") == index), None)
+        if record is None or item is None:
+            raise _not_found(f"media {segment_id}/{index}")
+        return record, item
+
     # --- Twilio's Insights read API --------------------------------------------------------
 
     async def segments(
         self,
-        caller: Caller,
+        viewer: Viewer,
         segment_id: str | None,
         reservation_sids: Sequence[str],
         page: PageRequest,
     ) -> PageResult:
-        query = store.segments_query(caller.account_sid, segment_id, reservation_sids)
-        return await self._scan(lambda conn: fetch_page(conn, query, SEGMENT_ORDER, page))
+        await self._allow(viewer, Permission.SEARCH, "segment.list")
+        query = store.segments_query(
+            viewer.account_sid, segment_id, reservation_sids, scope_of(viewer)
+        )
+        result = await self._scan(lambda conn: fetch_page(conn, query, SEGMENT_ORDER, page))
+        await self._audit.record(
+            viewer,
+            "segment.list",
+            object_type="segment" if segment_id else None,
+            object_id=segment_id,
+            detail={"reservations": len(reservation_sids), "returned": len(result.rows)},
+        )
+        return result
 
     async def conversations_with_segments(
-        self, caller: Caller, segment_id: str | None, page: PageRequest
+        self, viewer: Viewer, segment_id: str | None, page: PageRequest
     ) -> tuple[PageResult, dict[str, list[dict[str, Any]]]]:
         """A page of conversations (or the one holding `segment_id`) and their segments."""
-        query = store.conversations_query(caller.account_sid, segment_id)
+        await self._allow(viewer, Permission.SEARCH, "conversation.list")
+        query = store.conversations_query(viewer.account_sid, segment_id, scope_of(viewer))
 
         def unit(conn: Connection) -> tuple[PageResult, dict[str, list[dict[str, Any]]]]:
             result = fetch_page(conn, query, CONVERSATION_ORDER, page)
             ids = [r.conversation_id for r in result.rows]
             members: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-            for row in store.segments_of(conn, caller.account_sid, ids):
+            for row in store.segments_of(conn, viewer.account_sid, ids):
                 members[row.conversation_id].append(segment_record(row))
             return result, members
 
-        return await self._scan(unit)
+        result, members = await self._scan(unit)
+        await self._audit.record(
+            viewer,
+            "conversation.list",
+            object_type="segment" if segment_id else None,
+            object_id=segment_id,
+            detail={"returned": len(result.rows)},
+        )
+        return result, members
 
 
 def _task_segment(rows: list[Any]) -> Any | None:

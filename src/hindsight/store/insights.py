@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hindsight.store.schema import (
+    conversation_scopes,
     conversations,
     projection_tasks,
     projector_cursors,
@@ -97,6 +98,37 @@ def delete_conversation(conn: Connection, account_sid: str, conversation: str) -
             conversations.c.conversation_id == conversation,
         )
     )
+    save_scope_tags(conn, account_sid, conversation, set())
+
+
+def save_scope_tags(conn: Connection, account_sid: str, conversation: str, tags: set[str]) -> None:
+    """Replace the teams, queues and departments a conversation is filed under."""
+    current = set(
+        conn.execute(
+            select(conversation_scopes.c.tag).where(
+                conversation_scopes.c.account_sid == account_sid,
+                conversation_scopes.c.conversation_id == conversation,
+            )
+        ).scalars()
+    )
+    gone = current - tags
+    if gone:
+        conn.execute(
+            delete(conversation_scopes).where(
+                conversation_scopes.c.account_sid == account_sid,
+                conversation_scopes.c.conversation_id == conversation,
+                conversation_scopes.c.tag.in_(sorted(gone)),
+            )
+        )
+    added = tags - current
+    if added:
+        conn.execute(
+            insert(conversation_scopes),
+            [
+                {"account_sid": account_sid, "conversation_id": conversation, "tag": tag}
+                for tag in sorted(added)
+            ],
+        )
 
 
 def end_agent_status_in_progress(conn: Connection, worker_sid: str, before_ms: int) -> None:
@@ -166,5 +198,11 @@ def account_of(conn: Connection, workspace_sid: str) -> str | None:
 
 def clear(conn: Connection) -> None:
     """Forget the whole projection (it is rebuilt from the log)."""
-    for table in (segments, conversations, projection_tasks, projector_cursors):
+    for table in (
+        segments,
+        conversations,
+        conversation_scopes,
+        projection_tasks,
+        projector_cursors,
+    ):
         conn.execute(delete(table))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from hindsight.store.keyset import SortKey
-from hindsight.store.schema import conversations, segments
+from hindsight.store.schema import conversation_scopes, conversations, segments
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -94,11 +94,29 @@ def _segment_exists(column: Any, value: str) -> ColumnElement[bool]:
     )
 
 
+# A viewer's scope: the conversation scope tags they may see, or None for the whole account.
+ScopeTags = tuple[str, ...] | None
+
+
+def in_scope(scope: ScopeTags, conversation_id: Any = None) -> ColumnElement[bool]:
+    """The conversation (by default the `conversations` row) is filed under one of the tags."""
+    return exists().where(
+        conversation_scopes.c.account_sid == conversations.c.account_sid
+        if conversation_id is None
+        else conversation_scopes.c.account_sid == segments.c.account_sid,
+        conversation_scopes.c.conversation_id
+        == (conversations.c.conversation_id if conversation_id is None else conversation_id),
+        conversation_scopes.c.tag.in_(list(scope or ())),
+    )
+
+
 def conditions(
-    account_sid: str, filters: ConversationFilters, dialect: str
+    account_sid: str, filters: ConversationFilters, dialect: str, scope: ScopeTags = None
 ) -> list[ColumnElement[bool]]:
     c = conversations.c
     out: list[ColumnElement[bool]] = [c.account_sid == account_sid]
+    if scope is not None:
+        out.append(in_scope(scope))
     if filters.start_ms is not None:
         out.append(c.start_ms >= filters.start_ms)
     if filters.end_ms is not None:
@@ -131,15 +149,21 @@ def conditions(
     return out
 
 
-def search_query(account_sid: str, filters: ConversationFilters, dialect: str) -> Select[Any]:
-    return select(conversations).where(*conditions(account_sid, filters, dialect))
+def search_query(
+    account_sid: str, filters: ConversationFilters, dialect: str, scope: ScopeTags = None
+) -> Select[Any]:
+    return select(conversations).where(*conditions(account_sid, filters, dialect, scope))
 
 
-def conversation(conn: Connection, account_sid: str, conversation_id: str) -> Any | None:
+def conversation(
+    conn: Connection, account_sid: str, conversation_id: str, scope: ScopeTags = None
+) -> Any | None:
     query = select(conversations).where(
         conversations.c.account_sid == account_sid,
         conversations.c.conversation_id == conversation_id,
     )
+    if scope is not None:
+        query = query.where(in_scope(scope))
     return conn.execute(query).first()
 
 
@@ -189,12 +213,17 @@ def segment_of_reservation(conn: Connection, account_sid: str, reservation_sid: 
 
 
 def segments_query(
-    account_sid: str, segment_id: str | None, reservation_sids: Sequence[str]
+    account_sid: str,
+    segment_id: str | None,
+    reservation_sids: Sequence[str],
+    scope: ScopeTags = None,
 ) -> Select[Any]:
     """An account's conversation segments (Agent Status belongs to none), optionally some."""
     query = select(segments).where(
         segments.c.account_sid == account_sid, segments.c.conversation_id.is_not(None)
     )
+    if scope is not None:
+        query = query.where(in_scope(scope, segments.c.conversation_id))
     if segment_id is not None:
         query = query.where(segments.c.segment_id == segment_id)
     if reservation_sids:
@@ -202,9 +231,13 @@ def segments_query(
     return query
 
 
-def conversations_query(account_sid: str, segment_id: str | None) -> Select[Any]:
+def conversations_query(
+    account_sid: str, segment_id: str | None, scope: ScopeTags = None
+) -> Select[Any]:
     """An account's conversations, or the one holding `segment_id`."""
     query = select(conversations).where(conversations.c.account_sid == account_sid)
+    if scope is not None:
+        query = query.where(in_scope(scope))
     if segment_id is not None:
         query = query.where(
             exists().where(
@@ -240,10 +273,14 @@ def _measures() -> list[Any]:
 
 
 def aggregate(
-    conn: Connection, account_sid: str, filters: ConversationFilters, group_by: str
+    conn: Connection,
+    account_sid: str,
+    filters: ConversationFilters,
+    group_by: str,
+    scope: ScopeTags = None,
 ) -> tuple[list[Any], Any]:
     """(one row per group, keyed `group`; the row of all groups together)."""
-    where = and_(*conditions(account_sid, filters, conn.dialect.name))
+    where = and_(*conditions(account_sid, filters, conn.dialect.name, scope))
     key = _group_key(group_by).label("group")
     grouped = select(key, *_measures()).where(where).group_by(key)
     total = select(literal(None).label("group"), *_measures()).where(where)

@@ -456,3 +456,96 @@ retired_workspaces = Table(
     Column("last_seq", BigInteger, nullable=False),
     Column("retired_ms", BigInteger, nullable=False),
 )
+
+# --- people, sessions and the audit trail (issue 5) ------------------------------------------
+
+# People who use the reporting UI. Distinct from API accounts: a user belongs to one account
+# (the tenant whose conversations they may see) and holds roles and, optionally, a scope.
+users = Table(
+    "users",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    # Log-in name, unique in the whole deployment (the log-in page does not ask for an account).
+    Column("username", String(128), nullable=False, unique=True),
+    Column("full_name", Text, nullable=True),
+    Column("email", Text, nullable=True),
+    # 'password' today; an OpenID Connect provider signs users in with `external_subject`.
+    Column("auth_provider", String(32), nullable=False),
+    Column("external_subject", Text, nullable=True),
+    Column("password_hash", Text, nullable=True),
+    Column("password_changed_ms", BigInteger, nullable=True),
+    # JSON list of role names (domain/permissions.py).
+    Column("roles", Text, nullable=False),
+    # JSON {"teams": [...], "queues": [...], "departments": [...]}; empty lists: every team.
+    Column("scope", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until_ms", BigInteger, nullable=True),
+    Column("last_login_ms", BigInteger, nullable=True),
+    *_dates(),
+    Index(None, "account_sid"),
+)
+
+# Log-in sessions of the web UI. The cookie carries a random token; only its SHA-256 is kept.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("last_seen_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Column("ended_ms", BigInteger, nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("user_agent", Text, nullable=True),
+    Index(None, "user_sid"),
+)
+
+# The audit trail: append-only, each record chained to the one before by a SHA-256 hash
+# (domain/audit_chain.py). `seq` is the chain order; `audit_head` holds the newest link, so
+# cutting records off the end is detected too.
+audit_records = Table(
+    "audit_records",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("account_sid", SID, nullable=True),
+    Column("actor_type", String(16), nullable=False),
+    Column("actor_sid", String(64), nullable=True),
+    Column("actor_name", Text, nullable=True),
+    Column("roles", Text, nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("object_type", String(32), nullable=True),
+    Column("object_id", String(160), nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("ip", String(64), nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index(None, "account_sid", "at_ms"),
+    Index(None, "actor_sid", "at_ms"),
+    Index(None, "object_id"),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Which teams, queues and departments a conversation touched (any of its segments), so a user
+# limited to some of them sees exactly the conversations they are entitled to.
+conversation_scopes = Table(
+    "conversation_scopes",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("conversation_id", String(128), primary_key=True),
+    # "team:<name or id>", "queue:<name or sid>", "department:<name or id>"
+    Column("tag", String(200), primary_key=True),
+    Index(None, "account_sid", "tag"),
+)

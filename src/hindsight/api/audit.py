@@ -1,0 +1,140 @@
+"""Reading the audit trail (admins, and integrations feeding a SIEM): `/api/v1/audit`.
+
+Filters: actor (a SID or user name), action (exact, or a family such as `media`), object_id,
+outcome, start / end (ISO 8601). Newest first, keyset pages; `audit.csv` exports a search.
+Reading the trail is itself recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from hindsight.api import identity
+from hindsight.api.paging import decode_token, encode_token
+from hindsight.audit.trail import NEWEST_FIRST
+from hindsight.domain.access import Viewer
+from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.timefmt import parse_iso8601
+from hindsight.store import audit as audit_store
+from hindsight.store.audit import AuditFilters
+from hindsight.store.keyset import PageRequest
+
+PREFIX = "/api/v1/audit"
+COLUMNS = (
+    "seq",
+    "at_ms",
+    "account_sid",
+    "actor_type",
+    "actor_sid",
+    "actor_name",
+    "roles",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "reason",
+    "ip",
+    "detail",
+    "previous_hash",
+    "hash",
+)
+_PARAMS = {"actor", "action", "object_id", "outcome", "start", "end", "page_size", "page_token"}
+_ORDERING = "audit:newest"
+
+router = APIRouter(tags=["audit"])
+
+
+def _instant(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    return parse_iso8601(value, name)
+
+
+def _filters(request: Request) -> AuditFilters:
+    unknown = sorted(set(request.query_params) - _PARAMS)
+    if unknown:
+        raise InvalidParameter(f"Unknown parameter {unknown[0]!r}")
+    params = request.query_params
+    outcome = params.get("outcome")
+    if outcome is not None and outcome not in ("allowed", "denied", "failed"):
+        raise InvalidParameter("outcome must be allowed, denied or failed")
+    return AuditFilters(
+        actor=params.get("actor"),
+        action=params.get("action"),
+        object_id=params.get("object_id"),
+        outcome=outcome,
+        start_ms=_instant(params.get("start"), "start"),
+        end_ms=_instant(params.get("end"), "end"),
+    )
+
+
+def record_json(row: Any) -> dict[str, Any]:
+    data = audit_store.as_dict(row)
+    data["roles"] = orjson.loads(data["roles"])
+    data["detail"] = orjson.loads(data["detail"])
+    return data
+
+
+@router.get(PREFIX, summary="Search the audit trail")
+async def search(
+    request: Request,
+    viewer: Viewer = Depends(identity.viewer),
+    page_size: int = Query(100, ge=1, le=1000),
+    page_token: str | None = Query(None),
+) -> Response:
+    filters = _filters(request)
+    after = None
+    if page_token:
+        _direction, after = decode_token(page_token, _ORDERING, NEWEST_FIRST)
+    result = await identity.services(request).audit.search(
+        viewer, filters, PageRequest(size=page_size, after=after)
+    )
+    next_token = None
+    if result.has_next and result.rows:
+        next_token = encode_token("a", (result.rows[-1].seq,), _ORDERING)
+    document = {
+        "records": [record_json(r) for r in result.rows],
+        "meta": {"page_size": page_size, "next_page_token": next_token},
+    }
+    return Response(
+        orjson.dumps(document),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.get(PREFIX + ".csv", summary="Export an audit search as CSV")
+async def export(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    filters = _filters(request)
+    pages = identity.services(request).audit.export(viewer, filters)
+    first = await anext(pages, None)
+
+    async def body() -> AsyncIterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(COLUMNS)
+        page = first
+        while page is not None:
+            for record in page:
+                writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            page = await anext(pages, None)
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="audit.csv"',
+        },
+    )

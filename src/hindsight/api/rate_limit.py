@@ -1,0 +1,71 @@
+"""Rate limits: token buckets per client, answered with 429 and `Retry-After`.
+
+Kept in the server process's memory: with several server processes behind a balancer each
+enforces the limit on its own share, which bounds abuse without a shared store on the hot path.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hindsight.domain.errors import HindsightError
+
+_MAX_KEYS = 50_000
+
+
+class TooManyRequests(HindsightError):
+    status = 429
+    code = 20429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many requests; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    stamp: float
+
+
+class RateLimiter:
+    """`rate` requests per second on average, bursts of `burst`; rate 0 means no limit."""
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.burst = max(burst, 1.0)
+        self._clock = clock
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+
+    @classmethod
+    def per_minute(cls, count: float) -> RateLimiter:
+        return cls(count / 60.0, max(count, 1.0))
+
+    @classmethod
+    def per_second(cls, count: float) -> RateLimiter:
+        return cls(count, 2 * count)
+
+    def hit(self, key: str) -> None:
+        """Take one token for `key`, or raise TooManyRequests saying when to come back."""
+        if self.rate <= 0:
+            return
+        now = self._clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = _Bucket(self.burst, now)
+            self._buckets[key] = bucket
+            if len(self._buckets) > _MAX_KEYS:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.stamp) * self.rate)
+            bucket.stamp = now
+        if bucket.tokens < 1.0:
+            raise TooManyRequests(max(1, math.ceil((1.0 - bucket.tokens) / self.rate)))
+        bucket.tokens -= 1.0

@@ -1,0 +1,253 @@
+"""Recording, searching and verifying the audit trail.
+
+Every read of conversation data, every media link minted and used, every export, every sign-in
+and every denial is recorded here, synchronously, before the data leaves the server: if the
+record cannot be written, the read fails. Records are append-only and hash-chained
+(domain/audit_chain.py), so an edited, inserted, deleted or reordered record is detected by
+`verify`. Records carry identifiers and outcomes, never the personal data itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from hindsight.domain import audit_chain
+from hindsight.domain.access import PermissionDenied, Viewer
+from hindsight.domain.clock import Clock
+from hindsight.domain.permissions import Permission
+from hindsight.store import audit as store
+from hindsight.store.audit import AuditFilters
+from hindsight.store.database import Database
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.schema import audit_records
+
+ALLOWED = "allowed"
+DENIED = "denied"
+FAILED = "failed"
+# Newest first, for people reading the trail.
+NEWEST_FIRST = (SortKey(audit_records.c.seq, descending=True),)
+_MAX_DETAIL_CHARS = 4000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who an audit record is about when there is no Viewer (sign-in attempts, the CLI)."""
+
+    actor_type: str
+    actor_sid: str | None
+    name: str | None
+    account_sid: str | None = None
+    roles: tuple[str, ...] = ()
+    ip: str | None = None
+
+    @classmethod
+    def of(cls, viewer: Viewer) -> Actor:
+        return cls(
+            actor_type=viewer.actor_type,
+            actor_sid=viewer.actor_sid,
+            name=viewer.name,
+            account_sid=viewer.account_sid,
+            roles=viewer.roles,
+            ip=viewer.ip,
+        )
+
+
+SYSTEM = Actor("system", None, "hindsight")
+
+
+@dataclass(frozen=True)
+class Verification:
+    records: int
+    head_seq: int
+    head_hash: str
+    broken: audit_chain.Break | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+def _detail(detail: Mapping[str, Any] | None) -> str:
+    text = orjson.dumps(dict(detail or {}), default=str).decode()
+    # A record never grows without bound (filters echo what a client sent).
+    return text if len(text) <= _MAX_DETAIL_CHARS else orjson.dumps({"truncated": True}).decode()
+
+
+class AuditTrail:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def _row(
+        self,
+        actor: Actor,
+        action: str,
+        object_type: str | None,
+        object_id: str | None,
+        outcome: str,
+        reason: str | None,
+        detail: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        return {
+            "at_ms": self._clock.now_ms(),
+            "account_sid": actor.account_sid,
+            "actor_type": actor.actor_type,
+            "actor_sid": actor.actor_sid,
+            "actor_name": actor.name,
+            "roles": orjson.dumps(list(actor.roles)).decode(),
+            "action": action,
+            "object_type": object_type,
+            "object_id": None if object_id is None else str(object_id)[:160],
+            "outcome": outcome,
+            "reason": reason,
+            "ip": actor.ip,
+            "detail": _detail(detail),
+        }
+
+    async def record(
+        self,
+        who: Viewer | Actor,
+        action: str,
+        *,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        outcome: str = ALLOWED,
+        reason: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        actor = Actor.of(who) if isinstance(who, Viewer) else who
+        row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
+        await self._db.write(lambda conn: append(conn, row))
+
+    def record_sync(
+        self,
+        who: Viewer | Actor,
+        action: str,
+        *,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        outcome: str = ALLOWED,
+        reason: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """For the CLI, which runs outside the event loop."""
+        actor = Actor.of(who) if isinstance(who, Viewer) else who
+        row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
+        self._db.write_sync(lambda conn: append(conn, row))
+
+    async def require(
+        self,
+        viewer: Viewer,
+        permission: Permission,
+        action: str,
+        *,
+        object_type: str | None = None,
+        object_id: str | None = None,
+    ) -> None:
+        """Check a permission; a refusal is recorded before it is raised (HTTP 403)."""
+        try:
+            viewer.require(permission)
+        except PermissionDenied as denied:
+            await self.record(
+                viewer,
+                action,
+                object_type=object_type,
+                object_id=object_id,
+                outcome=DENIED,
+                reason=denied.message,
+            )
+            raise
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def search(self, viewer: Viewer, filters: AuditFilters, page: PageRequest) -> PageResult:
+        """Admins read their account's trail; the read is itself recorded."""
+        await self.require(viewer, Permission.READ_AUDIT, "audit.search")
+        scoped = _own_account(viewer, filters)
+        query = store.search_query(scoped)
+        result = await self._db.scan(lambda conn: fetch_page(conn, query, NEWEST_FIRST, page))
+        await self.record(viewer, "audit.search", detail=_filter_detail(scoped))
+        return result
+
+    async def export(
+        self, viewer: Viewer, filters: AuditFilters
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        await self.require(viewer, Permission.READ_AUDIT, "audit.export")
+        scoped = _own_account(viewer, filters)
+        await self.record(viewer, "audit.export", detail=_filter_detail(scoped))
+        query = store.search_query(scoped)
+        page = PageRequest(size=1000)
+        while True:
+            result = await self._db.scan(
+                lambda conn, page=page: fetch_page(conn, query, NEWEST_FIRST, page)
+            )
+            if result.rows:
+                yield [store.as_dict(r) for r in result.rows]
+            if not result.has_next:
+                return
+            page = PageRequest(size=1000, after=(result.rows[-1].seq,))
+
+    def verify(self) -> Verification:
+        """Check the whole chain, and that it ends where the head says (nothing cut off)."""
+
+        def unit(conn: Connection) -> Verification:
+            head = store.read_head(conn) or (0, audit_chain.GENESIS)
+            count = 0
+            last_seq, last_hash = 0, audit_chain.GENESIS
+
+            def walk() -> Any:
+                nonlocal count, last_seq, last_hash
+                for record in store.in_order(conn):
+                    count += 1
+                    if record["seq"] != count:
+                        # A gap in the numbering: a record was deleted from the middle.
+                        raise _Gap(count, record["seq"])
+                    last_seq, last_hash = record["seq"], record["hash"]
+                    yield record
+
+            try:
+                broken = audit_chain.verify(walk())
+            except _Gap as gap:
+                broken = audit_chain.Break(
+                    gap.position - 1, gap.found, f"comes after a missing record {gap.position}"
+                )
+            if broken is None and (last_seq, last_hash) != head:
+                broken = audit_chain.Break(
+                    count,
+                    head[0],
+                    f"the chain ends at record {last_seq} but its head says {head[0]}: "
+                    "records were removed from the end or the head was changed",
+                )
+            return Verification(count, head[0], head[1], broken)
+
+        return self._db.read_sync(unit)
+
+
+class _Gap(Exception):
+    def __init__(self, position: int, found: int) -> None:
+        self.position = position
+        self.found = found
+
+
+def append(conn: Connection, row: dict[str, Any]) -> None:
+    """Chain `row` after the newest record (the head is locked until this transaction ends)."""
+    head = store.lock_head(conn)
+    seq, previous = head if head is not None else (0, audit_chain.GENESIS)
+    record = {**row, "seq": seq + 1}
+    record["previous_hash"] = previous
+    record["hash"] = audit_chain.chain_hash(previous, record)
+    store.append(conn, record, head_exists=head is not None)
+
+
+def _own_account(viewer: Viewer, filters: AuditFilters) -> AuditFilters:
+    # An account's admins see their account's records only, whatever they ask for.
+    return AuditFilters(**{**filters.__dict__, "account_sid": viewer.account_sid})
+
+
+def _filter_detail(filters: AuditFilters) -> dict[str, Any]:
+    return {k: v for k, v in filters.__dict__.items() if v is not None and k != "account_sid"}

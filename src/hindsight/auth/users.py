@@ -1,0 +1,481 @@
+"""People: creating, changing, disabling and signing in users of the reporting UI.
+
+Users are managed by the `hindsight users` command or by an account's admins through the API.
+A failed sign-in counts against the user; after `max_failures` in a row the user is locked for
+a while (the lock lifts by itself, or an admin resets the password). Every change and every
+sign-in attempt is audited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import orjson
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from hindsight.audit.trail import ALLOWED, DENIED, SYSTEM, Actor, AuditTrail
+from hindsight.auth import passwords
+from hindsight.domain.access import Scope, Viewer
+from hindsight.domain.clock import Clock
+from hindsight.domain.errors import Conflict, InvalidParameter, NotFound, Unauthenticated
+from hindsight.domain.permissions import Permission, parse_roles
+from hindsight.domain.sids import Prefix, is_sid, new_sid
+from hindsight.store import accounts as account_store
+from hindsight.store import users as store
+from hindsight.store.database import Database
+
+T = TypeVar("T")
+ACTIVE = "active"
+DISABLED = "disabled"
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,127}$")
+_MAX_NAME = 200
+# The same answer for every failed sign-in, so it never tells which part was wrong.
+_BAD_SIGN_IN = "The user name or password is not correct, or the user is locked"
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lockout_ms: int = 15 * 60_000
+
+
+@dataclass(frozen=True)
+class IssuedUser:
+    row: Any
+    password: str | None  # the generated password, shown once; None when one was given
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    roles: tuple[str, ...] | None = None
+    scope: Scope | None = None
+    full_name: str | None = None
+    email: str | None = None
+    status: str | None = None
+
+
+def normalise_username(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not _USERNAME.match(name):
+        raise InvalidParameter(
+            "A user name is 1 to 128 letters, digits or . _ @ + - (starting with a letter or digit)"
+        )
+    return name
+
+
+def user_json(row: Any) -> dict[str, Any]:
+    """A user as the API and the CLI show it: never the password hash."""
+    return {
+        "sid": row.sid,
+        "account_sid": row.account_sid,
+        "username": row.username,
+        "full_name": row.full_name,
+        "email": row.email,
+        "roles": orjson.loads(row.roles),
+        "scope": orjson.loads(row.scope),
+        "status": row.status,
+        "locked": bool(row.locked_until_ms),
+        "auth_provider": row.auth_provider,
+        "last_login_ms": row.last_login_ms,
+        "date_created": row.date_created,
+        "date_updated": row.date_updated,
+    }
+
+
+def scope_of(row: Any) -> Scope:
+    return Scope.from_json(orjson.loads(row.scope))
+
+
+def roles_of(row: Any) -> tuple[str, ...]:
+    return tuple(orjson.loads(row.roles))
+
+
+def _text(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    cleaned = value.strip()
+    if len(cleaned) > _MAX_NAME:
+        raise InvalidParameter(f"{what} is at most {_MAX_NAME} characters")
+    return cleaned or None
+
+
+class UserService:
+    def __init__(
+        self, db: Database, clock: Clock, audit: AuditTrail, policy: LoginPolicy | None = None
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._audit = audit
+        self._policy = policy or LoginPolicy()
+
+    # --- who may manage whom ----------------------------------------------------------------
+
+    async def _manager(self, viewer: Viewer, action: str) -> Actor:
+        await self._audit.require(viewer, Permission.MANAGE_USERS, action)
+        return Actor.of(viewer)
+
+    @staticmethod
+    def _visible(viewer: Viewer | None, row: Any | None, sid: str) -> Any:
+        # An admin of one account cannot see or touch another account's users.
+        if row is None or (viewer is not None and row.account_sid != viewer.account_sid):
+            raise NotFound(f"No user {sid}")
+        return row
+
+    # --- creating ---------------------------------------------------------------------------
+
+    def _new_row(
+        self,
+        account_sid: str,
+        username: str,
+        password_hash: str,
+        roles: Iterable[str],
+        scope: Scope,
+        full_name: str | None,
+        email: str | None,
+    ) -> dict[str, Any]:
+        now = self._clock.now_ms()
+        return {
+            "sid": new_sid(Prefix.USER),
+            "account_sid": account_sid,
+            "username": username,
+            "full_name": _text(full_name, "The full name"),
+            "email": _text(email, "The e-mail address"),
+            "auth_provider": "password",
+            "external_subject": None,
+            "password_hash": password_hash,
+            "password_changed_ms": now,
+            "roles": orjson.dumps(list(parse_roles(roles))).decode(),
+            "scope": orjson.dumps(scope.to_json()).decode(),
+            "status": ACTIVE,
+            "failed_logins": 0,
+            "locked_until_ms": None,
+            "last_login_ms": None,
+            "date_created": now,
+            "date_updated": now,
+        }
+
+    def _prepare(
+        self, username: str, password: str | None, roles: Iterable[str]
+    ) -> tuple[str, str, str | None, tuple[str, ...]]:
+        name = normalise_username(username)
+        parsed = parse_roles(roles)
+        if not parsed:
+            raise InvalidParameter("Give the user at least one role")
+        generated = None
+        if password is None:
+            password = generated = passwords.generate()
+        passwords.check_rules(password, name)
+        return name, password, generated, parsed
+
+    def _insert(self, conn: Connection, row: dict[str, Any]) -> Any:
+        if account_store.get_account(conn, row["account_sid"]) is None:
+            raise NotFound(f"No account {row['account_sid']}")
+        if store.get_by_username(conn, row["username"]) is not None:
+            raise Conflict(f"A user named {row['username']!r} exists already")
+        store.insert_user(conn, row)
+        return store.get_user(conn, row["sid"])
+
+    def create_sync(
+        self,
+        account_sid: str,
+        username: str,
+        roles: Iterable[str],
+        *,
+        password: str | None = None,
+        scope: Scope | None = None,
+        full_name: str | None = None,
+        email: str | None = None,
+    ) -> IssuedUser:
+        """For the CLI: create a user, generating a password when none is given."""
+        name, secret, generated, parsed = self._prepare(username, password, roles)
+        row = self._new_row(
+            account_sid,
+            name,
+            passwords.hash_password(secret),
+            parsed,
+            scope or Scope(),
+            full_name,
+            email,
+        )
+        created = self._write_sync(lambda conn: self._insert(conn, row))
+        self._audit.record_sync(
+            SYSTEM,
+            "user.create",
+            object_type="user",
+            object_id=created.sid,
+            detail={"username": name, "roles": list(parsed), "account_sid": account_sid},
+        )
+        return IssuedUser(created, generated)
+
+    async def create(
+        self,
+        viewer: Viewer,
+        username: str,
+        roles: Iterable[str],
+        *,
+        password: str | None = None,
+        scope: Scope | None = None,
+        full_name: str | None = None,
+        email: str | None = None,
+    ) -> IssuedUser:
+        actor = await self._manager(viewer, "user.create")
+        name, secret, generated, parsed = self._prepare(username, password, roles)
+        row = self._new_row(
+            viewer.account_sid,
+            name,
+            await passwords.hash_password_async(secret),
+            parsed,
+            scope or Scope(),
+            full_name,
+            email,
+        )
+        created = await self._write(lambda conn: self._insert(conn, row))
+        await self._audit.record(
+            actor,
+            "user.create",
+            object_type="user",
+            object_id=created.sid,
+            detail={"username": name, "roles": list(parsed)},
+        )
+        return IssuedUser(created, generated)
+
+    async def _write(self, unit: Callable[[Connection], T]) -> T:
+        try:
+            return await self._db.write(unit)
+        except IntegrityError:
+            raise Conflict("A user with that name exists already") from None
+
+    def _write_sync(self, unit: Callable[[Connection], T]) -> T:
+        try:
+            return self._db.write_sync(unit)
+        except IntegrityError:
+            raise Conflict("A user with that name exists already") from None
+
+    # --- reading ----------------------------------------------------------------------------
+
+    async def list(self, viewer: Viewer) -> list[Any]:
+        await self._manager(viewer, "user.list")
+        return await self._db.read(lambda conn: store.list_users(conn, viewer.account_sid))
+
+    def list_sync(self, account_sid: str | None = None) -> list[Any]:
+        return self._db.read_sync(lambda conn: store.list_users(conn, account_sid))
+
+    async def get(self, viewer: Viewer, sid: str) -> Any:
+        await self._manager(viewer, "user.view")
+        row = await self._db.read(lambda conn: store.get_user(conn, sid)) if is_sid(sid) else None
+        return self._visible(viewer, row, sid)
+
+    def find_sync(self, username_or_sid: str) -> Any:
+        key = username_or_sid.strip()
+
+        def unit(conn: Connection) -> Any:
+            if is_sid(key):
+                return store.get_user(conn, key)
+            return store.get_by_username(conn, key.lower())
+
+        row = self._db.read_sync(unit)
+        if row is None:
+            raise NotFound(f"No user {username_or_sid!r}")
+        return row
+
+    # --- changing ---------------------------------------------------------------------------
+
+    def _changes(self, changes: UserChanges) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if changes.roles is not None:
+            parsed = parse_roles(changes.roles)
+            if not parsed:
+                raise InvalidParameter("Give the user at least one role")
+            values["roles"] = orjson.dumps(list(parsed)).decode()
+        if changes.scope is not None:
+            values["scope"] = orjson.dumps(changes.scope.to_json()).decode()
+        if changes.full_name is not None:
+            values["full_name"] = _text(changes.full_name, "The full name")
+        if changes.email is not None:
+            values["email"] = _text(changes.email, "The e-mail address")
+        if changes.status is not None:
+            if changes.status not in (ACTIVE, DISABLED):
+                raise InvalidParameter("status must be 'active' or 'disabled'")
+            values["status"] = changes.status
+            if changes.status == ACTIVE:
+                values["failed_logins"] = 0
+                values["locked_until_ms"] = None
+        return values
+
+    def _apply(
+        self, viewer: Viewer | None, sid: str, values: dict[str, Any]
+    ) -> Callable[[Connection], Any]:
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> Any:
+            row = self._visible(viewer, store.get_user(conn, sid), sid)
+            if viewer is not None and row.sid == viewer.actor_sid and _demotes(values, row):
+                # An admin cannot lock themselves out (someone must be able to manage users).
+                raise InvalidParameter("You cannot remove your own admin role or disable yourself")
+            store.update_user(conn, row.sid, {**values, "date_updated": now})
+            # Changed roles, scope or status take effect at once: sessions end, so the next
+            # request signs in again and gets exactly the new rights.
+            store.end_user_sessions(conn, row.sid, now)
+            return store.get_user(conn, row.sid)
+
+        return unit
+
+    async def update(self, viewer: Viewer, sid: str, changes: UserChanges) -> Any:
+        actor = await self._manager(viewer, "user.update")
+        values = self._changes(changes)
+        row = await self._db.write(self._apply(viewer, sid, values))
+        await self._audit.record(
+            actor,
+            "user.update",
+            object_type="user",
+            object_id=row.sid,
+            detail=_change_detail(values),
+        )
+        return row
+
+    def update_sync(self, username_or_sid: str, changes: UserChanges) -> Any:
+        values = self._changes(changes)
+        target = self.find_sync(username_or_sid)
+        row = self._db.write_sync(self._apply(None, target.sid, values))
+        self._audit.record_sync(
+            SYSTEM,
+            "user.update",
+            object_type="user",
+            object_id=row.sid,
+            detail=_change_detail(values),
+        )
+        return row
+
+    def _password_values(self, password_hash: str) -> dict[str, Any]:
+        return {
+            "password_hash": password_hash,
+            "password_changed_ms": self._clock.now_ms(),
+            "failed_logins": 0,
+            "locked_until_ms": None,
+        }
+
+    async def reset_password(
+        self, viewer: Viewer, sid: str, password: str | None = None
+    ) -> IssuedUser:
+        actor = await self._manager(viewer, "user.password_reset")
+        target = await self.get(viewer, sid)
+        generated = None
+        if password is None:
+            password = generated = passwords.generate()
+        passwords.check_rules(password, target.username)
+        values = self._password_values(await passwords.hash_password_async(password))
+        row = await self._db.write(self._apply(viewer, sid, values))
+        await self._audit.record(
+            actor, "user.password_reset", object_type="user", object_id=row.sid
+        )
+        return IssuedUser(row, generated)
+
+    def reset_password_sync(self, username_or_sid: str, password: str | None = None) -> IssuedUser:
+        target = self.find_sync(username_or_sid)
+        generated = None
+        if password is None:
+            password = generated = passwords.generate()
+        passwords.check_rules(password, target.username)
+        values = self._password_values(passwords.hash_password(password))
+        row = self._db.write_sync(self._apply(None, target.sid, values))
+        self._audit.record_sync(
+            SYSTEM, "user.password_reset", object_type="user", object_id=row.sid
+        )
+        return IssuedUser(row, generated)
+
+    # --- signing in -------------------------------------------------------------------------
+
+    async def authenticate(self, username: str, password: str, ip: str | None) -> Any:
+        """The active user with this name and password; Unauthenticated otherwise.
+
+        Wrong passwords count towards a temporary lock; a locked user is refused even with the
+        right password until the lock lifts, and the answer never says which case it was.
+        """
+        try:
+            name = normalise_username(username)
+        except InvalidParameter:
+            name = None
+        row = await self._db.read(lambda conn: store.get_by_username(conn, name)) if name else None
+        matches = await passwords.verify_password_async(
+            row.password_hash if row is not None else None, password or ""
+        )
+        now = self._clock.now_ms()
+        actor = Actor(
+            "user",
+            row.sid if row else None,
+            row.username if row else (name or "?")[:64],
+            account_sid=row.account_sid if row else None,
+            roles=roles_of(row) if row else (),
+            ip=ip,
+        )
+        refusal = _refusal(row, matches, now)
+        if refusal is not None:
+            if row is not None and not matches:
+                await self._db.write(lambda conn: self._count_failure(conn, row.sid, now))
+            await self._audit.record(
+                actor,
+                "auth.login",
+                object_type="user",
+                object_id=actor.actor_sid,
+                outcome=DENIED,
+                reason=refusal,
+            )
+            raise Unauthenticated(_BAD_SIGN_IN)
+        await self._db.write(
+            lambda conn: store.update_user(
+                conn,
+                row.sid,
+                {"failed_logins": 0, "locked_until_ms": None, "last_login_ms": now},
+            )
+        )
+        await self._audit.record(
+            actor, "auth.login", object_type="user", object_id=row.sid, outcome=ALLOWED
+        )
+        return row
+
+    def _count_failure(self, conn: Connection, sid: str, now: int) -> None:
+        row = store.get_user(conn, sid)
+        if row is None:
+            return
+        failures = row.failed_logins + 1
+        values: dict[str, Any] = {"failed_logins": failures}
+        if failures >= self._policy.max_failures:
+            values["locked_until_ms"] = now + self._policy.lockout_ms
+            values["failed_logins"] = 0
+        store.update_user(conn, sid, values)
+
+
+def _refusal(row: Any | None, matches: bool, now: int) -> str | None:
+    if row is None:
+        return "unknown user"
+    if row.status != ACTIVE:
+        return "user disabled"
+    if row.locked_until_ms is not None and row.locked_until_ms > now:
+        return "user locked after repeated failures"
+    if row.auth_provider != "password":
+        return "user signs in through single sign-on"
+    if not matches:
+        return "wrong password"
+    return None
+
+
+def _demotes(values: Mapping[str, Any], row: Any) -> bool:
+    if values.get("status") == DISABLED:
+        return True
+    if "roles" in values:
+        was_admin = "admin" in roles_of(row)
+        return was_admin and "admin" not in orjson.loads(values["roles"])
+    return False
+
+
+def _change_detail(values: Mapping[str, Any]) -> dict[str, Any]:
+    shown = {}
+    for key, value in values.items():
+        if key in ("password_hash",):
+            continue
+        shown[key] = orjson.loads(value) if key in ("roles", "scope") else value
+    return shown

@@ -1,0 +1,221 @@
+"""`hindsight users` (people who sign in to the UI) and `hindsight audit` (the audit trail)."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from hindsight.app import Runtime, build_runtime
+from hindsight.audit.trail import SYSTEM
+from hindsight.auth.users import ACTIVE, DISABLED, UserChanges, user_json
+from hindsight.domain.access import Scope
+from hindsight.domain.errors import HindsightError
+from hindsight.domain.permissions import ROLES
+from hindsight.settings import Settings
+from hindsight.store import audit as audit_store
+
+users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
+audit_app = typer.Typer(help="The audit trail of every access to conversation data.")
+# No markup: names are printed as they are.
+console = Console(soft_wrap=True, markup=False, highlight=False)
+_ROLE_HELP = "Role (repeatable): " + ", ".join(sorted(ROLES))
+
+
+def _fail(message: str) -> NoReturn:
+    console.print(message, style="red")
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _runtime() -> Iterator[Runtime]:
+    runtime = build_runtime(Settings())
+    try:
+        yield runtime
+    except HindsightError as exc:
+        _fail(exc.message)
+    finally:
+        runtime.close()
+
+
+def _account_for(runtime: Runtime, account: str | None) -> str:
+    if account:
+        return account
+    accounts = runtime.services.accounts.list_accounts()
+    if len(accounts) == 1:
+        return accounts[0].sid
+    if not accounts:
+        _fail("There is no account yet: run `hindsight serve` once or `hindsight accounts create`.")
+    _fail("There are several accounts: name the user's with --account AC….")
+
+
+def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope | None:
+    if not (teams or queues or departments):
+        return None
+    return Scope.from_json({"teams": teams, "queues": queues, "departments": departments})
+
+
+def _show(row: object) -> None:
+    data = user_json(row)
+    scope = data["scope"]
+    limits = "; ".join(f"{k}: {', '.join(v)}" for k, v in scope.items() if v) or "all teams"
+    console.print(
+        f"{data['sid']}  {data['username']:<24} {data['status']:<8} "
+        f"{', '.join(data['roles']):<40} {limits}" + ("  (locked)" if data["locked"] else "")
+    )
+
+
+@users_app.command("create")
+def create(
+    username: str = typer.Argument(..., help="The name to sign in with."),
+    role: list[str] = typer.Option(..., "--role", "-r", help=_ROLE_HELP),
+    team: list[str] = typer.Option([], help="Limit to a team (repeatable)."),
+    queue: list[str] = typer.Option([], help="Limit to a queue (repeatable)."),
+    department: list[str] = typer.Option([], help="Limit to a department (repeatable)."),
+    full_name: str = typer.Option(None, help="Shown in the UI and the audit trail."),
+    email: str = typer.Option(None),
+    account: str = typer.Option(None, help="The account (AC…) whose data the user sees."),
+    password_stdin: bool = typer.Option(
+        False, help="Read the password from standard input instead of generating one."
+    ),
+) -> None:
+    """Create a user; a generated password is printed once."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with _runtime() as runtime:
+        issued = runtime.services.users.create_sync(
+            _account_for(runtime, account),
+            username,
+            role,
+            password=password,
+            scope=_scope(team, queue, department),
+            full_name=full_name,
+            email=email,
+        )
+        _show(issued.row)
+        if issued.password:
+            console.print(f"Password (shown only now): {issued.password}")
+
+
+@users_app.command("list")
+def list_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
+    with _runtime() as runtime:
+        for row in runtime.services.users.list_sync(account):
+            _show(row)
+
+
+def _change(user: str, changes: UserChanges) -> None:
+    with _runtime() as runtime:
+        _show(runtime.services.users.update_sync(user, changes))
+
+
+@users_app.command("disable")
+def disable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
+    """Disable a user: their sessions end at once and they cannot sign in."""
+    _change(user, UserChanges(status=DISABLED))
+
+
+@users_app.command("enable")
+def enable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
+    """Enable a user again (and lift a lock after failed sign-ins)."""
+    _change(user, UserChanges(status=ACTIVE))
+
+
+@users_app.command("roles")
+def roles(
+    user: str = typer.Argument(..., help="User name or SID."),
+    role: list[str] = typer.Option(..., "--role", "-r", help=_ROLE_HELP),
+) -> None:
+    """Replace a user's roles (their sessions end, so the change applies at once)."""
+    _change(user, UserChanges(roles=tuple(role)))
+
+
+@users_app.command("scope")
+def scope(
+    user: str = typer.Argument(..., help="User name or SID."),
+    team: list[str] = typer.Option([], help="Limit to a team (repeatable)."),
+    queue: list[str] = typer.Option([], help="Limit to a queue (repeatable)."),
+    department: list[str] = typer.Option([], help="Limit to a department (repeatable)."),
+) -> None:
+    """Replace a user's scope; with no limits the user sees every team."""
+    _change(user, UserChanges(scope=_scope(team, queue, department) or Scope()))
+
+
+@users_app.command("reset")
+def reset(
+    user: str = typer.Argument(..., help="User name or SID."),
+    password_stdin: bool = typer.Option(
+        False, help="Read the new password from standard input instead of generating one."
+    ),
+) -> None:
+    """Set a new password (generated unless given); the user's sessions end."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with _runtime() as runtime:
+        issued = runtime.services.users.reset_password_sync(user, password)
+        _show(issued.row)
+        if issued.password:
+            console.print(f"New password (shown only now): {issued.password}")
+
+
+@audit_app.command("verify")
+def verify(
+    expect_head: str = typer.Option(
+        None, help="The head hash printed by an earlier run: also detects records cut off."
+    ),
+) -> None:
+    """Check that no audit record was changed, inserted, deleted or reordered."""
+    with _runtime() as runtime:
+        result = runtime.services.audit.verify()
+        runtime.services.audit.record_sync(
+            SYSTEM,
+            "audit.verify",
+            outcome="allowed" if result.intact else "failed",
+            detail={"records": result.records},
+        )
+    if result.broken is not None:
+        _fail(
+            f"The audit trail is NOT intact: record {result.broken.record_id} "
+            f"{result.broken.reason} (after {result.broken.position} good records)."
+        )
+    if expect_head and expect_head != result.head_hash and not audit_chain_contains(expect_head):
+        _fail(
+            "The audit trail no longer holds the record with the expected head hash: records "
+            "were removed from its end, or the trail was replaced."
+        )
+    console.print(
+        f"The audit trail is intact: {result.records} records. "
+        f"Head: record {result.head_seq}, hash {result.head_hash} (keep it to check later)."
+    )
+
+
+def audit_chain_contains(head_hash: str) -> bool:
+    """Whether an earlier head is still a record of the chain (the trail only grew since)."""
+    with _runtime() as runtime:
+        return runtime.db.read_sync(
+            lambda conn: any(r["hash"] == head_hash for r in audit_store.in_order(conn))
+        )
+
+
+@audit_app.command("export")
+def export(account: str = typer.Option(None, help="Only this account's records.")) -> None:
+    """Write the audit trail as CSV to standard output (oldest first)."""
+    from hindsight.api.audit import COLUMNS
+
+    writer = csv.writer(sys.stdout)
+    writer.writerow(COLUMNS)
+    with _runtime() as runtime:
+
+        def rows(conn: object) -> None:
+            for record in audit_store.in_order(conn):  # type: ignore[arg-type]
+                if account and record["account_sid"] != account:
+                    continue
+                writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
+
+        runtime.db.read_sync(rows)
+        runtime.services.audit.record_sync(
+            SYSTEM, "audit.export", detail={"account_sid": account, "via": "cli"}
+        )

@@ -1,0 +1,1 @@
+"""Media: the broker that opens every media item, and where media comes from."""
