@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hindsight.api import errors, insights
+from hindsight.api import errors, insights, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
 from hindsight.app_services import Services
@@ -24,6 +24,7 @@ from hindsight.eventlog.notify import LogNotifier
 from hindsight.eventlog.twilio_sources import TwilioSourceService
 from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import Projector
+from hindsight.media.storage import LocalBlobStore
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
@@ -86,7 +87,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts),
+        services=Services.build(
+            deps,
+            accounts,
+            LocalBlobStore(settings.data_dir / "recordings"),
+            max_recording_bytes=settings.max_recording_bytes,
+            extended_media=settings.media_mode == "extended",
+        ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -135,7 +142,9 @@ def create_app(runtime: Runtime) -> TwilioFirst:
 
     errors.install(app)
     app.state.services = runtime.services
+    app.state.public_url = (runtime.settings.public_url or "").rstrip("/") or None
     app.include_router(insights.router)
+    app.include_router(recordings.router)
     app.include_router(insights.openapi_router)
     app.include_router(
         ingest_api.build_router(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from hindsight.auth.accounts import AccountService
 from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
+from hindsight.media.recordings import DEFAULT_MAX_BYTES, RecordingService
+from hindsight.media.storage import BlobStore
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
 from hindsight.routing.events import EventService
@@ -35,9 +37,18 @@ class Services:
     reservations: ReservationService
     statistics: StatisticsService
     insights: InsightsService
+    recordings: RecordingService
 
     @classmethod
-    def build(cls, deps: RoutingDeps, accounts: AccountService) -> Services:
+    def build(
+        cls,
+        deps: RoutingDeps,
+        accounts: AccountService,
+        blobs: BlobStore,
+        *,
+        max_recording_bytes: int = DEFAULT_MAX_BYTES,
+        extended_media: bool = True,
+    ) -> Services:
         return cls(
             clock=deps.clock,
             accounts=accounts,
@@ -51,5 +62,6 @@ class Services:
             events=EventService(deps),
             reservations=ReservationService(deps),
             statistics=StatisticsService(deps),
-            insights=InsightsService(deps),
+            insights=InsightsService(deps, extended_media=extended_media),
+            recordings=RecordingService(deps, blobs, max_recording_bytes),
         )

@@ -20,6 +20,7 @@ class Prefix(StrEnum):
     TASK = "WT"
     RESERVATION = "WR"
     EVENT = "EV"
+    RECORDING = "RE"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

@@ -16,8 +16,10 @@ from sqlalchemy import Connection
 
 from hindsight.domain import segments as seg
 from hindsight.domain.errors import InvalidParameter, NotFound
-from hindsight.routing.base import Caller, Service
+from hindsight.insights import held_media
+from hindsight.routing.base import Caller, RoutingDeps, Service
 from hindsight.store import insights_queries as store
+from hindsight.store import recordings as recording_store
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
@@ -158,9 +160,22 @@ def _group_order(row: AggregateRow) -> tuple[bool, Any]:
     return (row.group is None, row.group if row.group is not None else 0)
 
 
-def _detail(conn: Connection, account_sid: str, row: Any) -> ConversationDetail:
+def _detail(conn: Connection, account_sid: str, row: Any, extended: bool) -> ConversationDetail:
     members = store.segments_of(conn, account_sid, [row.conversation_id])
-    return ConversationDetail(conversation_record(row), [segment_record(m) for m in members])
+    records = [segment_record(m) for m in members]
+    keys = [held_media.segment_keys(m) for m in members]
+    held = [r._mapping for r in recording_store.linked(conn, account_sid, *held_media.wanted(keys))]
+    named = held_media.referenced_sids(records)
+    known = {r["sid"]: r for r in held}
+    missing = [sid for sid in named if sid not in known]
+    if missing:
+        for extra in recording_store.linked_by_sid(conn, account_sid, missing):
+            known[extra.sid] = extra._mapping
+    conversation = conversation_record(row)
+    for record, key in zip(records, keys, strict=True):
+        if held_media.overlay(record, key, held, known, extended=extended):
+            conversation["has_media"] = True
+    return ConversationDetail(conversation, records)
 
 
 def _not_found(what: str) -> NotFound:
@@ -168,6 +183,11 @@ def _not_found(what: str) -> NotFound:
 
 
 class InsightsService(Service):
+    def __init__(self, deps: RoutingDeps, *, extended_media: bool = True) -> None:
+        super().__init__(deps)
+        # Whether held recordings laid over defaults are all playable, or only the first.
+        self._extended_media = extended_media
+
     # --- conversations ---------------------------------------------------------------------
 
     async def search(
@@ -188,7 +208,7 @@ class InsightsService(Service):
             row = store.conversation(conn, caller.account_sid, conversation_id)
             if row is None:
                 raise _not_found(f"conversation {conversation_id!r}")
-            return _detail(conn, caller.account_sid, row)
+            return _detail(conn, caller.account_sid, row, self._extended_media)
 
         return await self._read(unit)
 
@@ -224,7 +244,7 @@ class InsightsService(Service):
             row = store.conversation(conn, account, chosen.conversation_id)
             if row is None:
                 raise _not_found(missing)
-            detail = _detail(conn, account, row)
+            detail = _detail(conn, account, row, self._extended_media)
             selected = next(
                 (s for s in detail.segments if s["segment_id"] == chosen.segment_id),
                 segment_record(chosen),

@@ -1,0 +1,1 @@
+"""Media Hindsight holds itself: the blob store and call recordings."""
