@@ -192,11 +192,11 @@ def parse_range(header: str | None, size: int) -> ByteRange | Unsatisfiable | No
             return UNSATISFIABLE
         return ByteRange(max(0, size - suffix), size - 1)
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    if last and int(last) < start:
         return None  # invalid (RFC 9110 §14.1.1): ignored
     if start >= size:
         return UNSATISFIABLE
+    end = int(last) if last else size - 1
     return ByteRange(start, min(end, size - 1))
 
 
