@@ -145,6 +145,7 @@ def create_app(runtime: Runtime) -> TwilioFirst:
     app.state.public_url = (runtime.settings.public_url or "").rstrip("/") or None
     app.include_router(insights.router)
     app.include_router(recordings.router)
+    app.state.api_routes = [*insights.router.routes, *recordings.router.routes]
     app.include_router(insights.openapi_router)
     app.include_router(
         ingest_api.build_router(

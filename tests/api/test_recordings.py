@@ -738,3 +738,13 @@ def test_delete_removes_the_file_and_the_row(a: Tenant) -> None:
     error(a.get(f"/{body['sid']}/media"), 404)
     error(httpx.delete(a.url(f"/{body['sid']}"), auth=a.auth), 404)
     error(httpx.delete(a.url(f"/{body['sid']}")), 401)
+
+
+def test_openapi_documents_the_recordings_api(a: Tenant) -> None:
+    spec = httpx.get(a.server.base_url + "/api/openapi.json", timeout=30).json()
+    for path, methods in (
+        ("/api/v1/recordings", {"get", "post"}),
+        ("/api/v1/recordings/{sid}", {"get", "delete"}),
+        ("/api/v1/recordings/{sid}/media", {"get", "head"}),
+    ):
+        assert methods <= set(spec["paths"][path]), spec["paths"].get(path)

@@ -113,9 +113,35 @@ def _details(fields: dict[str, str]) -> RecordingDetails:
     )
 
 
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "task_sid": {"type": "string", "pattern": "^WT[0-9a-fA-F]{32}$"},
+                        "reservation_sid": {"type": "string", "pattern": "^WR[0-9a-fA-F]{32}$"},
+                        "call_sid": {"type": "string", "pattern": "^CA[0-9a-fA-F]{32}$"},
+                        "workspace_sid": {"type": "string", "pattern": "^WS[0-9a-fA-F]{32}$"},
+                        "channels": {"type": "string", "example": '["customer", "others"]'},
+                        "start_time": {"type": "string", "example": "1574350320000"},
+                        "title": {"type": "string", "maxLength": 256},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "",
     status_code=201,
+    openapi_extra=_UPLOAD_FORM,
     summary="Upload a call recording (WAV, MP3 or Ogg Opus) linked to a task, reservation or call",
     description="multipart/form-data: `file`, and at least one of `task_sid`, "
     "`reservation_sid`, `call_sid`; optional `workspace_sid`, `channels` (a JSON list, default "
