@@ -262,13 +262,7 @@ def media_response(parts: MediaResponseParts) -> Response:
     return StreamingResponse(parts.body, status_code=parts.status, headers=parts.headers)
 
 
-@router.api_route(
-    "/{sid}/media",
-    methods=["GET", "HEAD"],
-    summary="The recording's audio, with byte ranges",
-    response_class=StreamingResponse,
-)
-async def media(request: Request, sid: str, caller: Caller = Depends(authenticated)) -> Response:
+async def _media(request: Request, sid: str, caller: Caller) -> Response:
     _only(request, ())
     parts = await _services(request).recordings.open_media(
         caller.account_sid,
@@ -278,3 +272,19 @@ async def media(request: Request, sid: str, caller: Caller = Depends(authenticat
         head=request.method == "HEAD",
     )
     return media_response(parts)
+
+
+@router.get(
+    "/{sid}/media",
+    summary="The recording's audio, with byte ranges",
+    response_class=StreamingResponse,
+)
+async def media(request: Request, sid: str, caller: Caller = Depends(authenticated)) -> Response:
+    return await _media(request, sid, caller)
+
+
+@router.head("/{sid}/media", summary="The recording's media headers (length, type, ranges)")
+async def media_head(
+    request: Request, sid: str, caller: Caller = Depends(authenticated)
+) -> Response:
+    return await _media(request, sid, caller)
