@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import audit as audit_api
-from hindsight.api import errors, insights
+from hindsight.api import errors, insights, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
 from hindsight.api import session as session_api
@@ -36,6 +36,8 @@ from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import Projector
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
+from hindsight.media.recordings import RecordingService
+from hindsight.media.storage import LocalBlobStore
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
@@ -99,7 +101,14 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts, build_people(settings, deps, secret)),
+        services=Services.build(
+            deps,
+            accounts,
+            build_people(settings, deps, secret),
+            RecordingService(
+                deps, LocalBlobStore(settings.data_dir / "recordings"), settings.max_recording_bytes
+            ),
+        ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -111,7 +120,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
 
 def build_people(settings: Settings, deps: RoutingDeps, secret: bytes) -> People:
     audit = AuditTrail(deps.db, deps.clock)
-    insights = InsightsService(deps, audit)
+    insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
     return People(
         audit=audit,
         insights=insights,
@@ -192,6 +201,8 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.include_router(audit_api.router)
     app.include_router(media_api.router)
     app.include_router(insights.router)
+    app.include_router(recordings.router)
+    app.state.api_routes = [*insights.router.routes, *recordings.router.routes]
     app.include_router(insights.openapi_router)
     app.include_router(
         ingest_api.build_router(

@@ -11,6 +11,7 @@ from hindsight.auth.users import UserService
 from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
+from hindsight.media.recordings import RecordingService
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
 from hindsight.routing.events import EventService
@@ -43,6 +44,7 @@ class Services:
     users: UserService
     sessions: SessionService
     broker: MediaBroker
+    recordings: RecordingService
 
     @classmethod
     def build(
@@ -50,6 +52,7 @@ class Services:
         deps: RoutingDeps,
         accounts: AccountService,
         people: People,
+        recordings: RecordingService,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -69,6 +72,7 @@ class Services:
             users=people.users,
             sessions=people.sessions,
             broker=people.broker,
+            recordings=recordings,
         )
 
 

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     )
     max_attributes_bytes: int = Field(16 * 1024, ge=1024)
     max_body_bytes: int = Field(256 * 1024, ge=4096)
+    max_recording_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=1024,
+        description="Largest call recording an upload may carry (bytes); larger ones get 413.",
+    )
     secret_key: str | None = Field(
         None, description="64 hex digits sealing stored Auth Tokens; default <data_dir>/secret.key."
     )

@@ -27,6 +27,7 @@ from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import Forbidden, Unauthenticated
+from hindsight.routing.base import Caller
 
 SESSION_COOKIE = "hindsight_session"
 # Over HTTPS the cookie takes the __Host- prefix: browsers then insist on Secure, Path=/ and
@@ -152,6 +153,19 @@ async def viewer(
         found = session.viewer
     _limit(request, found.actor_sid)
     return found
+
+
+async def integration(request: Request, _basic: None = Depends(_BASIC)) -> Caller:
+    """FastAPI dependency for integration APIs (recording upload): HTTP Basic only. People
+    open media through media links, which check and record every access."""
+    credentials = basic_credentials(request)
+    if credentials is None:
+        raise Unauthenticated(
+            "Send the account's HTTP Basic credentials (Account SID + Auth Token)"
+        )
+    principal = await services(request).accounts.authenticate(*credentials)
+    _limit(request, principal.credential_sid)
+    return Caller(principal=principal, ip=client_ip(request))
 
 
 async def person(request: Request) -> Viewer:

@@ -505,7 +505,12 @@ async def openapi(request: Request) -> Response:
     cached = getattr(request.app.state, "api_openapi", None)
     if cached is None:
         cached = orjson.dumps(
-            get_openapi(title="Hindsight Insights API", version=__version__, routes=router.routes)
+            get_openapi(
+                title="Hindsight Insights API",
+                version=__version__,
+                # The composition root lists every router of Hindsight's own JSON API.
+                routes=getattr(request.app.state, "api_routes", router.routes),
+            )
         )
         request.app.state.api_openapi = cached
     return Response(cached, media_type="application/json")

@@ -22,6 +22,12 @@ class MediaItem(BaseModel):
     sid: str | None = None
     start_time: int | None = Field(None, description="Epoch milliseconds (VoiceRecording).")
     channels: list[str] | None = None
+    recording_sid: str | None = Field(
+        None,
+        description="A recording Hindsight holds (RE…): a held default recording, or custom "
+        "media whose url names one. Ask the media broker for a link to play it.",
+    )
+    duration: float | None = Field(None, description="Seconds (recordings Hindsight holds).")
     warnings: list[str] = []
 
 

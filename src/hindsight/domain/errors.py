@@ -57,3 +57,10 @@ class Forbidden(HindsightError):
 class PayloadTooLarge(HindsightError):
     status = 413
     code = 20413
+
+
+class UnsupportedMediaType(HindsightError):
+    """An upload is not in a format Hindsight accepts (judged by its bytes)."""
+
+    status = 415
+    code = 20415

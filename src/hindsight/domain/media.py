@@ -52,6 +52,7 @@ class MediaError(InvalidParameter):
     def __init__(self, path: str, problem: str) -> None:
         super().__init__(f"Attributes {path}: {problem}")
         self.path = path
+        self.problem = problem
 
 
 @dataclass(frozen=True)

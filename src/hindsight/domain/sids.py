@@ -21,6 +21,7 @@ class Prefix(StrEnum):
     RESERVATION = "WR"
     EVENT = "EV"
     USER = "US"
+    RECORDING = "RE"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

@@ -22,8 +22,10 @@ from hindsight.domain import segments as seg
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
+from hindsight.insights import held_media
 from hindsight.routing.base import RoutingDeps, Service
 from hindsight.store import insights_queries as store
+from hindsight.store import recordings as recording_store
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters, ScopeTags
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
@@ -168,9 +170,22 @@ def _group_order(row: AggregateRow) -> tuple[bool, Any]:
     return (row.group is None, row.group if row.group is not None else 0)
 
 
-def _detail(conn: Connection, account_sid: str, row: Any) -> ConversationDetail:
+def _detail(conn: Connection, account_sid: str, row: Any, extended: bool) -> ConversationDetail:
     members = store.segments_of(conn, account_sid, [row.conversation_id])
-    return ConversationDetail(conversation_record(row), [segment_record(m) for m in members])
+    records = [segment_record(m) for m in members]
+    keys = [held_media.segment_keys(m) for m in members]
+    held = [r._mapping for r in recording_store.linked(conn, account_sid, *held_media.wanted(keys))]
+    named = held_media.referenced_sids(records)
+    known = {r["sid"]: r for r in held}
+    missing = [sid for sid in named if sid not in known]
+    if missing:
+        for extra in recording_store.linked_by_sid(conn, account_sid, missing):
+            known[extra.sid] = extra._mapping
+    conversation = conversation_record(row)
+    for record, key in zip(records, keys, strict=True):
+        if held_media.overlay(record, key, held, known, extended=extended):
+            conversation["has_media"] = True
+    return ConversationDetail(conversation, records)
 
 
 # What of a media item a person is shown: how to present it, never where it lives.
@@ -209,9 +224,13 @@ def _not_found(what: str) -> NotFound:
 
 
 class InsightsService(Service):
-    def __init__(self, deps: RoutingDeps, audit: AuditTrail) -> None:
+    def __init__(
+        self, deps: RoutingDeps, audit: AuditTrail, *, extended_media: bool = True
+    ) -> None:
         super().__init__(deps)
         self._audit = audit
+        # Whether held recordings laid over defaults are all playable, or only the first.
+        self._extended_media = extended_media
 
     async def _allow(
         self,
@@ -277,7 +296,11 @@ class InsightsService(Service):
 
         def unit(conn: Connection) -> ConversationDetail | None:
             row = store.conversation(conn, viewer.account_sid, conversation_id, scope)
-            return None if row is None else _detail(conn, viewer.account_sid, row)
+            return (
+                None
+                if row is None
+                else _detail(conn, viewer.account_sid, row, self._extended_media)
+            )
 
         detail = await self._read(unit)
         if detail is None:
@@ -330,7 +353,7 @@ class InsightsService(Service):
             row = store.conversation(conn, account, chosen.conversation_id, scope)
             if row is None:
                 return None, missing
-            detail = _detail(conn, account, row)
+            detail = _detail(conn, account, row, self._extended_media)
             selected = next(
                 (s for s in detail.segments if s["segment_id"] == chosen.segment_id),
                 segment_record(chosen),
@@ -423,9 +446,11 @@ class InsightsService(Service):
             chosen = store.segment(conn, viewer.account_sid, segment_id)
             if chosen is None or chosen.conversation_id is None:
                 return None
-            if store.conversation(conn, viewer.account_sid, chosen.conversation_id, scope) is None:
+            row = store.conversation(conn, viewer.account_sid, chosen.conversation_id, scope)
+            if row is None:
                 return None
-            return segment_record(chosen)
+            detail = _detail(conn, viewer.account_sid, row, self._extended_media)
+            return next((s for s in detail.segments if s["segment_id"] == segment_id), None)
 
         record = await self._read(unit) if is_segment_id(segment_id) else None
         item = next((m for m in (record or {}).get("media", []) if m.get("index") == index), None)

@@ -1,1 +1,2 @@
-"""Media: the broker that opens every media item, and where media comes from."""
+"""Media: the broker that opens every media item, and media Hindsight holds itself (the blob
+store and call recordings)."""

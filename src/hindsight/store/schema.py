@@ -549,3 +549,36 @@ conversation_scopes = Table(
     Column("tag", String(200), primary_key=True),
     Index(None, "account_sid", "tag"),
 )
+
+
+# --- call recordings Hindsight holds: the bytes are in the blob store, under `blob_key` ------
+
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    # What the recording belongs to (at least one of task, reservation and call). No foreign
+    # keys: a recording outlives a deleted task, and mirrored tasks exist only in the event log.
+    Column("workspace_sid", SID, nullable=True),
+    Column("task_sid", SID, nullable=True),
+    Column("reservation_sid", SID, nullable=True),
+    Column("call_sid", SID, nullable=True),
+    Column("title", Text, nullable=True),
+    Column("blob_key", Text, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("content_type", String(32), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("duration_ms", BigInteger, nullable=False),
+    Column("channels", Integer, nullable=False),
+    # JSON list naming the channels in order: first = customer (left).
+    Column("channel_map", Text, nullable=False),
+    Column("sample_rate", Integer, nullable=False),
+    Column("start_time_ms", BigInteger, nullable=True),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+    Index(None, "account_sid", "task_sid"),
+    Index(None, "account_sid", "reservation_sid"),
+    Index(None, "account_sid", "call_sid"),
+)
