@@ -35,8 +35,9 @@ from hindsight.eventlog.twilio_sources import TwilioSourceService
 from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import Projector
 from hindsight.insights.queries import InsightsService
-from hindsight.media.broker import MediaBroker
+from hindsight.media.broker import MediaBroker, MediaSources
 from hindsight.media.recordings import RecordingService
+from hindsight.media.sources import HindsightSources
 from hindsight.media.storage import LocalBlobStore
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
@@ -98,17 +99,14 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
     )
     twilio_sources = TwilioSourceService(db, clock, sealer)
+    recordings = RecordingService(
+        deps, LocalBlobStore(settings.data_dir / "recordings"), settings.max_recording_bytes
+    )
+    people = build_people(settings, deps, secret, HindsightSources(recordings))
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(
-            deps,
-            accounts,
-            build_people(settings, deps, secret),
-            RecordingService(
-                deps, LocalBlobStore(settings.data_dir / "recordings"), settings.max_recording_bytes
-            ),
-        ),
+        services=Services.build(deps, accounts, people, recordings),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -118,7 +116,9 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
 
 
-def build_people(settings: Settings, deps: RoutingDeps, secret: bytes) -> People:
+def build_people(
+    settings: Settings, deps: RoutingDeps, secret: bytes, sources: MediaSources
+) -> People:
     audit = AuditTrail(deps.db, deps.clock)
     insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
     return People(
@@ -149,6 +149,7 @@ def build_people(settings: Settings, deps: RoutingDeps, secret: bytes) -> People
             link_key=signed_tokens.derive_key(secret, signed_tokens.MEDIA_LINK),
             provider_key=signed_tokens.derive_key(secret, signed_tokens.PROVIDER_TOKEN),
             link_ttl_ms=settings.media_link_seconds * 1000,
+            sources=sources,
         ),
     )
 

@@ -183,3 +183,29 @@ def test_a_deleted_recording_leaves_the_conversation(a: Tenant) -> None:
     body = detail(a, "held-gone")
     assert by_kind(body, "Conversation")["media"] == []
     assert body["has_media"] is False
+
+
+def test_a_person_plays_a_held_recording_through_a_media_link_with_ranges(a: Tenant) -> None:
+    from tests.support.people import last_audit, person
+
+    handled = a.handle({"type": "call", "conversations": {"conversation_id": "held-played"}})
+    content = audio.wav(2.0)
+    a.created(content, task_sid=handled.task_sid)
+    segment = by_kind(detail(a, "held-played"), "Conversation")
+    listener = person(a.server, a.account.sid, ("wfo.team_leader",), name="listener")
+    minted = listener.post("/api/v1/media/links", {"segment_id": segment["segment_id"], "index": 0})
+    assert minted.status_code == 201, minted.text
+    url = minted.json()["url"]
+    whole = listener.get(url)
+    assert whole.status_code == 200 and whole.content == content
+    assert whole.headers["content-type"] == "audio/wav"
+    assert whole.headers["content-disposition"] == "inline"
+    part = listener.http.get(url, headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == content[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{len(content)}"
+    played = last_audit(a.server, listener.sid, "media.play")
+    assert played["outcome"] == "allowed" and played["detail"]["range"] == "bytes=100-199"
+    # An analyst without the Play permission cannot mint one.
+    builder = person(a.server, a.account.sid, ("wfo.quality_process_manager",), name="qpm")
+    refused = builder.post("/api/v1/media/links", {"segment_id": segment["segment_id"], "index": 0})
+    assert refused.status_code == 403

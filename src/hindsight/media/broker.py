@@ -77,9 +77,9 @@ class MediaSources(Protocol):
     """Where the broker reads media from; the composition root wires the implementations."""
 
     async def recording(
-        self, account_sid: str, url: str, range_header: str | None
-    ) -> MediaStream | None:
-        """A recording Hindsight holds, named by `url` (None: not one of Hindsight's)."""
+        self, account_sid: str, recording_sid: str, range_header: str | None
+    ) -> MediaStream:
+        """A recording Hindsight holds (NotFound when it does not hold it)."""
 
     async def fetch(
         self, url: str, range_header: str | None, headers: dict[str, str] | None = None
@@ -245,10 +245,10 @@ class MediaBroker:
             if transcript is None:
                 raise NotFound(f"Hindsight holds no transcript for {item['sid']}")
             return Opened("document", document=transcript)
+        if item.get("recording_sid"):
+            held = await sources.recording(viewer.account_sid, item["recording_sid"], range_header)
+            return Opened("stream", stream=held)
         if item.get("url"):
-            held = await sources.recording(viewer.account_sid, item["url"], range_header)
-            if held is not None:
-                return Opened("stream", stream=held)
             return Opened("stream", stream=await sources.fetch(item["url"], range_header))
         media_url = await self._ask_provider(viewer, item["url_provider"], claims)
         return Opened("stream", stream=await sources.fetch(media_url, range_header))
