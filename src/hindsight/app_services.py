@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hindsight.auth.accounts import AccountService
+from hindsight.chat.service import ChatService
 from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.routing.activities import ActivityService
@@ -35,6 +36,7 @@ class Services:
     reservations: ReservationService
     statistics: StatisticsService
     insights: InsightsService
+    chat: ChatService
 
     @classmethod
     def build(cls, deps: RoutingDeps, accounts: AccountService) -> Services:
@@ -52,4 +54,5 @@ class Services:
             reservations=ReservationService(deps),
             statistics=StatisticsService(deps),
             insights=InsightsService(deps),
+            chat=ChatService(deps),
         )

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hindsight.api import errors, insights_twilio
 from hindsight.api.auth import PROTECTED_PREFIXES, BasicAuthMiddleware
+from hindsight.api.conversations import routes as conversation_routes
 from hindsight.api.keys import router as keys_router
 from hindsight.api.taskrouter import (
     activities,
@@ -50,7 +51,12 @@ def build_twilio_app(services: Services, public_url: str | None, max_body_bytes:
         for route in module.router.routes
     ]
     app = Starlette(
-        routes=[*routes, *insights_twilio.router.routes, *keys_router.routes],
+        routes=[
+            *routes,
+            *conversation_routes(),
+            *insights_twilio.router.routes,
+            *keys_router.routes,
+        ],
         middleware=[Middleware(BasicAuthMiddleware, accounts=services.accounts)],
     )
     errors.install(app)

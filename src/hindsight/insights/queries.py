@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from hindsight.domain import segments as seg
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.routing.base import Caller, Service
+from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
@@ -160,7 +161,36 @@ def _group_order(row: AggregateRow) -> tuple[bool, Any]:
 
 def _detail(conn: Connection, account_sid: str, row: Any) -> ConversationDetail:
     members = store.segments_of(conn, account_sid, [row.conversation_id])
-    return ConversationDetail(conversation_record(row), [segment_record(m) for m in members])
+    records = [segment_record(m) for m in members]
+    _mark_held_transcripts(conn, account_sid, records)
+    return ConversationDetail(conversation_record(row), records)
+
+
+def _transcript_key(sid: str) -> str:
+    # Media items may write a SID's hex digits in upper case; Hindsight's SIDs are lower case.
+    return sid[:2] + sid[2:].lower()
+
+
+def _mark_held_transcripts(
+    conn: Connection, account_sid: str, records: list[dict[str, Any]]
+) -> None:
+    """Say on each ChatTranscript media item whether Hindsight holds that transcript (a chat
+    conversation of this account) and how many messages it has. The messages themselves are
+    never part of the detail: they are PHI, served only through the media broker."""
+    items = [
+        item
+        for record in records
+        for item in record["media"]
+        if item.get("type") == "ChatTranscript" and isinstance(item.get("sid"), str)
+    ]
+    if not items:
+        return
+    counts = chat_store.transcript_counts(
+        conn, account_sid, {_transcript_key(item["sid"]) for item in items}
+    )
+    for item in items:
+        count = counts.get(_transcript_key(item["sid"]))
+        item["transcript"] = {"available": count is not None, "message_count": count}
 
 
 def _not_found(what: str) -> NotFound:
