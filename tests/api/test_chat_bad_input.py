@@ -186,6 +186,23 @@ def test_missing_or_wrong_credentials_are_401(server: RunningServer, conversatio
             refused(response, 401, 20003)
 
 
+def test_path_names_with_nul_or_odd_characters_are_404(
+    raw: httpx.Client, conversation: Any
+) -> None:
+    sid = conversation["sid"]
+    refused(raw.get(f"{CONVERSATIONS}/a%00b/Messages"), 404, 20404)
+    refused(raw.post(f"{CONVERSATIONS}/a%00b/Participants", data={"Identity": "x"}), 404, 20404)
+    for path in (
+        f"{CONVERSATIONS}/a%00b",
+        f"{CONVERSATIONS}/{sid}/Participants/x%00y",
+        f"{CONVERSATIONS}/{sid}/Messages/IM%00",
+        f"{CONVERSATIONS}/%E2%9C%93",
+        f"{CONVERSATIONS}/{'n' * 5000}",
+    ):
+        refused(raw.get(path), 404, 20404)
+        refused(raw.delete(path), 404, 20404)
+
+
 def test_unknown_paths_and_methods(raw: httpx.Client, conversation: Any) -> None:
     sid = conversation["sid"]
     refused(raw.get(f"{CONVERSATIONS}/{sid}/Webhooks"), 404, 20404)
@@ -321,6 +338,7 @@ BAD_PARTICIPANTS: dict[str, tuple[dict[str, Any], int, str]] = {
     ),
     "identity-too-long": ({"Identity": "i" * 257}, 50207, "Identity"),
     "identity-blank": ({"Identity": "  "}, 20001, "Identity"),
+    "identity-sid-shaped": ({"Identity": NO_PARTICIPANT}, 20001, "participant SID"),
     "address-blank": (
         {"MessagingBinding.Address": " ", "MessagingBinding.ProxyAddress": "+1"},
         20001,

@@ -101,6 +101,8 @@ def _conversation_or_404(
     conn: Connection, account_sid: str, ref: str, *, lock: bool = False
 ) -> Any:
     """A conversation of the account named by SID or by unique name; `lock` for writes."""
+    if not rules.is_storable(ref):
+        raise _not_found(_conversation_path(ref.replace("\x00", "")))
     if rules.is_conversation_sid(ref):
         row = store.get_conversation(conn, account_sid, ref, lock=lock)
     else:
@@ -371,6 +373,8 @@ class ChatService:
     @staticmethod
     def _participant_or_404(conn: Connection, conversation: Any, ref: str, who: str) -> Any:
         """A participant named by SID, or (as Twilio allows) by identity."""
+        if not rules.is_storable(who):
+            raise _not_found(f"{_conversation_path(ref)}/Participants")
         if is_sid(who, Prefix.PARTICIPANT):
             row = store.get_participant(conn, conversation.sid, who)
         else:

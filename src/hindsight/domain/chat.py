@@ -143,6 +143,9 @@ def check_author(value: str) -> str:
 def check_identity(value: str) -> str:
     if not value.strip():
         raise ChatError("Identity must not be blank")
+    if is_sid(value, Prefix.PARTICIPANT):
+        # A participant is addressed by SID or identity: an MB… identity would be ambiguous.
+        raise ChatError(f"Identity must not have the form of a participant SID, got {value!r}")
     return _bounded(value, "Identity", MAX_IDENTITY, 50207)
 
 
@@ -214,6 +217,11 @@ def binding_type(address: str) -> str:
     if sep and prefix.lower() in _CHANNEL_PREFIXES:
         return prefix.lower()
     return "sms"
+
+
+def is_storable(value: str) -> bool:
+    """Whether a name from a URL path can be looked up at all (PostgreSQL text holds no NUL)."""
+    return "\x00" not in value
 
 
 def is_conversation_sid(value: str) -> bool:
