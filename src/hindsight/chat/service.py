@@ -120,7 +120,7 @@ def _dates(changes: Changes, now: int) -> tuple[int, int]:
     created_ms = rules.check_date(created, "DateCreated") if isinstance(created, int) else now
     if isinstance(updated, int):
         return created_ms, rules.check_date(updated, "DateUpdated")
-    return created_ms, created_ms if isinstance(created, int) else now
+    return created_ms, created_ms
 
 
 def _describe_conflict(exc: IntegrityError) -> rules.ChatConflict | None:
