@@ -26,6 +26,7 @@ from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
 from hindsight.auth.users import LoginPolicy, UserService
+from hindsight.chat.service import ChatService
 from hindsight.domain import signed_tokens
 from hindsight.domain.clock import Clock, SystemClock
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
@@ -102,11 +103,12 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     recordings = RecordingService(
         deps, LocalBlobStore(settings.data_dir / "recordings"), settings.max_recording_bytes
     )
-    people = build_people(settings, deps, secret, HindsightSources(recordings))
+    chat = ChatService(deps)
+    people = build_people(settings, deps, secret, HindsightSources(recordings, chat))
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts, people, recordings),
+        services=Services.build(deps, accounts, people, recordings, chat),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),

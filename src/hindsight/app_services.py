@@ -8,6 +8,7 @@ from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sessions import SessionService
 from hindsight.auth.users import UserService
+from hindsight.chat.service import ChatService
 from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
@@ -45,6 +46,7 @@ class Services:
     sessions: SessionService
     broker: MediaBroker
     recordings: RecordingService
+    chat: ChatService
 
     @classmethod
     def build(
@@ -53,6 +55,7 @@ class Services:
         accounts: AccountService,
         people: People,
         recordings: RecordingService,
+        chat: ChatService,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -73,6 +76,7 @@ class Services:
             sessions=people.sessions,
             broker=people.broker,
             recordings=recordings,
+            chat=chat,
         )
 
 

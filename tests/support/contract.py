@@ -1,6 +1,7 @@
-"""Twilio's OpenAPI description of TaskRouter v1 as a response oracle.
+"""Twilio's OpenAPI descriptions (TaskRouter v1, Conversations v1) as response oracles.
 
-The spec lives outside the project (`../shared/contract/`) and is read, never copied.
+The specs live outside the project (`../shared/contract/`) and are read, never copied. A
+response is checked against the spec whose paths hold the request's path.
 """
 
 from __future__ import annotations
@@ -15,33 +16,44 @@ from typing import Any
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 SPEC_NAME = "twilio_taskrouter_v1.json"
+CONVERSATIONS_SPEC_NAME = "twilio_conversations_v1.json"
 
 
-def _find_spec() -> Path:
-    """The spec: $HINDSIGHT_TASKROUTER_SPEC, or `shared/contract/` beside the checkout (or
-    beside any folder above it, so clean clones elsewhere find it too)."""
-    configured = os.environ.get("HINDSIGHT_TASKROUTER_SPEC")
+def _find_spec(name: str, variable: str) -> Path:
+    """A spec: $<variable>, or `shared/contract/` beside the checkout (or beside any folder
+    above it, so clean clones elsewhere find it too)."""
+    configured = os.environ.get(variable)
     if configured:
         return Path(configured)
     repo = Path(__file__).resolve().parents[2]
     for folder in (repo, *repo.parents, Path("/work")):
-        candidate = folder / "shared" / "contract" / SPEC_NAME
+        candidate = folder / "shared" / "contract" / name
         if candidate.exists():
             return candidate
     raise FileNotFoundError(
-        f"Twilio's {SPEC_NAME} was not found beside the checkout; "
-        "set HINDSIGHT_TASKROUTER_SPEC to its path"
+        f"Twilio's {name} was not found beside the checkout; set {variable} to its path"
     )
 
 
-SPEC_PATH = _find_spec()
+SPEC_PATH = _find_spec(SPEC_NAME, "HINDSIGHT_TASKROUTER_SPEC")
+CONVERSATIONS_SPEC_PATH = _find_spec(CONVERSATIONS_SPEC_NAME, "HINDSIGHT_CONVERSATIONS_SPEC")
+SPEC_PATHS = (SPEC_PATH, CONVERSATIONS_SPEC_PATH)
 
 ERROR_BODY_KEYS = {"code", "message", "more_info", "status"}
 
 
 @functools.cache
+def load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
+
+
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC_PATH.read_text())
+    """The TaskRouter spec."""
+    return load(SPEC_PATH)
+
+
+def conversations_spec() -> dict[str, Any]:
+    return load(CONVERSATIONS_SPEC_PATH)
 
 
 def _resolve(node: Any, components: dict[str, Any]) -> Any:
@@ -56,24 +68,34 @@ def _resolve(node: Any, components: dict[str, Any]) -> Any:
 
 
 @functools.cache
-def _routes() -> list[tuple[re.Pattern[str], str]]:
-    templates = sorted(spec()["paths"], key=lambda p: (p.count("{"), -len(p)))
-    return [
-        (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"), template)
-        for template in templates
-    ]
+def _routes() -> list[tuple[re.Pattern[str], str, Path]]:
+    routes = []
+    for spec_path in SPEC_PATHS:
+        templates = sorted(load(spec_path)["paths"], key=lambda p: (p.count("{"), -len(p)))
+        routes.extend(
+            (re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$"), template, spec_path)
+            for template in templates
+        )
+    return routes
 
 
-def template_for(path: str) -> str | None:
-    for pattern, template in _routes():
+def locate(path: str) -> tuple[str, Path] | None:
+    """The path template matching `path`, and the spec it is in."""
+    for pattern, template, spec_path in _routes():
         if pattern.match(path):
-            return template
+            return template, spec_path
     return None
 
 
+def template_for(path: str) -> str | None:
+    found = locate(path)
+    return found[0] if found else None
+
+
 @functools.cache
-def _validator(template: str, method: str, status: str) -> OAS30Validator | None:
-    operation = spec()["paths"][template].get(method.lower())
+def _validator(spec_path: Path, template: str, method: str, status: str) -> OAS30Validator | None:
+    document = load(spec_path)
+    operation = document["paths"][template].get(method.lower())
     if operation is None:
         return None
     response = operation["responses"].get(status)
@@ -82,7 +104,7 @@ def _validator(template: str, method: str, status: str) -> OAS30Validator | None
     content = response.get("content", {}).get("application/json")
     if content is None:
         return None
-    schema = _resolve(content["schema"], spec()["components"]["schemas"])
+    schema = _resolve(content["schema"], document["components"]["schemas"])
     return OAS30Validator(schema, format_checker=oas30_format_checker)
 
 
@@ -94,10 +116,11 @@ def validate_response(method: str, path: str, status: int, body: Any) -> None:
         assert body["status"] == status, body
         assert isinstance(body["code"], int) and isinstance(body["message"], str), body
         return
-    template = template_for(path)
-    if template is None:
+    found = locate(path)
+    if found is None:
         return
-    validator = _validator(template, method, str(status))
+    template, spec_path = found
+    validator = _validator(spec_path, template, method, str(status))
     if validator is None:
         return
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.path))

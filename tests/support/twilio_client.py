@@ -33,4 +33,5 @@ def client_for(base_url: str, username: str, password: str) -> Client:
     client = Client(username, password, http_client=ContractCheckingHttpClient())
     client.taskrouter.base_url = base_url
     client.api.base_url = base_url
+    client.conversations.base_url = base_url
     return client

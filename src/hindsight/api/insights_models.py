@@ -7,6 +7,14 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class TranscriptHeld(BaseModel):
+    """Whether Hindsight holds a ChatTranscript's conversation (its messages are served by the
+    media broker, never in this payload)."""
+
+    available: bool = Field(description="The account holds a chat conversation with this SID.")
+    message_count: int | None = Field(description="Its number of messages; null if not held.")
+
+
 class MediaItem(BaseModel):
     """One resolved media item of a segment, in the order it was written."""
 
@@ -29,6 +37,9 @@ class MediaItem(BaseModel):
     )
     duration: float | None = Field(None, description="Seconds (recordings Hindsight holds).")
     warnings: list[str] = []
+    transcript: TranscriptHeld | None = Field(
+        None, description="ChatTranscript items of a conversation detail: is it held here?"
+    )
 
 
 class Measures(BaseModel):

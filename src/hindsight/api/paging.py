@@ -60,8 +60,12 @@ def decode_token(token: str, ordering: str, keys: Sequence[SortKey]) -> tuple[st
     return data["d"], tuple(data["k"])
 
 
-def parse(params: Params, keys: Sequence[SortKey], ordering: str = "") -> Paging:
-    size = params.integer("PageSize", minimum=1, maximum=MAX_PAGE_SIZE)
+def parse(
+    params: Params, keys: Sequence[SortKey], ordering: str = "", max_size: int = MAX_PAGE_SIZE
+) -> Paging:
+    """`max_size`: the largest PageSize the API's spec allows (TaskRouter 1000, most
+    other Twilio APIs 100)."""
+    size = params.integer("PageSize", minimum=1, maximum=max_size)
     page = params.integer("Page", minimum=0, maximum=MAX_PAGE)
     token = params.text("PageToken")
     after = before = None

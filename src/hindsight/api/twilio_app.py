@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hindsight.api import errors, insights_twilio
 from hindsight.api.auth import PROTECTED_PREFIXES, BasicAuthMiddleware
+from hindsight.api.conversations import routes as conversation_routes
 from hindsight.api.keys import router as keys_router
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.taskrouter import (
@@ -56,7 +57,12 @@ def build_twilio_app(
         for route in module.router.routes
     ]
     app = Starlette(
-        routes=[*routes, *insights_twilio.router.routes, *keys_router.routes],
+        routes=[
+            *routes,
+            *conversation_routes(),
+            *insights_twilio.router.routes,
+            *keys_router.routes,
+        ],
         middleware=[Middleware(BasicAuthMiddleware, accounts=services.accounts, limiter=limiter)],
     )
     errors.install(app)

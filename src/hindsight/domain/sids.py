@@ -22,6 +22,14 @@ class Prefix(StrEnum):
     EVENT = "EV"
     USER = "US"
     RECORDING = "RE"
+    # Conversations API: a conversation, its messages and participants, and the Twilio
+    # resources a conversation may name (messaging service, role, media).
+    CONVERSATION = "CH"
+    MESSAGE = "IM"
+    PARTICIPANT = "MB"
+    MESSAGING_SERVICE = "MG"
+    ROLE = "RL"
+    MEDIA = "ME"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

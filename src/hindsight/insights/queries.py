@@ -24,6 +24,7 @@ from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.insights import held_media
 from hindsight.routing.base import RoutingDeps, Service
+from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters, ScopeTags
@@ -185,7 +186,35 @@ def _detail(conn: Connection, account_sid: str, row: Any, extended: bool) -> Con
     for record, key in zip(records, keys, strict=True):
         if held_media.overlay(record, key, held, known, extended=extended):
             conversation["has_media"] = True
+    _mark_held_transcripts(conn, account_sid, records)
     return ConversationDetail(conversation, records)
+
+
+def _transcript_key(sid: str) -> str:
+    # Media items may write a SID's hex digits in upper case; Hindsight's SIDs are lower case.
+    return sid[:2] + sid[2:].lower()
+
+
+def _mark_held_transcripts(
+    conn: Connection, account_sid: str, records: list[dict[str, Any]]
+) -> None:
+    """Say on each ChatTranscript media item whether Hindsight holds that transcript (a chat
+    conversation of this account) and how many messages it has. The messages themselves are
+    never part of the detail: they are PHI, served only through the media broker."""
+    items = [
+        item
+        for record in records
+        for item in record["media"]
+        if item.get("type") == "ChatTranscript" and isinstance(item.get("sid"), str)
+    ]
+    if not items:
+        return
+    counts = chat_store.transcript_counts(
+        conn, account_sid, {_transcript_key(item["sid"]) for item in items}
+    )
+    for item in items:
+        count = counts.get(_transcript_key(item["sid"]))
+        item["transcript"] = {"available": count is not None, "message_count": count}
 
 
 # What of a media item a person is shown: how to present it, never where it lives.

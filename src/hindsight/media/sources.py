@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hindsight.chat.service import ChatService
 from hindsight.media.broker import MediaStream, MediaUnavailable
 from hindsight.media.recordings import RecordingService
 
@@ -13,6 +14,7 @@ from hindsight.media.recordings import RecordingService
 @dataclass
 class HindsightSources:
     recordings: RecordingService
+    chat: ChatService
 
     async def recording(
         self, account_sid: str, recording_sid: str, range_header: str | None
@@ -26,4 +28,5 @@ class HindsightSources:
         raise MediaUnavailable("Fetching external media is not enabled on this server")
 
     async def transcript(self, account_sid: str, sid: str) -> dict[str, Any] | None:
-        return None
+        found = await self.chat.transcript(account_sid, sid)
+        return None if found is None else found.as_dict()

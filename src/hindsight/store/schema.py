@@ -582,3 +582,73 @@ recordings = Table(
     Index(None, "account_sid", "reservation_sid"),
     Index(None, "account_sid", "call_sid"),
 )
+
+
+# --- chat transcripts: Twilio's Conversations resources, held by Hindsight ---------------------
+
+chat_conversations = Table(
+    "chat_conversations",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("unique_name", Text, nullable=True),
+    Column("friendly_name", Text, nullable=True),
+    Column("attributes", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("messaging_service_sid", SID, nullable=True),
+    # The index the next message gets. Bumping it takes the row lock, so concurrent messages
+    # get consecutive indexes on PostgreSQL too; deleted messages leave their index unused.
+    Column("next_message_index", BigInteger, nullable=False, default=0),
+    *_dates(),
+    UniqueConstraint("account_sid", "unique_name"),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+chat_participants = Table(
+    "chat_participants",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column(
+        "conversation_sid",
+        SID,
+        ForeignKey("chat_conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # A chat (SDK) participant has an identity; a messaging one an address and proxy address.
+    Column("identity", Text, nullable=True),
+    Column("address", Text, nullable=True),
+    Column("proxy_address", Text, nullable=True),
+    Column("projected_address", Text, nullable=True),
+    Column("attributes", Text, nullable=False),
+    Column("role_sid", SID, nullable=True),
+    Column("last_read_message_index", BigInteger, nullable=True),
+    Column("last_read_timestamp", BigInteger, nullable=True),
+    *_dates(),
+    UniqueConstraint("conversation_sid", "identity"),
+    UniqueConstraint("conversation_sid", "address", "proxy_address"),
+    Index(None, "conversation_sid", "date_created", "sid"),
+)
+
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column(
+        "conversation_sid",
+        SID,
+        ForeignKey("chat_conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # Twilio's `index`: increasing and gap-free as messages are added.
+    Column("message_index", BigInteger, nullable=False),
+    Column("author", Text, nullable=False),
+    Column("body", Text, nullable=True),
+    # The MediaSid given (a reference: Hindsight does not hold the media file), as a JSON list.
+    Column("media", Text, nullable=True),
+    Column("attributes", Text, nullable=False),
+    Column("participant_sid", SID, nullable=True),
+    *_dates(),
+    UniqueConstraint("conversation_sid", "message_index"),
+)

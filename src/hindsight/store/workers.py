@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, insert, or_, select, update
 
 from hindsight.store.keyset import SortKey
-from hindsight.store.schema import activities, task_channels, worker_channels, workers
+from hindsight.store.schema import activities, task_channels, worker_channels, workers, workspaces
 
 VIEW = (
     select(
@@ -176,3 +176,28 @@ def adjust_load(conn: Connection, worker_sid: str, channel_sid: str, delta: int)
     params = {"worker": worker_sid, "channel": channel_sid, "delta": delta}
     conn.execute(_ADJUST_CHANNEL, params)
     conn.execute(_ADJUST_WORKER, params)
+
+
+def named_in_account(conn: Connection, account_sid: str, names: set[str]) -> list[Any]:
+    """Workers of the account's workspaces that may go by one of `names` (their SID, friendly
+    name, or a name inside their attributes such as contact_uri): candidates for the caller
+    to confirm, with `sid`, `friendly_name` and `attributes`."""
+    if not names:
+        return []
+    mentioned = [
+        workers.c.attributes.like(f"%{_escape_like(name)}%", escape="\\") for name in names
+    ]
+    query = (
+        select(workers.c.sid, workers.c.friendly_name, workers.c.attributes)
+        .where(
+            workers.c.workspace_sid.in_(
+                select(workspaces.c.sid).where(workspaces.c.account_sid == account_sid)
+            )
+        )
+        .where(or_(workers.c.friendly_name.in_(names), workers.c.sid.in_(names), *mentioned))
+    )
+    return list(conn.execute(query))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

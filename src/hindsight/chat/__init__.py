@@ -1,0 +1,2 @@
+"""Chat transcripts Hindsight holds itself (Twilio's Conversations resources), and the
+transcript the reporting side reads."""
