@@ -124,3 +124,45 @@ def test_transcripts_not_held_or_of_another_account_are_marked_unavailable(
     ]
     others = [i for s in body["segments"] for i in s["media"] if i["type"] != "ChatTranscript"]
     assert others and all(i.get("transcript") is None for i in others)
+
+
+def test_a_person_opens_a_held_transcript_through_a_media_link(
+    f: Floor, client: Client, server: RunningServer, account: Any
+) -> None:
+    from tests.support.people import last_audit, person
+
+    queue = f.queue("Chat", "skill == 'none'")
+    workflow = f.workflow("To chat", default_queue=queue.sid)
+    chat = _held_chat(client)
+    other = stranger(server)
+    theirs = conversations(other).create()
+    task = f.task(
+        workflow.sid,
+        conversations={
+            "media": [
+                {"type": "ChatTranscript", "sid": chat.sid},
+                {"type": "ChatTranscript", "sid": theirs.sid},
+            ]
+        },
+    )
+    segment = _detail(server, account, task.sid).json()["segments"][0]["segment_id"]
+    reader = person(server, account.sid, ("wfo.dashboard_viewer",), name="reader")
+
+    link = reader.post("/api/v1/media/links", {"segment_id": segment, "index": 0}).json()
+    opened = reader.get(link["url"])
+
+    assert opened.status_code == 200, opened.text
+    assert opened.headers["cache-control"] == "no-store"
+    transcript = opened.json()
+    assert [(m["author"], m["body"]) for m in transcript["messages"]] == [
+        ("visitor", "Hello"),
+        ("alice", "Hi!"),
+        ("visitor", SECRET),
+    ]
+    record = last_audit(server, reader.sid, "transcript.open")
+    assert record["outcome"] == "allowed" and SECRET not in str(record)
+    # Another account's transcript named in my task's media is not served.
+    foreign = reader.post("/api/v1/media/links", {"segment_id": segment, "index": 1}).json()
+    refused = reader.get(foreign["url"])
+    assert refused.status_code == 404
+    assert last_audit(server, reader.sid, "transcript.open")["outcome"] == "failed"
