@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -47,6 +48,8 @@ from hindsight.routing.timers import Timers
 from hindsight.settings import Settings
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
+from hindsight.web import pages
+from hindsight.web import render as web_render
 
 
 @dataclass
@@ -199,6 +202,9 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.state.public_url = (settings.public_url or "").rstrip("/") or None
     app.state.api_limiter = RateLimiter.per_second(settings.rate_limit_api_per_second)
     app.state.login_limiter = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+    app.state.plugins_dir = settings.resolved_plugins_dir()
+    app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
+    app.include_router(pages.router)
     app.include_router(session_api.router)
     app.include_router(users_api.router)
     app.include_router(audit_api.router)

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         description="Requests per second per account to the Twilio-compatible APIs "
         "(bursts of twice that; 0: no limit).",
     )
+    plugins_dir: Path | None = Field(
+        None,
+        description="Directory of UI plug-ins (JavaScript modules loaded on every page); "
+        "default <data_dir>/plugins.",
+    )
     log_level: str = "info"
 
     @field_validator("media_mode")
@@ -106,6 +111,9 @@ class Settings(BaseSettings):
         if upper not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError("must be OFF, NORMAL, FULL or EXTRA")
         return upper
+
+    def resolved_plugins_dir(self) -> Path:
+        return self.plugins_dir or self.data_dir / "plugins"
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -366,8 +366,21 @@ def test_drilldown_by_task_of_an_abandoned_conversation(data: Dataset) -> None:
     assert body["segment_id"] == _segment_of(data, "conv-3", "Conversation")["segment_id"]
 
 
+def test_drilldown_by_conversation_opens_its_main_segment(data: Dataset) -> None:
+    body = data.ok(DRILLDOWN, conversation_id="conv-4")
+    assert body["action"] == "conversation_screen" and body["conversation_id"] == "conv-4"
+    assert body["segment_id"] == _segment_of(data, "conv-4", "Conversation")["segment_id"]
+    error(data.get(DRILLDOWN, conversation_id="conv-b"), 404)  # account B's
+    raw_first = data.ok(DRILLDOWN, conversation_id="conv-1")
+    assert raw_first["action"] == "open_externally" and raw_first["url"] == CRM_URL
+
+
 def test_drilldown_needs_exactly_one_entry_point(data: Dataset) -> None:
-    error(data.get(DRILLDOWN), 400, "exactly one of segment_id, task_sid and reservation_sid")
+    error(
+        data.get(DRILLDOWN),
+        400,
+        "exactly one of segment_id, task_sid, reservation_sid and conversation_id",
+    )
     error(
         data.get(
             DRILLDOWN,
@@ -423,7 +436,21 @@ def test_aggregate_totals(data: Dataset) -> None:
         "avg_talk_time": (60 + 120 + 70 + 0) / 4,
         "avg_wrap_up_time": (10 + 20 + 5 + 0) / 4,
         "avg_handling_time": (70 + 140 + 75 + 0) / 4,
+        # Handled within 20 s of queue time, out of handled + abandoned.
+        "service_level": _in_time(waits, ["conv-1", "conv-2", "conv-4", "conv-5"], offered=5),
     }
+
+
+def _in_time(waits: dict[str, int], handled: list[str], offered: int, within: int = 20) -> float:
+    return round(sum(1 for c in handled if waits[c] <= within) / offered, 4)
+
+
+def test_service_level_threshold_is_a_parameter(data: Dataset) -> None:
+    waits = _queue_times(data)
+    longest = max(waits[c] for c in ("conv-1", "conv-2", "conv-4", "conv-5"))
+    body = data.ok(AGGREGATES, group_by="queue", service_level_seconds=longest + 1)
+    assert body["total"]["service_level"] == 0.8  # all four handled in time; one abandoned
+    error(data.get(AGGREGATES, service_level_seconds=0), 400)
 
 
 def test_aggregates_by_queue(data: Dataset) -> None:
@@ -440,6 +467,7 @@ def test_aggregates_by_queue(data: Dataset) -> None:
             "avg_talk_time": None,
             "avg_wrap_up_time": None,
             "avg_handling_time": None,
+            "service_level": 0.0,
         },
         {
             "group": "Sales",
@@ -450,6 +478,7 @@ def test_aggregates_by_queue(data: Dataset) -> None:
             "avg_talk_time": 65.0,
             "avg_wrap_up_time": 7.5,
             "avg_handling_time": 72.5,
+            "service_level": _in_time(waits, ["conv-1", "conv-4"], offered=2),
         },
         {
             "group": "Support",
@@ -460,6 +489,7 @@ def test_aggregates_by_queue(data: Dataset) -> None:
             "avg_talk_time": 60.0,
             "avg_wrap_up_time": 10.0,
             "avg_handling_time": 70.0,
+            "service_level": _in_time(waits, ["conv-2", "conv-5"], offered=2),
         },
     ]
 

@@ -76,6 +76,7 @@ def test_a_recording_linked_to_the_task_is_the_default_recording(a: Tenant) -> N
             "channels": ["customer", "agent"],
             "recording_sid": recording["sid"],
             "duration": 3.0,
+            "transcript": None,
             "warnings": [],
         }
 

@@ -278,7 +278,7 @@ def test_every_response_carries_the_security_headers(tight, admin_account, metho
     response = httpx.request(method, tight.base_url + path, auth=credentials, timeout=30)
     headers = response.headers
     assert headers["x-content-type-options"] == "nosniff"
-    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["referrer-policy"] == "same-origin"
     assert headers["x-frame-options"] == "DENY"
     csp = headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp

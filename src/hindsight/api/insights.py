@@ -117,7 +117,7 @@ def _only(request: Request, allowed: Iterable[str], attributes: bool = False) ->
             raise InvalidParameter(f"{name} was given more than once; give it once")
 
 
-def _attribute_filters(request: Request) -> tuple[tuple[str, str], ...]:
+def attribute_filters(request: Request) -> tuple[tuple[str, str], ...]:
     found = []
     for name, value in request.query_params.items():
         if not name.startswith(ATTRIBUTE_PREFIX):
@@ -177,7 +177,7 @@ def conversation_filters(
         handled=handled,
         has_media=has_media,
         in_progress=in_progress,
-        attributes=_attribute_filters(request),
+        attributes=attribute_filters(request),
         text=q or None,
     )
 
@@ -303,6 +303,7 @@ def _aggregate(group_by: str, row: AggregateRow) -> dict[str, Any]:
         "avg_talk_time": row.avg_talk_time,
         "avg_wrap_up_time": row.avg_wrap_up_time,
         "avg_handling_time": row.avg_handling_time,
+        "service_level": row.service_level,
     }
 
 
@@ -430,7 +431,8 @@ async def conversation(
     "/drilldown",
     response_model=models.Drilldown,
     summary="Open a segment by segment id, task SID or reservation SID",
-    description="Give exactly one of segment_id, task_sid and reservation_sid. When the "
+    description="Give exactly one of segment_id, task_sid, reservation_sid and "
+    "conversation_id (its main segment: the last one with an agent). When the "
     "segment's first media item is Raw, the answer is `open_externally` with its URL.",
 )
 async def drilldown(
@@ -439,8 +441,11 @@ async def drilldown(
     segment_id: str | None = Query(None, description="SG…"),
     task_sid: str | None = Query(None, description="WT…"),
     reservation_sid: str | None = Query(None, description="WR…"),
+    conversation_id: str | None = Query(
+        None, max_length=128, description="A conversation: its main segment."
+    ),
 ) -> dict[str, Any]:
-    _only(request, ("segment_id", "task_sid", "reservation_sid"))
+    _only(request, ("segment_id", "task_sid", "reservation_sid", "conversation_id"))
     if segment_id is not None and not is_segment_id(segment_id):
         raise InvalidParameter(f"segment_id must be SG followed by 32 hex digits: {segment_id!r}")
     for name, value, prefix in (
@@ -450,7 +455,11 @@ async def drilldown(
         if value is not None and not is_sid(value, prefix):
             raise InvalidParameter(f"{name} must be {prefix.value} followed by 32 hex digits")
     found = await _services(request).insights.drilldown(
-        viewer, segment_id=segment_id, task_sid=task_sid, reservation_sid=reservation_sid
+        viewer,
+        segment_id=segment_id,
+        task_sid=task_sid,
+        reservation_sid=reservation_sid,
+        conversation_id=conversation_id,
     )
     answer = {
         "conversation_id": found.detail.conversation["conversation_id"],
@@ -485,9 +494,14 @@ async def aggregates(
     viewer: Viewer = Depends(identity.viewer),
     filters: ConversationFilters = Depends(conversation_filters),
     group_by: Literal["day", "hour", "queue", "agent", "channel"] = Query("day"),
+    service_level_seconds: int = Query(
+        20, ge=1, le=3600, description="Handled within this queue time counts as in time."
+    ),
 ) -> dict[str, Any]:
-    _only(request, (*FILTER_PARAMS, "group_by"), attributes=True)
-    result = await _services(request).insights.aggregates(viewer, filters, group_by)
+    _only(request, (*FILTER_PARAMS, "group_by", "service_level_seconds"), attributes=True)
+    result = await _services(request).insights.aggregates(
+        viewer, filters, group_by, service_level_seconds
+    )
     return {
         "group_by": group_by,
         "groups": [_aggregate(group_by, g) for g in result.groups],

@@ -166,6 +166,10 @@ class AggregateGroup(BaseModel):
     avg_talk_time: float | None = Field(description="Over handled conversations.")
     avg_wrap_up_time: float | None = Field(description="Over handled conversations.")
     avg_handling_time: float | None = Field(description="Over handled conversations.")
+    service_level: float | None = Field(
+        description="Handled within service_level_seconds of queue time, as a share of "
+        "handled plus abandoned (0 to 1); null when there were none."
+    )
 
 
 class Aggregates(BaseModel):

@@ -71,6 +71,8 @@ async def mint(request: Request, viewer: Viewer = Depends(identity.viewer)) -> R
             "index": link.index,
             "type": link.type,
             "display": link.display,
+            "host": link.host,
+            "frameable": link.frameable,
         },
     )
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from sqlalchemy import Connection
@@ -139,6 +140,15 @@ class AggregateRow:
     avg_talk_time: float | None
     avg_wrap_up_time: float | None
     avg_handling_time: float | None
+    # Handled within the service-level threshold (queue time at most that many seconds).
+    within_service_level: int = 0
+
+    @property
+    def service_level(self) -> float | None:
+        """Share answered in time of those that ended handled or abandoned (Flex's rule of
+        thumb: the abandoned count against it, the ones still waiting do not)."""
+        offered = self.handled + self.abandoned
+        return None if offered == 0 else round(self.within_service_level / offered, 4)
 
 
 @dataclass(frozen=True)
@@ -163,6 +173,7 @@ def _aggregate_row(row: Any) -> AggregateRow:
         avg_talk_time=_average(row.avg_talk_time),
         avg_wrap_up_time=_average(row.avg_wrap_up_time),
         avg_handling_time=_average(row.avg_handling_time),
+        within_service_level=int(row.within_sl or 0),
     )
 
 
@@ -223,9 +234,27 @@ _LOCATION_KEYS = ("url", "url_provider")
 
 def without_locations(record: dict[str, Any]) -> dict[str, Any]:
     """A segment record as people see it: media items keep type, title, display and timing;
-    their URLs stay on the server (media is opened through the broker's short-lived links)."""
-    media = [{k: v for k, v in m.items() if k not in _LOCATION_KEYS} for m in record["media"]]
+    their URLs stay on the server (media is opened through the broker's short-lived links).
+    Pages keep only the origin (scheme and host): a page's CSP must name the origins its
+    embedded media come from, and plug-ins decide by host how to open a link."""
+    media = []
+    for item in record["media"]:
+        shown = {k: v for k, v in item.items() if k not in _LOCATION_KEYS}
+        shown["origin"] = _origin(item.get("url")) if item.get("type") in _PAGES else None
+        media.append(shown)
     return {**record, "media": media, "external_url": None}
+
+
+_PAGES = ("Embedded", "Referenced", "Raw")
+
+
+def _origin(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 def scope_of(viewer: Viewer) -> ScopeTags:
@@ -352,16 +381,23 @@ class InsightsService(Service):
         segment_id: str | None = None,
         task_sid: str | None = None,
         reservation_sid: str | None = None,
+        conversation_id: str | None = None,
     ) -> Drilldown:
-        """Open a segment named by its id, its task or its reservation (exactly one)."""
-        given = [v for v in (segment_id, task_sid, reservation_sid) if v is not None]
+        """Open a segment named by its id, its task or its reservation, or a conversation's
+        main segment (exactly one)."""
+        named_by = {
+            "segment": segment_id,
+            "task": task_sid,
+            "reservation": reservation_sid,
+            "conversation": conversation_id,
+        }
+        given = {k: v for k, v in named_by.items() if v is not None}
         if len(given) != 1:
             raise InvalidParameter(
-                "Name the segment to open with exactly one of segment_id, task_sid and "
-                "reservation_sid"
+                "Name the segment to open with exactly one of segment_id, task_sid, "
+                "reservation_sid and conversation_id"
             )
-        named = given[0]
-        kind = "segment" if segment_id else "task" if task_sid else "reservation"
+        ((kind, named),) = given.items()
         action = "conversation.drilldown"
         await self._allow(viewer, Permission.VIEW, action, kind, named)
         scope = scope_of(viewer)
@@ -374,9 +410,13 @@ class InsightsService(Service):
             elif task_sid is not None:
                 chosen = _task_segment(store.segments_of_task(conn, account, task_sid))
                 missing = f"segment of task {task_sid}"
-            else:
-                chosen = store.segment_of_reservation(conn, account, reservation_sid or "")
+            elif reservation_sid is not None:
+                chosen = store.segment_of_reservation(conn, account, reservation_sid)
                 missing = f"segment of reservation {reservation_sid}"
+            else:
+                members = store.segments_of(conn, account, [conversation_id or ""])
+                chosen = _task_segment(members)
+                missing = f"conversation {conversation_id!r}"
             if chosen is None or chosen.conversation_id is None:
                 return None, missing
             row = store.conversation(conn, account, chosen.conversation_id, scope)
@@ -408,7 +448,11 @@ class InsightsService(Service):
         )
 
     async def aggregates(
-        self, viewer: Viewer, filters: ConversationFilters, group_by: str
+        self,
+        viewer: Viewer,
+        filters: ConversationFilters,
+        group_by: str,
+        service_level_seconds: int = 20,
     ) -> Aggregates:
         if group_by not in GROUPINGS:
             raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
@@ -416,7 +460,9 @@ class InsightsService(Service):
         scope = scope_of(viewer)
 
         def unit(conn: Connection) -> Aggregates:
-            rows, total = store.aggregate(conn, viewer.account_sid, filters, group_by, scope)
+            rows, total = store.aggregate(
+                conn, viewer.account_sid, filters, group_by, scope, service_level_seconds
+            )
             groups = sorted((_aggregate_row(r) for r in rows), key=_group_order)
             return Aggregates(group_by=group_by, groups=groups, total=_aggregate_row(total))
 

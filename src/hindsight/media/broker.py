@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -71,6 +72,11 @@ class MintedLink:
     index: int
     type: str
     display: str
+    # Where a page link leads (host only), so plug-ins can choose how to open it; None for
+    # recordings and transcripts, whose location never leaves the server.
+    host: str | None = None
+    # Whether the page lets itself be shown in a frame (Embedded), when that was checked.
+    frameable: bool | None = None
 
 
 class MediaSources(Protocol):
@@ -172,6 +178,7 @@ class MediaBroker:
             index=index,
             type=item["type"],
             display=item.get("display", ""),
+            host=_host(item) if item["type"] in ("Raw", "Embedded", "Referenced") else None,
         )
 
     # --- following a link ---------------------------------------------------------------------
@@ -335,6 +342,10 @@ async def _media_url(answer: MediaStream) -> str:
     if not isinstance(media_url, str) or not media_url.startswith(("https://", "http://")):
         raise MediaUnavailable("The recording's url_provider answer has no http(s) media_url")
     return media_url
+
+
+def _host(item: dict[str, Any]) -> str | None:
+    return urlsplit(item.get("url") or "").hostname
 
 
 def _iso(epoch_ms: int) -> str:

@@ -258,10 +258,12 @@ def _group_key(group_by: str) -> ColumnElement[Any]:
     return {"queue": c.queue, "agent": c.agent, "channel": c.channel}[group_by]
 
 
-def _measures() -> list[Any]:
+def _measures(service_level_seconds: int) -> list[Any]:
     c = conversations.c
+    answered_in_time = and_(c.handled, c.queue_time <= service_level_seconds)
     return [
         func.count().label("volume"),
+        func.coalesce(func.sum(case((answered_in_time, 1), else_=0)), 0).label("within_sl"),
         func.coalesce(func.sum(case((c.handled, 1), else_=0)), 0).label("handled"),
         func.coalesce(func.sum(case((c.abandoned, 1), else_=0)), 0).label("abandoned"),
         func.avg(c.queue_time).label("avg_queue_time"),
@@ -278,10 +280,12 @@ def aggregate(
     filters: ConversationFilters,
     group_by: str,
     scope: ScopeTags = None,
+    service_level_seconds: int = 20,
 ) -> tuple[list[Any], Any]:
     """(one row per group, keyed `group`; the row of all groups together)."""
     where = and_(*conditions(account_sid, filters, conn.dialect.name, scope))
     key = _group_key(group_by).label("group")
-    grouped = select(key, *_measures()).where(where).group_by(key)
-    total = select(literal(None).label("group"), *_measures()).where(where)
+    measures = _measures(service_level_seconds)
+    grouped = select(key, *measures).where(where).group_by(key)
+    total = select(literal(None).label("group"), *measures).where(where)
     return list(conn.execute(grouped)), conn.execute(total).one()

@@ -1,0 +1,469 @@
+"""The historical-reporting pages: sign-in, conversations, one conversation, reports, admin.
+
+Pages are rendered on the server from the same services as the JSON API (the same permission
+checks, scope and audit), so a table or chart needs no script; scripts add the drill-down and
+player actions, media and plug-ins. People only: a page without a session sends to sign-in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from hindsight.api import identity
+from hindsight.api.audit import record_json
+from hindsight.api.insights import _meta, _page_request, attribute_filters
+from hindsight.api.rate_limit import RateLimiter, TooManyRequests
+from hindsight.api.session import describe
+from hindsight.auth.sessions import ActiveSession
+from hindsight.auth.users import user_json
+from hindsight.domain.errors import Forbidden, HindsightError, InvalidParameter, Unauthenticated
+from hindsight.domain.permissions import ROLES, Permission
+from hindsight.domain.timefmt import parse_iso8601
+from hindsight.insights.queries import ConversationSort, conversation_record
+from hindsight.store.audit import AuditFilters
+from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
+from hindsight.store.keyset import PageRequest
+from hindsight.web import plugins, reports
+from hindsight.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+DAY_MS = 86_400_000
+PRESETS = {"today": 0, "7d": 7, "30d": 30, "90d": 90, "all": None}
+FILTER_FIELDS = (
+    "queue",
+    "agent",
+    "channel",
+    "direction",
+    "outcome",
+    "abandoned",
+    "has_media",
+    "q",
+)
+_BOOLEANS = ("abandoned", "has_media", "handled", "in_progress")
+
+
+# --- who is looking ---------------------------------------------------------------------------
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path on this server: never `//evil.example` or `https://evil.example`."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/conversations"
+    return value
+
+
+def _to_sign_in(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def _context(request: Request, session: ActiveSession, **extra: Any) -> dict[str, Any]:
+    described = describe(session)
+    return {
+        "request": request,
+        "me": described["user"],
+        "can": described["can"],
+        "csrf": session.csrf_token,
+        "idle_deadline_ms": session.idle_deadline_ms,
+        "plugins": plugins.available(request.app.state.plugins_dir),
+        "path": request.url.path,
+        **extra,
+    }
+
+
+Page = Callable[[Request, ActiveSession], Awaitable[Response]]
+
+
+async def _page(request: Request, build: Page) -> Response:
+    """Run a page for the signed-in person; errors become the error page, not a stack."""
+    session = await identity.current_session(request)
+    if session is None:
+        return _to_sign_in(request)
+    try:
+        return await build(request, session)
+    except HindsightError as error:
+        return render(
+            "error.html",
+            _context(request, session, status=error.status, message=error.message),
+            status=error.status,
+        )
+
+
+# --- signing in and out -------------------------------------------------------------------------
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    session = await identity.current_session(request)
+    return RedirectResponse("/conversations" if session else "/login", status_code=303)
+
+
+@router.get("/login")
+async def login_page(request: Request, next: str | None = None) -> Response:
+    if await identity.current_session(request) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render("login.html", {"next": _safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    target = _safe_next(_text(form, "next"))
+    username = _text(form, "username")[:256]
+    try:
+        if not identity.same_origin(request):
+            raise Forbidden("Cross-site sign-in refused")
+        limiter: RateLimiter | None = getattr(request.app.state, "login_limiter", None)
+        if limiter is not None:
+            limiter.hit(identity.client_ip(request) or "?")
+        services = identity.services(request)
+        ip = identity.client_ip(request)
+        user = await services.users.authenticate(username, _text(form, "password")[:1024], ip)
+        started = await services.sessions.start(user, ip, request.headers.get("user-agent"))
+    except (Unauthenticated, Forbidden, TooManyRequests) as refused:
+        message = (
+            "Too many sign-in attempts; wait a minute."
+            if isinstance(refused, TooManyRequests)
+            else "The user name or password is not correct, or the user is locked."
+        )
+        return render(
+            "login.html",
+            {"next": target, "error": message, "username": username},
+            status=refused.status,
+        )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        identity.cookie_name(request),
+        started.token,
+        max_age=services.sessions.policy.absolute_ms // 1000,
+        path="/",
+        secure=identity.is_https(request),
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    session = await identity.current_session(request)
+    form = await request.form()
+    if session is not None:
+        if _text(form, "csrf") != session.csrf_token or not identity.same_origin(request):
+            return Response("Sign-out refused: reload the page and try again.", status_code=403)
+        await identity.services(request).sessions.end(
+            identity.session_token(request), session.viewer
+        )
+    response = RedirectResponse("/login", status_code=303)
+    for name in (identity.SESSION_COOKIE, identity.SECURE_SESSION_COOKIE):
+        response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True)
+    return response
+
+
+def _text(form: FormData, key: str) -> str:
+    value = form.get(key)
+    return value if isinstance(value, str) else ""
+
+
+# --- filters from a page's query ------------------------------------------------------------
+
+
+def _day_start(epoch_ms: int) -> int:
+    return epoch_ms - epoch_ms % DAY_MS
+
+
+def _date_ms(value: str, name: str) -> int:
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidParameter(f"{name} must be a date such as 2024-05-14") from None
+    return int(day.timestamp() * 1000)
+
+
+def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]:
+    """The filters of a page's query string (empty fields ignored), and the values to show."""
+    params = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
+    shown = dict(params)
+    preset = params.get("range", "7d" if "from" not in params else "custom")
+    shown["range"] = preset
+    start_ms = end_ms = None
+    now = int(time.time() * 1000)
+    if preset == "custom":
+        if "from" in params:
+            start_ms = _date_ms(params["from"], "from")
+        if "to" in params:
+            end_ms = _date_ms(params["to"], "to") + DAY_MS
+    elif preset in PRESETS:
+        days = PRESETS[preset]
+        if days is not None:
+            start_ms = _day_start(now) - days * DAY_MS if days else _day_start(now)
+    else:
+        raise InvalidParameter(f"range must be one of {', '.join([*PRESETS, 'custom'])}")
+    # Exact instants (report drill-downs) narrow the period further.
+    if "start" in params:
+        start_ms = parse_iso8601(params["start"], "start")
+    if "end" in params:
+        end_ms = parse_iso8601(params["end"], "end")
+    flags = {}
+    for name in _BOOLEANS:
+        if name in params:
+            if params[name] not in ("true", "false"):
+                raise InvalidParameter(f"{name} must be true or false")
+            flags[name] = params[name] == "true"
+    filters = ConversationFilters(
+        start_ms=start_ms,
+        end_ms=end_ms,
+        queue=params.get("queue"),
+        agent=params.get("agent"),
+        channel=params.get("channel"),
+        direction=params.get("direction"),
+        outcome=params.get("outcome"),
+        text=params.get("q"),
+        attributes=attribute_filters(request),
+        **flags,
+    )
+    if start_ms is not None and end_ms is not None and end_ms < start_ms:
+        raise InvalidParameter("The end of the range is before its start")
+    return filters, shown
+
+
+def _page_token(params: dict[str, str], sort: ConversationSort) -> PageRequest:
+    return _page_request(params.get("page_token"), PAGE_SIZE, sort)
+
+
+# --- conversations ---------------------------------------------------------------------------
+
+
+@router.get("/conversations")
+async def conversations_page(request: Request) -> Response:
+    async def build(request: Request, session: ActiveSession) -> Response:
+        filters, shown = page_filters(request)
+        sort_field = shown.get("sort", "start")
+        sort = ConversationSort(field=sort_field, descending=shown.get("order", "desc") == "desc")
+        page = _page_token(shown, sort)
+        services = identity.services(request)
+        result = await services.insights.search(session.viewer, filters, sort, page)
+        meta = _meta(request, result, sort, PAGE_SIZE)
+        rows = [conversation_record(r) for r in result.rows]
+        return render(
+            "conversations.html",
+            _context(
+                request,
+                session,
+                rows=rows,
+                shown=shown,
+                sort=sort,
+                meta=meta,
+                presets=list(PRESETS),
+                export_query=_export_query(request),
+            ),
+        )
+
+    return await _page(request, build)
+
+
+def _export_query(request: Request) -> str:
+    """The page's filters as the CSV export API takes them (instants, not presets)."""
+    filters, _shown = page_filters(request)
+    pairs: list[tuple[str, str]] = []
+    for name, ms in (("start", filters.start_ms), ("end", filters.end_ms)):
+        if ms is not None:
+            pairs.append((name, datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()))
+    for name in ("queue", "agent", "channel", "direction", "outcome"):
+        value = getattr(filters, name)
+        if value is not None:
+            pairs.append((name, value))
+    for name in ("abandoned", "has_media"):
+        flag = getattr(filters, name)
+        if flag is not None:
+            pairs.append((name, "true" if flag else "false"))
+    if filters.text:
+        pairs.append(("q", filters.text))
+    pairs += [(f"attribute.{k}", v) for k, v in filters.attributes]
+    return urlencode(pairs)
+
+
+@router.get("/conversations/{conversation_id:path}")
+async def conversation_page(request: Request, conversation_id: str) -> Response:
+    async def build(request: Request, session: ActiveSession) -> Response:
+        services = identity.services(request)
+        detail = await services.insights.conversation(session.viewer, conversation_id)
+        segments = detail.segments
+        wanted = request.query_params.get("segment")
+        selected = next((s for s in segments if s["segment_id"] == wanted), None)
+        if selected is None:
+            selected = _main_segment(segments)
+        state = {
+            "conversation_id": conversation_id,
+            "selected": selected["segment_id"] if selected else None,
+            "segments": [_segment_state(s) for s in segments],
+            "play": request.query_params.get("play") == "1",
+            "t": _seconds(request.query_params.get("t")),
+            "can_play": session.viewer.can(Permission.PLAY),
+        }
+        origins = {
+            m["origin"]
+            for s in segments
+            for m in s["media"]
+            if m.get("type") == "Embedded" and m.get("origin")
+        }
+        return render(
+            "conversation.html",
+            _context(
+                request,
+                session,
+                conversation=detail.conversation,
+                segments=segments,
+                selected=selected,
+                state=state,
+            ),
+            frame_origins=origins,
+        )
+
+    return await _page(request, build)
+
+
+def _main_segment(segments: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for kind in ("Conversation", "Conversation in Progress"):
+        matching = [s for s in segments if s["kind"] == kind]
+        if matching:
+            return matching[-1]
+    return segments[-1] if segments else None
+
+
+def _segment_state(record: dict[str, Any]) -> dict[str, Any]:
+    """What the page's script needs of a segment (no URLs: people never get them)."""
+    return {
+        "segment_id": record["segment_id"],
+        "kind": record["kind"],
+        "agent": record["agent_name"],
+        "task_sid": record["task_sid"],
+        "start_ms": record["start_ms"],
+        "end_ms": record["end_ms"],
+        "talk_time": record["talk_time"],
+        "media": [
+            {
+                k: item.get(k)
+                for k in (
+                    "type",
+                    "index",
+                    "title",
+                    "display",
+                    "playable",
+                    "start_time",
+                    "channels",
+                    "duration",
+                    "transcript",
+                    "origin",
+                    "recording_sid",
+                )
+            }
+            for item in record["media"]
+        ],
+    }
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 86_400 else None
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+@router.get("/reports")
+async def reports_page(request: Request) -> Response:
+    async def build(request: Request, session: ActiveSession) -> Response:
+        filters, shown = page_filters(request)
+        group_by = shown.get("group_by", "day")
+        if group_by not in GROUPINGS:
+            raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
+        threshold = _threshold(shown.get("sl"))
+        services = identity.services(request)
+        result = await services.insights.aggregates(
+            session.viewer, filters, group_by, service_level_seconds=threshold
+        )
+        view = reports.build(result, shown, filters, threshold)
+        return render(
+            "reports.html",
+            _context(request, session, shown=shown, report=view, presets=list(PRESETS)),
+        )
+
+    return await _page(request, build)
+
+
+def _threshold(value: str | None) -> int:
+    if value is None:
+        return 20
+    if not value.isdigit() or not 1 <= int(value) <= 3600:
+        raise InvalidParameter("The service level threshold is 1 to 3600 seconds")
+    return int(value)
+
+
+# --- admin --------------------------------------------------------------------------------------
+
+
+@router.get("/admin")
+async def admin_page(request: Request) -> Response:
+    async def build(request: Request, session: ActiveSession) -> Response:
+        viewer = session.viewer
+        if not (viewer.can(Permission.MANAGE_USERS) or viewer.can(Permission.READ_AUDIT)):
+            raise Forbidden("Administration is for admins")
+        services = identity.services(request)
+        users = []
+        if viewer.can(Permission.MANAGE_USERS):
+            users = [user_json(r) for r in await services.users.list(viewer)]
+        return render(
+            "admin.html",
+            _context(request, session, users=users, roles=sorted(ROLES)),
+        )
+
+    return await _page(request, build)
+
+
+@router.get("/admin/audit")
+async def audit_page(request: Request) -> Response:
+    async def build(request: Request, session: ActiveSession) -> Response:
+        params = {k: v for k, v in request.query_params.items() if v.strip()}
+        probe = AuditFilters(
+            actor=params.get("actor"),
+            action=params.get("action"),
+            object_id=params.get("object_id"),
+            outcome=params.get("outcome"),
+        )
+        if params.get("outcome") not in (None, "allowed", "denied", "failed"):
+            raise InvalidParameter("outcome must be allowed, denied or failed")
+        services = identity.services(request)
+        result = await services.audit.search(session.viewer, probe, PageRequest(size=200))
+        records = [record_json(r) for r in result.rows]
+        return render("audit.html", _context(request, session, records=records, shown=params))
+
+    return await _page(request, build)
+
+
+@router.get("/plugins/{name}")
+async def plugin_module(request: Request, name: str) -> Response:
+    """A plug-in module from the configured directory, for signed-in people only."""
+    session = await identity.current_session(request)
+    if session is None:
+        return Response(status_code=401)
+    source = plugins.read(request.app.state.plugins_dir, name)
+    if source is None:
+        return Response(status_code=404)
+    return Response(
+        source,
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )

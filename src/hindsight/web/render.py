@@ -1,0 +1,118 @@
+"""Rendering pages: the Jinja2 environment (autoescaping everything), formatting helpers and the
+Content-Security-Policy each page is sent with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from hindsight import __version__
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+# Shown where there is no value (an en dash, as in print).
+NONE = "\u2013"
+
+
+def duration(seconds: int | float | None) -> str:
+    """Whole seconds as people read them: 45 s, 3:07, 1:02:09."""
+    if seconds is None:
+        return NONE
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    if minutes:
+        return f"{minutes}:{secs:02d}"
+    return f"{secs} s"
+
+
+def instant(epoch_ms: int | None) -> str:
+    """ISO 8601 UTC for a <time datetime=…> (pages show it in the browser's zone)."""
+    if epoch_ms is None:
+        return ""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat(timespec="seconds")
+
+
+def readable(epoch_ms: int | None) -> str:
+    """The text inside a <time>: UTC, until the page's script shows local time."""
+    if epoch_ms is None:
+        return NONE
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def percent(part: float | None, whole: float | None) -> str:
+    if not whole or part is None:
+        return NONE
+    return f"{100 * part / whole:.1f} %"
+
+
+def query(params: Mapping[str, Any] | Iterable[tuple[str, Any]], **changes: Any) -> str:
+    """A query string from `params` with `changes` applied (None removes a key)."""
+    pairs = dict(params.items() if isinstance(params, Mapping) else params)
+    for key, value in changes.items():
+        if value is None:
+            pairs.pop(key, None)
+        else:
+            pairs[key] = value
+    kept = [(k, v) for k, v in pairs.items() if v not in (None, "")]
+    return urlencode(kept)
+
+
+def origin_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+environment = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.filters["duration"] = duration
+environment.filters["instant"] = instant
+environment.filters["readable"] = readable
+environment.globals["percent"] = percent
+environment.globals["query"] = query
+environment.globals["version"] = __version__
+
+
+def page_csp(frame_origins: Iterable[str] = ()) -> str:
+    """Only this server's scripts, styles, media and connections; frames from this server
+    (media links) and the named origins their redirects lead to (Embedded media)."""
+    frames = " ".join(["'self'", *sorted(set(frame_origins))])
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"media-src 'self'; connect-src 'self'; font-src 'self'; frame-src {frames}; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+    )
+
+
+def render(
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    status: int = 200,
+    frame_origins: Iterable[str] = (),
+) -> HTMLResponse:
+    html = environment.get_template(template).render(**context)
+    return HTMLResponse(
+        html,
+        status_code=status,
+        headers={
+            "Content-Security-Policy": page_csp(frame_origins),
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,184 @@
+"""The reports page's figures and charts, drawn as SVG on the server (no script, no library).
+
+Every bar and every table row links to the conversations it counts: the conversations page
+with the report's filters plus the group's own (its day, hour, queue, agent or channel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from hindsight.insights.queries import AggregateRow, Aggregates
+from hindsight.store.insights_queries import DAY_MS, HOUR_MS, ConversationFilters
+from hindsight.web.render import NONE, duration, percent, query
+
+WIDTH = 720
+BAR_AREA = 200
+_GROUP_FILTER = {"queue": "queue", "agent": "agent", "channel": "channel"}
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    x: float
+    width: float
+    handled_y: float
+    handled_height: float
+    abandoned_y: float
+    abandoned_height: float
+    other_y: float
+    other_height: float
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    x: float
+    y: float
+    value: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    href: str
+    volume: int
+    handled: int
+    abandoned: int
+    service_level: str
+    avg_queue: str
+    avg_talk: str
+    avg_wrap: str
+    avg_handling: str
+
+
+@dataclass(frozen=True)
+class ReportView:
+    group_by: str
+    threshold: int
+    kpis: list[tuple[str, str]]
+    bars: list[Bar]
+    max_volume: int
+    handling: list[Line]
+    handling_points: str
+    max_handling: float
+    rows: list[Row]
+    total: Row
+    width: int = WIDTH
+    height: int = BAR_AREA
+
+
+def label(group_by: str, value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if group_by == "day":
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%Y-%m-%d")
+    if group_by == "hour":
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%m-%d %H:00")
+    return str(value)
+
+
+def drill_query(shown: dict[str, str], group_by: str, value: Any) -> str:
+    """The conversations page's query for one group of this report."""
+    base = {k: v for k, v in shown.items() if k not in ("group_by", "sl", "page_token")}
+    if group_by in ("day", "hour") and value is not None:
+        start = int(value)
+        end = start + (DAY_MS if group_by == "day" else HOUR_MS)
+        instant = lambda ms: datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()  # noqa: E731
+        return query(base, range="all", start=instant(start), end=instant(end))
+    if group_by in _GROUP_FILTER and value is not None:
+        return query(base, **{_GROUP_FILTER[group_by]: str(value)})
+    return query(base)
+
+
+def _row(group_by: str, shown: dict[str, str], row: AggregateRow, name: str | None = None) -> Row:
+    return Row(
+        label=name or label(group_by, row.group),
+        href="/conversations?" + drill_query(shown, group_by, row.group if not name else None),
+        volume=row.volume,
+        handled=row.handled,
+        abandoned=row.abandoned,
+        service_level=NONE if row.service_level is None else f"{100 * row.service_level:.1f} %",
+        avg_queue=duration(row.avg_queue_time),
+        avg_talk=duration(row.avg_talk_time),
+        avg_wrap=duration(row.avg_wrap_up_time),
+        avg_handling=duration(row.avg_handling_time),
+    )
+
+
+def build(
+    result: Aggregates, shown: dict[str, str], filters: ConversationFilters, threshold: int
+) -> ReportView:
+    del filters  # the shown query already carries them
+    groups = result.groups
+    total = result.total
+    max_volume = max((g.volume for g in groups), default=0) or 1
+    slot = WIDTH / max(len(groups), 1)
+    bar_width = max(min(slot * 0.7, 48.0), 2.0)
+    bars, lines = [], []
+    handling_values = [g.avg_handling_time or 0.0 for g in groups]
+    max_handling = max(handling_values, default=0.0) or 1.0
+    for i, group in enumerate(groups):
+        x = i * slot + (slot - bar_width) / 2
+        scale = BAR_AREA / max_volume
+        handled_h = group.handled * scale
+        abandoned_h = group.abandoned * scale
+        other_h = max(group.volume - group.handled - group.abandoned, 0) * scale
+        name = label(result.group_by, group.group)
+        href = "/conversations?" + drill_query(shown, result.group_by, group.group)
+        bars.append(
+            Bar(
+                label=name,
+                x=round(x, 1),
+                width=round(bar_width, 1),
+                handled_y=round(BAR_AREA - handled_h, 1),
+                handled_height=round(handled_h, 1),
+                abandoned_y=round(BAR_AREA - handled_h - abandoned_h, 1),
+                abandoned_height=round(abandoned_h, 1),
+                other_y=round(BAR_AREA - handled_h - abandoned_h - other_h, 1),
+                other_height=round(other_h, 1),
+                href=href,
+                title=f"{name}: {group.volume} conversations, {group.handled} handled, "
+                f"{group.abandoned} abandoned",
+            )
+        )
+        y = BAR_AREA - (group.avg_handling_time or 0.0) / max_handling * BAR_AREA
+        lines.append(
+            Line(
+                label=name,
+                x=round(i * slot + slot / 2, 1),
+                y=round(y, 1),
+                value=duration(group.avg_handling_time),
+                href=href,
+            )
+        )
+    kpis = [
+        ("Conversations", str(total.volume)),
+        ("Handled", str(total.handled)),
+        ("Abandoned", f"{total.abandoned} ({percent(total.abandoned, total.volume)})"),
+        (
+            f"Service level ({threshold} s)",
+            NONE if total.service_level is None else f"{100 * total.service_level:.1f} %",
+        ),
+        ("Avg queue time", duration(total.avg_queue_time)),
+        ("Avg talk time", duration(total.avg_talk_time)),
+        ("Avg wrap-up time", duration(total.avg_wrap_up_time)),
+        ("Avg handling time", duration(total.avg_handling_time)),
+    ]
+    return ReportView(
+        group_by=result.group_by,
+        threshold=threshold,
+        kpis=kpis,
+        bars=bars,
+        max_volume=max_volume,
+        handling=lines,
+        handling_points=" ".join(f"{p.x},{p.y}" for p in lines),
+        max_handling=max_handling,
+        rows=[_row(result.group_by, shown, g) for g in groups],
+        total=_row(result.group_by, shown, total, name="All"),
+    )
