@@ -203,6 +203,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.state.api_limiter = RateLimiter.per_second(settings.rate_limit_api_per_second)
     app.state.login_limiter = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
     app.state.plugins_dir = settings.resolved_plugins_dir()
+    app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(session_api.router)

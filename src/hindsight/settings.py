@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         description="Requests per second per account to the Twilio-compatible APIs "
         "(bursts of twice that; 0: no limit).",
     )
+    frame_origins: str = Field(
+        "",
+        description="Comma-separated origins (https://crm.example.org) that pages may show in "
+        "frames besides a conversation's own Embedded media: e.g. what plug-ins open in panels.",
+    )
     plugins_dir: Path | None = Field(
         None,
         description="Directory of UI plug-ins (JavaScript modules loaded on every page); "
@@ -111,6 +116,9 @@ class Settings(BaseSettings):
         if upper not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise ValueError("must be OFF, NORMAL, FULL or EXTRA")
         return upper
+
+    def frame_origin_list(self) -> tuple[str, ...]:
+        return tuple(o.strip().rstrip("/") for o in self.frame_origins.split(",") if o.strip())
 
     def resolved_plugins_dir(self) -> Path:
         return self.plugins_dir or self.data_dir / "plugins"

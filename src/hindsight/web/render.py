@@ -107,6 +107,11 @@ def render(
     status: int = 200,
     frame_origins: Iterable[str] = (),
 ) -> HTMLResponse:
+    """A page; `context["request"]`, when given, adds the deployment's configured frame
+    origins to the page's CSP."""
+    request = context.get("request")
+    configured = getattr(request.app.state, "frame_origins", ()) if request is not None else ()
+    frame_origins = [*frame_origins, *configured]
     html = environment.get_template(template).render(**context)
     return HTMLResponse(
         html,
