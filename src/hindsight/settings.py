@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     )
     bootstrap_account_sid: str | None = None
     bootstrap_auth_token: str | None = None
+    bootstrap_admin_username: str = Field(
+        "admin", description="The first person created on first run (an admin of the UI)."
+    )
+    bootstrap_admin_password: str | None = Field(
+        None, description="Their password; default: generated and printed once."
+    )
     callback_timeout_seconds: float = Field(15.0, gt=0)
     callback_max_attempts: int = Field(10, ge=1)
     callback_allow_private: bool = Field(

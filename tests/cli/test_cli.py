@@ -83,15 +83,23 @@ def test_first_run_prints_credentials_once_and_they_work(data_dir):
     sid, token = SID.search(output).group(1), TOKEN.search(output).group(1)
     assert "/v1/Workspaces" in output
     assert str(data_dir.resolve()) in output.replace("\n", "")
+    assert re.search(r"Open http://127\.0\.0\.1:\d+/ and sign in as admin", output)
+    password = re.search(r"Password \(shown only now\): (\S+)", output).group(1)
 
     second = Served(env)
     try:
         assert _authenticates(second.base, sid, token)
         assert not _authenticates(second.base, sid, "0" * 32)
+        signed_in = httpx.post(
+            f"{second.base}/api/v1/session",
+            json={"username": "admin", "password": password},
+            timeout=30,
+        )
+        assert signed_in.status_code == 200 and "admin" in signed_in.json()["user"]["roles"]
     finally:
         output = second.stop()
-    assert token not in output
-    assert "first run" not in output
+    assert token not in output and password not in output
+    assert "first run" not in output and "sign in as" not in output
 
 
 def test_the_token_is_not_stored_in_the_clear(data_dir):

@@ -35,10 +35,40 @@ def _runtime() -> Runtime:
     return build_runtime(Settings())
 
 
+def _first_admin(runtime: Runtime, account_sid: str) -> tuple[str, str | None] | None:
+    """Create the first person (an admin) when there is nobody yet: (name, shown password)."""
+    settings = runtime.settings
+    users = runtime.services.users
+    if users.list_sync():
+        return None
+    issued = users.create_sync(
+        account_sid,
+        settings.bootstrap_admin_username,
+        ("admin",),
+        password=settings.bootstrap_admin_password,
+        full_name="Administrator",
+    )
+    return issued.row.username, issued.password
+
+
 def _first_run_banner(runtime: Runtime, base_url: str) -> None:
     issued, from_environment = runtime.services.accounts.bootstrap(
         runtime.settings.bootstrap_account_sid, runtime.settings.bootstrap_auth_token
     )
+    accounts = runtime.services.accounts.list_accounts()
+    admin = _first_admin(runtime, accounts[0].sid) if accounts else None
+    if admin is not None:
+        name, password = admin
+        console.rule("[bold]Hindsight: sign in")
+        console.print(f"Open [bold]{base_url}/[/] and sign in as [bold]{name}[/]")
+        if password:
+            console.print(f"  Password (shown only now): [bold]{password}[/]")
+        else:
+            console.print("  with the password from HINDSIGHT_BOOTSTRAP_ADMIN_PASSWORD.")
+        console.print(
+            "Add people with `hindsight users create NAME -r ROLE` or on the Admin page; "
+            "`hindsight demo` loads a week of sample conversations."
+        )
     if issued is None:
         return
     console.rule("[bold]Hindsight first run")
