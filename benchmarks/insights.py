@@ -29,18 +29,17 @@ from sqlalchemy import func, insert, select
 
 from benchmarks.api_throughput import drop_postgres, postgres_url
 from hindsight.app import build_runtime
-from hindsight.auth.accounts import Principal
 from hindsight.demo import simulation
 from hindsight.demo.runner import DemoSource, new_identity, post_events
+from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.segments import segment_id
 from hindsight.insights import projector as projector_module
 from hindsight.insights.queries import ConversationSort
-from hindsight.routing.base import Caller
 from hindsight.settings import Settings
 from hindsight.store import insights as insights_store
 from hindsight.store.insights_queries import ConversationFilters
 from hindsight.store.keyset import PageRequest
-from hindsight.store.schema import conversations, events, segments
+from hindsight.store.schema import conversation_scopes, conversations, events, segments
 
 QUEUES = ("Sales", "Support", "Billing", "Chat Support", "Retention", "Technical")
 AGENTS = tuple(f"Agent {n:03d}" for n in range(200))
@@ -179,10 +178,19 @@ def generate(runtime: Any, account_sid: str, workspace: str, total: int, seed: i
         rows_c, rows_s = list(batch_conversations), list(batch_segments)
         batch_conversations.clear()
         batch_segments.clear()
+        tags = [
+            {
+                "account_sid": account_sid,
+                "conversation_id": c["conversation_id"],
+                "tag": f"team:{c['queue'].lower()}",
+            }
+            for c in rows_c
+        ]
 
         def unit(conn: Any) -> None:
             conn.execute(insert(conversations), rows_c)
             conn.execute(insert(segments), rows_s)
+            conn.execute(insert(conversation_scopes), tags)
 
         runtime.db.write_sync(unit)
 
@@ -284,7 +292,7 @@ def generate(runtime: Any, account_sid: str, workspace: str, total: int, seed: i
     print(f"generated {total:,} conversations in {time.perf_counter() - started:.0f} s")
 
 
-def time_queries(runtime: Any, caller: Caller, total: int, rounds: int = 100) -> None:
+def time_queries(runtime: Any, caller: Viewer, total: int, rounds: int = 100) -> None:
     service = runtime.services.insights
     week_ago = int(time.time() * 1000) - 7 * DAY_MS
     cases = {
@@ -297,6 +305,16 @@ def time_queries(runtime: Any, caller: Caller, total: int, rounds: int = 100) ->
         "free text": ConversationFilters(text="gold"),
     }
     rng = random.Random(2)
+    # A team leader limited to one team: every search also checks the conversation's teams.
+    scoped = Viewer(
+        account_sid=caller.account_sid,
+        actor_type="user",
+        actor_sid="US" + "b" * 32,
+        name="bench lead",
+        roles=("wfo.team_leader",),
+        permissions=caller.permissions,
+        scope=Scope(teams=("Billing",)),
+    )
 
     async def measure() -> None:
         for label, filters in cases.items():
@@ -306,6 +324,12 @@ def time_queries(runtime: Any, caller: Caller, total: int, rounds: int = 100) ->
                 await service.search(caller, filters, ConversationSort(), PageRequest(size=50))
                 timings.append((time.perf_counter() - started) * 1000)
             report(f"search {label}", timings)
+        timings = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            await service.search(scoped, ConversationFilters(), ConversationSort(), PageRequest(50))
+            timings.append((time.perf_counter() - started) * 1000)
+        report("search, scoped to one team", timings)
         timings = []
         for _ in range(rounds * 5):
             conversation = f"WT{rng.randrange(total):032x}"
@@ -317,18 +341,47 @@ def time_queries(runtime: Any, caller: Caller, total: int, rounds: int = 100) ->
     asyncio.run(measure())
 
 
+def time_pages(runtime: Any, account_sid: str, total: int, rounds: int = 50) -> None:
+    """The conversations page and the conversation screen as a signed-in person gets them:
+    server time to the whole HTML (the pages' scripts then ask for media links)."""
+    import httpx
+
+    runtime.services.users.create_sync(
+        account_sid, "bench-lead", ("wfo.full_access",), password="bench password 123"
+    )
+    rng = random.Random(3)
+    with _served(runtime) as base, httpx.Client(base_url=base, timeout=60) as http:
+        signed = http.post(
+            "/api/v1/session", json={"username": "bench-lead", "password": "bench password 123"}
+        )
+        signed.raise_for_status()
+        for label, path in (
+            ("page: conversations, last 7 days", lambda: "/conversations?range=7d"),
+            ("page: conversations, all time", lambda: "/conversations?range=all"),
+            ("page: one conversation", lambda: f"/conversations/WT{rng.randrange(total):032x}"),
+        ):
+            timings = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                response = http.get(path())
+                timings.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.status_code
+            report(label, timings)
+
+
 def run_store(store: str, total: int, month_days: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if store == "postgres" else None
         try:
             runtime = build_runtime(Settings(data_dir=Path(tmp), database_url=database_url))
             account = runtime.services.accounts.create_account("bench")
-            caller = Caller(Principal(account.sid, account.sid), "127.0.0.1")
+            caller = Viewer.service(account.sid, account.sid, "127.0.0.1")
             print(f"[{store}]")
             projection_throughput(runtime, account.sid, month_days)
             projection_lag(runtime, account.sid, rate=100, count=2000)
             generate(runtime, account.sid, "WS" + "e" * 32, total)
             time_queries(runtime, caller, total)
+            time_pages(runtime, account.sid, total)
             runtime.close()
         finally:
             if database_url:

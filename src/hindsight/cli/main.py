@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hindsight.app import Runtime, build_runtime, create_app
 from hindsight.cli.people import audit_app, users_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
+from hindsight.demo import held_media as demo_held_media
 from hindsight.demo import runner as demo_runner
 from hindsight.demo import simulation as demo_simulation
 from hindsight.domain.errors import HindsightError
@@ -175,9 +176,13 @@ def demo(
     days: int = typer.Option(7, min=1, max=31, help="How many days of traffic to simulate."),
     seed: int = typer.Option(7, help="The same seed gives the same traffic."),
     account: str = typer.Option(None, help="Hindsight account to load it into (default: first)."),
+    recordings: int = typer.Option(
+        25, min=0, max=500, help="Calls that get a (synthetic) recording held by Hindsight."
+    ),
 ) -> None:
     """Load a realistic week of contact-centre traffic (voice, chat, transfers, abandons and
-    custom media of every type) through the Twilio ingest API of a local server."""
+    custom media of every type) through the Twilio ingest API of a local server. Chats get
+    transcripts and some calls recordings that Hindsight holds, so their screens play."""
     runtime = _runtime()
     server = None
     try:
@@ -193,6 +198,32 @@ def demo(
             demo_simulation.week(twilio_account, workspace, int(time.time() * 1000), days, seed)
         )
         server = _background_server(runtime)
+        row = next(a for a in runtime.services.accounts.list_accounts() if a.sid == owner)
+        auth = (owner, runtime.services.accounts.auth_token_of(row))
+        media_items = (
+            sum(
+                1
+                for e in events
+                if e["EventType"] == "task.created"
+                and ("ChatTranscript" in e.get("TaskAttributes", ""))
+            )
+            + recordings
+        )
+        with Progress(
+            TextColumn("Writing transcripts and recordings"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+        ) as progress:
+            bar = progress.add_task("media", total=media_items)
+            held = demo_held_media.put_in_place(
+                server.base_url,
+                auth,
+                events,
+                recordings=recordings,
+                seed=seed,
+                progress=lambda n: progress.advance(bar, n),
+            )
         with Progress(
             TextColumn("Posting TaskRouter events"),
             BarColumn(),
@@ -212,7 +243,8 @@ def demo(
         tasks = sum(1 for e in events if e["EventType"] == "task.created")
         console.print(
             f"Loaded {len(events)} events: {tasks} tasks over {days} days into account {owner}"
-            f" (mirrored workspace {workspace})."
+            f" (mirrored workspace {workspace}), with {held.transcripts} chat transcripts and"
+            f" {held.recordings} call recordings held by Hindsight."
             + ("" if caught_up else " The projection is still catching up.")
         )
     finally:

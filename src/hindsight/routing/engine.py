@@ -771,10 +771,13 @@ class _Pool:
         self._queue = queue
         self._by_channel: dict[str, list[Candidate]] = {}
         self._room: dict[str, int] = {}
+        # How many of each channel's candidates have room: asked before every offer, so it is
+        # kept as a count rather than found by scanning a thousand workers each time.
+        self._with_room: dict[str, int] = {}
 
     def has_room(self, channel_sid: str) -> bool:
         self._load(channel_sid)
-        return any(self._room.get(c.sid, 0) > 0 for c in self._by_channel[channel_sid])
+        return self._with_room[channel_sid] > 0
 
     def with_room(self, channel_sid: str) -> list[Candidate]:
         self._load(channel_sid)
@@ -793,6 +796,12 @@ class _Pool:
                     loaded.append(candidate)
                     self._room[candidate.sid] = candidate.capacity - candidate.load
             self._by_channel[channel_sid] = loaded
+            self._count(channel_sid)
+
+    def _count(self, channel_sid: str) -> None:
+        self._with_room[channel_sid] = sum(
+            1 for c in self._by_channel[channel_sid] if self._room.get(c.sid, 0) > 0
+        )
 
     def took(self, channel_sid: str, worker_sids: list[str]) -> None:
         """Workers just reserved: less room, and now the most recently reserved."""
@@ -803,6 +812,8 @@ class _Pool:
             if channel == channel_sid or not multitask:
                 moved = [c for c in candidates if c.sid in worker_sids]
                 candidates[:] = [c for c in candidates if c.sid not in worker_sids] + moved
+            # Room is per worker, shared by every channel list the worker is in.
+            self._count(channel)
 
 
 def _needs_task(queue: Any) -> bool:
