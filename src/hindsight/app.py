@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hindsight.api import errors, insights
+from hindsight.api import errors, insights, media_analysis
 from hindsight.api import ingest as ingest_api
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
 from hindsight.app_services import Services
@@ -24,6 +24,8 @@ from hindsight.eventlog.notify import LogNotifier
 from hindsight.eventlog.twilio_sources import TwilioSourceService
 from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import Projector
+from hindsight.media.analysis import AnalysisOptions, AnalysisService, UrlSource
+from hindsight.media.fetch import SafeFetcher
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
@@ -46,8 +48,11 @@ class Runtime:
     projector: Projector
     twilio_sources: TwilioSourceService
     ingest: TwilioIngest
+    analysis: AnalysisService
+    fetcher: SafeFetcher
 
     def close(self) -> None:
+        self.analysis.close()
         self.db.close()
 
 
@@ -83,6 +88,19 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
     )
     twilio_sources = TwilioSourceService(db, clock, sealer)
+    fetcher = SafeFetcher(settings.media_fetch_options())
+    analysis = AnalysisService(
+        db,
+        clock,
+        sealer,
+        sources={"url": UrlSource(fetcher)},
+        options=AnalysisOptions(
+            workers=settings.media_analysis_workers,
+            max_attempts=settings.media_analysis_max_attempts,
+            max_bytes=settings.media_fetch_max_bytes,
+            max_seconds=settings.media_analysis_max_seconds,
+        ),
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -93,6 +111,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         projector=Projector(db, clock, notifier, projection_options(settings)),
         twilio_sources=twilio_sources,
         ingest=TwilioIngest(db, clock, notifier, twilio_sources),
+        analysis=analysis,
+        fetcher=fetcher,
     )
 
 
@@ -115,6 +135,10 @@ def create_app(runtime: Runtime) -> TwilioFirst:
             background.append(
                 asyncio.create_task(runtime.projector.run(stop), name="insights-projector")
             )
+        if runtime.settings.run_media_analysis:
+            background.append(
+                asyncio.create_task(runtime.analysis.run(stop), name="media-analysis")
+            )
         try:
             yield
         finally:
@@ -135,7 +159,9 @@ def create_app(runtime: Runtime) -> TwilioFirst:
 
     errors.install(app)
     app.state.services = runtime.services
+    app.state.analysis = runtime.analysis
     app.include_router(insights.router)
+    app.include_router(media_analysis.router)
     app.include_router(insights.openapi_router)
     app.include_router(
         ingest_api.build_router(

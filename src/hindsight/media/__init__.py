@@ -1,0 +1,1 @@
+"""Media: decoding, analysis and fetching of recordings and other conversation media."""
