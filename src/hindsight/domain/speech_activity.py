@@ -11,10 +11,13 @@ Speech detection, per channel (all thresholds in dB relative to full scale, see
 `SpeechParameters`):
 
 1. Frame energy: the mean square of each `frame_ms` frame, in dBFS.
-2. Adaptive noise floor: the median energy of each `floor_block_ms` block, then the lowest of
-   those medians within `floor_window_s` either side. A block of background between turns is
-   enough to pin the floor, and the floor follows a noise level that changes during the call
-   (it never rises inside a window that holds a quieter block). It is kept at or above
+2. Adaptive noise floor: the median energy of each `floor_block_ms` block; then the lowest of
+   those medians in the `floor_window_s` before a frame, and the lowest in the window after
+   it; the floor is the higher of the two (near either end of the file a window that would be
+   cut short is the first or last full window instead). A block of background before and after a turn pins the floor
+   under it, so turns up to `floor_window_s` long are measured against the true background;
+   when the background gets louder, the floor follows at once (both windows see the louder
+   noise), and when it gets quieter, within `floor_window_s`. The floor is kept at or above
    `min_floor_dbfs` so digital silence (zeros) does not make faint hiss count as speech.
 3. Hysteresis: a run of frames above `floor + stop_db` is speech if at least one of its frames
    is above `floor + start_db` (and above `min_speech_dbfs`). Speech thus starts only on a
@@ -22,6 +25,10 @@ Speech detection, per channel (all thresholds in dB relative to full scale, see
 4. Hangover: runs separated by less than `max_pause_ms` are joined, so the pauses between words
    and syllables do not split one turn into many.
 5. Minimum length: joined runs shorter than `min_speech_ms` are dropped (clicks, pops, breaths).
+
+With two or more channels, a frame more than `bleed_db` quieter than the loudest other channel
+is taken for that channel's echo or crosstalk bleed (line echo, a headset heard by the phone)
+and is not speech; genuine cross-talk has both sides within a few dB of each other.
 
 Talk analytics follow the Flex Insights measure names (`conversations.*` attributes that carry
 speech analytics), in whole seconds with the milliseconds truncated, as Insights reports
@@ -45,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 # Intervals are [start_ms, end_ms) pairs, sorted, disjoint and non-empty.
@@ -79,13 +87,14 @@ class SpeechParameters:
 
     frame_ms: int = 20
     floor_block_ms: int = 500
-    floor_window_s: float = 30.0
+    floor_window_s: float = 60.0
     start_db: float = 10.0
     stop_db: float = 6.0
     min_floor_dbfs: float = -70.0
     min_speech_dbfs: float = -50.0
     max_pause_ms: int = 500
     min_speech_ms: int = 200
+    bleed_db: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -127,10 +136,17 @@ def noise_floor(
     padded = np.full(blocks * block, np.nan)
     padded[:n] = db
     medians = np.nanmedian(padded.reshape(blocks, block), axis=1)
-    reach = max(0, round(params.floor_window_s / (block * frame_seconds)))
-    if reach and blocks > 1:
-        edged = np.pad(medians, reach, mode="edge")
-        local = np.lib.stride_tricks.sliding_window_view(edged, 2 * reach + 1).min(axis=1)
+    reach = max(1, round(params.floor_window_s / (block * frame_seconds)))
+    inf = np.full(reach, np.inf)
+    window = reach + 1
+    past = sliding_window_view(np.concatenate((inf, medians)), window).min(axis=1)
+    future = sliding_window_view(np.concatenate((medians, inf)), window).min(axis=1)
+    if blocks > reach:
+        # Near the ends a window would be cut short (and could hold nothing but a turn that
+        # starts or ends the file): it takes the first or last full window instead.
+        past[:reach] = past[reach]
+        future[blocks - reach :] = future[blocks - 1 - reach]
+        local = np.maximum(past, future)
     else:
         local = np.full(blocks, medians.min())
     return np.maximum(np.repeat(local, block)[:n], params.min_floor_dbfs)
@@ -143,9 +159,15 @@ def _runs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
 
 
 def detect_speech_frames(
-    mean_square: NDArray[np.floating], frame_seconds: float, params: SpeechParameters
+    mean_square: NDArray[np.floating],
+    frame_seconds: float,
+    params: SpeechParameters,
+    bleed: NDArray[np.bool_] | None = None,
 ) -> list[tuple[int, int]]:
-    """Speech runs of one channel as [start_frame, end_frame) pairs."""
+    """Speech runs of one channel as [start_frame, end_frame) pairs.
+
+    `bleed` marks frames that are another channel's echo (see `bleed_frames`): never speech.
+    """
     if frame_seconds <= 0:
         raise ValueError("frame_seconds must be positive")
     db = energy_dbfs(mean_square)
@@ -154,10 +176,11 @@ def detect_speech_frames(
     floor = noise_floor(db, frame_seconds, params)
     start_level = np.maximum(floor + params.start_db, params.min_speech_dbfs)
     stop_level = np.minimum(floor + params.stop_db, start_level)
-    starts, ends = _runs(db > stop_level)
+    own = np.ones(len(db), dtype=bool) if bleed is None else ~bleed
+    starts, ends = _runs((db > stop_level) & own)
     if len(starts) == 0:
         return []
-    loud = np.concatenate(([0], np.cumsum(db > start_level)))
+    loud = np.concatenate(([0], np.cumsum((db > start_level) & own)))
     keep = loud[ends] - loud[starts] > 0
     starts, ends = starts[keep], ends[keep]
     if len(starts) == 0:
@@ -170,16 +193,29 @@ def detect_speech_frames(
     return [(int(s), int(e)) for s, e in zip(starts[long_enough], ends[long_enough], strict=True)]
 
 
+def bleed_frames(mean_square: NDArray[np.floating], params: SpeechParameters) -> NDArray[np.bool_]:
+    """(channels, frames): where a channel is `bleed_db` below the loudest other channel."""
+    db = energy_dbfs(np.atleast_2d(mean_square))
+    if db.shape[0] < 2:
+        return np.zeros(db.shape, dtype=bool)
+    order = np.sort(db, axis=0)
+    loudest, second = order[-1], order[-2]
+    # The loudest other channel: the second loudest for the loudest channel itself.
+    others = np.where(db == loudest, second, loudest)
+    return db < others - params.bleed_db
+
+
 def detect_speech(
     mean_square: NDArray[np.floating],
     frame_seconds: float,
     duration_ms: int,
     params: SpeechParameters | None = None,
+    bleed: NDArray[np.bool_] | None = None,
 ) -> list[Interval]:
     """Speech intervals of one channel in milliseconds, clipped to the recording."""
     params = params or SpeechParameters()
     out: list[Interval] = []
-    for start, end in detect_speech_frames(mean_square, frame_seconds, params):
+    for start, end in detect_speech_frames(mean_square, frame_seconds, params, bleed):
         s = min(round(start * frame_seconds * 1000), duration_ms)
         e = min(round(end * frame_seconds * 1000), duration_ms)
         if e > s:
@@ -408,7 +444,11 @@ def analyse_recording(
         speech = [detect_speech(energy.mean(axis=0), frame_seconds, duration, params)]
     else:
         roles = channel_roles(channels, stats.channels)
-        speech = [detect_speech(row, frame_seconds, duration, params) for row in energy]
+        bleed = bleed_frames(energy, params)
+        speech = [
+            detect_speech(row, frame_seconds, duration, params, bleed=mask)
+            for row, mask in zip(energy, bleed, strict=True)
+        ]
     talk = analyse_talk(speech, roles, duration)
     return {
         "duration_ms": duration,
