@@ -46,7 +46,7 @@ def test_talk_silence_and_crosstalk_partition_the_recording(case):
     talk = sa.analyse_talk([customer, agent], (sa.CUSTOMER, sa.AGENT), duration)
     for intervals in (*talk.speakers.values(), talk.silence, talk.crosstalk):
         assert sorted_and_disjoint(intervals)
-        assert all(0 <= a and b <= duration for a, b in intervals)
+        assert all(a >= 0 and b <= duration for a, b in intervals)
     a, c = talk.speakers[sa.AGENT], talk.speakers[sa.CUSTOMER]
     # Exact in milliseconds: agent + customer - both + neither = everything.
     assert (
@@ -60,15 +60,22 @@ def test_talk_silence_and_crosstalk_partition_the_recording(case):
     m = talk.measures
     whole = duration // 1000
     assert all(0 <= value <= whole for value in m.values())
-    assert abs(
-        m["agent_talk_time"] + m["customer_talk_time"] - m["crosstalk_time"] + m["silence_time"]
-        - whole
-    ) <= 3
+    assert (
+        abs(
+            m["agent_talk_time"]
+            + m["customer_talk_time"]
+            - m["crosstalk_time"]
+            + m["silence_time"]
+            - whole
+        )
+        <= 3
+    )
     assert m["crosstalk_time"] <= min(m["agent_talk_time"], m["customer_talk_time"])
     assert m["longest_talk_by_agent"] <= m["agent_talk_time"]
     assert m["longest_talk_by_customer"] <= m["customer_talk_time"]
-    assert max(m["longest_silence_before_agent"], m["longest_silence_before_customer"]) <= (
-        m["silence_time"]
+    assert (
+        max(m["longest_silence_before_agent"], m["longest_silence_before_customer"])
+        <= (m["silence_time"])
     )
 
 

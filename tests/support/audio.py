@@ -65,7 +65,7 @@ def conversation(
 ) -> np.ndarray:
     """(samples, 2) float array: channel 0 the customer, channel 1 the agent."""
     rng = np.random.default_rng(seed)
-    n = int(round(duration_s * rate))
+    n = round(duration_s * rate)
     c = _speech(n, rate, CUSTOMER_VOICE, rng) * _gate(n, rate, customer)
     a = _speech(n, rate, AGENT_VOICE, rng) * _gate(n, rate, agent)
     echo = 10 ** (echo_db / 20)

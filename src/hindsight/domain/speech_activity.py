@@ -14,11 +14,14 @@ Speech detection, per channel (all thresholds in dB relative to full scale, see
 2. Adaptive noise floor: the median energy of each `floor_block_ms` block; then the lowest of
    those medians in the `floor_window_s` before a frame, and the lowest in the window after
    it; the floor is the higher of the two (near either end of the file a window that would be
-   cut short is the first or last full window instead). A block of background before and after a turn pins the floor
-   under it, so turns up to `floor_window_s` long are measured against the true background;
-   when the background gets louder, the floor follows at once (both windows see the louder
-   noise), and when it gets quieter, within `floor_window_s`. The floor is kept at or above
-   `min_floor_dbfs` so digital silence (zeros) does not make faint hiss count as speech.
+   cut short is the first or last full window instead). A block of background before and
+   after a turn pins the floor under it, so turns up to `floor_window_s` long are measured
+   against the true background; when the background gets louder, the floor follows at once
+   (both windows see the louder noise), and when it gets quieter, within `floor_window_s`.
+   Blocks quieter than
+   `min_floor_dbfs` (digital silence: muting, codec padding) say nothing about the background
+   and are left out; the floor never goes below `min_floor_dbfs`, so faint hiss next to
+   digital zeros is not speech.
 3. Hysteresis: a run of frames above `floor + stop_db` is speech if at least one of its frames
    is above `floor + start_db` (and above `min_speech_dbfs`). Speech thus starts only on a
    clear rise and does not flicker off on a dip just under the start threshold.
@@ -136,6 +139,7 @@ def noise_floor(
     padded = np.full(blocks * block, np.nan)
     padded[:n] = db
     medians = np.nanmedian(padded.reshape(blocks, block), axis=1)
+    medians[medians < params.min_floor_dbfs] = np.inf
     reach = max(1, round(params.floor_window_s / (block * frame_seconds)))
     inf = np.full(reach, np.inf)
     window = reach + 1
@@ -149,6 +153,7 @@ def noise_floor(
         local = np.maximum(past, future)
     else:
         local = np.full(blocks, medians.min())
+    local[np.isinf(local)] = params.min_floor_dbfs
     return np.maximum(np.repeat(local, block)[:n], params.min_floor_dbfs)
 
 

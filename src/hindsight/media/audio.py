@@ -78,8 +78,8 @@ def _alaw_table() -> NDArray[np.float32]:
     return (values / 32768.0).astype(np.float32)
 
 
-_MULAW = _mulaw_table()
-_ALAW = _alaw_table()
+_MULAW_TABLE = _mulaw_table()
+_ALAW_TABLE = _alaw_table()
 
 
 # --- WAV, read sequentially -------------------------------------------------------------------
@@ -150,7 +150,7 @@ def _pcm_decoder(tag: int, bits: int, channels: int) -> tuple[Decoder, str]:
             f"pcm_f{bits}le",
         )
     if tag in (_MULAW, _ALAW) and bits == 8:
-        table = _MULAW if tag == _MULAW else _ALAW
+        table = _MULAW_TABLE if tag == _MULAW else _ALAW_TABLE
         return (
             lambda raw, _n: shaped(table[np.frombuffer(raw, np.uint8)]),
             "pcm_mulaw" if tag == _MULAW else "pcm_alaw",
@@ -264,8 +264,11 @@ def _soundfile_statistics(
         return _measure(handle.samplerate, handle.channels, codec, blocks(), frame_ms, max_seconds)
 
 
-def _rewound(stream: BinaryIO, header: bytes) -> BinaryIO:
-    """The whole stream from its first byte, seekable: libsndfile seeks while it probes."""
+def _rewound(stream: BinaryIO, consumed: bytes) -> BinaryIO:
+    """The whole stream from its first byte, seekable: libsndfile seeks while it probes.
+
+    `consumed` is what was already read from a stream that cannot seek back.
+    """
     try:
         seekable = stream.seekable()
     except (AttributeError, OSError):
@@ -274,7 +277,7 @@ def _rewound(stream: BinaryIO, header: bytes) -> BinaryIO:
         stream.seek(0)
         return stream
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - the caller's stream owns the lifetime
-    spool.write(header)
+    spool.write(consumed)
     shutil.copyfileobj(stream, spool, _COPY_BYTES)
     spool.seek(0)
     return spool  # type: ignore[return-value]
@@ -335,20 +338,33 @@ def frame_statistics(
     if len(header) < 12:
         raise AudioDecodeError("the file is too short to be audio")
     if header[:4] in (b"RIFF", b"RF64") and header[8:12] == b"WAVE":
+        recorder = _Recorder(stream)
         try:
-            wav = _WavReader(stream, header)
+            wav = _WavReader(recorder, header)  # type: ignore[arg-type]
         except _Unsupported:
             # An unusual WAV codec (ADPCM, GSM 6.10...): libsndfile reads it from the start.
-            wav = None
-        if wav is not None:
-            blocks = wav.blocks(frame_samples_for(wav.sample_rate, frame_ms) * _FRAMES_PER_BLOCK)
-            return _measure(wav.sample_rate, wav.channels, wav.codec, blocks, frame_ms, max_seconds)
-        try:
-            stream.seek(0)
-        except (AttributeError, OSError) as exc:
-            raise AudioDecodeError("this WAV codec needs a seekable file") from exc
-        return _soundfile_statistics(stream, frame_ms, max_seconds)
+            source = _rewound(stream, header + recorder.seen)
+            return _soundfile_statistics(source, frame_ms, max_seconds)
+        recorder.seen = b""
+        recorder.recording = False
+        blocks = wav.blocks(frame_samples_for(wav.sample_rate, frame_ms) * _FRAMES_PER_BLOCK)
+        return _measure(wav.sample_rate, wav.channels, wav.codec, blocks, frame_ms, max_seconds)
     return _soundfile_statistics(_rewound(stream, header), frame_ms, max_seconds)
+
+
+class _Recorder:
+    """Passes reads through, keeping what the WAV header parser read (to hand it back)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.seen = b""
+        self.recording = True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if self.recording:
+            self.seen += data
+        return data
 
 
 def _measure(
