@@ -1,12 +1,12 @@
 """A local HTTP server standing in for an external media host (no real network in tests).
 
-    /file/<name>              the bytes registered under <name>
-    /flaky/<name>             503 for the first `flaky_failures` requests, then the file
-    /redirect?to=<url>        302 to <url>
-    /status/<code>            an empty answer with that status
-    /trickle                  a large Content-Length, then one byte every 0.1 s
-    /stall                    headers, then nothing for 5 s
-    /endless                  no Content-Length, 64 KB blocks until the client leaves
+/file/<name>              the bytes registered under <name>
+/flaky/<name>             503 for the first `flaky_failures` requests of a URL, then the file
+/redirect?to=<url>        302 to <url>
+/status/<code>            an empty answer with that status
+/trickle                  a large Content-Length, then one byte every 0.1 s
+/stall                    headers, then nothing for 5 s
+/endless                  no Content-Length, 64 KB blocks until the client leaves
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class MediaServer:
             def _answer(self) -> None:
                 with owner._lock:
                     owner.requests.append((self.path, dict(self.headers)))
-                    flaky_seen = sum(1 for p, _h in owner.requests if p.startswith("/flaky/"))
+                    flaky_seen = sum(1 for p, _h in owner.requests if p == self.path)
                 parts = urlsplit(self.path)
                 path = parts.path
                 if path.startswith("/file/"):

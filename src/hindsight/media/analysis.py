@@ -33,7 +33,7 @@ from hindsight.domain.errors import HindsightError, InvalidParameter
 from hindsight.domain.speech_activity import SpeechParameters, analyse_recording
 from hindsight.domain.timefmt import iso8601
 from hindsight.media.audio import AudioDecodeError, frame_statistics
-from hindsight.media.fetch import SafeFetcher, parse_target
+from hindsight.media.fetch import FetchRefused, SafeFetcher, parse_target
 from hindsight.store import media_analyses as store
 from hindsight.store.database import Database
 
@@ -186,7 +186,10 @@ def _check_request(
     if not isinstance(source, str) or not source or len(source) > MAX_SOURCE:
         raise InvalidParameter(f"source must be a non-empty string of at most {MAX_SOURCE}")
     if kind == "url":
-        parse_target(source)
+        try:
+            parse_target(source)
+        except FetchRefused as exc:
+            raise InvalidParameter(f"source: {exc}") from None
         if url_media_key(source) != media_key:
             raise InvalidParameter("a url: media key must be url_media_key(source)")
     if channels is not None and (

@@ -296,11 +296,14 @@ class _Accumulator:
         self.low: list[NDArray[np.float32]] = []
         self.high: list[NDArray[np.float32]] = []
         self.identical = channels >= 2
+        self.audible = False
 
     def add(self, block: NDArray[np.float32]) -> None:
         self.total += len(block)
         if self.identical and not np.array_equal(block[:, 0], block[:, 1]):
             self.identical = False
+        if not self.audible and np.any(block):
+            self.audible = True
         if len(self.rest):
             block = np.concatenate((self.rest, block))
         whole = len(block) - len(block) % self.frame_samples
@@ -395,5 +398,6 @@ def _measure(
             maximum=high,
         ),
         codec=codec,
-        identical_channels=acc.identical,
+        # All-zero channels are equal too, but that says nothing about how it was recorded.
+        identical_channels=acc.identical and acc.audible,
     )
