@@ -173,6 +173,15 @@ def test_digital_silence_does_not_turn_faint_hiss_into_speech():
     assert sa.detect_speech(ms, FRAME, 24_000) == []
 
 
+def test_a_muted_stretch_does_not_make_the_background_count_as_speech():
+    rng = np.random.default_rng(7)
+    muted = np.zeros(round(10 / FRAME))  # digital zeros while the line was on hold
+    ms = np.concatenate(
+        [energies([(5, -55), (3, -22), (5, -55)], rng), muted, energies([(6, -55)], rng)]
+    )
+    assert sa.detect_speech(ms, FRAME, 29_000) == [(5_000, 8_000)]
+
+
 def test_echo_of_the_other_channel_is_not_speech():
     rng = np.random.default_rng(5)
     agent = energies([(2, -55), (5, -20), (3, -55)], rng)
