@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from hindsight.media.analysis import url_media_key
-from tests.conftest import BACKENDS, database_url_for
 from tests.media.test_analysis import EXPECTED, known_conversation
 from tests.support.media_server import MediaServer
 from tests.support.server import RunningServer, start_server
@@ -29,9 +28,11 @@ def media() -> Iterator[MediaServer]:
         server.stop()
 
 
-@pytest.fixture(params=BACKENDS)
-def place(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str]:
-    return tmp_path, database_url_for(request.param, tmp_path, request)
+@pytest.fixture
+def place(database_url: str, tmp_path: Path) -> tuple[Path, str]:
+    """A data dir and a database of the test's own (on PostgreSQL too): a server of the
+    session sharing the database would take jobs it cannot unseal with its own key."""
+    return tmp_path, database_url
 
 
 def client(server: RunningServer, account) -> httpx.Client:
