@@ -211,3 +211,23 @@ def test_bad_requests_are_refused_and_store_nothing(db, key, source, channels, p
 
     assert asyncio.run(scenario()) is None
     svc.close()
+
+
+def test_a_source_sealed_with_another_key_is_retried_with_a_clear_reason(db, media):
+    url = media.url(f"/file/call.wav?{secrets.token_hex(4)}")
+    key = url_media_key(url)
+    sealer_of_another_server = service(db)
+    ours = service(db, max_attempts=2)
+
+    async def scenario():
+        await sealer_of_another_server.request(ACCOUNT, key, url)
+        assert await ours.run_once()
+        waiting = await ours.get(ACCOUNT, key)
+        assert waiting.status == "pending" and "HINDSIGHT_SECRET_KEY" in waiting.error
+        assert await sealer_of_another_server.run_once()  # the right key still can
+        return await ours.get(ACCOUNT, key)
+
+    done = asyncio.run(scenario())
+    assert done.status == "done" and done.attempts == 2
+    sealer_of_another_server.close()
+    ours.close()

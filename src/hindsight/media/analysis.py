@@ -74,6 +74,10 @@ class MediaTooLarge(Exception):
     permanent = True
 
 
+class SourceUnsealable(Exception):
+    """This process's key cannot open a job's stored source."""
+
+
 def url_media_key(url: str) -> str:
     """The media key of an external recording: its URL is hashed (it may hold a token)."""
     return "url:" + hashlib.sha256(url.encode("utf-8")).hexdigest()
@@ -224,7 +228,8 @@ def compute(path: str, channels: Sequence[str] | None, options: AnalysisOptions)
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, HindsightError | AudioDecodeError | SourceUnavailable | MediaTooLarge):
+    known = HindsightError | AudioDecodeError | SourceUnavailable | MediaTooLarge | SourceUnsealable
+    if isinstance(exc, known):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
@@ -343,9 +348,7 @@ class AnalysisService:
             source = self._sources.get(job.media_key.split(":", 1)[0])
             if source is None:
                 raise SourceUnavailable(f"no audio source for {job.media_key.split(':')[0]!r}")
-            locator = self._sealer.unseal(
-                job.source_sealed, _context(job.account_sid, job.media_key)
-            )
+            locator = self._unseal(job)
             spool = await self._download(source, job.account_sid, job.media_key, locator)
             channels = None if job.channels is None else orjson.loads(job.channels)
             loop = asyncio.get_running_loop()
@@ -365,12 +368,25 @@ class AnalysisService:
                 with contextlib.suppress(OSError):
                     os.unlink(spool)
 
+    def _unseal(self, job: Any) -> str:
+        try:
+            return self._sealer.unseal(job.source_sealed, _context(job.account_sid, job.media_key))
+        except Exception:
+            # Retried, not failed: the process that sealed it (sharing the database but, by
+            # misconfiguration, not HINDSIGHT_SECRET_KEY) may still take the job.
+            raise SourceUnsealable(
+                "the media source cannot be unsealed with this server's key "
+                "(do all servers sharing the database use the same HINDSIGHT_SECRET_KEY?)"
+            ) from None
+
     async def _failed(self, job: Any, exc: Exception) -> None:
         now = self._clock.now_ms()
         message = _describe(exc)[:2000]
         permanent = bool(getattr(exc, "permanent", False)) or isinstance(exc, InvalidParameter)
         expected = HindsightError | AudioDecodeError | SourceUnavailable | MediaTooLarge | OSError
-        if isinstance(exc, expected):
+        if isinstance(exc, SourceUnsealable):
+            log.warning("media analysis of %s: %s", job.media_key, message)
+        elif isinstance(exc, expected):
             log.info("media analysis of %s failed: %s", job.media_key, message)
         else:
             log.warning("media analysis of %s failed", job.media_key, exc_info=exc)
