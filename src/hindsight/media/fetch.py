@@ -294,7 +294,15 @@ class SafeFetcher:
     ) -> None:
         self._options = options
         self._resolve = resolver or system_resolver
-        self._ssl = ssl_context or ssl.create_default_context()
+        self._ssl_context = ssl_context
+
+    @property
+    def _ssl(self) -> ssl.SSLContext:
+        # Made on first use: loading the system's CA certificates takes about 0.1 s, which
+        # every server start would otherwise pay.
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
 
     async def check(self, url: str) -> tuple[Target, str]:
         """The parsed URL and the one address to connect to; raises FetchRefused."""
