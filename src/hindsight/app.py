@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import audit as audit_api
-from hindsight.api import errors, insights, recordings
+from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
 from hindsight.api import session as session_api
@@ -37,9 +37,16 @@ from hindsight.eventlog.twilio_sources import TwilioSourceService
 from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import Projector
 from hindsight.insights.queries import InsightsService
-from hindsight.media.broker import MediaBroker, MediaSources
+from hindsight.media.analysis import (
+    AnalysisOptions,
+    AnalysisService,
+    UrlSource,
+    recording_media_key,
+)
+from hindsight.media.broker import Analyses, MediaBroker, MediaSources
+from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
-from hindsight.media.sources import HindsightSources
+from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
@@ -65,8 +72,11 @@ class Runtime:
     projector: Projector
     twilio_sources: TwilioSourceService
     ingest: TwilioIngest
+    analysis: AnalysisService
+    fetcher: SafeFetcher
 
     def close(self) -> None:
+        self.analysis.close()
         self.db.close()
 
 
@@ -103,11 +113,34 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         ),
     )
     twilio_sources = TwilioSourceService(db, clock, sealer)
-    recordings = RecordingService(
-        deps, LocalBlobStore(settings.data_dir / "recordings"), settings.max_recording_bytes
+    fetcher = SafeFetcher(settings.media_fetch_options())
+    analysis = AnalysisService(
+        db,
+        clock,
+        sealer,
+        sources={"url": UrlSource(fetcher)},
+        options=AnalysisOptions(
+            workers=settings.media_analysis_workers,
+            max_attempts=settings.media_analysis_max_attempts,
+            max_bytes=settings.media_fetch_max_bytes,
+            max_seconds=settings.media_analysis_max_seconds,
+        ),
     )
+
+    async def analyse_recording(account_sid: str, sid: str, channels: list[str]) -> None:
+        await analysis.request(account_sid, recording_media_key(sid), sid, channels)
+
+    recordings = RecordingService(
+        deps,
+        LocalBlobStore(settings.data_dir / "recordings"),
+        settings.max_recording_bytes,
+        on_stored=analyse_recording,
+    )
+    analysis.add_source("recording", HeldRecordingAudio(recordings))
     chat = ChatService(deps)
-    people = build_people(settings, deps, secret, HindsightSources(recordings, chat))
+    people = build_people(
+        settings, deps, secret, HindsightSources(recordings, chat, fetcher), analysis
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -118,11 +151,17 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         projector=Projector(db, clock, notifier, projection_options(settings)),
         twilio_sources=twilio_sources,
         ingest=TwilioIngest(db, clock, notifier, twilio_sources),
+        analysis=analysis,
+        fetcher=fetcher,
     )
 
 
 def build_people(
-    settings: Settings, deps: RoutingDeps, secret: bytes, sources: MediaSources
+    settings: Settings,
+    deps: RoutingDeps,
+    secret: bytes,
+    sources: MediaSources,
+    analyses: Analyses | None = None,
 ) -> People:
     audit = AuditTrail(deps.db, deps.clock)
     insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
@@ -155,6 +194,7 @@ def build_people(
             provider_key=signed_tokens.derive_key(secret, signed_tokens.PROVIDER_TOKEN),
             link_ttl_ms=settings.media_link_seconds * 1000,
             sources=sources,
+            analyses=analyses,
         ),
     )
 
@@ -177,6 +217,10 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
         if runtime.settings.run_projector:
             background.append(
                 asyncio.create_task(runtime.projector.run(stop), name="insights-projector")
+            )
+        if runtime.settings.run_media_analysis:
+            background.append(
+                asyncio.create_task(runtime.analysis.run(stop), name="media-analysis")
             )
         try:
             yield
@@ -212,7 +256,13 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.include_router(media_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)
-    app.state.api_routes = [*insights.router.routes, *recordings.router.routes]
+    app.include_router(media_analysis.router)
+    app.state.api_routes = [
+        *insights.router.routes,
+        *recordings.router.routes,
+        *media_analysis.router.routes,
+    ]
+    app.state.analysis = runtime.analysis
     app.include_router(insights.openapi_router)
     app.include_router(
         ingest_api.build_router(

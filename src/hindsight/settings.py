@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hindsight.media.fetch import FetchOptions, parse_allow_list
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HINDSIGHT_", env_file=".env", extra="ignore")
@@ -106,7 +108,38 @@ class Settings(BaseSettings):
         description="Directory of UI plug-ins (JavaScript modules loaded on every page); "
         "default <data_dir>/plugins.",
     )
+    run_media_analysis: bool = Field(
+        True, description="Compute waveforms and talk analytics of recordings in the server."
+    )
+    media_analysis_workers: int = Field(
+        1, ge=1, le=16, description="Recordings analysed at once (each takes one CPU thread)."
+    )
+    media_analysis_max_attempts: int = Field(5, ge=1)
+    media_analysis_max_seconds: float = Field(
+        4 * 3600.0, gt=0, description="Longer recordings are not analysed."
+    )
+    media_fetch_allow_private: bool = Field(
+        False,
+        description="Fetch external media from private, loopback and unique-local addresses.",
+    )
+    media_fetch_allow: str = Field(
+        "",
+        description="Comma-separated host names and CIDR ranges external media may be fetched "
+        "from whatever they resolve to (self-hosted media servers), e.g. "
+        "'media.internal,10.20.0.0/16'.",
+    )
+    media_fetch_connect_timeout_seconds: float = Field(5.0, gt=0)
+    media_fetch_read_timeout_seconds: float = Field(30.0, gt=0)
+    media_fetch_total_timeout_seconds: float = Field(600.0, gt=0)
+    media_fetch_max_bytes: int = Field(1024 * 1024 * 1024, ge=1024)
+    media_fetch_max_redirects: int = Field(3, ge=0, le=10)
     log_level: str = "info"
+
+    @field_validator("media_fetch_allow")
+    @classmethod
+    def _media_fetch_allow(cls, value: str) -> str:
+        parse_allow_list(value)
+        return value
 
     @field_validator("media_mode")
     @classmethod
@@ -128,6 +161,17 @@ class Settings(BaseSettings):
 
     def resolved_plugins_dir(self) -> Path:
         return self.plugins_dir or self.data_dir / "plugins"
+
+    def media_fetch_options(self) -> FetchOptions:
+        return FetchOptions(
+            allow_private=self.media_fetch_allow_private,
+            allow=parse_allow_list(self.media_fetch_allow),
+            connect_timeout_seconds=self.media_fetch_connect_timeout_seconds,
+            read_timeout_seconds=self.media_fetch_read_timeout_seconds,
+            total_timeout_seconds=self.media_fetch_total_timeout_seconds,
+            max_bytes=self.media_fetch_max_bytes,
+            max_redirects=self.media_fetch_max_redirects,
+        )
 
     def resolved_database_url(self) -> str:
         if self.database_url:

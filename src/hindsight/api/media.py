@@ -61,7 +61,10 @@ async def mint(request: Request, viewer: Viewer = Depends(identity.viewer)) -> R
         raise InvalidParameter("segment_id must be SG followed by 32 hex digits")
     if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < 1000:
         raise InvalidParameter("index must be the media item's index (0, 1, …)")
-    link = await identity.services(request).broker.mint(viewer, segment_id, index)
+    own_origin = getattr(request.app.state, "public_url", None) or str(request.base_url)
+    link = await identity.services(request).broker.mint(
+        viewer, segment_id, index, own_origin.rstrip("/")
+    )
     return _json(
         201,
         {
@@ -75,6 +78,24 @@ async def mint(request: Request, viewer: Viewer = Depends(identity.viewer)) -> R
             "frameable": link.frameable,
         },
     )
+
+
+@router.get("/api/v1/media/analysis", summary="Waveform and talk analytics of a recording")
+async def analysis(
+    request: Request,
+    segment_id: str,
+    index: int,
+    viewer: Viewer = Depends(identity.viewer),
+) -> Response:
+    """The recording's peaks (audiowaveform v2), speech intervals per speaker, silence and
+    cross-talk, its measures and those of this segment's stretch; `status` is pending until
+    the background analysis is done (ask again)."""
+    if not is_segment_id(segment_id):
+        raise InvalidParameter("segment_id must be SG followed by 32 hex digits")
+    if not 0 <= index < 1000:
+        raise InvalidParameter("index must be the media item's index (0, 1, …)")
+    found = await identity.services(request).broker.analysis(viewer, segment_id, index)
+    return _json(200, found)
 
 
 def _respond(opened: Opened, head: bool) -> Response:

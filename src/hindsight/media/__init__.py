@@ -1,2 +1,2 @@
-"""Media: the broker that opens every media item, and media Hindsight holds itself (the blob
-store and call recordings)."""
+"""Media: the broker that opens every media item, media Hindsight holds itself (the blob store
+and call recordings), the SSRF-safe fetcher for media elsewhere, and recording analysis."""

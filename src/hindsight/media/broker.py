@@ -17,6 +17,7 @@ provider can check at Hindsight's token-validation endpoint.
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission, permissions_of
+from hindsight.domain.speech_activity import window_measures
 from hindsight.insights.queries import InsightsService
 
 LINK_PATH = "/media/"
@@ -95,6 +97,19 @@ class MediaSources(Protocol):
     async def transcript(self, account_sid: str, sid: str) -> dict[str, Any] | None:
         """A chat transcript Hindsight holds (None: not held here)."""
 
+    async def frameable(self, url: str, own_origin: str) -> bool | None:
+        """Whether the page may be framed by `own_origin` (None: unknown)."""
+
+
+class Analyses(Protocol):
+    """Recording analyses (media/analysis.py): what the broker shows and asks for."""
+
+    async def get(self, account_sid: str, media_key: str) -> Any | None: ...
+
+    async def request(
+        self, account_sid: str, media_key: str, source: str, channels: Any = None
+    ) -> Any: ...
+
 
 @dataclass
 class _ProviderAnswer:
@@ -111,6 +126,7 @@ class MediaBroker:
     provider_key: bytes
     link_ttl_ms: int
     sources: MediaSources | None = None
+    analyses: Analyses | None = None
     _provider_cache: dict[str, _ProviderAnswer] = field(default_factory=dict)
 
     # --- minting ------------------------------------------------------------------------------
@@ -137,8 +153,13 @@ class MediaBroker:
             )
             raise
 
-    async def mint(self, viewer: Viewer, segment_id: str, index: int) -> MintedLink:
-        """A short-lived link to one media item of a segment, for this person only."""
+    async def mint(
+        self, viewer: Viewer, segment_id: str, index: int, own_origin: str | None = None
+    ) -> MintedLink:
+        """A short-lived link to one media item of a segment, for this person only.
+
+        `own_origin` (this site, as the browser sees it) lets an Embedded page's framing
+        policy be checked, so the UI offers a link where a frame would be refused."""
         object_id = f"{segment_id}/{index}"
         await self._require_play(viewer, "media.link", object_id)
         record, item = await self._item(viewer, "media.link", segment_id, index)
@@ -171,7 +192,11 @@ class MediaBroker:
                 "expires_ms": expires,
             },
         )
+        frameable = None
+        if item["type"] == "Embedded" and own_origin and self.sources is not None:
+            frameable = await self.sources.frameable(item["url"], own_origin)
         return MintedLink(
+            frameable=frameable,
             url=LINK_PATH + token,
             expires_ms=expires,
             segment_id=segment_id,
@@ -265,6 +290,39 @@ class MediaBroker:
             raise MediaUnavailable("This server cannot read media sources")
         return self.sources
 
+    # --- waveform and talk analytics ---------------------------------------------------------
+
+    async def analysis(self, viewer: Viewer, segment_id: str, index: int) -> dict[str, Any]:
+        """The analysis of a recording item (peaks, talk intervals, measures), and the talk
+        measures of the segment's own stretch of it. Asks for one when there is none yet."""
+        object_id = f"{segment_id}/{index}"
+        await self._require_play(viewer, "media.analysis", object_id)
+        record, item = await self._item(viewer, "media.analysis", segment_id, index)
+        if item["type"] != "VoiceRecording" or self.analyses is None:
+            raise NotFound(f"media {object_id} has no recording analysis")
+        if item.get("recording_sid"):
+            key, source = f"recording:{item['recording_sid']}", item["recording_sid"]
+        elif item.get("url"):
+            key, source = _url_key(item["url"]), item["url"]
+        else:
+            # A url_provider's media_url is short-lived: there is nothing stable to analyse.
+            raise NotFound("recordings behind a url_provider are not analysed")
+        found = await self.analyses.get(viewer.account_sid, key)
+        if found is None:
+            found = await self.analyses.request(
+                viewer.account_sid, key, source, item.get("channels")
+            )
+        document = found.as_json()
+        document["segment_measures"] = _segment_measures(document, record, item)
+        await self.audit.record(
+            viewer,
+            "media.analysis",
+            object_type="media",
+            object_id=object_id,
+            detail={"conversation_id": record["conversation_id"], "status": document["status"]},
+        )
+        return document
+
     # --- url_provider -------------------------------------------------------------------------
 
     def provider_token(self, viewer: Viewer, claims: tokens.TokenClaims) -> str:
@@ -342,6 +400,23 @@ async def _media_url(answer: MediaStream) -> str:
     if not isinstance(media_url, str) or not media_url.startswith(("https://", "http://")):
         raise MediaUnavailable("The recording's url_provider answer has no http(s) media_url")
     return media_url
+
+
+def _url_key(url: str) -> str:
+    return "url:" + hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _segment_measures(
+    analysis: dict[str, Any], record: dict[str, Any], item: dict[str, Any]
+) -> dict[str, int | None] | None:
+    """Talk measures of the segment's stretch of the recording (needs the recording's start)."""
+    start = item.get("start_time")
+    if analysis.get("status") != "done" or not analysis.get("intervals") or start is None:
+        return None
+    begin = max(record["start_ms"] - start, 0)
+    end = (record["end_ms"] or start + (analysis.get("duration_ms") or 0)) - start
+    end = min(end, analysis.get("duration_ms") or end)
+    return window_measures(analysis["intervals"], begin, end)
 
 
 def _host(item: dict[str, Any]) -> str | None:

@@ -13,7 +13,8 @@ broker both call it and only adapt its answer to HTTP.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from email.utils import format_datetime
 from typing import Any
@@ -23,7 +24,7 @@ import orjson
 from sqlalchemy import Connection
 
 from hindsight.domain import recordings as rules
-from hindsight.domain.errors import InvalidParameter, NotFound, PayloadTooLarge
+from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound, PayloadTooLarge
 from hindsight.domain.recordings import UNSATISFIABLE, ByteRange, RecordingLinks
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.timefmt import to_datetime
@@ -32,6 +33,8 @@ from hindsight.media.storage import BlobMissing, BlobStore, BlobWriter
 from hindsight.routing.base import Caller, RoutingDeps, Service
 from hindsight.store import recordings as store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+
+log = logging.getLogger(__name__)
 
 API_PATH = "/api/v1/recordings"
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -184,13 +187,23 @@ class RecordingUpload:
         await self._writer.abort()
 
 
+# Called with (account SID, recording SID, channel map) once a recording is stored: the
+# composition root asks for its waveform and talk analysis there.
+OnStored = Callable[[str, str, list[str]], Awaitable[Any]]
+
+
 class RecordingService(Service):
     def __init__(
-        self, deps: RoutingDeps, blobs: BlobStore, max_bytes: int = DEFAULT_MAX_BYTES
+        self,
+        deps: RoutingDeps,
+        blobs: BlobStore,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        on_stored: OnStored | None = None,
     ) -> None:
         super().__init__(deps)
         self.blobs = blobs
         self.max_bytes = max_bytes
+        self._on_stored = on_stored
 
     # --- upload -------------------------------------------------------------------------------
 
@@ -249,6 +262,12 @@ class RecordingService(Service):
             with anyio.CancelScope(shield=True):
                 await self.blobs.delete(upload.key)
             raise
+        if self._on_stored is not None:
+            try:
+                await self._on_stored(caller.account_sid, sid, list(channel_map))
+            except HindsightError:
+                # The recording is stored; its analysis can be asked for again later.
+                log.warning("could not queue the analysis of %s", sid, exc_info=True)
         return Recording.from_mapping(row)
 
     def _probe(self, key: str, size: int) -> audio.AudioInfo:

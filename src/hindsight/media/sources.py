@@ -1,20 +1,38 @@
-"""Where the broker reads media from: recordings Hindsight holds, transcripts it holds, and
-external resources through the outbound fetcher. Built by the composition root."""
+"""Where the broker and the analysis read media from: recordings and transcripts Hindsight holds,
+and external resources through the SSRF-safe fetcher. Built by the composition root."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from hindsight.chat.service import ChatService
-from hindsight.media.broker import MediaStream, MediaUnavailable
+from hindsight.domain.errors import HindsightError
+from hindsight.domain.framing import allows_framing
+from hindsight.media.broker import MediaStream
+from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
+
+# Headers of an external response that travel on to the browser.
+_PASSED = ("content-length", "content-range", "accept-ranges", "etag", "last-modified")
+_FRAMING_CACHE_SECONDS = 600.0
+
+
+def _content_type(upstream: str | None) -> str:
+    """Audio keeps its type; anything else is sent as bytes, never as a page of this site."""
+    kind = (upstream or "").split(";", 1)[0].strip().lower()
+    return kind if kind.startswith("audio/") else "application/octet-stream"
 
 
 @dataclass
 class HindsightSources:
     recordings: RecordingService
     chat: ChatService
+    fetcher: SafeFetcher
+    _framing: dict[tuple[str, str], tuple[bool | None, float]] = field(default_factory=dict)
 
     async def recording(
         self, account_sid: str, recording_sid: str, range_header: str | None
@@ -25,8 +43,70 @@ class HindsightSources:
     async def fetch(
         self, url: str, range_header: str | None, headers: dict[str, str] | None = None
     ) -> MediaStream:
-        raise MediaUnavailable("Fetching external media is not enabled on this server")
+        """An external resource, streamed; the connection closes when the body is done."""
+        stack = contextlib.AsyncExitStack()
+        request_headers = dict(headers or {})
+        if range_header:
+            request_headers["Range"] = range_header
+        try:
+            media = await stack.enter_async_context(self.fetcher.open(url, request_headers))
+        except BaseException:
+            await stack.aclose()
+            raise
+        out = {"Content-Type": _content_type(media.content_type)}
+        for name in _PASSED:
+            if name in media.headers:
+                out[name.title()] = media.headers[name]
+        # Whatever it is, it is not a page of this site: no script, no plug-in, no form.
+        out["Content-Security-Policy"] = "sandbox; default-src 'none'"
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in media.chunks():
+                    yield chunk
+            finally:
+                await stack.aclose()
+
+        return MediaStream(media.status, out, body())
 
     async def transcript(self, account_sid: str, sid: str) -> dict[str, Any] | None:
         found = await self.chat.transcript(account_sid, sid)
         return None if found is None else found.as_dict()
+
+    async def frameable(self, url: str, own_origin: str) -> bool | None:
+        """Whether the page lets `own_origin` show it in a frame (its X-Frame-Options and CSP
+        frame-ancestors); None when that could not be found out (the page is then tried)."""
+        key = (url, own_origin)
+        cached = self._framing.get(key)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        try:
+            async with self.fetcher.open(url) as page:
+                verdict: bool | None = allows_framing(page.headers, own_origin)
+        except HindsightError:
+            verdict = None
+        if len(self._framing) > 10_000:
+            self._framing.clear()
+        self._framing[key] = (verdict, time.monotonic() + _FRAMING_CACHE_SECONDS)
+        return verdict
+
+
+@dataclass
+class HeldRecordingAudio:
+    """The analysis's source for recordings Hindsight holds (media key `recording:RE…`)."""
+
+    recordings: RecordingService
+
+    @contextlib.asynccontextmanager
+    async def open(
+        self, account_sid: str, media_key: str, locator: str
+    ) -> AsyncIterator[AsyncIterator[bytes]]:
+        parts = await self.recordings.open_media(account_sid, locator)
+        body = parts.body
+
+        async def chunks() -> AsyncIterator[bytes]:
+            if body is not None:
+                async for chunk in body:
+                    yield chunk
+
+        yield chunks()

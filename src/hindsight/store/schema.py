@@ -652,3 +652,37 @@ chat_messages = Table(
     *_dates(),
     UniqueConstraint("conversation_sid", "message_index"),
 )
+
+
+# --- media analysis: waveform peaks and talk analytics of recordings ---------------------------
+
+media_analyses = Table(
+    "media_analyses",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    # What was analysed: `recording:RE…`, or `url:<sha256 of the URL>`.
+    Column("media_key", String(200), nullable=False),
+    # Where to read it (a URL may hold a token): sealed with the server's key.
+    Column("source_sealed", Text, nullable=False),
+    # The channel names the media item gave (JSON list), or null for the default.
+    Column("channels", Text, nullable=True),
+    # pending -> running -> done | failed; running rows are leased so a crash frees them.
+    Column("status", String(16), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_ms", BigInteger, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until_ms", BigInteger, nullable=False),
+    Column("codec", String(64), nullable=True),
+    Column("duration_ms", BigInteger, nullable=True),
+    # JSON: the role of each channel, speech/silence/cross-talk intervals, measures, peaks.
+    Column("channel_map", Text, nullable=True),
+    Column("intervals", Text, nullable=True),
+    Column("measures", Text, nullable=True),
+    Column("peaks", Text, nullable=True),
+    Column("completed_ms", BigInteger, nullable=True),
+    *_dates(),
+    UniqueConstraint("account_sid", "media_key"),
+    Index(None, "status", "next_attempt_ms"),
+)

@@ -61,7 +61,121 @@ class Player {
       this.audio.addEventListener(event, () => this.update());
     }
     if (state.play) this.play();
+    this.loadAnalysis();
     return this.root;
+  }
+
+  // Waveform and who spoke when: computed once in the background; asked for until it is done.
+  async loadAnalysis(attempt = 0) {
+    let analysis;
+    try {
+      analysis = await api(
+        `/api/v1/media/analysis?segment_id=${segment.segment_id}&index=${this.item.index}`,
+      );
+    } catch {
+      this.analysisNote.textContent = "No talk analysis for this recording.";
+      return;
+    }
+    if (analysis.status === "done") {
+      this.analysis = analysis;
+      this.drawAnalysis();
+      return;
+    }
+    if (analysis.status === "failed" || attempt > 30) {
+      this.analysisNote.textContent = "Talk analysis is not available for this recording.";
+      return;
+    }
+    this.analysisNote.textContent = "Analysing the recording…";
+    setTimeout(() => this.loadAnalysis(attempt + 1), 2000);
+  }
+
+  drawAnalysis() {
+    const analysis = this.analysis;
+    const duration = analysis.duration_ms;
+    this.analysisNote.textContent = "";
+    if (!duration) return;
+    this.bands.replaceChildren();
+    const long = 3000; // a silence this long (ms) is shown as "long silence"
+    const layers = [
+      ["customer", analysis.intervals.customer],
+      ["agent", analysis.intervals.agent],
+      ["crosstalk", analysis.intervals.crosstalk],
+      ["silence", (analysis.intervals.silence || []).filter(([a, b]) => b - a >= long)],
+    ];
+    for (const [name, intervals] of layers) {
+      for (const [start, end] of intervals || []) {
+        const band = element("span", { class: `band ${name}`, title: `${name} ${clock(start / 1000)}–${clock(end / 1000)}` });
+        band.style.left = `${(100 * start) / duration}%`;
+        band.style.width = `${Math.max((100 * (end - start)) / duration, 0.15)}%`;
+        this.bands.append(band);
+      }
+    }
+    this.drawWaveform(analysis.peaks);
+    this.showMeasures(analysis.measures, analysis.segment_measures);
+  }
+
+  drawWaveform(peaks) {
+    if (!peaks || !peaks.length) return;
+    const canvas = this.waveform;
+    const width = (canvas.width = canvas.clientWidth * (window.devicePixelRatio || 1));
+    const height = (canvas.height = 64 * (window.devicePixelRatio || 1));
+    const context = canvas.getContext("2d");
+    const channels = peaks.channels || 1;
+    const columns = peaks.length;
+    const colours = ["#1b7f4c", "#1f5fbf"];
+    for (let channel = 0; channel < channels; channel++) {
+      context.fillStyle = colours[channel % 2];
+      const middle = (height / channels) * (channel + 0.5);
+      const scale = height / channels / 2 / 128;
+      for (let x = 0; x < width; x++) {
+        const column = Math.floor((x / width) * columns);
+        const at = (column * channels + channel) * 2;
+        const low = peaks.data[at];
+        const high = peaks.data[at + 1];
+        context.fillRect(x, middle - high * scale, 1, Math.max((high - low) * scale, 1));
+      }
+    }
+  }
+
+  showMeasures(whole, stretch) {
+    const names = {
+      agent_talk_time: "Agent talk",
+      customer_talk_time: "Customer talk",
+      crosstalk_time: "Cross-talk",
+      silence_time: "Silence",
+      longest_silence_before_agent: "Longest silence before agent",
+      longest_talk_by_agent: "Longest talk by agent",
+      longest_talk_by_customer: "Longest talk by customer",
+    };
+    const table = element("table", { class: "measures", "data-testid": "talk-measures" });
+    table.append(
+      element(
+        "thead",
+        {},
+        element(
+          "tr",
+          {},
+          element("th", { scope: "col", text: "Talk analytics" }),
+          element("th", { scope: "col", class: "num", text: "This segment" }),
+          element("th", { scope: "col", class: "num", text: "Whole recording" }),
+        ),
+      ),
+    );
+    const body = element("tbody");
+    for (const [key, label] of Object.entries(names)) {
+      const value = (m) => (m && m[key] !== null && m[key] !== undefined ? clock(m[key]) : "–");
+      body.append(
+        element(
+          "tr",
+          {},
+          element("th", { scope: "row", text: label }),
+          element("td", { class: "num", text: value(stretch) }),
+          element("td", { class: "num", text: value(whole) }),
+        ),
+      );
+    }
+    table.append(body);
+    this.measures.replaceChildren(table);
   }
 
   async load(keepTime = false) {
@@ -136,6 +250,22 @@ class Player {
       onclick: () => this.copyPosition(),
     });
     this.timeline = element("div", { class: "timeline", role: "group", "aria-label": "Timeline" });
+    this.bands = element("div", { class: "bands", "aria-hidden": "true" });
+    this.waveform = element("canvas", { class: "waveform", "aria-hidden": "true" });
+    this.analysisNote = element("p", { class: "fine analysis-note", "aria-live": "polite" });
+    this.measures = element("div", { class: "talk-measures" });
+    const key = element(
+      "p",
+      { class: "legend" },
+      element("span", { class: "swatch customer" }),
+      "Customer ",
+      element("span", { class: "swatch agent" }),
+      "Agent ",
+      element("span", { class: "swatch crosstalk" }),
+      "Cross-talk ",
+      element("span", { class: "swatch silence" }),
+      "Long silence",
+    );
     const channels = this.item.channels || ["customer", "others"];
     const legend = element(
       "p",
@@ -148,8 +278,12 @@ class Player {
       this.audio,
       element("div", { class: "controls" }, this.toggle, this.seek, this.time),
       element("div", { class: "speeds", role: "group", "aria-label": "Speed" }, ...this.speeds),
+      this.waveform,
       this.timeline,
+      key,
       legend,
+      this.analysisNote,
+      this.measures,
       element("div", { class: "share" }, copy, this.positionLink),
     );
   }
@@ -192,7 +326,7 @@ class Player {
   // Segment markers: where each segment of the conversation starts in the recording.
   drawTimeline() {
     const duration = this.audio.duration;
-    this.timeline.replaceChildren();
+    this.timeline.replaceChildren(this.bands);
     this.playhead = element("span", { class: "playhead", "aria-hidden": "true" });
     this.timeline.append(this.playhead);
     const start = this.item.start_time;

@@ -1,0 +1,163 @@
+"""The media analysis queue and its results: one row per account and media key.
+
+A row is its own job: `pending` rows wait for `next_attempt_ms`, a worker leases one (status
+`running`, `lease_until_ms`), and finishes it `done` or `failed`, or puts it back `pending`
+with a later attempt time. A lease that runs out (the process died) makes the row claimable
+again, so nothing is lost across restarts and two processes never run one job at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from hindsight.store.schema import media_analyses as table
+
+PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+
+
+def find(conn: Connection, account_sid: str, media_key: str) -> Any:
+    return conn.execute(
+        select(table).where(table.c.account_sid == account_sid, table.c.media_key == media_key)
+    ).first()
+
+
+def create_if_absent(conn: Connection, row: dict[str, Any]) -> Any:
+    """Insert the job unless the account already has one for this key; returns the row."""
+    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(
+        build(table)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["account_sid", "media_key"])
+    )
+    return find(conn, row["account_sid"], row["media_key"])
+
+
+def _claimable(now_ms: int) -> Any:
+    return or_(
+        and_(table.c.status == PENDING, table.c.next_attempt_ms <= now_ms),
+        and_(table.c.status == RUNNING, table.c.lease_until_ms < now_ms),
+    )
+
+
+def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -> Any:
+    """Lease the oldest due job (or one whose lease ran out); None when there is none."""
+    candidates = conn.execute(
+        select(table.c.id).where(_claimable(now_ms)).order_by(table.c.id).limit(5)
+    ).scalars()
+    for job_id in list(candidates):
+        # The condition is checked again under the row lock, so only one claimer wins.
+        result = conn.execute(
+            update(table)
+            .where(table.c.id == job_id, _claimable(now_ms))
+            .values(
+                status=RUNNING,
+                lease_owner=owner,
+                lease_until_ms=lease_until_ms,
+                attempts=table.c.attempts + 1,
+                date_updated=now_ms,
+            )
+        )
+        if result.rowcount == 1:
+            return conn.execute(select(table).where(table.c.id == job_id)).first()
+    return None
+
+
+def renew(conn: Connection, job_id: int, owner: str, lease_until_ms: int) -> bool:
+    result = conn.execute(
+        update(table)
+        .where(table.c.id == job_id, table.c.lease_owner == owner, table.c.status == RUNNING)
+        .values(lease_until_ms=lease_until_ms)
+    )
+    return result.rowcount == 1
+
+
+def _owned(job_id: int, owner: str) -> Any:
+    return and_(table.c.id == job_id, table.c.lease_owner == owner, table.c.status == RUNNING)
+
+
+def finish(conn: Connection, job_id: int, owner: str, now_ms: int, result: dict[str, Any]) -> bool:
+    outcome = conn.execute(
+        update(table)
+        .where(_owned(job_id, owner))
+        .values(
+            status=DONE,
+            error=None,
+            lease_owner=None,
+            lease_until_ms=0,
+            completed_ms=now_ms,
+            date_updated=now_ms,
+            **result,
+        )
+    )
+    return outcome.rowcount == 1
+
+
+def fail(conn: Connection, job_id: int, owner: str, now_ms: int, error: str) -> bool:
+    outcome = conn.execute(
+        update(table)
+        .where(_owned(job_id, owner))
+        .values(
+            status=FAILED,
+            error=error,
+            lease_owner=None,
+            lease_until_ms=0,
+            completed_ms=now_ms,
+            date_updated=now_ms,
+        )
+    )
+    return outcome.rowcount == 1
+
+
+def retry_later(
+    conn: Connection, job_id: int, owner: str, now_ms: int, at_ms: int, error: str
+) -> bool:
+    outcome = conn.execute(
+        update(table)
+        .where(_owned(job_id, owner))
+        .values(
+            status=PENDING,
+            error=error,
+            lease_owner=None,
+            lease_until_ms=0,
+            next_attempt_ms=at_ms,
+            date_updated=now_ms,
+        )
+    )
+    return outcome.rowcount == 1
+
+
+def release(conn: Connection, job_id: int, owner: str, now_ms: int) -> bool:
+    """Hand a job back untried (the server is stopping): due again at once."""
+    outcome = conn.execute(
+        update(table)
+        .where(_owned(job_id, owner))
+        .values(
+            status=PENDING,
+            lease_owner=None,
+            lease_until_ms=0,
+            attempts=table.c.attempts - 1,
+            next_attempt_ms=now_ms,
+            date_updated=now_ms,
+        )
+    )
+    return outcome.rowcount == 1
+
+
+__all__ = [
+    "DONE",
+    "FAILED",
+    "PENDING",
+    "RUNNING",
+    "claim_next",
+    "create_if_absent",
+    "fail",
+    "find",
+    "finish",
+    "release",
+    "renew",
+    "retry_later",
+]
