@@ -7,6 +7,10 @@
 /trickle                  a large Content-Length, then one byte every 0.1 s
 /stall                    headers, then nothing for 5 s
 /endless                  no Content-Length, 64 KB blocks until the client leaves
+/audio/<name>             the bytes as audio/wav, honouring one `Range: bytes=a-b` (206)
+/provider/<name>          a url_provider: {"media_url": <this server>/audio/<name>} when asked
+                          with `Authorization: Basic base64("token:…")`, else 401
+/provider-answer/<kind>   a url_provider answering badly: html, no-url, 500
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ class MediaServer:
     files: dict[str, bytes] = field(default_factory=dict)
     flaky_failures: int = 0
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # Tokens a url_provider endpoint was given (Basic "token:<token>").
+    tokens: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         owner = self
@@ -45,6 +51,14 @@ class MediaServer:
                 path = parts.path
                 if path.startswith("/file/"):
                     self._send(200, owner.files.get(path[6:]))
+                elif path.startswith("/audio/"):
+                    self._audio(owner.files.get(path[7:]))
+                elif path.startswith("/provider/"):
+                    self._provider(path[10:])
+                elif path.startswith("/provider-answer/"):
+                    kind = path[17:]
+                    body = {"html": b"<html>hello</html>", "no-url": b'{"url": "x"}'}
+                    self._send(500 if kind == "500" else 200, body.get(kind, b""))
                 elif path.startswith("/flaky/"):
                     if flaky_seen <= owner.flaky_failures:
                         self._send(503, b"busy")
@@ -82,6 +96,44 @@ class MediaServer:
                     self.close_connection = True
                 else:
                     self._send(404, b"not found")
+
+            def _audio(self, body: bytes | None) -> None:
+                if body is None:
+                    self._send(404, None)
+                    return
+                wanted = self.headers.get("Range", "")
+                start, end, status = 0, len(body) - 1, 200
+                if wanted.startswith("bytes=") and "-" in wanted:
+                    first, _, last = wanted[6:].partition("-")
+                    start = int(first or 0)
+                    end = min(int(last), len(body) - 1) if last else len(body) - 1
+                    status = 206
+                chunk = body[start : end + 1]
+                self.send_response(status)
+                self.send_header("Content-Type", "audio/wav")
+                self.send_header("Accept-Ranges", "bytes")
+                if status == 206:
+                    self.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
+                self.send_header("Content-Length", str(len(chunk)))
+                self.end_headers()
+                self.wfile.write(chunk)
+
+            def _provider(self, name: str) -> None:
+                import base64
+                import json
+
+                scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
+                try:
+                    user, _, token = base64.b64decode(encoded).decode().partition(":")
+                except ValueError:
+                    user, token = "", ""
+                if scheme != "Basic" or user != "token" or not token:
+                    self._send(401, b"")
+                    return
+                with owner._lock:
+                    owner.tokens.append(token)
+                media = f"http://127.0.0.1:{owner.port}/audio/{name}"
+                self._send(200, json.dumps({"media_url": media}).encode())
 
             def _send(self, status: int, body: bytes | None) -> None:
                 if body is None:
