@@ -170,7 +170,7 @@ def test_demo_loads_a_day_of_conversations_through_the_ingest_api(data_dir):
     env = _env(data_dir)
     assert _hindsight("accounts", "create", "Demo", env=env).returncode == 0
 
-    result = _hindsight("demo", "--days", "1", "--seed", "3", env=env)
+    result = _hindsight("demo", "--days", "1", "--seed", "3", "--recordings", "2", env=env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Loaded" in result.stdout and "still catching up" not in result.stdout
@@ -191,3 +191,14 @@ def test_demo_loads_a_day_of_conversations_through_the_ingest_api(data_dir):
         if "type" in item
     }
     assert media_types == {"Raw", "Embedded", "Referenced", "VoiceRecording", "ChatTranscript"}
+    # Chats got transcripts and two calls recordings that Hindsight holds, named by their media.
+    (recordings,) = db.execute("select count(*) from recordings").fetchone()
+    (chats, messages) = db.execute(
+        "select count(distinct conversation_sid), count(*) from chat_messages"
+    ).fetchone()
+    assert recordings == 2 and chats > 0 and messages >= 5 * chats
+    held = db.execute(
+        "select count(*) from segments where media like '%/api/v1/recordings/RE%'"
+    ).fetchone()[0]
+    assert held >= 2
+    assert "2 call recordings held by Hindsight" in " ".join(result.stdout.split())

@@ -54,9 +54,22 @@ class TaskTimes:
 
 @dataclass
 class HeldMedia:
-    replacements: dict[str, str] = field(default_factory=dict)
+    # The example URL or SID a media item named -> the fields it gets instead.
+    replacements: dict[str, dict[str, Any]] = field(default_factory=dict)
     transcripts: int = 0
     recordings: int = 0
+
+    def rewrite(self, attributes_json: str) -> str:
+        """Task attributes with their media items (and `channelSid`) naming what is held."""
+        attributes = json.loads(attributes_json)
+        for item in attributes.get("conversations", {}).get("media", []):
+            key = item.get("sid") or item.get("url")
+            if key in self.replacements:
+                item.update(self.replacements[key])
+        channel = attributes.get("channelSid")
+        if channel in self.replacements:
+            attributes["channelSid"] = self.replacements[channel]["sid"]
+        return json.dumps(attributes)
 
 
 def _task_times(events: list[dict[str, str]]) -> dict[str, TaskTimes]:
@@ -156,8 +169,8 @@ def conversation_audio(seconds: float, seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def _recording(http: httpx.Client, times: TaskTimes, n: int) -> str:
-    start = times.accepted or times.created
+def _recording(http: httpx.Client, times: TaskTimes, n: int) -> tuple[str, int]:
+    start = (times.accepted or times.created) - 1_000  # a second early, as Flex plug-ins do
     talk = ((times.wrapped or start + 90_000) - start) / 1000
     seconds = max(20.0, min(talk, 150.0))
     response = http.post(
@@ -165,14 +178,13 @@ def _recording(http: httpx.Client, times: TaskTimes, n: int) -> str:
         files={"file": ("call.wav", conversation_audio(seconds, seed=n), "audio/wav")},
         data={
             "call_sid": "CA" + secrets.token_hex(16),
-            # A second early, as Twilio's own plug-ins write it.
-            "start_time": str(start - 1_000),
+            "start_time": str(start),
             "channels": '["customer", "others"]',
             "title": "Call recording",
         },
         timeout=120,
     )
-    return _checked(response)["sid"]
+    return _checked(response)["sid"], start
 
 
 def put_in_place(
@@ -201,20 +213,16 @@ def put_in_place(
                     continue
                 if item.get("type") == "ChatTranscript":
                     customer = json.loads(form["TaskAttributes"]).get("customers", {})
-                    held.replacements[old] = _transcript(
-                        http, task, customer.get("name", "a customer"), rng
-                    )
+                    sid = _transcript(http, task, customer.get("name", "a customer"), rng)
+                    held.replacements[old] = {"sid": sid}
                     held.transcripts += 1
                 elif item.get("type") == "VoiceRecording" and held.recordings < recordings:
-                    sid = _recording(http, task, held.recordings)
-                    held.replacements[old] = f"{base}/api/v1/recordings/{sid}"
+                    sid, start = _recording(http, task, held.recordings)
+                    url = f"{base}/api/v1/recordings/{sid}"
+                    held.replacements[old] = {"url": url, "start_time": start}
                     held.recordings += 1
                 progress(1)
     for form in events:
-        attributes = form.get("TaskAttributes")
-        if attributes:
-            for old, new in held.replacements.items():
-                if old in attributes:
-                    attributes = attributes.replace(old, new)
-            form["TaskAttributes"] = attributes
+        if form.get("TaskAttributes"):
+            form["TaskAttributes"] = held.rewrite(form["TaskAttributes"])
     return held
