@@ -19,6 +19,7 @@ from tests.api.helpers_chat import conversations
 from tests.api.helpers_recordings import Handled, Tenant, tenant
 from tests.api.helpers_routing import wait_for
 from tests.support import audio
+from tests.support.media_server import MediaServer
 from tests.support.people import PASSWORD, audit_of, person
 from tests.support.server import RunningServer
 from tests.ui.conftest import ThirdParty, screenshot
@@ -35,6 +36,7 @@ class Scene:
     ids: dict[str, str] = field(default_factory=dict)
     tasks: dict[str, Handled] = field(default_factory=dict)
     wav: bytes = b""
+    media_host: MediaServer | None = None
 
 
 def _projected(scene: Scene, conversation: str) -> dict[str, Any]:
@@ -99,6 +101,22 @@ def scene(ui_server: RunningServer, third_party: ThirdParty) -> Scene:
         "Team A",
         conversations={"media": [{"type": "Raw", "url": f"{tp}/raw.html", "title": "QA tool"}]},
     )
+    # A call whose recording is on another host (a local web server here), played through
+    # Hindsight's broker.
+    built.media_host = MediaServer(files={"remote.wav": audio.wav(4.0)})
+    handle(
+        "ui-remote",
+        "Team A",
+        conversations={
+            "media": [
+                {
+                    "type": "VoiceRecording",
+                    "url": built.media_host.url("/audio/remote.wav"),
+                    "title": "Remote recording",
+                }
+            ]
+        },
+    )
     # Another team's conversation, and one full of markup in every text field.
     handle("ui-other-team", "Team B")
     handle(
@@ -114,6 +132,13 @@ def scene(ui_server: RunningServer, third_party: ThirdParty) -> Scene:
     for conversation in built.tasks:
         _projected(built, conversation)
     return built
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _stop_media_host(scene: Scene) -> Iterator[None]:
+    yield
+    if scene.media_host is not None:
+        scene.media_host.stop()
 
 
 @pytest.fixture(scope="module")
@@ -406,3 +431,34 @@ def test_the_shipped_example_plugin_opens_raw_links_in_a_panel(
     expect(page.locator("#plugin-panel")).to_be_hidden()
     _row(page, "ui-call").click()  # not a Raw link: the plug-in hands it to original()
     page.wait_for_url("**/conversations/ui-call?segment=SG*")
+
+
+def test_play_a_recording_served_by_another_host(page: Page, scene: Scene, people: Any) -> None:
+    sign_in(page, scene, people["lead"], "/conversations/ui-remote")
+    player = page.get_by_test_id("player")
+    player.get_by_role("button", name="Play").click()
+    wait_js(page, "document.querySelector('audio').currentTime > 0.5", 15_000)
+    src = page.evaluate("document.querySelector('audio').src")
+    assert "/media/" in src and "remote.wav" not in src
+    assert scene.media_host is not None and scene.media_host.hits("/audio/remote.wav") >= 1
+    screenshot(page, "conversation-remote-recording")
+
+
+def test_shareable_links_by_task_and_segment_and_the_attribute_filter(
+    page: Page, scene: Scene, people: Any
+) -> None:
+    sign_in(page, scene, people["lead"])
+    task = scene.tasks["ui-call"].task_sid
+    page.goto(f"{scene.server.base_url}/tasks/{task}?t=1")
+    page.wait_for_url("**/conversations/ui-call?segment=SG*&t=1")
+    segment = page.url.split("segment=")[1].split("&")[0]
+    page.goto(f"{scene.server.base_url}/segments/{segment}")
+    page.wait_for_url(f"**/conversations/ui-call?segment={segment}")
+    missing = page.goto(f"{scene.server.base_url}/tasks/WT{'0' * 32}")
+    assert missing is not None and missing.status == 404
+    page.goto(f"{scene.server.base_url}/conversations")
+    page.get_by_label("Attribute", exact=True).fill("outcome")
+    page.get_by_label("Attribute value").fill("resolved")
+    page.get_by_role("button", name="Search").click()
+    expect(_row(page, "ui-call")).to_be_visible()
+    expect(_row(page, "ui-chat")).to_have_count(0)

@@ -219,6 +219,12 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
             if params[name] not in ("true", "false"):
                 raise InvalidParameter(f"{name} must be true or false")
             flags[name] = params[name] == "true"
+    attributes = attribute_filters(request)
+    key, value = params.get("attr_key"), params.get("attr_value")
+    if key and value:
+        if not key.replace("_", "").isalnum() or len(key) > 64:
+            raise InvalidParameter("An attribute name is letters, digits and underscores")
+        attributes = tuple(sorted({*attributes, (key, value)}))
     filters = ConversationFilters(
         start_ms=start_ms,
         end_ms=end_ms,
@@ -228,7 +234,7 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
         direction=params.get("direction"),
         outcome=params.get("outcome"),
         text=params.get("q"),
-        attributes=attribute_filters(request),
+        attributes=attributes,
         **flags,
     )
     if start_ms is not None and end_ms is not None and end_ms < start_ms:
@@ -378,6 +384,30 @@ def _seconds(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if seconds is not None and 0 <= seconds < 86_400 else None
+
+
+@router.get("/segments/{segment_id}")
+async def segment_link(request: Request, segment_id: str) -> Response:
+    """A shareable link to one segment: its conversation screen, that segment selected."""
+    return await _page(request, lambda r, s: _drill(r, s, segment_id=segment_id))
+
+
+@router.get("/tasks/{task_sid}")
+async def task_link(request: Request, task_sid: str) -> Response:
+    """A shareable link by task SID (as Flex's segment look-ups take them)."""
+    return await _page(request, lambda r, s: _drill(r, s, task_sid=task_sid))
+
+
+async def _drill(request: Request, session: ActiveSession, **named: str) -> Response:
+    (value,) = named.values()
+    if not value.isascii() or not value.isalnum() or len(value) != 34:
+        raise InvalidParameter(f"{value[:40]!r} is not a segment id or task SID")
+    found = await identity.services(request).insights.drilldown(session.viewer, **named)
+    conversation = quote(found.detail.conversation["conversation_id"], safe="")
+    target = f"/conversations/{conversation}?segment={found.selected['segment_id']}"
+    if request.query_params.get("t"):
+        target += f"&t={quote(request.query_params['t'], safe='')}"
+    return RedirectResponse(target, status_code=303)
 
 
 # --- reports ----------------------------------------------------------------------------------
