@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.openapi.models import APIKey, APIKeyIn, HTTPBase
 from fastapi.security.base import SecurityBase
+from starlette.responses import Response
 
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.app_services import Services
@@ -54,6 +55,25 @@ def is_https(request: Request) -> bool:
 
 def cookie_name(request: Request) -> str:
     return SECURE_SESSION_COOKIE if is_https(request) else SESSION_COOKIE
+
+
+def set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
+    response.set_cookie(
+        cookie_name(request),
+        token,
+        max_age=max_age,
+        path="/",
+        secure=is_https(request),
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear_session_cookies(response: Response) -> None:
+    for name in (SESSION_COOKIE, SECURE_SESSION_COOKIE):
+        response.delete_cookie(
+            name, path="/", secure=name.startswith("__Host-"), httponly=True, samesite="lax"
+        )
 
 
 def session_token(request: Request) -> str | None:

@@ -11,13 +11,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from hindsight.api import identity
+from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.insights.queries import is_segment_id
@@ -29,31 +27,9 @@ _MAX_BODY = 4096
 _MEDIA_HEADERS = {"Cache-Control": "no-store", "Content-Disposition": "inline"}
 
 
-def _json(status: int, document: Any) -> Response:
-    return Response(
-        orjson.dumps(document),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-async def _object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise InvalidParameter("The request body is too large")
-    try:
-        document = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise InvalidParameter("The body is not JSON") from None
-    if not isinstance(document, dict):
-        raise InvalidParameter("The body must be a JSON object")
-    return document
-
-
 @router.post("/api/v1/media/links", summary="A short-lived link to one media item")
 async def mint(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
-    document = await _object(request)
+    document = await json_object(request, _MAX_BODY)
     segment_id, index = document.get("segment_id"), document.get("index")
     if set(document) - {"segment_id", "index"}:
         raise InvalidParameter("Give only segment_id and index")
@@ -65,9 +41,9 @@ async def mint(request: Request, viewer: Viewer = Depends(identity.viewer)) -> R
     link = await identity.services(request).broker.mint(
         viewer, segment_id, index, own_origin.rstrip("/")
     )
-    return _json(
-        201,
-        {
+    return json_response(
+        status=201,
+        document={
             "url": link.url,
             "expires_ms": link.expires_ms,
             "segment_id": link.segment_id,
@@ -95,14 +71,14 @@ async def analysis(
     if not 0 <= index < 1000:
         raise InvalidParameter("index must be the media item's index (0, 1, …)")
     found = await identity.services(request).broker.analysis(viewer, segment_id, index)
-    return _json(200, found)
+    return json_response(status=200, document=found)
 
 
 def _respond(opened: Opened, head: bool) -> Response:
     if opened.kind == "redirect" and opened.location:
         return RedirectResponse(opened.location, status_code=302, headers=_MEDIA_HEADERS)
     if opened.kind == "document" and opened.document is not None:
-        return _json(200, opened.document)
+        return json_response(status=200, document=opened.document)
     stream = opened.stream
     if stream is None:
         raise NotFound("Nothing to open")
@@ -129,8 +105,10 @@ async def validate(request: Request) -> Response:
     if credentials is not None and credentials[0] == "token":
         token = credentials[1]
     else:
-        document = await _object(request)
+        document = await json_object(request, _MAX_BODY)
         token = document.get("token")
     if not isinstance(token, str) or not token:
         raise InvalidParameter('Send the token as Basic "token:<token>" or JSON {"token": …}')
-    return _json(200, identity.services(request).broker.validate_provider_token(token))
+    return json_response(
+        status=200, document=identity.services(request).broker.validate_provider_token(token)
+    )

@@ -9,14 +9,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from hindsight.api.identity import integration as authenticated
 from hindsight.api.insights import PREFIX, _no_store
+from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.media.analysis import AnalysisService, url_media_key
 from hindsight.routing.base import Caller
@@ -31,34 +29,9 @@ def _service(request: Request) -> AnalysisService:
     return request.app.state.analysis
 
 
-def _json(body: dict[str, Any], status: int = 200) -> Response:
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise InvalidParameter(f"the body is larger than {_MAX_BODY} bytes")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        raise InvalidParameter("the body must be a JSON object") from None
-    if not isinstance(body, dict):
-        raise InvalidParameter("the body must be a JSON object")
-    unknown = set(body) - {"url", "channels"}
-    if unknown:
-        raise InvalidParameter(f"unknown fields: {', '.join(sorted(unknown))}")
-    return body
-
-
 @router.post("", status_code=202)
 async def request_analysis(request: Request, caller: Caller = Depends(authenticated)) -> Response:
-    body = await _body(request)
+    body = await json_object(request, _MAX_BODY, ("url", "channels"))
     url = body.get("url")
     if not isinstance(url, str) or not url:
         raise InvalidParameter("url is required")
@@ -68,7 +41,7 @@ async def request_analysis(request: Request, caller: Caller = Depends(authentica
     analysis = await _service(request).request(
         caller.account_sid, url_media_key(url), url, channels
     )
-    return _json(analysis.as_json(include_peaks=False), 202)
+    return json_response(analysis.as_json(include_peaks=False), 202)
 
 
 @router.get("/{media_key:path}")
@@ -78,4 +51,4 @@ async def get_analysis(
     analysis = await _service(request).get(caller.account_sid, media_key)
     if analysis is None:
         raise NotFound(f"no analysis of {media_key[:200]!r}")
-    return _json(analysis.as_json())
+    return json_response(analysis.as_json())

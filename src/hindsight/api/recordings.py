@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from hindsight.api.errors import error_response
 from hindsight.api.identity import integration as authenticated
 from hindsight.api.insights import _instant, _no_store, _only, _page_url, _services
+from hindsight.api.json_io import json_response
 from hindsight.api.multipart import body_chunks, boundary_of, drain, read_form
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.domain.errors import HindsightError, InvalidParameter, PayloadTooLarge
@@ -84,15 +84,6 @@ def render(recording: Recording, base_url: str) -> dict[str, Any]:
         "url": f"{base_url}{recording.path}",
         "media_url": f"{base_url}{recording.media_path}",
     }
-
-
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        orjson.dumps(body),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store", **(headers or {})},
-    )
 
 
 def _details(fields: dict[str, str]) -> RecordingDetails:
@@ -178,7 +169,7 @@ async def upload(request: Request, caller: Caller = Depends(authenticated)) -> R
         raise
     recording = await service.finish_upload(caller, sid, pending, details)
     base = _base_url(request)
-    return _json(render(recording, base), 201, {"Location": f"{base}{recording.path}"})
+    return json_response(render(recording, base), 201, {"Location": f"{base}{recording.path}"})
 
 
 def _sid_param(value: str | None, name: str) -> str | None:
@@ -222,7 +213,7 @@ async def list_recordings(
     if result.has_previous and result.rows:
         previous_token = encode_token("b", key_of(result.rows[0], SORT), _ORDERING)
     base = _base_url(request)
-    return _json(
+    return json_response(
         {
             "recordings": [render(r, base) for r in found],
             "meta": {
@@ -240,7 +231,7 @@ async def list_recordings(
 async def fetch(request: Request, sid: str, caller: Caller = Depends(authenticated)) -> Response:
     _only(request, ())
     recording = await _services(request).recordings.get(caller, sid)
-    return _json(render(recording, _base_url(request)))
+    return json_response(render(recording, _base_url(request)))
 
 
 @router.delete("/{sid}", status_code=204, summary="Delete a recording and its file")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from hindsight.api import identity
+from hindsight.api.json_io import json_response
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.auth.sessions import ActiveSession
 from hindsight.auth.users import user_json
@@ -26,15 +27,6 @@ PATH = "/api/v1/session"
 _MAX_FIELD = 1024
 
 router = APIRouter(tags=["session"])
-
-
-def _json(status: int, document: dict[str, Any]) -> Response:
-    return Response(
-        orjson.dumps(document),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
 
 
 def describe(session: ActiveSession) -> dict[str, Any]:
@@ -88,15 +80,9 @@ async def sign_in(request: Request) -> Response:
     session = await services.sessions.resolve(started.token, ip)
     if session is None:  # the user was disabled between the two reads
         raise Unauthenticated("The user name or password is not correct, or the user is locked")
-    response = _json(200, describe(session))
-    response.set_cookie(
-        identity.cookie_name(request),
-        started.token,
-        max_age=services.sessions.policy.absolute_ms // 1000,
-        path="/",
-        secure=identity.is_https(request),
-        httponly=True,
-        samesite="lax",
+    response = json_response(status=200, document=describe(session))
+    identity.set_session_cookie(
+        response, request, started.token, services.sessions.policy.absolute_ms // 1000
     )
     return response
 
@@ -106,15 +92,12 @@ async def who(request: Request) -> Response:
     session = await identity.current_session(request)
     if session is None:
         raise Unauthenticated("Not signed in")
-    return _json(200, describe(session))
+    return json_response(status=200, document=describe(session))
 
 
 @router.delete(PATH, summary="Sign out")
 async def sign_out(request: Request, viewer: Viewer = Depends(identity.person)) -> Response:
     await identity.services(request).sessions.end(identity.session_token(request), viewer)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
-    for name in (identity.SESSION_COOKIE, identity.SECURE_SESSION_COOKIE):
-        response.delete_cookie(
-            name, path="/", secure=name.startswith("__Host-"), httponly=True, samesite="lax"
-        )
+    identity.clear_session_cookies(response)
     return response

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from hindsight.api import identity
+from hindsight.api.json_io import json_object, json_response
 from hindsight.auth.users import UserChanges, user_json
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
@@ -24,33 +24,6 @@ _CREATE_KEYS = {"username", "password", "roles", "scope", "full_name", "email"}
 _UPDATE_KEYS = {"roles", "scope", "full_name", "email", "status"}
 
 router = APIRouter(prefix=PREFIX, tags=["users"])
-
-
-def _json(status: int, document: Any) -> Response:
-    return Response(
-        orjson.dumps(document),
-        status_code=status,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
-    )
-
-
-async def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > _MAX_BODY:
-        raise InvalidParameter("The request body is too large")
-    try:
-        document = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise InvalidParameter("The body is not JSON") from None
-    if not isinstance(document, dict):
-        raise InvalidParameter("The body must be a JSON object")
-    unknown = sorted(set(document) - allowed)
-    if unknown:
-        raise InvalidParameter(
-            f"Unknown field {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
-        )
-    return document
 
 
 def _optional_text(document: dict[str, Any], key: str) -> str | None:
@@ -82,12 +55,12 @@ def _user_sid(sid: str) -> str:
 @router.get("", summary="List the account's users")
 async def list_users(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     rows = await identity.services(request).users.list(viewer)
-    return _json(200, {"users": [user_json(r) for r in rows]})
+    return json_response(status=200, document={"users": [user_json(r) for r in rows]})
 
 
 @router.post("", summary="Create a user")
 async def create_user(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
-    document = await _body(request, _CREATE_KEYS)
+    document = await json_object(request, _MAX_BODY, _CREATE_KEYS)
     username = document.get("username")
     if not isinstance(username, str):
         raise InvalidParameter("username is required")
@@ -100,7 +73,9 @@ async def create_user(request: Request, viewer: Viewer = Depends(identity.viewer
         full_name=_optional_text(document, "full_name"),
         email=_optional_text(document, "email"),
     )
-    return _json(201, {**user_json(issued.row), "generated_password": issued.password})
+    return json_response(
+        status=201, document={**user_json(issued.row), "generated_password": issued.password}
+    )
 
 
 @router.get("/{sid}", summary="One user")
@@ -108,14 +83,14 @@ async def get_user(
     sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
     row = await identity.services(request).users.get(viewer, _user_sid(sid))
-    return _json(200, user_json(row))
+    return json_response(status=200, document=user_json(row))
 
 
 @router.post("/{sid}", summary="Change roles, scope, names or status")
 async def update_user(
     sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
-    document = await _body(request, _UPDATE_KEYS)
+    document = await json_object(request, _MAX_BODY, _UPDATE_KEYS)
     changes = UserChanges(
         roles=_roles(document),
         scope=_scope(document),
@@ -124,15 +99,17 @@ async def update_user(
         status=_optional_text(document, "status"),
     )
     row = await identity.services(request).users.update(viewer, _user_sid(sid), changes)
-    return _json(200, user_json(row))
+    return json_response(status=200, document=user_json(row))
 
 
 @router.post("/{sid}/password", summary="Reset a user's password")
 async def reset_password(
     sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
-    document = await _body(request, {"password"})
+    document = await json_object(request, _MAX_BODY, {"password"})
     issued = await identity.services(request).users.reset_password(
         viewer, _user_sid(sid), _optional_text(document, "password")
     )
-    return _json(200, {**user_json(issued.row), "generated_password": issued.password})
+    return json_response(
+        status=200, document={**user_json(issued.row), "generated_password": issued.password}
+    )

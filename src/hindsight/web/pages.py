@@ -141,14 +141,8 @@ async def login(request: Request) -> Response:
             status=refused.status,
         )
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        identity.cookie_name(request),
-        started.token,
-        max_age=services.sessions.policy.absolute_ms // 1000,
-        path="/",
-        secure=identity.is_https(request),
-        httponly=True,
-        samesite="lax",
+    identity.set_session_cookie(
+        response, request, started.token, services.sessions.policy.absolute_ms // 1000
     )
     return response
 
@@ -164,8 +158,7 @@ async def logout(request: Request) -> Response:
             identity.session_token(request), session.viewer
         )
     response = RedirectResponse("/login", status_code=303)
-    for name in (identity.SESSION_COOKIE, identity.SECURE_SESSION_COOKIE):
-        response.delete_cookie(name, path="/", secure=name.startswith("__Host-"), httponly=True)
+    identity.clear_session_cookies(response)
     return response
 
 
