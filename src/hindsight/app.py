@@ -16,6 +16,7 @@ from hindsight.api import audit as audit_api
 from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
+from hindsight.api import retention as retention_api
 from hindsight.api import session as session_api
 from hindsight.api import users as users_api
 from hindsight.api.rate_limit import RateLimiter
@@ -48,6 +49,8 @@ from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
+from hindsight.retention.schedule import RetentionSchedule
+from hindsight.retention.service import RetentionService
 from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
@@ -74,6 +77,7 @@ class Runtime:
     ingest: TwilioIngest
     analysis: AnalysisService
     fetcher: SafeFetcher
+    retention: RetentionSchedule
 
     def close(self) -> None:
         self.analysis.close()
@@ -141,10 +145,13 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     people = build_people(
         settings, deps, secret, HindsightSources(recordings, chat, fetcher), analysis
     )
+    retention = RetentionService(
+        db, clock, people.audit, recordings.blobs, batch_size=settings.retention_batch_size
+    )
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts, people, recordings, chat),
+        services=Services.build(deps, accounts, people, recordings, chat, retention),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -153,6 +160,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         ingest=TwilioIngest(db, clock, notifier, twilio_sources),
         analysis=analysis,
         fetcher=fetcher,
+        retention=RetentionSchedule(retention, settings.retention_interval_minutes * 60),
     )
 
 
@@ -213,6 +221,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
             asyncio.create_task(runtime.deliverer.run(stop), name="event-callbacks"),
             asyncio.create_task(runtime.router.run(stop), name="router"),
             asyncio.create_task(runtime.timers.run(stop), name="routing-timers"),
+            asyncio.create_task(runtime.retention.run(stop), name="retention"),
         ]
         if runtime.settings.run_projector:
             background.append(
@@ -253,6 +262,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.include_router(session_api.router)
     app.include_router(users_api.router)
     app.include_router(audit_api.router)
+    app.include_router(retention_api.router)
     app.include_router(media_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)

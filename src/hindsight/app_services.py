@@ -13,6 +13,7 @@ from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
 from hindsight.media.recordings import RecordingService
+from hindsight.retention.service import RetentionService
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
 from hindsight.routing.events import EventService
@@ -47,6 +48,7 @@ class Services:
     broker: MediaBroker
     recordings: RecordingService
     chat: ChatService
+    retention: RetentionService
 
     @classmethod
     def build(
@@ -56,6 +58,7 @@ class Services:
         people: People,
         recordings: RecordingService,
         chat: ChatService,
+        retention: RetentionService,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -77,6 +80,7 @@ class Services:
             broker=people.broker,
             recordings=recordings,
             chat=chat,
+            retention=retention,
         )
 
 

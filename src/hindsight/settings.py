@@ -133,6 +133,18 @@ class Settings(BaseSettings):
     media_fetch_total_timeout_seconds: float = Field(600.0, gt=0)
     media_fetch_max_bytes: int = Field(1024 * 1024 * 1024, ge=1024)
     media_fetch_max_redirects: int = Field(3, ge=0, le=10)
+    retention_interval_minutes: float = Field(
+        60.0,
+        ge=0,
+        description="How often the retention job deletes what each account's policy says has "
+        "expired (0: never on a schedule; `hindsight retention run` still works).",
+    )
+    retention_batch_size: int = Field(
+        100,
+        ge=1,
+        le=10_000,
+        description="Conversations, recordings or transcripts deleted per transaction.",
+    )
     log_level: str = "info"
 
     @field_validator("media_fetch_allow")

@@ -12,6 +12,7 @@ import uvicorn
 
 from hindsight.app import Runtime, build_runtime, create_app
 from hindsight.auth.accounts import IssuedAccount
+from hindsight.domain.clock import Clock, SystemClock
 from hindsight.settings import Settings
 
 
@@ -47,7 +48,24 @@ def bound_socket() -> socket.socket:
     return sock
 
 
-def start_server(data_dir: Path, database_url: str | None, **overrides: object) -> RunningServer:
+class OffsetClock:
+    """The system clock, moved forward on demand: for tests of what happens days later
+    (retention) on a server that otherwise runs in real time."""
+
+    def __init__(self) -> None:
+        self._system = SystemClock()
+        self.offset_ms = 0
+
+    def now_ms(self) -> int:
+        return self._system.now_ms() + self.offset_ms
+
+    def advance_days(self, days: float) -> None:
+        self.offset_ms += int(days * 86_400_000)
+
+
+def start_server(
+    data_dir: Path, database_url: str | None, clock: Clock | None = None, **overrides: object
+) -> RunningServer:
     sock = bound_socket()
     port = sock.getsockname()[1]
     settings = Settings(
@@ -57,7 +75,7 @@ def start_server(data_dir: Path, database_url: str | None, **overrides: object) 
         port=port,
         **overrides,
     )
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, clock)
     config = uvicorn.Config(
         create_app(runtime), host="127.0.0.1", port=port, log_level="warning", access_log=False
     )

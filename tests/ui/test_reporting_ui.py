@@ -462,3 +462,41 @@ def test_shareable_links_by_task_and_segment_and_the_attribute_filter(
     page.get_by_role("button", name="Search").click()
     expect(_row(page, "ui-call")).to_be_visible()
     expect(_row(page, "ui-chat")).to_have_count(0)
+
+
+def test_legal_hold_from_the_conversation_and_the_retention_policy_in_admin(
+    page: Page, scene: Scene, people: Any
+) -> None:
+    sign_in(page, scene, people["admin"], "/conversations/ui-call")
+    page.get_by_label("Legal hold reason").fill("Matter <b>7</b>")
+    page.get_by_role("button", name="Place legal hold").click()
+    expect(page.locator("#legal-hold")).to_contain_text("On legal hold")
+    expect(page.locator("#legal-hold")).to_contain_text("Matter <b>7</b>")
+    screenshot(page, "legal-hold")
+
+    page.goto(f"{scene.server.base_url}/admin")
+    expect(page.locator("table.holds")).to_contain_text("ui-call")
+    page.get_by_label("Conversations (days)").fill("400")
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.locator("#retention-result")).to_have_text("Policy saved.")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#retention-result")).to_contain_text("Would delete 0 conversations")
+    expect(page.locator("#retention-result")).to_contain_text("1 on hold kept")
+    screenshot(page, "retention")
+    page.reload()
+    expect(page.get_by_label("Conversations (days)")).to_have_value("400")
+    expect(page.locator("table.runs")).to_contain_text("(preview)")
+    page.locator("button[data-release='ui-call']").click()
+    expect(page.locator("table.holds")).to_have_count(0)
+    page.get_by_label("Conversations (days)").fill("")
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.locator("#retention-result")).to_have_text("Policy saved.")
+    assert json.loads(json.dumps(page.errors)) == []  # type: ignore[attr-defined]
+
+
+def test_people_who_cannot_manage_retention_see_no_hold_controls(
+    page: Page, scene: Scene, people: Any
+) -> None:
+    sign_in(page, scene, people["lead"], "/conversations/ui-call")
+    expect(page.locator("h1")).to_contain_text("ui-call")
+    expect(page.locator("#legal-hold")).to_have_count(0)

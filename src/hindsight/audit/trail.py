@@ -124,6 +124,22 @@ class AuditTrail:
         row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
         await self._db.write(lambda conn: append(conn, row))
 
+    def record_in(
+        self,
+        conn: Connection,
+        who: Viewer | Actor,
+        action: str,
+        *,
+        object_type: str | None = None,
+        object_id: str | None = None,
+        outcome: str = ALLOWED,
+        reason: str | None = None,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Within the caller's transaction: the record exists exactly when the change does."""
+        actor = Actor.of(who) if isinstance(who, Viewer) else who
+        append(conn, self._row(actor, action, object_type, object_id, outcome, reason, detail))
+
     def record_sync(
         self,
         who: Viewer | Actor,

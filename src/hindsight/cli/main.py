@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hindsight.app import Runtime, build_runtime, create_app
 from hindsight.cli.people import audit_app, users_app
+from hindsight.cli.retention import retention_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.demo import held_media as demo_held_media
 from hindsight.demo import runner as demo_runner
@@ -29,6 +30,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(twilio_sources_app, name="twilio-sources")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
 console = Console()
 
 

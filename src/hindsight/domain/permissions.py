@@ -25,6 +25,8 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
     MANAGE_PLUGINS = "manage_plugins"
+    # Retention policy, legal holds, running the retention job (deletes conversation data).
+    MANAGE_RETENTION = "manage_retention"
 
 
 P = Permission

@@ -369,6 +369,8 @@ conversations = Table(
     UniqueConstraint("account_sid", "conversation_id"),
     Index(None, "account_sid", "start_ms", "id"),
     Index(None, "workspace_sid", "start_ms"),
+    # What retention asks: the account's conversations that ended before a cutoff.
+    Index(None, "account_sid", "end_ms"),
 )
 
 segments = Table(
@@ -437,6 +439,8 @@ projection_tasks = Table(
     Column("conversation_id", String(128), nullable=False),
     # The task's TaskTrack (domain/segments.py) as JSON.
     Column("track", Text, nullable=False),
+    # Retention deletes a conversation's tasks with it.
+    Index(None, "account_sid", "conversation_id"),
 )
 
 projector_cursors = Table(
@@ -685,4 +689,48 @@ media_analyses = Table(
     *_dates(),
     UniqueConstraint("account_sid", "media_key"),
     Index(None, "status", "next_attempt_ms"),
+)
+
+
+# --- retention: how long an account keeps its data, and the legal holds that override it ------
+
+retention_policies = Table(
+    "retention_policies",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    # Days to keep each kind of data; null keeps it for ever (domain/retention.py).
+    Column("conversation_days", Integer, nullable=True),
+    Column("recording_days", Integer, nullable=True),
+    Column("transcript_days", Integer, nullable=True),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("updated_by", Text, nullable=True),
+)
+
+legal_holds = Table(
+    "legal_holds",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("conversation_id", String(128), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("placed_by_sid", SID, nullable=True),
+    Column("placed_by_name", Text, nullable=True),
+    Column("placed_ms", BigInteger, nullable=False),
+)
+
+# One row per sweep of one account: what it deleted (or, dry, would have), for the UI and API.
+retention_runs = Table(
+    "retention_runs",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("trigger", String(16), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("started_ms", BigInteger, nullable=False),
+    Column("finished_ms", BigInteger, nullable=True),
+    Column("conversations", Integer, nullable=False),
+    Column("recordings", Integer, nullable=False),
+    Column("transcripts", Integer, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("error", Text, nullable=True),
+    Index(None, "account_sid", "started_ms"),
 )

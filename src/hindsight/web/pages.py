@@ -22,12 +22,21 @@ from hindsight.api.audit import record_json
 from hindsight.api.insights import _meta, _page_request, attribute_filters
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
+from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
 from hindsight.auth.users import user_json
-from hindsight.domain.errors import Forbidden, HindsightError, InvalidParameter, Unauthenticated
+from hindsight.domain.access import Viewer
+from hindsight.domain.errors import (
+    Forbidden,
+    HindsightError,
+    InvalidParameter,
+    NotFound,
+    Unauthenticated,
+)
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import ConversationSort, conversation_record
+from hindsight.retention.service import hold_json
 from hindsight.store.audit import AuditFilters
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest
@@ -49,6 +58,8 @@ FILTER_FIELDS = (
     "q",
 )
 _BOOLEANS = ("abandoned", "has_media", "handled", "in_progress")
+_HOLDS_SHOWN = 200
+_RUNS_SHOWN = 5
 
 
 # --- who is looking ---------------------------------------------------------------------------
@@ -309,6 +320,9 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
             "t": _seconds(request.query_params.get("t")),
             "can_play": session.viewer.can(Permission.PLAY),
         }
+        hold = None
+        if session.viewer.can(Permission.MANAGE_RETENTION):
+            hold = await _hold_of(services, session.viewer, conversation_id)
         origins = {
             m["origin"]
             for s in segments
@@ -324,11 +338,19 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
                 segments=segments,
                 selected=selected,
                 state=state,
+                hold=hold,
             ),
             frame_origins=origins,
         )
 
     return await _page(request, build)
+
+
+async def _hold_of(services: Services, viewer: Viewer, conversation_id: str) -> Any | None:
+    try:
+        return hold_json(await services.retention.hold(viewer, conversation_id))
+    except NotFound:
+        return None
 
 
 def _main_segment(segments: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -442,18 +464,33 @@ def _threshold(value: str | None) -> int:
 async def admin_page(request: Request) -> Response:
     async def build(request: Request, session: ActiveSession) -> Response:
         viewer = session.viewer
-        if not (viewer.can(Permission.MANAGE_USERS) or viewer.can(Permission.READ_AUDIT)):
+        admin = (Permission.MANAGE_USERS, Permission.READ_AUDIT, Permission.MANAGE_RETENTION)
+        if not any(viewer.can(p) for p in admin):
             raise Forbidden("Administration is for admins")
         services = identity.services(request)
         users = []
         if viewer.can(Permission.MANAGE_USERS):
             users = [user_json(r) for r in await services.users.list(viewer)]
+        retention = None
+        if viewer.can(Permission.MANAGE_RETENTION):
+            retention = await _retention(services, viewer)
         return render(
             "admin.html",
-            _context(request, session, users=users, roles=sorted(ROLES)),
+            _context(request, session, users=users, roles=sorted(ROLES), retention=retention),
         )
 
     return await _page(request, build)
+
+
+async def _retention(services: Services, viewer: Viewer) -> dict[str, Any]:
+    view = await services.retention.policy(viewer)
+    holds = await services.retention.holds(viewer, PageRequest(size=_HOLDS_SHOWN))
+    runs = await services.retention.runs(viewer, _RUNS_SHOWN)
+    return {
+        "policy": view.policy,
+        "holds": [hold_json(r) for r in holds.rows],
+        "runs": runs,
+    }
 
 
 @router.get("/admin/audit")

@@ -47,3 +47,62 @@ document.addEventListener("click", async (event) => {
     notify(error.message);
   }
 });
+
+// Retention: the policy (empty keeps for ever), sweeps on demand, releasing holds.
+const policyForm = document.getElementById("retention-policy");
+
+function days(value) {
+  return value === "" || value === null ? null : Number(value);
+}
+
+function describeSweep(report) {
+  const verb = report.dry_run ? "Would delete" : "Deleted";
+  return `${verb} ${report.conversations} conversations, ${report.recordings} recordings and ${report.transcripts} transcripts; ${report.held} on hold kept.`;
+}
+
+policyForm?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = new FormData(policyForm);
+  const result = document.getElementById("retention-result");
+  try {
+    await api("/api/v1/retention/policy", {
+      method: "POST",
+      json: {
+        conversation_days: days(data.get("conversation_days")),
+        recording_days: days(data.get("recording_days")),
+        transcript_days: days(data.get("transcript_days")),
+      },
+    });
+    result.textContent = "Policy saved.";
+  } catch (error) {
+    result.textContent = `Not saved: ${error.message}`;
+  }
+});
+
+async function sweep(dryRun) {
+  const result = document.getElementById("retention-result");
+  if (!dryRun && !confirm("Delete everything the saved policy says has expired? This cannot be undone.")) return;
+  result.textContent = dryRun ? "Counting…" : "Deleting…";
+  try {
+    const report = await api("/api/v1/retention/runs", { method: "POST", json: { dry_run: dryRun } });
+    result.textContent = describeSweep(report);
+  } catch (error) {
+    result.textContent = error.message;
+  }
+}
+
+document.getElementById("retention-preview")?.addEventListener("click", () => sweep(true));
+document.getElementById("retention-run")?.addEventListener("click", () => sweep(false));
+
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("button[data-release]");
+  if (!button) return;
+  try {
+    await api(`/api/v1/retention/holds/${encodeURIComponent(button.dataset.release)}`, {
+      method: "DELETE",
+    });
+    location.reload();
+  } catch (error) {
+    notify(error.message);
+  }
+});

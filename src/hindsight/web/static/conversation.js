@@ -515,3 +515,30 @@ pluginsLoaded.then(() => {
     select(first.index);
   }
 });
+
+// Legal hold (people who manage retention): keeps the conversation and its media from deletion.
+const holdBox = document.getElementById("legal-hold");
+const holdPath = "/api/v1/retention/holds";
+
+document.getElementById("place-hold")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const reason = new FormData(event.target).get("reason");
+  try {
+    await api(holdPath, {
+      method: "POST",
+      json: { conversation_id: holdBox.dataset.conversation, reason },
+    });
+    location.reload();
+  } catch (error) {
+    notify(`No hold placed: ${error.message}`);
+  }
+});
+
+document.getElementById("release-hold")?.addEventListener("click", async () => {
+  try {
+    await api(`${holdPath}/${encodeURIComponent(holdBox.dataset.conversation)}`, { method: "DELETE" });
+    location.reload();
+  } catch (error) {
+    notify(error.message);
+  }
+});

@@ -1,0 +1,1 @@
+"""Retention policies, legal holds and the job that deletes expired conversation data."""

@@ -1,0 +1,585 @@
+"""Retention: each account's policy, legal holds, and the sweep that deletes what expired.
+
+A sweep deletes in small transactions, each with its audit records, so the record of a deletion
+exists exactly when the deletion does, and a server sharing the database keeps answering while
+a large backlog is cleared. A conversation's deletion re-checks its hold under the row lock the
+hold takes, so a hold placed during a sweep always wins. A recording's file is removed after
+its row (never a row naming a missing file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import anyio
+import orjson
+from sqlalchemy import Connection
+
+from hindsight.audit.trail import ALLOWED, FAILED, Actor, AuditTrail
+from hindsight.domain import retention as rules
+from hindsight.domain.access import Viewer
+from hindsight.domain.clock import Clock
+from hindsight.domain.errors import Conflict, InvalidParameter, NotFound
+from hindsight.domain.permissions import Permission
+from hindsight.insights import held_media
+from hindsight.insights.queries import scope_of
+from hindsight.media.analysis import recording_media_key
+from hindsight.media.storage import BlobStore
+from hindsight.store import chat as chat_store
+from hindsight.store import insights_queries
+from hindsight.store import recordings as recording_store
+from hindsight.store import retention as store
+from hindsight.store.database import Database
+from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+
+log = logging.getLogger(__name__)
+
+SCHEDULE = "schedule"
+API = "api"
+CLI = "cli"
+MAX_CONVERSATION_ID = 128
+_RUN_DETAIL = ("trigger", "dry_run", "conversations", "recordings", "transcripts", "held")
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What one sweep of one account deleted (or, dry, would delete)."""
+
+    account_sid: str
+    trigger: str
+    dry_run: bool
+    started_ms: int
+    finished_ms: int | None = None
+    conversations: int = 0
+    recordings: int = 0
+    transcripts: int = 0
+    held: int = 0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_row(cls, row: Any) -> SweepReport:
+        return cls(
+            account_sid=row.account_sid,
+            trigger=row.trigger,
+            dry_run=bool(row.dry_run),
+            started_ms=row.started_ms,
+            finished_ms=row.finished_ms,
+            conversations=row.conversations,
+            recordings=row.recordings,
+            transcripts=row.transcripts,
+            held=row.held,
+            error=row.error,
+        )
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    policy: rules.RetentionPolicy
+    updated_ms: int | None
+    updated_by: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.policy.to_json(),
+            "effective_recording_days": self.policy.effective_recording_days,
+            "effective_transcript_days": self.policy.effective_transcript_days,
+            "updated_ms": self.updated_ms,
+            "updated_by": self.updated_by,
+        }
+
+
+@dataclass(frozen=True)
+class Protected:
+    """The recordings and transcripts the account's held conversations show."""
+
+    holds: int
+    recordings: frozenset[str]
+    transcripts: frozenset[str]
+
+
+def hold_json(row: Any) -> dict[str, Any]:
+    return {
+        "conversation_id": row.conversation_id,
+        "reason": row.reason,
+        "placed_by_sid": row.placed_by_sid,
+        "placed_by_name": row.placed_by_name,
+        "placed_ms": row.placed_ms,
+    }
+
+
+def _policy_of(row: Any) -> rules.RetentionPolicy:
+    if row is None:
+        return rules.RetentionPolicy()
+    return rules.RetentionPolicy(
+        conversation_days=row.conversation_days,
+        recording_days=row.recording_days,
+        transcript_days=row.transcript_days,
+    )
+
+
+def conversation_id_of(value: str) -> str:
+    if not value or len(value) > MAX_CONVERSATION_ID:
+        raise InvalidParameter(f"A conversation id is 1 to {MAX_CONVERSATION_ID} characters")
+    return value
+
+
+def _transcript_sids(media_lists: Iterable[list[dict[str, Any]]]) -> set[str]:
+    return {
+        item["sid"]
+        for items in media_lists
+        for item in items
+        if item.get("type") == "ChatTranscript" and isinstance(item.get("sid"), str)
+    }
+
+
+def protected_media(conn: Connection, account_sid: str) -> Protected:
+    """What the holds protect besides the conversations themselves: the recordings linked to
+    their tasks, reservations and calls or named by their media, and their transcripts."""
+    held = store.held_conversations(conn, account_sid)
+    if not held:
+        return Protected(0, frozenset(), frozenset())
+    rows = insights_queries.segments_of(conn, account_sid, held)
+    tasks, reservations, calls = held_media.wanted(held_media.segment_keys(r) for r in rows)
+    linked = recording_store.linked(conn, account_sid, tasks, reservations, calls)
+    media = [{"media": orjson.loads(r.media)} for r in rows]
+    recordings = {r.sid for r in linked} | set(held_media.referenced_sids(media))
+    transcripts = _transcript_sids(m["media"] for m in media)
+    return Protected(len(held), frozenset(recordings), frozenset(transcripts))
+
+
+class RetentionService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        audit: AuditTrail,
+        blobs: BlobStore,
+        *,
+        batch_size: int = 100,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._audit = audit
+        self._blobs = blobs
+        self._batch = batch_size
+
+    async def _manager(self, viewer: Viewer, action: str, object_id: str | None = None) -> None:
+        await self._audit.require(
+            viewer,
+            Permission.MANAGE_RETENTION,
+            action,
+            object_type="conversation" if object_id else None,
+            object_id=object_id,
+        )
+
+    # --- the policy ---------------------------------------------------------------------------
+
+    async def policy(self, viewer: Viewer) -> PolicyView:
+        await self._manager(viewer, "retention.policy.read")
+        row = await self._db.read(lambda conn: store.get_policy(conn, viewer.account_sid))
+        return self._view(row)
+
+    def policy_sync(self, account_sid: str) -> PolicyView:
+        return self._view(self._db.read_sync(lambda conn: store.get_policy(conn, account_sid)))
+
+    @staticmethod
+    def _view(row: Any) -> PolicyView:
+        return PolicyView(
+            _policy_of(row),
+            None if row is None else row.updated_ms,
+            None if row is None else row.updated_by,
+        )
+
+    def _policy_unit(
+        self, account_sid: str, who: Viewer | Actor, document: dict[str, Any]
+    ) -> Callable[[Connection], PolicyView]:
+        by = who.name
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> PolicyView:
+            before = _policy_of(store.get_policy(conn, account_sid))
+            after = before.changed(document)
+            store.save_policy(
+                conn, account_sid, {**after.to_json(), "updated_ms": now, "updated_by": by}
+            )
+            self._audit.record_in(
+                conn,
+                who,
+                "retention.policy.update",
+                detail={"before": before.to_json(), "after": after.to_json()},
+            )
+            return PolicyView(after, now, by)
+
+        return unit
+
+    async def set_policy(self, viewer: Viewer, document: dict[str, Any]) -> PolicyView:
+        """Change the fields `document` names (days, or null to keep for ever)."""
+        await self._manager(viewer, "retention.policy.update")
+        rules.RetentionPolicy.from_json(document)  # refuse before touching anything
+        return await self._db.write(self._policy_unit(viewer.account_sid, viewer, document))
+
+    def set_policy_sync(
+        self, account_sid: str, actor: Actor, document: dict[str, Any]
+    ) -> PolicyView:
+        rules.RetentionPolicy.from_json(document)
+        return self._db.write_sync(self._policy_unit(account_sid, actor, document))
+
+    # --- legal holds --------------------------------------------------------------------------
+
+    async def holds(self, viewer: Viewer, page: PageRequest) -> PageResult:
+        await self._manager(viewer, "retention.hold.list")
+        query = store.holds_query(viewer.account_sid)
+        return await self._db.read(lambda conn: fetch_page(conn, query, store.HOLD_ORDER, page))
+
+    def holds_sync(self, account_sid: str) -> list[Any]:
+        newest = (k.column.desc() for k in store.HOLD_ORDER)
+        query = store.holds_query(account_sid).order_by(*newest)
+        return self._db.read_sync(lambda conn: list(conn.execute(query)))
+
+    async def hold(self, viewer: Viewer, conversation_id: str) -> Any:
+        await self._manager(viewer, "retention.hold.read", conversation_id)
+        row = await self._db.read(
+            lambda conn: store.get_hold(conn, viewer.account_sid, conversation_id)
+        )
+        if row is None:
+            raise NotFound(f"Conversation {conversation_id!r} is not on hold")
+        return row
+
+    def _place_unit(
+        self, account_sid: str, who: Viewer | Actor, conversation_id: str, reason: str
+    ) -> Callable[[Connection], Any]:
+        scope = scope_of(who) if isinstance(who, Viewer) else None
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> Any:
+            # Locked first: a sweep deleting this conversation waits, then sees the hold.
+            locked = store.lock_conversation(conn, account_sid, conversation_id)
+            visible = insights_queries.conversation(conn, account_sid, conversation_id, scope)
+            if locked is None or visible is None:
+                raise NotFound(f"No conversation {conversation_id!r} in this account")
+            if store.get_hold(conn, account_sid, conversation_id) is not None:
+                raise Conflict(f"Conversation {conversation_id!r} is already on hold")
+            row = {
+                "account_sid": account_sid,
+                "conversation_id": conversation_id,
+                "reason": reason,
+                "placed_by_sid": who.actor_sid,
+                "placed_by_name": who.name,
+                "placed_ms": now,
+            }
+            store.place_hold(conn, row)
+            self._audit.record_in(
+                conn,
+                who,
+                "retention.hold.place",
+                object_type="conversation",
+                object_id=conversation_id,
+                reason=reason,
+            )
+            return store.get_hold(conn, account_sid, conversation_id)
+
+        return unit
+
+    async def place_hold(self, viewer: Viewer, conversation_id: str, reason: Any) -> Any:
+        conversation_id = conversation_id_of(conversation_id)
+        await self._manager(viewer, "retention.hold.place", conversation_id)
+        unit = self._place_unit(
+            viewer.account_sid, viewer, conversation_id, rules.hold_reason(reason)
+        )
+        return await self._db.write(unit)
+
+    def place_hold_sync(
+        self, account_sid: str, actor: Actor, conversation_id: str, reason: Any
+    ) -> Any:
+        unit = self._place_unit(
+            account_sid, actor, conversation_id_of(conversation_id), rules.hold_reason(reason)
+        )
+        return self._db.write_sync(unit)
+
+    def _release_unit(
+        self, account_sid: str, who: Viewer | Actor, conversation_id: str
+    ) -> Callable[[Connection], None]:
+        def unit(conn: Connection) -> None:
+            held = store.get_hold(conn, account_sid, conversation_id)
+            if held is None or not store.release_hold(conn, account_sid, conversation_id):
+                raise NotFound(f"Conversation {conversation_id!r} is not on hold")
+            self._audit.record_in(
+                conn,
+                who,
+                "retention.hold.release",
+                object_type="conversation",
+                object_id=conversation_id,
+                detail={"placed_ms": held.placed_ms, "reason": held.reason},
+            )
+
+        return unit
+
+    async def release_hold(self, viewer: Viewer, conversation_id: str) -> None:
+        await self._manager(viewer, "retention.hold.release", conversation_id)
+        await self._db.write(self._release_unit(viewer.account_sid, viewer, conversation_id))
+
+    def release_hold_sync(self, account_sid: str, actor: Actor, conversation_id: str) -> None:
+        self._db.write_sync(self._release_unit(account_sid, actor, conversation_id))
+
+    # --- sweeping -----------------------------------------------------------------------------
+
+    async def runs(self, viewer: Viewer, limit: int = 20) -> list[SweepReport]:
+        await self._manager(viewer, "retention.run.list")
+        rows = await self._db.read(lambda conn: store.recent_runs(conn, viewer.account_sid, limit))
+        return [SweepReport.from_row(r) for r in rows]
+
+    async def run(self, viewer: Viewer, *, dry_run: bool = False) -> SweepReport:
+        """Sweep the viewer's account now, by its policy."""
+        await self._manager(viewer, "retention.run")
+        row = await self._db.read(lambda conn: store.get_policy(conn, viewer.account_sid))
+        return await self.sweep(
+            viewer.account_sid, _policy_of(row), trigger=API, dry_run=dry_run, who=viewer
+        )
+
+    async def sweep_all(
+        self, trigger: str = SCHEDULE, now_ms: int | None = None
+    ) -> list[SweepReport]:
+        """Every account with a policy; one account's failure does not stop the others."""
+        rows = await self._db.read(store.policies)
+        reports = []
+        for row in rows:
+            policy = _policy_of(row)
+            if policy.keeps_everything:
+                continue
+            try:
+                report = await self.sweep(row.account_sid, policy, trigger=trigger, now_ms=now_ms)
+            except Exception:  # recorded on its run; the next account still runs
+                log.exception("retention sweep of %s failed", row.account_sid)
+                continue
+            reports.append(report)
+        return reports
+
+    async def sweep(
+        self,
+        account_sid: str,
+        policy: rules.RetentionPolicy,
+        *,
+        trigger: str,
+        dry_run: bool = False,
+        who: Viewer | Actor | None = None,
+        now_ms: int | None = None,
+    ) -> SweepReport:
+        """Delete (or, dry, count) what `policy` says has expired in the account at `now_ms`."""
+        actor = who or Actor("system", None, "retention", account_sid=account_sid)
+        started = self._clock.now_ms()
+        now = started if now_ms is None else now_ms
+        cut = rules.cutoffs(policy, now)
+        report = SweepReport(account_sid, trigger, dry_run, started)
+        run_id = await self._db.write(lambda conn: store.start_run(conn, _run_row(report)))
+        try:
+            protected = await self._db.read(lambda conn: protected_media(conn, account_sid))
+            report = replace(report, held=protected.holds)
+            sweep = _Sweep(self, account_sid, actor, dry_run)
+            if cut.conversations_ms is not None:
+                report = replace(
+                    report,
+                    conversations=await sweep.conversations(
+                        cut.conversations_ms, policy.conversation_days
+                    ),
+                )
+            if cut.recordings_ms is not None:
+                report = replace(
+                    report,
+                    recordings=await sweep.recordings(
+                        cut.recordings_ms, policy.effective_recording_days, protected.recordings
+                    ),
+                )
+            if cut.transcripts_ms is not None:
+                report = replace(
+                    report,
+                    transcripts=await sweep.transcripts(
+                        cut.transcripts_ms,
+                        policy.effective_transcript_days,
+                        protected.transcripts,
+                    ),
+                )
+        except Exception as exc:
+            report = replace(report, error=f"{type(exc).__name__}: {exc}"[:500])
+            raise
+        finally:
+            report = replace(report, finished_ms=self._clock.now_ms())
+            await self._finish(run_id, report, actor)
+        return report
+
+    async def _finish(self, run_id: int, report: SweepReport, actor: Viewer | Actor) -> None:
+        def unit(conn: Connection) -> None:
+            store.finish_run(conn, run_id, _run_row(report))
+            self._audit.record_in(
+                conn,
+                actor,
+                "retention.run",
+                outcome=FAILED if report.error else ALLOWED,
+                reason=report.error,
+                detail={
+                    k: v
+                    for k, v in report.to_json().items()
+                    if k
+                    in ("trigger", "dry_run", "conversations", "recordings", "transcripts", "held")
+                },
+            )
+
+        with anyio.CancelScope(shield=True):
+            await self._db.write(unit)
+
+
+def _run_row(report: SweepReport) -> dict[str, Any]:
+    return report.to_json()
+
+
+def _key(row: Any) -> str:
+    """A found row's identity: a recording's or chat's SID, a conversation's id."""
+    return row.sid if hasattr(row, "sid") else row.conversation_id
+
+
+class _Sweep:
+    """One account's sweep: walks each kind of expired data in batches, oldest first."""
+
+    def __init__(
+        self, service: RetentionService, account_sid: str, actor: Viewer | Actor, dry_run: bool
+    ) -> None:
+        self._db = service._db
+        self._audit = service._audit
+        self._blobs = service._blobs
+        self._batch = service._batch
+        self._account = account_sid
+        self._actor = actor
+        self._dry = dry_run
+
+    async def _walk(
+        self,
+        find: Callable[[Connection, store.Position], list[Any]],
+        position_of: Callable[[Any], store.Position],
+        delete_batch: Callable[[list[Any]], Awaitable[int]],
+        protected: frozenset[str] = frozenset(),
+    ) -> int:
+        """`protected`: SIDs a hold keeps, skipped (rows are found by SID or conversation id)."""
+        total = 0
+        position: store.Position = None
+        while True:
+            rows = await self._db.read(lambda conn, at=position: find(conn, at))
+            if not rows:
+                return total
+            wanted = [r for r in rows if _key(r) not in protected]
+            if wanted:
+                total += len(wanted) if self._dry else await delete_batch(wanted)
+            position = position_of(rows[-1])
+            if len(rows) < self._batch:
+                return total
+            # Lets requests in between batches (SQLite writes run on the server's loop).
+            await asyncio.sleep(0)
+
+    def _deleted(
+        self, conn: Connection, object_type: str, object_id: str, detail: dict[str, Any]
+    ) -> None:
+        self._audit.record_in(
+            conn,
+            self._actor,
+            "retention.delete",
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+
+    async def conversations(self, cutoff_ms: int, days: int | None) -> int:
+        account = self._account
+
+        def find(conn: Connection, at: store.Position) -> list[Any]:
+            return store.expired_conversations(conn, account, cutoff_ms, self._batch, at)
+
+        def unit(rows: list[Any]) -> Callable[[Connection], int]:
+            def delete(conn: Connection) -> int:
+                deleted = 0
+                for row in rows:
+                    locked = store.lock_conversation(conn, account, row.conversation_id)
+                    # Re-read under the lock: the conversation may have moved on since.
+                    if locked is None or locked.in_progress or not locked.end_ms < cutoff_ms:
+                        continue
+                    if store.get_hold(conn, account, row.conversation_id) is not None:
+                        continue
+                    task_sids = store.conversation_task_sids(conn, account, row.conversation_id)
+                    store.delete_conversation(conn, account, row.conversation_id, task_sids)
+                    self._deleted(
+                        conn,
+                        "conversation",
+                        row.conversation_id,
+                        {"ended_ms": row.end_ms, "policy_days": days, "tasks": len(task_sids)},
+                    )
+                    deleted += 1
+                return deleted
+
+            return delete
+
+        async def delete_batch(rows: list[Any]) -> int:
+            return await self._db.write(unit(rows))
+
+        return await self._walk(find, lambda r: (r.end_ms, r.id), delete_batch)
+
+    async def recordings(self, cutoff_ms: int, days: int | None, protected: frozenset[str]) -> int:
+        account = self._account
+
+        def find(conn: Connection, at: store.Position) -> list[Any]:
+            return store.expired_recordings(conn, account, cutoff_ms, self._batch, at)
+
+        async def delete_batch(rows: list[Any]) -> int:
+            def delete(conn: Connection) -> list[str]:
+                keys = []
+                for row in rows:
+                    if store.delete_recording(conn, account, row.sid, recording_media_key(row.sid)):
+                        self._deleted(
+                            conn,
+                            "recording",
+                            row.sid,
+                            {"created_ms": row.date_created, "policy_days": days},
+                        )
+                        keys.append(row.blob_key)
+                return keys
+
+            keys = await self._db.write(delete)
+            with anyio.CancelScope(shield=True):
+                for key in keys:
+                    await self._blobs.delete(key)
+            return len(keys)
+
+        return await self._walk(find, lambda r: (r.date_created, r.sid), delete_batch, protected)
+
+    async def transcripts(self, cutoff_ms: int, days: int | None, protected: frozenset[str]) -> int:
+        account = self._account
+
+        def find(conn: Connection, at: store.Position) -> list[Any]:
+            return store.expired_transcripts(conn, account, cutoff_ms, self._batch, at)
+
+        async def delete_batch(rows: list[Any]) -> int:
+            def delete(conn: Connection) -> int:
+                deleted = 0
+                for row in rows:
+                    # Locked (message writes take turns with it) and checked again: a message
+                    # written since it was found keeps the transcript.
+                    if chat_store.get_conversation(conn, account, row.sid, lock=True) is None:
+                        continue
+                    if not store.transcript_expired(conn, row.sid, cutoff_ms):
+                        continue
+                    chat_store.delete_conversation(conn, row.sid)
+                    self._deleted(
+                        conn,
+                        "transcript",
+                        row.sid,
+                        {"created_ms": row.date_created, "policy_days": days},
+                    )
+                    deleted += 1
+                return deleted
+
+            return await self._db.write(delete)
+
+        return await self._walk(find, lambda r: (r.date_created, r.sid), delete_batch, protected)

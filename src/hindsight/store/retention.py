@@ -1,0 +1,291 @@
+"""Retention policies, legal holds, the runs of the retention job, and the look-ups and deletions
+a sweep makes. Every query is for one account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, update
+
+from hindsight.store.keyset import SortKey
+from hindsight.store.schema import (
+    chat_conversations,
+    chat_messages,
+    conversation_scopes,
+    conversations,
+    events,
+    legal_holds,
+    media_analyses,
+    projection_tasks,
+    recordings,
+    reservations,
+    retention_policies,
+    retention_runs,
+    segments,
+    tasks,
+)
+
+# Newest first.
+HOLD_ORDER = (
+    SortKey(legal_holds.c.placed_ms, descending=True),
+    SortKey(legal_holds.c.conversation_id, descending=True),
+)
+# Only finished tasks go with their conversation; a live one keeps its conversation open.
+_FINISHED_TASK = ("completed", "canceled")
+
+# A position in a sweep's walk over expired rows: (instant, key) of the last row seen.
+Position = tuple[int, Any] | None
+
+
+# --- policies -----------------------------------------------------------------------------------
+
+
+def get_policy(conn: Connection, account_sid: str) -> Any | None:
+    query = select(retention_policies).where(retention_policies.c.account_sid == account_sid)
+    return conn.execute(query).first()
+
+
+def save_policy(conn: Connection, account_sid: str, values: dict[str, Any]) -> None:
+    changed = conn.execute(
+        update(retention_policies)
+        .where(retention_policies.c.account_sid == account_sid)
+        .values(**values)
+    )
+    if changed.rowcount == 0:
+        conn.execute(insert(retention_policies).values(account_sid=account_sid, **values))
+
+
+def policies(conn: Connection) -> list[Any]:
+    """Every account's policy, for the scheduled sweep."""
+    return list(conn.execute(select(retention_policies).order_by(retention_policies.c.account_sid)))
+
+
+# --- legal holds --------------------------------------------------------------------------------
+
+
+def _hold(account_sid: str, conversation_id: str) -> Any:
+    return and_(
+        legal_holds.c.account_sid == account_sid,
+        legal_holds.c.conversation_id == conversation_id,
+    )
+
+
+def get_hold(conn: Connection, account_sid: str, conversation_id: str) -> Any | None:
+    return conn.execute(select(legal_holds).where(_hold(account_sid, conversation_id))).first()
+
+
+def place_hold(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(legal_holds).values(**row))
+
+
+def release_hold(conn: Connection, account_sid: str, conversation_id: str) -> bool:
+    return conn.execute(delete(legal_holds).where(_hold(account_sid, conversation_id))).rowcount > 0
+
+
+def holds_query(account_sid: str) -> Select[Any]:
+    return select(legal_holds).where(legal_holds.c.account_sid == account_sid)
+
+
+def held_conversations(conn: Connection, account_sid: str) -> list[str]:
+    query = select(legal_holds.c.conversation_id).where(legal_holds.c.account_sid == account_sid)
+    return list(conn.execute(query).scalars())
+
+
+def lock_conversation(conn: Connection, account_sid: str, conversation_id: str) -> Any | None:
+    """The projected conversation, locked until the transaction ends (on PostgreSQL; SQLite
+    has one writer at a time): a hold and a deletion of the same conversation serialise."""
+    query = (
+        select(conversations.c.id, conversations.c.end_ms, conversations.c.in_progress)
+        .where(
+            conversations.c.account_sid == account_sid,
+            conversations.c.conversation_id == conversation_id,
+        )
+        .with_for_update()
+    )
+    return conn.execute(query).first()
+
+
+# --- what expired -------------------------------------------------------------------------------
+
+
+def _after(instant: Any, key: Any, position: Position) -> Any:
+    if position is None:
+        return True
+    at, last = position
+    return or_(instant > at, and_(instant == at, key > last))
+
+
+def expired_conversations(
+    conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
+) -> list[Any]:
+    """Finished conversations that ended before the cutoff and are not on hold, oldest first."""
+    c = conversations.c
+    query = (
+        select(c.id, c.conversation_id, c.end_ms)
+        .where(
+            c.account_sid == account_sid,
+            c.in_progress.is_(False),
+            c.end_ms.is_not(None),
+            c.end_ms < cutoff_ms,
+            _after(c.end_ms, c.id, position),
+            ~exists().where(
+                legal_holds.c.account_sid == c.account_sid,
+                legal_holds.c.conversation_id == c.conversation_id,
+            ),
+        )
+        .order_by(c.end_ms, c.id)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def expired_recordings(
+    conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
+) -> list[Any]:
+    r = recordings.c
+    query = (
+        select(r.sid, r.blob_key, r.date_created)
+        .where(
+            r.account_sid == account_sid,
+            r.date_created < cutoff_ms,
+            _after(r.date_created, r.sid, position),
+        )
+        .order_by(r.date_created, r.sid)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def _quiet_since(cutoff_ms: int) -> Any:
+    """A chat with no activity since the cutoff: created, updated and last written to before."""
+    c = chat_conversations.c
+    recent_message = exists().where(
+        chat_messages.c.conversation_sid == c.sid,
+        or_(chat_messages.c.date_created >= cutoff_ms, chat_messages.c.date_updated >= cutoff_ms),
+    )
+    return and_(c.date_created < cutoff_ms, c.date_updated < cutoff_ms, ~recent_message)
+
+
+def transcript_expired(conn: Connection, sid: str, cutoff_ms: int) -> bool:
+    query = select(chat_conversations.c.sid).where(
+        chat_conversations.c.sid == sid, _quiet_since(cutoff_ms)
+    )
+    return conn.execute(query).first() is not None
+
+
+def expired_transcripts(
+    conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
+) -> list[Any]:
+    c = chat_conversations.c
+    query = (
+        select(c.sid, c.date_created)
+        .where(
+            c.account_sid == account_sid,
+            _quiet_since(cutoff_ms),
+            _after(c.date_created, c.sid, position),
+        )
+        .order_by(c.date_created, c.sid)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+# --- deleting -----------------------------------------------------------------------------------
+
+
+def conversation_segments(conn: Connection, account_sid: str, conversation_id: str) -> list[Any]:
+    query = select(segments).where(
+        segments.c.account_sid == account_sid, segments.c.conversation_id == conversation_id
+    )
+    return list(conn.execute(query))
+
+
+def delete_conversation(
+    conn: Connection, account_sid: str, conversation_id: str, task_sids: Sequence[str]
+) -> None:
+    """The conversation's projection rows, and its tasks' events, reservations and (finished)
+    tasks: a rebuild of the projection from the log cannot bring it back."""
+    wanted = sorted(set(task_sids))
+    conn.execute(
+        delete(segments).where(
+            segments.c.account_sid == account_sid, segments.c.conversation_id == conversation_id
+        )
+    )
+    conn.execute(
+        delete(conversation_scopes).where(
+            conversation_scopes.c.account_sid == account_sid,
+            conversation_scopes.c.conversation_id == conversation_id,
+        )
+    )
+    conn.execute(
+        delete(conversations).where(
+            conversations.c.account_sid == account_sid,
+            conversations.c.conversation_id == conversation_id,
+        )
+    )
+    if not wanted:
+        return
+    conn.execute(
+        delete(projection_tasks).where(
+            projection_tasks.c.account_sid == account_sid, projection_tasks.c.task_sid.in_(wanted)
+        )
+    )
+    conn.execute(
+        delete(events).where(events.c.account_sid == account_sid, events.c.task_sid.in_(wanted))
+    )
+    finished = list(
+        conn.execute(
+            select(tasks.c.sid).where(
+                tasks.c.account_sid == account_sid,
+                tasks.c.sid.in_(wanted),
+                tasks.c.assignment_status.in_(_FINISHED_TASK),
+            )
+        ).scalars()
+    )
+    if finished:
+        conn.execute(delete(reservations).where(reservations.c.task_sid.in_(finished)))
+        conn.execute(delete(tasks).where(tasks.c.sid.in_(finished)))
+
+
+def conversation_task_sids(conn: Connection, account_sid: str, conversation_id: str) -> list[str]:
+    """Every task the projection filed under the conversation (segments may not name all)."""
+    query = select(projection_tasks.c.task_sid).where(
+        projection_tasks.c.account_sid == account_sid,
+        projection_tasks.c.conversation_id == conversation_id,
+    )
+    return list(conn.execute(query).scalars())
+
+
+def delete_recording(conn: Connection, account_sid: str, sid: str, media_key: str) -> bool:
+    gone = conn.execute(
+        delete(recordings).where(recordings.c.account_sid == account_sid, recordings.c.sid == sid)
+    )
+    conn.execute(
+        delete(media_analyses).where(
+            media_analyses.c.account_sid == account_sid, media_analyses.c.media_key == media_key
+        )
+    )
+    return gone.rowcount > 0
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+def start_run(conn: Connection, row: dict[str, Any]) -> int:
+    result = conn.execute(insert(retention_runs).values(**row).returning(retention_runs.c.id))
+    return int(result.scalar_one())
+
+
+def finish_run(conn: Connection, run_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(retention_runs).where(retention_runs.c.id == run_id).values(**values))
+
+
+def recent_runs(conn: Connection, account_sid: str, limit: int) -> list[Any]:
+    query = (
+        select(retention_runs)
+        .where(retention_runs.c.account_sid == account_sid)
+        .order_by(retention_runs.c.started_ms.desc(), retention_runs.c.id.desc())
+        .limit(limit)
+    )
+    return list(conn.execute(query))
