@@ -218,6 +218,7 @@ def test_a_sweep_deletes_what_expired_everywhere_and_keeps_holds_young_data_and_
         ("transcript", orphan.sid),
     }
     assert deletions(server, b.account.sid) == set()
+    assert server.runtime.services.audit.verify().intact
 
     # Nothing is left to delete; the runs are listed newest first.
     assert counts(run(a)) == (0, 0, 0, 1)
@@ -246,6 +247,22 @@ def test_recordings_can_be_kept_for_less_time_than_their_conversations(
     assert transcript_exists(c, held.transcript_sid)
     body = detail(c, held.conversation_id).json()
     assert not [m for s in body["segments"] for m in s["media"] if m.get("recording_sid")]
+
+
+def test_a_conversation_in_progress_is_never_deleted(server: RunningServer) -> None:
+    i = tenant(server, name("ret-i"))
+    conversation_id = name("live")
+    live = i.handle({"conversations": {"conversation_id": conversation_id}}, complete=False)
+
+    def projected() -> bool:
+        return detail(i, conversation_id).status_code == 200
+
+    wait_for(projected, "the live conversation projected")
+    ok(call(i, "POST", "/policy", json={"conversation_days": 30}))
+    clock_of(server).advance_days(400)
+    assert counts(run(i))[0] == 0
+    assert detail(i, conversation_id).status_code == 200
+    assert task_exists(i, live.task_sid)
 
 
 def test_an_account_without_a_policy_keeps_everything(server: RunningServer) -> None:

@@ -140,6 +140,21 @@ class AuditTrail:
         actor = Actor.of(who) if isinstance(who, Viewer) else who
         append(conn, self._row(actor, action, object_type, object_id, outcome, reason, detail))
 
+    def record_each_in(
+        self,
+        conn: Connection,
+        who: Viewer | Actor,
+        action: str,
+        objects: list[tuple[str, str, Mapping[str, Any] | None]],
+    ) -> None:
+        """One record per (object type, object id, detail), within the caller's transaction."""
+        actor = Actor.of(who) if isinstance(who, Viewer) else who
+        rows = [
+            self._row(actor, action, object_type, object_id, ALLOWED, None, detail)
+            for object_type, object_id, detail in objects
+        ]
+        append_all(conn, rows)
+
     def record_sync(
         self,
         who: Viewer | Actor,
@@ -252,12 +267,25 @@ class _Gap(Exception):
 
 def append(conn: Connection, row: dict[str, Any]) -> None:
     """Chain `row` after the newest record (the head is locked until this transaction ends)."""
+    append_all(conn, [row])
+
+
+def append_all(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Chain `rows`, in order, after the newest record: one head lock and one move for all."""
+    if not rows:
+        return
     head = store.lock_head(conn)
     seq, previous = head if head is not None else (0, audit_chain.GENESIS)
-    record = {**row, "seq": seq + 1}
-    record["previous_hash"] = previous
-    record["hash"] = audit_chain.chain_hash(previous, record)
-    store.append(conn, record, head_exists=head is not None)
+    records = []
+    for row in rows:
+        seq += 1
+        record = {**row, "seq": seq, "previous_hash": previous}
+        record["hash"] = previous = audit_chain.chain_hash(previous, record)
+        records.append(record)
+    if len(records) == 1:
+        store.append(conn, records[0], head_exists=head is not None)
+    else:
+        store.append_many(conn, records, head_exists=head is not None)
 
 
 def _own_account(viewer: Viewer, filters: AuditFilters) -> AuditFilters:

@@ -29,7 +29,6 @@ from hindsight.insights import held_media
 from hindsight.insights.queries import scope_of
 from hindsight.media.analysis import recording_media_key
 from hindsight.media.storage import BlobStore
-from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries
 from hindsight.store import recordings as recording_store
 from hindsight.store import retention as store
@@ -481,16 +480,10 @@ class _Sweep:
             await asyncio.sleep(0)
 
     def _deleted(
-        self, conn: Connection, object_type: str, object_id: str, detail: dict[str, Any]
+        self, conn: Connection, object_type: str, items: list[tuple[str, dict[str, Any]]]
     ) -> None:
-        self._audit.record_in(
-            conn,
-            self._actor,
-            "retention.delete",
-            object_type=object_type,
-            object_id=object_id,
-            detail=detail,
-        )
+        objects = [(object_type, object_id, detail) for object_id, detail in items]
+        self._audit.record_each_in(conn, self._actor, "retention.delete", objects)
 
     async def conversations(self, cutoff_ms: int, days: int | None) -> int:
         account = self._account
@@ -499,25 +492,25 @@ class _Sweep:
             return store.expired_conversations(conn, account, cutoff_ms, self._batch, at)
 
         def unit(rows: list[Any]) -> Callable[[Connection], int]:
+            ended = {r.conversation_id: r.end_ms for r in rows}
+
             def delete(conn: Connection) -> int:
-                deleted = 0
-                for row in rows:
-                    locked = store.lock_conversation(conn, account, row.conversation_id)
-                    # Re-read under the lock: the conversation may have moved on since.
-                    if locked is None or locked.in_progress or not locked.end_ms < cutoff_ms:
-                        continue
-                    if store.get_hold(conn, account, row.conversation_id) is not None:
-                        continue
-                    task_sids = store.conversation_task_sids(conn, account, row.conversation_id)
-                    store.delete_conversation(conn, account, row.conversation_id, task_sids)
-                    self._deleted(
-                        conn,
-                        "conversation",
-                        row.conversation_id,
-                        {"ended_ms": row.end_ms, "policy_days": days, "tasks": len(task_sids)},
-                    )
-                    deleted += 1
-                return deleted
+                # Checked again under the locks: the conversation may have moved on, or been
+                # put on hold, since it was found.
+                ids = store.lock_expired_conversations(conn, account, list(ended), cutoff_ms)
+                if not ids:
+                    return 0
+                tasks = store.tasks_of(conn, account, ids)
+                store.delete_conversations(conn, account, ids, [t.task_sid for t in tasks])
+                per_conversation = dict.fromkeys(ids, 0)
+                for t in tasks:
+                    per_conversation[t.conversation_id] += 1
+                details = [
+                    (i, {"ended_ms": ended[i], "policy_days": days, "tasks": per_conversation[i]})
+                    for i in ids
+                ]
+                self._deleted(conn, "conversation", details)
+                return len(ids)
 
             return delete
 
@@ -533,20 +526,19 @@ class _Sweep:
             return store.expired_recordings(conn, account, cutoff_ms, self._batch, at)
 
         async def delete_batch(rows: list[Any]) -> int:
+            created = {r.sid: r.date_created for r in rows}
+
             def delete(conn: Connection) -> list[str]:
-                keys = []
-                for row in rows:
-                    if store.delete_recording(conn, account, row.sid, recording_media_key(row.sid)):
-                        self._deleted(
-                            conn,
-                            "recording",
-                            row.sid,
-                            {"created_ms": row.date_created, "policy_days": days},
-                        )
-                        keys.append(row.blob_key)
-                return keys
+                gone = store.delete_recordings(conn, account, list(created), recording_media_key)
+                details = [
+                    (r.sid, {"created_ms": created[r.sid], "policy_days": days}) for r in gone
+                ]
+                if details:
+                    self._deleted(conn, "recording", details)
+                return [r.blob_key for r in gone]
 
             keys = await self._db.write(delete)
+            # Rows first, then files: never a row naming a missing file.
             with anyio.CancelScope(shield=True):
                 for key in keys:
                     await self._blobs.delete(key)
@@ -561,24 +553,15 @@ class _Sweep:
             return store.expired_transcripts(conn, account, cutoff_ms, self._batch, at)
 
         async def delete_batch(rows: list[Any]) -> int:
+            created = {r.sid: r.date_created for r in rows}
+
             def delete(conn: Connection) -> int:
-                deleted = 0
-                for row in rows:
-                    # Locked (message writes take turns with it) and checked again: a message
-                    # written since it was found keeps the transcript.
-                    if chat_store.get_conversation(conn, account, row.sid, lock=True) is None:
-                        continue
-                    if not store.transcript_expired(conn, row.sid, cutoff_ms):
-                        continue
-                    chat_store.delete_conversation(conn, row.sid)
-                    self._deleted(
-                        conn,
-                        "transcript",
-                        row.sid,
-                        {"created_ms": row.date_created, "policy_days": days},
-                    )
-                    deleted += 1
-                return deleted
+                # A message written since the chat was found keeps it.
+                gone = store.delete_expired_transcripts(conn, account, list(created), cutoff_ms)
+                details = [(s, {"created_ms": created[s], "policy_days": days}) for s in gone]
+                if details:
+                    self._deleted(conn, "transcript", details)
+                return len(gone)
 
             return await self._db.write(delete)
 

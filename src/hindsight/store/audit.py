@@ -34,6 +34,16 @@ def append(conn: Connection, row: dict[str, Any], head_exists: bool) -> None:
         conn.execute(insert(audit_head).values(id=_HEAD_ID, **values))
 
 
+def append_many(conn: Connection, rows: list[dict[str, Any]], head_exists: bool) -> None:
+    """Several chained records at once (`rows` in chain order), moving the head once."""
+    conn.execute(insert(audit_records), rows)
+    values = {"seq": rows[-1]["seq"], "hash": rows[-1]["hash"]}
+    if head_exists:
+        conn.execute(update(audit_head).where(audit_head.c.id == _HEAD_ID).values(**values))
+    else:
+        conn.execute(insert(audit_head).values(id=_HEAD_ID, **values))
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     account_sid: str | None = None

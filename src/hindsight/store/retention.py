@@ -3,7 +3,7 @@ a sweep makes. Every query is for one account."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, update
@@ -12,6 +12,7 @@ from hindsight.store.keyset import SortKey
 from hindsight.store.schema import (
     chat_conversations,
     chat_messages,
+    chat_participants,
     conversation_scopes,
     conversations,
     events,
@@ -167,13 +168,6 @@ def _quiet_since(cutoff_ms: int) -> Any:
     return and_(c.date_created < cutoff_ms, c.date_updated < cutoff_ms, ~recent_message)
 
 
-def transcript_expired(conn: Connection, sid: str, cutoff_ms: int) -> bool:
-    query = select(chat_conversations.c.sid).where(
-        chat_conversations.c.sid == sid, _quiet_since(cutoff_ms)
-    )
-    return conn.execute(query).first() is not None
-
-
 def expired_transcripts(
     conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
 ) -> list[Any]:
@@ -191,39 +185,60 @@ def expired_transcripts(
     return list(conn.execute(query))
 
 
-# --- deleting -----------------------------------------------------------------------------------
+# --- deleting (a batch at a time) ---------------------------------------------------------------
 
 
-def conversation_segments(conn: Connection, account_sid: str, conversation_id: str) -> list[Any]:
-    query = select(segments).where(
-        segments.c.account_sid == account_sid, segments.c.conversation_id == conversation_id
+def lock_expired_conversations(
+    conn: Connection, account_sid: str, conversation_ids: Sequence[str], cutoff_ms: int
+) -> list[str]:
+    """Of these conversations, those still finished before the cutoff and not on hold, read
+    under their row locks: a hold placed meanwhile (it locks the row first) wins."""
+    c = conversations.c
+    locked = conn.execute(
+        select(c.conversation_id, c.end_ms, c.in_progress)
+        .where(c.account_sid == account_sid, c.conversation_id.in_(list(conversation_ids)))
+        .with_for_update()
+    ).all()
+    candidates = [
+        r.conversation_id
+        for r in locked
+        if not r.in_progress and r.end_ms is not None and r.end_ms < cutoff_ms
+    ]
+    if not candidates:
+        return []
+    held = set(
+        conn.execute(
+            select(legal_holds.c.conversation_id).where(
+                legal_holds.c.account_sid == account_sid,
+                legal_holds.c.conversation_id.in_(candidates),
+            )
+        ).scalars()
+    )
+    return [c for c in candidates if c not in held]
+
+
+def tasks_of(conn: Connection, account_sid: str, conversation_ids: Sequence[str]) -> list[Any]:
+    """(conversation id, task SID) of every task the projection filed under them."""
+    query = select(projection_tasks.c.conversation_id, projection_tasks.c.task_sid).where(
+        projection_tasks.c.account_sid == account_sid,
+        projection_tasks.c.conversation_id.in_(list(conversation_ids)),
     )
     return list(conn.execute(query))
 
 
-def delete_conversation(
-    conn: Connection, account_sid: str, conversation_id: str, task_sids: Sequence[str]
+def delete_conversations(
+    conn: Connection, account_sid: str, conversation_ids: Sequence[str], task_sids: Sequence[str]
 ) -> None:
-    """The conversation's projection rows, and its tasks' events, reservations and (finished)
-    tasks: a rebuild of the projection from the log cannot bring it back."""
+    """The conversations' projection rows, and their tasks' events, reservations and (finished)
+    tasks: a rebuild of the projection from the log cannot bring them back."""
+    ids = list(conversation_ids)
+    for table in (segments, conversation_scopes, conversations):
+        conn.execute(
+            delete(table).where(
+                table.c.account_sid == account_sid, table.c.conversation_id.in_(ids)
+            )
+        )
     wanted = sorted(set(task_sids))
-    conn.execute(
-        delete(segments).where(
-            segments.c.account_sid == account_sid, segments.c.conversation_id == conversation_id
-        )
-    )
-    conn.execute(
-        delete(conversation_scopes).where(
-            conversation_scopes.c.account_sid == account_sid,
-            conversation_scopes.c.conversation_id == conversation_id,
-        )
-    )
-    conn.execute(
-        delete(conversations).where(
-            conversations.c.account_sid == account_sid,
-            conversations.c.conversation_id == conversation_id,
-        )
-    )
     if not wanted:
         return
     conn.execute(
@@ -248,25 +263,60 @@ def delete_conversation(
         conn.execute(delete(tasks).where(tasks.c.sid.in_(finished)))
 
 
-def conversation_task_sids(conn: Connection, account_sid: str, conversation_id: str) -> list[str]:
-    """Every task the projection filed under the conversation (segments may not name all)."""
-    query = select(projection_tasks.c.task_sid).where(
-        projection_tasks.c.account_sid == account_sid,
-        projection_tasks.c.conversation_id == conversation_id,
+def delete_recordings(
+    conn: Connection, account_sid: str, sids: Sequence[str], media_key: Callable[[str], str]
+) -> list[Any]:
+    """The recordings (and their analyses, keyed by `media_key(sid)`) that still exist:
+    (sid, blob_key) of each."""
+    found = list(
+        conn.execute(
+            select(recordings.c.sid, recordings.c.blob_key).where(
+                recordings.c.account_sid == account_sid, recordings.c.sid.in_(list(sids))
+            )
+        )
     )
-    return list(conn.execute(query).scalars())
-
-
-def delete_recording(conn: Connection, account_sid: str, sid: str, media_key: str) -> bool:
-    gone = conn.execute(
-        delete(recordings).where(recordings.c.account_sid == account_sid, recordings.c.sid == sid)
+    if not found:
+        return []
+    gone = [r.sid for r in found]
+    conn.execute(
+        delete(recordings).where(
+            recordings.c.account_sid == account_sid, recordings.c.sid.in_(gone)
+        )
     )
     conn.execute(
         delete(media_analyses).where(
-            media_analyses.c.account_sid == account_sid, media_analyses.c.media_key == media_key
+            media_analyses.c.account_sid == account_sid,
+            media_analyses.c.media_key.in_([media_key(sid) for sid in gone]),
         )
     )
-    return gone.rowcount > 0
+    return found
+
+
+def delete_expired_transcripts(
+    conn: Connection, account_sid: str, sids: Sequence[str], cutoff_ms: int
+) -> list[str]:
+    """Of these chats, those still quiet since the cutoff, read under their row locks (message
+    writes lock the chat first), with their messages and participants."""
+    c = chat_conversations.c
+    locked = list(
+        conn.execute(
+            select(c.sid)
+            .where(c.account_sid == account_sid, c.sid.in_(list(sids)))
+            .with_for_update()
+        ).scalars()
+    )
+    if not locked:
+        return []
+    quiet = list(
+        conn.execute(select(c.sid).where(c.sid.in_(locked), _quiet_since(cutoff_ms))).scalars()
+    )
+    if quiet:
+        conn.execute(delete(chat_messages).where(chat_messages.c.conversation_sid.in_(quiet)))
+        conn.execute(
+            delete(chat_participants).where(chat_participants.c.conversation_sid.in_(quiet))
+        )
+        conn.execute(delete(chat_conversations).where(c.sid.in_(quiet)))
+    return quiet
 
 
 # --- runs ---------------------------------------------------------------------------------------
