@@ -394,6 +394,11 @@ def run_store(store: str, total: int, batch_size: int) -> None:
                 ended = now - (400 if first < expired else 10) * DAY_MS
                 generator.batch(first, count, ended)
             print(f"  generated in {time.perf_counter() - started:.0f} s")
+            if store == "postgres":
+                # Statistics as autovacuum keeps them on a live database; right after a bulk
+                # load the planner still thinks the tables are empty and scans whole accounts.
+                with runtime.db.write_engine.connect() as conn:
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
             held = [f"bench-{n:08d}" for n in range(0, expired, 100)]
             runtime.db.write_sync(
                 lambda conn: conn.execute(

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from hindsight.retention.service import protected_media, protected_now
 from hindsight.store.schema import audit_records, events, media_analyses, projection_tasks
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_recordings import Tenant, tenant
@@ -485,3 +486,27 @@ def test_only_people_allowed_to_manage_retention_can(server: RunningServer) -> N
         assert admin.delete(f"{API}/holds/{kept.conversation_id}").status_code == 204
     finally:
         admin.close()
+
+
+def test_a_hold_placed_during_a_sweep_protects_media_the_sweep_already_looked_at(
+    server: RunningServer,
+) -> None:
+    """A sweep reads the holds once; each transaction deleting media reads them again after
+    taking the lock a hold takes, so media of a conversation held meanwhile are kept."""
+    j = tenant(server, name("ret-j"))
+    held = finished_conversation(j, "late-hold")
+    ok(call(j, "POST", "/policy", json={"recording_days": 1}))
+    account = j.account.sid
+    before = server.runtime.db.read_sync(lambda conn: protected_media(conn, account))
+    assert before.recordings == frozenset()
+
+    ok(
+        call(j, "POST", "/holds", json={"conversation_id": held.conversation_id, "reason": "Late"}),
+        201,
+    )
+    now = server.runtime.db.write_sync(lambda conn: protected_now(conn, account, before))
+    assert now.recordings == {held.recording_sid}
+    assert now.transcripts == {held.transcript_sid}
+    assert now.held == {held.conversation_id}
+    # Unchanged holds: the first reading is kept (no recomputation per batch).
+    assert server.runtime.db.write_sync(lambda conn: protected_now(conn, account, now)) is now

@@ -98,9 +98,13 @@ class PolicyView:
 class Protected:
     """The recordings and transcripts the account's held conversations show."""
 
-    holds: int
+    held: frozenset[str]
     recordings: frozenset[str]
     transcripts: frozenset[str]
+
+    @property
+    def holds(self) -> int:
+        return len(self.held)
 
 
 def hold_json(row: Any) -> dict[str, Any]:
@@ -143,14 +147,23 @@ def protected_media(conn: Connection, account_sid: str) -> Protected:
     their tasks, reservations and calls or named by their media, and their transcripts."""
     held = store.held_conversations(conn, account_sid)
     if not held:
-        return Protected(0, frozenset(), frozenset())
+        return Protected(frozenset(), frozenset(), frozenset())
     rows = insights_queries.segments_of(conn, account_sid, held)
     tasks, reservations, calls = held_media.wanted(held_media.segment_keys(r) for r in rows)
     linked = recording_store.linked(conn, account_sid, tasks, reservations, calls)
     media = [{"media": orjson.loads(r.media)} for r in rows]
     recordings = {r.sid for r in linked} | set(held_media.referenced_sids(media))
     transcripts = _transcript_sids(m["media"] for m in media)
-    return Protected(len(held), frozenset(recordings), frozenset(transcripts))
+    return Protected(frozenset(held), frozenset(recordings), frozenset(transcripts))
+
+
+def protected_now(conn: Connection, account_sid: str, known: Protected) -> Protected:
+    """Within a deleting transaction: what the holds protect now. The account's policy row is
+    locked first, as placing a hold locks it, so a hold placed during a sweep is seen here."""
+    store.lock_policy(conn, account_sid)
+    if set(store.held_conversations(conn, account_sid)) == known.held:
+        return known
+    return protected_media(conn, account_sid)
 
 
 class RetentionService:
@@ -260,6 +273,8 @@ class RetentionService:
         def unit(conn: Connection) -> Any:
             # Locked first: a sweep deleting this conversation waits, then sees the hold.
             locked = store.lock_conversation(conn, account_sid, conversation_id)
+            # ... and the policy: a sweep deleting media takes it before reading the holds.
+            store.lock_policy(conn, account_sid)
             visible = insights_queries.conversation(conn, account_sid, conversation_id, scope)
             if locked is None or visible is None:
                 raise NotFound(f"No conversation {conversation_id!r} in this account")
@@ -392,16 +407,14 @@ class RetentionService:
                 report = replace(
                     report,
                     recordings=await sweep.recordings(
-                        cut.recordings_ms, policy.effective_recording_days, protected.recordings
+                        cut.recordings_ms, policy.effective_recording_days, protected
                     ),
                 )
             if cut.transcripts_ms is not None:
                 report = replace(
                     report,
                     transcripts=await sweep.transcripts(
-                        cut.transcripts_ms,
-                        policy.effective_transcript_days,
-                        protected.transcripts,
+                        cut.transcripts_ms, policy.effective_transcript_days, protected
                     ),
                 )
         except Exception as exc:
@@ -421,12 +434,7 @@ class RetentionService:
                 "retention.run",
                 outcome=FAILED if report.error else ALLOWED,
                 reason=report.error,
-                detail={
-                    k: v
-                    for k, v in report.to_json().items()
-                    if k
-                    in ("trigger", "dry_run", "conversations", "recordings", "transcripts", "held")
-                },
+                detail={k: v for k, v in report.to_json().items() if k in _RUN_DETAIL},
             )
 
         with anyio.CancelScope(shield=True):
@@ -435,11 +443,6 @@ class RetentionService:
 
 def _run_row(report: SweepReport) -> dict[str, Any]:
     return report.to_json()
-
-
-def _key(row: Any) -> str:
-    """A found row's identity: a recording's or chat's SID, a conversation's id."""
-    return row.sid if hasattr(row, "sid") else row.conversation_id
 
 
 class _Sweep:
@@ -463,14 +466,14 @@ class _Sweep:
         delete_batch: Callable[[list[Any]], Awaitable[int]],
         protected: frozenset[str] = frozenset(),
     ) -> int:
-        """`protected`: SIDs a hold keeps, skipped (rows are found by SID or conversation id)."""
+        """`protected`: SIDs of recordings or chats a hold keeps, skipped."""
         total = 0
         position: store.Position = None
         while True:
             rows = await self._db.read(lambda conn, at=position: find(conn, at))
             if not rows:
                 return total
-            wanted = [r for r in rows if _key(r) not in protected]
+            wanted = [r for r in rows if r.sid not in protected] if protected else rows
             if wanted:
                 total += len(wanted) if self._dry else await delete_batch(wanted)
             position = position_of(rows[-1])
@@ -519,7 +522,7 @@ class _Sweep:
 
         return await self._walk(find, lambda r: (r.end_ms, r.id), delete_batch)
 
-    async def recordings(self, cutoff_ms: int, days: int | None, protected: frozenset[str]) -> int:
+    async def recordings(self, cutoff_ms: int, days: int | None, protected: Protected) -> int:
         account = self._account
 
         def find(conn: Connection, at: store.Position) -> list[Any]:
@@ -529,7 +532,9 @@ class _Sweep:
             created = {r.sid: r.date_created for r in rows}
 
             def delete(conn: Connection) -> list[str]:
-                gone = store.delete_recordings(conn, account, list(created), recording_media_key)
+                kept = protected_now(conn, account, protected).recordings
+                wanted = [sid for sid in created if sid not in kept]
+                gone = store.delete_recordings(conn, account, wanted, recording_media_key)
                 details = [
                     (r.sid, {"created_ms": created[r.sid], "policy_days": days}) for r in gone
                 ]
@@ -544,9 +549,11 @@ class _Sweep:
                     await self._blobs.delete(key)
             return len(keys)
 
-        return await self._walk(find, lambda r: (r.date_created, r.sid), delete_batch, protected)
+        return await self._walk(
+            find, lambda r: (r.date_created, r.sid), delete_batch, protected.recordings
+        )
 
-    async def transcripts(self, cutoff_ms: int, days: int | None, protected: frozenset[str]) -> int:
+    async def transcripts(self, cutoff_ms: int, days: int | None, protected: Protected) -> int:
         account = self._account
 
         def find(conn: Connection, at: store.Position) -> list[Any]:
@@ -557,7 +564,9 @@ class _Sweep:
 
             def delete(conn: Connection) -> int:
                 # A message written since the chat was found keeps it.
-                gone = store.delete_expired_transcripts(conn, account, list(created), cutoff_ms)
+                kept = protected_now(conn, account, protected).transcripts
+                wanted = [sid for sid in created if sid not in kept]
+                gone = store.delete_expired_transcripts(conn, account, wanted, cutoff_ms)
                 details = [(s, {"created_ms": created[s], "policy_days": days}) for s in gone]
                 if details:
                     self._deleted(conn, "transcript", details)
@@ -565,4 +574,6 @@ class _Sweep:
 
             return await self._db.write(delete)
 
-        return await self._walk(find, lambda r: (r.date_created, r.sid), delete_batch, protected)
+        return await self._walk(
+            find, lambda r: (r.date_created, r.sid), delete_batch, protected.transcripts
+        )

@@ -57,6 +57,17 @@ def save_policy(conn: Connection, account_sid: str, values: dict[str, Any]) -> N
         conn.execute(insert(retention_policies).values(account_sid=account_sid, **values))
 
 
+def lock_policy(conn: Connection, account_sid: str) -> None:
+    """Hold the account's policy row until the transaction ends (PostgreSQL; SQLite has one
+    writer): placing a hold and deleting media take turns on it."""
+    query = (
+        select(retention_policies.c.account_sid)
+        .where(retention_policies.c.account_sid == account_sid)
+        .with_for_update()
+    )
+    conn.execute(query).first()
+
+
 def policies(conn: Connection) -> list[Any]:
     """Every account's policy, for the scheduled sweep."""
     return list(conn.execute(select(retention_policies).order_by(retention_policies.c.account_sid)))
@@ -114,7 +125,9 @@ def _after(instant: Any, key: Any, position: Position) -> Any:
     if position is None:
         return True
     at, last = position
-    return or_(instant > at, and_(instant == at, key > last))
+    # The redundant `instant >= at` lets PostgreSQL start its index range there instead of
+    # reading every expired row again for each page.
+    return and_(instant >= at, or_(instant > at, and_(instant == at, key > last)))
 
 
 def expired_conversations(

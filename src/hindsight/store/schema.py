@@ -370,7 +370,7 @@ conversations = Table(
     Index(None, "account_sid", "start_ms", "id"),
     Index(None, "workspace_sid", "start_ms"),
     # What retention asks: the account's conversations that ended before a cutoff.
-    Index(None, "account_sid", "end_ms"),
+    Index(None, "account_sid", "end_ms", "id"),
 )
 
 segments = Table(

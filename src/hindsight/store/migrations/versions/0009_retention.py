@@ -67,9 +67,9 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
-        op.f("ix_conversations_account_sid_end_ms"),
+        op.f("ix_conversations_account_sid_end_ms_id"),
         "conversations",
-        ["account_sid", "end_ms"],
+        ["account_sid", "end_ms", "id"],
         unique=False,
     )
     op.create_index(
@@ -84,7 +84,7 @@ def downgrade() -> None:
     op.drop_index(
         op.f("ix_projection_tasks_account_sid_conversation_id"), table_name="projection_tasks"
     )
-    op.drop_index(op.f("ix_conversations_account_sid_end_ms"), table_name="conversations")
+    op.drop_index(op.f("ix_conversations_account_sid_end_ms_id"), table_name="conversations")
     op.drop_index(op.f("ix_retention_runs_account_sid_started_ms"), table_name="retention_runs")
     op.drop_table("retention_runs")
     op.drop_table("legal_holds")
