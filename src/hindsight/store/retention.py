@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, true, update
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import (
@@ -123,7 +123,7 @@ def lock_conversation(conn: Connection, account_sid: str, conversation_id: str) 
 
 def _after(instant: Any, key: Any, position: Position) -> Any:
     if position is None:
-        return True
+        return true()
     at, last = position
     # The redundant `instant >= at` lets PostgreSQL start its index range there instead of
     # reading every expired row again for each page.
