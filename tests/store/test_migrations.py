@@ -9,9 +9,17 @@ from hindsight.store import migrate
 from hindsight.store.schema import metadata
 
 
+def _sqlite_only(obj, name, type_, reflected, compare_to):
+    # PostgreSQL hands out event positions from a sequence; SQLite keeps them in a table.
+    return not (type_ == "table" and name == "event_positions")
+
+
 def test_migrated_database_matches_the_schema(db):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True}
+        if conn.dialect.name != "sqlite":
+            opts["include_object"] = _sqlite_only
+        context = MigrationContext.configure(conn, opts=opts)
         assert compare_metadata(context, metadata) == []
 
 

@@ -42,6 +42,8 @@ _POLL_SECONDS = 1.0
 # transaction and a summary per touched conversation, so under load it takes events in
 # batches rather than one commit each; freshness stays well under the one-second aim.
 _GATHER_SECONDS = 0.1
+# While transactions that drew log positions are still in flight (PostgreSQL), look again soon.
+_UNSETTLED_SECONDS = 0.02
 
 
 def _media_of(raw: str | None) -> Any:
@@ -250,7 +252,8 @@ class Projector:
                 await self.catch_up()
             except Exception:
                 log.exception("projection pass failed")
-            if await self._wake.wait(_POLL_SECONDS):
+            settled = self._db.horizon.settled
+            if await self._wake.wait(_POLL_SECONDS if settled else _UNSETTLED_SECONDS):
                 await asyncio.sleep(_GATHER_SECONDS)
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
@@ -266,7 +269,9 @@ class Projector:
         applied = 0
         while True:
             batch = await self._db.scan(
-                lambda conn, seq=seq: event_store.after(conn, workspace_sid, seq, BATCH)
+                lambda conn, seq=seq: event_store.follow(
+                    conn, self._db.horizon, workspace_sid, seq, BATCH
+                )
             )
             if not batch:
                 return applied

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 _BATCH = 500
 _POLL_SECONDS = 1.0
+# While transactions that drew log positions are still in flight (PostgreSQL), look again soon.
+_UNSETTLED_SECONDS = 0.005
 
 
 def routing_origin(workspace_sid: str) -> Origin:
@@ -97,7 +99,8 @@ class Router:
                 await self.catch_up()
             except Exception:
                 log.exception("routing pass failed")
-            await self._wake.wait(_POLL_SECONDS)
+            settled = self._db.horizon.settled
+            await self._wake.wait(_POLL_SECONDS if settled else _UNSETTLED_SECONDS)
 
     async def catch_up(self) -> None:
         for workspace_sid, stored in await self._db.read(store.behind):
@@ -110,7 +113,9 @@ class Router:
         seq = max(stored, self._seen.get(workspace_sid, 0))
         while True:
             batch = await self._db.read(
-                lambda conn, seq=seq: event_store.after(conn, workspace_sid, seq, _BATCH)
+                lambda conn, seq=seq: event_store.follow(
+                    conn, self._db.horizon, workspace_sid, seq, _BATCH
+                )
             )
             if not batch:
                 return

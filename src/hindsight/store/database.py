@@ -36,6 +36,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
+from hindsight.store.events import LogHorizon
+
 T = TypeVar("T")
 Unit = Callable[[Connection], T]
 
@@ -300,6 +302,8 @@ class Database:
         self.url = normalise_url(options.url)
         self.sqlite = is_sqlite(self.url)
         self._limiter = anyio.CapacityLimiter(options.pool_size)
+        # Where this process's followers of the event log may read up to (see store.events).
+        self.horizon = LogHorizon()
         self._loop: _LoopSqlite | None = None
         if self.sqlite:
             sync = options.sqlite_synchronous

@@ -102,8 +102,8 @@ workspaces = Table(
     Column("prioritize_queue_order", String(8), nullable=False),
     Column("default_activity_sid", SID, nullable=True),
     Column("timeout_activity_sid", SID, nullable=True),
-    # The last sequence number handed to an event of this workspace. Bumping it takes the
-    # row lock, which makes per-workspace event order equal commit order on PostgreSQL.
+    # Unused since migration 0010 (events take positions from one counter; see
+    # `event_positions`); kept so older rows need no table rebuild on SQLite.
     Column("event_seq", BigInteger, nullable=False, default=0),
     # The Twilio source (twilio_sources.sid) whose events this workspace mirrors; null for a
     # workspace Hindsight routes itself. A mirror's log is Twilio's, so the API keeps it
@@ -292,7 +292,10 @@ events = Table(
     Column("sid", SID, nullable=False, unique=True),
     Column("account_sid", SID, nullable=False),
     Column("workspace_sid", SID, nullable=False),
-    # Position in the workspace's log: gap-free and in commit order (see workspaces.event_seq).
+    # Position in the log, from one counter for all workspaces (`event_positions`): increasing
+    # within a workspace, with gaps where other workspaces' events stand. Readers take events
+    # only up to the log's horizon (`hindsight.store.events.LogHorizon`), below which no
+    # transaction still in flight can add one, so nobody following the log skips an event.
     Column("seq", BigInteger, nullable=False),
     Column("event_type", String(64), nullable=False),
     Column("resource_type", String(32), nullable=False),
@@ -733,4 +736,36 @@ retention_runs = Table(
     Column("held", Integer, nullable=False),
     Column("error", Text, nullable=True),
     Index(None, "account_sid", "started_ms"),
+)
+
+# --- the event log's counter and leases on background work (write path) -----------------------
+
+# SQLite's stand-in for PostgreSQL's `event_positions` sequence: one row holding the last
+# position handed out. SQLite has one writer at a time, so bumping it serialises nothing more.
+event_positions = Table(
+    "event_positions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last", BigInteger, nullable=False),
+)
+
+# Background work (the projector, the router, timers, callbacks, retention, media analysis) is
+# claimed by one process at a time: the holder renews `until_ms`; another process takes over
+# once it has passed.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("until_ms", BigInteger, nullable=False),
+    Column("acquired_ms", BigInteger, nullable=False),
+)
+
+# Requests counted per key and one-second window, shared by every process serving the database.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
 )
