@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -61,6 +61,8 @@ from hindsight.store.database import Database, DatabaseOptions
 from hindsight.web import pages
 from hindsight.web import render as web_render
 
+Job = Callable[[asyncio.Event], Awaitable[None]]
+
 
 @dataclass
 class Runtime:
@@ -68,6 +70,8 @@ class Runtime:
 
     settings: Settings
     db: Database
+    clock: Clock
+    notifier: LogNotifier
     services: Services
     deliverer: CallbackDeliverer
     router: Router
@@ -79,12 +83,28 @@ class Runtime:
     fetcher: SafeFetcher
     retention: RetentionSchedule
 
+    def singleton_jobs(self) -> list[Job]:
+        """Background work one process at a time may do (it follows the log in order)."""
+        jobs: list[Job] = [self.router.run, self.timers.run, self.retention.run]
+        if self.settings.run_projector:
+            jobs.append(self.projector.run)
+        return jobs
+
+    def shared_jobs(self) -> list[Job]:
+        """Background work any number of processes share out through leases of its own."""
+        jobs: list[Job] = [self.deliverer.run]
+        if self.settings.run_media_analysis:
+            jobs.append(self.analysis.run)
+        return jobs
+
     def close(self) -> None:
         self.analysis.close()
         self.db.close()
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, *, apply_migrations: bool = True
+) -> Runtime:
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(
@@ -92,7 +112,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             url=settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
         )
     )
-    migrate.upgrade(db.write_engine)
+    if apply_migrations:
+        migrate.upgrade(db.write_engine)
     secret = load_or_create_key(settings.data_dir, settings.secret_key)
     sealer = Sealer(secret)
     accounts = AccountService(db, clock, sealer)
@@ -151,6 +172,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         db=db,
+        clock=clock,
+        notifier=notifier,
         services=Services.build(deps, accounts, people, recordings, chat, retention),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
@@ -213,29 +236,21 @@ def projection_options(settings: Settings) -> ProjectionOptions:
     )
 
 
-def create_app(runtime: Runtime) -> SecurityHeaders:
+def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
+    """The HTTP application. With `background`, the same event loop also runs the background
+    work (one process doing everything: tests and embedding); `hindsight serve` runs HTTP
+    workers without it and the background work in a process of its own."""
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        background = [
-            asyncio.create_task(runtime.deliverer.run(stop), name="event-callbacks"),
-            asyncio.create_task(runtime.router.run(stop), name="router"),
-            asyncio.create_task(runtime.timers.run(stop), name="routing-timers"),
-            asyncio.create_task(runtime.retention.run(stop), name="retention"),
-        ]
-        if runtime.settings.run_projector:
-            background.append(
-                asyncio.create_task(runtime.projector.run(stop), name="insights-projector")
-            )
-        if runtime.settings.run_media_analysis:
-            background.append(
-                asyncio.create_task(runtime.analysis.run(stop), name="media-analysis")
-            )
+        jobs = [*runtime.singleton_jobs(), *runtime.shared_jobs()] if background else []
+        tasks = [asyncio.create_task(job(stop)) for job in jobs]
         try:
             yield
         finally:
             stop.set()
-            await asyncio.gather(*background)
+            await asyncio.gather(*tasks)
 
     app = FastAPI(
         title="Hindsight",
