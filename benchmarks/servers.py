@@ -25,8 +25,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    # `hindsight serve` starts its worker processes after migrations; give a loaded machine time.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
@@ -40,7 +41,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def hindsight(data_dir: Path, database_url: str | None) -> Iterator[str]:
+def hindsight(data_dir: Path, database_url: str | None, workers: int = 1) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
@@ -55,13 +56,13 @@ def hindsight(data_dir: Path, database_url: str | None) -> Iterator[str]:
     else:
         env.pop("HINDSIGHT_DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "hindsight.cli.main", "serve"],
+        [sys.executable, "-m", "hindsight.cli.main", "serve", "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(f"{base}/healthz", process)
+        wait_ready(f"{base}/healthz", process)
         yield base
     finally:
         process.terminate()
@@ -77,7 +78,7 @@ def bare_starlette(data_dir: Path) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(f"{base}/healthz", process)
+        wait_ready(f"{base}/healthz", process)
         yield base
     finally:
         process.terminate()

@@ -21,6 +21,7 @@ from hindsight.api import session as session_api
 from hindsight.api import users as users_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.security_headers import SecurityHeaders
+from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
 from hindsight.app_services import People, Services
 from hindsight.audit.trail import AuditTrail
@@ -236,15 +237,49 @@ def projection_options(settings: Settings) -> ProjectionOptions:
     )
 
 
+@dataclass(frozen=True)
+class Limiters:
+    """The server's rate limits, each also counted across processes in the database."""
+
+    api: RateLimiter
+    login: RateLimiter
+    twilio_api: RateLimiter
+    windows: tuple[SharedWindows, ...]
+
+    @classmethod
+    def build(cls, db: Database, settings: Settings) -> Limiters:
+        api = RateLimiter.per_second(settings.rate_limit_api_per_second)
+        login = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+        twilio_api = RateLimiter.per_second(settings.rate_limit_twilio_api_per_second)
+        windows = []
+        for name, limiter, seconds in (
+            ("api", api, 1.0),
+            ("login", login, 60.0),
+            ("twilio", twilio_api, 1.0),
+        ):
+            if limiter.rate > 0:
+                window = SharedWindows(db, name, seconds, limiter.burst)
+                limiter.share(window)
+                windows.append(window)
+        return cls(api, login, twilio_api, tuple(windows))
+
+    def sharing_jobs(self) -> list[Job]:
+        return [window.run for window in self.windows]
+
+
 def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     """The HTTP application. With `background`, the same event loop also runs the background
     work (one process doing everything: tests and embedding); `hindsight serve` runs HTTP
     workers without it and the background work in a process of its own."""
 
+    settings = runtime.settings
+    limiters = Limiters.build(runtime.db, settings)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
         jobs = [*runtime.singleton_jobs(), *runtime.shared_jobs()] if background else []
+        jobs += limiters.sharing_jobs()
         tasks = [asyncio.create_task(job(stop)) for job in jobs]
         try:
             yield
@@ -265,11 +300,10 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     errors.install(app)
-    settings = runtime.settings
     app.state.services = runtime.services
     app.state.public_url = (settings.public_url or "").rstrip("/") or None
-    app.state.api_limiter = RateLimiter.per_second(settings.rate_limit_api_per_second)
-    app.state.login_limiter = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+    app.state.api_limiter = limiters.api
+    app.state.login_limiter = limiters.login
     app.state.plugins_dir = settings.resolved_plugins_dir()
     app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
@@ -300,7 +334,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
         runtime.services,
         public_url=settings.public_url,
         max_body_bytes=settings.max_body_bytes,
-        limiter=RateLimiter.per_second(settings.rate_limit_twilio_api_per_second),
+        limiter=limiters.twilio_api,
     )
     https = settings.public_url.startswith("https://") if settings.public_url else None
     return SecurityHeaders(TwilioFirst(twilio, app), https=https)

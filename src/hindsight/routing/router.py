@@ -109,8 +109,10 @@ class Router:
     async def _follow(self, workspace_sid: str, stored: int) -> None:
         # Events that call for no routing (most task updates, activity changes of busy workers)
         # move only this in-memory position; the stored cursor follows with the next routing
-        # write. After a restart those events are read again and again call for nothing.
+        # write, or once the log goes quiet. After a restart those events are read again and
+        # again call for nothing.
         seq = max(stored, self._seen.get(workspace_sid, 0))
+        first = True
         while True:
             batch = await self._db.read(
                 lambda conn, seq=seq: event_store.follow(
@@ -118,7 +120,14 @@ class Router:
                 )
             )
             if not batch:
+                if first and seq > stored:
+                    # Nothing new since the last pass: store where routing stands, so that
+                    # a restart (or another process taking over) need not read it all again.
+                    await self._db.write(
+                        lambda conn, seq=seq: store.advance(conn, workspace_sid, seq)
+                    )
                 return
+            first = False
             last = batch[-1].seq
             work = work_for((e.event_type, orjson.loads(e.event_data)) for e in batch)
             # Workers who gained room first: each takes the best task waiting for it (priority,
