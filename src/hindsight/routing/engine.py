@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -342,19 +343,31 @@ class RoutingEngine:
                 for row in page:
                     if (row.routing_target or "").startswith(Prefix.WORKER):
                         continue
-                    offered = self._offers(conn, workspace, row, queue, pool)
-                    if offered:
-                        pool.took(channel, offered)
-                        task = dict(row._mapping)
-                        events += self._reserve(conn, workspace, task, queue, offered, now)
-                        if not pool.has_room(channel):
-                            break
+                    events += self._offer_from_pool(conn, workspace, row, queue, pool, now)
+                    if not pool.has_room(channel):
+                        break
                 scanned += len(page)
                 if len(page) < _SCAN_PER_QUEUE:
                     break
                 last = page[-1]
                 after = (last.priority, last.virtual_start_time, last.sid)
         return events
+
+    def _offer_from_pool(
+        self, conn: Connection, workspace: Any, row: Any, queue: Any, pool: _Pool, now: int
+    ) -> list[ev.NewEvent]:
+        """Reserve the best workers of `pool` for a waiting task, if any qualify."""
+        channel = row.task_channel_sid
+        while True:
+            offered = self._offers(conn, workspace, row, queue, pool)
+            if not offered:
+                return []
+            reserved = self._reserve(conn, workspace, dict(row._mapping), queue, offered, now)
+            pool.took(channel, reserved.workers)
+            pool.lost(reserved.full)
+            if reserved.workers or not reserved.full:
+                return reserved.events
+            # Everyone chosen was taken meanwhile by another routing pass: the next in line.
 
     def _offers(
         self,
@@ -395,14 +408,12 @@ class RoutingEngine:
         worker = worker_store.one_on_channel(conn, worker_sid, task["task_channel_sid"])
         if worker is None or worker_sid in reservation_store.workers_tried(conn, task["sid"]):
             return []
-        if not task["ignore_capacity"]:
-            if workspace.multi_task_enabled:
-                room = worker.configured_capacity > worker.assigned_tasks
-            else:
-                room = worker.configured_capacity > 0 and worker.holding == 0
-            if not (worker.available and worker.channel_available and room):
-                return []
-        return self._reserve(conn, workspace, task, None, [worker_sid], now)
+        ignore_capacity = bool(task["ignore_capacity"])
+        if not ignore_capacity and not _has_room(workspace, worker):
+            return []
+        return self._reserve(
+            conn, workspace, task, None, [worker_sid], now, ignore_capacity=ignore_capacity
+        ).events
 
     def _reserve(
         self,
@@ -412,7 +423,39 @@ class RoutingEngine:
         queue: Any,
         worker_sids: list[str],
         now: int,
-    ) -> list[ev.NewEvent]:
+        *,
+        ignore_capacity: bool = False,
+    ) -> _Reserved:
+        """Reserve `worker_sids` for the task, each one that still may take it.
+
+        The choice was made on rows read without locks; it is checked again here under row
+        locks (the task's, then each worker's channel and worker rows), so two routing passes
+        deciding at once (two processes, or the router and the timers) cannot both reserve:
+        the second waits for the first to commit, then finds the task no longer waiting, or
+        the worker without room. A task that changed since it was read is left alone: the
+        change's own event routes it again.
+        """
+        locked = task_store.get(conn, workspace.sid, task["sid"], for_update=True)
+        if (
+            locked is None
+            or locked.assignment_status != TaskStatus.PENDING
+            or locked.version != task["version"]
+        ):
+            return _Reserved([], [], [])
+        channel = task["task_channel_sid"]
+        granted: set[str] = set()
+        full: list[str] = []
+        # Workers are locked in one order everywhere, so two passes reserving the same two
+        # workers for different tasks cannot each hold one and wait for the other.
+        for worker_sid in sorted(set(worker_sids)):
+            row = worker_store.lock_on_channel(conn, worker_sid, channel)
+            if row is not None and (ignore_capacity or _has_room(workspace, row)):
+                granted.add(worker_sid)
+            else:
+                full.append(worker_sid)
+        chosen = [sid for sid in dict.fromkeys(worker_sids) if sid in granted]
+        if not chosen:
+            return _Reserved([], [], full)
         workflow = (
             workflow_store.get(conn, workspace.sid, task["workflow_sid"])
             if task["workflow_sid"]
@@ -430,7 +473,7 @@ class RoutingEngine:
         )
         task = task_view(conn, workspace.sid, task["sid"])
         events: list[ev.NewEvent] = []
-        for worker_sid in worker_sids:
+        for worker_sid in chosen:
             sid = new_sid(Prefix.RESERVATION)
             reservation_store.insert_reservation(
                 conn,
@@ -450,7 +493,7 @@ class RoutingEngine:
                     "date_updated": now,
                 },
             )
-            worker = worker_store.get(conn, workspace.sid, worker_sid, for_update=True)
+            worker = worker_store.get(conn, workspace.sid, worker_sid)
             worker_store.update_worker(conn, worker_sid, {"last_reserved_ms": now})
             worker_store.adjust_load(conn, worker_sid, task["task_channel_sid"], +1)
             reservation = reservation_store.get(conn, sid)
@@ -463,7 +506,7 @@ class RoutingEngine:
                 activity = activity_store.get(conn, workspace.sid, queue.reservation_activity_sid)
                 if activity is not None:
                     events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
-        return events
+        return _Reserved(events, chosen, full)
 
     def match_worker(
         self, conn: Connection, workspace: Any, worker_sid: str, now: int
@@ -487,7 +530,11 @@ class RoutingEngine:
                 offered += self._offers(
                     conn, workspace, task, queue, pool, skip=worker_sid, wanted=wanted
                 )
-            events += self._reserve(conn, workspace, dict(task._mapping), queue, offered, now)
+            reserved = self._reserve(conn, workspace, dict(task._mapping), queue, offered, now)
+            events += reserved.events
+            if not reserved.workers:
+                # Taken meanwhile by another routing pass, which also offers what is left.
+                return events
 
     def _best_task_for(self, conn: Connection, workspace: Any, worker: Any, fifo: bool) -> Any:
         """The waiting task this worker should be offered first, with its queue; or None."""
@@ -633,14 +680,21 @@ class RoutingEngine:
     ) -> list[ev.NewEvent]:
         """Nobody answered: the reservation times out, the worker goes to the timeout activity."""
         reservation = reservation_store.get(conn, reservation_sid)
+        if reservation is None:
+            return []
+        # The task is locked first, as answering and reserving do, and the reservation read
+        # again under that lock: an answer or another timer may have ended it meanwhile.
+        task_row = task_store.get(conn, workspace.sid, reservation.task_sid, for_update=True)
+        reservation = reservation_store.get(conn, reservation_sid)
         if (
-            reservation is None
+            task_row is None
+            or reservation is None
             or reservation.reservation_status != ReservationStatus.PENDING
             or reservation.timeout_at_ms is None
             or reservation.timeout_at_ms > now
         ):
             return []
-        task = task_view(conn, workspace.sid, reservation.task_sid)
+        task = dict(task_row._mapping)
         events = [
             self._end_reservation(
                 conn, workspace.sid, reservation, ReservationStatus.TIMEOUT, task, now
@@ -814,6 +868,33 @@ class _Pool:
                 candidates[:] = [c for c in candidates if c.sid not in worker_sids] + moved
             # Room is per worker, shared by every channel list the worker is in.
             self._count(channel)
+
+    def lost(self, worker_sids: list[str]) -> None:
+        """Workers found without room once locked: another routing pass took them first."""
+        if not worker_sids:
+            return
+        for sid in worker_sids:
+            self._room[sid] = 0
+        for channel in self._by_channel:
+            self._count(channel)
+
+
+@dataclass(frozen=True)
+class _Reserved:
+    """What one reserving did: its events, whom it reserved, and whom it found without room."""
+
+    events: list[ev.NewEvent]
+    workers: list[str]
+    full: list[str]
+
+
+def _has_room(workspace: Any, worker: Any) -> bool:
+    """Whether a worker (read with its channel) may be offered another task on that channel."""
+    if workspace.multi_task_enabled:
+        room = worker.configured_capacity > worker.assigned_tasks
+    else:
+        room = worker.configured_capacity > 0 and worker.holding == 0
+    return bool(worker.available and worker.channel_available and room)
 
 
 def _needs_task(queue: Any) -> bool:

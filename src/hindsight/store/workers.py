@@ -167,6 +167,35 @@ def one_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any |
     return conn.execute(_ONE_ON_CHANNEL, {"sid": worker_sid, "channel": channel_sid}).first()
 
 
+# Row locks routing takes before it reserves a worker, in the order every load change takes
+# them (adjust_load: the channel row, then the worker row), so two transactions changing one
+# worker's load queue behind each other instead of deadlocking.
+_LOCK_CHANNEL = (
+    select(worker_channels.c.sid)
+    .where(
+        worker_channels.c.worker_sid == bindparam("sid"),
+        worker_channels.c.task_channel_sid == bindparam("channel"),
+    )
+    .with_for_update()
+)
+_LOCK_WORKER = select(workers.c.sid).where(workers.c.sid == bindparam("sid")).with_for_update()
+
+
+def lock_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any | None:
+    """The worker with its channel, as `one_on_channel`, read after locking both rows.
+
+    Whatever another transaction committed for this worker before the locks were granted is
+    in the row returned (each statement reads the latest commit under READ COMMITTED), and
+    nobody changes its load until this transaction ends. SQLite has no row locks and needs
+    none: its writers run one at a time.
+    """
+    params = {"sid": worker_sid, "channel": channel_sid}
+    if conn.execute(_LOCK_CHANNEL, params).first() is None:
+        return None
+    conn.execute(_LOCK_WORKER, params)
+    return conn.execute(_ONE_ON_CHANNEL, params).first()
+
+
 def channels_of(conn: Connection, worker_sid: str) -> list[Any]:
     return list(conn.execute(channels_query(worker_sid)))
 
