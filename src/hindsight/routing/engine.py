@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
@@ -280,16 +280,20 @@ class RoutingEngine:
         """Workers with room for the task's channel, longest idle first, lazily."""
         multitask = workspace.multi_task_enabled
         for row in worker_store.with_room(conn, workspace.sid, task["task_channel_sid"], multitask):
-            yield Candidate(
-                sid=row.sid,
-                document=self._document(row),
-                last_reserved_ms=row.last_reserved_ms,
-                date_created=row.date_created,
-                load=row.assigned_tasks if multitask else row.holding,
-                capacity=row.configured_capacity if multitask else 1,
-                channel_available=row.channel_available,
-                activity_available=row.available,
-            )
+            yield self._candidate(row, multitask)
+
+    def _candidate(self, row: Any, multitask: bool) -> Candidate:
+        """A worker read with its channel (`worker_store.with_room`), as routing weighs it."""
+        return Candidate(
+            sid=row.sid,
+            document=self._document(row),
+            last_reserved_ms=row.last_reserved_ms,
+            date_created=row.date_created,
+            load=row.assigned_tasks if multitask else row.holding,
+            capacity=row.configured_capacity if multitask else 1,
+            channel_available=row.channel_available,
+            activity_available=row.available,
+        )
 
     def route_tasks(
         self, conn: Connection, workspace: Any, task_sids: list[str], now: int
@@ -302,17 +306,21 @@ class RoutingEngine:
         its queue is routed or a worker frees up. Tasks aimed at one worker go straight there.
         """
         events: list[ev.NewEvent] = []
-        queues: list[str] = []
+        # Each queue is routed on the channels of the tasks that arrived in it: an arrival
+        # gives no worker room, so waiting tasks on other channels have nobody new to go to.
+        queues: dict[str, list[str]] = {}
         for sid in task_sids:
             row = task_store.get(conn, workspace.sid, sid)
             if row is None or row.assignment_status != TaskStatus.PENDING:
                 continue
             if (row.routing_target or "").startswith(Prefix.WORKER):
                 events += self._route_to_worker(conn, workspace, row, row.routing_target, now)
-            elif row.task_queue_sid and row.task_queue_sid not in queues:
-                queues.append(row.task_queue_sid)
-        for queue_sid in queues:
-            events += self.route_queue(conn, workspace, queue_sid, now)
+            elif row.task_queue_sid:
+                channels = queues.setdefault(row.task_queue_sid, [])
+                if row.task_channel_sid not in channels:
+                    channels.append(row.task_channel_sid)
+        for queue_sid, channels in queues.items():
+            events += self.route_queue(conn, workspace, queue_sid, now, channels)
         return events
 
     def route_task(
@@ -321,21 +329,22 @@ class RoutingEngine:
         return self.route_tasks(conn, workspace, [task_sid], now)
 
     def route_queue(
-        self, conn: Connection, workspace: Any, queue_sid: str, now: int
+        self, conn: Connection, workspace: Any, queue_sid: str, now: int, channels: list[str]
     ) -> list[ev.NewEvent]:
-        """Offer a queue's waiting tasks, in order, to the workers with room who qualify."""
+        """Offer a queue's waiting tasks on `channels`, in order, to the workers with room
+        who qualify."""
         queue = queue_store.get(conn, workspace.sid, queue_sid)
         if queue is None:
             return []
         pool = _Pool(self, conn, workspace, queue)
         events: list[ev.NewEvent] = []
         lifo = queue.task_order == "LIFO"
-        for channel in task_store.channels_waiting(conn, queue_sid):
+        for channel in channels:
             after = None
             scanned = 0
             # Page through the channel's waiting tasks while someone has room; tasks nobody
             # free qualifies for are passed over (up to a bound, so a long backlog of tasks
-            # that need someone else costs one bounded scan).
+            # that need someone else costs one bounded scan). Nobody with room: no task read.
             while pool.has_room(channel) and scanned < _SCAN_PER_PASS:
                 page = task_store.waiting_on_channel(
                     conn, queue_sid, channel, lifo, after, _SCAN_PER_QUEUE
@@ -364,7 +373,7 @@ class RoutingEngine:
                 return []
             reserved = self._reserve(conn, workspace, dict(row._mapping), queue, offered, now)
             pool.took(channel, reserved.workers)
-            pool.lost(reserved.full)
+            pool.lost(channel, reserved.full)
             if reserved.workers or not reserved.full:
                 return reserved.events
             # Everyone chosen was taken meanwhile by another routing pass: the next in line.
@@ -547,19 +556,27 @@ class RoutingEngine:
             rooms = {c.task_channel_sid: free if c.configured_capacity else 0 for c in channels}
         if not any(room > 0 for room in rooms.values()):
             return None
+        open_channels = [channel for channel, room in rooms.items() if room > 0]
         best: tuple[Any, Any] | None = None
         for queue in queue_store.all_in_workspace(conn, workspace.sid):
             if not _needs_task(queue) and not selects(queue.target_workers, None, document, {}):
                 continue
             lifo = queue.task_order == "LIFO"
-            for task in task_store.waiting_in_queue(conn, queue.sid, lifo, _SCAN_PER_QUEUE):
-                if rooms.get(task.task_channel_sid, 0) <= 0:
-                    continue
-                if not self._may_take(conn, workspace, worker, document, queue, task):
-                    continue
-                if best is None or _before(task, best[0], fifo):
-                    best = (task, queue)
-                break
+            # Only the channels the worker has room on are read, each from its index range;
+            # the queue's first task the worker may take is the first in the queue's order.
+            first: Any = None
+            for channel in open_channels:
+                page = task_store.waiting_on_channel(
+                    conn, queue.sid, channel, lifo, None, _SCAN_PER_QUEUE
+                )
+                for task in page:
+                    if not self._may_take(conn, workspace, worker, document, queue, task):
+                        continue
+                    if first is None or _before(task, first, not lifo):
+                        first = task
+                    break
+            if first is not None and (best is None or _before(first, best[0], fifo)):
+                best = (first, queue)
         return best
 
     def _may_take(
@@ -811,72 +828,105 @@ class RoutingEngine:
         return events
 
 
+@dataclass
+class _Line:
+    """One channel's workers with room, as far as a pass has read them."""
+
+    waiting: list[Candidate] = field(default_factory=list)  # in idle order, not yet reserved
+    taken: list[Candidate] = field(default_factory=list)  # reserved in this pass, latest last
+    seen: set[str] = field(default_factory=set)
+    after: tuple[int, int, str] | None = None
+    exhausted: bool = False
+
+
 class _Pool:
     """The workers with room whom one routing pass over a queue may offer tasks to.
 
-    Loaded once per task channel and kept current as the pass reserves workers, so routing a
-    queue of many waiting tasks reads the workers once rather than once per task.
+    Read a page at a time in the order they are offered work (longest idle first, along
+    ix_workers_idle) and only as far as the pass needs, which is usually the first page: a
+    pass costs the same with ten workers as with a thousand. Kept current as the pass
+    reserves workers, so a queue of many waiting tasks reads each worker once.
     """
+
+    _PAGE = 32
 
     def __init__(self, engine: RoutingEngine, conn: Connection, workspace: Any, queue: Any) -> None:
         self._engine = engine
         self._conn = conn
         self._workspace = workspace
         self._queue = queue
-        self._by_channel: dict[str, list[Candidate]] = {}
-        self._room: dict[str, int] = {}
-        # How many of each channel's candidates have room: asked before every offer, so it is
-        # kept as a count rather than found by scanning a thousand workers each time.
-        self._with_room: dict[str, int] = {}
+        self._multitask = bool(workspace.multi_task_enabled)
+        self._lines: dict[str, _Line] = {}
+        # Room left per worker: per channel when multitasking, else one slot for the worker.
+        self._room: dict[Any, int] = {}
+
+    def _key(self, channel_sid: str, worker_sid: str) -> Any:
+        return (channel_sid, worker_sid) if self._multitask else worker_sid
 
     def has_room(self, channel_sid: str) -> bool:
-        self._load(channel_sid)
-        return self._with_room[channel_sid] > 0
+        return next(self.with_room(channel_sid), None) is not None
 
-    def with_room(self, channel_sid: str) -> list[Candidate]:
-        self._load(channel_sid)
-        return [c for c in self._by_channel[channel_sid] if self._room.get(c.sid, 0) > 0]
+    def with_room(self, channel_sid: str) -> Iterator[Candidate]:
+        """Candidates with room on the channel in offer order, reading more as needed."""
+        line = self._lines.setdefault(channel_sid, _Line())
+        index = 0
+        while True:
+            while index < len(line.waiting):
+                candidate = line.waiting[index]
+                index += 1
+                if self._room.get(self._key(channel_sid, candidate.sid), 0) > 0:
+                    yield candidate
+            if not self._read_page(channel_sid, line):
+                break
+        for candidate in list(line.taken):
+            if self._room.get(self._key(channel_sid, candidate.sid), 0) > 0:
+                yield candidate
 
-    def _load(self, channel_sid: str) -> None:
-        if channel_sid not in self._by_channel:
-            loaded = []
-            for candidate in self._engine._candidates(
-                self._conn, self._workspace, {"task_channel_sid": channel_sid}
-            ):
-                # Workers the queue can never select are left out once, not once per task.
-                if _needs_task(self._queue) or selects(
-                    self._queue.target_workers, None, candidate.document, {}
-                ):
-                    loaded.append(candidate)
-                    self._room[candidate.sid] = candidate.capacity - candidate.load
-            self._by_channel[channel_sid] = loaded
-            self._count(channel_sid)
-
-    def _count(self, channel_sid: str) -> None:
-        self._with_room[channel_sid] = sum(
-            1 for c in self._by_channel[channel_sid] if self._room.get(c.sid, 0) > 0
+    def _read_page(self, channel_sid: str, line: _Line) -> bool:
+        if line.exhausted:
+            return False
+        rows = worker_store.with_room_page(
+            self._conn, self._workspace.sid, channel_sid, self._multitask, line.after, self._PAGE
         )
+        line.exhausted = len(rows) < self._PAGE
+        if rows:
+            last = rows[-1]
+            line.after = (last.last_reserved_ms, last.date_created, last.sid)
+        for row in rows:
+            # A worker reserved earlier in this pass comes round again at the end of the
+            # order (its last reservation is now); the pass already keeps it among `taken`.
+            if row.sid in line.seen:
+                continue
+            line.seen.add(row.sid)
+            candidate = self._engine._candidate(row, self._multitask)
+            # Workers the queue can never select are left out once, not once per task.
+            if not _needs_task(self._queue) and not selects(
+                self._queue.target_workers, None, candidate.document, {}
+            ):
+                continue
+            self._room.setdefault(
+                self._key(channel_sid, candidate.sid), candidate.capacity - candidate.load
+            )
+            line.waiting.append(candidate)
+        return bool(rows)
 
     def took(self, channel_sid: str, worker_sids: list[str]) -> None:
         """Workers just reserved: less room, and now the most recently reserved."""
-        multitask = self._workspace.multi_task_enabled
-        for sid in worker_sids:
-            self._room[sid] = self._room.get(sid, 1) - 1 if multitask else 0
-        for channel, candidates in self._by_channel.items():
-            if channel == channel_sid or not multitask:
-                moved = [c for c in candidates if c.sid in worker_sids]
-                candidates[:] = [c for c in candidates if c.sid not in worker_sids] + moved
-            # Room is per worker, shared by every channel list the worker is in.
-            self._count(channel)
-
-    def lost(self, worker_sids: list[str]) -> None:
-        """Workers found without room once locked: another routing pass took them first."""
         if not worker_sids:
             return
         for sid in worker_sids:
-            self._room[sid] = 0
-        for channel in self._by_channel:
-            self._count(channel)
+            key = self._key(channel_sid, sid)
+            self._room[key] = self._room.get(key, 1) - 1 if self._multitask else 0
+        for channel, line in self._lines.items():
+            if channel == channel_sid or not self._multitask:
+                moved = [c for c in line.waiting + line.taken if c.sid in worker_sids]
+                line.waiting = [c for c in line.waiting if c.sid not in worker_sids]
+                line.taken = [c for c in line.taken if c.sid not in worker_sids] + moved
+
+    def lost(self, channel_sid: str, worker_sids: list[str]) -> None:
+        """Workers found without room once locked: another routing pass took them first."""
+        for sid in worker_sids:
+            self._room[self._key(channel_sid, sid)] = 0
 
 
 @dataclass(frozen=True)

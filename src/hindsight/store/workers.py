@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import activities, task_channels, worker_channels, workers, workspaces
@@ -154,6 +164,14 @@ _ADJUST_WORKER = (
 )
 
 
+_AFTER = tuple_(*_IDLE_ORDER) > tuple_(bindparam("r"), bindparam("d"), bindparam("s"))
+_WITH_ROOM_PAGES = {
+    (multitask, keyset): (query.where(_AFTER) if keyset else query).limit(bindparam("limit"))
+    for multitask, query in ((True, _WITH_ROOM_MULTI), (False, _WITH_ROOM_SINGLE))
+    for keyset in (False, True)
+}
+
+
 def with_room(
     conn: Connection, workspace_sid: str, channel_sid: str, multitask: bool
 ) -> Iterator[Any]:
@@ -161,6 +179,23 @@ def with_room(
     (routing usually needs only the first few that qualify)."""
     query = _WITH_ROOM_MULTI if multitask else _WITH_ROOM_SINGLE
     yield from conn.execute(query, {"ws": workspace_sid, "channel": channel_sid})
+
+
+def with_room_page(
+    conn: Connection,
+    workspace_sid: str,
+    channel_sid: str,
+    multitask: bool,
+    after: tuple[int, int, str] | None,
+    limit: int,
+) -> list[Any]:
+    """A page of `with_room`, after (last_reserved_ms, date_created, sid) of the previous
+    page's last worker: read along ix_workers_idle, so routing reads only the few workers
+    it needs, not every worker with room."""
+    params: dict[str, Any] = {"ws": workspace_sid, "channel": channel_sid, "limit": limit}
+    if after is not None:
+        params["r"], params["d"], params["s"] = after
+    return list(conn.execute(_WITH_ROOM_PAGES[(multitask, after is not None)], params))
 
 
 def one_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any | None:
