@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine, or a server under cProfile
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
@@ -40,7 +40,11 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def hindsight(data_dir: Path, database_url: str | None) -> Iterator[str]:
+def hindsight(
+    data_dir: Path, database_url: str | None, profile: Path | None = None
+) -> Iterator[str]:
+    """Hindsight serving from `data_dir`; under cProfile (stats written to `profile` when it
+    stops) if asked."""
     port = free_port()
     env = {
         **os.environ,
@@ -55,7 +59,13 @@ def hindsight(data_dir: Path, database_url: str | None) -> Iterator[str]:
     else:
         env.pop("HINDSIGHT_DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "hindsight.cli.main", "serve"],
+        [
+            sys.executable,
+            *(["-m", "cProfile", "-o", str(profile)] if profile else []),
+            "-m",
+            "hindsight.cli.main",
+            "serve",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
     )

@@ -18,7 +18,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from hindsight.domain.clock import SystemClock
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Step, steps_unit
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.store.schema import reservations, worker_channels, workers
+from hindsight.store.schema import events, reservations, worker_channels, workers
 from tests.api.helpers_routing import floor
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.support.server import start_server
@@ -289,3 +289,104 @@ def test_the_database_refuses_a_second_pending_reservation_of_a_task_for_one_wor
     finally:
         db.close()
     assert pending_pairs(any_url, staged.workspace_sid) == [(task_sid, staged.worker_sid)]
+
+
+# --- two real servers on one database ------------------------------------------------------
+
+# What ends each reservation state, read from the log: created holds the worker and is
+# pending; accepted and wrapping still hold it; the rest let it go.
+_STILL_HOLDING = {"reservation.accepted", "reservation.wrapup"}
+_LETS_GO = {
+    "reservation.completed",
+    "reservation.rejected",
+    "reservation.timeout",
+    "reservation.canceled",
+    "reservation.rescinded",
+}
+
+
+def replay_offers(url: str, workspace_sid: str) -> tuple[int, int, int]:
+    """Walk the workspace's log in order: (most reservations one worker held at once, most
+    pending reservations one task had at once for one worker, reservations created)."""
+    query = (
+        select(
+            events.c.event_type,
+            events.c.reservation_sid,
+            events.c.task_sid,
+            events.c.worker_sid,
+        )
+        .where(events.c.workspace_sid == workspace_sid, events.c.resource_type == "reservation")
+        .order_by(events.c.seq)
+    )
+    db = Database(DatabaseOptions(url=url))
+    try:
+        rows = db.read_sync(lambda conn: list(conn.execute(query)))
+    finally:
+        db.close()
+    holding: dict[str, set[str]] = {}
+    pending: dict[tuple[str, str], set[str]] = {}
+    most_held = most_pending = created = 0
+    for event_type, reservation, task, worker in rows:
+        held = holding.setdefault(worker, set())
+        offers = pending.setdefault((task, worker), set())
+        if event_type == "reservation.created":
+            created += 1
+            held.add(reservation)
+            offers.add(reservation)
+        elif event_type in _STILL_HOLDING:
+            offers.discard(reservation)
+        elif event_type in _LETS_GO:
+            held.discard(reservation)
+            offers.discard(reservation)
+        most_held = max(most_held, len(held))
+        most_pending = max(most_pending, len(offers))
+    return most_held, most_pending, created
+
+
+def test_two_servers_on_one_database_offer_each_task_once_and_keep_capacity(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # Both servers run a router and timers over the same log: every event is routed twice,
+    # at nearly the same moment, by two processes' worth of routing.
+    servers = [
+        start_server(tmp_path / "one", postgres_url),
+        start_server(tmp_path / "two", postgres_url),
+    ]
+    try:
+        account = servers[0].new_account()
+        clients = [client_for(s.base_url, account.sid, account.auth_token) for s in servers]
+        f = floor(clients[0])
+        floors = [f, replace(f, client=clients[1])]
+        queue = f.queue("Calls")
+        workflow = f.workflow("All", default_queue=queue.sid)
+        for i in range(4):
+            floors[i % 2].worker(f"Agent {i}")
+        tasks: list[str] = []
+
+        def create(side: int) -> None:
+            for _ in range(8):
+                tasks.append(floors[side].task(workflow.sid).sid)
+
+        creators = [threading.Thread(target=create, args=(side,)) for side in (0, 1)]
+        for thread in creators:
+            thread.start()
+        for thread in creators:
+            thread.join(_NEVER)
+        assert len(tasks) == 16
+
+        # Each offer is taken through one server or the other, freeing a worker for the next.
+        for turn, task_sid in enumerate(tasks):
+            side = floors[turn % 2]
+            reservation = side.pending_one(task_sid)
+            side.answer(reservation, reservation_status="accepted")
+            side.api.tasks(task_sid).update(assignment_status="wrapping")
+            side.api.tasks(task_sid).update(assignment_status="completed", reason="done")
+        assert {f.status(sid) for sid in tasks} == {"completed"}
+    finally:
+        for server in servers:
+            server.stop()
+
+    most_held, most_pending, created = replay_offers(postgres_url, f.sid)
+    assert most_held == 1  # capacity 1: never two reservations of one worker at once
+    assert most_pending == 1
+    assert created >= len(tasks)
