@@ -41,7 +41,11 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def hindsight(data_dir: Path, database_url: str | None, workers: int = 1) -> Iterator[str]:
+def hindsight(
+    data_dir: Path, database_url: str | None, workers: int = 1, profile: Path | None = None
+) -> Iterator[str]:
+    """`hindsight serve --workers N` from `data_dir`; with `profile` (a directory), each of
+    its processes runs under cProfile and writes <name>.prof there when it stops."""
     port = free_port()
     env = {
         **os.environ,
@@ -51,6 +55,8 @@ def hindsight(data_dir: Path, database_url: str | None, workers: int = 1) -> Ite
         "HINDSIGHT_BOOTSTRAP_AUTH_TOKEN": AUTH_TOKEN,
         "HINDSIGHT_LOG_LEVEL": "warning",
     }
+    if profile is not None:
+        env["HINDSIGHT_PROFILE_DIR"] = str(profile)
     if database_url:
         env["HINDSIGHT_DATABASE_URL"] = database_url
     else:
@@ -66,7 +72,7 @@ def hindsight(data_dir: Path, database_url: str | None, workers: int = 1) -> Ite
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
 
 
 @contextmanager

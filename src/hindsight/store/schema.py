@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 NAMING = {
@@ -255,6 +256,18 @@ tasks = Table(
     Index(None, "timeout_at_ms"),
     Index(None, "step_due_ms"),
 )
+# What routing walks: a queue's waiting tasks on one channel, best first (FIFO order; the
+# index holds only waiting tasks, so it stays small however many are finished).
+Index(
+    "ix_tasks_waiting_on_channel",
+    tasks.c.task_queue_sid,
+    tasks.c.task_channel_sid,
+    tasks.c.priority.desc(),
+    tasks.c.virtual_start_time,
+    tasks.c.sid,
+    sqlite_where=text("assignment_status = 'pending'"),
+    postgresql_where=text("assignment_status = 'pending'"),
+)
 
 reservations = Table(
     "reservations",
@@ -275,6 +288,16 @@ reservations = Table(
     Index(None, "task_sid", "reservation_status"),
     Index(None, "worker_sid", "reservation_status"),
     Index(None, "timeout_at_ms"),
+    # Routing never offers one task twice at once to the same worker, whichever process or
+    # host routes: the database refuses a second pending reservation for the pair.
+    Index(
+        "uq_reservations_pending_task_worker",
+        "task_sid",
+        "worker_sid",
+        unique=True,
+        sqlite_where=text("reservation_status = 'pending'"),
+        postgresql_where=text("reservation_status = 'pending'"),
+    ),
 )
 
 router_cursors = Table(
