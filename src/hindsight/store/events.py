@@ -50,11 +50,15 @@ _PG_DRAWN = text(
     f"SELECT CASE WHEN is_called THEN last_value + {BLOCK - 1} ELSE last_value - 1 END "
     "FROM event_positions"
 )
-# Run outside a transaction: takes a fresh transaction id (committed at once, nothing to
-# flush) as the probe, and the snapshot's xmin to settle earlier probes.
-_PG_PROBE = text(
-    "SELECT pg_current_xact_id()::text::bigint, "
-    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+# Run outside a transaction: takes a fresh transaction id as the probe (committed at once,
+# nothing to flush).
+_PG_PROBE = text("SELECT pg_current_xact_id()::text::bigint")
+# The oldest transaction id still running in this database, read after the probe. Not a
+# snapshot's xmin: that counts every database of the cluster, so a long transaction in another
+# database (a report, a backup) would hold Hindsight's followers back for its whole length.
+_PG_OLDEST_RUNNING = text(
+    "SELECT min(backend_xid::text::bigint) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND backend_xid IS NOT NULL"
 )
 _SETTLE_TRIES = 2
 # What is left of the block this connection's current transaction drew: (transaction, next, end).
@@ -135,11 +139,12 @@ class LogHorizon:
 
     On PostgreSQL each call notes the last position drawn (L) and then, in a later statement,
     takes a new transaction id (X, the probe). Every position up to L was drawn by a
-    transaction that held its id before L was read, so below X. Once a snapshot's xmin passes
-    X, every transaction below X has committed or rolled back, so L is final. (A snapshot's
-    xmax would not do as X: it is one past the latest *completed* id, and transactions with
-    ids above it may be running.) The horizon thus trails the log by the length of the
-    transactions in flight (milliseconds); `settled` says whether it has caught up.
+    transaction of this database that held its id before L was read, so below X. Once no
+    transaction of this database with an id below X is running, all of those have committed
+    or rolled back, so L is final. (A snapshot's xmax would not do as X: it is one past the
+    latest *completed* id, and transactions with ids above it may be running.) The horizon
+    thus trails the log by the length of the transactions in flight (milliseconds), and a
+    call with none in flight settles what it noted at once; `settled` says whether it has.
 
     Each call spends one transaction id; followers call it once per pass, not per event.
     """
@@ -156,10 +161,11 @@ class LogHorizon:
         if conn.dialect.name == "sqlite":
             return UNBOUNDED
         drawn = int(conn.execute(_PG_DRAWN).scalar_one())
-        probe, xmin = conn.execute(_PG_PROBE).one()
+        probe = int(conn.execute(_PG_PROBE).scalar_one())
+        oldest = conn.execute(_PG_OLDEST_RUNNING).scalar()
         with self._lock:
-            self._pending.append((drawn, int(probe)))
-            while self._pending and self._pending[0][1] < int(xmin):
+            self._pending.append((drawn, probe))
+            while self._pending and (oldest is None or self._pending[0][1] < int(oldest)):
                 self._horizon = max(self._horizon, self._pending.popleft()[0])
             while len(self._pending) > self._KEEP:
                 self._pending.popleft()
