@@ -3,9 +3,12 @@ a million conversations, on SQLite and PostgreSQL.
 
     benchmarks/run-insights                          # 1,000,000 conversations, both stores
     benchmarks/run-insights --conversations 100000 --store sqlite
+    benchmarks/run-insights --only projection --days 475 --store sqlite --profile
 
-* Projection throughput: a month of simulated traffic (demo/simulation.py) appended to a
-  workspace's log, then projected from scratch by `Projector.catch_up`: events per second.
+* Projection throughput: a month of simulated traffic (demo/simulation.py, about 105
+  conversations a day) appended to a workspace's log, then projected from scratch by
+  `Projector.catch_up`: events per second. `--only projection` runs just this, `--profile`
+  prints where the rebuild's time goes (cProfile).
 * Lag: the same traffic posted live through the Twilio ingest API at a steady rate; for each
   conversation, the time from its last event to the projection's write of it.
 * Search and detail: conversations and segments generated straight into the projection tables
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
+import pstats
 import random
 import tempfile
 import time
@@ -30,7 +35,7 @@ from sqlalchemy import func, insert, select
 from benchmarks.api_throughput import drop_postgres, postgres_url
 from hindsight.app import build_runtime
 from hindsight.demo import simulation
-from hindsight.demo.runner import DemoSource, new_identity, post_events
+from hindsight.demo.runner import DemoSource, new_identity, post_batches, post_events
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.segments import segment_id
 from hindsight.insights import projector as projector_module
@@ -58,28 +63,41 @@ def pct(values: list[float], p: float) -> float:
 # --- projection ---------------------------------------------------------------------------------
 
 
-def projection_throughput(runtime: Any, account_sid: str, days: int) -> None:
+def projection_throughput(runtime: Any, account_sid: str, days: int, profile: bool) -> None:
     twilio_account, token, workspace = new_identity()
     source = runtime.twilio_sources.add(account_sid, twilio_account, token, "bench")
     generated = list(simulation.week(twilio_account, workspace, int(time.time() * 1000), days))
 
-    # The events arrive through the ingest API, as from Twilio; then the projection is
-    # forgotten and rebuilt from the log, which is what is timed.
+    # The events arrive through the ingest API (Event Streams batches), as from Twilio; then
+    # the projection is forgotten and rebuilt from the log, which is what is timed.
     identity = DemoSource(source.sid, twilio_account, token, workspace)
     with _served(runtime) as base:
         started = time.perf_counter()
-        post_events(base, identity, generated)
+        post_batches(base, identity, generated)
         posted = time.perf_counter() - started
-        _wait_projected(runtime, workspace, len(generated))
+        _wait_projected(runtime, workspace, len(generated), timeout=3600)
     runtime.db.write_sync(projector_module.reset)
+    profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     applied = asyncio.run(runtime.projector.catch_up())
+    if profiler is not None:
+        profiler.disable()
     elapsed = time.perf_counter() - started
-    print(
-        f"projection: {applied:,} events ({days} days, {len(generated):,} in the log) rebuilt in"
-        f" {elapsed:.1f} s: {applied / elapsed:,.0f} events/s"
-        f"  (ingest API took them at {len(generated) / posted:,.0f} events/s)"
+    projected = runtime.db.read_sync(
+        lambda c: c.execute(select(func.count()).select_from(conversations)).scalar_one()
     )
+    print(
+        f"projection: {applied:,} events ({days} days, {projected:,} conversations) rebuilt in"
+        f" {elapsed:.1f} s: {applied / elapsed:,.0f} events/s, {projected / elapsed:,.0f}"
+        f" conversations/s  (ingest API took them at {len(generated) / posted:,.0f} events/s)"
+        + ("  [under cProfile]" if profiler is not None else "")
+    )
+    if profiler is not None:
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(r"hindsight|sqlalchemy|orjson", 35)
+        stats.sort_stats("tottime").print_stats(25)
 
 
 def projection_lag(runtime: Any, account_sid: str, rate: float, count: int) -> None:
@@ -369,7 +387,9 @@ def time_pages(runtime: Any, account_sid: str, total: int, rounds: int = 50) -> 
             report(label, timings)
 
 
-def run_store(store: str, total: int, month_days: int) -> None:
+def run_store(
+    store: str, total: int, month_days: int, only: str | None = None, profile: bool = False
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if store == "postgres" else None
         try:
@@ -377,7 +397,10 @@ def run_store(store: str, total: int, month_days: int) -> None:
             account = runtime.services.accounts.create_account("bench")
             caller = Viewer.service(account.sid, account.sid, "127.0.0.1")
             print(f"[{store}]")
-            projection_throughput(runtime, account.sid, month_days)
+            projection_throughput(runtime, account.sid, month_days, profile)
+            if only == "projection":
+                runtime.close()
+                return
             projection_lag(runtime, account.sid, rate=100, count=2000)
             generate(runtime, account.sid, "WS" + "e" * 32, total)
             if store == "postgres":
@@ -398,9 +421,11 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30, help="days of traffic to project")
     parser.add_argument("--store", choices=("sqlite", "postgres", "all"), default="all")
+    parser.add_argument("--only", choices=("projection",), help="run only this measurement")
+    parser.add_argument("--profile", action="store_true", help="cProfile the projection rebuild")
     args = parser.parse_args()
     for store in ("sqlite", "postgres") if args.store == "all" else (args.store,):
-        run_store(store, args.conversations, args.days)
+        run_store(store, args.conversations, args.days, args.only, args.profile)
 
 
 if __name__ == "__main__":
