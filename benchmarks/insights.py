@@ -63,19 +63,21 @@ def pct(values: list[float], p: float) -> float:
 # --- projection ---------------------------------------------------------------------------------
 
 
-def projection_throughput(runtime: Any, account_sid: str, days: int, profile: bool) -> None:
-    twilio_account, token, workspace = new_identity()
-    source = runtime.twilio_sources.add(account_sid, twilio_account, token, "bench")
-    generated = list(simulation.week(twilio_account, workspace, int(time.time() * 1000), days))
-
-    # The events arrive through the ingest API (Event Streams batches), as from Twilio; then
-    # the projection is forgotten and rebuilt from the log, which is what is timed.
-    identity = DemoSource(source.sid, twilio_account, token, workspace)
-    with _served(runtime) as base:
-        started = time.perf_counter()
-        post_batches(base, identity, generated)
-        posted = time.perf_counter() - started
-        _wait_projected(runtime, workspace, len(generated), timeout=3600)
+def projection_throughput(
+    runtime: Any, account_sid: str, days: int, profile: bool, kept: Path | None = None
+) -> None:
+    """Ingest the traffic (unless `kept` already holds it), then time a rebuild from the log."""
+    marker = kept / "projection-log.json" if kept is not None else None
+    if marker is not None and marker.exists():
+        logged = json.loads(marker.read_text())
+        days, ingest = logged["days"], f"the log of {logged['events']:,} events reused"
+    else:
+        ingest = ingest_traffic(runtime, account_sid, days)
+        if marker is not None:
+            count = runtime.db.read_sync(
+                lambda c: c.execute(select(func.count()).select_from(events)).scalar_one()
+            )
+            marker.write_text(json.dumps({"days": days, "events": count}))
     runtime.db.write_sync(projector_module.reset)
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
@@ -91,13 +93,27 @@ def projection_throughput(runtime: Any, account_sid: str, days: int, profile: bo
     print(
         f"projection: {applied:,} events ({days} days, {projected:,} conversations) rebuilt in"
         f" {elapsed:.1f} s: {applied / elapsed:,.0f} events/s, {projected / elapsed:,.0f}"
-        f" conversations/s  (ingest API took them at {len(generated) / posted:,.0f} events/s)"
-        + ("  [under cProfile]" if profiler is not None else "")
+        f" conversations/s  ({ingest})" + ("  [under cProfile]" if profiler is not None else "")
     )
     if profiler is not None:
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats("cumulative").print_stats(r"hindsight|sqlalchemy|orjson", 35)
         stats.sort_stats("tottime").print_stats(25)
+
+
+def ingest_traffic(runtime: Any, account_sid: str, days: int) -> str:
+    twilio_account, token, workspace = new_identity()
+    source = runtime.twilio_sources.add(account_sid, twilio_account, token, "bench")
+    generated = list(simulation.week(twilio_account, workspace, int(time.time() * 1000), days))
+    # The events arrive through the ingest API (Event Streams batches), as from Twilio; then
+    # the projection is forgotten and rebuilt from the log, which is what is timed.
+    identity = DemoSource(source.sid, twilio_account, token, workspace)
+    with _served(runtime) as base:
+        started = time.perf_counter()
+        post_batches(base, identity, generated)
+        posted = time.perf_counter() - started
+        _wait_projected(runtime, workspace, len(generated), timeout=3600)
+    return f"ingest API took them at {len(generated) / posted:,.0f} events/s"
 
 
 def projection_lag(runtime: Any, account_sid: str, rate: float, count: int) -> None:
@@ -388,16 +404,22 @@ def time_pages(runtime: Any, account_sid: str, total: int, rounds: int = 50) -> 
 
 
 def run_store(
-    store: str, total: int, month_days: int, only: str | None = None, profile: bool = False
+    store: str,
+    total: int,
+    month_days: int,
+    only: str | None = None,
+    profile: bool = False,
+    kept: Path | None = None,
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if store == "postgres" else None
         try:
-            runtime = build_runtime(Settings(data_dir=Path(tmp), database_url=database_url))
+            data_dir = kept if kept is not None else Path(tmp)
+            runtime = build_runtime(Settings(data_dir=data_dir, database_url=database_url))
             account = runtime.services.accounts.create_account("bench")
             caller = Viewer.service(account.sid, account.sid, "127.0.0.1")
             print(f"[{store}]")
-            projection_throughput(runtime, account.sid, month_days, profile)
+            projection_throughput(runtime, account.sid, month_days, profile, kept)
             if only == "projection":
                 runtime.close()
                 return
@@ -423,9 +445,17 @@ def main() -> None:
     parser.add_argument("--store", choices=("sqlite", "postgres", "all"), default="all")
     parser.add_argument("--only", choices=("projection",), help="run only this measurement")
     parser.add_argument("--profile", action="store_true", help="cProfile the projection rebuild")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="with --only projection --store sqlite: a data directory kept between runs; the"
+        " first ingests the traffic, later ones rebuild the same log (to compare versions)",
+    )
     args = parser.parse_args()
+    if args.keep is not None and (args.only != "projection" or args.store != "sqlite"):
+        parser.error("--keep needs --only projection --store sqlite")
     for store in ("sqlite", "postgres") if args.store == "all" else (args.store,):
-        run_store(store, args.conversations, args.days, args.only, args.profile)
+        run_store(store, args.conversations, args.days, args.only, args.profile, args.keep)
 
 
 if __name__ == "__main__":
