@@ -42,6 +42,8 @@ KINDS = (
     AGENT_STATUS,
     AGENT_STATUS_IN_PROGRESS,
 )
+# Segments that are one reservation's handling of a task: they show that reservation's media.
+OFFER_KINDS = frozenset((CONVERSATION, IN_PROGRESS, MISSED, REJECTED, CORRUPTED))
 
 
 def segment_id(*parts: str) -> str:
@@ -113,6 +115,11 @@ class TaskTrack:
         fields["stints"] = [Stint(**s) for s in data.get("stints", [])]
         fields["offers"] = {k: Offer(**o) for k, o in data.get("offers", {}).items()}
         return cls(**fields)
+
+    @property
+    def media_attributes(self) -> str:
+        """The attributes whose media a segment shows: those sent after the end, if any."""
+        return self.attributes if self.late_attributes is None else self.late_attributes
 
     @property
     def finished(self) -> bool:
