@@ -106,8 +106,8 @@ def projection_throughput(
     )
     if profiler is not None:
         stats = pstats.Stats(profiler).strip_dirs()
-        stats.sort_stats("cumulative").print_stats(r"hindsight|sqlalchemy|orjson", 35)
-        stats.sort_stats("tottime").print_stats(25)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(20)
 
 
 def ingest_traffic(runtime: Any, account_sid: str, days: int, served: bool = True) -> str:

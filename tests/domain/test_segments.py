@@ -764,3 +764,18 @@ def test_replay_gives_the_same_segments_wherever_the_projector_stopped(split):
     assert sorted(f.kind for f in whole.values()) == sorted(
         [seg.QUEUE, seg.QUEUE, seg.REJECTED, seg.CONVERSATION]
     )
+
+
+def test_a_track_serialises_as_asdict_does_and_reads_back():
+    import dataclasses
+
+    script = handled(wt(1), {"conversations": {"conversation_id": "C-1"}})
+    script.offered(T0 + 90_000, wr(2), AGENT_B).reservation(T0 + 95_000, "rejected", wr(2))
+    track = script.track
+    document = track.to_json()
+    expected = dataclasses.asdict(track)
+    assert document == expected
+    assert orjson.dumps(document) == orjson.dumps(expected)  # same key order: same stored text
+    assert seg.TaskTrack.from_json(orjson.loads(orjson.dumps(document))) == track
+    document["offers"][wr(1)]["outcome"] = "changed"
+    assert track.offers[wr(1)].outcome == "completed"  # a copy, not the track's own state

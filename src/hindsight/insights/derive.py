@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -62,9 +62,7 @@ def segment_row(
     )
     direction = attributes.direction
     times = attributes.times(facts.kind, facts.__dict__)
-    handling = seg.handling_time(
-        replace(facts, **{k: v for k, v in times.items() if k != "hold_time"}), direction
-    )
+    handling = seg.handling_seconds(facts.kind, facts.abandoned, times, direction)
     team_id, team_name = attributes.team(facts.queue_sid, facts.queue_name)
     reportable = {
         "queue": facts.queue_name,
