@@ -104,6 +104,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         notifier=notifier,
         limits=Limits(max_attributes_bytes=settings.max_attributes_bytes),
         engine=engine,
+        callback_rules=settings.callback_rules(),
     )
     deliverer = CallbackDeliverer(
         db,
@@ -113,7 +114,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         CallbackOptions(
             timeout_seconds=settings.callback_timeout_seconds,
             max_attempts=settings.callback_max_attempts,
-            allow_private=settings.callback_allow_private,
+            rules=settings.callback_rules(),
         ),
     )
     twilio_sources = TwilioSourceService(db, clock, sealer)

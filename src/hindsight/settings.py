@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hindsight.domain.addresses import AddressRules
 from hindsight.media.fetch import FetchOptions, parse_allow_list
 
 
@@ -50,9 +51,16 @@ class Settings(BaseSettings):
     callback_timeout_seconds: float = Field(15.0, gt=0)
     callback_max_attempts: int = Field(10, ge=1)
     callback_allow_private: bool = Field(
-        True,
-        description="Allow event callbacks to private and loopback addresses "
-        "(typical for self-hosting, where the receiver runs beside Hindsight).",
+        False,
+        description="Allow event callbacks to any private, loopback and unique-local address. "
+        "Prefer callback_allow, which names the on-premises receivers.",
+    )
+    callback_allow: str = Field(
+        "",
+        description="Comma-separated host names and CIDR ranges event callbacks may be "
+        "delivered to whatever they resolve to (receivers on the private network), e.g. "
+        "'events.internal,10.20.0.0/16'. Link-local and metadata addresses stay refused "
+        "unless a CIDR names them.",
     )
     media_mode: str = Field(
         "extended",
@@ -147,7 +155,7 @@ class Settings(BaseSettings):
     )
     log_level: str = "info"
 
-    @field_validator("media_fetch_allow")
+    @field_validator("media_fetch_allow", "callback_allow")
     @classmethod
     def _media_fetch_allow(cls, value: str) -> str:
         parse_allow_list(value)
@@ -183,6 +191,12 @@ class Settings(BaseSettings):
             total_timeout_seconds=self.media_fetch_total_timeout_seconds,
             max_bytes=self.media_fetch_max_bytes,
             max_redirects=self.media_fetch_max_redirects,
+        )
+
+    def callback_rules(self) -> AddressRules:
+        return AddressRules(
+            allow_private=self.callback_allow_private,
+            allow=parse_allow_list(self.callback_allow),
         )
 
     def resolved_database_url(self) -> str:
