@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from hindsight.app import Runtime, build_runtime
 from hindsight.audit.trail import SYSTEM
 from hindsight.auth.users import ACTIVE, DISABLED, UserChanges, user_json
 from hindsight.domain.access import Scope
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.permissions import ROLES
 from hindsight.settings import Settings
@@ -106,6 +106,34 @@ def list_users(account: str = typer.Option(None, help="Only this account's users
     with _runtime() as runtime:
         for row in runtime.services.users.list_sync(account):
             _show(row)
+
+
+PEOPLE_COLUMNS = (
+    "sid",
+    "account_sid",
+    "username",
+    "full_name",
+    "email",
+    "roles",
+    "status",
+    "locked",
+    "auth_provider",
+    "last_login_ms",
+    "date_created",
+)
+
+
+@users_app.command("export")
+def export_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
+    """Write the users as CSV to standard output (never their password hashes)."""
+    writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
+    with _runtime() as runtime:
+        for row in runtime.services.users.list_sync(account):
+            data = user_json(row)
+            writer.write({**data, "roles": " ".join(data["roles"])})
+        runtime.services.audit.record_sync(
+            SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
+        )
 
 
 def _change(user: str, changes: UserChanges) -> None:
@@ -205,15 +233,14 @@ def export(account: str = typer.Option(None, help="Only this account's records."
     """Write the audit trail as CSV to standard output (oldest first)."""
     from hindsight.api.audit import COLUMNS
 
-    writer = csv.writer(sys.stdout)
-    writer.writerow(COLUMNS)
+    writer = CsvWriter(COLUMNS, sys.stdout)
     with _runtime() as runtime:
 
         def rows(conn: object) -> None:
             for record in audit_store.in_order(conn):  # type: ignore[arg-type]
                 if account and record["account_sid"] != account:
                     continue
-                writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
+                writer.write(record)
 
         runtime.db.read_sync(rows)
         runtime.services.audit.record_sync(
