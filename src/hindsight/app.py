@@ -27,10 +27,11 @@ from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
-from hindsight.auth.users import LoginPolicy, UserService
+from hindsight.auth.users import UserService
 from hindsight.chat.service import ChatService
 from hindsight.domain import signed_tokens
 from hindsight.domain.clock import Clock, SystemClock
+from hindsight.domain.login_throttle import ThrottlePolicy
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
 from hindsight.eventlog.ingest import TwilioIngest
 from hindsight.eventlog.notify import LogNotifier
@@ -181,10 +182,13 @@ def build_people(
             deps.db,
             deps.clock,
             audit,
-            LoginPolicy(
+            ThrottlePolicy(
                 max_failures=settings.login_max_failures,
                 lockout_ms=int(settings.login_lockout_minutes * 60_000),
+                max_lockout_ms=int(settings.login_lockout_max_hours * 3_600_000),
+                user_failures=settings.login_user_max_failures,
             ),
+            hash_concurrency=settings.login_hash_concurrency,
         ),
         sessions=SessionService(
             deps.db,

@@ -82,9 +82,24 @@ class Settings(BaseSettings):
         12, gt=0, description="Sign-in sessions end this long after sign-in, whatever happens."
     )
     login_max_failures: int = Field(
-        5, ge=1, description="Wrong passwords in a row before a user is locked for a while."
+        5,
+        ge=1,
+        description="Wrong passwords in a row from one client before that client is locked out "
+        "of that user for a while (the user still signs in from elsewhere).",
     )
-    login_lockout_minutes: float = Field(15, gt=0)
+    login_lockout_minutes: float = Field(
+        15, gt=0, description="The first lock-out; each one in a row lasts twice as long."
+    )
+    login_lockout_max_hours: float = Field(24, gt=0, description="The longest lock-out.")
+    login_user_max_failures: int = Field(
+        20,
+        ge=1,
+        description="Wrong passwords in a row from all clients together before the user is "
+        "locked everywhere except where they last signed in.",
+    )
+    login_hash_concurrency: int = Field(
+        2, ge=1, le=64, description="Passwords checked at once (argon2 uses a core and 64 MiB)."
+    )
     media_link_seconds: int = Field(
         300, ge=1, le=3600, description="How long a media link minted for a person stays valid."
     )
