@@ -23,6 +23,8 @@ from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
 from hindsight.app_services import People, Services
+from hindsight.audit import keyring
+from hindsight.audit.checkpoints import CheckpointLog, CheckpointSchedule
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
@@ -57,6 +59,7 @@ from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
 from hindsight.routing.timers import Timers
 from hindsight.settings import Settings
+from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
 from hindsight.web import pages
@@ -79,6 +82,7 @@ class Runtime:
     analysis: AnalysisService
     fetcher: SafeFetcher
     retention: RetentionSchedule
+    audit_checkpoints: CheckpointSchedule
 
     def close(self) -> None:
         self.analysis.close()
@@ -163,6 +167,9 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         analysis=analysis,
         fetcher=fetcher,
         retention=RetentionSchedule(retention, settings.retention_interval_minutes * 60),
+        audit_checkpoints=CheckpointSchedule(
+            people.audit.publish_checkpoint, settings.audit_checkpoint_seconds
+        ),
     )
 
 
@@ -173,7 +180,15 @@ def build_people(
     sources: MediaSources,
     analyses: Analyses | None = None,
 ) -> People:
-    audit = AuditTrail(deps.db, deps.clock)
+    audit = AuditTrail(
+        deps.db,
+        deps.clock,
+        keyring.load_or_create(
+            settings.resolved_audit_keyring(),
+            lambda: deps.db.read_sync(lambda conn: (audit_store.read_head(conn) or (0, ""))[0]) + 1,
+        ),
+        CheckpointLog(settings.resolved_audit_checkpoint_file()),
+    )
     insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
     return People(
         audit=audit,
@@ -227,6 +242,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
             asyncio.create_task(runtime.router.run(stop), name="router"),
             asyncio.create_task(runtime.timers.run(stop), name="routing-timers"),
             asyncio.create_task(runtime.retention.run(stop), name="retention"),
+            asyncio.create_task(runtime.audit_checkpoints.run(stop), name="audit-checkpoints"),
         ]
         if runtime.settings.run_projector:
             background.append(

@@ -168,6 +168,22 @@ class Settings(BaseSettings):
         le=10_000,
         description="Conversations, recordings or transcripts deleted per transaction.",
     )
+    audit_keyring: Path | None = Field(
+        None,
+        description="The audit chain's keys (JSON, created on first start; every server of a "
+        "deployment needs the same file); default <data_dir>/audit-keys.json.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        None,
+        description="Where signed checkpoints of the audit chain are appended (storage the "
+        "database's administrators cannot write); default <data_dir>/audit-checkpoints.jsonl.",
+    )
+    audit_checkpoint_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often the server publishes a checkpoint if the trail grew "
+        "(0: only when `hindsight audit verify` runs).",
+    )
     log_level: str = "info"
 
     @field_validator("media_fetch_allow", "callback_allow")
@@ -193,6 +209,12 @@ class Settings(BaseSettings):
 
     def frame_origin_list(self) -> tuple[str, ...]:
         return tuple(o.strip().rstrip("/") for o in self.frame_origins.split(",") if o.strip())
+
+    def resolved_audit_keyring(self) -> Path:
+        return self.audit_keyring or self.data_dir / "audit-keys.json"
+
+    def resolved_audit_checkpoint_file(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"
 
     def resolved_plugins_dir(self) -> Path:
         return self.plugins_dir or self.data_dir / "plugins"

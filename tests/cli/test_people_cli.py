@@ -128,7 +128,8 @@ def test_audit_verify_detects_an_edited_a_removed_and_a_cut_off_record(store) ->
     execute("delete from audit_records")
     execute("update audit_head set seq = 0, hash = '" + "0" * 64 + "'")
     emptied = run(fresh_env, "audit", "verify", "--expect-head", head)
-    assert emptied.returncode == 1 and "no longer holds" in emptied.stdout
+    # The checkpoints the earlier runs published catch it, before the operator's own hash.
+    assert emptied.returncode == 1 and "removed from the end" in emptied.stdout
 
 
 def test_audit_verify_detects_records_cut_off_the_end(store) -> None:

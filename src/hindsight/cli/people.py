@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from hindsight.app import Runtime, build_runtime
+from hindsight.audit import keyring
 from hindsight.audit.trail import SYSTEM
 from hindsight.auth.users import ACTIVE, DISABLED, UserChanges, user_json
 from hindsight.domain.access import Scope
@@ -195,15 +196,18 @@ def verify(
         None, help="The head hash printed by an earlier run: also detects records cut off."
     ),
 ) -> None:
-    """Check that no audit record was changed, inserted, deleted or reordered."""
+    """Check that no audit record was changed, inserted, deleted or reordered, and that the
+    trail still holds every published checkpoint; then publish a new checkpoint."""
     with _runtime() as runtime:
         result = runtime.services.audit.verify()
         runtime.services.audit.record_sync(
             SYSTEM,
             "audit.verify",
             outcome="allowed" if result.intact else "failed",
-            detail={"records": result.records},
+            detail={"records": result.records, "checkpoints": result.checkpoints},
         )
+        if result.intact:
+            runtime.services.audit.publish_checkpoint_sync()
     if result.broken is not None:
         _fail(
             f"The audit trail is NOT intact: record {result.broken.record_id} "
@@ -215,8 +219,25 @@ def verify(
             "were removed from its end, or the trail was replaced."
         )
     console.print(
-        f"The audit trail is intact: {result.records} records. "
-        f"Head: record {result.head_seq}, hash {result.head_hash} (keep it to check later)."
+        f"The audit trail is intact: {result.records} records, "
+        f"{result.checkpoints} checkpoints held. "
+        f"Head: record {result.head_seq}, hash {result.head_hash}."
+    )
+
+
+@audit_app.command("rotate-key")
+def rotate_key() -> None:
+    """Sign new audit records with a new key (restart the servers to use it); the older keys
+    stay in the keyring so the records they signed keep verifying."""
+    settings = Settings()
+    try:
+        rotated = keyring.rotate(settings.resolved_audit_keyring())
+    except keyring.KeyringError as exc:
+        _fail(str(exc))
+    console.print(
+        f"Audit key {rotated.current.number} is current in {settings.resolved_audit_keyring()} "
+        f"(keys held: {', '.join(str(n) for n in sorted(rotated.keys))}). Copy the file to "
+        "every server of the deployment and restart them."
     )
 
 
