@@ -142,7 +142,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
 
     recordings = RecordingService(
         deps,
-        LocalBlobStore(settings.data_dir / "recordings"),
+        LocalBlobStore(settings.data_dir / "recordings", settings.max_incoming_bytes),
         settings.max_recording_bytes,
         on_stored=analyse_recording,
     )

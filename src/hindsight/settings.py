@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest call recording an upload may carry (bytes); larger ones get 413.",
     )
+    max_incoming_bytes: int = Field(
+        2 * 1024**3,
+        ge=1024,
+        description="Bytes all uploads in progress may hold at once (per server process); "
+        "past it an upload is refused with 503 and Retry-After.",
+    )
     secret_key: str | None = Field(
         None, description="64 hex digits sealing stored Auth Tokens; default <data_dir>/secret.key."
     )
