@@ -82,11 +82,15 @@ def test_a_flood_from_one_client_locks_that_client_out_not_the_user(guarded, vic
     assert _sign_in(clients["127.0.0.3"], victim.username, PASSWORD) == 200
 
     logins = _logins(guarded, victim.sid)
-    assert [r["reason"] for r in logins[:3]] == ["wrong password"] * 3
-    throttled = logins[3:13]
-    assert {r["reason"] for r in throttled} == {"user locked after repeated failures"}
+    # Three checked passwords; of the ten refused while locked only the first is a record of
+    # its own (a flood is not an audit write per request); then the sign-in from elsewhere.
+    assert [r["reason"] for r in logins] == [
+        *["wrong password"] * 3,
+        "user locked after repeated failures",
+        None,
+    ]
     # Refused before hashing: the flood cost three argon2 checks, not thirteen.
-    assert all(r["detail"] == {"password_checked": False} for r in throttled)
+    assert logins[3]["detail"] == {"password_checked": False}
     assert (logins[-1]["outcome"], logins[-1]["ip"]) == ("allowed", "127.0.0.3")
     lockouts = [r for r in audit_of(guarded, victim.sid) if r["action"] == "auth.lockout"]
     assert len(lockouts) == 1

@@ -54,3 +54,13 @@ def test_the_user_wide_lock_starts_at_user_failures_then_every_max_failures():
     starts = {n: user_lock(POLICY, n, 0) for n in range(1, 19)}
     assert [n for n, lock in starts.items() if lock is not None] == [9, 12, 15, 18]
     assert [starts[n].until_ms for n in (9, 12, 15, 18)] == [1000, 2000, 4000, 5000]
+
+
+def test_refusals_while_locked_are_counted_until_reported():
+    throttle = LoginThrottle(POLICY)
+    _fail(throttle, 3, now=0)
+    assert [throttle.refused("ana", "10.0.0.1") for _ in range(4)] == [1, 2, 3, 4]
+    assert throttle.take_refused("ana", "10.0.0.1") == 4
+    assert throttle.take_refused("ana", "10.0.0.1") == 0
+    assert throttle.refused("ana", "10.0.0.1") == 1  # the next lock-out's first is audited
+    assert throttle.take_refused("ben", "10.0.0.1") == 0

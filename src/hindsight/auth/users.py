@@ -420,8 +420,13 @@ class UserService:
         )
         locked = self._lock_reason(key, client, row, last_ip, now)
         if locked is not None:
-            await self._deny(actor, locked, {"password_checked": False})
+            # The first refusal of a lock-out is audited; the rest are counted and reported
+            # with the next attempt let through, so a flood is not an audit write per request.
+            if self._throttle.refused(key, client) == 1:
+                await self._deny(actor, locked, {"password_checked": False})
             raise Unauthenticated(_BAD_SIGN_IN)
+        earlier = self._throttle.take_refused(key, client)
+        reported = {"refused_while_locked": earlier} if earlier > 1 else None
         async with self._hashing:
             matches = await passwords.verify_password_async(
                 row.password_hash if row is not None else None, password or ""
@@ -430,7 +435,7 @@ class UserService:
         if refusal is not None:
             if not matches:
                 await self._count_failure(actor, key, client, row, now)
-            await self._deny(actor, refusal, None)
+            await self._deny(actor, refusal, reported)
             raise Unauthenticated(_BAD_SIGN_IN)
         self._throttle.succeeded(key, client)
         await self._db.write(
@@ -441,7 +446,12 @@ class UserService:
             )
         )
         await self._audit.record(
-            actor, "auth.login", object_type="user", object_id=row.sid, outcome=ALLOWED
+            actor,
+            "auth.login",
+            object_type="user",
+            object_id=row.sid,
+            outcome=ALLOWED,
+            detail=reported,
         )
         return row
 

@@ -6,7 +6,9 @@ one place locks that place out of that user, for a delay that doubles with each 
 anywhere else. Guessing spread over many clients is caught by the user-wide count kept with
 the user (`user_lock`), which spares the client the user last signed in from.
 
-A throttled attempt is refused before its password is hashed, so a flood costs no argon2 work.
+A throttled attempt is refused before its password is hashed, so a flood costs no argon2 work;
+and only the first one of a lock-out is audited on its own, the others are counted and the count
+goes with the next attempt that is not refused, so a flood costs no audit write per request.
 The per-client state is kept in memory, bounded (least recently used entries go first), per
 server process, like the request rate limits.
 """
@@ -46,6 +48,7 @@ class _Entry:
     failures: int = 0
     lockouts: int = 0
     locked_until_ms: int = 0
+    refused: int = 0  # attempts refused while locked, not yet reported
 
 
 class LoginThrottle:
@@ -62,8 +65,7 @@ class LoginThrottle:
             return None
         return entry.locked_until_ms
 
-    def failed(self, username: str, client: str, now_ms: int) -> Lockout | None:
-        """Count a wrong password; returns the lock-out it starts, if it starts one."""
+    def _entry(self, username: str, client: str) -> _Entry:
         key = (username, client)
         entry = self._entries.get(key)
         if entry is None:
@@ -72,6 +74,25 @@ class LoginThrottle:
                 self._entries.popitem(last=False)
         else:
             self._entries.move_to_end(key)
+        return entry
+
+    def refused(self, username: str, client: str) -> int:
+        """Count an attempt refused by a lock; returns how many so far (1: audit this one)."""
+        entry = self._entry(username, client)
+        entry.refused += 1
+        return entry.refused
+
+    def take_refused(self, username: str, client: str) -> int:
+        """How many refused attempts were not reported yet; the count starts again."""
+        entry = self._entries.get((username, client))
+        if entry is None:
+            return 0
+        count, entry.refused = entry.refused, 0
+        return count
+
+    def failed(self, username: str, client: str, now_ms: int) -> Lockout | None:
+        """Count a wrong password; returns the lock-out it starts, if it starts one."""
+        entry = self._entry(username, client)
         entry.failures += 1
         if entry.failures < self.policy.max_failures:
             return None
