@@ -64,3 +64,16 @@ def test_refusals_while_locked_are_counted_until_reported():
     assert throttle.take_refused("ana", "10.0.0.1") == 0
     assert throttle.refused("ana", "10.0.0.1") == 1  # the next lock-out's first is audited
     assert throttle.take_refused("ben", "10.0.0.1") == 0
+
+
+def test_a_burst_of_concurrent_guesses_gets_max_failures_checks():
+    throttle = LoginThrottle(POLICY)
+    begun = [throttle.try_begin("ana", "10.0.0.1", 0) for _ in range(5)]
+    assert begun == [True, True, True, False, False]
+    throttle.finish("ana", "10.0.0.1")
+    assert throttle.try_begin("ana", "10.0.0.1", 0)
+    assert throttle.try_begin("ana", "10.0.0.2", 0)  # another client is not held back
+    for _ in range(3):
+        throttle.finish("ana", "10.0.0.1")
+    lockout, _ = _fail(throttle, 3, now=0)
+    assert lockout is not None and not throttle.try_begin("ana", "10.0.0.1", 10)

@@ -23,7 +23,13 @@ from hindsight.audit.trail import ALLOWED, DENIED, SYSTEM, Actor, AuditTrail
 from hindsight.auth import passwords
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.clock import Clock
-from hindsight.domain.errors import Conflict, InvalidParameter, NotFound, Unauthenticated
+from hindsight.domain.errors import (
+    Conflict,
+    HindsightError,
+    InvalidParameter,
+    NotFound,
+    Unauthenticated,
+)
 from hindsight.domain.login_throttle import Lockout, LoginThrottle, ThrottlePolicy, user_lock
 from hindsight.domain.permissions import Permission, parse_roles
 from hindsight.domain.sids import Prefix, is_sid, new_sid
@@ -38,6 +44,14 @@ _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,127}$")
 _MAX_NAME = 200
 # The same answer for every failed sign-in, so it never tells which part was wrong.
 _BAD_SIGN_IN = "The user name or password is not correct, or the user is locked"
+
+
+class SignInBusy(HindsightError):
+    """More sign-ins are waiting for a password check than allowed; like a rate limit."""
+
+    status = 429
+    code = 20429
+    retry_after = 1
 
 
 @dataclass(frozen=True)
@@ -117,6 +131,9 @@ class UserService:
         # However many sign-ins arrive at once, argon2 takes at most this many cores: the
         # rest of the API keeps its latency under a flood of wrong passwords.
         self._hashing = asyncio.Semaphore(hash_concurrency)
+        self._trusted_lane = asyncio.Semaphore(1)
+        self._waiting = 0
+        self._max_waiting = 8 * hash_concurrency
 
     # --- who may manage whom ----------------------------------------------------------------
 
@@ -425,18 +442,19 @@ class UserService:
             if self._throttle.refused(key, client) == 1:
                 await self._deny(actor, locked, {"password_checked": False})
             raise Unauthenticated(_BAD_SIGN_IN)
-        earlier = self._throttle.take_refused(key, client)
-        reported = {"refused_while_locked": earlier} if earlier > 1 else None
-        async with self._hashing:
-            matches = await passwords.verify_password_async(
-                row.password_hash if row is not None else None, password or ""
-            )
-        refusal = _refusal(row, matches)
-        if refusal is not None:
-            if not matches:
-                await self._count_failure(actor, key, client, row, now)
-            await self._deny(actor, refusal, reported)
-            raise Unauthenticated(_BAD_SIGN_IN)
+        try:
+            earlier = self._throttle.take_refused(key, client)
+            reported = {"refused_while_locked": earlier} if earlier > 1 else None
+            trusted = row is not None and client == last_ip
+            matches = await self._check_password(row, password, trusted)
+            refusal = _refusal(row, matches)
+            if refusal is not None:
+                if not matches:
+                    await self._count_failure(actor, key, client, row, now)
+                await self._deny(actor, refusal, reported)
+                raise Unauthenticated(_BAD_SIGN_IN)
+        finally:
+            self._throttle.finish(key, client)
         self._throttle.succeeded(key, client)
         await self._db.write(
             lambda conn: store.update_user(
@@ -458,13 +476,33 @@ class UserService:
     def _lock_reason(
         self, key: str, client: str, row: Any | None, last_ip: str | None, now: int
     ) -> str | None:
-        if self._throttle.locked_until(key, client, now) is not None:
-            return "user locked after repeated failures"
+        """Why the attempt is refused unchecked, or None (then it is begun: `finish` it)."""
         user_locked = row is not None and row.locked_until_ms and row.locked_until_ms > now
         # The user-wide lock spares the place the user last signed in from.
         if user_locked and client != last_ip:
             return "user locked after repeated failures from many clients"
+        if not self._throttle.try_begin(key, client, now):
+            return "user locked after repeated failures"
         return None
+
+    async def _check_password(self, row: Any | None, password: str, trusted: bool) -> bool:
+        """argon2, within bounds: at most `hash_concurrency` checks at once and a short queue
+        (past it, SignInBusy); the place the user last signed in from has a lane of its own,
+        so a flood of guesses never makes the user wait behind it."""
+        if trusted:
+            lane = self._trusted_lane
+        elif self._waiting >= self._max_waiting:
+            raise SignInBusy("Too many sign-ins at once; try again in a moment")
+        else:
+            lane = self._hashing
+        self._waiting += 0 if trusted else 1
+        try:
+            async with lane:
+                return await passwords.verify_password_async(
+                    row.password_hash if row is not None else None, password or ""
+                )
+        finally:
+            self._waiting -= 0 if trusted else 1
 
     async def _deny(self, actor: Actor, reason: str, detail: Mapping[str, Any] | None) -> None:
         await self._audit.record(

@@ -49,6 +49,7 @@ class _Entry:
     lockouts: int = 0
     locked_until_ms: int = 0
     refused: int = 0  # attempts refused while locked, not yet reported
+    in_flight: int = 0  # attempts whose password is being checked now
 
 
 class LoginThrottle:
@@ -76,6 +77,23 @@ class LoginThrottle:
             self._entries.move_to_end(key)
         return entry
 
+    def try_begin(self, username: str, client: str, now_ms: int) -> bool:
+        """Let an attempt check its password, unless the client is locked out or enough
+        attempts are being checked already to lock it (a burst of concurrent guesses gets
+        `max_failures` checks, not one per request). Pair with `finish`."""
+        if self.locked_until(username, client, now_ms) is not None:
+            return False
+        entry = self._entry(username, client)
+        if entry.failures + entry.in_flight >= self.policy.max_failures:
+            return False
+        entry.in_flight += 1
+        return True
+
+    def finish(self, username: str, client: str) -> None:
+        entry = self._entries.get((username, client))
+        if entry is not None and entry.in_flight > 0:
+            entry.in_flight -= 1
+
     def refused(self, username: str, client: str) -> int:
         """Count an attempt refused by a lock; returns how many so far (1: audit this one)."""
         entry = self._entry(username, client)
@@ -102,7 +120,9 @@ class LoginThrottle:
         return Lockout(entry.locked_until_ms, entry.lockouts)
 
     def succeeded(self, username: str, client: str) -> None:
-        self._entries.pop((username, client), None)
+        entry = self._entries.get((username, client))
+        if entry is not None:
+            entry.failures = entry.lockouts = entry.locked_until_ms = 0
 
 
 def user_lock(policy: ThrottlePolicy, failures: int, now_ms: int) -> Lockout | None:
