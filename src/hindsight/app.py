@@ -24,14 +24,17 @@ from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
 from hindsight.app_services import People, Services
+from hindsight.audit import keyring
+from hindsight.audit.checkpoints import CheckpointLog, CheckpointSchedule
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
-from hindsight.auth.users import LoginPolicy, UserService
+from hindsight.auth.users import UserService
 from hindsight.chat.service import ChatService
 from hindsight.domain import signed_tokens
 from hindsight.domain.clock import Clock, SystemClock
+from hindsight.domain.login_throttle import ThrottlePolicy
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
 from hindsight.eventlog.ingest import TwilioIngest
 from hindsight.eventlog.notify import LogNotifier
@@ -57,6 +60,7 @@ from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
 from hindsight.routing.timers import Timers
 from hindsight.settings import Settings
+from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
 from hindsight.web import pages
@@ -83,10 +87,16 @@ class Runtime:
     analysis: AnalysisService
     fetcher: SafeFetcher
     retention: RetentionSchedule
+    audit_checkpoints: CheckpointSchedule
 
     def singleton_jobs(self) -> list[Job]:
         """Background work one process at a time may do (it follows the log in order)."""
-        jobs: list[Job] = [self.router.run, self.timers.run, self.retention.run]
+        jobs: list[Job] = [
+            self.router.run,
+            self.timers.run,
+            self.retention.run,
+            self.audit_checkpoints.run,
+        ]
         if self.settings.run_projector:
             jobs.append(self.projector.run)
         return jobs
@@ -126,6 +136,7 @@ def build_runtime(
         notifier=notifier,
         limits=Limits(max_attributes_bytes=settings.max_attributes_bytes),
         engine=engine,
+        callback_rules=settings.callback_rules(),
     )
     deliverer = CallbackDeliverer(
         db,
@@ -135,7 +146,7 @@ def build_runtime(
         CallbackOptions(
             timeout_seconds=settings.callback_timeout_seconds,
             max_attempts=settings.callback_max_attempts,
-            allow_private=settings.callback_allow_private,
+            rules=settings.callback_rules(),
         ),
     )
     twilio_sources = TwilioSourceService(db, clock, sealer)
@@ -158,7 +169,7 @@ def build_runtime(
 
     recordings = RecordingService(
         deps,
-        LocalBlobStore(settings.data_dir / "recordings"),
+        LocalBlobStore(settings.data_dir / "recordings", settings.max_incoming_bytes),
         settings.max_recording_bytes,
         on_stored=analyse_recording,
     )
@@ -185,6 +196,9 @@ def build_runtime(
         analysis=analysis,
         fetcher=fetcher,
         retention=RetentionSchedule(retention, settings.retention_interval_minutes * 60),
+        audit_checkpoints=CheckpointSchedule(
+            people.audit.publish_checkpoint, settings.audit_checkpoint_seconds
+        ),
     )
 
 
@@ -195,7 +209,15 @@ def build_people(
     sources: MediaSources,
     analyses: Analyses | None = None,
 ) -> People:
-    audit = AuditTrail(deps.db, deps.clock)
+    audit = AuditTrail(
+        deps.db,
+        deps.clock,
+        keyring.load_or_create(
+            settings.resolved_audit_keyring(),
+            lambda: deps.db.read_sync(lambda conn: (audit_store.read_head(conn) or (0, ""))[0]) + 1,
+        ),
+        CheckpointLog(settings.resolved_audit_checkpoint_file()),
+    )
     insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
     return People(
         audit=audit,
@@ -204,10 +226,13 @@ def build_people(
             deps.db,
             deps.clock,
             audit,
-            LoginPolicy(
+            ThrottlePolicy(
                 max_failures=settings.login_max_failures,
                 lockout_ms=int(settings.login_lockout_minutes * 60_000),
+                max_lockout_ms=int(settings.login_lockout_max_hours * 3_600_000),
+                user_failures=settings.login_user_max_failures,
             ),
+            hash_concurrency=settings.login_hash_concurrency,
         ),
         sessions=SessionService(
             deps.db,

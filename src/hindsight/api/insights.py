@@ -7,8 +7,6 @@ aggregate, and export a search as CSV. Everything here is personal data: every a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
@@ -26,6 +24,7 @@ from hindsight.api import insights_models as models
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.app_services import Services
 from hindsight.domain.access import Viewer
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
@@ -83,7 +82,6 @@ CSV_COLUMNS = (
     "customer_key",
 )
 # Spreadsheets run a cell starting with these as a formula; exports must not carry formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _no_store(response: Response) -> None:
@@ -340,14 +338,6 @@ def _page_request(token: str | None, size: int, sort: ConversationSort) -> PageR
     return PageRequest(size=size, before=key)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -391,18 +381,14 @@ async def export_csv(
     pages = _services(request).insights.export(viewer, filters, sort)
 
     async def body() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        yield buffer.getvalue()
+        writer = CsvWriter(CSV_COLUMNS)
+        yield writer.take()
         async for page in pages:
-            buffer.seek(0)
-            buffer.truncate()
             for record in page:
                 row = {**record, "start": _instant(record["start_ms"])}
                 row["end"] = _instant(record["end_ms"])
-                writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
-            yield buffer.getvalue()
+                writer.write(row)
+            yield writer.take()
 
     return StreamingResponse(
         body(),

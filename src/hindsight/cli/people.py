@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +11,11 @@ import typer
 from rich.console import Console
 
 from hindsight.app import Runtime, build_runtime
+from hindsight.audit import keyring
 from hindsight.audit.trail import SYSTEM
 from hindsight.auth.users import ACTIVE, DISABLED, UserChanges, user_json
 from hindsight.domain.access import Scope
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.permissions import ROLES
 from hindsight.settings import Settings
@@ -108,6 +109,34 @@ def list_users(account: str = typer.Option(None, help="Only this account's users
             _show(row)
 
 
+PEOPLE_COLUMNS = (
+    "sid",
+    "account_sid",
+    "username",
+    "full_name",
+    "email",
+    "roles",
+    "status",
+    "locked",
+    "auth_provider",
+    "last_login_ms",
+    "date_created",
+)
+
+
+@users_app.command("export")
+def export_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
+    """Write the users as CSV to standard output (never their password hashes)."""
+    writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
+    with _runtime() as runtime:
+        for row in runtime.services.users.list_sync(account):
+            data = user_json(row)
+            writer.write({**data, "roles": " ".join(data["roles"])})
+        runtime.services.audit.record_sync(
+            SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
+        )
+
+
 def _change(user: str, changes: UserChanges) -> None:
     with _runtime() as runtime:
         _show(runtime.services.users.update_sync(user, changes))
@@ -167,15 +196,18 @@ def verify(
         None, help="The head hash printed by an earlier run: also detects records cut off."
     ),
 ) -> None:
-    """Check that no audit record was changed, inserted, deleted or reordered."""
+    """Check that no audit record was changed, inserted, deleted or reordered, and that the
+    trail still holds every published checkpoint; then publish a new checkpoint."""
     with _runtime() as runtime:
         result = runtime.services.audit.verify()
         runtime.services.audit.record_sync(
             SYSTEM,
             "audit.verify",
             outcome="allowed" if result.intact else "failed",
-            detail={"records": result.records},
+            detail={"records": result.records, "checkpoints": result.checkpoints},
         )
+        if result.intact:
+            runtime.services.audit.publish_checkpoint_sync()
     if result.broken is not None:
         _fail(
             f"The audit trail is NOT intact: record {result.broken.record_id} "
@@ -187,8 +219,25 @@ def verify(
             "were removed from its end, or the trail was replaced."
         )
     console.print(
-        f"The audit trail is intact: {result.records} records. "
-        f"Head: record {result.head_seq}, hash {result.head_hash} (keep it to check later)."
+        f"The audit trail is intact: {result.records} records, "
+        f"{result.checkpoints} checkpoints held. "
+        f"Head: record {result.head_seq}, hash {result.head_hash}."
+    )
+
+
+@audit_app.command("rotate-key")
+def rotate_key() -> None:
+    """Sign new audit records with a new key (restart the servers to use it); the older keys
+    stay in the keyring so the records they signed keep verifying."""
+    settings = Settings()
+    try:
+        rotated = keyring.rotate(settings.resolved_audit_keyring())
+    except keyring.KeyringError as exc:
+        _fail(str(exc))
+    console.print(
+        f"Audit key {rotated.current.number} is current in {settings.resolved_audit_keyring()} "
+        f"(keys held: {', '.join(str(n) for n in sorted(rotated.keys))}). Copy the file to "
+        "every server of the deployment and restart them."
     )
 
 
@@ -205,15 +254,14 @@ def export(account: str = typer.Option(None, help="Only this account's records."
     """Write the audit trail as CSV to standard output (oldest first)."""
     from hindsight.api.audit import COLUMNS
 
-    writer = csv.writer(sys.stdout)
-    writer.writerow(COLUMNS)
+    writer = CsvWriter(COLUMNS, sys.stdout)
     with _runtime() as runtime:
 
         def rows(conn: object) -> None:
             for record in audit_store.in_order(conn):  # type: ignore[arg-type]
                 if account and record["account_sid"] != account:
                     continue
-                writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
+                writer.write(record)
 
         runtime.db.read_sync(rows)
         runtime.services.audit.record_sync(

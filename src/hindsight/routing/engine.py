@@ -395,14 +395,13 @@ class RoutingEngine:
         attributes = _attributes(task["attributes"])
         tried = reservation_store.workers_tried(conn, row.sid)
         expression = step.target.expression if step else None
-        known = step.target.known_worker_sid if step else None
         order_by = step.target.order_by if step else None
         chosen = (
             candidate
             for candidate in pool.with_room(task["task_channel_sid"])
             if candidate.sid not in tried
             and candidate.sid != skip
-            and (known is None or candidate.sid == known)
+            and (step is None or step.target.admits_known(candidate.document, attributes))
             and selects(queue.target_workers, expression, candidate.document, attributes)
         )
         # Candidates come longest idle first, so without an order_by the first ones win.
@@ -596,10 +595,11 @@ class RoutingEngine:
             return False
         _workflow, config = _configuration(conn, workspace.sid, task.workflow_sid)
         step = step_at(config, task.step_filter, task.step_target) if config else None
-        if step is not None and step.target.known_worker_sid not in (None, worker.sid):
+        attributes = _attributes(task.attributes)
+        if step is not None and not step.target.admits_known(document, attributes):
             return False
         expression = step.target.expression if step else None
-        return selects(queue.target_workers, expression, document, _attributes(task.attributes))
+        return selects(queue.target_workers, expression, document, attributes)
 
     # --- endings -----------------------------------------------------------------------------
 

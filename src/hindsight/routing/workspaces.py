@@ -68,7 +68,9 @@ class WorkspaceService(Service):
         check_friendly_name(spec.friendly_name)
         if spec.template not in template.TEMPLATES:
             raise InvalidParameter(f"Template must be NONE or FIFO, got {spec.template!r}")
-        url = check_callback_url(spec.event_callback_url, "EventCallbackUrl")
+        url = check_callback_url(
+            spec.event_callback_url, "EventCallbackUrl", self._deps.callback_rules
+        )
         events_filter = ev.parse_events_filter(spec.events_filter) if spec.events_filter else None
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKSPACE)
@@ -191,7 +193,7 @@ class WorkspaceService(Service):
             check_friendly_name(values["friendly_name"])
         if "event_callback_url" in values:
             values["event_callback_url"] = check_callback_url(
-                values["event_callback_url"], "EventCallbackUrl"
+                values["event_callback_url"], "EventCallbackUrl", self._deps.callback_rules
             )
         if "events_filter" in values:
             raw = values["events_filter"]

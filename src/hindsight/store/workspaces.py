@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 
 from hindsight.store.keyset import SortKey
-from hindsight.store.schema import activities, workspaces
+from hindsight.store.schema import activities, callback_cursors, workspaces
 
 _default = activities.alias("default_activity")
 _timeout = activities.alias("timeout_activity")
@@ -17,10 +17,12 @@ VIEW = (
         workspaces,
         _default.c.friendly_name.label("default_activity_name"),
         _timeout.c.friendly_name.label("timeout_activity_name"),
+        callback_cursors.c.last_error.label("event_callback_error"),
     )
     .select_from(workspaces)
     .outerjoin(_default, _default.c.sid == workspaces.c.default_activity_sid)
     .outerjoin(_timeout, _timeout.c.sid == workspaces.c.timeout_activity_sid)
+    .outerjoin(callback_cursors, callback_cursors.c.workspace_sid == workspaces.c.sid)
 )
 
 SORT = (SortKey(workspaces.c.date_created), SortKey(workspaces.c.sid))
