@@ -22,7 +22,7 @@ from hindsight.api import users as users_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
-from hindsight.app_services import People, Services
+from hindsight.app_services import People, Quality, Services
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
@@ -49,6 +49,10 @@ from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
+from hindsight.quality.assessments import AssessmentService
+from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
+from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.schedule import RetentionSchedule
 from hindsight.retention.service import RetentionService
 from hindsight.routing.base import Limits, RoutingDeps
@@ -151,7 +155,9 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts, people, recordings, chat, retention),
+        services=Services.build(
+            deps, accounts, people, recordings, chat, retention, build_quality(deps, people, secret)
+        ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -203,6 +209,19 @@ def build_people(
             link_ttl_ms=settings.media_link_seconds * 1000,
             sources=sources,
             analyses=analyses,
+        ),
+    )
+
+
+def build_quality(deps: RoutingDeps, people: People, secret: bytes) -> Quality:
+    return Quality(
+        catalogue=CatalogueService(deps.db, deps.clock, people.audit),
+        assessments=AssessmentService(deps.db, deps.clock, people.audit),
+        sessions=InsightsSessions(
+            deps.db,
+            deps.clock,
+            people.audit,
+            signed_tokens.derive_key(secret, INSIGHTS_SESSION),
         ),
     )
 

@@ -13,6 +13,9 @@ from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
 from hindsight.media.recordings import RecordingService
+from hindsight.quality.assessments import AssessmentService
+from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.service import RetentionService
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
@@ -49,6 +52,7 @@ class Services:
     recordings: RecordingService
     chat: ChatService
     retention: RetentionService
+    quality: Quality
 
     @classmethod
     def build(
@@ -59,6 +63,7 @@ class Services:
         recordings: RecordingService,
         chat: ChatService,
         retention: RetentionService,
+        quality: Quality,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -81,6 +86,7 @@ class Services:
             recordings=recordings,
             chat=chat,
             retention=retention,
+            quality=quality,
         )
 
 
@@ -94,3 +100,13 @@ class People:
     users: UserService
     sessions: SessionService
     broker: MediaBroker
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Quality management: the questionnaire catalogue, assessments and comments, and the
+    Insights session tokens its API accepts."""
+
+    catalogue: CatalogueService
+    assessments: AssessmentService
+    sessions: InsightsSessions
