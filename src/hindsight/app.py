@@ -19,6 +19,7 @@ from hindsight.api import media as media_api
 from hindsight.api import retention as retention_api
 from hindsight.api import session as session_api
 from hindsight.api import users as users_api
+from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
@@ -282,6 +283,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.include_router(users_api.router)
     app.include_router(audit_api.router)
     app.include_router(retention_api.router)
+    app.include_router(quality_api.router)
     app.include_router(media_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)
