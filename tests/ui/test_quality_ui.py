@@ -1,0 +1,154 @@
+"""Quality management in Chromium: assess a call while it plays, comment on a moment, see the
+comment as a marker on the timeline that seeks there, see the score per category and in total,
+and scoped people kept out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from hindsight.domain.access import Scope
+from tests.api.helpers_insights import Party
+from tests.api.helpers_quality import Catalogue, build_catalogue
+from tests.api.helpers_recordings import Tenant, tenant
+from tests.api.helpers_routing import wait_for
+from tests.support import audio
+from tests.support.people import person
+from tests.support.server import RunningServer
+from tests.support.twilio_client import client_for
+from tests.ui.conftest import screenshot
+from tests.ui.test_reporting_ui import sign_in, wait_js
+
+
+@dataclass
+class QualityScene:
+    server: RunningServer
+    shop: Tenant
+    catalogue: Catalogue
+    people: dict[str, Any]
+
+
+def _projected(server: RunningServer, shop: Tenant, conversation: str) -> None:
+    def probe() -> bool:
+        response = httpx.get(
+            f"{server.base_url}/api/v1/insights/conversations/{conversation}",
+            auth=shop.auth,
+            timeout=30,
+        )
+        return response.status_code == 200 and any(
+            s["kind"] == "Conversation" for s in response.json()["segments"]
+        )
+
+    wait_for(probe, f"{conversation} projected", timeout=20)
+
+
+@pytest.fixture(scope="module")
+def scene(ui_server: RunningServer) -> QualityScene:
+    shop = tenant(ui_server, "qm-shop")
+    call = shop.handle(
+        {
+            "type": "call",
+            "conversations": {"conversation_id": "qm-call", "handling_team_name": "Team A"},
+        }
+    )
+    shop.created(audio.wav(6.0), task_sid=call.task_sid, title="Call recording")
+    shop.handle(
+        {
+            "type": "call",
+            "conversations": {"conversation_id": "qm-other", "handling_team_name": "Team B"},
+        }
+    )
+    for conversation in ("qm-call", "qm-other"):
+        _projected(ui_server, shop, conversation)
+    client = client_for(ui_server.base_url, shop.account.sid, shop.account.auth_token)
+    client.flex_api.base_url = ui_server.base_url
+    catalogue = build_catalogue(Party(account=shop.account, client=client))
+    account = shop.account.sid
+    people = {
+        "qm": person(ui_server, account, ("wfo.quality_manager",), name="qm", login=False),
+        "team_b": person(
+            ui_server,
+            account,
+            ("wfo.team_leader",),
+            name="team-b",
+            scope=Scope(teams=("Team B",)),
+            login=False,
+        ),
+    }
+    return QualityScene(ui_server, shop, catalogue, people)
+
+
+def _answer(page: Page, question: str, choice: str) -> None:
+    page.locator("fieldset.question", has_text=question).get_by_label(choice, exact=True).check()
+
+
+def test_assess_while_playing_comment_at_a_moment_and_seek_by_marker(
+    page: Page, scene: QualityScene
+) -> None:
+    sign_in(page, scene, scene.people["qm"], "/conversations/qm-call")  # type: ignore[arg-type]
+    player = page.get_by_test_id("player")
+    expect(player).to_be_visible()
+    quality = page.locator("#quality")
+    expect(quality.get_by_text("Not assessed yet.")).to_be_visible()
+
+    player.get_by_role("button", name="Play").click()
+    wait_js(page, "document.querySelector('audio').currentTime > 1", 15_000)
+
+    page.get_by_label("Questionnaire").select_option(label="Customer experience")
+    _answer(page, "Did the agent greet the customer?", "Yes")
+    quality.get_by_role(
+        "button", name="Mark the current moment for “Did the agent greet the customer?”"
+    ).click()
+    _answer(page, "Tone of voice", "3")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#notice")).to_contain_text("Draft saved")
+    expect(quality.get_by_test_id("review")).to_contain_text("Draft")
+    _answer(page, "Was the issue solved?", "Pass")
+    page.get_by_role("button", name="Submit assessment").click()
+    expect(page.locator("#notice")).to_contain_text("submitted")
+    review = quality.get_by_test_id("review")
+    expect(review).to_contain_text("Submitted")
+    # Greeting: yes (100) and 3 of 5 (50) -> 75%; Resolution: pass -> 100%; total 250/300.
+    expect(review.get_by_test_id("total-score")).to_have_text("83.33%")
+    expect(review.locator("tr", has_text="Greeting")).to_contain_text("75%")
+    expect(review.locator("tr", has_text="Resolution")).to_contain_text("100%")
+
+    page.evaluate("document.querySelector('audio').pause()")
+    page.evaluate("document.querySelector('audio').currentTime = 3.5")
+    wait_js(page, "Math.abs(document.querySelector('audio').currentTime - 3.5) < 0.3")
+    page.get_by_label("Comment").fill("Good <b>empathy</b> here")
+    page.get_by_label("Tag").select_option(label="Good for Training")
+    expect(page.get_by_test_id("pin")).to_contain_text("Pinned at 0:03")
+    page.get_by_role("button", name="Add comment").click()
+    comments = quality.get_by_test_id("comments")
+    expect(comments).to_contain_text("Good <b>empathy</b> here")
+    expect(comments).to_contain_text("Good for Training")
+    marker = player.locator(".note-marker.comment")
+    expect(marker).to_have_count(1)
+    offset = float(marker.get_attribute("data-offset") or "nan")
+    assert abs(offset - 3.5) < 0.3
+    screenshot(page, "quality-assessed")
+
+    page.evaluate("document.querySelector('audio').currentTime = 0")
+    wait_js(page, "document.querySelector('audio').currentTime < 0.3")
+    marker.click()
+    wait_js(page, f"Math.abs(document.querySelector('audio').currentTime - {offset}) < 0.3")
+    # The answered moment is a marker too, and the answer's time seeks there.
+    expect(player.locator(".note-marker.answer")).to_have_count(1)
+    page.evaluate("document.querySelector('audio').currentTime = 0")
+    review.locator("button.seek-to").first.click()
+    wait_js(page, "document.querySelector('audio').currentTime > 0.9")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_person_scoped_elsewhere_cannot_open_or_assess(page: Page, scene: QualityScene) -> None:
+    lead = scene.people["team_b"]
+    sign_in(page, scene, lead, "/conversations/qm-other")  # type: ignore[arg-type]
+    expect(page.locator("#quality")).to_be_visible()
+    page.goto(f"{scene.server.base_url}/conversations/qm-call")
+    expect(page.locator("#quality")).to_have_count(0)
+    expect(page.get_by_text("No conversation", exact=False)).to_be_visible()
