@@ -248,3 +248,55 @@ def test_what_each_role_may_do(data: Dataset, cat: Catalogue, people: Any) -> No
         {"segment_id": segment},
     ):
         assert people["qm"].post("/api/v1/quality/reviews", bad).status_code == 400, bad
+
+
+def test_the_editor_api_checks_rights_and_input(data: Dataset, cat: Catalogue, people: Any) -> None:
+    builder, qm = people["builder"], people["qm"]
+    catalogue = qm.get("/api/v1/quality/catalogue").json()
+    assert catalogue["can_edit"] is False
+    assert cat.questionnaire.questionnaire_sid in {q["sid"] for q in catalogue["questionnaires"]}
+    assert qm.post("/api/v1/quality/categories", {"name": "Nope"}).status_code == 403
+    assert people["agent"].get("/api/v1/quality/catalogue").status_code == 403
+    made = builder.post(
+        "/api/v1/quality/answer-sets",
+        {"name": "Stars", "answers": [{"name": "One", "score": 0}, {"name": "Two", "score": 100}]},
+    )
+    assert made.status_code == 201, made.text
+    stars = made.json()
+    assert stars["builtin"] is False and [a["score"] for a in stars["answers"]] == [0, 100]
+    question = builder.post(
+        "/api/v1/quality/questions",
+        {
+            "category_sid": cat.greeting.category_sid,
+            "question": "Stars?",
+            "answer_set_id": stars["id"],
+            "allow_na": False,
+        },
+    )
+    assert question.status_code == 201 and question.json()["answer_set"]["name"] == "Stars"
+    # Another account never sees an account's own answer set.
+    theirs = data.b.client.flex_api.v1.insights_settings_answer_sets.fetch()
+    assert stars["id"] not in {s["id"] for s in theirs.answer_sets}
+    for path, body, status in (
+        ("/api/v1/quality/answer-sets", {"name": "x", "answers": "Green"}, 400),
+        (
+            "/api/v1/quality/answer-sets",
+            {"name": "x", "answers": [{"name": "a", "score": 200}, {"name": "b", "score": 0}]},
+            400,
+        ),
+        (
+            "/api/v1/quality/questions",
+            {"category_sid": "FY" + "0" * 32, "question": "q", "answer_set_id": stars["id"]},
+            400,
+        ),
+        ("/api/v1/quality/questions/not-a-sid", {"allow_na": True}, 404),
+        ("/api/v1/quality/questions/" + cat.greeted.question_sid, {"question": "no flag"}, 400),
+        (
+            "/api/v1/quality/questionnaires/" + cat.questionnaire.questionnaire_sid,
+            {"active": "yes"},
+            400,
+        ),
+        ("/api/v1/quality/questionnaires", {"name": "x", "question_sids": "GE1"}, 400),
+        ("/api/v1/quality/categories", {"name": '=HYPERLINK("x")', "extra": 1}, 400),
+    ):
+        assert builder.post(path, body).status_code == status, (path, body)

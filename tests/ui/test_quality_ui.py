@@ -152,3 +152,72 @@ def test_a_person_scoped_elsewhere_cannot_open_or_assess(page: Page, scene: Qual
     page.goto(f"{scene.server.base_url}/conversations/qm-call")
     expect(page.locator("#quality")).to_have_count(0)
     expect(page.get_by_text("No conversation", exact=False)).to_be_visible()
+
+
+def test_build_a_questionnaire_in_the_editor(page: Page, scene: QualityScene) -> None:
+    builder = person(
+        scene.server,
+        scene.shop.account.sid,
+        ("wfo.quality_process_manager",),
+        name="builder",
+        login=False,
+    )
+    sign_in(page, scene, builder, "/quality/questionnaires")  # type: ignore[arg-type]
+    expect(page.get_by_role("link", name="Questionnaires")).to_be_visible()
+    page.get_by_label("New category").fill("Empathy <i>")
+    page.get_by_role("button", name="Add category").click()
+    expect(page.locator("#category-list")).to_contain_text("Empathy <i>")
+    page.get_by_label("New answer set").fill("Traffic light")
+    page.get_by_label("Answers, one per line").fill("Green = 100\nAmber = 50\nRed = 0")
+    page.get_by_role("button", name="Add answer set").click()
+    expect(page.locator("#answer-set-list")).to_contain_text("Traffic light: Green (100)")
+
+    form = page.locator("#question-form")
+    form.get_by_label("Question", exact=True).fill("Acknowledged the customer's feelings")
+    form.get_by_label("Category").select_option(label="Empathy <i>")
+    form.get_by_label("Answer set").select_option(
+        label="Traffic light (Green 100, Amber 50, Red 0)"
+    )
+    form.get_by_label("N/A allowed").check()
+    form.get_by_role("button", name="Save question").click()
+    row = page.get_by_test_id("questions").locator("tr", has_text="Acknowledged")
+    expect(row).to_contain_text("Traffic light")
+    expect(row).to_contain_text("Yes")
+
+    editor = page.locator("#questionnaire-form")
+    editor.get_by_label("Questionnaire name").fill("Coaching")
+    editor.get_by_label("Add a question").select_option(label="Tone of voice (Greeting)")
+    editor.get_by_label("Add a question").select_option(
+        label="Acknowledged the customer's feelings (Empathy <i>)"
+    )
+    editor.get_by_role("button", name="Move “Tone of voice” down").click()
+    expect(editor.locator("#questionnaire-questions li").first).to_contain_text("Acknowledged")
+    editor.get_by_role("button", name="Save questionnaire").click()
+    listed = page.get_by_test_id("questionnaires").locator("tr", has_text="Coaching")
+    expect(listed).to_contain_text("Active")
+    expect(listed.locator("td").nth(1)).to_have_text("2")
+    listed.get_by_role("button", name="Deactivate").click()
+    expect(listed).to_contain_text("Inactive")
+    screenshot(page, "quality-questionnaires")
+
+    flex = client_for(scene.server.base_url, scene.shop.account.sid, scene.shop.account.auth_token)
+    flex.flex_api.base_url = scene.server.base_url
+    (made,) = [
+        q
+        for q in flex.flex_api.v1.insights_questionnaires.list(include_inactive=True)
+        if q.name == "Coaching"
+    ]
+    assert made.active is False
+    assert [q["question"] for q in made.questions] == [
+        "Acknowledged the customer's feelings",
+        "Tone of voice",
+    ]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_people_without_the_questionnaire_right_get_no_editor(
+    page: Page, scene: QualityScene
+) -> None:
+    sign_in(page, scene, scene.people["qm"], "/quality/questionnaires")  # type: ignore[arg-type]
+    expect(page.get_by_role("link", name="Questionnaires")).to_have_count(0)
+    expect(page.locator("#questionnaire-form")).to_have_count(0)

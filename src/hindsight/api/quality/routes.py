@@ -16,9 +16,11 @@ from hindsight.api import identity
 from hindsight.api.json_io import json_object, json_response
 from hindsight.api.quality import views
 from hindsight.domain.access import Viewer
-from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.offsets import parse_offset
+from hindsight.domain.sids import Prefix, is_sid
+from hindsight.domain.unset import UNSET, Unset
 from hindsight.quality.assessments import AnswerInput, CommentInput
 from hindsight.store.keyset import PageRequest
 
@@ -136,3 +138,147 @@ async def create_comment(request: Request, viewer: Viewer = Depends(identity.vie
         ),
     )
     return json_response(views.comment(created), status=201)
+
+
+# --- the questionnaire editor --------------------------------------------------------------------
+
+_ALL = PageRequest(size=1000)
+
+
+def _flag(document: dict[str, Any], key: str, default: bool | None = None) -> bool:
+    value = document.get(key, default)
+    if not isinstance(value, bool):
+        raise InvalidParameter(f"{key} must be true or false")
+    return value
+
+
+def _optional_text(document: dict[str, Any], key: str) -> str | Unset:
+    if key not in document:
+        return UNSET
+    value = document[key]
+    if not isinstance(value, str):
+        raise InvalidParameter(f"{key} must be text")
+    return value
+
+
+def _sid_list(document: dict[str, Any], key: str) -> list[str]:
+    value = document.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidParameter(f"{key} must be a list of SIDs")
+    return value
+
+
+@router.get("/catalogue", summary="Categories, questions, questionnaires and answer sets")
+async def catalogue(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    found = _quality(request).catalogue
+    categories = await found.categories(viewer, _ALL)
+    questions = await found.questions(viewer, (), _ALL)
+    questionnaires = await found.questionnaires(viewer, True, _ALL)
+    sets = await found.answer_sets(viewer)
+    return json_response(
+        {
+            "can_edit": viewer.can(Permission.QUESTIONNAIRES),
+            "categories": [{"sid": c.sid, "name": c.name} for c in categories.items],
+            "questions": [views.question(q) for q in questions.items],
+            "questionnaires": [views.questionnaire(q) for q in questionnaires.items],
+            "answer_sets": [views.answer_set(s) for s in sets.answer_sets],
+            "not_applicable": sets.not_applicable.to_json(),
+        }
+    )
+
+
+@router.post("/categories", summary="A new category of questions")
+async def create_category(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    document = await json_object(request, _MAX_BODY, {"name"})
+    made = await _quality(request).catalogue.create_category(viewer, _text(document, "name") or "")
+    return json_response({"sid": made.sid, "name": made.name}, status=201)
+
+
+_QUESTION_KEYS = {"category_sid", "question", "description", "answer_set_id", "allow_na"}
+
+
+@router.post("/questions", summary="A new question")
+async def create_question(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    document = await json_object(request, _MAX_BODY, _QUESTION_KEYS)
+    made = await _quality(request).catalogue.create_question(
+        viewer,
+        category_sid=_text(document, "category_sid") or "",
+        question=_text(document, "question") or "",
+        answer_set_id=_text(document, "answer_set_id") or "",
+        allow_na=_flag(document, "allow_na", False),
+        description=_text(document, "description", required=False) or "",
+    )
+    return json_response(views.question(made), status=201)
+
+
+@router.post("/questions/{sid}", summary="Change a question")
+async def update_question(
+    sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
+) -> Response:
+    document = await json_object(request, _MAX_BODY, _QUESTION_KEYS)
+    changed = await _quality(request).catalogue.update_question(
+        viewer,
+        _path_sid(sid, Prefix.QM_QUESTION),
+        allow_na=_flag(document, "allow_na"),
+        category_sid=_optional_text(document, "category_sid"),
+        question=_optional_text(document, "question"),
+        description=_optional_text(document, "description"),
+        answer_set_id=_optional_text(document, "answer_set_id"),
+    )
+    return json_response(views.question(changed))
+
+
+_QUESTIONNAIRE_KEYS = {"name", "description", "active", "question_sids"}
+
+
+@router.post("/questionnaires", summary="A new questionnaire")
+async def create_questionnaire(
+    request: Request, viewer: Viewer = Depends(identity.viewer)
+) -> Response:
+    document = await json_object(request, _MAX_BODY, _QUESTIONNAIRE_KEYS)
+    made = await _quality(request).catalogue.create_questionnaire(
+        viewer,
+        name=_text(document, "name") or "",
+        description=_text(document, "description", required=False) or "",
+        active=_flag(document, "active", True),
+        question_sids=_sid_list(document, "question_sids"),
+    )
+    return json_response(views.questionnaire(made), status=201)
+
+
+@router.post("/questionnaires/{sid}", summary="Change, reorder, activate or deactivate")
+async def update_questionnaire(
+    sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
+) -> Response:
+    document = await json_object(request, _MAX_BODY, _QUESTIONNAIRE_KEYS)
+    changed = await _quality(request).catalogue.update_questionnaire(
+        viewer,
+        _path_sid(sid, Prefix.QM_QUESTIONNAIRE),
+        active=_flag(document, "active"),
+        name=_optional_text(document, "name"),
+        description=_optional_text(document, "description"),
+        question_sids=_sid_list(document, "question_sids")
+        if "question_sids" in document
+        else UNSET,
+    )
+    return json_response(views.questionnaire(changed))
+
+
+@router.post("/answer-sets", summary="An answer set of the account's own")
+async def create_answer_set(
+    request: Request, viewer: Viewer = Depends(identity.viewer)
+) -> Response:
+    document = await json_object(request, _MAX_BODY, {"name", "answers"})
+    answers = document.get("answers")
+    if not isinstance(answers, list):
+        raise InvalidParameter("answers must be a list of {name, score, description}")
+    made = await _quality(request).catalogue.add_answer_set(
+        viewer, _text(document, "name") or "", answers
+    )
+    return json_response(views.answer_set(made), status=201)
+
+
+def _path_sid(value: str, prefix: Prefix) -> str:
+    if not is_sid(value, prefix):
+        raise NotFound(f"No {prefix.name.lower().removeprefix('qm_')} {value[:40]!r}")
+    return value
