@@ -52,6 +52,7 @@ from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.reports import QualityReports
 from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
 from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.schedule import RetentionSchedule
@@ -224,6 +225,7 @@ def build_quality(deps: RoutingDeps, people: People, secret: bytes) -> Quality:
             people.audit,
             signed_tokens.derive_key(secret, INSIGHTS_SESSION),
         ),
+        reports=QualityReports(deps.db, people.audit),
     )
 
 

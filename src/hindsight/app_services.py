@@ -15,6 +15,7 @@ from hindsight.media.broker import MediaBroker
 from hindsight.media.recordings import RecordingService
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.reports import QualityReports
 from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.service import RetentionService
 from hindsight.routing.activities import ActivityService
@@ -110,3 +111,4 @@ class Quality:
     catalogue: CatalogueService
     assessments: AssessmentService
     sessions: InsightsSessions
+    reports: QualityReports

@@ -43,6 +43,8 @@ from hindsight.store.keyset import PageRequest, fetch_page
 from hindsight.store.quality import assessments as store
 from hindsight.store.quality import catalogue as catalogue_store
 
+ASSESSMENT_ORDER = store.ASSESSMENT_ORDER
+COMMENT_ORDER = store.COMMENT_ORDER
 DRAFT = "draft"
 SUBMITTED = "submitted"
 MAX_COMMENT = 4000
@@ -434,6 +436,8 @@ class AssessmentService:
                 "segment_id": ref.segment_id,
                 "conversation_id": ref.conversation_id,
                 "agent_id": agent_id,
+                "agent_name": ref.agent_name,
+                "queue_name": ref.queue_name,
                 "questionnaire_sid": questionnaire_sid,
                 "author_type": author.actor_type,
                 "author_sid": author.sid,

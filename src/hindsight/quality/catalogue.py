@@ -44,6 +44,10 @@ from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 from hindsight.store.quality import catalogue as store
 
 T = TypeVar("T")
+# The orders lists are read in, for the HTTP layer's page tokens.
+CATEGORY_ORDER = store.CATEGORY_ORDER
+QUESTION_ORDER = store.QUESTION_ORDER
+QUESTIONNAIRE_ORDER = store.QUESTIONNAIRE_ORDER
 MAX_QUESTION = 500
 MAX_QUESTIONS_PER_QUESTIONNAIRE = 200
 MAX_ANSWER_SETS = 100
@@ -484,3 +488,14 @@ def _questionnaire(conn: Connection, account_sid: str, sid: str) -> Questionnair
     if row is None:
         raise NotFound(f"No questionnaire {sid} in this account")
     return build_questionnaires(conn, account_sid, [row])[0]
+
+
+__all__ = [
+    "CATEGORY_ORDER",
+    "QUESTIONNAIRE_ORDER",
+    "QUESTION_ORDER",
+    "AnswerSetCatalogue",
+    "CatalogueService",
+    "Page",
+    "PageRequest",
+]

@@ -20,6 +20,8 @@ class SegmentRef:
     conversation_id: str
     agent_id: str | None
     start_ms: int
+    agent_name: str | None = None
+    queue_name: str | None = None
 
 
 def agent_id_of(row: Any) -> str | None:
@@ -51,7 +53,14 @@ def resolve(conn: Connection, viewer: Viewer, segment_id: str) -> SegmentRef:
         insights_store.conversation(conn, viewer.account_sid, row.conversation_id, scope) is None
     ):
         raise unknown
-    return SegmentRef(row.segment_id, row.conversation_id, agent_id_of(row), row.start_ms)
+    return SegmentRef(
+        row.segment_id,
+        row.conversation_id,
+        agent_id_of(row),
+        row.start_ms,
+        agent_name=row.agent_name,
+        queue_name=row.queue_name,
+    )
 
 
 def conversation_in_scope(conn: Connection, viewer: Viewer, conversation_id: str) -> bool:

@@ -816,6 +816,9 @@ qm_reviews = Table(
     Column("segment_id", String(34), nullable=False),
     Column("conversation_id", String(128), nullable=False),
     Column("agent_id", Text, nullable=False),
+    # The segment's agent and queue as they were, kept here so reports read one table.
+    Column("agent_name", Text, nullable=True),
+    Column("queue_name", Text, nullable=True),
     Column("questionnaire_sid", SID, ForeignKey("qm_questionnaires.sid"), nullable=False),
     Column("author_type", String(16), nullable=False),
     Column("author_sid", SID, nullable=False),

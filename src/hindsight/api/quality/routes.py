@@ -6,6 +6,8 @@ JSON in and out; rules live in the services.
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from typing import Any
 
@@ -20,9 +22,11 @@ from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.offsets import parse_offset
 from hindsight.domain.sids import Prefix, is_sid
+from hindsight.domain.timefmt import parse_iso8601
 from hindsight.domain.unset import UNSET, Unset
 from hindsight.quality.assessments import AnswerInput, CommentInput
-from hindsight.store.keyset import PageRequest
+from hindsight.quality.catalogue import PageRequest
+from hindsight.quality.reports import Assessed, QualityReport, ReportFilters, ReportRow
 
 PREFIX = "/api/v1/quality"
 _MAX_BODY = 64 * 1024
@@ -282,3 +286,164 @@ def _path_sid(value: str, prefix: Prefix) -> str:
     if not is_sid(value, prefix):
         raise NotFound(f"No {prefix.name.lower().removeprefix('qm_')} {value[:40]!r}")
     return value
+
+
+# --- the quality report, its drill-down and export, and sampling ---------------------------------
+
+# Spreadsheets run a cell starting with these as a formula; exports must not carry formulas.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_REPORT_PARAMS = ("group_by", "from", "to", "questionnaire_sid", "agent_id", "queue")
+
+
+def _only(request: Request, allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        raise InvalidParameter(f"Unknown parameter {unknown[0]!r}; allowed: {', '.join(allowed)}")
+
+
+def report_filters(request: Request) -> ReportFilters:
+    """The report's filters from the query string (shared with the report page)."""
+    query = request.query_params
+
+    def instant(name: str) -> int | None:
+        value = query.get(name)
+        return parse_iso8601(value, name) if value else None
+
+    def text(name: str) -> str | None:
+        value = query.get(name)
+        if value is not None and len(value) > 200:
+            raise InvalidParameter(f"{name} is at most 200 characters")
+        return value or None
+
+    return ReportFilters(
+        start_ms=instant("from"),
+        end_ms=instant("to"),
+        questionnaire_sid=text("questionnaire_sid"),
+        agent_id=text("agent_id"),
+        queue=text("queue"),
+    )
+
+
+def report_json(found: QualityReport) -> dict[str, Any]:
+    def row(item: ReportRow) -> dict[str, Any]:
+        return {
+            "group": item.group,
+            "label": item.label,
+            "assessments": item.assessments,
+            "average": item.average,
+        }
+
+    return {
+        "group_by": found.group_by,
+        "rows": [row(r) for r in found.rows],
+        "total": row(found.total),
+    }
+
+
+@router.get("/report", summary="Assessments and average score by agent, queue, …")
+async def report(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    _only(request, _REPORT_PARAMS)
+    group_by = request.query_params.get("group_by", "agent")
+    found = await _quality(request).reports.report(viewer, report_filters(request), group_by)
+    return json_response(report_json(found))
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+@router.get("/report.csv", summary="The quality report as CSV")
+async def report_csv(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    _only(request, _REPORT_PARAMS)
+    group_by = request.query_params.get("group_by", "agent")
+    filters = report_filters(request)
+    reports = _quality(request).reports
+    await reports.start_export(viewer, filters, group_by)
+    found = await reports.report(viewer, filters, group_by)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([group_by, "label", "assessments", "average_score"])
+    for item in [*found.rows, found.total]:
+        writer.writerow(
+            [_cell(x) for x in (item.group, item.label, item.assessments, item.average)]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="quality-report.csv"',
+        },
+    )
+
+
+def drill_value(group_by: str | None, raw: str | None) -> str | int | None:
+    if group_by == "day":
+        if raw is None or not raw.isdigit() or len(raw) > 15:
+            raise InvalidParameter("value is a day's start in epoch milliseconds")
+        return int(raw)
+    return raw
+
+
+def assessed_json(item: Assessed) -> dict[str, Any]:
+    return {
+        "review_sid": item.review_sid,
+        "conversation_id": item.conversation_id,
+        "segment_id": item.segment_id,
+        "agent_id": item.agent_id,
+        "agent_name": item.agent_name,
+        "queue": item.queue_name,
+        "questionnaire": item.questionnaire_name,
+        "author": item.author_name,
+        "score": item.score,
+        "submitted_ms": item.submitted_ms,
+    }
+
+
+@router.get("/assessed", summary="The assessed conversations behind a row of the report")
+async def assessed(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    _only(request, (*_REPORT_PARAMS, "value"))
+    group_by = request.query_params.get("group_by")
+    value = drill_value(group_by, request.query_params.get("value"))
+    found = await _quality(request).reports.assessed(
+        viewer, report_filters(request), group_by, value
+    )
+    return json_response({"assessments": [assessed_json(a) for a in found]})
+
+
+def sample_period(request: Request, now_ms: int) -> tuple[int, int, int]:
+    """(start, end, per agent) of a sample: `from`/`to`, else the last `days` (7) days."""
+    query = request.query_params
+    try:
+        per_agent = int(query.get("per_agent", "2"))
+        days = int(query.get("days", "7"))
+    except ValueError:
+        raise InvalidParameter("per_agent and days are whole numbers") from None
+    end = parse_iso8601(query["to"], "to") if query.get("to") else now_ms
+    start = parse_iso8601(query["from"], "from") if query.get("from") else end - days * 86_400_000
+    return start, end, per_agent
+
+
+@router.get("/sample", summary="Random unassessed conversations per agent in a period")
+async def sample(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    _only(request, ("from", "to", "days", "per_agent"))
+    start, end, per_agent = sample_period(request, identity.services(request).clock.now_ms())
+    found = await _quality(request).reports.sample(viewer, start, end, per_agent)
+    return json_response(
+        {
+            "from_ms": start,
+            "to_ms": end,
+            "sample": [
+                {
+                    "conversation_id": s.conversation_id,
+                    "segment_id": s.segment_id,
+                    "agent_id": s.agent_id,
+                    "agent_name": s.agent_name,
+                    "queue": s.queue_name,
+                    "start_ms": s.start_ms,
+                }
+                for s in found
+            ],
+        }
+    )

@@ -22,11 +22,10 @@ from hindsight.api.taskrouter.common import path_sid, services
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.quality.offsets import parse_offset
 from hindsight.domain.sids import Prefix, is_sid
+from hindsight.quality import assessments as assessment_order
+from hindsight.quality import catalogue as catalogue_order
 from hindsight.quality.assessments import AnswerInput, CommentInput
 from hindsight.quality.catalogue import Page
-from hindsight.store.keyset import SortKey
-from hindsight.store.quality import assessments as assessment_order
-from hindsight.store.quality import catalogue as catalogue_order
 
 router = Routes()
 # The helper libraries repeat the `Authorization` header argument in list queries; the
@@ -44,7 +43,7 @@ def _page_body(
     request: Request,
     key: str,
     page: Page,
-    keys: Sequence[SortKey],
+    keys: Sequence[Any],
     paged: paging.Paging,
     render_one: Callable[[Any], dict[str, Any]],
 ) -> Response:

@@ -168,6 +168,8 @@ def upgrade() -> None:
         sa.Column("segment_id", sa.String(length=34), nullable=False),
         sa.Column("conversation_id", sa.String(length=128), nullable=False),
         sa.Column("agent_id", sa.Text(), nullable=False),
+        sa.Column("agent_name", sa.Text(), nullable=True),
+        sa.Column("queue_name", sa.Text(), nullable=True),
         sa.Column("questionnaire_sid", sa.String(length=34), nullable=False),
         sa.Column("author_type", sa.String(length=16), nullable=False),
         sa.Column("author_sid", sa.String(length=34), nullable=False),
