@@ -221,3 +221,51 @@ def test_people_without_the_questionnaire_right_get_no_editor(
     sign_in(page, scene, scene.people["qm"], "/quality/questionnaires")  # type: ignore[arg-type]
     expect(page.get_by_role("link", name="Questionnaires")).to_have_count(0)
     expect(page.locator("#questionnaire-form")).to_have_count(0)
+
+
+def test_the_quality_report_drills_down_and_samples_for_review(
+    page: Page, scene: QualityScene
+) -> None:
+    cat = scene.catalogue
+    detail = httpx.get(
+        f"{scene.server.base_url}/api/v1/insights/conversations/qm-call",
+        auth=scene.shop.auth,
+        timeout=30,
+    ).json()
+    segment = next(s for s in detail["segments"] if s["kind"] == "Conversation")
+    flex = client_for(scene.server.base_url, scene.shop.account.sid, scene.shop.account.auth_token)
+    flex.flex_api.base_url = scene.server.base_url
+    answer = cat.answer("Pass, Fail", "Pass")
+    flex.flex_api.v1.assessments.create(
+        category_sid=cat.resolution.category_sid,
+        category_name="Resolution",
+        segment_id=segment["segment_id"],
+        agent_id=segment["worker_sid"],
+        offset=0,
+        metric_id=cat.solved.question_sid,
+        metric_name=cat.solved.question,
+        answer_text="Pass",
+        answer_id=answer["id"],
+        questionnaire_sid=cat.questionnaire.questionnaire_sid,
+    )
+    sign_in(page, scene, scene.people["qm"], "/quality/report")  # type: ignore[arg-type]
+    report = page.get_by_test_id("quality-report")
+    row = report.locator("tbody tr", has_text="Agent")
+    expect(row).to_be_visible()
+    expect(page.get_by_role("link", name="Download CSV")).to_be_visible()
+    screenshot(page, "quality-report")
+    row.get_by_role("link", name="Agent").click()
+    page.wait_for_url("**/quality/assessed?**")
+    assessed = page.get_by_test_id("assessed")
+    expect(assessed.get_by_role("link", name="qm-call").first).to_be_visible()
+    assessed.get_by_role("link", name="qm-call").first.click()
+    page.wait_for_url("**/conversations/qm-call?segment=SG*")
+    expect(page.locator("#quality").get_by_test_id("review").first).to_be_visible()
+
+    page.goto(f"{scene.server.base_url}/quality/report")
+    page.get_by_role("button", name="Sample for review").click()
+    page.wait_for_url("**/quality/sample?**")
+    sample = page.get_by_test_id("sample")
+    expect(sample.get_by_role("link", name="qm-other")).to_be_visible()
+    expect(sample.get_by_role("link", name="qm-call")).to_have_count(0)
+    assert page.errors == []  # type: ignore[attr-defined]
