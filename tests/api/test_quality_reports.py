@@ -176,3 +176,34 @@ def test_sample_for_review_picks_unassessed_conversations_per_agent(
     assert people["analyst"].get("/api/v1/quality/sample").status_code == 403
     for params in ({"per_agent": 0}, {"per_agent": 21}, {"days": 400}, {"days": "x"}, {"size": 1}):
         assert qm.get("/api/v1/quality/sample", **params).status_code == 400, params
+
+
+def test_conversation_search_by_quality(
+    data: Dataset, cat: Catalogue, assessed: Any, people: Any
+) -> None:
+    assert sorted(data.search(assessed="true")) == ["conv-1", "conv-2"]
+    assert sorted(data.search(assessed="false")) == ["conv-3", "conv-4", "conv-5"]
+    assert data.search(score_min="50") == ["conv-1"]
+    assert data.search(score_max="50") == ["conv-2"]
+    assert data.search(score_min="30", score_max="90", assessed="true") == ["conv-2", "conv-1"]
+    assert sorted(data.search(questionnaire_sid=cat.questionnaire.questionnaire_sid)) == [
+        "conv-1",
+        "conv-2",
+    ]
+    assert data.search(questionnaire_sid="GM" + "0" * 32) == []
+    assert len(data.search(assessed="false", questionnaire_sid="GM" + "0" * 32)) == 5
+    scoped = people["sales"].get("/api/v1/insights/conversations", assessed="true").json()
+    assert [c["conversation_id"] for c in scoped["conversations"]] == ["conv-1"]
+    exported = data.get("/api/v1/insights/conversations.csv", assessed="true")
+    assert exported.status_code == 200 and len(exported.text.strip().splitlines()) == 3
+    for params in (
+        {"assessed": "maybe"},
+        {"score_min": "101"},
+        {"score_min": "abc"},
+        {"score_min": "nan"},
+        {"score_min": "60", "score_max": "40"},
+        {"questionnaire_sid": "GX" + "0" * 32},
+        {"assessed": "false", "score_min": "1"},
+    ):
+        response = data.get("/api/v1/insights/conversations", **params)
+        assert response.status_code == 400, (params, response.text)

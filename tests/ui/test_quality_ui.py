@@ -268,4 +268,15 @@ def test_the_quality_report_drills_down_and_samples_for_review(
     sample = page.get_by_test_id("sample")
     expect(sample.get_by_role("link", name="qm-other")).to_be_visible()
     expect(sample.get_by_role("link", name="qm-call")).to_have_count(0)
+
+    # The conversation search filters by quality.
+    page.goto(f"{scene.server.base_url}/conversations")
+    page.get_by_label("Assessed").select_option(label="Assessed")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator('a.drill[data-conversation="qm-call"]')).to_be_visible()
+    expect(page.locator('a.drill[data-conversation="qm-other"]')).to_have_count(0)
+    page.get_by_label("Assessed").select_option(label="Not assessed")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator('a.drill[data-conversation="qm-other"]')).to_be_visible()
+    expect(page.locator('a.drill[data-conversation="qm-call"]')).to_have_count(0)
     assert page.errors == []  # type: ignore[attr-defined]
