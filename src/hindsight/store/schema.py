@@ -832,7 +832,8 @@ qm_reviews = Table(
     Column("version", Integer, nullable=False),
     *_dates(),
     UniqueConstraint("account_sid", "segment_id", "questionnaire_sid", "author_sid"),
-    Index(None, "account_sid", "conversation_id"),
+    # With the status, so "has a submitted assessment" is one index probe per conversation.
+    Index(None, "account_sid", "conversation_id", "status"),
     Index(None, "account_sid", "status", "submitted_ms"),
 )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, exists, insert, select, update
 
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import SortKey
@@ -197,3 +197,30 @@ def comments_of_conversation(conn: Connection, account_sid: str, conversation_id
 
 def insert_comment(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(qm_comments).values(**row))
+
+
+# --- retention ------------------------------------------------------------------------------------
+
+
+def delete_for_conversations(
+    conn: Connection, account_sid: str, conversation_ids: Sequence[str]
+) -> None:
+    """Assessments (answers, history) and comments of conversations being deleted: what was
+    said about a conversation goes with it."""
+    ids = list(conversation_ids)
+    reviews = list(
+        conn.execute(
+            select(qm_reviews.c.sid).where(
+                qm_reviews.c.account_sid == account_sid, qm_reviews.c.conversation_id.in_(ids)
+            )
+        ).scalars()
+    )
+    if reviews:
+        for table in (qm_assessments, qm_changes):
+            conn.execute(delete(table).where(table.c.review_sid.in_(reviews)))
+        conn.execute(delete(qm_reviews).where(qm_reviews.c.sid.in_(reviews)))
+    conn.execute(
+        delete(qm_comments).where(
+            qm_comments.c.account_sid == account_sid, qm_comments.c.conversation_id.in_(ids)
+        )
+    )

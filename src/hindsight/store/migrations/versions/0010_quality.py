@@ -203,9 +203,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        op.f("ix_qm_reviews_account_sid_conversation_id"),
+        op.f("ix_qm_reviews_account_sid_conversation_id_status"),
         "qm_reviews",
-        ["account_sid", "conversation_id"],
+        ["account_sid", "conversation_id", "status"],
         unique=False,
     )
     op.create_index(
@@ -325,7 +325,7 @@ def downgrade() -> None:
     )
     op.drop_table("qm_assessments")
     op.drop_index(op.f("ix_qm_reviews_account_sid_status_submitted_ms"), table_name="qm_reviews")
-    op.drop_index(op.f("ix_qm_reviews_account_sid_conversation_id"), table_name="qm_reviews")
+    op.drop_index(op.f("ix_qm_reviews_account_sid_conversation_id_status"), table_name="qm_reviews")
     op.drop_table("qm_reviews")
     op.drop_index(op.f("ix_qm_questions_category_sid"), table_name="qm_questions")
     op.drop_index(op.f("ix_qm_questions_account_sid_date_created_sid"), table_name="qm_questions")
