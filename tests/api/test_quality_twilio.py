@@ -397,3 +397,31 @@ def test_a_token_in_the_query_is_never_echoed_into_page_urls(data: Dataset) -> N
     assert response.status_code == 200
     meta = response.json()["meta"]
     assert "secret-looking" not in str(meta) and "Authorization" not in str(meta)
+
+
+def test_segments_carry_their_latest_assessment(data: Dataset, catalogue: Catalogue) -> None:
+    flex = data.a.client.flex_api.v1
+    segment = talk_segment(data, "conv-4")
+    questionnaire = flex.insights_questionnaires.create(
+        name="Segment score", question_sids=[catalogue.solved.question_sid]
+    )
+    flex.assessments.create(
+        category_sid=catalogue.resolution.category_sid,
+        category_name="Resolution",
+        segment_id=segment["segment_id"],
+        agent_id=segment["worker_sid"],
+        offset=0,
+        metric_id=catalogue.solved.question_sid,
+        metric_name=catalogue.solved.question,
+        answer_text="Pass",
+        answer_id=catalogue.answer("Pass, Fail", "Pass")["id"],
+        questionnaire_sid=questionnaire.questionnaire_sid,
+    )
+    (found,) = flex.insights_segments.list(segment_id=segment["segment_id"])
+    assert found.assessment_type == "Segment score"
+    assert found.assessment_percentage == 100.0
+    (conversation,) = flex.insights_conversations.list(segment_id=segment["segment_id"])
+    shown = {s["segment_id"]: s for s in conversation.segments}
+    assert shown[segment["segment_id"]]["assessment_percentage"] == 100.0
+    theirs = data.b.client.flex_api.v1.insights_segments.list()
+    assert all(s.assessment_type is None for s in theirs)

@@ -252,6 +252,17 @@ class AssessmentService:
         )
         return Page(items, result)
 
+    async def segment_scores(
+        self, viewer: Viewer, segment_ids: Sequence[str]
+    ) -> dict[str, tuple[str, float | None]]:
+        """The latest submitted assessment of each segment (questionnaire name, score), for
+        segments the caller has already been allowed to list."""
+        if not viewer.can(Permission.VIEW):
+            return {}
+        return await self._db.read(
+            lambda conn: store.latest_scores(conn, viewer.account_sid, segment_ids)
+        )
+
     # --- reviews: the conversation screen's assessments ------------------------------------
 
     async def save_review(

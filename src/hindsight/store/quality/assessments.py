@@ -224,3 +224,22 @@ def delete_for_conversations(
             qm_comments.c.account_sid == account_sid, qm_comments.c.conversation_id.in_(ids)
         )
     )
+
+
+def latest_scores(
+    conn: Connection, account_sid: str, segment_ids: Sequence[str]
+) -> dict[str, tuple[str, float | None]]:
+    """Each segment's most recently submitted assessment: (questionnaire name, score)."""
+    if not segment_ids:
+        return {}
+    query = (
+        select(qm_reviews.c.segment_id, qm_reviews.c.score, qm_questionnaires.c.name)
+        .join(qm_questionnaires, qm_questionnaires.c.sid == qm_reviews.c.questionnaire_sid)
+        .where(
+            qm_reviews.c.account_sid == account_sid,
+            qm_reviews.c.segment_id.in_(list(segment_ids)),
+            qm_reviews.c.status == "submitted",
+        )
+        .order_by(qm_reviews.c.submitted_ms, qm_reviews.c.sid)
+    )
+    return {row.segment_id: (row.name, row.score) for row in conn.execute(query)}
