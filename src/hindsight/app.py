@@ -50,6 +50,7 @@ from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
+from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
 from hindsight.quality.reports import QualityReports
@@ -226,6 +227,7 @@ def build_quality(deps: RoutingDeps, people: People, secret: bytes) -> Quality:
             signed_tokens.derive_key(secret, INSIGHTS_SESSION),
         ),
         reports=QualityReports(deps.db, people.audit),
+        agents=AgentViews(deps.db, deps.clock, people.audit),
     )
 
 

@@ -13,6 +13,7 @@ from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
 from hindsight.media.recordings import RecordingService
+from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
 from hindsight.quality.reports import QualityReports
@@ -112,3 +113,4 @@ class Quality:
     assessments: AssessmentService
     sessions: InsightsSessions
     reports: QualityReports
+    agents: AgentViews

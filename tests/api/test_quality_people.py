@@ -300,3 +300,53 @@ def test_the_editor_api_checks_rights_and_input(data: Dataset, cat: Catalogue, p
         ("/api/v1/quality/categories", {"name": '=HYPERLINK("x")', "extra": 1}, 400),
     ):
         assert builder.post(path, body).status_code == status, (path, body)
+
+
+def test_agents_read_and_acknowledge_their_own_assessments_when_enabled(
+    data: Dataset, cat: Catalogue, people: Any
+) -> None:
+    admin = person(data.server, data.a.account.sid, ("admin",), name="admin")
+    agent = people["agent"]
+    alice = talk_segment(data, "conv-1")
+    bob = talk_segment(data, "conv-2")
+    answers = _answers(
+        cat, greeted=("Yes, No", "Yes"), rating=("1 to 5", "4"), solved=("Pass, Fail", "Pass")
+    )
+    mine = _save(people["other_qm"], alice["segment_id"], cat, answers, submit=True).json()
+    theirs = _save(people["other_qm"], bob["segment_id"], cat, answers, submit=True).json()
+    assert agent.get("/api/v1/quality/mine").status_code == 403
+    assert (
+        people["qm"].post("/api/v1/quality/settings", {"agents_see_assessments": True}).status_code
+        == 403
+    )
+    enabled = admin.post("/api/v1/quality/settings", {"agents_see_assessments": True})
+    assert enabled.status_code == 200 and enabled.json()["agents_see_assessments"] is True
+    refused = agent.get("/api/v1/quality/mine")
+    assert refused.status_code == 403 and "not linked" in refused.json()["message"]
+    stranger = person(data.server, data.b.account.sid, ("agent",), name="stranger")
+    assert (
+        admin.post(
+            "/api/v1/quality/agent-links", {"user_sid": stranger.sid, "agent_id": "x"}
+        ).status_code
+        == 404
+    )
+    linked = admin.post(
+        "/api/v1/quality/agent-links", {"user_sid": agent.sid, "agent_id": alice["worker_sid"]}
+    )
+    assert linked.status_code == 200, linked.text
+    found = agent.get("/api/v1/quality/mine").json()
+    assert found["agent_id"] == alice["worker_sid"]
+    assert mine["sid"] in {r["sid"] for r in found["reviews"]}
+    assert theirs["sid"] not in {r["sid"] for r in found["reviews"]}
+    assert {r["agent_id"] for r in found["reviews"]} == {alice["worker_sid"]}
+    # Still nothing else: no conversation, no search.
+    assert agent.get("/api/v1/quality/conversations/conv-1").status_code == 403
+    assert agent.get("/api/v1/insights/conversations").status_code == 403
+    acknowledged = agent.post(f"/api/v1/quality/mine/{mine['sid']}/acknowledge")
+    assert acknowledged.status_code == 200
+    again = agent.get("/api/v1/quality/mine").json()
+    assert next(r for r in again["reviews"] if r["sid"] == mine["sid"])["acknowledged_ms"]
+    assert agent.post(f"/api/v1/quality/mine/{theirs['sid']}/acknowledge").status_code == 404
+    assert "quality.acknowledge" in [r["action"] for r in audit_of(data.server, agent.sid)]
+    admin.post("/api/v1/quality/settings", {"agents_see_assessments": False})
+    assert agent.get("/api/v1/quality/mine").status_code == 403

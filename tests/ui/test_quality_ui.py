@@ -280,3 +280,52 @@ def test_the_quality_report_drills_down_and_samples_for_review(
     expect(page.locator('a.drill[data-conversation="qm-other"]')).to_be_visible()
     expect(page.locator('a.drill[data-conversation="qm-call"]')).to_have_count(0)
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_agent_reads_and_acknowledges_their_assessment(page: Page, scene: QualityScene) -> None:
+    account = scene.shop.account.sid
+    admin = person(scene.server, account, ("admin",), name="admin")
+    agent = person(scene.server, account, ("agent",), name="agent", login=False)
+    assert (
+        admin.post("/api/v1/quality/settings", {"agents_see_assessments": True}).status_code == 200
+    )
+    linked = admin.post(
+        "/api/v1/quality/agent-links", {"user_sid": agent.sid, "agent_id": scene.shop.worker_sid}
+    )
+    assert linked.status_code == 200, linked.text
+    cat = scene.catalogue
+    flex = client_for(scene.server.base_url, account, scene.shop.account.auth_token)
+    flex.flex_api.base_url = scene.server.base_url
+    questionnaire = flex.flex_api.v1.insights_questionnaires.create(
+        name="Agent view", question_sids=[cat.solved.question_sid]
+    )
+    detail = httpx.get(
+        f"{scene.server.base_url}/api/v1/insights/conversations/qm-other",
+        auth=scene.shop.auth,
+        timeout=30,
+    ).json()
+    segment = next(s for s in detail["segments"] if s["kind"] == "Conversation")
+    flex.flex_api.v1.assessments.create(
+        category_sid=cat.resolution.category_sid,
+        category_name="Resolution",
+        segment_id=segment["segment_id"],
+        agent_id=segment["worker_sid"],
+        offset=0,
+        metric_id=cat.solved.question_sid,
+        metric_name=cat.solved.question,
+        answer_text="Fail",
+        answer_id=cat.answer("Pass, Fail", "Fail")["id"],
+        questionnaire_sid=questionnaire.questionnaire_sid,
+    )
+    sign_in(page, scene, agent, "/quality/mine")  # type: ignore[arg-type]
+    review = page.get_by_test_id("my-review").filter(has_text="Agent view")
+    expect(review.get_by_test_id("my-total")).to_have_text("0.0%")
+    review.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_url("**/quality/mine")
+    expect(page.get_by_test_id("my-review").filter(has_text="Agent view")).to_contain_text(
+        "Acknowledged"
+    )
+    screenshot(page, "quality-mine")
+    page.goto(f"{scene.server.base_url}/conversations/qm-other")
+    expect(page.locator("#quality")).to_have_count(0)
+    assert page.errors == []  # type: ignore[attr-defined]

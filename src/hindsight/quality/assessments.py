@@ -608,37 +608,41 @@ class AssessmentService:
         return self._reviews(conn, account_sid, [store.get_review(conn, account_sid, sid)])[0]
 
     def _reviews(self, conn: Connection, account_sid: str, rows: Sequence[Any]) -> list[Review]:
-        sids = [r.sid for r in rows]
-        answers = store.answers_of(conn, sids)
-        changes = store.changes_of(conn, sids)
-        names: dict[str, str] = {}
-        for r in rows:
-            if r.questionnaire_sid not in names:
-                q = catalogue_store.get_questionnaire(conn, account_sid, r.questionnaire_sid)
-                names[r.questionnaire_sid] = q.name if q is not None else ""
-        out = []
-        for r in rows:
-            author = Author(r.author_type, r.author_sid, r.author_name, r.author_email)
-            out.append(
-                Review(
-                    sid=r.sid,
-                    segment_id=r.segment_id,
-                    conversation_id=r.conversation_id,
-                    agent_id=r.agent_id,
-                    questionnaire_sid=r.questionnaire_sid,
-                    questionnaire_name=names[r.questionnaire_sid],
-                    author=author,
-                    status=r.status,
-                    answers=tuple(Assessment.of(a) for a in answers[r.sid]),
-                    score=_score(answers[r.sid]),
-                    submitted_ms=r.submitted_ms,
-                    acknowledged_ms=r.acknowledged_ms,
-                    date_created=r.date_created,
-                    date_updated=r.date_updated,
-                    changes=tuple(_change(c) for c in changes[r.sid]),
-                )
+        return build_reviews(conn, account_sid, rows)
+
+
+def build_reviews(conn: Connection, account_sid: str, rows: Sequence[Any]) -> list[Review]:
+    sids = [r.sid for r in rows]
+    answers = store.answers_of(conn, sids)
+    changes = store.changes_of(conn, sids)
+    names: dict[str, str] = {}
+    for r in rows:
+        if r.questionnaire_sid not in names:
+            q = catalogue_store.get_questionnaire(conn, account_sid, r.questionnaire_sid)
+            names[r.questionnaire_sid] = q.name if q is not None else ""
+    out = []
+    for r in rows:
+        author = Author(r.author_type, r.author_sid, r.author_name, r.author_email)
+        out.append(
+            Review(
+                sid=r.sid,
+                segment_id=r.segment_id,
+                conversation_id=r.conversation_id,
+                agent_id=r.agent_id,
+                questionnaire_sid=r.questionnaire_sid,
+                questionnaire_name=names[r.questionnaire_sid],
+                author=author,
+                status=r.status,
+                answers=tuple(Assessment.of(a) for a in answers[r.sid]),
+                score=_score(answers[r.sid]),
+                submitted_ms=r.submitted_ms,
+                acknowledged_ms=r.acknowledged_ms,
+                date_created=r.date_created,
+                date_updated=r.date_updated,
+                changes=tuple(_change(c) for c in changes[r.sid]),
             )
-        return out
+        )
+    return out
 
 
 def _score(answers: Sequence[Any]) -> Score:

@@ -901,3 +901,23 @@ qm_changes = Table(
     Column("change", Text, nullable=False),
     Index(None, "review_sid", "id"),
 )
+
+# Per account: whether agents may read their own submitted assessments (off by default).
+qm_settings = Table(
+    "qm_settings",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("agents_see_assessments", Boolean, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("updated_by", Text, nullable=True),
+)
+
+# Which agent (as assessments name it: the segment's agent_id) a person is.
+qm_agent_links = Table(
+    "qm_agent_links",
+    metadata,
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("agent_id", Text, nullable=False),
+    Index(None, "account_sid", "agent_id"),
+)

@@ -7,15 +7,17 @@ permission checks, scope and audit); the pages are shells a script fills.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity
 from hindsight.api.quality.routes import drill_value, report_filters, sample_period
 from hindsight.auth.sessions import ActiveSession
 from hindsight.domain.access import PermissionDenied
+from hindsight.domain.errors import Forbidden
 from hindsight.domain.permissions import Permission
 from hindsight.quality.catalogue import PageRequest
 from hindsight.web.pages import _context, _page
@@ -129,5 +131,33 @@ async def sample_page(request: Request) -> Response:
             "quality_sample.html",
             _context(request, session, sample=found, start=start, end=end, per_agent=per_agent),
         )
+
+    return await _page(request, build)
+
+
+@router.get("/quality/mine")
+async def mine_page(request: Request) -> Response:
+    async def build(request: Request, session: ActiveSession) -> Response:
+        found = await identity.services(request).quality.agents.mine(session.viewer)
+        comments: dict[str, list[Any]] = {}
+        for comment in found.comments:
+            comments.setdefault(comment.segment_id, []).append(comment)
+        return render(
+            "quality_mine.html",
+            _context(request, session, reviews=found.reviews, comments=comments),
+        )
+
+    return await _page(request, build)
+
+
+@router.post("/quality/mine/{review_sid}/acknowledge")
+async def acknowledge_page(request: Request, review_sid: str) -> Response:
+    async def build(request: Request, session: ActiveSession) -> Response:
+        form = await request.form()
+        sent = form.get("csrf")
+        if sent != session.csrf_token or not identity.same_origin(request):
+            raise Forbidden("Acknowledgement refused: reload the page and try again")
+        await identity.services(request).quality.agents.acknowledge(session.viewer, review_sid)
+        return RedirectResponse("/quality/mine", status_code=303)
 
     return await _page(request, build)

@@ -447,3 +447,53 @@ async def sample(request: Request, viewer: Viewer = Depends(identity.viewer)) ->
             ],
         }
     )
+
+
+# --- agents reading their own assessments --------------------------------------------------------
+
+
+@router.get("/settings", summary="Whether agents read their own assessments (admins)")
+async def settings(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    enabled = await _quality(request).agents.setting(viewer)
+    return json_response({"agents_see_assessments": enabled})
+
+
+@router.post("/settings", summary="Let agents read their own assessments, or not (admins)")
+async def set_settings(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    document = await json_object(request, _MAX_BODY, {"agents_see_assessments"})
+    enabled = await _quality(request).agents.set_setting(
+        viewer, _flag(document, "agents_see_assessments")
+    )
+    return json_response({"agents_see_assessments": enabled})
+
+
+@router.post("/agent-links", summary="Which agent a person is (admins); agent_id null unlinks")
+async def agent_link(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    document = await json_object(request, _MAX_BODY, {"user_sid", "agent_id"})
+    agent_id = _text(document, "agent_id", required=False)
+    user_sid = _text(document, "user_sid") or ""
+    await _quality(request).agents.link(viewer, user_sid, agent_id)
+    return json_response({"user_sid": user_sid, "agent_id": agent_id})
+
+
+@router.get("/mine", summary="Your own submitted assessments (agents, when enabled)")
+async def mine(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
+    found = await _quality(request).agents.mine(viewer)
+    return json_response(
+        {
+            "agent_id": found.agent_id,
+            "reviews": [
+                {**views.review(r, viewer), "acknowledged_ms": r.acknowledged_ms}
+                for r in found.reviews
+            ],
+            "comments": [views.comment(c) for c in found.comments],
+        }
+    )
+
+
+@router.post("/mine/{review_sid}/acknowledge", summary="Acknowledge one of your assessments")
+async def acknowledge(
+    review_sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
+) -> Response:
+    await _quality(request).agents.acknowledge(viewer, review_sid)
+    return json_response({"review_sid": review_sid, "acknowledged": True})

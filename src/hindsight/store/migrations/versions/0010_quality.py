@@ -308,8 +308,45 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "qm_settings",
+        sa.Column("account_sid", sa.String(length=34), nullable=False),
+        sa.Column("agents_see_assessments", sa.Boolean(), nullable=False),
+        sa.Column("updated_ms", sa.BigInteger(), nullable=False),
+        sa.Column("updated_by", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_sid"],
+            ["accounts.sid"],
+            name=op.f("fk_qm_settings_account_sid_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_sid", name=op.f("pk_qm_settings")),
+    )
+    op.create_table(
+        "qm_agent_links",
+        sa.Column("user_sid", sa.String(length=34), nullable=False),
+        sa.Column("account_sid", sa.String(length=34), nullable=False),
+        sa.Column("agent_id", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_sid"],
+            ["users.sid"],
+            name=op.f("fk_qm_agent_links_user_sid_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_sid", name=op.f("pk_qm_agent_links")),
+    )
+    op.create_index(
+        op.f("ix_qm_agent_links_account_sid_agent_id"),
+        "qm_agent_links",
+        ["account_sid", "agent_id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_qm_agent_links_account_sid_agent_id"), table_name="qm_agent_links")
+    op.drop_table("qm_agent_links")
+    op.drop_table("qm_settings")
     op.drop_index(
         op.f("ix_qm_questionnaire_questions_question_sid"), table_name="qm_questionnaire_questions"
     )
