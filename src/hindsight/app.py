@@ -19,11 +19,12 @@ from hindsight.api import media as media_api
 from hindsight.api import retention as retention_api
 from hindsight.api import session as session_api
 from hindsight.api import users as users_api
+from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
-from hindsight.app_services import People, Services
+from hindsight.app_services import People, Quality, Services
 from hindsight.audit import keyring
 from hindsight.audit.checkpoints import CheckpointLog, CheckpointSchedule
 from hindsight.audit.trail import AuditTrail
@@ -53,6 +54,12 @@ from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
+from hindsight.quality.agents import AgentViews
+from hindsight.quality.assessments import AssessmentService
+from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.reports import QualityReports
+from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
+from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.schedule import RetentionSchedule
 from hindsight.retention.service import RetentionService
 from hindsight.routing.base import Limits, RoutingDeps
@@ -63,7 +70,7 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import pages
+from hindsight.web import pages, quality_pages
 from hindsight.web import render as web_render
 
 Job = Callable[[asyncio.Event], Awaitable[None]]
@@ -186,7 +193,9 @@ def build_runtime(
         db=db,
         clock=clock,
         notifier=notifier,
-        services=Services.build(deps, accounts, people, recordings, chat, retention),
+        services=Services.build(
+            deps, accounts, people, recordings, chat, retention, build_quality(deps, people, secret)
+        ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -253,6 +262,21 @@ def build_people(
             sources=sources,
             analyses=analyses,
         ),
+    )
+
+
+def build_quality(deps: RoutingDeps, people: People, secret: bytes) -> Quality:
+    return Quality(
+        catalogue=CatalogueService(deps.db, deps.clock, people.audit),
+        assessments=AssessmentService(deps.db, deps.clock, people.audit),
+        sessions=InsightsSessions(
+            deps.db,
+            deps.clock,
+            people.audit,
+            signed_tokens.derive_key(secret, INSIGHTS_SESSION),
+        ),
+        reports=QualityReports(deps.db, people.audit),
+        agents=AgentViews(deps.db, deps.clock, people.audit),
     )
 
 
@@ -333,10 +357,12 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(quality_pages.router)
     app.include_router(session_api.router)
     app.include_router(users_api.router)
     app.include_router(audit_api.router)
     app.include_router(retention_api.router)
+    app.include_router(quality_api.router)
     app.include_router(media_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)

@@ -22,6 +22,7 @@ from hindsight import __version__
 from hindsight.api import identity
 from hindsight.api import insights_models as models
 from hindsight.api.paging import decode_token, encode_token
+from hindsight.api.quality.search_params import QUALITY_PARAMS, quality_filter
 from hindsight.app_services import Services
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
@@ -53,6 +54,7 @@ FILTER_PARAMS = (
     "has_media",
     "in_progress",
     "q",
+    *QUALITY_PARAMS,
 )
 SORT_PARAMS = ("sort", "order")
 PAGE_PARAMS = ("page_size", "page_token")
@@ -177,6 +179,7 @@ def conversation_filters(
         in_progress=in_progress,
         attributes=attribute_filters(request),
         text=q or None,
+        quality=quality_filter(request.query_params),
     )
 
 

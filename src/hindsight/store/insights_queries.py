@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from hindsight.store.keyset import SortKey
+from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
 
 DAY_MS = 86_400_000
@@ -66,6 +67,8 @@ class ConversationFilters:
     attributes: tuple[tuple[str, str], ...] = ()
     # Free text, found anywhere in the conversation's reportable attributes.
     text: str | None = None
+    # Assessed or not, with a questionnaire, in a score range (store/quality/search.py).
+    quality: QualityFilter | None = None
 
 
 def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
@@ -146,6 +149,8 @@ def conditions(
     if filters.text:
         pattern = f"%{_like_escape(filters.text.lower())}%"
         out.append(c.search_text.like(pattern, escape="\\"))
+    if filters.quality is not None:
+        out.extend(quality_conditions(filters.quality))
     return out
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -791,4 +792,189 @@ rate_limit_windows = Table(
     Column("key", String(200), primary_key=True),
     Column("window", BigInteger, primary_key=True),
     Column("hits", Integer, nullable=False),
+)
+
+# --- quality management: questionnaires, and the assessments and comments made with them -----
+
+qm_categories = Table(
+    "qm_categories",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+# An account's own answer sets; the built-in ones live in domain/quality/answer_sets.py.
+qm_answer_sets = Table(
+    "qm_answer_sets",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("sort", Integer, nullable=False),
+    # JSON: [{id, name, score, sort, description}, ...]
+    Column("answers", Text, nullable=False),
+    Column("created_by", Text, nullable=True),
+    *_dates(),
+    Index(None, "account_sid", "sort"),
+)
+
+qm_questions = Table(
+    "qm_questions",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    # A category in use cannot be deleted (no cascade): its questions would lose their place.
+    Column("category_sid", SID, ForeignKey("qm_categories.sid"), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("answer_set_id", String(36), nullable=False),
+    Column("allow_na", Boolean, nullable=False),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+    Index(None, "category_sid"),
+)
+
+qm_questionnaires = Table(
+    "qm_questionnaires",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+qm_questionnaire_questions = Table(
+    "qm_questionnaire_questions",
+    metadata,
+    Column(
+        "questionnaire_sid",
+        SID,
+        ForeignKey("qm_questionnaires.sid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("question_sid", SID, ForeignKey("qm_questions.sid"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index(None, "question_sid"),
+)
+
+# One person's (or integration's) assessment of one segment with one questionnaire: a draft
+# until submitted. Its answers are qm_assessments rows, Twilio's "assessments".
+qm_reviews = Table(
+    "qm_reviews",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("segment_id", String(34), nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("agent_id", Text, nullable=False),
+    # The segment's agent and queue as they were, kept here so reports read one table.
+    Column("agent_name", Text, nullable=True),
+    Column("queue_name", Text, nullable=True),
+    Column("questionnaire_sid", SID, ForeignKey("qm_questionnaires.sid"), nullable=False),
+    Column("author_type", String(16), nullable=False),
+    Column("author_sid", SID, nullable=False),
+    Column("author_name", Text, nullable=True),
+    Column("author_email", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    # The total as a percentage (domain/quality/scoring.py), kept for search and reports.
+    Column("score", Float, nullable=True),
+    Column("submitted_ms", BigInteger, nullable=True),
+    Column("acknowledged_ms", BigInteger, nullable=True),
+    Column("version", Integer, nullable=False),
+    *_dates(),
+    UniqueConstraint("account_sid", "segment_id", "questionnaire_sid", "author_sid"),
+    # With the status, so "has a submitted assessment" is one index probe per conversation.
+    Index(None, "account_sid", "conversation_id", "status"),
+    Index(None, "account_sid", "status", "submitted_ms"),
+)
+
+qm_assessments = Table(
+    "qm_assessments",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("review_sid", SID, ForeignKey("qm_reviews.sid", ondelete="CASCADE"), nullable=False),
+    Column("account_sid", SID, nullable=False),
+    Column("segment_id", String(34), nullable=False),
+    Column("agent_id", Text, nullable=False),
+    Column("questionnaire_sid", SID, nullable=False),
+    # What was asked and answered, as it was then: a question renamed or an answer set changed
+    # later does not rewrite a past assessment.
+    Column("question_sid", SID, nullable=False),
+    Column("question_name", Text, nullable=False),
+    Column("category_sid", SID, nullable=False),
+    Column("category_name", Text, nullable=False),
+    Column("answer_id", String(36), nullable=False),
+    Column("answer_text", Text, nullable=False),
+    Column("score", Float, nullable=True),  # null: N/A
+    Column("max_score", Float, nullable=False),
+    Column("offset_seconds", Float, nullable=True),
+    *_dates(),
+    UniqueConstraint("review_sid", "question_sid"),
+    Index(None, "account_sid", "segment_id", "date_created", "sid"),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+qm_comments = Table(
+    "qm_comments",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("segment_id", String(34), nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("agent_id", Text, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("tag_id", String(36), nullable=False),
+    Column("tag_name", Text, nullable=False),
+    Column("offset_seconds", Float, nullable=True),
+    # A chat message the comment is pinned to (its index in the transcript), if any.
+    Column("message_index", Integer, nullable=True),
+    Column("author_type", String(16), nullable=False),
+    Column("author_sid", SID, nullable=False),
+    Column("author_name", Text, nullable=True),
+    Column("author_email", Text, nullable=True),
+    *_dates(),
+    Index(None, "account_sid", "segment_id", "date_created", "sid"),
+    Index(None, "account_sid", "agent_id", "date_created", "sid"),
+    Index(None, "account_sid", "conversation_id"),
+)
+
+# Who changed what in an assessment after it was first written.
+qm_changes = Table(
+    "qm_changes",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("review_sid", SID, ForeignKey("qm_reviews.sid", ondelete="CASCADE"), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("actor_sid", SID, nullable=True),
+    Column("actor_name", Text, nullable=True),
+    # JSON: {"question": ..., "field": ..., "before": ..., "after": ...}
+    Column("change", Text, nullable=False),
+    Index(None, "review_sid", "id"),
+)
+
+# Per account: whether agents may read their own submitted assessments (off by default).
+qm_settings = Table(
+    "qm_settings",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("agents_see_assessments", Boolean, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("updated_by", Text, nullable=True),
+)
+
+# Which agent (as assessments name it: the segment's agent_id) a person is.
+qm_agent_links = Table(
+    "qm_agent_links",
+    metadata,
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("agent_id", Text, nullable=False),
+    Index(None, "account_sid", "agent_id"),
 )

@@ -20,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from hindsight.api import identity
 from hindsight.api.audit import record_json
 from hindsight.api.insights import _meta, _page_request, attribute_filters
+from hindsight.api.quality.search_params import quality_filter, quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
 from hindsight.app_services import Services
@@ -239,6 +240,7 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
         outcome=params.get("outcome"),
         text=params.get("q"),
         attributes=attributes,
+        quality=quality_filter(params),
         **flags,
     )
     if start_ms is not None and end_ms is not None and end_ms < start_ms:
@@ -299,6 +301,7 @@ def _export_query(request: Request) -> str:
     if filters.text:
         pairs.append(("q", filters.text))
     pairs += [(f"attribute.{k}", v) for k, v in filters.attributes]
+    pairs += quality_pairs(filters.quality)
     return urlencode(pairs)
 
 

@@ -42,11 +42,28 @@ class Player {
     this.audio = element("audio", { preload: "metadata", class: "audio" });
     this.root = element("div", { class: "player", "data-testid": "player" });
     this.recovering = false;
+    // Moments others pin to the recording (quality comments): [{offset, label, kind}].
+    this.notes = [];
+  }
+
+  currentTime() {
+    return this.audio.currentTime;
+  }
+
+  seekTo(seconds) {
+    this.audio.currentTime = seconds;
+    this.update();
+  }
+
+  setNotes(notes) {
+    this.notes = notes;
+    if (this.playhead) this.drawTimeline();
   }
 
   async start() {
     await this.load();
     this.render();
+    window.hindsightConversation.player = this;
     this.audio.addEventListener("error", () => this.recover());
     this.audio.addEventListener("loadedmetadata", () => {
       if (state.t !== null && state.t !== undefined) this.audio.currentTime = state.t;
@@ -56,6 +73,7 @@ class Player {
         segmentId: segment.segment_id,
         duration: this.audio.duration,
       });
+      document.dispatchEvent(new CustomEvent("hindsight:player-ready", { detail: this }));
     });
     for (const event of ["timeupdate", "play", "pause", "ratechange", "durationchange"]) {
       this.audio.addEventListener(event, () => this.update());
@@ -329,6 +347,7 @@ class Player {
     this.timeline.replaceChildren(this.bands);
     this.playhead = element("span", { class: "playhead", "aria-hidden": "true" });
     this.timeline.append(this.playhead);
+    this.drawNotes(duration);
     const start = this.item.start_time;
     if (!start || !Number.isFinite(duration) || duration <= 0) return;
     for (const other of state.segments) {
@@ -349,6 +368,24 @@ class Player {
   }
 }
 
+// Pinned moments: a marker each, which seeks there when clicked.
+Player.prototype.drawNotes = function drawNotes(duration) {
+  if (!Number.isFinite(duration) || duration <= 0) return;
+  for (const note of this.notes) {
+    if (!Number.isFinite(note.offset) || note.offset < 0 || note.offset > duration) continue;
+    const marker = element("button", {
+      type: "button",
+      class: `note-marker ${note.kind || ""}`,
+      title: `${note.label} at ${clock(note.offset)}`,
+      "aria-label": `${note.label}, ${clock(note.offset)}`,
+      "data-offset": note.offset,
+      onclick: () => this.seekTo(note.offset),
+    });
+    marker.style.left = `${(100 * note.offset) / duration}%`;
+    this.timeline.append(marker);
+  }
+};
+
 // --- the other kinds of media ---------------------------------------------------------------
 
 async function transcript(item) {
@@ -358,12 +395,13 @@ async function transcript(item) {
   const link = await mintLink(segment.segment_id, item.index);
   const document_ = await api(link.url);
   const list = element("ol", { class: "transcript", "data-testid": "transcript" });
-  for (const m of document_.messages) {
+  document_.messages.forEach((m, position) => {
     const when = new Date(m.timestamp || m.date_created);
     list.append(
       element(
         "li",
-        { class: `message ${m.role || "participant"}` },
+        // Its place in the transcript: what a quality comment pins itself to.
+        { class: `message ${m.role || "participant"}`, "data-message-index": position },
         element(
           "div",
           { class: "meta" },
@@ -377,7 +415,8 @@ async function transcript(item) {
         element("p", { class: "body", text: m.body || "" }),
       ),
     );
-  }
+  });
+  document.dispatchEvent(new CustomEvent("hindsight:transcript-ready", { detail: list }));
   if (!document_.messages.length) list.append(element("li", { class: "empty", text: "No messages." }));
   return element("div", {}, element("h3", { class: "media-title", text: item.title || "Chat" }), list);
 }
@@ -489,6 +528,8 @@ function wireTabs() {
 
 window.hindsightConversation = {
   conversationId: state.conversation_id,
+  segmentId: state.selected,
+  player: null,
   async select(segmentId, { play = false } = {}) {
     if (segmentId !== state.selected) {
       location.assign(`?segment=${encodeURIComponent(segmentId)}${play ? "&play=1" : ""}`);
