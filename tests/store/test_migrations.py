@@ -7,11 +7,14 @@ from alembic.runtime.migration import MigrationContext
 
 from hindsight.store import migrate
 from hindsight.store.schema import metadata
+from hindsight.store.search_index import described_by_migration
 
 
 def test_migrated_database_matches_the_schema(db):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": described_by_migration}
+        )
         assert compare_metadata(context, metadata) == []
 
 

@@ -30,6 +30,7 @@ from hindsight.insights.derive import (
     parse_attributes,
     segment_row,
 )
+from hindsight.search.indexing import index_conversation
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -185,6 +186,7 @@ class _Batch:
         )
         for conversation in sorted(self.conversations):
             members = store.segments_of_conversation(self.conn, self.account_sid, conversation)
+            index_conversation(self.conn, self.account_sid, conversation, members)
             summary = conversation_row(
                 [m._mapping for m in members],
                 account_sid=self.account_sid,
