@@ -26,6 +26,7 @@ from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.insights import held_media
 from hindsight.routing.base import RoutingDeps, Service
+from hindsight.search import identifiers
 from hindsight.search.annotations import Annotation, annotate
 from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
@@ -370,6 +371,25 @@ class InsightsService(Service):
         return await self._read(
             lambda conn: annotate(conn, viewer.account_sid, ids, filters.text, transcripts)
         )
+
+    async def lookup(self, viewer: Viewer, text: str) -> str | None:
+        """The conversation an identifier typed in the search box names (task, reservation,
+        call, chat or recording SID, or conversation id), if the viewer may see it."""
+        await self._allow(viewer, Permission.SEARCH, "conversation.lookup")
+        scope = scope_of(viewer)
+
+        def unit(conn: Connection) -> str | None:
+            for named in identifiers.candidates(conn, viewer.account_sid, text):
+                if store.conversation(conn, viewer.account_sid, named, scope) is not None:
+                    return named
+            return None
+
+        found = await self._read(unit)
+        if found is not None:
+            await self._audit.record(
+                viewer, "conversation.lookup", object_type="conversation", object_id=found
+            )
+        return found
 
     async def conversation(self, viewer: Viewer, conversation_id: str) -> ConversationDetail:
         action = "conversation.view"
