@@ -29,6 +29,7 @@ from hindsight.insights.derive import (
     conversation_row,
     segment_row,
 )
+from hindsight.search.indexing import index_conversation
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -232,6 +233,7 @@ class _Batch:
                 members.get(conversation, {}).values(),
                 key=lambda r: (r["start_ms"], r["segment_id"]),
             )
+            index_conversation(self.conn, self.account_sid, conversation, rows)
             summary = conversation_row(
                 rows,
                 account_sid=self.account_sid,

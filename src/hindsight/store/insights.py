@@ -17,6 +17,9 @@ from hindsight.store.schema import (
     projection_tasks,
     projector_cursors,
     retired_workspaces,
+    search_customer_keys,
+    search_documents,
+    search_transcript_links,
     segments,
     workspaces,
 )
@@ -290,5 +293,8 @@ def clear(conn: Connection) -> None:
         conversation_scopes,
         projection_tasks,
         projector_cursors,
+        search_documents,
+        search_transcript_links,
+        search_customer_keys,
     ):
         conn.execute(delete(table))

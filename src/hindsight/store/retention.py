@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, true, update
 
+from hindsight.store import search_index
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality import assessments as quality
 from hindsight.store.schema import (
@@ -247,7 +248,7 @@ def delete_conversations(
     tasks: a rebuild of the projection from the log cannot bring them back."""
     ids = list(conversation_ids)
     quality.delete_for_conversations(conn, account_sid, ids)
-    for table in (segments, conversation_scopes, conversations):
+    for table in (segments, conversation_scopes, conversations, *search_index.SEARCH_TABLES):
         conn.execute(
             delete(table).where(
                 table.c.account_sid == account_sid, table.c.conversation_id.in_(ids)
@@ -331,6 +332,7 @@ def delete_expired_transcripts(
             delete(chat_participants).where(chat_participants.c.conversation_sid.in_(quiet))
         )
         conn.execute(delete(chat_conversations).where(c.sid.in_(quiet)))
+        search_index.delete_transcripts(conn, quiet)
     return quiet
 
 

@@ -398,6 +398,11 @@ conversations = Table(
     Index(None, "workspace_sid", "start_ms"),
     # What retention asks: the account's conversations that ended before a cutoff.
     Index(None, "account_sid", "end_ms", "id"),
+    # Lists sorted by a measure walk these in order (keyset pages included) and check the
+    # period on the index entry, instead of sorting every conversation of the period.
+    Index(None, "account_sid", "talk_time", "id", "start_ms"),
+    Index(None, "account_sid", "handling_time", "id", "start_ms"),
+    Index(None, "account_sid", "queue_time", "id", "start_ms"),
 )
 
 segments = Table(
@@ -977,4 +982,52 @@ qm_agent_links = Table(
     Column("account_sid", SID, nullable=False),
     Column("agent_id", Text, nullable=False),
     Index(None, "account_sid", "agent_id"),
+)
+
+# --- conversation search: what the search box and the customer field look in ------------------
+# Kept by search/indexing.py. Full-text indexes over `body` (SQLite FTS5 tables, PostgreSQL GIN
+# indexes) are created by migration 0013 and described in store/search_index.py.
+
+# One per Insights conversation: its attributes' values, media titles and customer, as text.
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("body", Text, nullable=False),
+    # How the list and the header name the customer (name, else phone, e-mail or address).
+    Column("customer", Text, nullable=True),
+    UniqueConstraint("account_sid", "conversation_id"),
+)
+
+# One per chat transcript Hindsight holds: its messages as `author: body` lines.
+search_transcripts = Table(
+    "search_transcripts",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("chat_sid", SID, nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("chat_sid"),
+)
+
+# Which transcripts (CH…) a conversation's media names.
+search_transcript_links = Table(
+    "search_transcript_links",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("conversation_id", String(128), primary_key=True),
+    Column("chat_sid", SID, primary_key=True),
+    Index(None, "account_sid", "chat_sid"),
+)
+
+# A conversation's customer as searched: `phone:<E.164 digits>`, `email:…`, `name:…`, `id:…`.
+search_customer_keys = Table(
+    "search_customer_keys",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("conversation_id", String(128), primary_key=True),
+    Column("value", String(300), primary_key=True),
+    Index(None, "account_sid", "value"),
 )
