@@ -6,19 +6,19 @@ import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from hindsight.app import Runtime, build_runtime
-from hindsight.audit.trail import SYSTEM
-from hindsight.auth.users import ACTIVE, DISABLED, UserChanges, user_json
 from hindsight.domain.access import Scope
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.permissions import ROLES
-from hindsight.settings import Settings
-from hindsight.store import audit as audit_store
+
+# The application is imported inside the commands, so `--help` needs none of it.
+if TYPE_CHECKING:
+    from hindsight.app import Runtime
+    from hindsight.auth.users import UserChanges
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
 audit_app = typer.Typer(help="The audit trail of every access to conversation data.")
@@ -34,6 +34,9 @@ def _fail(message: str) -> NoReturn:
 
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
+    from hindsight.app import build_runtime
+    from hindsight.settings import Settings
+
     runtime = build_runtime(Settings())
     try:
         yield runtime
@@ -61,6 +64,8 @@ def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope
 
 
 def _show(row: object) -> None:
+    from hindsight.auth.users import user_json
+
     data = user_json(row)
     scope = data["scope"]
     limits = "; ".join(f"{k}: {', '.join(v)}" for k, v in scope.items() if v) or "all teams"
@@ -108,6 +113,12 @@ def list_users(account: str = typer.Option(None, help="Only this account's users
             _show(row)
 
 
+def _changes(**fields: object) -> UserChanges:
+    from hindsight.auth.users import UserChanges
+
+    return UserChanges(**fields)  # type: ignore[arg-type]
+
+
 def _change(user: str, changes: UserChanges) -> None:
     with _runtime() as runtime:
         _show(runtime.services.users.update_sync(user, changes))
@@ -116,13 +127,17 @@ def _change(user: str, changes: UserChanges) -> None:
 @users_app.command("disable")
 def disable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
     """Disable a user: their sessions end at once and they cannot sign in."""
-    _change(user, UserChanges(status=DISABLED))
+    from hindsight.auth.users import DISABLED
+
+    _change(user, _changes(status=DISABLED))
 
 
 @users_app.command("enable")
 def enable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
     """Enable a user again (and lift a lock after failed sign-ins)."""
-    _change(user, UserChanges(status=ACTIVE))
+    from hindsight.auth.users import ACTIVE
+
+    _change(user, _changes(status=ACTIVE))
 
 
 @users_app.command("roles")
@@ -131,7 +146,7 @@ def roles(
     role: list[str] = typer.Option(..., "--role", "-r", help=_ROLE_HELP),
 ) -> None:
     """Replace a user's roles (their sessions end, so the change applies at once)."""
-    _change(user, UserChanges(roles=tuple(role)))
+    _change(user, _changes(roles=tuple(role)))
 
 
 @users_app.command("scope")
@@ -142,7 +157,7 @@ def scope(
     department: list[str] = typer.Option([], help="Limit to a department (repeatable)."),
 ) -> None:
     """Replace a user's scope; with no limits the user sees every team."""
-    _change(user, UserChanges(scope=_scope(team, queue, department) or Scope()))
+    _change(user, _changes(scope=_scope(team, queue, department) or Scope()))
 
 
 @users_app.command("reset")
@@ -168,6 +183,8 @@ def verify(
     ),
 ) -> None:
     """Check that no audit record was changed, inserted, deleted or reordered."""
+    from hindsight.audit.trail import SYSTEM
+
     with _runtime() as runtime:
         result = runtime.services.audit.verify()
         runtime.services.audit.record_sync(
@@ -194,6 +211,8 @@ def verify(
 
 def audit_chain_contains(head_hash: str) -> bool:
     """Whether an earlier head is still a record of the chain (the trail only grew since)."""
+    from hindsight.store import audit as audit_store
+
     with _runtime() as runtime:
         return runtime.db.read_sync(
             lambda conn: any(r["hash"] == head_hash for r in audit_store.in_order(conn))
@@ -204,6 +223,8 @@ def audit_chain_contains(head_hash: str) -> bool:
 def export(account: str = typer.Option(None, help="Only this account's records.")) -> None:
     """Write the audit trail as CSV to standard output (oldest first)."""
     from hindsight.api.audit import COLUMNS
+    from hindsight.audit.trail import SYSTEM
+    from hindsight.store import audit as audit_store
 
     writer = csv.writer(sys.stdout)
     writer.writerow(COLUMNS)
