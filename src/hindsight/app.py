@@ -58,7 +58,7 @@ from hindsight.routing.timers import Timers
 from hindsight.settings import Settings
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import pages
+from hindsight.web import pages, stand_in_pages
 from hindsight.web import render as web_render
 
 
@@ -259,6 +259,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(stand_in_pages.router)
     app.include_router(session_api.router)
     app.include_router(users_api.router)
     app.include_router(audit_api.router)

@@ -31,6 +31,7 @@ from hindsight.domain import signed_tokens as tokens
 from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
+from hindsight.domain.own_site import own_site_path
 from hindsight.domain.permissions import Permission, permissions_of
 from hindsight.domain.speech_activity import window_measures
 from hindsight.insights.queries import InsightsService
@@ -221,6 +222,8 @@ class MediaBroker:
         said in words on the screen rather than as the browser's own error page."""
         if item["type"] not in _PAGES or not own_origin or self.sources is None:
             return PageProbe(frameable=None)
+        if own_site_path(item["url"]) is not None:
+            return PageProbe(frameable=True)  # one of this server's pages: never fetched
         probe = await self.sources.probe_page(item["url"], own_origin)
         if item["type"] != "Embedded":
             return PageProbe(frameable=None, problem=probe.problem)
@@ -290,7 +293,8 @@ class MediaBroker:
     ) -> Opened:
         kind = item["type"]
         if kind in _PAGES:
-            return Opened("redirect", location=item["url"])
+            # A page of this server is sent to by its path, on the origin the person uses.
+            return Opened("redirect", location=own_site_path(item["url"]) or item["url"])
         sources = self._sources()
         if kind == "ChatTranscript":
             transcript = await sources.transcript(viewer.account_sid, item["sid"])
@@ -300,6 +304,9 @@ class MediaBroker:
         if item.get("recording_sid"):
             held = await sources.recording(viewer.account_sid, item["recording_sid"], range_header)
             return Opened("stream", stream=held)
+        if own_site_path(item.get("url")) is not None:
+            # Names one of this server's recordings, which it no longer holds: nothing to fetch.
+            raise NotFound("Hindsight no longer holds this recording")
         if item.get("url"):
             return Opened("stream", stream=await sources.fetch(item["url"], range_header))
         media_url = await self._ask_provider(viewer, item["url_provider"], claims)
