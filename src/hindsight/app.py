@@ -70,7 +70,7 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import pages, quality_pages
+from hindsight.web import pages, quality_pages, stand_in_pages
 from hindsight.web import render as web_render
 
 Job = Callable[[asyncio.Event], Awaitable[None]]
@@ -358,6 +358,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(quality_pages.router)
+    app.include_router(stand_in_pages.router)
     app.include_router(session_api.router)
     app.include_router(users_api.router)
     app.include_router(audit_api.router)
