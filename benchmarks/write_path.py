@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, func, select
 
@@ -39,7 +40,7 @@ from benchmarks.api_throughput import (
     task_update,
 )
 from benchmarks.loadgen import LoadResult, build_request, run_load
-from benchmarks.servers import free_port, hindsight, wait_ready
+from benchmarks.servers import free_port, hindsight, serving
 from hindsight.store.database import normalise_url
 from hindsight.store.schema import events, projector_cursors, router_cursors
 
@@ -67,26 +68,18 @@ def ceiling(database_url: str, processes: int) -> Iterator[str]:
         env=env,
         check=True,
     )
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "uvicorn", "benchmarks.ceiling_app:app",
-            "--port", str(port), "--workers", str(processes),
-            "--log-level", "warning", "--no-access-log",
-        ],
-        env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(f"{base}/healthz", process)
+    command = [
+        sys.executable, "-m", "uvicorn", "benchmarks.ceiling_app:app",
+        "--port", str(port), "--workers", str(processes),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    with serving(command, port, env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
 
 
 def ceiling_update(base: str):
     def make(i: int) -> bytes:
-        body = f"Attributes={media_attributes(i)}".encode()
+        body = urlencode({"Attributes": media_attributes(i)}).encode()
         return build_request("POST", f"{base}/tasks/{i}", "Basic x", body, FORM)
 
     return make
