@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -172,8 +173,24 @@ class LagProbe:
         self._stop.set()
 
 
+def print_profiles(folder: Path) -> None:
+    """Where each process of `hindsight serve` spent its time (cProfile, own time, top 12)."""
+    for path in sorted(folder.glob("*.prof")):
+        stats = pstats.Stats(str(path))
+        entries = stats.stats  # type: ignore[attr-defined]
+        total = sum(tt for (_cc, _nc, tt, _ct, _callers) in entries.values())
+        print(f"\n{path.stem}: {total:.1f} s of CPU on its main thread")
+        stats.sort_stats("tottime").print_stats(12)
+
+
 def run_backend(
-    backend: str, processes: int, requests: int, rounds: int, backlog: int, root: Path
+    backend: str,
+    processes: int,
+    requests: int,
+    rounds: int,
+    backlog: int,
+    root: Path,
+    profile: Path | None = None,
 ) -> list[tuple[Phase, Phase]]:
     database_url = postgres_url() if backend == "postgres" else None
     ceiling_url = postgres_url() if backend == "postgres" else f"sqlite:///{root / 'ceiling.db'}"
@@ -181,7 +198,7 @@ def run_backend(
     hindsight_url = database_url or f"sqlite:///{(data / 'hindsight.db').resolve()}"
     results = []
     try:
-        with hindsight(data, database_url, workers=processes) as base:
+        with hindsight(data, database_url, workers=processes, profile=profile) as base:
             ws, sids = setup_workspace(base, backlog)
             caught_up_after(hindsight_url, ws)
             _url, make_update = task_update(base, ws, sids)
@@ -248,6 +265,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--backlog", type=int, default=1000, help="pending tasks")
     parser.add_argument("--processes", default="1,2,3", help="PostgreSQL HTTP processes")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile each process of the first server"
+    )
     args = parser.parse_args()
     print(
         f"{args.requests} task updates per phase at concurrency {CONCURRENCY}, "
@@ -266,8 +286,13 @@ def main() -> None:
         for backend, processes in runs:
             label = f"{backend} x{processes}"
             print(f"{label}:", flush=True)
-            result = run_backend(backend, processes, args.requests, args.rounds, args.backlog, root)
+            profile = root / "profiles" if args.profile and not summaries else None
+            result = run_backend(
+                backend, processes, args.requests, args.rounds, args.backlog, root, profile
+            )
             summaries.append((label, result))
+            if profile is not None:
+                print_profiles(profile)
         print()
         for label, result in summaries:
             figures[label] = summarise(label, result)
