@@ -579,6 +579,7 @@ export class Player {
   drawTimeline() {
     const duration = this.audio.duration;
     this.timeline.replaceChildren(this.bands);
+    if (Number.isFinite(duration) && duration > 0) this.drawNotes(duration);
     const start = this.item.start_time;
     if (!start || !Number.isFinite(duration) || duration <= 0) return;
     for (const other of this.state.segments) {
@@ -596,7 +597,6 @@ export class Player {
       marker.style.left = `${(100 * offset) / duration}%`;
       this.timeline.append(marker);
     }
-    this.drawNotes(duration);
     this.playingSegment = undefined;
     this.highlightPlaying();
   }
