@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -19,10 +19,12 @@ from hindsight.api import media as media_api
 from hindsight.api import retention as retention_api
 from hindsight.api import session as session_api
 from hindsight.api import users as users_api
+from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.security_headers import SecurityHeaders
+from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
-from hindsight.app_services import People, Services
+from hindsight.app_services import People, Quality, Services
 from hindsight.audit import keyring
 from hindsight.audit.checkpoints import CheckpointLog, CheckpointSchedule
 from hindsight.audit.trail import AuditTrail
@@ -52,6 +54,12 @@ from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
+from hindsight.quality.agents import AgentViews
+from hindsight.quality.assessments import AssessmentService
+from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.reports import QualityReports
+from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
+from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.schedule import RetentionSchedule
 from hindsight.retention.service import RetentionService
 from hindsight.routing.base import Limits, RoutingDeps
@@ -62,8 +70,10 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import pages
+from hindsight.web import pages, quality_pages, stand_in_pages
 from hindsight.web import render as web_render
+
+Job = Callable[[asyncio.Event], Awaitable[None]]
 
 
 @dataclass
@@ -72,6 +82,8 @@ class Runtime:
 
     settings: Settings
     db: Database
+    clock: Clock
+    notifier: LogNotifier
     services: Services
     deliverer: CallbackDeliverer
     router: Router
@@ -84,12 +96,33 @@ class Runtime:
     retention: RetentionSchedule
     audit_checkpoints: CheckpointSchedule
 
+    def singleton_jobs(self) -> list[Job]:
+        """Background work one process at a time may do (it follows the log in order)."""
+        jobs: list[Job] = [
+            self.router.run,
+            self.timers.run,
+            self.retention.run,
+            self.audit_checkpoints.run,
+        ]
+        if self.settings.run_projector:
+            jobs.append(self.projector.run)
+        return jobs
+
+    def shared_jobs(self) -> list[Job]:
+        """Background work any number of processes share out through leases of its own."""
+        jobs: list[Job] = [self.deliverer.run]
+        if self.settings.run_media_analysis:
+            jobs.append(self.analysis.run)
+        return jobs
+
     def close(self) -> None:
         self.analysis.close()
         self.db.close()
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings, clock: Clock | None = None, *, apply_migrations: bool = True
+) -> Runtime:
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(
@@ -97,7 +130,8 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
             url=settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
         )
     )
-    migrate.upgrade(db.write_engine)
+    if apply_migrations:
+        migrate.upgrade(db.write_engine)
     secret = load_or_create_key(settings.data_dir, settings.secret_key)
     sealer = Sealer(secret)
     accounts = AccountService(db, clock, sealer)
@@ -157,7 +191,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts, people, recordings, chat, retention),
+        clock=clock,
+        notifier=notifier,
+        services=Services.build(
+            deps, accounts, people, recordings, chat, retention, build_quality(deps, people, secret)
+        ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -227,36 +265,76 @@ def build_people(
     )
 
 
+def build_quality(deps: RoutingDeps, people: People, secret: bytes) -> Quality:
+    return Quality(
+        catalogue=CatalogueService(deps.db, deps.clock, people.audit),
+        assessments=AssessmentService(deps.db, deps.clock, people.audit),
+        sessions=InsightsSessions(
+            deps.db,
+            deps.clock,
+            people.audit,
+            signed_tokens.derive_key(secret, INSIGHTS_SESSION),
+        ),
+        reports=QualityReports(deps.db, people.audit),
+        agents=AgentViews(deps.db, deps.clock, people.audit),
+    )
+
+
 def projection_options(settings: Settings) -> ProjectionOptions:
     return ProjectionOptions(
         extended_media=settings.media_mode == "extended", hipaa=settings.hipaa_mode
     )
 
 
-def create_app(runtime: Runtime) -> SecurityHeaders:
+@dataclass(frozen=True)
+class Limiters:
+    """The server's rate limits, each also counted across processes in the database."""
+
+    api: RateLimiter
+    login: RateLimiter
+    twilio_api: RateLimiter
+    windows: tuple[SharedWindows, ...]
+
+    @classmethod
+    def build(cls, db: Database, settings: Settings) -> Limiters:
+        api = RateLimiter.per_second(settings.rate_limit_api_per_second)
+        login = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+        twilio_api = RateLimiter.per_second(settings.rate_limit_twilio_api_per_second)
+        windows = []
+        for name, limiter, seconds in (
+            ("api", api, 1.0),
+            ("login", login, 60.0),
+            ("twilio", twilio_api, 1.0),
+        ):
+            if limiter.rate > 0:
+                window = SharedWindows(db, name, seconds, limiter.burst)
+                limiter.share(window)
+                windows.append(window)
+        return cls(api, login, twilio_api, tuple(windows))
+
+    def sharing_jobs(self) -> list[Job]:
+        return [window.run for window in self.windows]
+
+
+def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
+    """The HTTP application. With `background`, the same event loop also runs the background
+    work (one process doing everything: tests and embedding); `hindsight serve` runs HTTP
+    workers without it and the background work in a process of its own."""
+
+    settings = runtime.settings
+    limiters = Limiters.build(runtime.db, settings)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        background = [
-            asyncio.create_task(runtime.deliverer.run(stop), name="event-callbacks"),
-            asyncio.create_task(runtime.router.run(stop), name="router"),
-            asyncio.create_task(runtime.timers.run(stop), name="routing-timers"),
-            asyncio.create_task(runtime.retention.run(stop), name="retention"),
-            asyncio.create_task(runtime.audit_checkpoints.run(stop), name="audit-checkpoints"),
-        ]
-        if runtime.settings.run_projector:
-            background.append(
-                asyncio.create_task(runtime.projector.run(stop), name="insights-projector")
-            )
-        if runtime.settings.run_media_analysis:
-            background.append(
-                asyncio.create_task(runtime.analysis.run(stop), name="media-analysis")
-            )
+        jobs = [*runtime.singleton_jobs(), *runtime.shared_jobs()] if background else []
+        jobs += limiters.sharing_jobs()
+        tasks = [asyncio.create_task(job(stop)) for job in jobs]
         try:
             yield
         finally:
             stop.set()
-            await asyncio.gather(*background)
+            await asyncio.gather(*tasks)
 
     app = FastAPI(
         title="Hindsight",
@@ -271,19 +349,21 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     errors.install(app)
-    settings = runtime.settings
     app.state.services = runtime.services
     app.state.public_url = (settings.public_url or "").rstrip("/") or None
-    app.state.api_limiter = RateLimiter.per_second(settings.rate_limit_api_per_second)
-    app.state.login_limiter = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+    app.state.api_limiter = limiters.api
+    app.state.login_limiter = limiters.login
     app.state.plugins_dir = settings.resolved_plugins_dir()
     app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(quality_pages.router)
+    app.include_router(stand_in_pages.router)
     app.include_router(session_api.router)
     app.include_router(users_api.router)
     app.include_router(audit_api.router)
     app.include_router(retention_api.router)
+    app.include_router(quality_api.router)
     app.include_router(media_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)
@@ -306,7 +386,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
         runtime.services,
         public_url=settings.public_url,
         max_body_bytes=settings.max_body_bytes,
-        limiter=RateLimiter.per_second(settings.rate_limit_twilio_api_per_second),
+        limiter=limiters.twilio_api,
     )
     https = settings.public_url.startswith("https://") if settings.public_url else None
     return SecurityHeaders(TwilioFirst(twilio, app), https=https)

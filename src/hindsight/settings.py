@@ -191,11 +191,37 @@ class Settings(BaseSettings):
         "(0: only when `hindsight audit verify` runs).",
     )
     log_level: str = "info"
+    role: str = Field(
+        "all",
+        description="What `hindsight serve` runs here: 'all' (HTTP workers and a background "
+        "process), 'web' (HTTP workers only) or 'background' (background work only). Several "
+        "hosts on one PostgreSQL database: any mix; the background lease keeps the log's "
+        "followers to one process at a time.",
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="HTTP worker processes `hindsight serve` starts (they share the port).",
+    )
+    lease_seconds: float = Field(
+        15.0,
+        ge=2,
+        description="How long a background process's lease lasts unrenewed before another "
+        "process takes its work over.",
+    )
 
     @field_validator("media_fetch_allow", "callback_allow")
     @classmethod
     def _media_fetch_allow(cls, value: str) -> str:
         parse_allow_list(value)
+        return value
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        if value not in ("all", "web", "background"):
+            raise ValueError("must be 'all', 'web' or 'background'")
         return value
 
     @field_validator("media_mode")

@@ -5,21 +5,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from hindsight.app import Runtime, build_runtime
-from hindsight.audit import keyring
-from hindsight.audit.trail import SYSTEM
-from hindsight.auth.users import ACTIVE, DISABLED, UserChanges, user_json
 from hindsight.domain.access import Scope
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.permissions import ROLES
-from hindsight.settings import Settings
-from hindsight.store import audit as audit_store
+
+# The application is imported inside the commands, so `--help` needs none of it.
+if TYPE_CHECKING:
+    from hindsight.app import Runtime
+    from hindsight.auth.users import UserChanges
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
 audit_app = typer.Typer(help="The audit trail of every access to conversation data.")
@@ -35,6 +34,9 @@ def _fail(message: str) -> NoReturn:
 
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
+    from hindsight.app import build_runtime
+    from hindsight.settings import Settings
+
     runtime = build_runtime(Settings())
     try:
         yield runtime
@@ -62,6 +64,8 @@ def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope
 
 
 def _show(row: object) -> None:
+    from hindsight.auth.users import user_json
+
     data = user_json(row)
     scope = data["scope"]
     limits = "; ".join(f"{k}: {', '.join(v)}" for k, v in scope.items() if v) or "all teams"
@@ -127,6 +131,9 @@ PEOPLE_COLUMNS = (
 @users_app.command("export")
 def export_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
     """Write the users as CSV to standard output (never their password hashes)."""
+    from hindsight.audit.trail import SYSTEM
+    from hindsight.auth.users import user_json
+
     writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
     with _runtime() as runtime:
         for row in runtime.services.users.list_sync(account):
@@ -137,6 +144,12 @@ def export_users(account: str = typer.Option(None, help="Only this account's use
         )
 
 
+def _changes(**fields: object) -> UserChanges:
+    from hindsight.auth.users import UserChanges
+
+    return UserChanges(**fields)  # type: ignore[arg-type]
+
+
 def _change(user: str, changes: UserChanges) -> None:
     with _runtime() as runtime:
         _show(runtime.services.users.update_sync(user, changes))
@@ -145,13 +158,17 @@ def _change(user: str, changes: UserChanges) -> None:
 @users_app.command("disable")
 def disable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
     """Disable a user: their sessions end at once and they cannot sign in."""
-    _change(user, UserChanges(status=DISABLED))
+    from hindsight.auth.users import DISABLED
+
+    _change(user, _changes(status=DISABLED))
 
 
 @users_app.command("enable")
 def enable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
     """Enable a user again (and lift a lock after failed sign-ins)."""
-    _change(user, UserChanges(status=ACTIVE))
+    from hindsight.auth.users import ACTIVE
+
+    _change(user, _changes(status=ACTIVE))
 
 
 @users_app.command("roles")
@@ -160,7 +177,7 @@ def roles(
     role: list[str] = typer.Option(..., "--role", "-r", help=_ROLE_HELP),
 ) -> None:
     """Replace a user's roles (their sessions end, so the change applies at once)."""
-    _change(user, UserChanges(roles=tuple(role)))
+    _change(user, _changes(roles=tuple(role)))
 
 
 @users_app.command("scope")
@@ -171,7 +188,7 @@ def scope(
     department: list[str] = typer.Option([], help="Limit to a department (repeatable)."),
 ) -> None:
     """Replace a user's scope; with no limits the user sees every team."""
-    _change(user, UserChanges(scope=_scope(team, queue, department) or Scope()))
+    _change(user, _changes(scope=_scope(team, queue, department) or Scope()))
 
 
 @users_app.command("reset")
@@ -198,6 +215,8 @@ def verify(
 ) -> None:
     """Check that no audit record was changed, inserted, deleted or reordered, and that the
     trail still holds every published checkpoint; then publish a new checkpoint."""
+    from hindsight.audit.trail import SYSTEM
+
     with _runtime() as runtime:
         result = runtime.services.audit.verify()
         runtime.services.audit.record_sync(
@@ -229,6 +248,9 @@ def verify(
 def rotate_key() -> None:
     """Sign new audit records with a new key (restart the servers to use it); the older keys
     stay in the keyring so the records they signed keep verifying."""
+    from hindsight.audit import keyring
+    from hindsight.settings import Settings
+
     settings = Settings()
     try:
         rotated = keyring.rotate(settings.resolved_audit_keyring())
@@ -243,6 +265,8 @@ def rotate_key() -> None:
 
 def audit_chain_contains(head_hash: str) -> bool:
     """Whether an earlier head is still a record of the chain (the trail only grew since)."""
+    from hindsight.store import audit as audit_store
+
     with _runtime() as runtime:
         return runtime.db.read_sync(
             lambda conn: any(r["hash"] == head_hash for r in audit_store.in_order(conn))
@@ -253,6 +277,8 @@ def audit_chain_contains(head_hash: str) -> bool:
 def export(account: str = typer.Option(None, help="Only this account's records.")) -> None:
     """Write the audit trail as CSV to standard output (oldest first)."""
     from hindsight.api.audit import COLUMNS
+    from hindsight.audit.trail import SYSTEM
+    from hindsight.store import audit as audit_store
 
     writer = CsvWriter(COLUMNS, sys.stdout)
     with _runtime() as runtime:

@@ -146,7 +146,7 @@ class CallbackDeliverer:
             target, batch = await self._db.read(
                 lambda conn, after=after: (
                     store.target(conn, workspace_sid),
-                    event_store.after(conn, workspace_sid, after, _BATCH),
+                    event_store.follow(conn, self._db.horizon, workspace_sid, after, _BATCH),
                 )
             )
             if target is None or not target.event_callback_url or not batch:

@@ -17,6 +17,7 @@ from hindsight.domain.urls import check_callback_url
 from hindsight.domain.workflow_config import fifo_configuration
 from hindsight.routing.base import Caller, Service, emit, not_found, workspace_or_404
 from hindsight.store import activities as activity_store
+from hindsight.store import events as event_store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workflows as workflow_store
@@ -50,7 +51,7 @@ def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) 
     """Start callbacks from the current end of the log: a new URL gets new events only."""
     conn.execute(callback_cursors.delete().where(callback_cursors.c.workspace_sid == workspace_sid))
     if url:
-        current = store.next_event_seq(conn, workspace_sid, 0)
+        current = event_store.head(conn, workspace_sid)
         conn.execute(
             callback_cursors.insert().values(
                 workspace_sid=workspace_sid,
@@ -251,7 +252,7 @@ class WorkspaceService(Service):
                 retired_workspaces.insert().values(
                     sid=sid,
                     account_sid=workspace.account_sid,
-                    last_seq=store.next_event_seq(conn, sid, 0),
+                    last_seq=event_store.head(conn, sid),
                     retired_ms=now,
                 )
             )

@@ -30,14 +30,6 @@ SORT = (SortKey(workspaces.c.date_created), SortKey(workspaces.c.sid))
 _GET = VIEW.where(
     workspaces.c.sid == bindparam("sid"), workspaces.c.account_sid == bindparam("account")
 )
-_NEXT_SEQ = (
-    update(workspaces)
-    .where(workspaces.c.sid == bindparam("ws"))
-    .values(event_seq=workspaces.c.event_seq + bindparam("count"))
-    .returning(workspaces.c.event_seq)
-)
-
-
 def insert_workspace(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(workspaces).values(**row))
 
@@ -69,12 +61,3 @@ def update_workspace(conn: Connection, sid: str, values: dict[str, Any]) -> None
 
 def delete_workspace(conn: Connection, sid: str) -> None:
     conn.execute(delete(workspaces).where(workspaces.c.sid == sid))
-
-
-def next_event_seq(conn: Connection, sid: str, count: int) -> int:
-    """Reserve `count` event sequence numbers; returns the last one.
-
-    The UPDATE takes the workspace row lock until commit, so on PostgreSQL two transactions
-    appending to the same workspace's log commit in sequence order.
-    """
-    return int(conn.execute(_NEXT_SEQ, {"ws": sid, "count": count}).scalar_one())
