@@ -22,13 +22,17 @@ def f(client: Client) -> Floor:
     return f
 
 
-def _known(f: Floor, queue_sid: str, **rule: str):
+def _known(f: Floor, queue_sid: str, timeout: int = 3600, **rule: str):
+    """The known worker first (for `timeout` seconds), then anyone in the queue."""
     return f.workflow(
         "Last agent",
         filters=[
             {
                 "expression": "1==1",
-                "targets": [{"queue": queue_sid, "timeout": 1, **rule}, {"queue": queue_sid}],
+                "targets": [
+                    {"queue": queue_sid, "timeout": timeout, **rule},
+                    {"queue": queue_sid},
+                ],
             }
         ],
     )
@@ -52,7 +56,7 @@ def test_known_worker_friendly_name_offers_the_task_to_the_worker_so_named(f: Fl
 
 def test_a_task_naming_nobody_waits_out_the_target_then_moves_on(f: Floor) -> None:
     everyone = f.queue("Everyone")
-    workflow = _known(f, everyone.sid, known_worker_sid="task.agent_sid")
+    workflow = _known(f, everyone.sid, timeout=1, known_worker_sid="task.agent_sid")
     task = f.task(workflow.sid, agent_sid="WK" + "0" * 32)
     # Nobody is offered it in the known-worker target; after its timeout the next target
     # offers it to whoever is idle longest.
@@ -65,7 +69,7 @@ def test_a_task_naming_nobody_waits_out_the_target_then_moves_on(f: Floor) -> No
 def test_the_known_worker_must_be_in_the_targets_queue(f: Floor) -> None:
     juniors = f.queue("Juniors", target_workers="level == 'junior'")
     f.dee = f.worker("Dee", level="junior")
-    workflow = _known(f, juniors.sid, known_worker_sid="task.agent_sid")
+    workflow = _known(f, juniors.sid, timeout=1, known_worker_sid="task.agent_sid")
     task = f.task(workflow.sid, agent_sid=f.cai.sid)  # Cai is not a junior
     f.wait_task_events(task.sid, "workflow.target-matched", count=2)
     assert f.pending_one(task.sid).worker_sid == f.dee.sid

@@ -132,3 +132,50 @@ def test_unknown_user_names_are_throttled_too(guarded, clients):
         ]
     )
     assert len(records) == 1
+
+
+def test_sign_ins_past_the_hashing_queue_are_refused_busy_but_not_the_usual_place(tmp_path):
+    """Deterministic: the argon2 lane is held, eight attempts queue behind it, the ninth is
+    refused at once (429) while the user's usual place still gets its own lane."""
+    import asyncio
+
+    from hindsight.app import build_runtime
+    from hindsight.auth.users import SignInBusy
+    from hindsight.settings import Settings
+
+    runtime = build_runtime(
+        Settings(
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'h.db'}",
+            login_hash_concurrency=1,
+        )
+    )
+    try:
+        account = runtime.services.accounts.create_account("busy")
+        users = runtime.services.users
+        users.create_sync(account.sid, "ana", ["admin"], password=PASSWORD)
+
+        async def scenario() -> None:
+            ana = await users.authenticate("ana", PASSWORD, "10.0.0.1")  # her usual place
+            await runtime.services.sessions.start(ana, "10.0.0.1", "test")  # as the API does
+            async with users._hashing:  # a long password check in progress
+                queued = [
+                    asyncio.create_task(users.authenticate(f"guess{n}", WRONG, f"10.1.0.{n}"))
+                    for n in range(8)
+                ]
+
+                async def all_queued() -> None:
+                    while users._waiting < 8:
+                        await asyncio.sleep(0.01)
+
+                await asyncio.wait_for(all_queued(), 60)
+                with pytest.raises(SignInBusy) as busy:
+                    await users.authenticate("guess9", WRONG, "10.1.0.9")
+                assert busy.value.status == 429
+                assert (await users.authenticate("ana", PASSWORD, "10.0.0.1")).sid == ana.sid
+            outcomes = await asyncio.gather(*queued, return_exceptions=True)
+            assert all(type(o).__name__ == "Unauthenticated" for o in outcomes)
+
+        asyncio.run(scenario())
+    finally:
+        runtime.close()

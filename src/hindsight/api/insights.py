@@ -88,7 +88,6 @@ CSV_COLUMNS = (
     "handling_team",
     "customer_key",
 )
-# Spreadsheets run a cell starting with these as a formula; exports must not carry formulas.
 
 
 def _no_store(response: Response) -> None:

@@ -11,6 +11,7 @@ alone cannot recompute the chain.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -47,7 +48,9 @@ def _parse(text: str, path: Path) -> Keyring:
     return Keyring(keys, current, keyed_from)
 
 
-def _write(path: Path, keyring: Keyring) -> None:
+def _write(path: Path, keyring: Keyring, *, replace: bool = True) -> None:
+    """Write the keyring atomically; with `replace=False`, only if no keyring exists yet
+    (FileExistsError otherwise), so processes starting together agree on one first key."""
     document = {
         "current": keyring.current.number,
         "keyed_from": keyring.keyed_from,
@@ -56,11 +59,18 @@ def _write(path: Path, keyring: Keyring) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # fails if another process created it first
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 def load_or_create(path: Path, next_seq: Callable[[], int] = lambda: 1) -> Keyring:
@@ -69,7 +79,10 @@ def load_or_create(path: Path, next_seq: Callable[[], int] = lambda: 1) -> Keyri
         return _parse(path.read_text(), path)
     first = ChainKey(1, secrets.token_bytes(32))
     keyring = Keyring({1: first}, first, next_seq())
-    _write(path, keyring)
+    try:
+        _write(path, keyring, replace=False)
+    except FileExistsError:
+        return _parse(path.read_text(), path)  # another process started first: its key
     return keyring
 
 

@@ -30,6 +30,8 @@ SORT = (SortKey(workspaces.c.date_created), SortKey(workspaces.c.sid))
 _GET = VIEW.where(
     workspaces.c.sid == bindparam("sid"), workspaces.c.account_sid == bindparam("account")
 )
+
+
 def insert_workspace(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(workspaces).values(**row))
 

@@ -31,7 +31,7 @@ from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
 from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
-from hindsight.auth.users import user_json
+from hindsight.auth.users import SignInBusy, user_json
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import (
     Forbidden,
@@ -149,10 +149,10 @@ async def login(request: Request) -> Response:
         ip = identity.client_ip(request)
         user = await services.users.authenticate(username, _text(form, "password")[:1024], ip)
         started = await services.sessions.start(user, ip, request.headers.get("user-agent"))
-    except (Unauthenticated, Forbidden, TooManyRequests) as refused:
+    except (Unauthenticated, Forbidden, TooManyRequests, SignInBusy) as refused:
         message = (
             "Too many sign-in attempts; wait a minute."
-            if isinstance(refused, TooManyRequests)
+            if isinstance(refused, TooManyRequests | SignInBusy)
             else "The user name or password is not correct, or the user is locked."
         )
         return render(

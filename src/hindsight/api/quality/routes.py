@@ -6,8 +6,6 @@ JSON in and out; rules live in the services.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from typing import Any
 
@@ -18,6 +16,7 @@ from hindsight.api import identity
 from hindsight.api.json_io import json_object, json_response
 from hindsight.api.quality import views
 from hindsight.domain.access import Viewer
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.offsets import parse_offset
@@ -290,8 +289,6 @@ def _path_sid(value: str, prefix: Prefix) -> str:
 
 # --- the quality report, its drill-down and export, and sampling ---------------------------------
 
-# Spreadsheets run a cell starting with these as a formula; exports must not carry formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _REPORT_PARAMS = ("group_by", "from", "to", "questionnaire_sid", "agent_id", "queue")
 
 
@@ -348,11 +345,6 @@ async def report(request: Request, viewer: Viewer = Depends(identity.viewer)) ->
     return json_response(report_json(found))
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 @router.get("/report.csv", summary="The quality report as CSV")
 async def report_csv(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     _only(request, _REPORT_PARAMS)
@@ -361,15 +353,18 @@ async def report_csv(request: Request, viewer: Viewer = Depends(identity.viewer)
     reports = _quality(request).reports
     await reports.start_export(viewer, filters, group_by)
     found = await reports.report(viewer, filters, group_by)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([group_by, "label", "assessments", "average_score"])
+    writer = CsvWriter((group_by, "label", "assessments", "average_score"))
     for item in [*found.rows, found.total]:
-        writer.writerow(
-            [_cell(x) for x in (item.group, item.label, item.assessments, item.average)]
+        writer.write(
+            {
+                group_by: item.group,
+                "label": item.label,
+                "assessments": item.assessments,
+                "average_score": item.average,
+            }
         )
     return Response(
-        buffer.getvalue(),
+        writer.take(),
         media_type="text/csv; charset=utf-8",
         headers={
             "Cache-Control": "no-store",
