@@ -121,13 +121,21 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, clock: Clock | None = None, *, apply_migrations: bool = True
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    apply_migrations: bool = True,
+    background_process: bool = False,
 ) -> Runtime:
+    """Everything a process needs. `background_process`: the process following the log beside
+    HTTP workers in others (its SQLite writes make way for theirs)."""
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(
         DatabaseOptions(
-            url=settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+            url=settings.resolved_database_url(),
+            sqlite_synchronous=settings.sqlite_synchronous,
+            sqlite_yield_writes=background_process,
         )
     )
     if apply_migrations:

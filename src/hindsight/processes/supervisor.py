@@ -104,7 +104,7 @@ def background_main(settings: Settings, owner: str) -> None:
 
     _die_with_supervisor()
     configure_logging(settings.log_level)
-    runtime = build_runtime(settings, apply_migrations=False)
+    runtime = build_runtime(settings, apply_migrations=False, background_process=True)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -51,6 +51,7 @@ _MAX_GROUP = 256
 # sleeps instead, it parses them and their writes join the next group commit.
 _LOOP_BUSY_MS = 1
 _LOCKED_RETRY_SECONDS = 0.002
+_YIELD_MAX_SECONDS = 0.05
 _LOCKED_GIVE_UP_SECONDS = 30.0
 _WAL_TRUNCATE_BYTES = 32 * 1024 * 1024
 # PostgreSQL's deadlock_detected and serialization_failure.
@@ -62,6 +63,12 @@ class DatabaseOptions:
     url: str
     sqlite_synchronous: str = "FULL"
     pool_size: int = 8
+    # SQLite, for the background process: after each group commit, leave the write lock free
+    # for as long as the group held it (at most _YIELD_MAX_SECONDS), so HTTP workers in other
+    # processes are not starved by a follower committing back to back (SQLite's lock is not
+    # fair: whoever asks first after a commit gets it, and that is the process that just
+    # committed). Background work is asynchronous; requests are waited for.
+    sqlite_yield_writes: bool = False
 
 
 def is_sqlite(url: str) -> bool:
@@ -180,7 +187,9 @@ class _LoopSqlite:
         write_engine: Engine,
         read_engine: Engine,
         checkpoint: Callable[[], _Checkpointer] | None,
+        yield_writes: bool = False,
     ) -> None:
+        self._yield_writes = yield_writes
         self._write_engine = write_engine
         self._read_engine = read_engine
         self._start_checkpointer = checkpoint
@@ -221,7 +230,10 @@ class _LoopSqlite:
         deadline = time.monotonic() + _LOCKED_GIVE_UP_SECONDS
         while True:
             try:
+                started = time.monotonic()
                 await self._run_group(self._writer, group)
+                if self._yield_writes:
+                    await asyncio.sleep(min(time.monotonic() - started, _YIELD_MAX_SECONDS))
                 return
             except OperationalError as exc:
                 if _is_locked(exc) and time.monotonic() < deadline:
@@ -319,6 +331,7 @@ class Database:
                 ),
                 _sqlite_engine(self.url, sync, immediate=False, busy_ms=_LOOP_BUSY_MS),
                 checkpoint=(lambda: _Checkpointer(path)) if path else None,
+                yield_writes=options.sqlite_yield_writes,
             )
         else:
             # Dropped connections are detected when used and the pool replaced; a ping on every
