@@ -579,8 +579,11 @@ export class Player {
   drawTimeline() {
     const duration = this.audio.duration;
     this.timeline.replaceChildren(this.bands);
+    if (!Number.isFinite(duration) || duration <= 0) return;
+    // Pinned moments are offsets into this recording: drawn whether or not segments can be.
+    this.drawNotes(duration);
     const start = this.item.start_time;
-    if (!start || !Number.isFinite(duration) || duration <= 0) return;
+    if (!start) return;
     for (const other of this.state.segments) {
       const offset = (other.start_ms - start) / 1000;
       if (offset < 0 || offset > duration) continue;
@@ -596,7 +599,6 @@ export class Player {
       marker.style.left = `${(100 * offset) / duration}%`;
       this.timeline.append(marker);
     }
-    this.drawNotes(duration);
     this.playingSegment = undefined;
     this.highlightPlaying();
   }
