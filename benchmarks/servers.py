@@ -61,11 +61,16 @@ def hindsight(
         env["HINDSIGHT_DATABASE_URL"] = database_url
     else:
         env.pop("HINDSIGHT_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hindsight.cli.main", "serve", "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    with serving(
+        [sys.executable, "-m", "hindsight.cli.main", "serve", "--workers", str(workers)], port, env
+    ) as base:
+        yield base
+
+
+@contextmanager
+def serving(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `command` (a server listening on `port`) until the block ends; yields its base URL."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(f"{base}/healthz", process)
@@ -78,14 +83,6 @@ def hindsight(
 @contextmanager
 def bare_starlette(data_dir: Path) -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "bare_app.py"), str(data_dir / "bare.db"), str(port)],
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(f"{base}/healthz", process)
+    command = [sys.executable, str(HERE / "bare_app.py"), str(data_dir / "bare.db"), str(port)]
+    with serving(command, port) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

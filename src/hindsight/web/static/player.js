@@ -579,11 +579,9 @@ export class Player {
   drawTimeline() {
     const duration = this.audio.duration;
     this.timeline.replaceChildren(this.bands);
-    if (!Number.isFinite(duration) || duration <= 0) return;
-    // Pinned moments are offsets into this recording: drawn whether or not segments can be.
-    this.drawNotes(duration);
+    if (Number.isFinite(duration) && duration > 0) this.drawNotes(duration);
     const start = this.item.start_time;
-    if (!start) return;
+    if (!start || !Number.isFinite(duration) || duration <= 0) return;
     for (const other of this.state.segments) {
       const offset = (other.start_ms - start) / 1000;
       if (offset < 0 || offset > duration) continue;
