@@ -896,7 +896,18 @@ qm_reviews = Table(
     UniqueConstraint("account_sid", "segment_id", "questionnaire_sid", "author_sid"),
     # With the status, so "has a submitted assessment" is one index probe per conversation.
     Index(None, "account_sid", "conversation_id", "status"),
-    Index(None, "account_sid", "status", "submitted_ms"),
+    # Covers the quality report: a period's assessments are grouped without reading the table.
+    Index(
+        "ix_qm_reviews_report",
+        "account_sid",
+        "status",
+        "submitted_ms",
+        "agent_id",
+        "queue_name",
+        "questionnaire_sid",
+        "score",
+        "agent_name",
+    ),
 )
 
 qm_assessments = Table(
@@ -921,6 +932,8 @@ qm_assessments = Table(
     Column("offset_seconds", Float, nullable=True),
     *_dates(),
     UniqueConstraint("review_sid", "question_sid"),
+    # Covers the report by category: a review's answers without reading the table.
+    Index(None, "review_sid", "category_name", "score", "max_score"),
     Index(None, "account_sid", "segment_id", "date_created", "sid"),
     Index(None, "account_sid", "date_created", "sid"),
 )
