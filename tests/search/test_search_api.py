@@ -11,6 +11,7 @@ import pytest
 from twilio.rest import Client
 
 from hindsight.domain.access import Scope
+from hindsight.store import search_index
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_routing import Floor, floor, wait_for
 from tests.api.helpers_tasks import stranger
@@ -157,6 +158,23 @@ def test_words_phrases_and_prefixes_find_transcripts_attributes_and_titles(
 ) -> None:
     ids = {"sales": scene.sales, "support": scene.support}
     assert set(scene.hits(q=q)) == {ids[name] for name in expected}
+
+
+def test_searches_matching_many_conversations_find_the_same(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `FEW` matches a search walks the list instead of reading the matches by id: the
+    two ways must find the same conversations (the server runs in this process)."""
+    cases = {
+        q: set(scene.hits(q=q))
+        for q in ("parcel", "parc", '"tracking number 7781"', "parcel bob", "invoice", "jane")
+    }
+    customers = {c: set(scene.hits(customer=c)) for c in ("555-010-4477", "crm-42", "Stone")}
+    monkeypatch.setattr(search_index, "FEW", 0)
+    assert {q: set(scene.hits(q=q)) for q in cases} == cases
+    assert {c: set(scene.hits(customer=c)) for c in customers} == customers
+    assert set(scene.hits(customer="Stone", q="parcel")) == {scene.support}
+    assert scene.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]["volume"] == 2
 
 
 def test_a_transcript_match_comes_with_a_marked_snippet(scene: Scene) -> None:

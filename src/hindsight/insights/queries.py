@@ -350,7 +350,8 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> PageResult:
-            query = store.search_query(viewer.account_sid, filters, conn.dialect.name, scope)
+            found = store.narrowed(conn, viewer.account_sid, filters)
+            query = store.search_query(viewer.account_sid, found, conn.dialect.name, scope)
             return fetch_page(conn, query, sort.keys, page)
 
         result = await self._scan(unit)
@@ -505,8 +506,9 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> Aggregates:
+            found = store.narrowed(conn, viewer.account_sid, filters)
             rows, total = store.aggregate(
-                conn, viewer.account_sid, filters, group_by, scope, service_level_seconds
+                conn, viewer.account_sid, found, group_by, scope, service_level_seconds
             )
             groups = sorted((_aggregate_row(r) for r in rows), key=_group_order)
             return Aggregates(group_by=group_by, groups=groups, total=_aggregate_row(total))
@@ -541,7 +543,8 @@ class InsightsService(Service):
         while True:
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
-                query = store.search_query(viewer.account_sid, filters, conn.dialect.name, scope)
+                found = store.narrowed(conn, viewer.account_sid, filters)
+                query = store.search_query(viewer.account_sid, found, conn.dialect.name, scope)
                 return fetch_page(conn, query, sort.keys, page)
 
             result = await self._scan(unit)

@@ -7,6 +7,7 @@ both stores and paging, aggregates and exports see the same rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,6 +75,9 @@ class ConversationFilters:
     search_transcripts: bool = False
     # The customer's phone, e-mail, name or id (domain/search/customer.py).
     customer: str | None = None
+    # Set by `narrowed`: the row ids of all conversations the text and customer match, when
+    # they are few (read by id, not found by walking the account's conversations).
+    within: tuple[int, ...] | None = None
 
 
 def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
@@ -118,7 +122,11 @@ def conditions(
     account_sid: str, filters: ConversationFilters, dialect: str, scope: ScopeTags = None
 ) -> list[ColumnElement[bool]]:
     c = conversations.c
-    out: list[ColumnElement[bool]] = [c.account_sid == account_sid]
+    # Narrowed rows are the account's already; leaving the account out of the condition keeps
+    # SQLite from walking an index of the account's conversations instead of reading them.
+    out: list[ColumnElement[bool]] = [
+        c.account_sid == account_sid if filters.within is None else c.id.in_(filters.within)
+    ]
     if scope is not None:
         out.append(in_scope(scope))
     if filters.start_ms is not None:
@@ -147,6 +155,15 @@ def conditions(
         out.append(_segment_exists(segments.c.agent_name, filters.agent))
     for key, value in filters.attributes:
         out.append(attribute_text(dialect, key) == value)
+    if filters.within is None:  # else `within` is what the text and customer matched
+        out.extend(_search_conditions(account_sid, filters, dialect))
+    return out
+
+
+def _search_conditions(
+    account_sid: str, filters: ConversationFilters, dialect: str
+) -> list[ColumnElement[bool]]:
+    out = []
     if filters.text:
         query = text_query.parse(filters.text)
         out.append(
@@ -156,6 +173,22 @@ def conditions(
         keys = customer_search.wanted_keys(filters.customer)
         out.append(search_index.customer_condition(account_sid, keys))
     return out
+
+
+def narrowed(
+    conn: Connection, account_sid: str, filters: ConversationFilters
+) -> ConversationFilters:
+    """The filters, with the conversations the text and customer match listed when few."""
+    if not filters.text and not filters.customer:
+        return filters
+    within = search_index.few_matching(
+        conn,
+        account_sid,
+        text_query.parse(filters.text) if filters.text else None,
+        filters.search_transcripts,
+        customer_search.wanted_keys(filters.customer) if filters.customer else None,
+    )
+    return filters if within is None else dataclasses.replace(filters, within=within)
 
 
 def search_query(

@@ -774,9 +774,10 @@ search_transcript_links = Table(
     "search_transcript_links",
     metadata,
     Column("account_sid", SID, primary_key=True),
-    Column("conversation_id", String(128), primary_key=True),
+    # Searches go from a matching transcript to its conversations: chat first in the key.
     Column("chat_sid", SID, primary_key=True),
-    Index(None, "account_sid", "chat_sid"),
+    Column("conversation_id", String(128), primary_key=True),
+    Index(None, "account_sid", "conversation_id"),
 )
 
 # A conversation's customer as searched: `phone:<E.164 digits>`, `email:…`, `name:…`, `id:…`.

@@ -48,16 +48,16 @@ def _create_tables() -> None:
     op.create_table(
         "search_transcript_links",
         sa.Column("account_sid", _SID, nullable=False),
-        sa.Column("conversation_id", sa.String(length=128), nullable=False),
         sa.Column("chat_sid", _SID, nullable=False),
+        sa.Column("conversation_id", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint(
-            "account_sid", "conversation_id", "chat_sid", name=op.f("pk_search_transcript_links")
+            "account_sid", "chat_sid", "conversation_id", name=op.f("pk_search_transcript_links")
         ),
     )
     op.create_index(
-        op.f("ix_search_transcript_links_account_sid_chat_sid"),
+        op.f("ix_search_transcript_links_account_sid_conversation_id"),
         "search_transcript_links",
-        ["account_sid", "chat_sid"],
+        ["account_sid", "conversation_id"],
     )
     op.create_table(
         "search_customer_keys",
