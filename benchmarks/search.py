@@ -12,7 +12,7 @@ measure-sorted lists, on SQLite and PostgreSQL; and what the index upkeep costs 
   order number per conversation (a rare word).
 * Queries: the Insights service's `search` in-process, first page of 50, p50/p95/p99.
 * Projector upkeep: a month of simulated traffic projected from the log with and without
-  `index_conversation` (events per second each, and the ratio).
+  `index_conversations` (events per second each, and the ratio).
 """
 
 from __future__ import annotations
@@ -288,7 +288,7 @@ def _typed_phone(n: int) -> str:
 
 def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
     """Simulated traffic, taken in through the ingest API, then projected from the log three
-    times alternately with the search index kept and with `index_conversation` replaced by
+    times alternately with the search index kept and with `index_conversations` replaced by
     nothing (what the projector did before); best run of each."""
     twilio_account, token, workspace = new_identity()
     source = runtime.twilio_sources.add(account_sid, twilio_account, token, "upkeep")
@@ -297,18 +297,18 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
     with _served(runtime) as base:
         post_events(base, identity, generated)
         _wait_projected(runtime, workspace, len(generated))
-    original = projector_module.index_conversation
+    original = projector_module.index_conversations
     best: dict[str, float] = {}
     for _round in range(3):
         for label, hook in (("with search upkeep", original), ("without", _nothing)):
-            projector_module.index_conversation = hook
+            projector_module.index_conversations = hook
             try:
                 runtime.db.write_sync(projector_module.reset)
                 started = time.perf_counter()
                 applied = asyncio.run(runtime.projector.catch_up())
                 rate = applied / (time.perf_counter() - started)
             finally:
-                projector_module.index_conversation = original
+                projector_module.index_conversations = original
             best[label] = max(best.get(label, 0.0), rate)
     for label, rate in best.items():
         print(f"  projection {label:<20} {len(generated):,} events: {rate:,.0f} events/s")

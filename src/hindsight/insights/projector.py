@@ -30,7 +30,7 @@ from hindsight.insights.derive import (
     parse_attributes,
     segment_row,
 )
-from hindsight.search.indexing import index_conversation
+from hindsight.search.indexing import index_conversations
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -184,9 +184,10 @@ class _Batch:
                 if sid in self.changed
             ],
         )
+        searched: dict[str, list[Any]] = {}
         for conversation in sorted(self.conversations):
             members = store.segments_of_conversation(self.conn, self.account_sid, conversation)
-            index_conversation(self.conn, self.account_sid, conversation, members)
+            searched[conversation] = members
             summary = conversation_row(
                 [m._mapping for m in members],
                 account_sid=self.account_sid,
@@ -203,6 +204,7 @@ class _Batch:
                     conversation,
                     conversation_tags(m._mapping for m in members),
                 )
+        index_conversations(self.conn, self.account_sid, searched)
 
 
 def project(

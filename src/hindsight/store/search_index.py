@@ -9,6 +9,7 @@ receives what a person typed: `TextQuery` renders only quoted letters-and-digits
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -62,52 +63,102 @@ def _of(target: Table, account_sid: str, conversation_id: str) -> ColumnElement[
     return (target.c.account_sid == account_sid) & (target.c.conversation_id == conversation_id)
 
 
-def save_conversation(
-    conn: Connection,
-    account_sid: str,
-    conversation_id: str,
-    *,
-    body: str,
-    customer: str | None,
-    chat_sids: Iterable[str],
-    customer_keys: Iterable[str],
-) -> None:
-    """Replace what search knows of one conversation."""
-    _upsert(
-        conn,
-        search_documents,
-        {
-            "account_sid": account_sid,
-            "conversation_id": conversation_id,
-            "body": body,
-            "customer": customer,
-        },
-        ("account_sid", "conversation_id"),
-    )
-    for target, name, values in (
-        (search_transcript_links, "chat_sid", set(chat_sids)),
-        (search_customer_keys, "value", set(customer_keys)),
-    ):
-        current = set(
-            conn.execute(
-                select(target.c[name]).where(_of(target, account_sid, conversation_id))
-            ).scalars()
+@dataclass(frozen=True)
+class SearchEntry:
+    """What search knows of one conversation."""
+
+    conversation_id: str
+    body: str
+    customer: str | None
+    chat_sids: frozenset[str]
+    customer_keys: frozenset[str]
+
+
+def _existing(
+    conn: Connection, target: Table, name: str, account_sid: str, ids: list[str]
+) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {cid: set() for cid in ids}
+    rows = conn.execute(
+        select(target.c.conversation_id, target.c[name]).where(
+            target.c.account_sid == account_sid, target.c.conversation_id.in_(ids)
         )
-        if current - values:
+    )
+    for row in rows:
+        found[row[0]].add(row[1])
+    return found
+
+
+def _replace_sets(
+    conn: Connection,
+    target: Table,
+    name: str,
+    account_sid: str,
+    wanted: dict[str, frozenset[str]],
+) -> None:
+    current = _existing(conn, target, name, account_sid, sorted(wanted))
+    added = [
+        {"account_sid": account_sid, "conversation_id": cid, name: value}
+        for cid, values in sorted(wanted.items())
+        for value in sorted(values - current[cid])
+    ]
+    for cid, values in sorted(wanted.items()):
+        stale = current[cid] - values
+        if stale:
             conn.execute(
                 delete(target).where(
-                    _of(target, account_sid, conversation_id),
-                    target.c[name].in_(sorted(current - values)),
+                    _of(target, account_sid, cid), target.c[name].in_(sorted(stale))
                 )
             )
-        if values - current:
-            conn.execute(
-                insert(target),
-                [
-                    {"account_sid": account_sid, "conversation_id": conversation_id, name: v}
-                    for v in sorted(values - current)
-                ],
+    if added:
+        conn.execute(insert(target), added)
+
+
+def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEntry]) -> None:
+    """Replace what search knows of these conversations, writing only what changed."""
+    ids = [e.conversation_id for e in entries]
+    d = search_documents.c
+    stored = {
+        row.conversation_id: (row.body, row.customer)
+        for row in conn.execute(
+            select(d.conversation_id, d.body, d.customer).where(
+                d.account_sid == account_sid, d.conversation_id.in_(ids)
             )
+        )
+    }
+    changed = [
+        {
+            "account_sid": account_sid,
+            "conversation_id": e.conversation_id,
+            "body": e.body,
+            "customer": e.customer,
+        }
+        for e in entries
+        if stored.get(e.conversation_id) != (e.body, e.customer)
+    ]
+    if changed:
+        build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        statement = build(search_documents)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["account_sid", "conversation_id"],
+                set_={"body": statement.excluded.body, "customer": statement.excluded.customer},
+            ),
+            changed,
+        )
+    _replace_sets(
+        conn,
+        search_transcript_links,
+        "chat_sid",
+        account_sid,
+        {e.conversation_id: e.chat_sids for e in entries},
+    )
+    _replace_sets(
+        conn,
+        search_customer_keys,
+        "value",
+        account_sid,
+        {e.conversation_id: e.customer_keys for e in entries},
+    )
 
 
 SEARCH_TABLES = (search_documents, search_transcript_links, search_customer_keys)
@@ -134,19 +185,22 @@ def clear(conn: Connection) -> None:
 
 def participant_addresses(
     conn: Connection, account_sid: str, chat_sids: Sequence[str]
-) -> list[str]:
-    """The messaging addresses (phone, WhatsApp) of the people in some of an account's chats.
-    Chat identities are left out: they name agents as often as customers."""
+) -> dict[str, list[str]]:
+    """chat SID -> the messaging addresses (phone, WhatsApp) of the people in it. Chat
+    identities are left out: they name agents as often as customers."""
     if not chat_sids:
-        return []
+        return {}
     p = chat_participants.c
     rows = conn.execute(
-        select(p.address)
+        select(p.conversation_sid, p.address)
         .where(p.account_sid == account_sid, p.conversation_sid.in_(list(chat_sids)))
         .where(p.address.is_not(None))
         .order_by(p.date_created, p.sid)
     )
-    return list(rows.scalars())
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.conversation_sid, []).append(row.address)
+    return found
 
 
 def linked_conversations(conn: Connection, account_sid: str, chat_sid: str) -> list[str]:
