@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -33,6 +33,9 @@ from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import (
+    AT_LEAST,
+    AT_MOST,
+    DURATION_COLUMNS,
     AggregateRow,
     ConversationDetail,
     ConversationFilters,
@@ -44,6 +47,11 @@ from hindsight.routing.listing import PageRequest, PageResult, key_of
 from hindsight.search.annotations import Annotation
 
 PREFIX = "/api/v1/insights"
+# min_talk_time=600: talk of at least 600 s; max_queue_time=20: queued at most 20 s.
+DURATION_PARAMS = tuple(
+    f"{bound}_{measure}" for measure in DURATION_COLUMNS for bound in (AT_LEAST, AT_MOST)
+)
+MAX_SECONDS = 10_000_000
 FILTER_PARAMS = (
     "start",
     "end",
@@ -59,6 +67,7 @@ FILTER_PARAMS = (
     "in_progress",
     "q",
     "customer",
+    *DURATION_PARAMS,
 )
 SORT_PARAMS = ("sort", "order")
 PAGE_PARAMS = ("page_size", "page_token")
@@ -193,7 +202,25 @@ def conversation_filters(
         attributes=attribute_filters(request),
         text=_checked_text(q),
         customer=_checked_customer(customer),
+        durations=duration_filters(request.query_params),
     )
+
+
+def duration_filters(params: Mapping[str, str]) -> tuple[tuple[str, str, int], ...]:
+    """`min_<measure>` / `max_<measure>` thresholds in whole seconds (empty ones ignored)."""
+    found = []
+    for measure in DURATION_COLUMNS:
+        for bound in (AT_LEAST, AT_MOST):
+            name = f"{bound}_{measure}"
+            given = (params.get(name) or "").strip()
+            if not given:
+                continue
+            if not given.isdigit() or int(given) > MAX_SECONDS:
+                raise InvalidParameter(
+                    f"{name} must be a whole number of seconds from 0 to {MAX_SECONDS}"
+                )
+            found.append((measure, bound, int(given)))
+    return tuple(found)
 
 
 def _checked_text(q: str | None) -> str | None:

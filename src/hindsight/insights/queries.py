@@ -32,7 +32,14 @@ from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
 from hindsight.store import search_index as search_store
-from hindsight.store.insights_queries import GROUPINGS, ConversationFilters, ScopeTags
+from hindsight.store.insights_queries import (
+    AT_LEAST,
+    AT_MOST,
+    DURATION_COLUMNS,
+    GROUPINGS,
+    ConversationFilters,
+    ScopeTags,
+)
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
 SORT_FIELDS = tuple(store.SORT_COLUMNS)
@@ -640,7 +647,10 @@ def _task_segment(rows: list[Any]) -> Any | None:
 
 
 __all__ = [
+    "AT_LEAST",
+    "AT_MOST",
     "CONVERSATION_ORDER",
+    "DURATION_COLUMNS",
     "GROUPINGS",
     "SEGMENT_ORDER",
     "SORT_FIELDS",

@@ -43,6 +43,13 @@ SORT_COLUMNS = {
     "queue_time": conversations.c.queue_time,
 }
 GROUPINGS = ("day", "hour", "queue", "agent", "channel")
+# Measures a search can bound ("talk longer than 10 minutes"), in seconds.
+DURATION_COLUMNS = {
+    "talk_time": conversations.c.talk_time,
+    "queue_time": conversations.c.queue_time,
+    "handling_time": conversations.c.handling_time,
+}
+AT_LEAST, AT_MOST = "min", "max"
 # The Twilio-shaped segment list: newest first.
 SEGMENT_SORT = (
     SortKey(segments.c.start_ms, descending=True),
@@ -75,6 +82,8 @@ class ConversationFilters:
     search_transcripts: bool = False
     # The customer's phone, e-mail, name or id (domain/search/customer.py).
     customer: str | None = None
+    # (measure of DURATION_COLUMNS, AT_LEAST or AT_MOST, seconds): each must hold.
+    durations: tuple[tuple[str, str, int], ...] = ()
     # Set by `narrowed`: the row ids of all conversations the text and customer match, when
     # they are few (read by id, not found by walking the account's conversations).
     within: tuple[int, ...] | None = None
@@ -155,6 +164,9 @@ def conditions(
         out.append(_segment_exists(segments.c.agent_name, filters.agent))
     for key, value in filters.attributes:
         out.append(attribute_text(dialect, key) == value)
+    for measure, bound, seconds in filters.durations:
+        column = DURATION_COLUMNS[measure]
+        out.append(column >= seconds if bound == AT_LEAST else column <= seconds)
     if filters.within is None:  # else `within` is what the text and customer matched
         out.extend(_search_conditions(account_sid, filters, dialect))
     return out

@@ -25,6 +25,7 @@ from hindsight.api.insights import (
     _meta,
     _page_request,
     attribute_filters,
+    duration_filters,
 )
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
@@ -247,6 +248,7 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
         outcome=params.get("outcome"),
         text=_checked_text(params.get("q")),
         customer=_checked_customer(params.get("customer")),
+        durations=duration_filters(params),
         attributes=attributes,
         **flags,
     )
@@ -335,6 +337,7 @@ def _export_query(request: Request) -> str:
         pairs.append(("q", filters.text))
     if filters.customer:
         pairs.append(("customer", filters.customer))
+    pairs += [(f"{bound}_{measure}", str(seconds)) for measure, bound, seconds in filters.durations]
     pairs += [(f"attribute.{k}", v) for k, v in filters.attributes]
     return urlencode(pairs)
 
