@@ -284,6 +284,16 @@ def sales_lead(scene: Scene) -> Any:
     lead.close()
 
 
+def test_the_total_counts_every_match_when_asked(scene: Scene, sales_lead: Person) -> None:
+    assert (
+        scene.get(SEARCH, q="parcel", page_size=1, with_total="true").json()["meta"]["total"] == 2
+    )
+    assert scene.get(SEARCH, q="parcel").json()["meta"]["total"] is None
+    assert scene.get(SEARCH, customer="doe", with_total="true").json()["meta"]["total"] == 1
+    scoped = sales_lead.get(SEARCH, q="parcel", with_total="true").json()
+    assert scoped["meta"]["total"] == 1
+
+
 def test_a_scoped_person_never_finds_counts_or_sees_snippets_out_of_scope(
     scene: Scene, sales_lead: Person
 ) -> None:

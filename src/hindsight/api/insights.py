@@ -434,14 +434,17 @@ async def search(
     sort: ConversationSort = Depends(conversation_sort),
     page_size: int = Query(50, ge=1, le=1000),
     page_token: str | None = Query(None),
+    with_total: bool = Query(False, description="Also count every match (`meta.total`)."),
 ) -> dict[str, Any]:
-    _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS), attributes=True)
+    _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS, "with_total"), attributes=True)
     page = _page_request(page_token, page_size, sort)
     insights = _services(request).insights
     result = await insights.search(viewer, filters, sort, page)
     notes = await insights.annotations(viewer, filters, result.rows)
     records = [_hit(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
-    return {"conversations": records, "meta": _meta(request, result, sort, page_size)}
+    meta = _meta(request, result, sort, page_size)
+    meta["total"] = await insights.count(viewer, filters) if with_total else None
+    return {"conversations": records, "meta": meta}
 
 
 @router.get(

@@ -369,6 +369,18 @@ class InsightsService(Service):
         )
         return result
 
+    async def count(self, viewer: Viewer, filters: ConversationFilters) -> int:
+        """How many conversations a search finds (checked and scoped as the search itself)."""
+        await self._allow(viewer, Permission.SEARCH, "conversation.search")
+        scope = scope_of(viewer)
+        filters = searchable(viewer, filters)
+
+        def unit(conn: Connection) -> int:
+            found = store.narrowed(conn, viewer.account_sid, filters)
+            return store.count(conn, viewer.account_sid, found, scope)
+
+        return await self._scan(unit)
+
     async def annotations(
         self, viewer: Viewer, filters: ConversationFilters, rows: Sequence[Any]
     ) -> dict[str, Annotation]:

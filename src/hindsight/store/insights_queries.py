@@ -209,6 +209,16 @@ def search_query(
     return select(conversations).where(*conditions(account_sid, filters, dialect, scope))
 
 
+def count(
+    conn: Connection, account_sid: str, filters: ConversationFilters, scope: ScopeTags = None
+) -> int:
+    """How many conversations the filters match (the list's "1,284 conversations")."""
+    where = conditions(account_sid, filters, conn.dialect.name, scope)
+    return int(
+        conn.execute(select(func.count()).select_from(conversations).where(*where)).scalar_one()
+    )
+
+
 def conversation(
     conn: Connection, account_sid: str, conversation_id: str, scope: ScopeTags = None
 ) -> Any | None:

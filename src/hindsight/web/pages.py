@@ -278,6 +278,7 @@ async def conversations_page(request: Request) -> Response:
                 return RedirectResponse(f"/conversations/{quote(named, safe='')}", 303)
         result = await services.insights.search(session.viewer, filters, sort, page)
         notes = await services.insights.annotations(session.viewer, filters, result.rows)
+        total = await services.insights.count(session.viewer, filters)
         meta = _meta(request, result, sort, PAGE_SIZE)
         rows = [_listed(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
         return render(
@@ -286,6 +287,7 @@ async def conversations_page(request: Request) -> Response:
                 request,
                 session,
                 rows=rows,
+                total=total,
                 shown=shown,
                 sort=sort,
                 meta=meta,
