@@ -7,8 +7,6 @@ aggregate, and export a search as CSV. Everything here is personal data: every a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime
@@ -24,8 +22,10 @@ from hindsight import __version__
 from hindsight.api import identity
 from hindsight.api import insights_models as models
 from hindsight.api.paging import decode_token, encode_token
+from hindsight.api.quality.search_params import QUALITY_PARAMS, quality_filter
 from hindsight.app_services import Services
 from hindsight.domain.access import Viewer
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
@@ -66,6 +66,7 @@ FILTER_PARAMS = (
     "has_media",
     "in_progress",
     "q",
+    *QUALITY_PARAMS,
     "customer",
     *DURATION_PARAMS,
 )
@@ -97,7 +98,6 @@ CSV_COLUMNS = (
     "customer_key",
 )
 # Spreadsheets run a cell starting with these as a formula; exports must not carry formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _no_store(response: Response) -> None:
@@ -200,6 +200,7 @@ def conversation_filters(
         has_media=has_media,
         in_progress=in_progress,
         attributes=attribute_filters(request),
+        quality=quality_filter(request.query_params),
         text=_checked_text(q),
         customer=_checked_customer(customer),
         durations=duration_filters(request.query_params),
@@ -408,14 +409,6 @@ def _page_request(token: str | None, size: int, sort: ConversationSort) -> PageR
     return PageRequest(size=size, before=key)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -464,18 +457,14 @@ async def export_csv(
     pages = _services(request).insights.export(viewer, filters, sort)
 
     async def body() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        yield buffer.getvalue()
+        writer = CsvWriter(CSV_COLUMNS)
+        yield writer.take()
         async for page in pages:
-            buffer.seek(0)
-            buffer.truncate()
             for record in page:
                 row = {**record, "start": _instant(record["start_ms"])}
                 row["end"] = _instant(record["end_ms"])
-                writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
-            yield buffer.getvalue()
+                writer.write(row)
+            yield writer.take()
 
     return StreamingResponse(
         body(),

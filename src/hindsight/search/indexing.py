@@ -89,12 +89,14 @@ def _entry(
 
 
 def index_conversations(
-    conn: Connection, account_sid: str, conversations: Mapping[str, Sequence[Any]]
+    conn: Connection,
+    account_sid: str,
+    conversations: Mapping[str, Sequence[Mapping[str, Any]]],
 ) -> None:
     """Rewrite the search entries of the conversations a projection batch touched, from
-    their segment rows (none: forget the conversation). Batched: a handful of statements
+    their segments (none: forget the conversation). Batched: a handful of statements
     whatever the number of conversations, and only what changed is written."""
-    members = {cid: [row._mapping for row in rows] for cid, rows in conversations.items()}
+    members = {cid: list(rows) for cid, rows in conversations.items()}
     gone = sorted(cid for cid, rows in members.items() if not rows)
     if gone:
         store.delete_conversations(conn, account_sid, gone)

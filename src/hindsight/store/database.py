@@ -36,6 +36,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
+from hindsight.store.events import LogHorizon
+
 T = TypeVar("T")
 Unit = Callable[[Connection], T]
 
@@ -43,9 +45,12 @@ log = logging.getLogger(__name__)
 
 # How many queued units one SQLite group commit takes at most.
 _MAX_GROUP = 256
-# How long the loop's write connection waits for a lock held by another process (a CLI
-# command) before yielding to the loop and trying again; the loop must not block for long.
-_LOOP_BUSY_MS = 20
+# How long the loop's write connection waits for a lock held by another process (the
+# background process, another HTTP worker, a CLI command) before yielding to the loop and
+# trying again. The loop must not block: while it waits, requests queue up unparsed; while it
+# sleeps instead, it parses them and their writes join the next group commit.
+_LOOP_BUSY_MS = 1
+_LOCKED_RETRY_SECONDS = 0.002
 _LOCKED_GIVE_UP_SECONDS = 30.0
 _WAL_TRUNCATE_BYTES = 32 * 1024 * 1024
 # PostgreSQL's deadlock_detected and serialization_failure.
@@ -221,7 +226,7 @@ class _LoopSqlite:
             except OperationalError as exc:
                 if _is_locked(exc) and time.monotonic() < deadline:
                     # Another process holds the write lock: let the loop run, then retry.
-                    await asyncio.sleep(0.005)
+                    await asyncio.sleep(_LOCKED_RETRY_SECONDS)
                     continue
                 self._fail(group, exc)
                 return
@@ -300,6 +305,8 @@ class Database:
         self.url = normalise_url(options.url)
         self.sqlite = is_sqlite(self.url)
         self._limiter = anyio.CapacityLimiter(options.pool_size)
+        # Where this process's followers of the event log may read up to (see store.events).
+        self.horizon = LogHorizon()
         self._loop: _LoopSqlite | None = None
         if self.sqlite:
             sync = options.sqlite_synchronous

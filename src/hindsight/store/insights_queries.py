@@ -30,6 +30,7 @@ from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
 from hindsight.store import search_index
 from hindsight.store.keyset import SortKey
+from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
 
 DAY_MS = 86_400_000
@@ -79,6 +80,8 @@ class ConversationFilters:
     # attributes, media titles and customer, and in its chat transcripts if
     # `search_transcripts` (the viewer may open transcripts).
     text: str | None = None
+    # Assessed or not, with a questionnaire, in a score range (store/quality/search.py).
+    quality: QualityFilter | None = None
     search_transcripts: bool = False
     # The customer's phone, e-mail, name or id (domain/search/customer.py).
     customer: str | None = None
@@ -184,6 +187,8 @@ def _search_conditions(
     if filters.customer:
         keys = customer_search.wanted_keys(filters.customer)
         out.append(search_index.customer_condition(account_sid, keys))
+    if filters.quality is not None:
+        out.extend(quality_conditions(filters.quality))
     return out
 
 

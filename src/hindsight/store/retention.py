@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, se
 
 from hindsight.store import search_index
 from hindsight.store.keyset import SortKey
+from hindsight.store.quality import assessments as quality
 from hindsight.store.schema import (
     chat_conversations,
     chat_messages,
@@ -246,6 +247,7 @@ def delete_conversations(
     """The conversations' projection rows, and their tasks' events, reservations and (finished)
     tasks: a rebuild of the projection from the log cannot bring them back."""
     ids = list(conversation_ids)
+    quality.delete_for_conversations(conn, account_sid, ids)
     for table in (segments, conversation_scopes, conversations, *search_index.SEARCH_TABLES):
         conn.execute(
             delete(table).where(

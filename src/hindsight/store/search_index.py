@@ -1,7 +1,7 @@
 """The search tables: documents, transcripts, transcript links and customer keys, and the
 full-text conditions that find conversations through them on each store.
 
-SQLite searches `<table>_fts` (FTS5, external content kept by triggers, migration 0010);
+SQLite searches `<table>_fts` (FTS5, external content kept by triggers, migration 0013);
 PostgreSQL evaluates `_VECTOR` against a GIN index built on exactly that expression. Neither
 receives what a person typed: `TextQuery` renders only quoted letters-and-digits words.
 """
@@ -43,7 +43,7 @@ from hindsight.store.schema import (
     search_transcripts,
 )
 
-# What migration 0010 indexes on PostgreSQL (the planner uses the index only for this text).
+# What migration 0013 indexes on PostgreSQL (the planner uses the index only for this text).
 _VECTOR = "to_tsvector('simple'::regconfig, regexp_replace({}.body, '[^[:alnum:]]+', ' ', 'g'))"
 # A transcript line's separator between messages; the snippet shows one line's neighbourhood.
 LINE = "\n"

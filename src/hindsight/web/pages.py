@@ -27,6 +27,7 @@ from hindsight.api.insights import (
     attribute_filters,
     duration_filters,
 )
+from hindsight.api.quality.search_params import quality_filter, quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
 from hindsight.app_services import Services
@@ -250,6 +251,7 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
         customer=_checked_customer(params.get("customer")),
         durations=duration_filters(params),
         attributes=attributes,
+        quality=quality_filter(params),
         **flags,
     )
     if start_ms is not None and end_ms is not None and end_ms < start_ms:
@@ -341,6 +343,7 @@ def _export_query(request: Request) -> str:
         pairs.append(("customer", filters.customer))
     pairs += [(f"{bound}_{measure}", str(seconds)) for measure, bound, seconds in filters.durations]
     pairs += [(f"attribute.{k}", v) for k, v in filters.attributes]
+    pairs += quality_pairs(filters.quality)
     return urlencode(pairs)
 
 

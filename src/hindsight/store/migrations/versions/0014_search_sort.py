@@ -1,15 +1,15 @@
 """indexes for conversation lists sorted by talk, handling or queue time
 
-Revision ID: 0011_search_sort
-Revises: 0010_search
+Revision ID: 0014
+Revises: 0013
 """
 
 from __future__ import annotations
 
 from alembic import op
 
-revision = "0011_search_sort"
-down_revision = "0010_search"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """conversation search: documents, transcripts, transcript links, customer keys and their
 full-text indexes (SQLite FTS5 tables kept by triggers; PostgreSQL GIN expression indexes)
 
-Revision ID: 0010_search
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_search"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
@@ -48,16 +48,16 @@ def _create_tables() -> None:
     op.create_table(
         "search_transcript_links",
         sa.Column("account_sid", _SID, nullable=False),
-        sa.Column("chat_sid", _SID, nullable=False),
         sa.Column("conversation_id", sa.String(length=128), nullable=False),
+        sa.Column("chat_sid", _SID, nullable=False),
         sa.PrimaryKeyConstraint(
-            "account_sid", "chat_sid", "conversation_id", name=op.f("pk_search_transcript_links")
+            "account_sid", "conversation_id", "chat_sid", name=op.f("pk_search_transcript_links")
         ),
     )
     op.create_index(
-        op.f("ix_search_transcript_links_account_sid_conversation_id"),
+        op.f("ix_search_transcript_links_account_sid_chat_sid"),
         "search_transcript_links",
-        ["account_sid", "conversation_id"],
+        ["account_sid", "chat_sid"],
     )
     op.create_table(
         "search_customer_keys",
