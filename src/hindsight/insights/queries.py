@@ -358,7 +358,9 @@ class InsightsService(Service):
 
         def unit(conn: Connection) -> PageResult:
             found = store.narrowed(conn, viewer.account_sid, filters)
-            query = store.search_query(viewer.account_sid, found, conn.dialect.name, scope)
+            query = store.search_query(
+                viewer.account_sid, found, conn.dialect.name, scope, sort.field
+            )
             return fetch_page(conn, query, sort.keys, page)
 
         result = await self._scan(unit)
@@ -563,7 +565,9 @@ class InsightsService(Service):
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
                 found = store.narrowed(conn, viewer.account_sid, filters)
-                query = store.search_query(viewer.account_sid, found, conn.dialect.name, scope)
+                query = store.search_query(
+                    viewer.account_sid, found, conn.dialect.name, scope, sort.field
+                )
                 return fetch_page(conn, query, sort.keys, page)
 
             result = await self._scan(unit)
