@@ -118,6 +118,11 @@ def test_search_summary_carries_the_conversation_measures(data: Dataset) -> None
         ({"q": "zebra"}, set()),
         ({"queue": "Support", "handled": "true", "in_progress": "false"}, {"conv-2", "conv-4"}),
         ({"agent": "Alice", "channel": "chat"}, set()),
+        ({"min_talk_time": "61"}, {"conv-2", "conv-4"}),
+        ({"min_talk_time": "60", "max_talk_time": "70"}, {"conv-1", "conv-4"}),
+        ({"min_handling_time": "100"}, {"conv-2"}),
+        ({"min_talk_time": "200"}, set()),
+        ({"min_talk_time": "", "queue": "Sales"}, {"conv-1", "conv-4"}),
     ],
 )
 def test_search_filters(data: Dataset, params: dict[str, str], expected: set[str]) -> None:
@@ -651,6 +656,10 @@ def test_unauthenticated_is_checked_before_parameters(data: Dataset) -> None:
         (SEARCH, {"attribute.bad-key": "x"}, "attribute keys"),
         (SEARCH, {"attribute.": "x"}, "attribute keys"),
         (SEARCH, {"q": "x" * 201}, "q"),
+        (SEARCH, {"min_talk_time": "-1"}, "min_talk_time"),
+        (SEARCH, {"max_queue_time": "ten"}, "max_queue_time"),
+        (CSV, {"min_handling_time": "10000001"}, "min_handling_time"),
+        (AGGREGATES, {"max_talk_time": "1.5"}, "max_talk_time"),
         (CSV, {"handled": "perhaps"}, "handled"),
         (CSV, {"page_size": "5"}, "Unknown parameter 'page_size'"),
         (AGGREGATES, {"group_by": "week"}, "group_by"),

@@ -11,6 +11,7 @@ import pytest
 from twilio.rest import Client
 
 from hindsight.domain.access import Scope
+from hindsight.store import search_index
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_routing import Floor, floor, wait_for
 from tests.api.helpers_tasks import stranger
@@ -159,6 +160,23 @@ def test_words_phrases_and_prefixes_find_transcripts_attributes_and_titles(
     assert set(scene.hits(q=q)) == {ids[name] for name in expected}
 
 
+def test_searches_matching_many_conversations_find_the_same(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `FEW` matches a search walks the list instead of reading the matches by id: the
+    two ways must find the same conversations (the server runs in this process)."""
+    cases = {
+        q: set(scene.hits(q=q))
+        for q in ("parcel", "parc", '"tracking number 7781"', "parcel bob", "invoice", "jane")
+    }
+    customers = {c: set(scene.hits(customer=c)) for c in ("555-010-4477", "crm-42", "Stone")}
+    monkeypatch.setattr(search_index, "FEW", 0)
+    assert {q: set(scene.hits(q=q)) for q in cases} == cases
+    assert {c: set(scene.hits(customer=c)) for c in customers} == customers
+    assert set(scene.hits(customer="Stone", q="parcel")) == {scene.support}
+    assert scene.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]["volume"] == 2
+
+
 def test_a_transcript_match_comes_with_a_marked_snippet(scene: Scene) -> None:
     hit = scene.hits(q="tracking")[scene.sales]
     snippet = hit["snippet"]
@@ -266,6 +284,16 @@ def sales_lead(scene: Scene) -> Any:
     lead.close()
 
 
+def test_the_total_counts_every_match_when_asked(scene: Scene, sales_lead: Person) -> None:
+    assert (
+        scene.get(SEARCH, q="parcel", page_size=1, with_total="true").json()["meta"]["total"] == 2
+    )
+    assert scene.get(SEARCH, q="parcel").json()["meta"]["total"] is None
+    assert scene.get(SEARCH, customer="doe", with_total="true").json()["meta"]["total"] == 1
+    scoped = sales_lead.get(SEARCH, q="parcel", with_total="true").json()
+    assert scoped["meta"]["total"] == 1
+
+
 def test_a_scoped_person_never_finds_counts_or_sees_snippets_out_of_scope(
     scene: Scene, sales_lead: Person
 ) -> None:
@@ -339,3 +367,16 @@ def test_unusable_search_input_is_a_clear_400(
         response = scene.get(path, **params)
         assert response.status_code == 400, response.text
         assert fragment in response.json()["message"]
+
+
+@pytest.mark.parametrize("sort", ["talk_time", "handling_time", "queue_time"])
+def test_a_period_sorted_by_a_measure_lists_what_the_period_holds(scene: Scene, sort: str) -> None:
+    # SQLite lists these by walking the measure's index: the period is checked per row.
+    period = {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}
+    assert set(scene.hits(**period, sort=sort)) == {scene.sales, scene.support}
+    assert set(scene.hits(**period, sort=sort, order="asc", q="parcel")) == {
+        scene.sales,
+        scene.support,
+    }
+    assert scene.hits(start="2099-01-01T00:00:00Z", sort=sort) == {}
+    assert scene.hits(end="2000-01-01T00:00:00Z", sort=sort) == {}

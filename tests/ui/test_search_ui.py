@@ -47,6 +47,7 @@ def test_a_word_from_a_chat_finds_it_with_the_match_marked(
     _search(page, "late")
     expect(_row(page, "ui-chat")).to_be_visible()
     expect(_row(page, "ui-call")).to_have_count(0)
+    expect(page.locator("p.total")).to_have_text("1 conversation")
     snippet = page.locator("tr.snippet").first
     expect(snippet).to_contain_text("In the chat")
     expect(snippet.locator("mark")).to_have_text("late")

@@ -8,7 +8,7 @@ aggregate, and export a search as CSV. Everything here is personal data: every a
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -33,6 +33,9 @@ from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import (
+    AT_LEAST,
+    AT_MOST,
+    DURATION_COLUMNS,
     AggregateRow,
     ConversationDetail,
     ConversationFilters,
@@ -44,6 +47,11 @@ from hindsight.routing.listing import PageRequest, PageResult, key_of
 from hindsight.search.annotations import Annotation
 
 PREFIX = "/api/v1/insights"
+# min_talk_time=600: talk of at least 600 s; max_queue_time=20: queued at most 20 s.
+DURATION_PARAMS = tuple(
+    f"{bound}_{measure}" for measure in DURATION_COLUMNS for bound in (AT_LEAST, AT_MOST)
+)
+MAX_SECONDS = 10_000_000
 FILTER_PARAMS = (
     "start",
     "end",
@@ -60,6 +68,7 @@ FILTER_PARAMS = (
     "q",
     *QUALITY_PARAMS,
     "customer",
+    *DURATION_PARAMS,
 )
 SORT_PARAMS = ("sort", "order")
 PAGE_PARAMS = ("page_size", "page_token")
@@ -193,7 +202,25 @@ def conversation_filters(
         quality=quality_filter(request.query_params),
         text=_checked_text(q),
         customer=_checked_customer(customer),
+        durations=duration_filters(request.query_params),
     )
+
+
+def duration_filters(params: Mapping[str, str]) -> tuple[tuple[str, str, int], ...]:
+    """`min_<measure>` / `max_<measure>` thresholds in whole seconds (empty ones ignored)."""
+    found = []
+    for measure in DURATION_COLUMNS:
+        for bound in (AT_LEAST, AT_MOST):
+            name = f"{bound}_{measure}"
+            given = (params.get(name) or "").strip()
+            if not given:
+                continue
+            if not given.isdigit() or int(given) > MAX_SECONDS:
+                raise InvalidParameter(
+                    f"{name} must be a whole number of seconds from 0 to {MAX_SECONDS}"
+                )
+            found.append((measure, bound, int(given)))
+    return tuple(found)
 
 
 def _checked_text(q: str | None) -> str | None:
@@ -399,14 +426,17 @@ async def search(
     sort: ConversationSort = Depends(conversation_sort),
     page_size: int = Query(50, ge=1, le=1000),
     page_token: str | None = Query(None),
+    with_total: bool = Query(False, description="Also count every match (`meta.total`)."),
 ) -> dict[str, Any]:
-    _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS), attributes=True)
+    _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS, "with_total"), attributes=True)
     page = _page_request(page_token, page_size, sort)
     insights = _services(request).insights
     result = await insights.search(viewer, filters, sort, page)
     notes = await insights.annotations(viewer, filters, result.rows)
     records = [_hit(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
-    return {"conversations": records, "meta": _meta(request, result, sort, page_size)}
+    meta = _meta(request, result, sort, page_size)
+    meta["total"] = await insights.count(viewer, filters) if with_total else None
+    return {"conversations": records, "meta": meta}
 
 
 @router.get(

@@ -148,6 +148,7 @@ class PageMeta(BaseModel):
     previous_page_token: str | None
     next_page_url: str | None
     previous_page_url: str | None
+    total: int | None = Field(None, description="Every match, when asked with `with_total`.")
 
 
 class ConversationPage(BaseModel):

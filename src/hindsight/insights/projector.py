@@ -29,7 +29,7 @@ from hindsight.insights.derive import (
     conversation_row,
     segment_row,
 )
-from hindsight.search.indexing import index_conversation
+from hindsight.search.indexing import index_conversations
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -228,12 +228,13 @@ class _Batch:
         summaries = store.summaries_of(self.conn, self.account_sid, touched)
         tags = store.scope_tags_of(self.conn, self.account_sid, touched)
         saved, deleted, retagged = [], [], {}
+        searched: dict[str, list[Mapping[str, Any]]] = {}
         for conversation in touched:
             rows = sorted(
                 members.get(conversation, {}).values(),
                 key=lambda r: (r["start_ms"], r["segment_id"]),
             )
-            index_conversation(self.conn, self.account_sid, conversation, rows)
+            searched[conversation] = rows
             summary = conversation_row(
                 rows,
                 account_sid=self.account_sid,
@@ -254,6 +255,7 @@ class _Batch:
         store.delete_conversations(self.conn, self.account_sid, deleted)
         store.save_conversations(self.conn, saved)
         store.replace_scope_tags(self.conn, self.account_sid, retagged)
+        index_conversations(self.conn, self.account_sid, searched)
 
 
 def _differs(row: Mapping[str, Any], stored: Any | None) -> bool:

@@ -32,7 +32,14 @@ from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
 from hindsight.store import search_index as search_store
-from hindsight.store.insights_queries import GROUPINGS, ConversationFilters, ScopeTags
+from hindsight.store.insights_queries import (
+    AT_LEAST,
+    AT_MOST,
+    DURATION_COLUMNS,
+    GROUPINGS,
+    ConversationFilters,
+    ScopeTags,
+)
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
 SORT_FIELDS = tuple(store.SORT_COLUMNS)
@@ -350,7 +357,10 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> PageResult:
-            query = store.search_query(viewer.account_sid, filters, conn.dialect.name, scope)
+            found = store.narrowed(conn, viewer.account_sid, filters)
+            query = store.search_query(
+                viewer.account_sid, found, conn.dialect.name, scope, sort.field
+            )
             return fetch_page(conn, query, sort.keys, page)
 
         result = await self._scan(unit)
@@ -360,6 +370,18 @@ class InsightsService(Service):
             detail={"filters": _filter_summary(filters), "returned": len(result.rows)},
         )
         return result
+
+    async def count(self, viewer: Viewer, filters: ConversationFilters) -> int:
+        """How many conversations a search finds (checked and scoped as the search itself)."""
+        await self._allow(viewer, Permission.SEARCH, "conversation.search")
+        scope = scope_of(viewer)
+        filters = searchable(viewer, filters)
+
+        def unit(conn: Connection) -> int:
+            found = store.narrowed(conn, viewer.account_sid, filters)
+            return store.count(conn, viewer.account_sid, found, scope)
+
+        return await self._scan(unit)
 
     async def annotations(
         self, viewer: Viewer, filters: ConversationFilters, rows: Sequence[Any]
@@ -505,8 +527,9 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> Aggregates:
+            found = store.narrowed(conn, viewer.account_sid, filters)
             rows, total = store.aggregate(
-                conn, viewer.account_sid, filters, group_by, scope, service_level_seconds
+                conn, viewer.account_sid, found, group_by, scope, service_level_seconds
             )
             groups = sorted((_aggregate_row(r) for r in rows), key=_group_order)
             return Aggregates(group_by=group_by, groups=groups, total=_aggregate_row(total))
@@ -541,7 +564,10 @@ class InsightsService(Service):
         while True:
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
-                query = store.search_query(viewer.account_sid, filters, conn.dialect.name, scope)
+                found = store.narrowed(conn, viewer.account_sid, filters)
+                query = store.search_query(
+                    viewer.account_sid, found, conn.dialect.name, scope, sort.field
+                )
                 return fetch_page(conn, query, sort.keys, page)
 
             result = await self._scan(unit)
@@ -637,7 +663,10 @@ def _task_segment(rows: list[Any]) -> Any | None:
 
 
 __all__ = [
+    "AT_LEAST",
+    "AT_MOST",
     "CONVERSATION_ORDER",
+    "DURATION_COLUMNS",
     "GROUPINGS",
     "SEGMENT_ORDER",
     "SORT_FIELDS",

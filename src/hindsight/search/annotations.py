@@ -34,9 +34,9 @@ def annotate(
     when `transcripts`: the viewer may open transcripts."""
     documents = store.documents(conn, account_sid, conversation_ids)
     query = text_query.parse(text) if text else None
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     if query is not None and not query.empty and transcripts:
-        found = store.matching_transcripts(conn, account_sid, conversation_ids, query)
+        found = store.transcripts_of(conn, account_sid, conversation_ids)
     out: dict[str, Annotation] = {}
     for cid in conversation_ids:
         document = documents.get(cid)
@@ -44,8 +44,8 @@ def annotate(
         if query is not None and not query.empty:
             if document is not None:
                 excerpt = snippet(ATTRIBUTES, document.body, query)
-            if excerpt is None and cid in found:
-                excerpt = snippet(TRANSCRIPT, found[cid], query)
+            for body in found.get(cid, []) if excerpt is None else []:
+                excerpt = excerpt or snippet(TRANSCRIPT, body, query)
         out[cid] = Annotation(
             customer=document.customer if document is not None else None, snippet=excerpt
         )

@@ -1,5 +1,5 @@
-"""Keeping the search index current: the projector calls `index_conversation` for every
-conversation it rewrites, the chat service calls the transcript hooks as messages and
+"""Keeping the search index current: the projector calls `index_conversations` with the
+conversations each batch rewrites, the chat service calls the transcript hooks as messages and
 participants change, each in the writer's own transaction (the index is never behind the
 rows it describes)."""
 
@@ -73,28 +73,40 @@ def document_text(members: Sequence[Mapping[str, Any]], customer: Mapping[str, s
     return "\n".join(_unique(values))[:MAX_DOCUMENT]
 
 
-def index_conversation(
+def _entry(
+    conversation_id: str, members: Sequence[Mapping[str, Any]], addresses: Mapping[str, list[str]]
+) -> store.SearchEntry:
+    customer = _customer(members)
+    chat_sids = transcripts_named(members)
+    known = _addresses(members) + [a for sid in chat_sids for a in addresses.get(sid, [])]
+    return store.SearchEntry(
+        conversation_id=conversation_id,
+        body=document_text(members, customer),
+        customer=customers.label(customer, known),
+        chat_sids=frozenset(chat_sids),
+        customer_keys=frozenset(customers.stored_keys(customer, known)),
+    )
+
+
+def index_conversations(
     conn: Connection,
     account_sid: str,
-    conversation_id: str,
-    members: Sequence[Mapping[str, Any]],
+    conversations: Mapping[str, Sequence[Mapping[str, Any]]],
 ) -> None:
-    """Rewrite one conversation's search entries from its segments (none: forget it)."""
-    if not members:
-        store.delete_conversations(conn, account_sid, [conversation_id])
+    """Rewrite the search entries of the conversations a projection batch touched, from
+    their segments (none: forget the conversation). Batched: a handful of statements
+    whatever the number of conversations, and only what changed is written."""
+    members = {cid: list(rows) for cid, rows in conversations.items()}
+    gone = sorted(cid for cid, rows in members.items() if not rows)
+    if gone:
+        store.delete_conversations(conn, account_sid, gone)
+    kept = {cid: rows for cid, rows in members.items() if rows}
+    if not kept:
         return
-    chat_sids = transcripts_named(members)
-    customer = _customer(members)
-    addresses = _addresses(members)
-    participants = store.participant_addresses(conn, account_sid, chat_sids)
-    store.save_conversation(
-        conn,
-        account_sid,
-        conversation_id,
-        body=document_text(members, customer),
-        customer=customers.label(customer, addresses + participants),
-        chat_sids=chat_sids,
-        customer_keys=customers.stored_keys(customer, addresses + participants),
+    chats = sorted({sid for rows in kept.values() for sid in transcripts_named(rows)})
+    addresses = store.participant_addresses(conn, account_sid, chats)
+    store.save_entries(
+        conn, account_sid, [_entry(cid, rows, addresses) for cid, rows in sorted(kept.items())]
     )
 
 

@@ -7,6 +7,7 @@ both stores and paging, aggregates and exports see the same rows.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,13 @@ SORT_COLUMNS = {
     "queue_time": conversations.c.queue_time,
 }
 GROUPINGS = ("day", "hour", "queue", "agent", "channel")
+# Measures a search can bound ("talk longer than 10 minutes"), in seconds.
+DURATION_COLUMNS = {
+    "talk_time": conversations.c.talk_time,
+    "queue_time": conversations.c.queue_time,
+    "handling_time": conversations.c.handling_time,
+}
+AT_LEAST, AT_MOST = "min", "max"
 # The Twilio-shaped segment list: newest first.
 SEGMENT_SORT = (
     SortKey(segments.c.start_ms, descending=True),
@@ -77,6 +85,11 @@ class ConversationFilters:
     search_transcripts: bool = False
     # The customer's phone, e-mail, name or id (domain/search/customer.py).
     customer: str | None = None
+    # (measure of DURATION_COLUMNS, AT_LEAST or AT_MOST, seconds): each must hold.
+    durations: tuple[tuple[str, str, int], ...] = ()
+    # Set by `narrowed`: the row ids of all conversations the text and customer match, when
+    # they are few (read by id, not found by walking the account's conversations).
+    within: tuple[int, ...] | None = None
 
 
 def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
@@ -121,7 +134,11 @@ def conditions(
     account_sid: str, filters: ConversationFilters, dialect: str, scope: ScopeTags = None
 ) -> list[ColumnElement[bool]]:
     c = conversations.c
-    out: list[ColumnElement[bool]] = [c.account_sid == account_sid]
+    # Narrowed rows are the account's already; leaving the account out of the condition keeps
+    # SQLite from walking an index of the account's conversations instead of reading them.
+    out: list[ColumnElement[bool]] = [
+        c.account_sid == account_sid if filters.within is None else c.id.in_(filters.within)
+    ]
     if scope is not None:
         out.append(in_scope(scope))
     if filters.start_ms is not None:
@@ -150,6 +167,18 @@ def conditions(
         out.append(_segment_exists(segments.c.agent_name, filters.agent))
     for key, value in filters.attributes:
         out.append(attribute_text(dialect, key) == value)
+    for measure, bound, seconds in filters.durations:
+        column = DURATION_COLUMNS[measure]
+        out.append(column >= seconds if bound == AT_LEAST else column <= seconds)
+    if filters.within is None:  # else `within` is what the text and customer matched
+        out.extend(_search_conditions(account_sid, filters, dialect))
+    return out
+
+
+def _search_conditions(
+    account_sid: str, filters: ConversationFilters, dialect: str
+) -> list[ColumnElement[bool]]:
+    out = []
     if filters.text:
         query = text_query.parse(filters.text)
         out.append(
@@ -163,10 +192,52 @@ def conditions(
     return out
 
 
+def narrowed(
+    conn: Connection, account_sid: str, filters: ConversationFilters
+) -> ConversationFilters:
+    """The filters, with the conversations the text and customer match listed when few."""
+    if not filters.text and not filters.customer:
+        return filters
+    within = search_index.few_matching(
+        conn,
+        account_sid,
+        text_query.parse(filters.text) if filters.text else None,
+        filters.search_transcripts,
+        customer_search.wanted_keys(filters.customer) if filters.customer else None,
+    )
+    return filters if within is None else dataclasses.replace(filters, within=within)
+
+
 def search_query(
-    account_sid: str, filters: ConversationFilters, dialect: str, scope: ScopeTags = None
+    account_sid: str,
+    filters: ConversationFilters,
+    dialect: str,
+    scope: ScopeTags = None,
+    sort: str = "start",
 ) -> Select[Any]:
-    return select(conversations).where(*conditions(account_sid, filters, dialect, scope))
+    """The conversations matching, for a list in the order `sort` (a SORT_COLUMNS name)."""
+    if dialect != "sqlite" or sort == "start":
+        return select(conversations).where(*conditions(account_sid, filters, dialect, scope))
+    # SQLite would read the period by start and sort it; walking the measure's index (which
+    # holds start_ms) soon fills a page. `+ 0` keeps it from choosing the start index.
+    unbounded = dataclasses.replace(filters, start_ms=None, end_ms=None)
+    where = conditions(account_sid, unbounded, dialect, scope)
+    start = conversations.c.start_ms + 0
+    if filters.start_ms is not None:
+        where.append(start >= filters.start_ms)
+    if filters.end_ms is not None:
+        where.append(start < filters.end_ms)
+    return select(conversations).where(*where)
+
+
+def count(
+    conn: Connection, account_sid: str, filters: ConversationFilters, scope: ScopeTags = None
+) -> int:
+    """How many conversations the filters match (the list's "1,284 conversations")."""
+    where = conditions(account_sid, filters, conn.dialect.name, scope)
+    return int(
+        conn.execute(select(func.count()).select_from(conversations).where(*where)).scalar_one()
+    )
 
 
 def conversation(

@@ -1032,7 +1032,8 @@ search_transcript_links = Table(
     Column("account_sid", SID, primary_key=True),
     Column("conversation_id", String(128), primary_key=True),
     Column("chat_sid", SID, primary_key=True),
-    Index(None, "account_sid", "chat_sid"),
+    # Searches go from a matching transcript to its conversations: covering, chat first.
+    Index(None, "account_sid", "chat_sid", "conversation_id"),
 )
 
 # A conversation's customer as searched: `phone:<E.164 digits>`, `email:…`, `name:…`, `id:…`.

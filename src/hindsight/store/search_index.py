@@ -9,12 +9,14 @@ receives what a person typed: `TextQuery` renders only quoted letters-and-digits
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    String,
     Table,
     column,
     delete,
@@ -24,6 +26,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    text,
     union,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -60,52 +63,102 @@ def _of(target: Table, account_sid: str, conversation_id: str) -> ColumnElement[
     return (target.c.account_sid == account_sid) & (target.c.conversation_id == conversation_id)
 
 
-def save_conversation(
-    conn: Connection,
-    account_sid: str,
-    conversation_id: str,
-    *,
-    body: str,
-    customer: str | None,
-    chat_sids: Iterable[str],
-    customer_keys: Iterable[str],
-) -> None:
-    """Replace what search knows of one conversation."""
-    _upsert(
-        conn,
-        search_documents,
-        {
-            "account_sid": account_sid,
-            "conversation_id": conversation_id,
-            "body": body,
-            "customer": customer,
-        },
-        ("account_sid", "conversation_id"),
-    )
-    for target, name, values in (
-        (search_transcript_links, "chat_sid", set(chat_sids)),
-        (search_customer_keys, "value", set(customer_keys)),
-    ):
-        current = set(
-            conn.execute(
-                select(target.c[name]).where(_of(target, account_sid, conversation_id))
-            ).scalars()
+@dataclass(frozen=True)
+class SearchEntry:
+    """What search knows of one conversation."""
+
+    conversation_id: str
+    body: str
+    customer: str | None
+    chat_sids: frozenset[str]
+    customer_keys: frozenset[str]
+
+
+def _existing(
+    conn: Connection, target: Table, name: str, account_sid: str, ids: list[str]
+) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {cid: set() for cid in ids}
+    rows = conn.execute(
+        select(target.c.conversation_id, target.c[name]).where(
+            target.c.account_sid == account_sid, target.c.conversation_id.in_(ids)
         )
-        if current - values:
+    )
+    for row in rows:
+        found[row[0]].add(row[1])
+    return found
+
+
+def _replace_sets(
+    conn: Connection,
+    target: Table,
+    name: str,
+    account_sid: str,
+    wanted: dict[str, frozenset[str]],
+) -> None:
+    current = _existing(conn, target, name, account_sid, sorted(wanted))
+    added = [
+        {"account_sid": account_sid, "conversation_id": cid, name: value}
+        for cid, values in sorted(wanted.items())
+        for value in sorted(values - current[cid])
+    ]
+    for cid, values in sorted(wanted.items()):
+        stale = current[cid] - values
+        if stale:
             conn.execute(
                 delete(target).where(
-                    _of(target, account_sid, conversation_id),
-                    target.c[name].in_(sorted(current - values)),
+                    _of(target, account_sid, cid), target.c[name].in_(sorted(stale))
                 )
             )
-        if values - current:
-            conn.execute(
-                insert(target),
-                [
-                    {"account_sid": account_sid, "conversation_id": conversation_id, name: v}
-                    for v in sorted(values - current)
-                ],
+    if added:
+        conn.execute(insert(target), added)
+
+
+def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEntry]) -> None:
+    """Replace what search knows of these conversations, writing only what changed."""
+    ids = [e.conversation_id for e in entries]
+    d = search_documents.c
+    stored = {
+        row.conversation_id: (row.body, row.customer)
+        for row in conn.execute(
+            select(d.conversation_id, d.body, d.customer).where(
+                d.account_sid == account_sid, d.conversation_id.in_(ids)
             )
+        )
+    }
+    changed = [
+        {
+            "account_sid": account_sid,
+            "conversation_id": e.conversation_id,
+            "body": e.body,
+            "customer": e.customer,
+        }
+        for e in entries
+        if stored.get(e.conversation_id) != (e.body, e.customer)
+    ]
+    if changed:
+        build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        statement = build(search_documents)
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["account_sid", "conversation_id"],
+                set_={"body": statement.excluded.body, "customer": statement.excluded.customer},
+            ),
+            changed,
+        )
+    _replace_sets(
+        conn,
+        search_transcript_links,
+        "chat_sid",
+        account_sid,
+        {e.conversation_id: e.chat_sids for e in entries},
+    )
+    _replace_sets(
+        conn,
+        search_customer_keys,
+        "value",
+        account_sid,
+        {e.conversation_id: e.customer_keys for e in entries},
+    )
 
 
 SEARCH_TABLES = (search_documents, search_transcript_links, search_customer_keys)
@@ -132,19 +185,22 @@ def clear(conn: Connection) -> None:
 
 def participant_addresses(
     conn: Connection, account_sid: str, chat_sids: Sequence[str]
-) -> list[str]:
-    """The messaging addresses (phone, WhatsApp) of the people in some of an account's chats.
-    Chat identities are left out: they name agents as often as customers."""
+) -> dict[str, list[str]]:
+    """chat SID -> the messaging addresses (phone, WhatsApp) of the people in it. Chat
+    identities are left out: they name agents as often as customers."""
     if not chat_sids:
-        return []
+        return {}
     p = chat_participants.c
     rows = conn.execute(
-        select(p.address)
+        select(p.conversation_sid, p.address)
         .where(p.account_sid == account_sid, p.conversation_sid.in_(list(chat_sids)))
         .where(p.address.is_not(None))
         .order_by(p.date_created, p.sid)
     )
-    return list(rows.scalars())
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row.conversation_sid, []).append(row.address)
+    return found
 
 
 def linked_conversations(conn: Connection, account_sid: str, chat_sid: str) -> list[str]:
@@ -217,6 +273,34 @@ def delete_transcripts(conn: Connection, chat_sids: Sequence[str]) -> None:
 # --- matching ---------------------------------------------------------------------------------
 
 
+# SQLite plans a join with a full-text table as the inner loop (a MATCH per outer row) unless
+# told otherwise: CROSS JOIN fixes the order, matches first. Table names are constants.
+_SQLITE_DOCUMENTS = text(
+    "SELECT d.conversation_id FROM search_documents_fts CROSS JOIN search_documents d"
+    " ON d.id = search_documents_fts.rowid"
+    " WHERE search_documents_fts MATCH :query AND d.account_sid = :account LIMIT :limit"
+)
+_SQLITE_TRANSCRIPTS = text(
+    "SELECT l.conversation_id FROM search_transcripts_fts CROSS JOIN search_transcripts t"
+    " ON t.id = search_transcripts_fts.rowid CROSS JOIN search_transcript_links l"
+    " ON l.account_sid = t.account_sid AND l.chat_sid = t.chat_sid"
+    " WHERE search_transcripts_fts MATCH :query AND t.account_sid = :account LIMIT :limit"
+)
+
+
+_SQLITE_DOCUMENTS_ALL = text(
+    "SELECT d.conversation_id FROM search_documents_fts CROSS JOIN search_documents d"
+    " ON d.id = search_documents_fts.rowid"
+    " WHERE search_documents_fts MATCH :doc_query AND d.account_sid = :doc_account"
+)
+_SQLITE_TRANSCRIPTS_ALL = text(
+    "SELECT l.conversation_id FROM search_transcripts_fts CROSS JOIN search_transcripts t"
+    " ON t.id = search_transcripts_fts.rowid CROSS JOIN search_transcript_links l"
+    " ON l.account_sid = t.account_sid AND l.chat_sid = t.chat_sid"
+    " WHERE search_transcripts_fts MATCH :chat_query AND t.account_sid = :chat_account"
+)
+
+
 def _matching(target: Table, query: TextQuery, dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         vector = literal_column(_VECTOR.format(target.name))
@@ -227,14 +311,22 @@ def _matching(target: Table, query: TextQuery, dialect: str) -> ColumnElement[bo
     return target.c.id.in_(found)
 
 
-def _documents_matching(account_sid: str, query: TextQuery, dialect: str) -> Select[Any]:
+def _documents_matching(account_sid: str, query: TextQuery, dialect: str) -> Any:
+    if dialect == "sqlite":
+        return _SQLITE_DOCUMENTS_ALL.bindparams(
+            doc_query=query.fts5(), doc_account=account_sid
+        ).columns(conversation_id=String)
     d = search_documents
     return select(d.c.conversation_id).where(
         d.c.account_sid == account_sid, _matching(d, query, dialect)
     )
 
 
-def _transcripts_matching(account_sid: str, query: TextQuery, dialect: str) -> Select[Any]:
+def _transcripts_matching(account_sid: str, query: TextQuery, dialect: str) -> Any:
+    if dialect == "sqlite":
+        return _SQLITE_TRANSCRIPTS_ALL.bindparams(
+            chat_query=query.fts5(), chat_account=account_sid
+        ).columns(conversation_id=String)
     link, t = search_transcript_links, search_transcripts
     return (
         select(link.c.conversation_id)
@@ -265,6 +357,88 @@ def customer_condition(account_sid: str, values: Sequence[str]) -> ColumnElement
     return conversations.c.conversation_id.in_(found)
 
 
+# --- few matches: the conversations themselves --------------------------------------------------
+
+# Up to this many matches, a search reads the matching conversations by row id and sorts them;
+# beyond it, it walks the list's order and keeps the matching rows (it soon has a page). The
+# stores' planners cannot tell the two cases apart (SQLite would walk a million conversations
+# in start order to find the three that mention an order number).
+FEW = 5_000
+
+
+def _capped(conn: Connection, query: Select[Any]) -> set[str] | None:
+    found = set(conn.execute(query.limit(FEW + 1)).scalars())
+    return None if len(found) > FEW else found
+
+
+def _capped_sqlite(
+    conn: Connection, statement: Any, account_sid: str, query: TextQuery
+) -> set[str] | None:
+    found = set(
+        conn.execute(
+            statement, {"query": query.fts5(), "account": account_sid, "limit": FEW + 1}
+        ).scalars()
+    )
+    return None if len(found) > FEW else found
+
+
+def _text_ids(
+    conn: Connection, account_sid: str, query: TextQuery, transcripts: bool
+) -> set[str] | None:
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        found = _capped_sqlite(conn, _SQLITE_DOCUMENTS, account_sid, query)
+    else:
+        found = _capped(conn, _documents_matching(account_sid, query, conn.dialect.name))
+    if found is None or not transcripts:
+        return found
+    if sqlite:
+        more = _capped_sqlite(conn, _SQLITE_TRANSCRIPTS, account_sid, query)
+    else:
+        more = _capped(conn, _transcripts_matching(account_sid, query, conn.dialect.name))
+    if more is None or len(found | more) > FEW:
+        return None
+    return found | more
+
+
+def few_matching(
+    conn: Connection,
+    account_sid: str,
+    query: TextQuery | None,
+    transcripts: bool,
+    customer_keys: Sequence[str] | None,
+) -> tuple[int, ...] | None:
+    """The row ids of the account's conversations matching the text and the customer, if
+    there are at most FEW of them; None if either matches more (or nothing is asked)."""
+    sets: list[set[str]] = []
+    if query is not None:
+        found = set() if query.empty else _text_ids(conn, account_sid, query, transcripts)
+        if found is None:
+            return None
+        sets.append(found)
+    if customer_keys:
+        k = search_customer_keys.c
+        found = _capped(
+            conn,
+            select(k.conversation_id).where(
+                k.account_sid == account_sid, k.value.in_(list(customer_keys))
+            ),
+        )
+        if found is None:
+            return None
+        sets.append(found)
+    if not sets:
+        return None
+    wanted = sorted(set.intersection(*sets))
+    if not wanted:
+        return ()
+    c = conversations.c
+    rows = conn.execute(
+        select(c.id).where(c.account_sid == account_sid, c.conversation_id.in_(wanted))
+    )
+    return tuple(sorted(rows.scalars()))
+
+
 # --- what the list shows ----------------------------------------------------------------------
 
 
@@ -283,13 +457,11 @@ def documents(
     return {r.conversation_id: r for r in rows}
 
 
-def matching_transcripts(
-    conn: Connection,
-    account_sid: str,
-    conversation_ids: Sequence[str],
-    query: TextQuery,
-) -> dict[str, str]:
-    """conversation id -> the text of one of its transcripts that matches `query`."""
+def transcripts_of(
+    conn: Connection, account_sid: str, conversation_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """conversation id -> the text of each transcript it names (the page's few rows: where a
+    search matched is decided in Python, as the snippet is built)."""
     if not conversation_ids:
         return {}
     link, t = search_transcript_links, search_transcripts
@@ -300,13 +472,12 @@ def matching_transcripts(
             link.c.account_sid == account_sid,
             t.c.account_sid == account_sid,
             link.c.conversation_id.in_(list(conversation_ids)),
-            _matching(t, query, conn.dialect.name),
         )
         .order_by(link.c.conversation_id, link.c.chat_sid)
     )
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     for row in rows:
-        found.setdefault(row.conversation_id, row.body)
+        found.setdefault(row.conversation_id, []).append(row.body)
     return found
 
 

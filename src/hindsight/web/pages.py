@@ -25,6 +25,7 @@ from hindsight.api.insights import (
     _meta,
     _page_request,
     attribute_filters,
+    duration_filters,
 )
 from hindsight.api.quality.search_params import quality_filter, quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
@@ -248,6 +249,7 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
         outcome=params.get("outcome"),
         text=_checked_text(params.get("q")),
         customer=_checked_customer(params.get("customer")),
+        durations=duration_filters(params),
         attributes=attributes,
         quality=quality_filter(params),
         **flags,
@@ -278,6 +280,7 @@ async def conversations_page(request: Request) -> Response:
                 return RedirectResponse(f"/conversations/{quote(named, safe='')}", 303)
         result = await services.insights.search(session.viewer, filters, sort, page)
         notes = await services.insights.annotations(session.viewer, filters, result.rows)
+        total = await services.insights.count(session.viewer, filters)
         meta = _meta(request, result, sort, PAGE_SIZE)
         rows = [_listed(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
         return render(
@@ -286,6 +289,7 @@ async def conversations_page(request: Request) -> Response:
                 request,
                 session,
                 rows=rows,
+                total=total,
                 shown=shown,
                 sort=sort,
                 meta=meta,
@@ -337,6 +341,7 @@ def _export_query(request: Request) -> str:
         pairs.append(("q", filters.text))
     if filters.customer:
         pairs.append(("customer", filters.customer))
+    pairs += [(f"{bound}_{measure}", str(seconds)) for measure, bound, seconds in filters.durations]
     pairs += [(f"attribute.{k}", v) for k, v in filters.attributes]
     pairs += quality_pairs(filters.quality)
     return urlencode(pairs)

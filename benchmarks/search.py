@@ -1,0 +1,356 @@
+"""Conversation search at scale: full-text (transcripts, attributes), customer lookup and
+measure-sorted lists, on SQLite and PostgreSQL; and what the index upkeep costs the projector.
+
+    benchmarks/run-search                                     # 1,000,000 conversations, both
+    benchmarks/run-search --conversations 100000 --store sqlite
+
+* Data: conversations generated straight into the projection and search tables (as the
+  projector and chat service would leave them): each with a conversation row, a scope tag,
+  a search document (attributes, a media title, the customer), customer keys (name words,
+  phone), and a chat transcript of `--messages` messages (`author: text` lines) linked to it.
+  Message words are drawn from a 5,000-word vocabulary with Zipf-like frequencies, plus one
+  order number per conversation (a rare word).
+* Queries: the Insights service's `search` in-process, first page of 50, p50/p95/p99.
+* Projector upkeep: a month of simulated traffic projected from the log with and without
+  `index_conversations` (events per second each, and the ratio).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import insert
+
+from benchmarks.api_throughput import drop_postgres, postgres_url
+from benchmarks.insights import AGENTS, DAY_MS, QUEUES, _served, _wait_projected, pct
+from hindsight.app import build_runtime
+from hindsight.demo import simulation
+from hindsight.demo.runner import DemoSource, new_identity, post_events
+from hindsight.domain.access import Scope, Viewer
+from hindsight.domain.search import customer as customer_keys
+from hindsight.insights import projector as projector_module
+from hindsight.insights.queries import ConversationSort
+from hindsight.settings import Settings
+from hindsight.store.insights_queries import ConversationFilters
+from hindsight.store.keyset import PageRequest
+from hindsight.store.schema import (
+    conversation_scopes,
+    conversations,
+    search_customer_keys,
+    search_documents,
+    search_transcript_links,
+    search_transcripts,
+)
+
+VOCABULARY = 5_000
+FIRST = ("Jane", "Omar", "Li", "Maria", "Ken", "Aisha", "Tom", "Sofia", "Ravi", "Emma")
+LAST = tuple(f"Surname{n:04d}" for n in range(3_000))
+BATCH = 5_000
+
+
+def report(label: str, timings: list[float]) -> None:
+    print(
+        f"  {label:<44} p50 {pct(timings, 50):7.2f}  p95 {pct(timings, 95):7.2f}"
+        f"  p99 {pct(timings, 99):7.2f} ms"
+    )
+
+
+def _word(n: int) -> str:
+    return f"w{n}x"  # distinct from every real word and order number
+
+
+class Words:
+    """Zipf-like draws from the vocabulary (rank r drawn with weight 1/r)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        weights = [1 / (r + 1) for r in range(VOCABULARY)]
+        total = sum(weights)
+        self.cumulative = []
+        acc = 0.0
+        for w in weights:
+            acc += w / total
+            self.cumulative.append(acc)
+
+    def sentence(self, length: int) -> str:
+        import bisect
+
+        picks = [bisect.bisect_left(self.cumulative, self.rng.random()) for _ in range(length)]
+        return " ".join(_word(min(p, VOCABULARY - 1)) for p in picks)
+
+
+def generate(runtime: Any, account_sid: str, total: int, messages: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    words = Words(rng)
+    end = int(time.time() * 1000)
+    workspace = "WS" + "e" * 32
+    tables: dict[Any, list[dict[str, Any]]] = {
+        t: []
+        for t in (
+            conversations,
+            conversation_scopes,
+            search_documents,
+            search_transcripts,
+            search_transcript_links,
+            search_customer_keys,
+        )
+    }
+
+    def flush() -> None:
+        batch = {t: list(rows) for t, rows in tables.items()}
+        for rows in tables.values():
+            rows.clear()
+
+        def unit(conn: Any) -> None:
+            for table, rows in batch.items():
+                if rows:
+                    conn.execute(insert(table), rows)
+
+        runtime.db.write_sync(unit)
+
+    started = time.perf_counter()
+    for n in range(total):
+        cid = f"WT{n:032x}"
+        chat = f"CH{n:032x}"
+        start = end - rng.randint(0, 90 * DAY_MS)
+        queue, agent = rng.choice(QUEUES), rng.choice(AGENTS)
+        wait, talk, wrap = rng.randint(2, 300), rng.randint(30, 900), rng.randint(5, 120)
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        phone = f"+1555{n % 10_000_000:07d}"
+        attributes = {"queue": queue, "conversation_attribute_1": rng.choice(("gold", "silver"))}
+        tables[conversations].append(
+            {
+                "account_sid": account_sid,
+                "workspace_sid": workspace,
+                "conversation_id": cid,
+                "start_ms": start,
+                "end_ms": start + (wait + talk + wrap) * 1000,
+                "segment_count": 2,
+                "queue": queue,
+                "agent": agent,
+                "channel": "chat",
+                "direction": "inbound",
+                "outcome": "resolved",
+                "abandoned": False,
+                "handled": True,
+                "in_progress": False,
+                "has_media": True,
+                "queue_time": wait,
+                "talk_time": talk,
+                "wrap_up_time": wrap,
+                "handling_time": talk + wrap,
+                "abandon_time": 0,
+                "customer_key": f"phone:{phone}",
+                "handling_team": queue,
+                "attributes": orjson.dumps(attributes).decode(),
+                "search_text": "",
+                "updated_ms": end,
+            }
+        )
+        tables[conversation_scopes].append(
+            {"account_sid": account_sid, "conversation_id": cid, "tag": f"team:{queue}"}
+        )
+        tables[search_documents].append(
+            {
+                "account_sid": account_sid,
+                "conversation_id": cid,
+                "body": "\n".join([*attributes.values(), "Web chat", name, phone]),
+                "customer": name,
+            }
+        )
+        lines = [
+            f"{'visitor' if i % 2 == 0 else agent}: {words.sentence(rng.randint(4, 16))}"
+            for i in range(messages)
+        ]
+        lines[0] += f" order ord{n:07d}"
+        tables[search_transcripts].append(
+            {"account_sid": account_sid, "chat_sid": chat, "body": "\n".join(lines)}
+        )
+        tables[search_transcript_links].append(
+            {"account_sid": account_sid, "conversation_id": cid, "chat_sid": chat}
+        )
+        for key in customer_keys.stored_keys({"name": name, "phone": phone}, []):
+            tables[search_customer_keys].append(
+                {"account_sid": account_sid, "conversation_id": cid, "value": key}
+            )
+        if len(tables[conversations]) >= BATCH:
+            flush()
+    flush()
+    elapsed = time.perf_counter() - started
+    print(
+        f"generated {total:,} conversations, {total:,} transcripts of {messages} messages"
+        f" ({total * messages:,} messages) in {elapsed:.0f} s"
+    )
+
+
+def time_searches(runtime: Any, caller: Viewer, total: int, rounds: int) -> None:
+    service = runtime.services.insights
+    rng = random.Random(5)
+    now = int(time.time() * 1000)
+    month = ConversationFilters(start_ms=now - 31 * DAY_MS, end_ms=now)
+    scoped = Viewer(
+        account_sid=caller.account_sid,
+        actor_type="user",
+        actor_sid="US" + "b" * 32,
+        name="bench lead",
+        roles=("wfo.team_leader",),
+        permissions=caller.permissions,
+        scope=Scope(teams=("Billing",)),
+    )
+    cases: dict[str, Any] = {
+        "q: an order number (1 match)": lambda: ConversationFilters(
+            text=f"ord{rng.randrange(total):07d}"
+        ),
+        "q: a rare word (rank ~4000)": lambda: ConversationFilters(
+            text=_word(rng.randrange(3_500, 4_500))
+        ),
+        "q: a mid word (rank ~300)": lambda: ConversationFilters(
+            text=_word(rng.randrange(250, 350))
+        ),
+        "q: a common word (rank ~10)": lambda: ConversationFilters(
+            text=_word(rng.randrange(5, 15))
+        ),
+        "q: two words": lambda: ConversationFilters(
+            text=f"{_word(rng.randrange(50, 100))} {_word(rng.randrange(1000, 2000))}"
+        ),
+        'q: a "phrase"': lambda: ConversationFilters(
+            text=f'"{_word(rng.randrange(0, 5))} {_word(rng.randrange(0, 5))}"'
+        ),
+        "q: a surname (document)": lambda: ConversationFilters(text=rng.choice(LAST)),
+        "q: common word, last 31 days": lambda: ConversationFilters(
+            start_ms=month.start_ms, end_ms=month.end_ms, text=_word(rng.randrange(5, 15))
+        ),
+        "customer: phone, typed (555) 0xx-xxxx": lambda: ConversationFilters(
+            customer=_typed_phone(rng.randrange(min(total, 10_000_000)))
+        ),
+        "customer: surname": lambda: ConversationFilters(customer=rng.choice(LAST)),
+    }
+    sorts = {
+        f"31 days, sorted by {field}": (month, ConversationSort(field=field))
+        for field in ("start", "talk_time", "handling_time", "queue_time")
+    }
+
+    async def one(viewer: Viewer, filters: Any, sort: ConversationSort) -> float:
+        started = time.perf_counter()
+        result = await service.search(viewer, filters, sort, PageRequest(size=50))
+        await service.annotations(viewer, filters, result.rows)
+        return (time.perf_counter() - started) * 1000
+
+    async def measure() -> None:
+        for label, make in cases.items():
+            report(label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)])
+        report(
+            "q: mid word, scoped to one team",
+            [
+                await one(
+                    scoped,
+                    ConversationFilters(text=_word(rng.randrange(250, 350))),
+                    ConversationSort(),
+                )
+                for _ in range(rounds)
+            ],
+        )
+        for label, (filters, sort) in sorts.items():
+            report(label, [await one(caller, filters, sort) for _ in range(rounds)])
+            report(
+                f"{label}, descending page 2",
+                await _second_pages(service, caller, filters, sort, rounds),
+            )
+
+    asyncio.run(measure())
+
+
+async def _second_pages(
+    service: Any, caller: Viewer, filters: Any, sort: ConversationSort, rounds: int
+) -> list[float]:
+    first = await service.search(caller, filters, sort, PageRequest(size=50))
+    last = first.rows[-1]._mapping
+    after = tuple(last[k.column] for k in sort.keys)
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        await service.search(caller, filters, sort, PageRequest(size=50, after=after))
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def _typed_phone(n: int) -> str:
+    digits = f"555{n:07d}"
+    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+
+
+def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
+    """Simulated traffic, taken in through the ingest API, then projected from the log three
+    times alternately with the search index kept and with `index_conversations` replaced by
+    nothing (what the projector did before); best run of each."""
+    twilio_account, token, workspace = new_identity()
+    source = runtime.twilio_sources.add(account_sid, twilio_account, token, "upkeep")
+    generated = list(simulation.week(twilio_account, workspace, int(time.time() * 1000), days))
+    identity = DemoSource(source.sid, twilio_account, token, workspace)
+    with _served(runtime) as base:
+        post_events(base, identity, generated)
+        _wait_projected(runtime, workspace, len(generated))
+    original = projector_module.index_conversations
+    best: dict[str, float] = {}
+    for _round in range(3):
+        for label, hook in (("with search upkeep", original), ("without", _nothing)):
+            projector_module.index_conversations = hook
+            try:
+                runtime.db.write_sync(projector_module.reset)
+                started = time.perf_counter()
+                applied = asyncio.run(runtime.projector.catch_up())
+                rate = applied / (time.perf_counter() - started)
+            finally:
+                projector_module.index_conversations = original
+            best[label] = max(best.get(label, 0.0), rate)
+    for label, rate in best.items():
+        print(f"  projection {label:<20} {len(generated):,} events: {rate:,.0f} events/s")
+    print(f"  search upkeep keeps {best['with search upkeep'] / best['without']:.0%} of it")
+
+
+def _nothing(*_args: Any) -> None:
+    return None
+
+
+def run_store(store: str, total: int, messages: int, rounds: int, days: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = postgres_url() if store == "postgres" else None
+        try:
+            runtime = build_runtime(Settings(data_dir=Path(tmp), database_url=database_url))
+            account = runtime.services.accounts.create_account("bench")
+            caller = Viewer.service(account.sid, account.sid, "127.0.0.1")
+            print(f"[{store}]")
+            if days:
+                projector_upkeep(runtime, account.sid, days)
+            generate(runtime, account.sid, total, messages)
+            if store == "postgres":
+                with runtime.db.write_engine.connect() as conn:
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            time_searches(runtime, caller, total, rounds)
+            runtime.close()
+        finally:
+            if database_url:
+                drop_postgres(database_url)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=5, help="chat messages per conversation")
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--days", type=int, default=7, help="days of traffic for the upkeep run")
+    parser.add_argument("--store", choices=("sqlite", "postgres", "all"), default="all")
+    args = parser.parse_args()
+    for store in ("sqlite", "postgres") if args.store == "all" else (args.store,):
+        run_store(store, args.conversations, args.messages, args.rounds, args.days)
+
+
+if __name__ == "__main__":
+    main()
