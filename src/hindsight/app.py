@@ -269,6 +269,11 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
     app.include_router(recordings.router)
     app.include_router(media_analysis.router)
     app.state.api_routes = [
+        *session_api.router.routes,
+        *users_api.router.routes,
+        *audit_api.router.routes,
+        *retention_api.router.routes,
+        *media_api.router.routes,
         *insights.router.routes,
         *recordings.router.routes,
         *media_analysis.router.routes,
