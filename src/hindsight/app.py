@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -58,7 +59,7 @@ from hindsight.routing.timers import Timers
 from hindsight.settings import Settings
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import pages, stand_in_pages
+from hindsight.web import error_pages, pages, stand_in_pages
 from hindsight.web import render as web_render
 
 
@@ -250,6 +251,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     errors.install(app)
+    app.add_exception_handler(StarletteHTTPException, error_pages.browser_aware(errors.http_error))
     settings = runtime.settings
     app.state.services = runtime.services
     app.state.public_url = (settings.public_url or "").rstrip("/") or None
