@@ -38,7 +38,7 @@ from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest
-from hindsight.web import audit_view, plugins, reports
+from hindsight.web import audit_view, plugins, reports, timeline
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -337,6 +337,7 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
                 selected=selected,
                 state=state,
                 hold=hold,
+                timeline=timeline.build(segments),
             ),
             frame_origins=origins,
         )
