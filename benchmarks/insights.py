@@ -3,9 +3,12 @@ a million conversations, on SQLite and PostgreSQL.
 
     benchmarks/run-insights                          # 1,000,000 conversations, both stores
     benchmarks/run-insights --conversations 100000 --store sqlite
+    benchmarks/run-insights --only projection --days 475 --store sqlite --profile
 
-* Projection throughput: a month of simulated traffic (demo/simulation.py) appended to a
-  workspace's log, then projected from scratch by `Projector.catch_up`: events per second.
+* Projection throughput: a month of simulated traffic (demo/simulation.py, about 105
+  conversations a day) appended to a workspace's log, then projected from scratch by
+  `Projector.catch_up`: events per second. `--only projection` runs just this, `--profile`
+  prints where the rebuild's time goes (cProfile).
 * Lag: the same traffic posted live through the Twilio ingest API at a steady rate; for each
   conversation, the time from its last event to the projection's write of it.
 * Search and detail: conversations and segments generated straight into the projection tables
@@ -17,7 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import hashlib
 import json
+import pstats
 import random
 import tempfile
 import time
@@ -30,9 +36,17 @@ from sqlalchemy import func, insert, select
 from benchmarks.api_throughput import drop_postgres, postgres_url
 from hindsight.app import build_runtime
 from hindsight.demo import simulation
-from hindsight.demo.runner import DemoSource, new_identity, post_events
+from hindsight.demo.runner import (
+    DemoSource,
+    cloud_event,
+    new_identity,
+    post_batches,
+    post_events,
+)
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.segments import segment_id
+from hindsight.domain.signature import compute_signature
+from hindsight.eventlog.twilio_sources import EVENT_STREAMS_PATH
 from hindsight.insights import projector as projector_module
 from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
@@ -58,28 +72,74 @@ def pct(values: list[float], p: float) -> float:
 # --- projection ---------------------------------------------------------------------------------
 
 
-def projection_throughput(runtime: Any, account_sid: str, days: int) -> None:
+def projection_throughput(
+    runtime: Any, account_sid: str, days: int, profile: bool, kept: Path | None = None
+) -> None:
+    """Ingest the traffic (unless `kept` already holds it), then time a rebuild from the log."""
+    marker = kept / "projection-log.json" if kept is not None else None
+    if marker is not None and marker.exists():
+        logged = json.loads(marker.read_text())
+        days, ingest = logged["days"], f"the log of {logged['events']:,} events reused"
+    else:
+        ingest = ingest_traffic(runtime, account_sid, days, served=marker is None)
+        if marker is not None:
+            count = runtime.db.read_sync(
+                lambda c: c.execute(select(func.count()).select_from(events)).scalar_one()
+            )
+            marker.write_text(json.dumps({"days": days, "events": count}))
+    runtime.db.write_sync(projector_module.reset)
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    applied = asyncio.run(runtime.projector.catch_up())
+    if profiler is not None:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
+    projected = runtime.db.read_sync(
+        lambda c: c.execute(select(func.count()).select_from(conversations)).scalar_one()
+    )
+    print(
+        f"projection: {applied:,} events ({days} days, {projected:,} conversations) rebuilt in"
+        f" {elapsed:.1f} s: {applied / elapsed:,.0f} events/s, {projected / elapsed:,.0f}"
+        f" conversations/s  ({ingest})" + ("  [under cProfile]" if profiler is not None else "")
+    )
+    if profiler is not None:
+        stats = pstats.Stats(profiler).strip_dirs()
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(20)
+
+
+def ingest_traffic(runtime: Any, account_sid: str, days: int, served: bool = True) -> str:
     twilio_account, token, workspace = new_identity()
     source = runtime.twilio_sources.add(account_sid, twilio_account, token, "bench")
     generated = list(simulation.week(twilio_account, workspace, int(time.time() * 1000), days))
-
-    # The events arrive through the ingest API, as from Twilio; then the projection is
-    # forgotten and rebuilt from the log, which is what is timed.
+    # The events arrive through the ingest API (Event Streams batches), as from Twilio; then
+    # the projection is forgotten and rebuilt from the log, which is what is timed.
     identity = DemoSource(source.sid, twilio_account, token, workspace)
-    with _served(runtime) as base:
-        started = time.perf_counter()
-        post_events(base, identity, generated)
-        posted = time.perf_counter() - started
-        _wait_projected(runtime, workspace, len(generated))
-    runtime.db.write_sync(projector_module.reset)
     started = time.perf_counter()
-    applied = asyncio.run(runtime.projector.catch_up())
-    elapsed = time.perf_counter() - started
-    print(
-        f"projection: {applied:,} events ({days} days, {len(generated):,} in the log) rebuilt in"
-        f" {elapsed:.1f} s: {applied / elapsed:,.0f} events/s"
-        f"  (ingest API took them at {len(generated) / posted:,.0f} events/s)"
-    )
+    if served:
+        with _served(runtime) as base:
+            post_batches(base, identity, generated)
+            posted = time.perf_counter() - started
+            _wait_projected(runtime, workspace, len(generated), timeout=3600)
+        return f"ingest API took them at {len(generated) / posted:,.0f} events/s"
+    asyncio.run(_ingest_in_process(runtime, identity, generated))
+    posted = time.perf_counter() - started
+    return f"ingested in process at {len(generated) / posted:,.0f} events/s"
+
+
+async def _ingest_in_process(
+    runtime: Any, identity: DemoSource, generated: list[dict[str, str]]
+) -> None:
+    """The Event Streams webhook's own service, without HTTP or a live projector: quicker to
+    fill a large log that is then rebuilt."""
+    url = "http://bench.invalid" + EVENT_STREAMS_PATH.format(source=identity.source_sid)
+    for start in range(0, len(generated), 1000):
+        body = orjson.dumps([cloud_event(form) for form in generated[start : start + 1000]])
+        signed = f"{url}?bodySHA256={hashlib.sha256(body).hexdigest()}"
+        signature = compute_signature(identity.auth_token, signed, {})
+        await runtime.ingest.event_streams(identity.source_sid, signed, body, signature)
 
 
 def projection_lag(runtime: Any, account_sid: str, rate: float, count: int) -> None:
@@ -369,15 +429,26 @@ def time_pages(runtime: Any, account_sid: str, total: int, rounds: int = 50) -> 
             report(label, timings)
 
 
-def run_store(store: str, total: int, month_days: int) -> None:
+def run_store(
+    store: str,
+    total: int,
+    month_days: int,
+    only: str | None = None,
+    profile: bool = False,
+    kept: Path | None = None,
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if store == "postgres" else None
         try:
-            runtime = build_runtime(Settings(data_dir=Path(tmp), database_url=database_url))
+            data_dir = kept if kept is not None else Path(tmp)
+            runtime = build_runtime(Settings(data_dir=data_dir, database_url=database_url))
             account = runtime.services.accounts.create_account("bench")
             caller = Viewer.service(account.sid, account.sid, "127.0.0.1")
             print(f"[{store}]")
-            projection_throughput(runtime, account.sid, month_days)
+            projection_throughput(runtime, account.sid, month_days, profile, kept)
+            if only == "projection":
+                runtime.close()
+                return
             projection_lag(runtime, account.sid, rate=100, count=2000)
             generate(runtime, account.sid, "WS" + "e" * 32, total)
             if store == "postgres":
@@ -398,9 +469,19 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=30, help="days of traffic to project")
     parser.add_argument("--store", choices=("sqlite", "postgres", "all"), default="all")
+    parser.add_argument("--only", choices=("projection",), help="run only this measurement")
+    parser.add_argument("--profile", action="store_true", help="cProfile the projection rebuild")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="with --only projection --store sqlite: a data directory kept between runs; the"
+        " first ingests the traffic, later ones rebuild the same log (to compare versions)",
+    )
     args = parser.parse_args()
+    if args.keep is not None and (args.only != "projection" or args.store != "sqlite"):
+        parser.error("--keep needs --only projection --store sqlite")
     for store in ("sqlite", "postgres") if args.store == "all" else (args.store,):
-        run_store(store, args.conversations, args.days)
+        run_store(store, args.conversations, args.days, args.only, args.profile, args.keep)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from hindsight.domain import conversation_attributes as conv
 from hindsight.domain import segments as seg
+from hindsight.domain.attributes import parse_lenient
 from hindsight.insights.derive import (
     ProjectionOptions,
     conversation_row,
-    parse_attributes,
     segment_row,
 )
 
@@ -49,7 +49,7 @@ class Script:
         raw = attributes if isinstance(attributes, str) else json.dumps(attributes or {})
         self.track = seg.TaskTrack(
             task_sid=task,
-            conversation=conv.conversation_key(parse_attributes(raw), task),
+            conversation=conv.conversation_key(parse_lenient(raw), task),
             attributes=raw,
             channel="voice",
             workflow="Inbound",
@@ -569,7 +569,7 @@ def test_item_13_objects_and_lists_are_not_text_attributes():
 
 def test_item_13_attributes_that_are_not_a_json_object_read_as_empty():
     for raw in ("", "not json", "[1, 2]", '"text"'):
-        assert parse_attributes(raw) == {}
+        assert parse_lenient(raw) == {}
     row = handled(wt(1), "not json").rows()[1]
     assert row["raw_attributes"] == "not json"
     assert json.loads(row["media"]) == []
@@ -764,3 +764,18 @@ def test_replay_gives_the_same_segments_wherever_the_projector_stopped(split):
     assert sorted(f.kind for f in whole.values()) == sorted(
         [seg.QUEUE, seg.QUEUE, seg.REJECTED, seg.CONVERSATION]
     )
+
+
+def test_a_track_serialises_as_asdict_does_and_reads_back():
+    import dataclasses
+
+    script = handled(wt(1), {"conversations": {"conversation_id": "C-1"}})
+    script.offered(T0 + 90_000, wr(2), AGENT_B).reservation(T0 + 95_000, "rejected", wr(2))
+    track = script.track
+    document = track.to_json()
+    expected = dataclasses.asdict(track)
+    assert document == expected
+    assert orjson.dumps(document) == orjson.dumps(expected)  # same key order: same stored text
+    assert seg.TaskTrack.from_json(orjson.loads(orjson.dumps(document))) == track
+    document["offers"][wr(1)]["outcome"] = "changed"
+    assert track.offers[wr(1)].outcome == "completed"  # a copy, not the track's own state

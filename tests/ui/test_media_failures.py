@@ -190,7 +190,7 @@ def test_a_raw_first_link_whose_host_is_down_opens_the_screen_instead(
     page: Page, scene: Scene, reviewer: Any
 ) -> None:
     sign_in(page, scene, reviewer)
-    page.goto(f"{scene.server.base_url}/conversations?q=down-raw")
+    page.goto(f"{scene.server.base_url}/conversations")
     page.locator('a.drill[data-conversation="down-raw"]').click()
     page.wait_for_url("**/conversations/down-raw?segment=SG*")
     expect(page.get_by_role("alert")).to_have_text(

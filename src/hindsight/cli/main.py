@@ -7,7 +7,8 @@ starts in well under a second rather than after importing the whole server.
 
 from __future__ import annotations
 
-import logging
+import os
+import socket
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -102,16 +103,39 @@ def _first_run_banner(runtime: Runtime, base_url: str) -> None:
 def serve(
     host: str = typer.Option(None, help="Bind address (default HINDSIGHT_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default HINDSIGHT_PORT or 8080)."),
+    workers: int = typer.Option(
+        None, min=1, max=64, help="HTTP worker processes (default HINDSIGHT_WORKERS or 1)."
+    ),
+    role: str = typer.Option(
+        None,
+        help="all: HTTP workers and the background process; web: HTTP only; background: "
+        "background work only (default HINDSIGHT_ROLE or all).",
+    ),
 ) -> None:
-    """Run the API server (migrations are applied first)."""
-    import uvicorn
-
-    from hindsight.app import build_runtime, create_app
+    """Run Hindsight: HTTP worker processes and a background process, supervised (migrations
+    are applied first)."""
+    from hindsight.app import build_runtime
+    from hindsight.processes import supervisor
     from hindsight.settings import Settings
 
-    settings = Settings()
-    host = host or settings.host
-    port = port if port is not None else settings.port
+    overrides = {
+        key: value
+        for key, value in {"host": host, "port": port, "workers": workers, "role": role}.items()
+        if value is not None
+    }
+    try:
+        settings = Settings(**overrides)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    host = settings.host
+    try:
+        sock = supervisor.bind(host, settings.port) if settings.role != "background" else None
+    except OSError as exc:
+        console.print(f"[red]Cannot listen on {host}:{settings.port}: {exc.strerror or exc}[/]")
+        raise typer.Exit(1) from None
+    # Port 0 asks the system for a free one: say which.
+    port = sock.getsockname()[1] if sock is not None else settings.port
     runtime = build_runtime(settings)
     display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     try:
@@ -120,17 +144,15 @@ def serve(
         runtime.close()
         console.print(f"[red]Cannot create the first account: {exc.message}[/]")
         raise typer.Exit(1) from None
-    logging.basicConfig(level=settings.log_level.upper())
-    try:
-        uvicorn.run(
-            create_app(runtime),
-            host=host,
-            port=port,
-            log_level=settings.log_level,
-            access_log=False,
+    runtime.close()
+    supervisor.configure_logging(settings.log_level)
+    if sock is not None:
+        supervisor.log.info(
+            "listening on http://%s:%s with %d HTTP worker(s)", display_host, port, settings.workers
         )
-    finally:
-        runtime.close()
+    owner = f"{socket.gethostname()}:{os.getpid()}:background"
+    children = supervisor.children_for(settings, sock, owner)
+    raise typer.Exit(supervisor.Supervisor(children).run())
 
 
 @app.command()

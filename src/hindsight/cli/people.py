@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 
 from hindsight.domain.access import Scope
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.permissions import ROLES
 
@@ -113,6 +113,37 @@ def list_users(account: str = typer.Option(None, help="Only this account's users
             _show(row)
 
 
+PEOPLE_COLUMNS = (
+    "sid",
+    "account_sid",
+    "username",
+    "full_name",
+    "email",
+    "roles",
+    "status",
+    "locked",
+    "auth_provider",
+    "last_login_ms",
+    "date_created",
+)
+
+
+@users_app.command("export")
+def export_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
+    """Write the users as CSV to standard output (never their password hashes)."""
+    from hindsight.audit.trail import SYSTEM
+    from hindsight.auth.users import user_json
+
+    writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
+    with _runtime() as runtime:
+        for row in runtime.services.users.list_sync(account):
+            data = user_json(row)
+            writer.write({**data, "roles": " ".join(data["roles"])})
+        runtime.services.audit.record_sync(
+            SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
+        )
+
+
 def _changes(**fields: object) -> UserChanges:
     from hindsight.auth.users import UserChanges
 
@@ -182,7 +213,8 @@ def verify(
         None, help="The head hash printed by an earlier run: also detects records cut off."
     ),
 ) -> None:
-    """Check that no audit record was changed, inserted, deleted or reordered."""
+    """Check that no audit record was changed, inserted, deleted or reordered, and that the
+    trail still holds every published checkpoint; then publish a new checkpoint."""
     from hindsight.audit.trail import SYSTEM
 
     with _runtime() as runtime:
@@ -191,8 +223,10 @@ def verify(
             SYSTEM,
             "audit.verify",
             outcome="allowed" if result.intact else "failed",
-            detail={"records": result.records},
+            detail={"records": result.records, "checkpoints": result.checkpoints},
         )
+        if result.intact:
+            runtime.services.audit.publish_checkpoint_sync()
     if result.broken is not None:
         _fail(
             f"The audit trail is NOT intact: record {result.broken.record_id} "
@@ -204,8 +238,28 @@ def verify(
             "were removed from its end, or the trail was replaced."
         )
     console.print(
-        f"The audit trail is intact: {result.records} records. "
-        f"Head: record {result.head_seq}, hash {result.head_hash} (keep it to check later)."
+        f"The audit trail is intact: {result.records} records, "
+        f"{result.checkpoints} checkpoints held. "
+        f"Head: record {result.head_seq}, hash {result.head_hash}."
+    )
+
+
+@audit_app.command("rotate-key")
+def rotate_key() -> None:
+    """Sign new audit records with a new key (restart the servers to use it); the older keys
+    stay in the keyring so the records they signed keep verifying."""
+    from hindsight.audit import keyring
+    from hindsight.settings import Settings
+
+    settings = Settings()
+    try:
+        rotated = keyring.rotate(settings.resolved_audit_keyring())
+    except keyring.KeyringError as exc:
+        _fail(str(exc))
+    console.print(
+        f"Audit key {rotated.current.number} is current in {settings.resolved_audit_keyring()} "
+        f"(keys held: {', '.join(str(n) for n in sorted(rotated.keys))}). Copy the file to "
+        "every server of the deployment and restart them."
     )
 
 
@@ -226,15 +280,14 @@ def export(account: str = typer.Option(None, help="Only this account's records."
     from hindsight.audit.trail import SYSTEM
     from hindsight.store import audit as audit_store
 
-    writer = csv.writer(sys.stdout)
-    writer.writerow(COLUMNS)
+    writer = CsvWriter(COLUMNS, sys.stdout)
     with _runtime() as runtime:
 
         def rows(conn: object) -> None:
             for record in audit_store.in_order(conn):  # type: ignore[arg-type]
                 if account and record["account_sid"] != account:
                     continue
-                writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
+                writer.write(record)
 
         runtime.db.read_sync(rows)
         runtime.services.audit.record_sync(

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hindsight.domain.attributes import unwrap
+
 MAX_TEXT = 128
 
 TEXT_KEYS = frozenset(
@@ -139,7 +141,7 @@ HIPAA_ROOT = frozenset(
 HIPAA_DROPPED_CUSTOMER = frozenset({"phone", "email", "external_id"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class ConversationView:
     """The reportable reading of one task's attributes."""
 
@@ -147,16 +149,6 @@ class ConversationView:
     measures: dict[str, float] = field(default_factory=dict)
     customer: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
-
-
-def unwrap(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Attributes at the root, or wrapped in `task_attributes` (as media.py reads them)."""
-    wrapped = attributes.get("task_attributes")
-    if isinstance(wrapped, Mapping) and (
-        "conversations" in wrapped or "reservation_attributes" in wrapped
-    ):
-        return {**wrapped, **{k: v for k, v in attributes.items() if k != "task_attributes"}}
-    return attributes
 
 
 def _text(value: Any) -> str | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hindsight.domain.attributes import unwrap
 from hindsight.domain.errors import InvalidParameter
 
 TYPES = ("Raw", "Embedded", "Referenced", "VoiceRecording", "ChatTranscript")
@@ -210,16 +211,6 @@ def parse_list_lenient(raw: Any, path: str) -> tuple[list[MediaItem], list[str]]
     return items, problems
 
 
-def _unwrap(attributes: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Attributes as written at the root, or wrapped in `task_attributes` (a doc variant)."""
-    wrapped = attributes.get("task_attributes")
-    if isinstance(wrapped, Mapping) and (
-        "conversations" in wrapped or "reservation_attributes" in wrapped
-    ):
-        return {**wrapped, **{k: v for k, v in attributes.items() if k != "task_attributes"}}
-    return attributes
-
-
 @dataclass(frozen=True)
 class MediaLists:
     task: list[MediaItem] | None = None
@@ -233,7 +224,7 @@ def media_lists(attributes: Mapping[str, Any], *, strict: bool) -> MediaLists:
     `strict` (a write through our API): any problem raises MediaError. Otherwise invalid items
     are left out and reported in `problems`.
     """
-    root = _unwrap(attributes)
+    root = unwrap(attributes)
     task: list[MediaItem] | None = None
     reservations: dict[str, list[MediaItem]] = {}
     problems: list[str] = []
@@ -260,7 +251,7 @@ def media_lists(attributes: Mapping[str, Any], *, strict: bool) -> MediaLists:
 
 def default_media(attributes: Mapping[str, Any]) -> list[MediaItem]:
     """What a conversation shows without custom media: its recording link and chat transcript."""
-    root = _unwrap(attributes)
+    root = unwrap(attributes)
     items: list[MediaItem] = []
     conversations = root.get("conversations")
     link = conversations.get("segment_link") if isinstance(conversations, Mapping) else None

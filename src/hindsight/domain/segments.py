@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 QUEUE = "Queue"
@@ -42,6 +42,8 @@ KINDS = (
     AGENT_STATUS,
     AGENT_STATUS_IN_PROGRESS,
 )
+# Segments that are one reservation's handling of a task: they show that reservation's media.
+OFFER_KINDS = frozenset((CONVERSATION, IN_PROGRESS, MISSED, REJECTED, CORRUPTED))
 
 
 def segment_id(*parts: str) -> str:
@@ -105,7 +107,12 @@ class TaskTrack:
     offers: dict[str, Offer] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # What dataclasses.asdict gives, built directly: asdict deep-copies every value, and
+        # the projector serialises every changed track of every batch.
+        document = dict(self.__dict__)
+        document["stints"] = [dict(stint.__dict__) for stint in self.stints]
+        document["offers"] = {sid: dict(offer.__dict__) for sid, offer in self.offers.items()}
+        return document
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TaskTrack:
@@ -113,6 +120,11 @@ class TaskTrack:
         fields["stints"] = [Stint(**s) for s in data.get("stints", [])]
         fields["offers"] = {k: Offer(**o) for k, o in data.get("offers", {}).items()}
         return cls(**fields)
+
+    @property
+    def media_attributes(self) -> str:
+        """The attributes whose media a segment shows: those sent after the end, if any."""
+        return self.attributes if self.late_attributes is None else self.late_attributes
 
     @property
     def finished(self) -> bool:
@@ -327,10 +339,17 @@ def facts(track: TaskTrack, slot: Slot) -> SegmentFacts | None:
 
 def handling_time(segment: SegmentFacts, direction: str | None) -> int:
     """Talk plus wrap-up; outbound also counts ring time (the agent was blocked)."""
-    if segment.kind != CONVERSATION or segment.abandoned == "Yes":
+    return handling_seconds(segment.kind, segment.abandoned, segment.__dict__, direction)
+
+
+def handling_seconds(
+    kind: str, abandoned: str, times: Mapping[str, int], direction: str | None
+) -> int:
+    """`handling_time` from a segment's kind and its (possibly overridden) time measures."""
+    if kind != CONVERSATION or abandoned == "Yes":
         return 0
-    ring = segment.ring_time if (direction or "").lower() == "outbound" else 0
-    return ring + segment.talk_time + segment.wrap_up_time
+    ring = times["ring_time"] if (direction or "").lower() == "outbound" else 0
+    return ring + times["talk_time"] + times["wrap_up_time"]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ import orjson
 from hindsight.domain import conversation_attributes as conv
 from hindsight.domain import media as media_rules
 from hindsight.domain import segments as seg
+from hindsight.domain.task_attributes import TaskAttributes
 
 
 @dataclass(frozen=True)
@@ -19,17 +21,6 @@ class ProjectionOptions:
     extended_media: bool = True
     # Keep only Flex Insights' HIPAA allow-list of attributes.
     hipaa: bool = False
-
-
-def parse_attributes(raw: str | None) -> dict[str, Any]:
-    """Task attributes as a dict; the log keeps what was written, even if it is not JSON."""
-    if not raw:
-        return {}
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _json(value: Any) -> str:
@@ -57,47 +48,22 @@ def segment_row(
     workspace_sid: str,
     options: ProjectionOptions,
     now_ms: int,
+    read: Callable[[str | None], TaskAttributes] | None = None,
 ) -> dict[str, Any]:
-    attributes = parse_attributes(track.attributes)
-    if options.hipaa:
-        attributes = conv.hipaa_filter(attributes)
-    view = conv.read(attributes)
-    media_source = attributes
-    if track.late_attributes is not None:
-        media_source = parse_attributes(track.late_attributes)
-        if options.hipaa:
-            media_source = conv.hipaa_filter(media_source)
-    lists = media_rules.media_lists(media_source, strict=False)
-    offer_kinds = (seg.CONVERSATION, seg.IN_PROGRESS, seg.MISSED, seg.REJECTED, seg.CORRUPTED)
-    reservation = facts.reservation_sid if facts.kind in offer_kinds else None
-    resolved = media_rules.resolve(
-        lists,
-        reservation,
-        media_rules.default_media(media_source),
-        extended=options.extended_media,
+    """One segment's row. `read` gives the reading of an attributes string (a projector passes
+    its per-batch cache; by default each string is parsed here)."""
+    if read is None:
+        read = functools.partial(TaskAttributes.parse, hipaa=options.hipaa)
+    attributes = read(track.attributes)
+    media_source = read(track.media_attributes)
+    view = attributes.view
+    media = media_source.media_for(
+        facts.kind, facts.reservation_sid, extended=options.extended_media
     )
-    direction = view.attributes.get("direction") or _text(attributes.get("direction"))
-    measures = dict(view.measures)
-    times = {
-        "queue_time": facts.queue_time,
-        "ring_time": facts.ring_time,
-        "talk_time": facts.talk_time,
-        "wrap_up_time": facts.wrap_up_time,
-        "abandon_time": facts.abandon_time,
-        "hold_time": 0,
-    }
-    if facts.kind == seg.CONVERSATION:
-        for key in conv.TIME_OVERRIDES:
-            if key in measures and key in times:
-                times[key] = int(measures[key])
-    handling = seg.handling_time(
-        seg.SegmentFacts(
-            **{**facts.__dict__, **{k: v for k, v in times.items() if k != "hold_time"}}
-        ),
-        direction,
-    )
-    team_id = view.attributes.get("handling_team_id") or facts.queue_sid
-    team_name = view.attributes.get("handling_team_name") or facts.queue_name
+    direction = attributes.direction
+    times = attributes.times(facts.kind, facts.__dict__)
+    handling = seg.handling_seconds(facts.kind, facts.abandoned, times, direction)
+    team_id, team_name = attributes.team(facts.queue_sid, facts.queue_name)
     reportable = {
         "queue": facts.queue_name,
         "channel": track.channel,
@@ -134,17 +100,17 @@ def segment_row(
         "outcome": facts.outcome,
         "handling_team_id": team_id,
         "handling_team_name": team_name,
-        "customer_key": conv.customer_key(view, attributes, track.conversation),
+        "customer_key": attributes.customer_key(track.conversation),
         "attributes": _json(reportable),
-        "measures": _json(measures),
+        "measures": _json(view.measures),
         "customer": _json(view.customer),
-        "media": _json(media_document(resolved, lists.problems)),
-        "media_level": resolved.level,
-        "opens_externally": resolved.opens_externally,
+        "media": _json(media_document(media.resolved, media.problems)),
+        "media_level": media.resolved.level,
+        "opens_externally": media.resolved.opens_externally,
         "media_late_ms": track.late_media_ms,
         "ignored": _json(view.ignored),
         # In HIPAA mode only what passed the allow-list is stored (the log keeps the rest).
-        "raw_attributes": _json(attributes) if options.hipaa else track.attributes,
+        "raw_attributes": _json(attributes.document) if options.hipaa else track.attributes,
         "worker_attributes": facts.worker_attributes,
         "updated_ms": now_ms,
     }
@@ -197,10 +163,6 @@ def agent_status_row(
         "worker_attributes": facts.worker_attributes,
         "updated_ms": now_ms,
     }
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or isinstance(value, dict | list) else str(value)[:128]
 
 
 def conversation_row(

@@ -22,15 +22,10 @@ from typing import Any
 
 import orjson
 
-from hindsight.domain import conversation_attributes as conv
 from hindsight.domain import recordings as rules
 from hindsight.domain import segments as seg
-from hindsight.insights.derive import parse_attributes
+from hindsight.domain.task_attributes import TaskAttributes
 
-# Segments that are one reservation's handling of a task (see derive.segment_row).
-OFFER_KINDS = frozenset(
-    (seg.CONVERSATION, seg.IN_PROGRESS, seg.MISSED, seg.REJECTED, seg.CORRUPTED)
-)
 DEFAULT_TITLE = "Call recording"
 
 
@@ -45,14 +40,13 @@ class SegmentKeys:
 
 def segment_keys(row: Any) -> SegmentKeys:
     """From a segment row (its verbatim attributes give the call SID)."""
-    attributes = conv.unwrap(parse_attributes(row.raw_attributes))
-    call = attributes.get("call_sid")
-    if not (isinstance(call, str) and rules.is_call_sid(call)):
+    call = TaskAttributes.parse(row.raw_attributes).call_sid
+    if not (call and rules.is_call_sid(call)):
         # Conversations without a conversation_id are keyed by their call SID; HIPAA mode keeps
         # no call_sid attribute, but the key still names the call.
         key = row.conversation_id
         call = key if isinstance(key, str) and rules.is_call_sid(key) else None
-    reservation = row.reservation_sid if row.kind in OFFER_KINDS else None
+    reservation = row.reservation_sid if row.kind in seg.OFFER_KINDS else None
     return SegmentKeys(row.task_sid, reservation, call)
 
 

@@ -12,24 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection
 
-from hindsight.domain import conversation_attributes as conv
 from hindsight.domain import segments as seg
 from hindsight.domain.access import conversation_tags
 from hindsight.domain.clock import Clock
+from hindsight.domain.task_attributes import TaskAttributes
 from hindsight.eventlog.notify import LogNotifier, WakeUp
 from hindsight.insights.derive import (
     ProjectionOptions,
     agent_status_row,
     conversation_row,
-    parse_attributes,
     segment_row,
 )
+from hindsight.search.indexing import index_conversation
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -42,33 +42,17 @@ _POLL_SECONDS = 1.0
 # transaction and a summary per touched conversation, so under load it takes events in
 # batches rather than one commit each; freshness stays well under the one-second aim.
 _GATHER_SECONDS = 0.1
-
-
-def _media_of(raw: str | None) -> Any:
-    """What may still change after a task ends: its media lists and recording link."""
-    root = conv.unwrap(parse_attributes(raw))
-    conversations = root.get("conversations")
-    task_media = conversations.get("media") if isinstance(conversations, dict) else None
-    # segment_link may be sent after completion too (ENHANCE); it is the default recording.
-    link = conversations.get("segment_link") if isinstance(conversations, dict) else None
-    per_reservation = root.get("reservation_attributes")
-    return (task_media, per_reservation if isinstance(per_reservation, dict) else None, link)
-
-
-def _new_track(task_sid: str, data: dict[str, str], at_ms: int) -> seg.TaskTrack:
-    attributes = data.get("task_attributes") or "{}"
-    return seg.TaskTrack(
-        task_sid=task_sid,
-        conversation=conv.conversation_key(parse_attributes(attributes), task_sid),
-        attributes=attributes,
-        channel=data.get("task_channel_unique_name"),
-        workflow=data.get("workflow_name"),
-        created_ms=at_ms,
-    )
+# While transactions that drew log positions are still in flight (PostgreSQL), look again soon.
+_UNSETTLED_SECONDS = 0.02
 
 
 class _Batch:
-    """One batch of one workspace's events, applied to the projection."""
+    """One batch of one workspace's events, applied to the projection.
+
+    Each distinct attributes string is read once per batch (`attributes`), and only rows whose
+    values changed are written: a segment, conversation or scope tag that an event leaves as it
+    was keeps its row (and its `updated_ms`, which is when the row last changed).
+    """
 
     def __init__(
         self,
@@ -84,15 +68,25 @@ class _Batch:
         self.options = options
         self.now_ms = now_ms
         self.tracks: dict[str, seg.TaskTrack] = {}
+        self.stored_tracks: dict[str, tuple[str, str]] = {}
         self.changed: dict[str, set[seg.Slot]] = {}
         self.conversations: set[str] = set()
         self.agent_rows: dict[str, dict[str, Any]] = {}
+        self._readings: dict[str | None, TaskAttributes] = {}
+
+    def attributes(self, raw: str | None) -> TaskAttributes:
+        """The reading of one attributes string, made once per batch."""
+        reading = self._readings.get(raw)
+        if reading is None:
+            reading = self._readings[raw] = TaskAttributes.parse(raw, hipaa=self.options.hipaa)
+        return reading
 
     def load(self, events: list[Any]) -> list[tuple[Any, dict[str, str]]]:
         decoded = [(e, orjson.loads(e.event_data)) for e in events]
         sids = {d["task_sid"] for _e, d in decoded if d.get("task_sid")}
         for sid, row in store.load_tracks(self.conn, sids).items():
             self.tracks[sid] = seg.TaskTrack.from_json(orjson.loads(row.track))
+            self.stored_tracks[sid] = (row.conversation_id, row.track)
         return decoded
 
     def apply(self, event: Any, data: dict[str, str]) -> None:
@@ -105,7 +99,7 @@ class _Batch:
             return
         track = self.tracks.get(task_sid)
         if track is None:
-            track = self.tracks[task_sid] = _new_track(task_sid, data, at)
+            track = self.tracks[task_sid] = self._new_track(task_sid, data, at)
             self.conversations.add(track.conversation)
         slots = self.changed.setdefault(task_sid, set())
         track.channel = data.get("task_channel_unique_name") or track.channel
@@ -115,6 +109,17 @@ class _Batch:
             self._attributes(track, attributes, at, slots)
         slots.update(seg.apply(track, event.event_type, data, at))
 
+    def _new_track(self, task_sid: str, data: dict[str, str], at_ms: int) -> seg.TaskTrack:
+        attributes = data.get("task_attributes") or "{}"
+        return seg.TaskTrack(
+            task_sid=task_sid,
+            conversation=self.attributes(attributes).conversation_key(task_sid),
+            attributes=attributes,
+            channel=data.get("task_channel_unique_name"),
+            workflow=data.get("workflow_name"),
+            created_ms=at_ms,
+        )
+
     def _attributes(
         self, track: seg.TaskTrack, attributes: str, at: int, slots: set[seg.Slot]
     ) -> None:
@@ -122,7 +127,7 @@ class _Batch:
             if attributes == track.attributes:
                 return
             track.attributes = attributes
-            regrouped = conv.conversation_key(parse_attributes(attributes), track.task_sid)
+            regrouped = self.attributes(attributes).conversation_key(track.task_sid)
             if regrouped != track.conversation:
                 self.conversations.add(track.conversation)
                 track.conversation = regrouped
@@ -131,7 +136,7 @@ class _Batch:
             slots.update(track.all_slots())
             return
         latest = track.late_attributes or track.attributes
-        if _media_of(attributes) != _media_of(latest):
+        if self.attributes(attributes).changes_late_media(self.attributes(latest)):
             # Media attached after the task ended: taken (Twilio allows two minutes; Hindsight
             # has no deadline) and marked late.
             track.late_attributes = attributes
@@ -150,8 +155,8 @@ class _Batch:
                 now_ms=self.now_ms,
             )
 
-    def save(self) -> None:
-        rows = list(self.agent_rows.values())
+    def _segment_rows(self) -> list[dict[str, Any]]:
+        rows = []
         for task_sid, slots in self.changed.items():
             track = self.tracks[task_sid]
             self.conversations.add(track.conversation)
@@ -166,41 +171,97 @@ class _Batch:
                             workspace_sid=self.workspace_sid,
                             options=self.options,
                             now_ms=self.now_ms,
+                            read=self.attributes,
                         )
                     )
-        store.save_segments(self.conn, sorted(rows, key=lambda r: r["segment_id"]))
-        store.save_tracks(
+        return rows
+
+    def save(self) -> None:
+        computed = self._segment_rows()
+        # The touched conversations' segments as stored (moves made by `apply` included).
+        stored = store.segments_of_conversations(self.conn, self.account_sid, self.conversations)
+        stored_segments = {row.segment_id: row for rows in stored.values() for row in rows}
+        written = [row for row in computed if _differs(row, stored_segments.get(row["segment_id"]))]
+        store.save_segments(
             self.conn,
-            [
+            sorted([*self.agent_rows.values(), *written], key=lambda r: r["segment_id"]),
+        )
+        self._save_tracks()
+        self._save_conversations(stored, written, stored_segments)
+
+    def _save_tracks(self) -> None:
+        rows = []
+        for sid, track in sorted(self.tracks.items()):
+            if sid not in self.changed:
+                continue
+            document = orjson.dumps(track.to_json()).decode()
+            if self.stored_tracks.get(sid) == (track.conversation, document):
+                continue
+            rows.append(
                 {
                     "task_sid": sid,
                     "account_sid": self.account_sid,
                     "workspace_sid": self.workspace_sid,
                     "conversation_id": track.conversation,
-                    "track": orjson.dumps(track.to_json()).decode(),
+                    "track": document,
                 }
-                for sid, track in sorted(self.tracks.items())
-                if sid in self.changed
-            ],
-        )
-        for conversation in sorted(self.conversations):
-            members = store.segments_of_conversation(self.conn, self.account_sid, conversation)
+            )
+        store.save_tracks(self.conn, rows)
+
+    def _save_conversations(
+        self,
+        stored: dict[str, list[Any]],
+        written: list[dict[str, Any]],
+        stored_segments: dict[str, Any],
+    ) -> None:
+        """Each touched conversation's summary and scope tags, from its segments as now stored."""
+        members: dict[str, dict[str, Mapping[str, Any]]] = {
+            conversation: {row.segment_id: row._mapping for row in rows}
+            for conversation, rows in stored.items()
+        }
+        for row in written:
+            before = stored_segments.get(row["segment_id"])
+            if before is not None and before.conversation_id != row["conversation_id"]:
+                members[before.conversation_id].pop(row["segment_id"], None)
+            members.setdefault(row["conversation_id"], {})[row["segment_id"]] = row
+        touched = sorted(self.conversations)
+        summaries = store.summaries_of(self.conn, self.account_sid, touched)
+        tags = store.scope_tags_of(self.conn, self.account_sid, touched)
+        saved, deleted, retagged = [], [], {}
+        for conversation in touched:
+            rows = sorted(
+                members.get(conversation, {}).values(),
+                key=lambda r: (r["start_ms"], r["segment_id"]),
+            )
+            index_conversation(self.conn, self.account_sid, conversation, rows)
             summary = conversation_row(
-                [m._mapping for m in members],
+                rows,
                 account_sid=self.account_sid,
                 workspace_sid=self.workspace_sid,
                 now_ms=self.now_ms,
             )
             if summary is None:
-                store.delete_conversation(self.conn, self.account_sid, conversation)
+                if conversation in summaries:
+                    deleted.append(conversation)
+                wanted: set[str] = set()
             else:
-                store.save_conversation(self.conn, summary)
-                store.save_scope_tags(
-                    self.conn,
-                    self.account_sid,
-                    conversation,
-                    conversation_tags(m._mapping for m in members),
-                )
+                if _differs(summary, summaries.get(conversation)):
+                    saved.append(summary)
+                wanted = conversation_tags(rows)
+            current = tags.get(conversation, set())
+            if wanted != current:
+                retagged[conversation] = (current, wanted)
+        store.delete_conversations(self.conn, self.account_sid, deleted)
+        store.save_conversations(self.conn, saved)
+        store.replace_scope_tags(self.conn, self.account_sid, retagged)
+
+
+def _differs(row: Mapping[str, Any], stored: Any | None) -> bool:
+    """Whether a computed row says anything its stored copy does not (`updated_ms` aside)."""
+    if stored is None:
+        return True
+    before = stored._mapping
+    return any(before[key] != value for key, value in row.items() if key != "updated_ms")
 
 
 def project(
@@ -250,7 +311,8 @@ class Projector:
                 await self.catch_up()
             except Exception:
                 log.exception("projection pass failed")
-            if await self._wake.wait(_POLL_SECONDS):
+            settled = self._db.horizon.settled
+            if await self._wake.wait(_POLL_SECONDS if settled else _UNSETTLED_SECONDS):
                 await asyncio.sleep(_GATHER_SECONDS)
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
@@ -266,7 +328,9 @@ class Projector:
         applied = 0
         while True:
             batch = await self._db.scan(
-                lambda conn, seq=seq: event_store.after(conn, workspace_sid, seq, BATCH)
+                lambda conn, seq=seq: event_store.follow(
+                    conn, self._db.horizon, workspace_sid, seq, BATCH
+                )
             )
             if not batch:
                 return applied

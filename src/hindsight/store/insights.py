@@ -13,9 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from hindsight.store.schema import (
     conversation_scopes,
     conversations,
+    events,
     projection_tasks,
     projector_cursors,
     retired_workspaces,
+    search_customer_keys,
+    search_documents,
+    search_transcript_links,
     segments,
     workspaces,
 )
@@ -31,10 +35,69 @@ _OF_CONVERSATION = (
     )
     .order_by(segments.c.start_ms, segments.c.segment_id)
 )
+_OF_CONVERSATIONS = (
+    select(segments)
+    .where(
+        segments.c.account_sid == bindparam("account"),
+        segments.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    )
+    .order_by(segments.c.conversation_id, segments.c.start_ms, segments.c.segment_id)
+)
 _OF_TASK = select(segments).where(segments.c.task_sid == bindparam("task"))
 _POSITION = select(projector_cursors.c.seq).where(
     projector_cursors.c.workspace_sid == bindparam("ws")
 )
+# Built once: the projector runs these for every batch, and building a statement costs more
+# than executing it.
+_MOVE_TASK = (
+    update(segments)
+    .where(segments.c.task_sid == bindparam("task"))
+    .values(conversation_id=bindparam("conversation"))
+)
+_SUMMARIES = select(conversations).where(
+    conversations.c.account_sid == bindparam("account"),
+    conversations.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+)
+_DELETE_CONVERSATION = delete(conversations).where(
+    conversations.c.account_sid == bindparam("account"),
+    conversations.c.conversation_id == bindparam("conversation"),
+)
+_SCOPE_TAGS = select(conversation_scopes.c.conversation_id, conversation_scopes.c.tag).where(
+    conversation_scopes.c.account_sid == bindparam("account"),
+    conversation_scopes.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+)
+_DELETE_SCOPE_TAG = delete(conversation_scopes).where(
+    conversation_scopes.c.account_sid == bindparam("account"),
+    conversation_scopes.c.conversation_id == bindparam("conversation"),
+    conversation_scopes.c.tag == bindparam("gone"),
+)
+_INSERT_SCOPE_TAG = insert(conversation_scopes)
+_END_AGENT_STATUS = delete(segments).where(
+    segments.c.worker_sid == bindparam("worker"),
+    segments.c.kind == "Agent Status in Progress",
+    segments.c.start_ms < bindparam("before"),
+)
+_ADVANCE = (
+    update(projector_cursors)
+    .where(
+        projector_cursors.c.workspace_sid == bindparam("ws"),
+        projector_cursors.c.seq < bindparam("target"),
+    )
+    .values(seq=bindparam("target"))
+)
+_START_CURSOR = insert(projector_cursors)
+_LIVE_ACCOUNT = select(workspaces.c.account_sid).where(workspaces.c.sid == bindparam("ws"))
+_RETIRED_ACCOUNT = select(retired_workspaces.c.account_sid).where(
+    retired_workspaces.c.sid == bindparam("ws")
+)
+# Keys per IN list: well under every driver's limit on bound parameters.
+_CHUNK = 500
+
+
+def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
 
 
 def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
@@ -81,65 +144,95 @@ def segments_of_task(conn: Connection, task_sid: str) -> list[Any]:
     return list(conn.execute(_OF_TASK, {"task": task_sid}))
 
 
+def segments_of_conversations(
+    conn: Connection, account_sid: str, conversation_ids: Iterable[str]
+) -> dict[str, list[Any]]:
+    """The segments of each conversation named, in start order (one query per 500 of them)."""
+    found: dict[str, list[Any]] = {}
+    for chunk in _chunks(conversation_ids):
+        rows = conn.execute(_OF_CONVERSATIONS, {"account": account_sid, "conversations": chunk})
+        for row in rows:
+            found.setdefault(row.conversation_id, []).append(row)
+    return found
+
+
 def move_task_segments(conn: Connection, task_sid: str, conversation: str) -> None:
-    conn.execute(
-        update(segments).where(segments.c.task_sid == task_sid).values(conversation_id=conversation)
-    )
+    conn.execute(_MOVE_TASK, {"task": task_sid, "conversation": conversation})
+
+
+def summaries_of(
+    conn: Connection, account_sid: str, conversation_ids: Iterable[str]
+) -> dict[str, Any]:
+    """The stored conversation rows of the conversations named, by conversation id."""
+    found: dict[str, Any] = {}
+    for chunk in _chunks(conversation_ids):
+        for row in conn.execute(_SUMMARIES, {"account": account_sid, "conversations": chunk}):
+            found[row.conversation_id] = row
+    return found
 
 
 def save_conversation(conn: Connection, row: dict[str, Any]) -> None:
-    _upsert(conn, conversations, [row], ["account_sid", "conversation_id"])
+    save_conversations(conn, [row])
+
+
+def save_conversations(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    _upsert(conn, conversations, rows, ["account_sid", "conversation_id"])
 
 
 def delete_conversation(conn: Connection, account_sid: str, conversation: str) -> None:
-    conn.execute(
-        delete(conversations).where(
-            conversations.c.account_sid == account_sid,
-            conversations.c.conversation_id == conversation,
-        )
-    )
+    delete_conversations(conn, account_sid, [conversation])
     save_scope_tags(conn, account_sid, conversation, set())
+
+
+def delete_conversations(conn: Connection, account_sid: str, conversation_ids: list[str]) -> None:
+    """Delete conversation rows (their scope tags are the caller's to replace)."""
+    if conversation_ids:
+        conn.execute(
+            _DELETE_CONVERSATION,
+            [{"account": account_sid, "conversation": c} for c in conversation_ids],
+        )
+
+
+def scope_tags_of(
+    conn: Connection, account_sid: str, conversation_ids: Iterable[str]
+) -> dict[str, set[str]]:
+    """The teams, queues and departments each conversation named is filed under."""
+    found: dict[str, set[str]] = {}
+    for chunk in _chunks(conversation_ids):
+        for row in conn.execute(_SCOPE_TAGS, {"account": account_sid, "conversations": chunk}):
+            found.setdefault(row.conversation_id, set()).add(row.tag)
+    return found
 
 
 def save_scope_tags(conn: Connection, account_sid: str, conversation: str, tags: set[str]) -> None:
     """Replace the teams, queues and departments a conversation is filed under."""
-    current = set(
-        conn.execute(
-            select(conversation_scopes.c.tag).where(
-                conversation_scopes.c.account_sid == account_sid,
-                conversation_scopes.c.conversation_id == conversation,
-            )
-        ).scalars()
-    )
-    gone = current - tags
+    current = scope_tags_of(conn, account_sid, [conversation]).get(conversation, set())
+    replace_scope_tags(conn, account_sid, {conversation: (current, tags)})
+
+
+def replace_scope_tags(
+    conn: Connection, account_sid: str, changes: dict[str, tuple[set[str], set[str]]]
+) -> None:
+    """For each conversation, (tags it has, tags it should have): only the difference is written."""
+    gone = [
+        {"account": account_sid, "conversation": conversation, "gone": tag}
+        for conversation, (current, wanted) in sorted(changes.items())
+        for tag in sorted(current - wanted)
+    ]
+    added = [
+        {"account_sid": account_sid, "conversation_id": conversation, "tag": tag}
+        for conversation, (current, wanted) in sorted(changes.items())
+        for tag in sorted(wanted - current)
+    ]
     if gone:
-        conn.execute(
-            delete(conversation_scopes).where(
-                conversation_scopes.c.account_sid == account_sid,
-                conversation_scopes.c.conversation_id == conversation,
-                conversation_scopes.c.tag.in_(sorted(gone)),
-            )
-        )
-    added = tags - current
+        conn.execute(_DELETE_SCOPE_TAG, gone)
     if added:
-        conn.execute(
-            insert(conversation_scopes),
-            [
-                {"account_sid": account_sid, "conversation_id": conversation, "tag": tag}
-                for tag in sorted(added)
-            ],
-        )
+        conn.execute(_INSERT_SCOPE_TAG, added)
 
 
 def end_agent_status_in_progress(conn: Connection, worker_sid: str, before_ms: int) -> None:
     """Stale 'in progress' stints of a worker (its activity has changed since)."""
-    conn.execute(
-        delete(segments).where(
-            segments.c.worker_sid == worker_sid,
-            segments.c.kind == "Agent Status in Progress",
-            segments.c.start_ms < before_ms,
-        )
-    )
+    conn.execute(_END_AGENT_STATUS, {"worker": worker_sid, "before": before_ms})
 
 
 def position(conn: Connection, workspace_sid: str) -> int:
@@ -159,21 +252,21 @@ def lock_position(conn: Connection, workspace_sid: str) -> int:
 
 def advance(conn: Connection, workspace_sid: str, seq: int) -> None:
     if conn.execute(_POSITION, {"ws": workspace_sid}).scalar() is None:
-        conn.execute(insert(projector_cursors).values(workspace_sid=workspace_sid, seq=seq))
+        conn.execute(_START_CURSOR, {"workspace_sid": workspace_sid, "seq": seq})
     else:
-        conn.execute(
-            update(projector_cursors)
-            .where(
-                projector_cursors.c.workspace_sid == workspace_sid, projector_cursors.c.seq < seq
-            )
-            .values(seq=seq)
-        )
+        conn.execute(_ADVANCE, {"ws": workspace_sid, "target": seq})
 
 
 def behind(conn: Connection) -> list[Any]:
     """Workspaces (live or deleted) whose log has events the projection has not taken in."""
     heads = union_all(
-        select(workspaces.c.sid, workspaces.c.event_seq.label("last")),
+        select(
+            workspaces.c.sid,
+            select(func.max(events.c.seq))
+            .where(events.c.workspace_sid == workspaces.c.sid)
+            .scalar_subquery()
+            .label("last"),
+        ),
         select(retired_workspaces.c.sid, retired_workspaces.c.last_seq.label("last")),
     ).subquery()
     query = (
@@ -186,14 +279,10 @@ def behind(conn: Connection) -> list[Any]:
 
 
 def account_of(conn: Connection, workspace_sid: str) -> str | None:
-    live = conn.execute(
-        select(workspaces.c.account_sid).where(workspaces.c.sid == workspace_sid)
-    ).scalar()
+    live = conn.execute(_LIVE_ACCOUNT, {"ws": workspace_sid}).scalar()
     if live is not None:
         return live
-    return conn.execute(
-        select(retired_workspaces.c.account_sid).where(retired_workspaces.c.sid == workspace_sid)
-    ).scalar()
+    return conn.execute(_RETIRED_ACCOUNT, {"ws": workspace_sid}).scalar()
 
 
 def clear(conn: Connection) -> None:
@@ -204,5 +293,8 @@ def clear(conn: Connection) -> None:
         conversation_scopes,
         projection_tasks,
         projector_cursors,
+        search_documents,
+        search_transcript_links,
+        search_customer_keys,
     ):
         conn.execute(delete(table))

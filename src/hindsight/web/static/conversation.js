@@ -69,6 +69,8 @@ function wireTabs() {
 
 window.hindsightConversation = {
   conversationId: state.conversation_id,
+  segmentId: state.selected,
+  player: null,
   async select(segmentId, { play = false } = {}) {
     if (segmentId !== state.selected) {
       location.assign(`?segment=${encodeURIComponent(segmentId)}${play ? "&play=1" : ""}`);

@@ -40,18 +40,21 @@ export async function openTranscript(item, screen) {
   } catch (error) {
     return element("div", {}, heading, unavailableAlert(item.type, error.message, tryAgain(item, screen)));
   }
-  return element("div", {}, heading, messages(document_.messages));
+  const list = messages(document_.messages);
+  document.dispatchEvent(new CustomEvent("hindsight:transcript-ready", { detail: list }));
+  return element("div", {}, heading, list);
 }
 
 function messages(all) {
   const list = element("ol", { class: "transcript", "data-testid": "transcript" });
-  for (const m of all) {
+  all.forEach((m, position) => {
     const when = new Date(m.timestamp || m.date_created);
     const known = !Number.isNaN(when.getTime());
     list.append(
       element(
         "li",
-        { class: `message ${m.role || "participant"}` },
+        // Its place in the transcript: what a quality comment pins itself to.
+        { class: `message ${m.role || "participant"}`, "data-message-index": position },
         element(
           "div",
           { class: "meta" },
@@ -65,7 +68,7 @@ function messages(all) {
         element("p", { class: "body", text: m.body || "" }),
       ),
     );
-  }
+  });
   if (!all.length) list.append(element("li", { class: "empty", text: "No messages." }));
   return list;
 }

@@ -35,9 +35,21 @@ export class Player {
     this.connecting = false;
     this.loaded = false;
     this.openedAt = 0;
+    // Moments others pin to the recording (quality comments): [{offset, label, kind}].
+    this.notes = [];
+  }
+
+  currentTime() {
+    return this.audio.currentTime;
+  }
+
+  setNotes(notes) {
+    this.notes = notes;
+    if (this.loaded) this.drawTimeline();
   }
 
   start() {
+    if (window.hindsightConversation) window.hindsightConversation.player = this;
     this.render();
     this.wireAudio();
     this.wireScrubbing();
@@ -151,6 +163,7 @@ export class Player {
         segmentId: this.segment.segment_id,
         duration: this.audio.duration,
       });
+      document.dispatchEvent(new CustomEvent("hindsight:player-ready", { detail: this }));
     });
     this.audio.addEventListener("timeupdate", () => {
       if (Math.abs(this.audio.currentTime - this.openedAt) >= PROGRESS_RESETS_TRIES_S) {
@@ -566,6 +579,7 @@ export class Player {
   drawTimeline() {
     const duration = this.audio.duration;
     this.timeline.replaceChildren(this.bands);
+    if (Number.isFinite(duration) && duration > 0) this.drawNotes(duration);
     const start = this.item.start_time;
     if (!start || !Number.isFinite(duration) || duration <= 0) return;
     for (const other of this.state.segments) {
@@ -585,5 +599,22 @@ export class Player {
     }
     this.playingSegment = undefined;
     this.highlightPlaying();
+  }
+
+  // Pinned moments: a marker each, which seeks there when clicked.
+  drawNotes(duration) {
+    for (const note of this.notes) {
+      if (!Number.isFinite(note.offset) || note.offset < 0 || note.offset > duration) continue;
+      const marker = element("button", {
+        type: "button",
+        class: `note-marker ${note.kind || ""}`,
+        title: `${note.label} at ${clock(note.offset)}`,
+        "aria-label": `${note.label}, ${clock(note.offset)}`,
+        "data-offset": note.offset,
+        onclick: () => this.seekTo(note.offset),
+      });
+      marker.style.left = `${(100 * note.offset) / duration}%`;
+      this.timeline.append(marker);
+    }
   }
 }
