@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -70,7 +71,7 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import pages, quality_pages, stand_in_pages
+from hindsight.web import error_pages, pages, quality_pages, stand_in_pages
 from hindsight.web import render as web_render
 
 Job = Callable[[asyncio.Event], Awaitable[None]]
@@ -357,6 +358,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     errors.install(app)
+    app.add_exception_handler(StarletteHTTPException, error_pages.browser_aware(errors.http_error))
     app.state.services = runtime.services
     app.state.public_url = (settings.public_url or "").rstrip("/") or None
     app.state.api_limiter = limiters.api
@@ -377,6 +379,11 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.include_router(recordings.router)
     app.include_router(media_analysis.router)
     app.state.api_routes = [
+        *session_api.router.routes,
+        *users_api.router.routes,
+        *audit_api.router.routes,
+        *retention_api.router.routes,
+        *media_api.router.routes,
         *insights.router.routes,
         *recordings.router.routes,
         *media_analysis.router.routes,

@@ -96,6 +96,7 @@ def _open(page: Page, scene: Scene, reviewer: Any) -> Locator:
 
 
 def _click_at(page: Page, target: Locator, fraction: float) -> None:
+    target.scroll_into_view_if_needed()  # mouse coordinates are the viewport's
     box = target.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
@@ -112,6 +113,7 @@ def test_click_and_drag_on_waveform_and_bands_seek_and_the_playhead_follows(
     _click_at(page, bands, 0.25)
     wait_js(page, "Math.abs(document.querySelector('audio').currentTime - 7.5) < 1")
     # Dragging from one fifth to four fifths of the waveform ends at four fifths.
+    waveform.scroll_into_view_if_needed()
     box = waveform.bounding_box()
     assert box is not None
     y = box["y"] + box["height"] / 2

@@ -74,6 +74,21 @@ def _filters(request: Request) -> AuditFilters:
     )
 
 
+def page_after(page_token: str | None) -> Any:
+    """Where a page of the newest-first trail starts (None: at the newest record)."""
+    if not page_token:
+        return None
+    _direction, after = decode_token(page_token, _ORDERING, NEWEST_FIRST)
+    return after
+
+
+def next_page_token(result: Any) -> str | None:
+    """The token of the page after `result` (older records), when there is one."""
+    if result.has_next and result.rows:
+        return encode_token("a", (result.rows[-1].seq,), _ORDERING)
+    return None
+
+
 def record_json(row: Any) -> dict[str, Any]:
     data = audit_store.as_dict(row)
     data["roles"] = orjson.loads(data["roles"])
@@ -89,15 +104,10 @@ async def search(
     page_token: str | None = Query(None),
 ) -> Response:
     filters = _filters(request)
-    after = None
-    if page_token:
-        _direction, after = decode_token(page_token, _ORDERING, NEWEST_FIRST)
     result = await identity.services(request).audit.search(
-        viewer, filters, PageRequest(size=page_size, after=after)
+        viewer, filters, PageRequest(size=page_size, after=page_after(page_token))
     )
-    next_token = None
-    if result.has_next and result.rows:
-        next_token = encode_token("a", (result.rows[-1].seq,), _ORDERING)
+    next_token = next_page_token(result)
     document = {
         "records": [record_json(r) for r in result.rows],
         "meta": {"page_size": page_size, "next_page_token": next_token},

@@ -122,6 +122,10 @@ async def _unexpected(_request: Request, exc: Exception) -> Response:
     return error_response(500, 20500, f"Internal server error (reference {reference})")
 
 
+# For the composition root, which lets browsers have HTML error pages (web/error_pages.py).
+http_error = _http
+
+
 def install(app: Starlette) -> None:
     """Map every error to Twilio's error body (FastAPI's validation errors included)."""
     app.add_exception_handler(HindsightError, _domain)
@@ -131,4 +135,4 @@ def install(app: Starlette) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-__all__ = ["Unauthenticated", "error_response", "from_error", "install"]
+__all__ = ["Unauthenticated", "error_response", "from_error", "http_error", "install"]

@@ -15,12 +15,12 @@ from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.openapi.utils import get_openapi
 from starlette.responses import Response, StreamingResponse
 
 from hindsight import __version__
 from hindsight.api import identity
 from hindsight.api import insights_models as models
+from hindsight.api.openapi_document import api_document
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.api.quality.search_params import QUALITY_PARAMS, quality_filter
 from hindsight.app_services import Services
@@ -580,11 +580,11 @@ async def openapi(request: Request) -> Response:
     cached = getattr(request.app.state, "api_openapi", None)
     if cached is None:
         cached = orjson.dumps(
-            get_openapi(
-                title="Hindsight Insights API",
-                version=__version__,
+            api_document(
+                "Hindsight API",
+                __version__,
                 # The composition root lists every router of Hindsight's own JSON API.
-                routes=getattr(request.app.state, "api_routes", router.routes),
+                getattr(request.app.state, "api_routes", router.routes),
             )
         )
         request.app.state.api_openapi = cached

@@ -10,7 +10,7 @@ import orjson
 from fastapi import Request
 from starlette.responses import Response
 
-from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.errors import HindsightError, InvalidParameter, PayloadTooLarge
 
 
 def json_response(
@@ -24,14 +24,24 @@ def json_response(
     )
 
 
+class UnsupportedMediaType(HindsightError):
+    """The body was sent as a media type this endpoint does not read (HTTP 415)."""
+
+    status = 415
+    code = 20415
+
+
 async def json_object(
     request: Request, max_bytes: int, allowed: Iterable[str] | None = None
 ) -> dict[str, Any]:
-    """The request's JSON object (empty body: {}); refuses oversize bodies, other JSON and,
-    when `allowed` is given, unknown keys."""
+    """The request's JSON object (empty body: {}); refuses oversize bodies (413), bodies sent
+    as another media type (415), other JSON and, when `allowed` is given, unknown keys."""
     raw = await request.body()
     if len(raw) > max_bytes:
-        raise InvalidParameter(f"The request body is larger than {max_bytes} bytes")
+        raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes")
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if raw and kind and kind != "application/json" and not kind.endswith("+json"):
+        raise UnsupportedMediaType(f"Send the body as application/json, not {kind[:60]}")
     try:
         document = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError:

@@ -27,7 +27,7 @@ _MAX_BODY = 4096
 _MEDIA_HEADERS = {"Cache-Control": "no-store", "Content-Disposition": "inline"}
 
 
-@router.post("/api/v1/media/links", summary="A short-lived link to one media item")
+@router.post("/api/v1/media/links", status_code=201, summary="A short-lived link to one media item")
 async def mint(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY)
     segment_id, index = document.get("segment_id"), document.get("index")
@@ -89,7 +89,16 @@ def _respond(opened: Opened, head: bool) -> Response:
     return StreamingResponse(stream.body, status_code=stream.status, headers=headers)
 
 
-@router.api_route(LINK_PATH + "{token}", methods=["GET", "HEAD"], summary="Open a media link")
+@router.api_route(
+    LINK_PATH + "{token}",
+    methods=["GET", "HEAD"],
+    summary="Open a media link",
+    responses={
+        206: {"description": "Part of a recording (a byte range was asked for)"},
+        302: {"description": "A page: followed to its location"},
+        416: {"description": "The byte range asked for is outside the recording"},
+    },
+)
 async def follow(
     token: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:

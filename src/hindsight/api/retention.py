@@ -63,7 +63,7 @@ async def list_holds(
     )
 
 
-@router.post("/holds", summary="Place a conversation on legal hold")
+@router.post("/holds", status_code=201, summary="Place a conversation on legal hold")
 async def place_hold(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY, {"conversation_id", "reason"})
     conversation_id = document.get("conversation_id")
@@ -85,7 +85,7 @@ async def get_hold(
     return json_response(hold_json(row))
 
 
-@router.delete("/holds/{conversation_id}", summary="Release a legal hold")
+@router.delete("/holds/{conversation_id}", status_code=204, summary="Release a legal hold")
 async def release_hold(
     conversation_id: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:

@@ -95,7 +95,7 @@ async def who(request: Request) -> Response:
     return json_response(status=200, document=describe(session))
 
 
-@router.delete(PATH, summary="Sign out")
+@router.delete(PATH, status_code=204, summary="Sign out")
 async def sign_out(request: Request, viewer: Viewer = Depends(identity.person)) -> Response:
     await identity.services(request).sessions.end(identity.session_token(request), viewer)
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})

@@ -58,7 +58,7 @@ async def list_users(request: Request, viewer: Viewer = Depends(identity.viewer)
     return json_response(status=200, document={"users": [user_json(r) for r in rows]})
 
 
-@router.post("", summary="Create a user")
+@router.post("", status_code=201, summary="Create a user")
 async def create_user(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY, _CREATE_KEYS)
     username = document.get("username")

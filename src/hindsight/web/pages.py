@@ -18,7 +18,6 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity
-from hindsight.api.audit import record_json
 from hindsight.api.insights import (
     _checked_customer,
     _checked_text,
@@ -47,10 +46,9 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
 from hindsight.search.annotations import Annotation
-from hindsight.store.audit import AuditFilters
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest
-from hindsight.web import plugins, reports
+from hindsight.web import audit_view, plugins, reports, timeline
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -384,6 +382,7 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
                 selected=selected,
                 state=state,
                 hold=hold,
+                timeline=timeline.build(segments),
             ),
             frame_origins=origins,
         )
@@ -541,19 +540,11 @@ async def _retention(services: Services, viewer: Viewer) -> dict[str, Any]:
 @router.get("/admin/audit")
 async def audit_page(request: Request) -> Response:
     async def build(request: Request, session: ActiveSession) -> Response:
-        params = {k: v for k, v in request.query_params.items() if v.strip()}
-        probe = AuditFilters(
-            actor=params.get("actor"),
-            action=params.get("action"),
-            object_id=params.get("object_id"),
-            outcome=params.get("outcome"),
-        )
-        if params.get("outcome") not in (None, "allowed", "denied", "failed"):
-            raise InvalidParameter("outcome must be allowed, denied or failed")
         services = identity.services(request)
-        result = await services.audit.search(session.viewer, probe, PageRequest(size=200))
-        records = [record_json(r) for r in result.rows]
-        return render("audit.html", _context(request, session, records=records, shown=params))
+        found = await audit_view.audit_context(
+            services.audit, session.viewer, dict(request.query_params)
+        )
+        return render("audit.html", _context(request, session, **found))
 
     return await _page(request, build)
 

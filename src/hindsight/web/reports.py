@@ -6,7 +6,7 @@ with the report's filters plus the group's own (its day, hour, queue, agent or c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,25 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Tick:
+    y: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ValueBar:
+    """One category's bar of a measure (average handling time by queue, agent, channel)."""
+
+    label: str
+    x: float
+    width: float
+    y: float
+    height: float
+    value: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Row:
     label: str
     href: str
@@ -69,6 +88,13 @@ class ReportView:
     max_handling: float
     rows: list[Row]
     total: Row
+    # Days and hours are a series (a line reads across them); queues, agents and channels are
+    # categories, drawn as bars, and a group with no value is left out rather than drawn as 0.
+    is_series: bool = True
+    handling_bars: list[ValueBar] = field(default_factory=list)
+    volume_ticks: list[Tick] = field(default_factory=list)
+    handling_ticks: list[Tick] = field(default_factory=list)
+    time_zone: str = "UTC"
     width: int = WIDTH
     height: int = BAR_AREA
 
@@ -143,11 +169,13 @@ def build(
                 other_y=round(BAR_AREA - handled_h - abandoned_h - other_h, 1),
                 other_height=round(other_h, 1),
                 href=href,
-                title=f"{name}: {group.volume} conversations, {group.handled} handled, "
+                title=f"{name}: {conversations(group.volume)}, {group.handled} handled, "
                 f"{group.abandoned} abandoned",
             )
         )
-        y = BAR_AREA - (group.avg_handling_time or 0.0) / max_handling * BAR_AREA
+        if group.avg_handling_time is None:
+            continue  # nothing handled: no average to draw (not a zero)
+        y = BAR_AREA - group.avg_handling_time / max_handling * BAR_AREA
         lines.append(
             Line(
                 label=name,
@@ -170,7 +198,17 @@ def build(
         ("Avg wrap-up time", duration(total.avg_wrap_up_time)),
         ("Avg handling time", duration(total.avg_handling_time)),
     ]
+    is_series = result.group_by in ("day", "hour")
+    handling_bars = (
+        []
+        if is_series
+        else _value_bars(result.group_by, groups, lines, slot, bar_width, max_handling)
+    )
     return ReportView(
+        is_series=is_series,
+        handling_bars=handling_bars,
+        volume_ticks=_ticks(max_volume, str),
+        handling_ticks=_ticks(max_handling, duration),
         group_by=result.group_by,
         threshold=threshold,
         kpis=kpis,
@@ -182,3 +220,49 @@ def build(
         rows=[_row(result.group_by, shown, g) for g in groups],
         total=_row(result.group_by, shown, total, name="All"),
     )
+
+
+def conversations(count: int) -> str:
+    return f"{count} conversation" + ("" if count == 1 else "s")
+
+
+def _ticks(top: float, text: Any) -> list[Tick]:
+    """Values on the y axis: 0, a quarter, half, three quarters and the top, where the value is
+    a whole number (an axis up to 3 reads 0 and 3, not 0.75; seconds likewise)."""
+    marks = []
+    for k in range(5):
+        value = top * k / 4
+        if value != int(value):
+            continue
+        shown = str(int(value)) if text is str else text(value)
+        marks.append(Tick(round(BAR_AREA - BAR_AREA * k / 4, 1), shown))
+    return marks
+
+
+def _value_bars(
+    group_by: str,
+    groups: list[AggregateRow],
+    points: list[Line],
+    slot: float,
+    bar_width: float,
+    top: float,
+) -> list[ValueBar]:
+    drawn = {p.label: p for p in points}
+    bars = []
+    for i, group in enumerate(groups):
+        point = drawn.get(label(group_by, group.group))
+        if point is None or group.avg_handling_time is None:
+            continue
+        height = group.avg_handling_time / top * BAR_AREA
+        bars.append(
+            ValueBar(
+                label=point.label,
+                x=round(i * slot + (slot - bar_width) / 2, 1),
+                width=round(bar_width, 1),
+                y=round(BAR_AREA - height, 1),
+                height=round(height, 1),
+                value=point.value,
+                href=point.href,
+            )
+        )
+    return bars

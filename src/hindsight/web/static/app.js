@@ -40,12 +40,17 @@ export function notify(message) {
   notice.hidden = !message;
 }
 
+// The one way a moment is written on every page (the person's own time zone and language).
+export function formatMoment(moment) {
+  return moment.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+}
+
 function localTimes(root = document) {
   for (const element of root.querySelectorAll("time[datetime]")) {
     const moment = new Date(element.getAttribute("datetime"));
     if (!Number.isNaN(moment.getTime())) {
       element.title = element.textContent;
-      element.textContent = moment.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      element.textContent = formatMoment(moment);
     }
   }
 }

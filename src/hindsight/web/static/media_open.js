@@ -1,6 +1,6 @@
 // Transcripts and pages (Embedded, Referenced, Raw) on the conversation screen, each opened
 // through a short-lived link, and each saying in words why when it cannot be opened.
-import { Actions, api, mintLink } from "./app.js";
+import { Actions, api, formatMoment, mintLink } from "./app.js";
 import { element, message } from "./dom.js";
 import { MAX_TRIES, unavailableAlert, withRetries } from "./media_failure.js";
 
@@ -62,7 +62,7 @@ function messages(all) {
           element("span", { class: "role", text: m.role || "" }),
           element("time", {
             datetime: known ? when.toISOString() : "",
-            text: known ? when.toLocaleString([], { dateStyle: "medium", timeStyle: "medium" }) : "",
+            text: known ? formatMoment(when) : "",
           }),
         ),
         element("p", { class: "body", text: m.body || "" }),
