@@ -385,6 +385,7 @@ def test_reports_and_admin_pages(page: Page, scene: Scene, people: Any) -> None:
     page.get_by_role("link", name="Calls", exact=True).click()
     page.wait_for_url("**/conversations?*queue=Calls*")
     page.goto(f"{scene.server.base_url}/admin")
+    expect(page.locator("body")).to_have_attribute("data-admin-ready", "1")
     page.get_by_label("User name").fill("new-analyst")
     page.get_by_label("Role").select_option("wfo.data_analyst")
     page.get_by_role("button", name="Create").click()

@@ -106,3 +106,7 @@ document.addEventListener("click", async (event) => {
     notify(error.message);
   }
 });
+
+// Every handler above is attached: what a browser test waits for before using the forms (a
+// click that came sooner would submit the form natively).
+document.body.dataset.adminReady = "1";
