@@ -476,6 +476,7 @@ def test_legal_hold_from_the_conversation_and_the_retention_policy_in_admin(
     screenshot(page, "legal-hold")
 
     page.goto(f"{scene.server.base_url}/admin")
+    expect(page.locator("body")).to_have_attribute("data-admin-ready", "1")
     expect(page.locator("table.holds")).to_contain_text("ui-call")
     page.get_by_label("Conversations (days)").fill("400")
     page.get_by_role("button", name="Save policy").click()
