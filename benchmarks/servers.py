@@ -4,6 +4,7 @@ other core): Hindsight itself, and a bare Starlette endpoint doing the same SQLi
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -74,8 +75,10 @@ def hindsight(
         _wait_ready(f"{base}/healthz", process)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        # uvicorn re-raises the signal it stopped on; SIGINT becomes KeyboardInterrupt, which
+        # lets cProfile write its stats on the way out (SIGTERM would kill it first).
+        process.send_signal(signal.SIGINT if profile else signal.SIGTERM)
+        process.wait(timeout=120)
 
 
 @contextmanager
