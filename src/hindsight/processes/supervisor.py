@@ -12,6 +12,7 @@ stderr, each line naming its process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -89,7 +90,8 @@ def web_main(settings: Settings, sock: socket.socket) -> None:
         log_config=None,
     )
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[sock])
     finally:
         if sender is not None:
             sender.close()
@@ -226,7 +228,10 @@ class Supervisor:
         running = [c.process for c in self._children if c.process is not None]
         for process in running:
             if process.is_alive() and process.pid is not None:
-                os.kill(process.pid, signal.SIGTERM)
+                # SIGINT: uvicorn finishes its requests and then raises the signal it stopped on
+                # again; as SIGINT that is a KeyboardInterrupt the worker catches, so it still
+                # closes its runtime (and writes its profile), which SIGTERM would cut short.
+                os.kill(process.pid, signal.SIGINT)
         deadline = time.monotonic() + _STOP_SECONDS
         for process in running:
             process.join(max(0.0, deadline - time.monotonic()))
