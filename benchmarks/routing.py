@@ -3,6 +3,7 @@ with 1,000 workers and 10,000 pending tasks in the workspace.
 
     benchmarks/run-routing             # SQLite
     benchmarks/run-routing --postgres  # PostgreSQL
+    benchmarks/run-routing --profile   # SQLite, and where the routing passes spent their time
 
 Latencies come from the event log: the gap between each task's `task.created` and its
 `reservation.created` event, both stamped by the server's clock (milliseconds).
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import pstats
 import tempfile
 import time
 from pathlib import Path
@@ -150,18 +152,48 @@ def measure(base: str) -> None:
     )
 
 
+def print_profile(path: Path) -> None:
+    """The routing passes' share of the server's time, and where inside them it went.
+
+    Routing runs in `hindsight serve`'s background process, whose profile this reads. On
+    SQLite the routing units run on the event loop's thread, which cProfile sees; on
+    PostgreSQL they run on worker threads it does not, hence SQLite only.
+    """
+    stats = pstats.Stats(str(path))
+    entries = stats.stats  # type: ignore[attr-defined]
+    total = sum(tt for (_cc, _nc, tt, _ct, _callers) in entries.values())
+    units = [
+        (ct, nc)
+        for (file, _line, name), (_cc, nc, _tt, ct, _callers) in entries.items()
+        if file.endswith("routing/router.py") and name == "unit"
+    ]
+    unit_time = sum(ct for ct, _nc in units)
+    unit_calls = sum(nc for _ct, nc in units)
+    print(
+        f"profile: server CPU {total:.1f} s; routing units {unit_calls}, {unit_time:.1f} s"
+        f" ({100 * unit_time / max(total, 1e-9):.0f} %),"
+        f" {1000 * unit_time / max(unit_calls, 1):.2f} ms each"
+    )
+    print("inside routing (cumulative time, top 15):")
+    stats.sort_stats("cumulative").print_stats(r"routing/engine|store/(tasks|workers|reserv)", 15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="SQLite only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if args.postgres else None
+        profile = Path(tmp) / "profiles" if args.profile and not args.postgres else None
         try:
-            with hindsight(Path(tmp), database_url) as base:
+            with hindsight(Path(tmp), database_url, profile=profile) as base:
                 measure(base)
         finally:
             if database_url:
                 drop_postgres(database_url)
+        if profile is not None:
+            print_profile(profile / "background.prof")
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    # `hindsight serve` starts its worker processes after migrations; give a loaded machine time.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
@@ -40,7 +41,11 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def hindsight(data_dir: Path, database_url: str | None) -> Iterator[str]:
+def hindsight(
+    data_dir: Path, database_url: str | None, workers: int = 1, profile: Path | None = None
+) -> Iterator[str]:
+    """`hindsight serve --workers N` from `data_dir`; with `profile` (a directory), each of
+    its processes runs under cProfile and writes <name>.prof there when it stops."""
     port = free_port()
     env = {
         **os.environ,
@@ -50,35 +55,34 @@ def hindsight(data_dir: Path, database_url: str | None) -> Iterator[str]:
         "HINDSIGHT_BOOTSTRAP_AUTH_TOKEN": AUTH_TOKEN,
         "HINDSIGHT_LOG_LEVEL": "warning",
     }
+    if profile is not None:
+        env["HINDSIGHT_PROFILE_DIR"] = str(profile)
     if database_url:
         env["HINDSIGHT_DATABASE_URL"] = database_url
     else:
         env.pop("HINDSIGHT_DATABASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hindsight.cli.main", "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
+    with serving(
+        [sys.executable, "-m", "hindsight.cli.main", "serve", "--workers", str(workers)], port, env
+    ) as base:
+        yield base
+
+
+@contextmanager
+def serving(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `command` (a server listening on `port`) until the block ends; yields its base URL."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(f"{base}/healthz", process)
+        wait_ready(f"{base}/healthz", process)
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)
 
 
 @contextmanager
 def bare_starlette(data_dir: Path) -> Iterator[str]:
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "bare_app.py"), str(data_dir / "bare.db"), str(port)],
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(f"{base}/healthz", process)
+    command = [sys.executable, str(HERE / "bare_app.py"), str(data_dir / "bare.db"), str(port)]
+    with serving(command, port) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -48,8 +48,13 @@ def server(
     backend: str = request.param
     data_dir = tmp_path_factory.mktemp(f"server-{backend}")
     # Many people sign in from 127.0.0.1 across the suite; the limit has tests of its own.
+    # Event callbacks reach the suite's local receivers through the allow-list, as an
+    # on-premises receiver would (loopback is refused by default).
     running = start_server(
-        data_dir, database_url_for(backend, data_dir, request), rate_limit_login_per_minute=0
+        data_dir,
+        database_url_for(backend, data_dir, request),
+        rate_limit_login_per_minute=0,
+        callback_allow="127.0.0.1/32",
     )
     running.backend = backend  # type: ignore[attr-defined]
     try:

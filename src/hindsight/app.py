@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -19,18 +19,23 @@ from hindsight.api import media as media_api
 from hindsight.api import retention as retention_api
 from hindsight.api import session as session_api
 from hindsight.api import users as users_api
+from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.security_headers import SecurityHeaders
+from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
-from hindsight.app_services import People, Services
+from hindsight.app_services import People, Quality, Services
+from hindsight.audit import keyring
+from hindsight.audit.checkpoints import CheckpointLog, CheckpointSchedule
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
-from hindsight.auth.users import LoginPolicy, UserService
+from hindsight.auth.users import UserService
 from hindsight.chat.service import ChatService
 from hindsight.domain import signed_tokens
 from hindsight.domain.clock import Clock, SystemClock
+from hindsight.domain.login_throttle import ThrottlePolicy
 from hindsight.eventlog.callbacks import CallbackDeliverer, CallbackOptions
 from hindsight.eventlog.ingest import TwilioIngest
 from hindsight.eventlog.notify import LogNotifier
@@ -49,6 +54,12 @@ from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
 from hindsight.media.storage import LocalBlobStore
+from hindsight.quality.agents import AgentViews
+from hindsight.quality.assessments import AssessmentService
+from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.reports import QualityReports
+from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
+from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.schedule import RetentionSchedule
 from hindsight.retention.service import RetentionService
 from hindsight.routing.base import Limits, RoutingDeps
@@ -56,10 +67,13 @@ from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
 from hindsight.routing.timers import Timers
 from hindsight.settings import Settings
+from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import pages
+from hindsight.web import pages, quality_pages, stand_in_pages
 from hindsight.web import render as web_render
+
+Job = Callable[[asyncio.Event], Awaitable[None]]
 
 
 @dataclass
@@ -68,6 +82,8 @@ class Runtime:
 
     settings: Settings
     db: Database
+    clock: Clock
+    notifier: LogNotifier
     services: Services
     deliverer: CallbackDeliverer
     router: Router
@@ -78,21 +94,52 @@ class Runtime:
     analysis: AnalysisService
     fetcher: SafeFetcher
     retention: RetentionSchedule
+    audit_checkpoints: CheckpointSchedule
+
+    def singleton_jobs(self) -> list[Job]:
+        """Background work one process at a time may do (it follows the log in order)."""
+        jobs: list[Job] = [
+            self.router.run,
+            self.timers.run,
+            self.retention.run,
+            self.audit_checkpoints.run,
+        ]
+        if self.settings.run_projector:
+            jobs.append(self.projector.run)
+        return jobs
+
+    def shared_jobs(self) -> list[Job]:
+        """Background work any number of processes share out through leases of its own."""
+        jobs: list[Job] = [self.deliverer.run]
+        if self.settings.run_media_analysis:
+            jobs.append(self.analysis.run)
+        return jobs
 
     def close(self) -> None:
         self.analysis.close()
         self.db.close()
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    apply_migrations: bool = True,
+    background_process: bool = False,
+) -> Runtime:
+    """Everything a process needs. `background_process`: the process following the log beside
+    HTTP workers in others (its SQLite writes make way for theirs)."""
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(
         DatabaseOptions(
-            url=settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+            url=settings.resolved_database_url(),
+            sqlite_synchronous=settings.sqlite_synchronous,
+            sqlite_yield_writes=background_process,
         )
     )
-    migrate.upgrade(db.write_engine)
+    if apply_migrations:
+        migrate.upgrade(db.write_engine)
     secret = load_or_create_key(settings.data_dir, settings.secret_key)
     sealer = Sealer(secret)
     accounts = AccountService(db, clock, sealer)
@@ -104,6 +151,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         notifier=notifier,
         limits=Limits(max_attributes_bytes=settings.max_attributes_bytes),
         engine=engine,
+        callback_rules=settings.callback_rules(),
     )
     deliverer = CallbackDeliverer(
         db,
@@ -113,7 +161,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         CallbackOptions(
             timeout_seconds=settings.callback_timeout_seconds,
             max_attempts=settings.callback_max_attempts,
-            allow_private=settings.callback_allow_private,
+            rules=settings.callback_rules(),
         ),
     )
     twilio_sources = TwilioSourceService(db, clock, sealer)
@@ -136,7 +184,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
 
     recordings = RecordingService(
         deps,
-        LocalBlobStore(settings.data_dir / "recordings"),
+        LocalBlobStore(settings.data_dir / "recordings", settings.max_incoming_bytes),
         settings.max_recording_bytes,
         on_stored=analyse_recording,
     )
@@ -151,7 +199,11 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     return Runtime(
         settings=settings,
         db=db,
-        services=Services.build(deps, accounts, people, recordings, chat, retention),
+        clock=clock,
+        notifier=notifier,
+        services=Services.build(
+            deps, accounts, people, recordings, chat, retention, build_quality(deps, people, secret)
+        ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
         timers=Timers(db, clock, notifier, engine),
@@ -161,6 +213,9 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         analysis=analysis,
         fetcher=fetcher,
         retention=RetentionSchedule(retention, settings.retention_interval_minutes * 60),
+        audit_checkpoints=CheckpointSchedule(
+            people.audit.publish_checkpoint, settings.audit_checkpoint_seconds
+        ),
     )
 
 
@@ -171,7 +226,15 @@ def build_people(
     sources: MediaSources,
     analyses: Analyses | None = None,
 ) -> People:
-    audit = AuditTrail(deps.db, deps.clock)
+    audit = AuditTrail(
+        deps.db,
+        deps.clock,
+        keyring.load_or_create(
+            settings.resolved_audit_keyring(),
+            lambda: deps.db.read_sync(lambda conn: (audit_store.read_head(conn) or (0, ""))[0]) + 1,
+        ),
+        CheckpointLog(settings.resolved_audit_checkpoint_file()),
+    )
     insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
     return People(
         audit=audit,
@@ -180,10 +243,13 @@ def build_people(
             deps.db,
             deps.clock,
             audit,
-            LoginPolicy(
+            ThrottlePolicy(
                 max_failures=settings.login_max_failures,
                 lockout_ms=int(settings.login_lockout_minutes * 60_000),
+                max_lockout_ms=int(settings.login_lockout_max_hours * 3_600_000),
+                user_failures=settings.login_user_max_failures,
             ),
+            hash_concurrency=settings.login_hash_concurrency,
         ),
         sessions=SessionService(
             deps.db,
@@ -207,35 +273,76 @@ def build_people(
     )
 
 
+def build_quality(deps: RoutingDeps, people: People, secret: bytes) -> Quality:
+    return Quality(
+        catalogue=CatalogueService(deps.db, deps.clock, people.audit),
+        assessments=AssessmentService(deps.db, deps.clock, people.audit),
+        sessions=InsightsSessions(
+            deps.db,
+            deps.clock,
+            people.audit,
+            signed_tokens.derive_key(secret, INSIGHTS_SESSION),
+        ),
+        reports=QualityReports(deps.db, people.audit),
+        agents=AgentViews(deps.db, deps.clock, people.audit),
+    )
+
+
 def projection_options(settings: Settings) -> ProjectionOptions:
     return ProjectionOptions(
         extended_media=settings.media_mode == "extended", hipaa=settings.hipaa_mode
     )
 
 
-def create_app(runtime: Runtime) -> SecurityHeaders:
+@dataclass(frozen=True)
+class Limiters:
+    """The server's rate limits, each also counted across processes in the database."""
+
+    api: RateLimiter
+    login: RateLimiter
+    twilio_api: RateLimiter
+    windows: tuple[SharedWindows, ...]
+
+    @classmethod
+    def build(cls, db: Database, settings: Settings) -> Limiters:
+        api = RateLimiter.per_second(settings.rate_limit_api_per_second)
+        login = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+        twilio_api = RateLimiter.per_second(settings.rate_limit_twilio_api_per_second)
+        windows = []
+        for name, limiter, seconds in (
+            ("api", api, 1.0),
+            ("login", login, 60.0),
+            ("twilio", twilio_api, 1.0),
+        ):
+            if limiter.rate > 0:
+                window = SharedWindows(db, name, seconds, limiter.burst)
+                limiter.share(window)
+                windows.append(window)
+        return cls(api, login, twilio_api, tuple(windows))
+
+    def sharing_jobs(self) -> list[Job]:
+        return [window.run for window in self.windows]
+
+
+def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
+    """The HTTP application. With `background`, the same event loop also runs the background
+    work (one process doing everything: tests and embedding); `hindsight serve` runs HTTP
+    workers without it and the background work in a process of its own."""
+
+    settings = runtime.settings
+    limiters = Limiters.build(runtime.db, settings)
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        background = [
-            asyncio.create_task(runtime.deliverer.run(stop), name="event-callbacks"),
-            asyncio.create_task(runtime.router.run(stop), name="router"),
-            asyncio.create_task(runtime.timers.run(stop), name="routing-timers"),
-            asyncio.create_task(runtime.retention.run(stop), name="retention"),
-        ]
-        if runtime.settings.run_projector:
-            background.append(
-                asyncio.create_task(runtime.projector.run(stop), name="insights-projector")
-            )
-        if runtime.settings.run_media_analysis:
-            background.append(
-                asyncio.create_task(runtime.analysis.run(stop), name="media-analysis")
-            )
+        jobs = [*runtime.singleton_jobs(), *runtime.shared_jobs()] if background else []
+        jobs += limiters.sharing_jobs()
+        tasks = [asyncio.create_task(job(stop)) for job in jobs]
         try:
             yield
         finally:
             stop.set()
-            await asyncio.gather(*background)
+            await asyncio.gather(*tasks)
 
     app = FastAPI(
         title="Hindsight",
@@ -250,19 +357,21 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
         return Response(b'{"status":"ok"}', media_type="application/json")
 
     errors.install(app)
-    settings = runtime.settings
     app.state.services = runtime.services
     app.state.public_url = (settings.public_url or "").rstrip("/") or None
-    app.state.api_limiter = RateLimiter.per_second(settings.rate_limit_api_per_second)
-    app.state.login_limiter = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
+    app.state.api_limiter = limiters.api
+    app.state.login_limiter = limiters.login
     app.state.plugins_dir = settings.resolved_plugins_dir()
     app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(quality_pages.router)
+    app.include_router(stand_in_pages.router)
     app.include_router(session_api.router)
     app.include_router(users_api.router)
     app.include_router(audit_api.router)
     app.include_router(retention_api.router)
+    app.include_router(quality_api.router)
     app.include_router(media_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)
@@ -285,7 +394,7 @@ def create_app(runtime: Runtime) -> SecurityHeaders:
         runtime.services,
         public_url=settings.public_url,
         max_body_bytes=settings.max_body_bytes,
-        limiter=RateLimiter.per_second(settings.rate_limit_twilio_api_per_second),
+        limiter=limiters.twilio_api,
     )
     https = settings.public_url.startswith("https://") if settings.public_url else None
     return SecurityHeaders(TwilioFirst(twilio, app), https=https)

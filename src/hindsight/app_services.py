@@ -13,6 +13,11 @@ from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
 from hindsight.media.recordings import RecordingService
+from hindsight.quality.agents import AgentViews
+from hindsight.quality.assessments import AssessmentService
+from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.reports import QualityReports
+from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.service import RetentionService
 from hindsight.routing.activities import ActivityService
 from hindsight.routing.base import RoutingDeps
@@ -49,6 +54,7 @@ class Services:
     recordings: RecordingService
     chat: ChatService
     retention: RetentionService
+    quality: Quality
 
     @classmethod
     def build(
@@ -59,6 +65,7 @@ class Services:
         recordings: RecordingService,
         chat: ChatService,
         retention: RetentionService,
+        quality: Quality,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -81,6 +88,7 @@ class Services:
             recordings=recordings,
             chat=chat,
             retention=retention,
+            quality=quality,
         )
 
 
@@ -94,3 +102,15 @@ class People:
     users: UserService
     sessions: SessionService
     broker: MediaBroker
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Quality management: the questionnaire catalogue, assessments and comments, and the
+    Insights session tokens its API accepts."""
+
+    catalogue: CatalogueService
+    assessments: AssessmentService
+    sessions: InsightsSessions
+    reports: QualityReports
+    agents: AgentViews

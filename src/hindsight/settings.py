@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hindsight.domain.addresses import AddressRules
 from hindsight.media.fetch import FetchOptions, parse_allow_list
 
 
@@ -36,6 +37,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest call recording an upload may carry (bytes); larger ones get 413.",
     )
+    max_incoming_bytes: int = Field(
+        2 * 1024**3,
+        ge=1024,
+        description="Bytes all uploads in progress may hold at once (per server process); "
+        "past it an upload is refused with 503 and Retry-After.",
+    )
     secret_key: str | None = Field(
         None, description="64 hex digits sealing stored Auth Tokens; default <data_dir>/secret.key."
     )
@@ -50,9 +57,16 @@ class Settings(BaseSettings):
     callback_timeout_seconds: float = Field(15.0, gt=0)
     callback_max_attempts: int = Field(10, ge=1)
     callback_allow_private: bool = Field(
-        True,
-        description="Allow event callbacks to private and loopback addresses "
-        "(typical for self-hosting, where the receiver runs beside Hindsight).",
+        False,
+        description="Allow event callbacks to any private, loopback and unique-local address. "
+        "Prefer callback_allow, which names the on-premises receivers.",
+    )
+    callback_allow: str = Field(
+        "",
+        description="Comma-separated host names and CIDR ranges event callbacks may be "
+        "delivered to whatever they resolve to (receivers on the private network), e.g. "
+        "'events.internal,10.20.0.0/16'. Link-local and metadata addresses stay refused "
+        "unless a CIDR names them.",
     )
     media_mode: str = Field(
         "extended",
@@ -74,9 +88,24 @@ class Settings(BaseSettings):
         12, gt=0, description="Sign-in sessions end this long after sign-in, whatever happens."
     )
     login_max_failures: int = Field(
-        5, ge=1, description="Wrong passwords in a row before a user is locked for a while."
+        5,
+        ge=1,
+        description="Wrong passwords in a row from one client before that client is locked out "
+        "of that user for a while (the user still signs in from elsewhere).",
     )
-    login_lockout_minutes: float = Field(15, gt=0)
+    login_lockout_minutes: float = Field(
+        15, gt=0, description="The first lock-out; each one in a row lasts twice as long."
+    )
+    login_lockout_max_hours: float = Field(24, gt=0, description="The longest lock-out.")
+    login_user_max_failures: int = Field(
+        20,
+        ge=1,
+        description="Wrong passwords in a row from all clients together before the user is "
+        "locked everywhere except where they last signed in.",
+    )
+    login_hash_concurrency: int = Field(
+        2, ge=1, le=64, description="Passwords checked at once (argon2 uses a core and 64 MiB)."
+    )
     media_link_seconds: int = Field(
         300, ge=1, le=3600, description="How long a media link minted for a person stays valid."
     )
@@ -145,12 +174,54 @@ class Settings(BaseSettings):
         le=10_000,
         description="Conversations, recordings or transcripts deleted per transaction.",
     )
+    audit_keyring: Path | None = Field(
+        None,
+        description="The audit chain's keys (JSON, created on first start; every server of a "
+        "deployment needs the same file); default <data_dir>/audit-keys.json.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        None,
+        description="Where signed checkpoints of the audit chain are appended (storage the "
+        "database's administrators cannot write); default <data_dir>/audit-checkpoints.jsonl.",
+    )
+    audit_checkpoint_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often the server publishes a checkpoint if the trail grew "
+        "(0: only when `hindsight audit verify` runs).",
+    )
     log_level: str = "info"
+    role: str = Field(
+        "all",
+        description="What `hindsight serve` runs here: 'all' (HTTP workers and a background "
+        "process), 'web' (HTTP workers only) or 'background' (background work only). Several "
+        "hosts on one PostgreSQL database: any mix; the background lease keeps the log's "
+        "followers to one process at a time.",
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="HTTP worker processes `hindsight serve` starts (they share the port).",
+    )
+    lease_seconds: float = Field(
+        15.0,
+        ge=2,
+        description="How long a background process's lease lasts unrenewed before another "
+        "process takes its work over.",
+    )
 
-    @field_validator("media_fetch_allow")
+    @field_validator("media_fetch_allow", "callback_allow")
     @classmethod
     def _media_fetch_allow(cls, value: str) -> str:
         parse_allow_list(value)
+        return value
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, value: str) -> str:
+        if value not in ("all", "web", "background"):
+            raise ValueError("must be 'all', 'web' or 'background'")
         return value
 
     @field_validator("media_mode")
@@ -171,6 +242,12 @@ class Settings(BaseSettings):
     def frame_origin_list(self) -> tuple[str, ...]:
         return tuple(o.strip().rstrip("/") for o in self.frame_origins.split(",") if o.strip())
 
+    def resolved_audit_keyring(self) -> Path:
+        return self.audit_keyring or self.data_dir / "audit-keys.json"
+
+    def resolved_audit_checkpoint_file(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"
+
     def resolved_plugins_dir(self) -> Path:
         return self.plugins_dir or self.data_dir / "plugins"
 
@@ -183,6 +260,12 @@ class Settings(BaseSettings):
             total_timeout_seconds=self.media_fetch_total_timeout_seconds,
             max_bytes=self.media_fetch_max_bytes,
             max_redirects=self.media_fetch_max_redirects,
+        )
+
+    def callback_rules(self) -> AddressRules:
+        return AddressRules(
+            allow_private=self.callback_allow_private,
+            allow=parse_allow_list(self.callback_allow),
         )
 
     def resolved_database_url(self) -> str:

@@ -153,7 +153,6 @@ def test_events_arriving_out_of_order_are_logged_as_received_with_twilios_times(
 
     logged = logged_events(server, call.workspace_sid)
     assert [e.sid for e in logged] == [p["Sid"] for p in arrival]
-    assert [e.seq for e in logged] == [1, 2, 3, 4]
     assert [e.event_date_ms for e in logged] == [int(p["TimestampMs"]) for p in arrival]
 
 
@@ -228,7 +227,7 @@ def test_concurrent_redeliveries_store_each_event_once(
     assert statuses == [204] * 8
     logged = logged_events(server, call.workspace_sid)
     assert sorted(e.sid for e in logged) == sorted(call.event_sids)
-    assert [e.seq for e in logged] == list(range(1, len(call.event_sids) + 1))
+    assert len(logged) == len(call.event_sids)
 
 
 def test_a_batch_spanning_two_workspaces_fills_two_mirrors(

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from twilio.rest import Client
 
-from hindsight.api.insights import _cell
+from hindsight.domain.csv_export import safe_cell as _cell
 from tests.api.helpers_insights import (
     CONVERSATIONS,
     CRM_URL,

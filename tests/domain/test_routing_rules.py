@@ -162,3 +162,16 @@ def test_routing_work_is_derived_from_events_once_each_in_order():
     assert work.tasks == ["WT1", "WT2"]
     assert work.workers == ["WK1", "WK2"]
     assert not work_for([("reservation.created", {"task_sid": "WT9", "worker_sid": "WK9"})])
+
+
+def test_an_update_routes_its_task_only_while_the_task_waits():
+    def updated(status: str) -> tuple[str, dict[str, str]]:
+        return ("task.updated", {"task_sid": f"WT-{status}", "task_assignment_status": status})
+
+    statuses = ["pending", "reserved", "assigned", "wrapping", "completed", "canceled"]
+    work = work_for(updated(status) for status in statuses)
+    assert work.tasks == ["WT-pending"]
+    assert work.workers == []
+    # An offer ending lets a reserved task wait again: that routes it, whatever its status read.
+    ended = ("reservation.rejected", {"task_sid": "WT1", "task_assignment_status": "reserved"})
+    assert work_for([ended]).tasks == ["WT1"]

@@ -71,7 +71,7 @@ def test_fifo_template_routes_everything_to_one_queue():
         (
             config(
                 filters=[
-                    {"expression": "1==1", "targets": [{"queue": Q1, "known_worker_sid": "x"}]}
+                    {"expression": "1==1", "targets": [{"queue": Q1, "known_worker_sid": "a =="}]}
                 ]
             ),
             "known_worker_sid",

@@ -7,11 +7,24 @@ from alembic.runtime.migration import MigrationContext
 
 from hindsight.store import migrate
 from hindsight.store.schema import metadata
+from hindsight.store.search_index import described_by_migration
+
+
+def _compared(dialect: str):
+    def include(obj, name, type_, reflected, compare_to):
+        if dialect != "sqlite" and type_ == "table" and name == "event_positions":
+            # PostgreSQL hands out event positions from a sequence; SQLite keeps them in a table.
+            return False
+        return described_by_migration(obj, name, type_, reflected, compare_to)
+
+    return include
 
 
 def test_migrated_database_matches_the_schema(db):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": _compared(conn.dialect.name)}
+        )
         assert compare_metadata(context, metadata) == []
 
 

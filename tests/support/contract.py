@@ -1,4 +1,4 @@
-"""Twilio's OpenAPI descriptions (TaskRouter v1, Conversations v1) as response oracles.
+"""Twilio's OpenAPI descriptions (TaskRouter v1, Conversations v1, Flex v1) as response oracles.
 
 The specs live outside the project (`../shared/contract/`) and are read, never copied. A
 response is checked against the spec whose paths hold the request's path.
@@ -17,6 +17,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 SPEC_NAME = "twilio_taskrouter_v1.json"
 CONVERSATIONS_SPEC_NAME = "twilio_conversations_v1.json"
+FLEX_SPEC_NAME = "twilio_flex_v1.json"
 
 
 def _find_spec(name: str, variable: str) -> Path:
@@ -37,7 +38,8 @@ def _find_spec(name: str, variable: str) -> Path:
 
 SPEC_PATH = _find_spec(SPEC_NAME, "HINDSIGHT_TASKROUTER_SPEC")
 CONVERSATIONS_SPEC_PATH = _find_spec(CONVERSATIONS_SPEC_NAME, "HINDSIGHT_CONVERSATIONS_SPEC")
-SPEC_PATHS = (SPEC_PATH, CONVERSATIONS_SPEC_PATH)
+FLEX_SPEC_PATH = _find_spec(FLEX_SPEC_NAME, "HINDSIGHT_FLEX_SPEC")
+SPEC_PATHS = (SPEC_PATH, CONVERSATIONS_SPEC_PATH, FLEX_SPEC_PATH)
 
 ERROR_BODY_KEYS = {"code", "message", "more_info", "status"}
 

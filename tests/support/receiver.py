@@ -59,7 +59,11 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/taskrouter-events"
+        return self.url_via("127.0.0.1")
+
+    def url_via(self, host: str) -> str:
+        """The receiver's URL spelled with another host (a name or address reaching it)."""
+        return f"http://{host}:{self._server.server_address[1]}/taskrouter-events"
 
     def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 15.0) -> None:
         deadline = time.monotonic() + timeout

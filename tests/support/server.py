@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -63,11 +64,20 @@ class OffsetClock:
         self.offset_ms += int(days * 86_400_000)
 
 
+def shared_audit_keyring(data_dir: Path, database_url: str | None) -> Path:
+    """Servers sharing a database share its audit keyring, as a deployment's hosts must."""
+    if database_url is None or database_url.startswith("sqlite"):
+        return data_dir / "audit-keys.json"
+    name = database_url.rsplit("/", 1)[-1]
+    return Path(tempfile.gettempdir()) / f"hindsight-test-audit-keys-{name}.json"
+
+
 def start_server(
     data_dir: Path, database_url: str | None, clock: Clock | None = None, **overrides: object
 ) -> RunningServer:
     sock = bound_socket()
     port = sock.getsockname()[1]
+    overrides.setdefault("audit_keyring", shared_audit_keyring(data_dir, database_url))
     settings = Settings(
         data_dir=data_dir,
         database_url=database_url,

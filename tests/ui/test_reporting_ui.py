@@ -204,7 +204,7 @@ def test_sign_in_search_filter_and_drill_down(page: Page, scene: Scene, people: 
         expect(_row(page, conversation)).to_be_visible()
     screenshot(page, "conversations")
 
-    page.get_by_label("Text in attributes").fill("resolved")
+    page.get_by_label("Search", exact=True).fill("resolved")
     page.get_by_role("button", name="Search").click()
     expect(_row(page, "ui-call")).to_be_visible()
     expect(_row(page, "ui-chat")).to_have_count(0)

@@ -7,8 +7,6 @@ Reading the trail is itself recorded.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +18,7 @@ from hindsight.api import identity
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.audit.trail import NEWEST_FIRST
 from hindsight.domain.access import Viewer
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.store import audit as audit_store
@@ -117,18 +116,14 @@ async def export(request: Request, viewer: Viewer = Depends(identity.viewer)) ->
     first = await anext(pages, None)
 
     async def body() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(COLUMNS)
+        writer = CsvWriter(COLUMNS)
         page = first
         while page is not None:
             for record in page:
-                writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+                writer.write(record)
+            yield writer.take()
             page = await anext(pages, None)
-        yield buffer.getvalue()
+        yield writer.take()
 
     return StreamingResponse(
         body(),

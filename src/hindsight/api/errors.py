@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Mapping
 
 import orjson
 from fastapi import Request
@@ -16,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
+from starlette.routing import Match
 
 from hindsight.domain.errors import HindsightError, Unauthenticated
 
@@ -30,6 +32,7 @@ def error_response(
     message: str,
     challenge: bool = True,
     retry_after: int | None = None,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> Response:
     body = {
         "code": code,
@@ -37,7 +40,7 @@ def error_response(
         "more_info": f"https://www.twilio.com/docs/errors/{code}",
         "status": status,
     }
-    headers = {"Cache-Control": "no-store"}
+    headers = {"Cache-Control": "no-store", **(extra_headers or {})}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
     if status == 401 and challenge:
@@ -67,16 +70,38 @@ async def _domain(request: Request, exc: Exception) -> Response:
     )
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on this path (RFC 9110: a 405 says so).
+
+    The router stops at the first route whose path matches, which knows only its own methods;
+    a path served by several routes (GET in one, POST in another) needs them all, so each
+    method is tried against the whole route table (nested routers included).
+    """
+    routes = getattr(getattr(request.app, "router", None), "routes", ())
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
+
+
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
+    headers = dict(exc.headers or {})
     if status == 404:
         message = f"The requested resource {request.url.path} was not found"
     elif status == 405:
         message = f"Method {request.method} not allowed on {request.url.path}"
+        headers["Allow"] = ", ".join(allowed_methods(request)) or headers.get("Allow", "")
     else:
         message = str(exc.detail)
-    return error_response(status, _STATUS_CODES.get(status, 20000 + status), message)
+    code = _STATUS_CODES.get(status, 20000 + status)
+    return error_response(status, code, message, extra_headers=headers)
 
 
 async def _validation(_request: Request, exc: Exception) -> Response:

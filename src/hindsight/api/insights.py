@@ -7,8 +7,6 @@ aggregate, and export a search as CSV. Everything here is personal data: every a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
@@ -24,9 +22,14 @@ from hindsight import __version__
 from hindsight.api import identity
 from hindsight.api import insights_models as models
 from hindsight.api.paging import decode_token, encode_token
+from hindsight.api.quality.search_params import QUALITY_PARAMS, quality_filter
 from hindsight.app_services import Services
 from hindsight.domain.access import Viewer
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.search import customer as customer_search
+from hindsight.domain.search import text_query
+from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import (
@@ -38,6 +41,7 @@ from hindsight.insights.queries import (
     is_segment_id,
 )
 from hindsight.routing.listing import PageRequest, PageResult, key_of
+from hindsight.search.annotations import Annotation
 
 PREFIX = "/api/v1/insights"
 FILTER_PARAMS = (
@@ -54,6 +58,8 @@ FILTER_PARAMS = (
     "has_media",
     "in_progress",
     "q",
+    *QUALITY_PARAMS,
+    "customer",
 )
 SORT_PARAMS = ("sort", "order")
 PAGE_PARAMS = ("page_size", "page_token")
@@ -82,8 +88,6 @@ CSV_COLUMNS = (
     "handling_team",
     "customer_key",
 )
-# Spreadsheets run a cell starting with these as a formula; exports must not carry formulas.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _no_store(response: Response) -> None:
@@ -152,7 +156,15 @@ def conversation_filters(
     has_media: bool | None = Query(None),
     in_progress: bool | None = Query(None),
     q: str | None = Query(
-        None, max_length=200, description="Free text, searched in the attributes."
+        None,
+        max_length=text_query.MAX_LENGTH,
+        description='Words, prefixes and "quoted phrases", found in the attributes, media '
+        "titles, customer and (for people who may open them) chat transcripts.",
+    ),
+    customer: str | None = Query(
+        None,
+        max_length=customer_search.MAX_LENGTH,
+        description="The customer's phone number (any format), e-mail, name or id.",
     ),
 ) -> ConversationFilters:
     """The search filters; also `attribute.<key>=<value>` for conversation attributes."""
@@ -178,8 +190,23 @@ def conversation_filters(
         has_media=has_media,
         in_progress=in_progress,
         attributes=attribute_filters(request),
-        text=q or None,
+        quality=quality_filter(request.query_params),
+        text=_checked_text(q),
+        customer=_checked_customer(customer),
     )
+
+
+def _checked_text(q: str | None) -> str | None:
+    if q:
+        text_query.parse(q)  # refuses what cannot be searched for, before any query runs
+    return q or None
+
+
+def _checked_customer(customer: str | None) -> str | None:
+    if customer is None or customer == "":
+        return None
+    customer_search.wanted_keys(customer)
+    return customer
 
 
 SortField = Literal["start", "talk_time", "handling_time", "queue_time"]
@@ -225,8 +252,22 @@ def _summary(record: dict[str, Any]) -> dict[str, Any]:
         "abandon_time": record["abandon_time"],
         "handling_team": record["handling_team"],
         "customer_key": record["customer_key"],
+        "customer": record.get("customer"),
         "attributes": record["attributes"],
     }
+
+
+def _snippet(found: Snippet | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    return {"source": found.source, "text": found.text, "highlights": found.highlights}
+
+
+def _hit(record: dict[str, Any], note: Annotation | None) -> dict[str, Any]:
+    summary = _summary(record)
+    summary["customer"] = note.customer if note else None
+    summary["snippet"] = _snippet(note.snippet) if note else None
+    return summary
 
 
 def _segment(record: dict[str, Any]) -> dict[str, Any]:
@@ -340,14 +381,6 @@ def _page_request(token: str | None, size: int, sort: ConversationSort) -> PageR
     return PageRequest(size=size, before=key)
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -369,8 +402,10 @@ async def search(
 ) -> dict[str, Any]:
     _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS), attributes=True)
     page = _page_request(page_token, page_size, sort)
-    result = await _services(request).insights.search(viewer, filters, sort, page)
-    records = [_summary(conversation_record(r)) for r in result.rows]
+    insights = _services(request).insights
+    result = await insights.search(viewer, filters, sort, page)
+    notes = await insights.annotations(viewer, filters, result.rows)
+    records = [_hit(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
     return {"conversations": records, "meta": _meta(request, result, sort, page_size)}
 
 
@@ -391,18 +426,14 @@ async def export_csv(
     pages = _services(request).insights.export(viewer, filters, sort)
 
     async def body() -> AsyncIterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        yield buffer.getvalue()
+        writer = CsvWriter(CSV_COLUMNS)
+        yield writer.take()
         async for page in pages:
-            buffer.seek(0)
-            buffer.truncate()
             for record in page:
                 row = {**record, "start": _instant(record["start_ms"])}
                 row["end"] = _instant(record["end_ms"])
-                writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
-            yield buffer.getvalue()
+                writer.write(row)
+            yield writer.take()
 
     return StreamingResponse(
         body(),

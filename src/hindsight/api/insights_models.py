@@ -114,7 +114,27 @@ class ConversationSummary(BaseModel):
     abandon_time: int
     handling_team: str | None
     customer_key: str | None
+    customer: str | None = Field(
+        None, description="The customer's name, else phone, e-mail or address."
+    )
     attributes: dict[str, str | None]
+
+
+class Snippet(BaseModel):
+    """Where a text search matched: plain text, with the matching words' offsets."""
+
+    source: str = Field(
+        description="`attributes` (attributes, media titles, customer) or "
+        "`transcript` (a chat transcript's messages; only for people who may open transcripts)."
+    )
+    text: str
+    highlights: list[tuple[int, int]] = Field(
+        description="[start, end) character offsets of the matches in `text`."
+    )
+
+
+class ConversationHit(ConversationSummary):
+    snippet: Snippet | None = Field(None, description="Set when the search had `q`.")
 
 
 class ConversationDetail(ConversationSummary):
@@ -131,7 +151,7 @@ class PageMeta(BaseModel):
 
 
 class ConversationPage(BaseModel):
-    conversations: list[ConversationSummary]
+    conversations: list[ConversationHit]
     meta: PageMeta
 
 

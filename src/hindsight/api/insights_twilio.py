@@ -1,7 +1,8 @@
 """Twilio's Flex Insights read API: /v1/Insights/Segments and /v1/Insights/Conversations.
 
-The field names are Twilio's; a field the projection has no value for is null (assessments
-do not exist yet; agent and customer links are not kept). Twilio passes a Flex token in an
+The field names are Twilio's; a field the projection has no value for is null (agent and
+customer links are not kept); a segment's latest submitted assessment gives `assessment_type`
+(its questionnaire) and `assessment_percentage` (its score). Twilio passes a Flex token in an
 `Authorization` (or `Token`) parameter; Hindsight authenticates with Basic auth like the rest
 of the Twilio API, so those parameters are accepted and ignored.
 """
@@ -79,8 +80,11 @@ def _customer_phone(record: dict[str, Any]) -> str | None:
     return key.split(":", 1)[1] if key.startswith("address:") else None
 
 
-def segment(base: str, record: dict[str, Any]) -> dict[str, Any]:
-    """A segment in Twilio's field names."""
+def segment(
+    base: str, record: dict[str, Any], assessed: tuple[str, float | None] | None = None
+) -> dict[str, Any]:
+    """A segment in Twilio's field names; `assessed`: its latest submitted assessment
+    (questionnaire name, score in percent)."""
     worker = record["worker"] if isinstance(record["worker"], dict) else {}
     attributes = record["attributes"]
     customer = record["customer"]
@@ -109,8 +113,8 @@ def segment(base: str, record: dict[str, Any]) -> dict[str, Any]:
         "customer_link": customer.get("customer_link"),
         "segment_recording_offset": _offset(record["measures"]),
         "media": record["media"],
-        "assessment_type": None,
-        "assessment_percentage": None,
+        "assessment_type": assessed[0] if assessed else None,
+        "assessment_percentage": assessed[1] if assessed else None,
         "url": f"{base}{SEGMENTS}?{urlencode({'SegmentId': record['segment_id']})}",
     }
 
@@ -144,13 +148,16 @@ async def list_segments(request: Request) -> Response:
         service_viewer(request), segment_id, reservations, page.request
     )
     base = wire.base_url(request)
+    scores = await services(request).quality.assessments.segment_scores(
+        service_viewer(request), [row.segment_id for row in result.rows]
+    )
     return list_response(
         request,
         "segments",
         result,
         SEGMENT_ORDER,
         page,
-        lambda row: segment(base, segment_record(row)),
+        lambda row: segment(base, segment_record(row), scores.get(row.segment_id)),
     )
 
 
@@ -163,13 +170,17 @@ async def list_conversations(request: Request) -> Response:
         service_viewer(request), segment_id, page.request
     )
     base = wire.base_url(request)
+    scores = await services(request).quality.assessments.segment_scores(
+        service_viewer(request), [s["segment_id"] for listed in members.values() for s in listed]
+    )
 
     def render(row: Any) -> dict[str, Any]:
+        listed = members.get(row.conversation_id, [])
         return {
             "account_id": row.account_sid,
             "conversation_id": row.conversation_id,
             "segment_count": row.segment_count,
-            "segments": [segment(base, s) for s in members.get(row.conversation_id, [])],
+            "segments": [segment(base, s, scores.get(s["segment_id"])) for s in listed],
         }
 
     return list_response(request, "conversations", result, CONVERSATION_ORDER, page, render)

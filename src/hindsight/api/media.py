@@ -52,6 +52,7 @@ async def mint(request: Request, viewer: Viewer = Depends(identity.viewer)) -> R
             "display": link.display,
             "host": link.host,
             "frameable": link.frameable,
+            "unavailable": link.unavailable,
         },
     )
 

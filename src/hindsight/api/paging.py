@@ -22,6 +22,9 @@ from hindsight.domain.errors import InvalidParameter
 from hindsight.routing.listing import PageRequest, PageResult, SortKey, key_of
 
 PAGING_PARAMS = ("PageSize", "Page", "PageToken")
+# Credentials the helper libraries copy into list queries (the Flex token): never echoed into
+# the page URLs of a response, where they would be logged and shared.
+_NEVER_ECHOED = ("Authorization", "Token")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 MAX_PAGE = 2**31 - 1
@@ -95,7 +98,11 @@ def envelope(
     paging: Paging,
 ) -> dict[str, Any]:
     """The list body: `{<key>: [...], "meta": {...}}` with Twilio's meta fields."""
-    filters = [(k, v) for k, v in request.query_params.multi_items() if k not in PAGING_PARAMS]
+    filters = [
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k not in PAGING_PARAMS and k not in _NEVER_ECHOED
+    ]
     size = paging.request.size
     path = request.url.path
     current: list[tuple[str, str]] = [("PageSize", str(size)), ("Page", str(paging.page))]

@@ -1,7 +1,8 @@
 """Rate limits: token buckets per client, answered with 429 and `Retry-After`.
 
-Kept in the server process's memory: with several server processes behind a balancer each
-enforces the limit on its own share, which bounds abuse without a shared store on the hot path.
+Buckets live in the process's memory, on the hot path. With several HTTP processes (or hosts)
+a limiter can also count in windows shared through the database (`shared_limits`), so one
+client cannot have the limit once per process.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hindsight.api.shared_limits import SharedWindows
 from hindsight.domain.errors import HindsightError
 
 _MAX_KEYS = 50_000
@@ -42,6 +44,13 @@ class RateLimiter:
         self.burst = max(burst, 1.0)
         self._clock = clock
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self.shared: SharedWindows | None = None
+
+    def share(self, shared: SharedWindows) -> RateLimiter:
+        """Also hold the limit across processes (see `shared_limits`)."""
+        if self.rate > 0:
+            self.shared = shared
+        return self
 
     @classmethod
     def per_minute(cls, count: float) -> RateLimiter:
@@ -68,4 +77,8 @@ class RateLimiter:
             bucket.stamp = now
         if bucket.tokens < 1.0:
             raise TooManyRequests(max(1, math.ceil((1.0 - bucket.tokens) / self.rate)))
+        if self.shared is not None:
+            if self.shared.over(key):
+                raise TooManyRequests(self.shared.retry_after())
+            self.shared.record(key)
         bucket.tokens -= 1.0

@@ -35,6 +35,7 @@ from hindsight.domain.recordings import (
     parse_title,
 )
 from hindsight.domain.sids import Prefix, is_sid
+from hindsight.media.audio import CONTENT_TYPES as AUDIO_CONTENT_TYPES
 from hindsight.media.recordings import (
     API_PATH,
     MediaResponseParts,
@@ -266,16 +267,33 @@ async def _media(request: Request, sid: str, caller: Caller) -> Response:
     return media_response(parts)
 
 
+def _media_responses(head: bool) -> dict[int | str, dict[str, Any]]:
+    """What the media routes answer, for the OpenAPI document: audio, never JSON."""
+    what = "headers only (length, type, ranges)" if head else "the bytes"
+    audio = {content_type: {} for content_type in AUDIO_CONTENT_TYPES.values()}
+    return {
+        200: {"content": audio, "description": f"The whole recording: {what}."},
+        206: {"content": audio, "description": f"The byte range asked for: {what}."},
+        416: {"description": "The range asked for lies outside the recording."},
+    }
+
+
 @router.get(
     "/{sid}/media",
     summary="The recording's audio, with byte ranges",
     response_class=StreamingResponse,
+    responses=_media_responses(head=False),
 )
 async def media(request: Request, sid: str, caller: Caller = Depends(authenticated)) -> Response:
     return await _media(request, sid, caller)
 
 
-@router.head("/{sid}/media", summary="The recording's media headers (length, type, ranges)")
+@router.head(
+    "/{sid}/media",
+    summary="The recording's media headers (length, type, ranges)",
+    response_class=Response,
+    responses=_media_responses(head=True),
+)
 async def media_head(
     request: Request, sid: str, caller: Caller = Depends(authenticated)
 ) -> Response:

@@ -16,6 +16,7 @@ from hindsight.api import errors, insights_twilio
 from hindsight.api.auth import PROTECTED_PREFIXES, BasicAuthMiddleware
 from hindsight.api.conversations import routes as conversation_routes
 from hindsight.api.keys import router as keys_router
+from hindsight.api.quality import twilio_routes as quality_routes
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.taskrouter import (
     activities,
@@ -61,9 +62,17 @@ def build_twilio_app(
             *routes,
             *conversation_routes(),
             *insights_twilio.router.routes,
+            *quality_routes.router.routes,
             *keys_router.routes,
         ],
-        middleware=[Middleware(BasicAuthMiddleware, accounts=services.accounts, limiter=limiter)],
+        middleware=[
+            Middleware(
+                BasicAuthMiddleware,
+                accounts=services.accounts,
+                limiter=limiter,
+                insights_sessions=services.quality.sessions,
+            )
+        ],
     )
     errors.install(app)
     app.state.services = services

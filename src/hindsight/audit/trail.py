@@ -2,9 +2,11 @@
 
 Every read of conversation data, every media link minted and used, every export, every sign-in
 and every denial is recorded here, synchronously, before the data leaves the server: if the
-record cannot be written, the read fails. Records are append-only and hash-chained
-(domain/audit_chain.py), so an edited, inserted, deleted or reordered record is detected by
-`verify`. Records carry identifiers and outcomes, never the personal data itself.
+record cannot be written, the read fails. Records are append-only and chained under a key
+the database does not hold (domain/audit_chain.py, audit/keyring.py), so an edited, inserted,
+deleted or reordered record is detected by `verify`, even when whoever did it recomputed the
+chain; checkpoints published outside the database (audit/checkpoints.py) catch a trail cut
+short. Records carry identifiers and outcomes, never the personal data itself.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from hindsight.audit.checkpoints import BadLine, Checkpoint, CheckpointLog, make
+from hindsight.audit.keyring import Keyring
 from hindsight.domain import audit_chain
 from hindsight.domain.access import PermissionDenied, Viewer
+from hindsight.domain.audit_chain import ChainKey
 from hindsight.domain.clock import Clock
 from hindsight.domain.permissions import Permission
 from hindsight.store import audit as store
@@ -66,6 +71,7 @@ class Verification:
     head_seq: int
     head_hash: str
     broken: audit_chain.Break | None
+    checkpoints: int = 0  # checkpoints the chain was found to hold
 
     @property
     def intact(self) -> bool:
@@ -79,9 +85,19 @@ def _detail(detail: Mapping[str, Any] | None) -> str:
 
 
 class AuditTrail:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        keyring: Keyring,
+        checkpoints: CheckpointLog | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._keyring = keyring
+        self._key = keyring.current
+        self._checkpoints = checkpoints
+        self._published_seq = -1
 
     def _row(
         self,
@@ -122,7 +138,7 @@ class AuditTrail:
     ) -> None:
         actor = Actor.of(who) if isinstance(who, Viewer) else who
         row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
-        await self._db.write(lambda conn: append(conn, row))
+        await self._db.write(lambda conn: append(conn, self._key, row))
 
     def record_in(
         self,
@@ -138,7 +154,8 @@ class AuditTrail:
     ) -> None:
         """Within the caller's transaction: the record exists exactly when the change does."""
         actor = Actor.of(who) if isinstance(who, Viewer) else who
-        append(conn, self._row(actor, action, object_type, object_id, outcome, reason, detail))
+        row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
+        append(conn, self._key, row)
 
     def record_each_in(
         self,
@@ -153,7 +170,7 @@ class AuditTrail:
             self._row(actor, action, object_type, object_id, ALLOWED, None, detail)
             for object_type, object_id, detail in objects
         ]
-        append_all(conn, rows)
+        append_all(conn, self._key, rows)
 
     def record_sync(
         self,
@@ -169,7 +186,7 @@ class AuditTrail:
         """For the CLI, which runs outside the event loop."""
         actor = Actor.of(who) if isinstance(who, Viewer) else who
         row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
-        self._db.write_sync(lambda conn: append(conn, row))
+        self._db.write_sync(lambda conn: append(conn, self._key, row))
 
     async def require(
         self,
@@ -224,12 +241,17 @@ class AuditTrail:
             page = PageRequest(size=1000, after=(result.rows[-1].seq,))
 
     def verify(self) -> Verification:
-        """Check the whole chain, and that it ends where the head says (nothing cut off)."""
+        """Check the whole chain under the keyring, that it ends where the head says, and that
+        it still holds every published checkpoint (nothing cut off or re-chained)."""
+        published = self._checkpoints.read() if self._checkpoints is not None else []
+        keys = self._keyring.keys
 
         def unit(conn: Connection) -> Verification:
             head = store.read_head(conn) or (0, audit_chain.GENESIS)
             count = 0
             last_seq, last_hash = 0, audit_chain.GENESIS
+            wanted = {c.seq for c in published if isinstance(c, Checkpoint)}
+            held: dict[int, str] = {}
 
             def walk() -> Any:
                 nonlocal count, last_seq, last_hash
@@ -239,10 +261,12 @@ class AuditTrail:
                         # A gap in the numbering: a record was deleted from the middle.
                         raise _Gap(count, record["seq"])
                     last_seq, last_hash = record["seq"], record["hash"]
+                    if last_seq in wanted:
+                        held[last_seq] = last_hash
                     yield record
 
             try:
-                broken = audit_chain.verify(walk())
+                broken = audit_chain.verify(walk(), keys, self._keyring.keyed_from)
             except _Gap as gap:
                 broken = audit_chain.Break(
                     gap.position - 1, gap.found, f"comes after a missing record {gap.position}"
@@ -254,9 +278,74 @@ class AuditTrail:
                     f"the chain ends at record {last_seq} but its head says {head[0]}: "
                     "records were removed from the end or the head was changed",
                 )
-            return Verification(count, head[0], head[1], broken)
+            if broken is None:
+                broken = _checkpoint_break(published, keys, held, count)
+            return Verification(count, head[0], head[1], broken, len(wanted))
 
         return self._db.read_sync(unit)
+
+    # --- checkpoints -----------------------------------------------------------------------
+
+    def _checkpoint_of(self, conn: Connection) -> Checkpoint | None:
+        head = store.read_head(conn)
+        if head is None or head[0] <= self._published_seq:
+            return None
+        seq, hash_ = head
+        return make(self._key, seq, hash_, seq, self._clock.now_ms())
+
+    def _publish(self, checkpoint: Checkpoint | None) -> Checkpoint | None:
+        if checkpoint is None or self._checkpoints is None:
+            return None
+        self._checkpoints.publish(checkpoint)
+        self._published_seq = checkpoint.seq
+        return checkpoint
+
+    async def publish_checkpoint(self) -> Checkpoint | None:
+        """Publish the head if the chain grew since the last checkpoint this process wrote."""
+        if self._checkpoints is None:
+            return None
+        return self._publish(await self._db.read(self._checkpoint_of))
+
+    def publish_checkpoint_sync(self) -> Checkpoint | None:
+        if self._checkpoints is None:
+            return None
+        return self._publish(self._db.read_sync(self._checkpoint_of))
+
+
+def _checkpoint_break(
+    published: list[Checkpoint | BadLine],
+    keys: Mapping[int, ChainKey],
+    held: Mapping[int, str],
+    count: int,
+) -> audit_chain.Break | None:
+    """The first published checkpoint the chain no longer matches, as a break."""
+    for checkpoint in published:
+        if isinstance(checkpoint, BadLine):
+            return audit_chain.Break(
+                count,
+                f"(checkpoint file line {checkpoint.number})",
+                "is not a checkpoint: the checkpoint file was edited",
+            )
+        seq = checkpoint.seq
+        if not checkpoint.genuine(keys):
+            return audit_chain.Break(
+                count, seq, "has a checkpoint the audit keyring did not sign (forged)"
+            )
+        if seq > count:
+            return audit_chain.Break(
+                count,
+                seq,
+                f"was checkpointed at {checkpoint.at_ms} but is gone: records were removed "
+                f"from the end (the trail has {count})",
+            )
+        if held.get(seq) != checkpoint.hash:
+            return audit_chain.Break(
+                count,
+                seq,
+                f"is not the record checkpointed at {checkpoint.at_ms}: the trail was "
+                "rewritten and re-chained",
+            )
+    return None
 
 
 class _Gap(Exception):
@@ -265,12 +354,12 @@ class _Gap(Exception):
         self.found = found
 
 
-def append(conn: Connection, row: dict[str, Any]) -> None:
+def append(conn: Connection, key: ChainKey, row: dict[str, Any]) -> None:
     """Chain `row` after the newest record (the head is locked until this transaction ends)."""
-    append_all(conn, [row])
+    append_all(conn, key, [row])
 
 
-def append_all(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def append_all(conn: Connection, key: ChainKey, rows: list[dict[str, Any]]) -> None:
     """Chain `rows`, in order, after the newest record: one head lock and one move for all."""
     if not rows:
         return
@@ -280,7 +369,7 @@ def append_all(conn: Connection, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         seq += 1
         record = {**row, "seq": seq, "previous_hash": previous}
-        record["hash"] = previous = audit_chain.chain_hash(previous, record)
+        record["hash"] = previous = audit_chain.keyed_hash(key, previous, record)
         records.append(record)
     if len(records) == 1:
         store.append(conn, records[0], head_exists=head is not None)

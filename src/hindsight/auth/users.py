@@ -1,13 +1,15 @@
 """People: creating, changing, disabling and signing in users of the reporting UI.
 
 Users are managed by the `hindsight users` command or by an account's admins through the API.
-A failed sign-in counts against the user; after `max_failures` in a row the user is locked for
-a while (the lock lifts by itself, or an admin resets the password). Every change and every
-sign-in attempt is audited.
+Wrong passwords are throttled per user and client (domain/login_throttle.py): a flood locks
+out the place it comes from, not the user, and a throttled attempt costs no password hashing.
+Many wrong passwords from many clients lock the user everywhere but where they last signed in.
+Every change, every sign-in attempt and every lock-out is audited.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -21,7 +23,14 @@ from hindsight.audit.trail import ALLOWED, DENIED, SYSTEM, Actor, AuditTrail
 from hindsight.auth import passwords
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.clock import Clock
-from hindsight.domain.errors import Conflict, InvalidParameter, NotFound, Unauthenticated
+from hindsight.domain.errors import (
+    Conflict,
+    HindsightError,
+    InvalidParameter,
+    NotFound,
+    Unauthenticated,
+)
+from hindsight.domain.login_throttle import Lockout, LoginThrottle, ThrottlePolicy, user_lock
 from hindsight.domain.permissions import Permission, parse_roles
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.store import accounts as account_store
@@ -37,10 +46,12 @@ _MAX_NAME = 200
 _BAD_SIGN_IN = "The user name or password is not correct, or the user is locked"
 
 
-@dataclass(frozen=True)
-class LoginPolicy:
-    max_failures: int = 5
-    lockout_ms: int = 15 * 60_000
+class SignInBusy(HindsightError):
+    """More sign-ins are waiting for a password check than allowed; like a rate limit."""
+
+    status = 429
+    code = 20429
+    retry_after = 1
 
 
 @dataclass(frozen=True)
@@ -105,12 +116,24 @@ def _text(value: str | None, what: str) -> str | None:
 
 class UserService:
     def __init__(
-        self, db: Database, clock: Clock, audit: AuditTrail, policy: LoginPolicy | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        audit: AuditTrail,
+        policy: ThrottlePolicy | None = None,
+        hash_concurrency: int = 2,
     ) -> None:
         self._db = db
         self._clock = clock
         self._audit = audit
-        self._policy = policy or LoginPolicy()
+        self._policy = policy or ThrottlePolicy()
+        self._throttle = LoginThrottle(self._policy)
+        # However many sign-ins arrive at once, argon2 takes at most this many cores: the
+        # rest of the API keeps its latency under a flood of wrong passwords.
+        self._hashing = asyncio.Semaphore(hash_concurrency)
+        self._trusted_lane = asyncio.Semaphore(1)
+        self._waiting = 0
+        self._max_waiting = 8 * hash_concurrency
 
     # --- who may manage whom ----------------------------------------------------------------
 
@@ -392,39 +415,47 @@ class UserService:
     async def authenticate(self, username: str, password: str, ip: str | None) -> Any:
         """The active user with this name and password; Unauthenticated otherwise.
 
-        Wrong passwords count towards a temporary lock; a locked user is refused even with the
-        right password until the lock lifts, and the answer never says which case it was.
+        A locked user is refused even with the right password, before it is checked, and the
+        answer never says which case it was.
         """
         try:
             name = normalise_username(username)
         except InvalidParameter:
             name = None
-        row = await self._db.read(lambda conn: store.get_by_username(conn, name)) if name else None
-        matches = await passwords.verify_password_async(
-            row.password_hash if row is not None else None, password or ""
-        )
+        client = ip or "?"
+        key = name or (username or "?")[:64]
+        row = await self._db.read(lambda conn: _user_and_last_ip(conn, name)) if name else None
+        row, last_ip = row if row is not None else (None, None)
         now = self._clock.now_ms()
         actor = Actor(
             "user",
             row.sid if row else None,
-            row.username if row else (name or "?")[:64],
+            row.username if row else key,
             account_sid=row.account_sid if row else None,
             roles=roles_of(row) if row else (),
             ip=ip,
         )
-        refusal = _refusal(row, matches, now)
-        if refusal is not None:
-            if row is not None and not matches:
-                await self._db.write(lambda conn: self._count_failure(conn, row.sid, now))
-            await self._audit.record(
-                actor,
-                "auth.login",
-                object_type="user",
-                object_id=actor.actor_sid,
-                outcome=DENIED,
-                reason=refusal,
-            )
+        locked = self._lock_reason(key, client, row, last_ip, now)
+        if locked is not None:
+            # The first refusal of a lock-out is audited; the rest are counted and reported
+            # with the next attempt let through, so a flood is not an audit write per request.
+            if self._throttle.refused(key, client) == 1:
+                await self._deny(actor, locked, {"password_checked": False})
             raise Unauthenticated(_BAD_SIGN_IN)
+        try:
+            earlier = self._throttle.take_refused(key, client)
+            reported = {"refused_while_locked": earlier} if earlier > 1 else None
+            trusted = row is not None and client == last_ip
+            matches = await self._check_password(row, password, trusted)
+            refusal = _refusal(row, matches)
+            if refusal is not None:
+                if not matches:
+                    await self._count_failure(actor, key, client, row, now)
+                await self._deny(actor, refusal, reported)
+                raise Unauthenticated(_BAD_SIGN_IN)
+        finally:
+            self._throttle.finish(key, client)
+        self._throttle.succeeded(key, client)
         await self._db.write(
             lambda conn: store.update_user(
                 conn,
@@ -433,29 +464,114 @@ class UserService:
             )
         )
         await self._audit.record(
-            actor, "auth.login", object_type="user", object_id=row.sid, outcome=ALLOWED
+            actor,
+            "auth.login",
+            object_type="user",
+            object_id=row.sid,
+            outcome=ALLOWED,
+            detail=reported,
         )
         return row
 
-    def _count_failure(self, conn: Connection, sid: str, now: int) -> None:
-        row = store.get_user(conn, sid)
+    def _lock_reason(
+        self, key: str, client: str, row: Any | None, last_ip: str | None, now: int
+    ) -> str | None:
+        """Why the attempt is refused unchecked, or None (then it is begun: `finish` it)."""
+        user_locked = row is not None and row.locked_until_ms and row.locked_until_ms > now
+        # The user-wide lock spares the place the user last signed in from.
+        if user_locked and client != last_ip:
+            return "user locked after repeated failures from many clients"
+        if not self._throttle.try_begin(key, client, now):
+            return "user locked after repeated failures"
+        return None
+
+    async def _check_password(self, row: Any | None, password: str, trusted: bool) -> bool:
+        """argon2, within bounds: at most `hash_concurrency` checks at once and a short queue
+        (past it, SignInBusy); the place the user last signed in from has a lane of its own,
+        so a flood of guesses never makes the user wait behind it."""
+        if trusted:
+            lane = self._trusted_lane
+        elif self._waiting >= self._max_waiting:
+            raise SignInBusy("Too many sign-ins at once; try again in a moment")
+        else:
+            lane = self._hashing
+        self._waiting += 0 if trusted else 1
+        try:
+            async with lane:
+                return await passwords.verify_password_async(
+                    row.password_hash if row is not None else None, password or ""
+                )
+        finally:
+            self._waiting -= 0 if trusted else 1
+
+    async def _deny(self, actor: Actor, reason: str, detail: Mapping[str, Any] | None) -> None:
+        await self._audit.record(
+            actor,
+            "auth.login",
+            object_type="user",
+            object_id=actor.actor_sid,
+            outcome=DENIED,
+            reason=reason,
+            detail=detail,
+        )
+
+    async def _count_failure(
+        self, actor: Actor, key: str, client: str, row: Any | None, now: int
+    ) -> None:
+        lockout = self._throttle.failed(key, client, now)
+        if lockout is not None:
+            await self._audit_lockout(actor, "client", client, lockout)
         if row is None:
             return
+        user_lockout = await self._db.write(
+            lambda conn: self._count_user_failure(conn, row.sid, now)
+        )
+        if user_lockout is not None:
+            await self._audit_lockout(actor, "user", client, user_lockout)
+
+    async def _audit_lockout(self, actor: Actor, scope: str, client: str, lockout: Lockout) -> None:
+        await self._audit.record(
+            actor,
+            "auth.lockout",
+            object_type="user",
+            object_id=actor.actor_sid,
+            outcome=DENIED,
+            reason="wrong passwords from this client"
+            if scope == "client"
+            else "wrong passwords from many clients",
+            detail={
+                "scope": scope,
+                "client": client,
+                "until_ms": lockout.until_ms,
+                "lockouts_in_a_row": lockout.lockouts,
+            },
+        )
+
+    def _count_user_failure(self, conn: Connection, sid: str, now: int) -> Lockout | None:
+        row = store.get_user(conn, sid)
+        if row is None:
+            return None
         failures = row.failed_logins + 1
         values: dict[str, Any] = {"failed_logins": failures}
-        if failures >= self._policy.max_failures:
-            values["locked_until_ms"] = now + self._policy.lockout_ms
-            values["failed_logins"] = 0
+        lockout = user_lock(self._policy, failures, now)
+        if lockout is not None:
+            values["locked_until_ms"] = lockout.until_ms
         store.update_user(conn, sid, values)
+        return lockout
 
 
-def _refusal(row: Any | None, matches: bool, now: int) -> str | None:
+def _user_and_last_ip(conn: Connection, name: str | None) -> tuple[Any, str | None] | None:
+    row = store.get_by_username(conn, name) if name else None
+    if row is None:
+        return None
+    return row, store.last_sign_in_ip(conn, row.sid)
+
+
+def _refusal(row: Any | None, matches: bool) -> str | None:
     if row is None:
         return "unknown user"
     if row.status != ACTIVE:
         return "user disabled"
-    if row.locked_until_ms is not None and row.locked_until_ms > now:
-        return "user locked after repeated failures"
     if row.auth_provider != "password":
         return "user signs in through single sign-on"
     if not matches:

@@ -32,6 +32,7 @@ from hindsight.domain.errors import NotFound
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.domain.unset import UNSET, Changes, Unset
 from hindsight.routing.base import Caller, RoutingDeps
+from hindsight.search import indexing
 from hindsight.store import chat as store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
@@ -256,6 +257,7 @@ class ChatService:
         def unit(conn: Connection) -> None:
             row = _conversation_or_404(conn, caller.account_sid, ref, lock=True)
             store.delete_conversation(conn, row.sid)
+            indexing.transcript_changed(conn, caller.account_sid, row.sid)
 
         await self._write(unit)
 
@@ -307,6 +309,7 @@ class ChatService:
                     "date_updated": updated,
                 },
             )
+            indexing.message_added(conn, account, conversation.sid, author, body)
             return store.get_message(conn, conversation.sid, sid)
 
         return await self._write(unit)
@@ -356,6 +359,7 @@ class ChatService:
                 speaker = store.participant_named(conn, conversation.sid, values["author"])
                 values["participant_sid"] = speaker.sid if speaker is not None else None
             store.update_message(conn, row.sid, values)
+            indexing.transcript_changed(conn, conversation.account_sid, conversation.sid)
             return store.get_message(conn, conversation.sid, row.sid)
 
         return await self._write(unit)
@@ -365,6 +369,7 @@ class ChatService:
             conversation = _conversation_or_404(conn, caller.account_sid, ref, lock=True)
             row = self._message_or_404(conn, conversation, ref, sid)
             store.delete_message(conn, row.sid)
+            indexing.transcript_changed(conn, caller.account_sid, conversation.sid)
 
         await self._write(unit)
 
@@ -464,6 +469,7 @@ class ChatService:
                     "date_updated": updated,
                 },
             )
+            indexing.participant_added(conn, account, conversation.sid, address)
             return store.get_participant(conn, conversation.sid, sid)
 
         return await self._write(unit)

@@ -1,30 +1,30 @@
-"""`hindsight`: run the server and administer it."""
+"""`hindsight`: run the server and administer it.
+
+Help and argument errors come from this module and the command modules alone: the application
+(web framework, database, services) is imported inside each command, so `hindsight --help`
+starts in well under a second rather than after importing the whole server.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import os
+import socket
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from hindsight.app import Runtime, build_runtime, create_app
+from hindsight.cli.errors import FriendlyTyper
 from hindsight.cli.people import audit_app, users_app
 from hindsight.cli.retention import retention_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
-from hindsight.demo import held_media as demo_held_media
-from hindsight.demo import runner as demo_runner
-from hindsight.demo import simulation as demo_simulation
-from hindsight.domain.errors import HindsightError
-from hindsight.insights import projector as projector_module
-from hindsight.settings import Settings
-from hindsight.store import insights as insights_store
+from hindsight.domain.errors import HindsightError, NotFound
 
-app = typer.Typer(help="Hindsight: a self-hosted conversation store for contact centres.")
+if TYPE_CHECKING:
+    from hindsight.app import Runtime
+
+app = FriendlyTyper(help="Hindsight: a self-hosted conversation store for contact centres.")
 accounts_app = typer.Typer(help="API accounts (Account SID + Auth Token).")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(twilio_sources_app, name="twilio-sources")
@@ -35,6 +35,9 @@ console = Console()
 
 
 def _runtime() -> Runtime:
+    from hindsight.app import build_runtime
+    from hindsight.settings import Settings
+
     return build_runtime(Settings())
 
 
@@ -100,11 +103,39 @@ def _first_run_banner(runtime: Runtime, base_url: str) -> None:
 def serve(
     host: str = typer.Option(None, help="Bind address (default HINDSIGHT_HOST or 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default HINDSIGHT_PORT or 8080)."),
+    workers: int = typer.Option(
+        None, min=1, max=64, help="HTTP worker processes (default HINDSIGHT_WORKERS or 1)."
+    ),
+    role: str = typer.Option(
+        None,
+        help="all: HTTP workers and the background process; web: HTTP only; background: "
+        "background work only (default HINDSIGHT_ROLE or all).",
+    ),
 ) -> None:
-    """Run the API server (migrations are applied first)."""
-    settings = Settings()
-    host = host or settings.host
-    port = port if port is not None else settings.port
+    """Run Hindsight: HTTP worker processes and a background process, supervised (migrations
+    are applied first)."""
+    from hindsight.app import build_runtime
+    from hindsight.processes import supervisor
+    from hindsight.settings import Settings
+
+    overrides = {
+        key: value
+        for key, value in {"host": host, "port": port, "workers": workers, "role": role}.items()
+        if value is not None
+    }
+    try:
+        settings = Settings(**overrides)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    host = settings.host
+    try:
+        sock = supervisor.bind(host, settings.port) if settings.role != "background" else None
+    except OSError as exc:
+        console.print(f"[red]Cannot listen on {host}:{settings.port}: {exc.strerror or exc}[/]")
+        raise typer.Exit(1) from None
+    # Port 0 asks the system for a free one: say which.
+    port = sock.getsockname()[1] if sock is not None else settings.port
     runtime = build_runtime(settings)
     display_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     try:
@@ -113,17 +144,15 @@ def serve(
         runtime.close()
         console.print(f"[red]Cannot create the first account: {exc.message}[/]")
         raise typer.Exit(1) from None
-    logging.basicConfig(level=settings.log_level.upper())
-    try:
-        uvicorn.run(
-            create_app(runtime),
-            host=host,
-            port=port,
-            log_level=settings.log_level,
-            access_log=False,
+    runtime.close()
+    supervisor.configure_logging(settings.log_level)
+    if sock is not None:
+        supervisor.log.info(
+            "listening on http://%s:%s with %d HTTP worker(s)", display_host, port, settings.workers
         )
-    finally:
-        runtime.close()
+    owner = f"{socket.gethostname()}:{os.getpid()}:background"
+    children = supervisor.children_for(settings, sock, owner)
+    raise typer.Exit(supervisor.Supervisor(children).run())
 
 
 @app.command()
@@ -138,6 +167,8 @@ def migrate() -> None:
 def project() -> None:
     """Keep the Insights projection up to date in its own process (the server then need not:
     set HINDSIGHT_RUN_PROJECTOR=false there)."""
+    import asyncio
+
     runtime = _runtime()
 
     async def follow() -> None:
@@ -155,6 +186,18 @@ def project() -> None:
 @app.command()
 def reproject() -> None:
     """Rebuild conversations and segments from the whole event log."""
+    import asyncio
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from hindsight.insights import projector as projector_module
+
     runtime = _runtime()
     try:
         total = runtime.db.read_sync(projector_module.total_events)
@@ -179,12 +222,30 @@ def demo(
     seed: int = typer.Option(7, help="The same seed gives the same traffic."),
     account: str = typer.Option(None, help="Hindsight account to load it into (default: first)."),
     recordings: int = typer.Option(
-        25, min=0, max=500, help="Calls that get a (synthetic) recording held by Hindsight."
+        8,
+        min=0,
+        max=100,
+        help="Distinct (synthetic) recordings, of lengths spread over the talk times; every "
+        "answered call gets the shortest that covers its talk (0: calls have no recording).",
     ),
 ) -> None:
     """Load a realistic week of contact-centre traffic (voice, chat, transfers, abandons and
     custom media of every type) through the Twilio ingest API of a local server. Chats get
-    transcripts and some calls recordings that Hindsight holds, so their screens play."""
+    transcripts and answered calls recordings that Hindsight holds, and pages are stand-ins
+    Hindsight serves, so every conversation screen works with no network."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from hindsight.demo import held_media as demo_held_media
+    from hindsight.demo import runner as demo_runner
+    from hindsight.demo import simulation as demo_simulation
+    from hindsight.store import insights as insights_store
+
     runtime = _runtime()
     server = None
     try:
@@ -193,6 +254,8 @@ def demo(
         if owner is None:
             console.print("[red]No account yet: start `hindsight serve` once first.[/]")
             raise typer.Exit(1)
+        if owner not in {a.sid for a in accounts}:
+            raise NotFound(f"--account: no account {owner} here (`hindsight accounts list`)")
         twilio_account, token, workspace = demo_runner.new_identity()
         source = runtime.twilio_sources.add(owner, twilio_account, token, "Demo contact centre")
         identity = demo_runner.DemoSource(source.sid, twilio_account, token, workspace)
@@ -202,15 +265,7 @@ def demo(
         server = _background_server(runtime)
         row = next(a for a in runtime.services.accounts.list_accounts() if a.sid == owner)
         auth = (owner, runtime.services.accounts.auth_token_of(row))
-        media_items = (
-            sum(
-                1
-                for e in events
-                if e["EventType"] == "task.created"
-                and ("ChatTranscript" in e.get("TaskAttributes", ""))
-            )
-            + recordings
-        )
+        media_items = demo_held_media.planned(events, recordings)
         with Progress(
             TextColumn("Writing transcripts and recordings"),
             BarColumn(),
@@ -246,7 +301,7 @@ def demo(
         console.print(
             f"Loaded {len(events)} events: {tasks} tasks over {days} days into account {owner}"
             f" (mirrored workspace {workspace}), with {held.transcripts} chat transcripts and"
-            f" {held.recordings} call recordings held by Hindsight."
+            f" recordings of {held.calls} calls ({held.recordings} distinct) held by Hindsight."
             + ("" if caught_up else " The projection is still catching up.")
         )
     finally:
@@ -259,6 +314,10 @@ def _background_server(runtime: Runtime) -> Any:
     """This runtime served on a free local port for the duration of a command."""
     import socket
     import threading
+
+    import uvicorn
+
+    from hindsight.app import create_app
 
     # Bound here and handed to uvicorn, so no other process can take the port in between.
     sock = socket.socket()

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from hindsight.app import Runtime, build_runtime
-from hindsight.audit.trail import SYSTEM
-from hindsight.auth.users import ACTIVE, DISABLED, UserChanges, user_json
 from hindsight.domain.access import Scope
+from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.permissions import ROLES
-from hindsight.settings import Settings
-from hindsight.store import audit as audit_store
+
+# The application is imported inside the commands, so `--help` needs none of it.
+if TYPE_CHECKING:
+    from hindsight.app import Runtime
+    from hindsight.auth.users import UserChanges
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
 audit_app = typer.Typer(help="The audit trail of every access to conversation data.")
@@ -34,6 +34,9 @@ def _fail(message: str) -> NoReturn:
 
 @contextmanager
 def _runtime() -> Iterator[Runtime]:
+    from hindsight.app import build_runtime
+    from hindsight.settings import Settings
+
     runtime = build_runtime(Settings())
     try:
         yield runtime
@@ -61,6 +64,8 @@ def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope
 
 
 def _show(row: object) -> None:
+    from hindsight.auth.users import user_json
+
     data = user_json(row)
     scope = data["scope"]
     limits = "; ".join(f"{k}: {', '.join(v)}" for k, v in scope.items() if v) or "all teams"
@@ -108,6 +113,43 @@ def list_users(account: str = typer.Option(None, help="Only this account's users
             _show(row)
 
 
+PEOPLE_COLUMNS = (
+    "sid",
+    "account_sid",
+    "username",
+    "full_name",
+    "email",
+    "roles",
+    "status",
+    "locked",
+    "auth_provider",
+    "last_login_ms",
+    "date_created",
+)
+
+
+@users_app.command("export")
+def export_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
+    """Write the users as CSV to standard output (never their password hashes)."""
+    from hindsight.audit.trail import SYSTEM
+    from hindsight.auth.users import user_json
+
+    writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
+    with _runtime() as runtime:
+        for row in runtime.services.users.list_sync(account):
+            data = user_json(row)
+            writer.write({**data, "roles": " ".join(data["roles"])})
+        runtime.services.audit.record_sync(
+            SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
+        )
+
+
+def _changes(**fields: object) -> UserChanges:
+    from hindsight.auth.users import UserChanges
+
+    return UserChanges(**fields)  # type: ignore[arg-type]
+
+
 def _change(user: str, changes: UserChanges) -> None:
     with _runtime() as runtime:
         _show(runtime.services.users.update_sync(user, changes))
@@ -116,13 +158,17 @@ def _change(user: str, changes: UserChanges) -> None:
 @users_app.command("disable")
 def disable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
     """Disable a user: their sessions end at once and they cannot sign in."""
-    _change(user, UserChanges(status=DISABLED))
+    from hindsight.auth.users import DISABLED
+
+    _change(user, _changes(status=DISABLED))
 
 
 @users_app.command("enable")
 def enable(user: str = typer.Argument(..., help="User name or SID.")) -> None:
     """Enable a user again (and lift a lock after failed sign-ins)."""
-    _change(user, UserChanges(status=ACTIVE))
+    from hindsight.auth.users import ACTIVE
+
+    _change(user, _changes(status=ACTIVE))
 
 
 @users_app.command("roles")
@@ -131,7 +177,7 @@ def roles(
     role: list[str] = typer.Option(..., "--role", "-r", help=_ROLE_HELP),
 ) -> None:
     """Replace a user's roles (their sessions end, so the change applies at once)."""
-    _change(user, UserChanges(roles=tuple(role)))
+    _change(user, _changes(roles=tuple(role)))
 
 
 @users_app.command("scope")
@@ -142,7 +188,7 @@ def scope(
     department: list[str] = typer.Option([], help="Limit to a department (repeatable)."),
 ) -> None:
     """Replace a user's scope; with no limits the user sees every team."""
-    _change(user, UserChanges(scope=_scope(team, queue, department) or Scope()))
+    _change(user, _changes(scope=_scope(team, queue, department) or Scope()))
 
 
 @users_app.command("reset")
@@ -167,15 +213,20 @@ def verify(
         None, help="The head hash printed by an earlier run: also detects records cut off."
     ),
 ) -> None:
-    """Check that no audit record was changed, inserted, deleted or reordered."""
+    """Check that no audit record was changed, inserted, deleted or reordered, and that the
+    trail still holds every published checkpoint; then publish a new checkpoint."""
+    from hindsight.audit.trail import SYSTEM
+
     with _runtime() as runtime:
         result = runtime.services.audit.verify()
         runtime.services.audit.record_sync(
             SYSTEM,
             "audit.verify",
             outcome="allowed" if result.intact else "failed",
-            detail={"records": result.records},
+            detail={"records": result.records, "checkpoints": result.checkpoints},
         )
+        if result.intact:
+            runtime.services.audit.publish_checkpoint_sync()
     if result.broken is not None:
         _fail(
             f"The audit trail is NOT intact: record {result.broken.record_id} "
@@ -187,13 +238,35 @@ def verify(
             "were removed from its end, or the trail was replaced."
         )
     console.print(
-        f"The audit trail is intact: {result.records} records. "
-        f"Head: record {result.head_seq}, hash {result.head_hash} (keep it to check later)."
+        f"The audit trail is intact: {result.records} records, "
+        f"{result.checkpoints} checkpoints held. "
+        f"Head: record {result.head_seq}, hash {result.head_hash}."
+    )
+
+
+@audit_app.command("rotate-key")
+def rotate_key() -> None:
+    """Sign new audit records with a new key (restart the servers to use it); the older keys
+    stay in the keyring so the records they signed keep verifying."""
+    from hindsight.audit import keyring
+    from hindsight.settings import Settings
+
+    settings = Settings()
+    try:
+        rotated = keyring.rotate(settings.resolved_audit_keyring())
+    except keyring.KeyringError as exc:
+        _fail(str(exc))
+    console.print(
+        f"Audit key {rotated.current.number} is current in {settings.resolved_audit_keyring()} "
+        f"(keys held: {', '.join(str(n) for n in sorted(rotated.keys))}). Copy the file to "
+        "every server of the deployment and restart them."
     )
 
 
 def audit_chain_contains(head_hash: str) -> bool:
     """Whether an earlier head is still a record of the chain (the trail only grew since)."""
+    from hindsight.store import audit as audit_store
+
     with _runtime() as runtime:
         return runtime.db.read_sync(
             lambda conn: any(r["hash"] == head_hash for r in audit_store.in_order(conn))
@@ -204,16 +277,17 @@ def audit_chain_contains(head_hash: str) -> bool:
 def export(account: str = typer.Option(None, help="Only this account's records.")) -> None:
     """Write the audit trail as CSV to standard output (oldest first)."""
     from hindsight.api.audit import COLUMNS
+    from hindsight.audit.trail import SYSTEM
+    from hindsight.store import audit as audit_store
 
-    writer = csv.writer(sys.stdout)
-    writer.writerow(COLUMNS)
+    writer = CsvWriter(COLUMNS, sys.stdout)
     with _runtime() as runtime:
 
         def rows(conn: object) -> None:
             for record in audit_store.in_order(conn):  # type: ignore[arg-type]
                 if account and record["account_sid"] != account:
                     continue
-                writer.writerow(["" if record[c] is None else record[c] for c in COLUMNS])
+                writer.write(record)
 
         runtime.db.read_sync(rows)
         runtime.services.audit.record_sync(

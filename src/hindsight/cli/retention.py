@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from hindsight.audit.trail import Actor
 from hindsight.cli.people import _account_for, _runtime, console
 from hindsight.domain.retention import FIELDS
-from hindsight.retention.service import CLI, PolicyView, SweepReport, hold_json
+
+# The services are imported inside the commands, so `--help` needs none of them.
+if TYPE_CHECKING:
+    from hindsight.audit.trail import Actor
+    from hindsight.retention.service import PolicyView, SweepReport
 
 retention_app = typer.Typer(
     help="How long conversations, recordings and transcripts are kept; legal holds."
@@ -20,6 +23,8 @@ _KEEP = "Days to keep; 0 keeps for ever."
 
 
 def _actor(account_sid: str) -> Actor:
+    from hindsight.audit.trail import Actor
+
     return Actor("cli", None, f"cli:{getpass.getuser()}", account_sid=account_sid)
 
 
@@ -75,6 +80,10 @@ def run(
     account: str = typer.Option(None, help="Only this account (default: every account)."),
 ) -> None:
     """Delete now what the policies say has expired (the server also does this on a schedule)."""
+    import asyncio
+
+    from hindsight.retention.service import CLI
+
     with _runtime() as runtime:
         service = runtime.services.retention
 
@@ -132,6 +141,8 @@ def holds(
     account: str = typer.Option(None, help="The account (AC…); needed when there are several."),
 ) -> None:
     """List the conversations on hold."""
+    from hindsight.retention.service import hold_json
+
     with _runtime() as runtime:
         account_sid = _account_for(runtime, account)
         for row in runtime.services.retention.holds_sync(account_sid):

@@ -3,15 +3,17 @@ into Hindsight (its Insights), and print the webhook URLs to give Twilio."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from hindsight.app import Runtime, build_runtime
 from hindsight.domain.errors import HindsightError
-from hindsight.eventlog.twilio_sources import webhook_urls
-from hindsight.settings import Settings
+
+# The application is imported inside the commands, so `--help` needs none of it.
+if TYPE_CHECKING:
+    from hindsight.app import Runtime
+    from hindsight.settings import Settings
 
 app = typer.Typer(
     help="Real Twilio accounts whose TaskRouter events Hindsight mirrors (its Insights)."
@@ -21,6 +23,9 @@ console = Console(soft_wrap=True, markup=False, highlight=False)
 
 
 def _runtime() -> Runtime:
+    from hindsight.app import build_runtime
+    from hindsight.settings import Settings
+
     return build_runtime(Settings())
 
 
@@ -32,6 +37,8 @@ def base_url(settings: Settings) -> str:
 
 
 def _print_urls(runtime: Runtime, source_sid: str) -> None:
+    from hindsight.eventlog.twilio_sources import webhook_urls
+
     urls = webhook_urls(base_url(runtime.settings), source_sid)
     console.print(f"  EventCallbackUrl (TaskRouter workspace settings): {urls.event_callback_url}")
     console.print(

@@ -1,9 +1,13 @@
 """Media the demo puts in Hindsight itself, so its conversation screens play and read.
 
 Chats get transcripts written through the Conversations API (participants and messages at the
-times the chat ran); some calls get a synthetic two-channel recording uploaded through the
-recordings API, linked by call SID, whose URL then replaces the example URL in the task's
-media. Everything goes through the same HTTP APIs an integration would use.
+times the chat ran). Every answered call gets a synthetic two-channel recording as long as its
+talk: a pool of recordings of lengths spread over the week's talk times is uploaded through the
+recordings API, and each call names the shortest one that covers its talk (writing hundreds of
+distinct hour-long files would make the demo slow and large for nothing). A call never answered
+has no recording. Everything goes through the same HTTP APIs an integration would use, and the
+media name held recordings by own-site URLs (domain/own_site.py): no host or port of the
+temporary server the demo ran is stored.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Any
 
 import httpx
 import numpy as np
+
+from hindsight.domain.own_site import own_site_url
 
 RATE = 8_000
 _OPENERS = (
@@ -54,18 +60,27 @@ class TaskTimes:
 
 @dataclass
 class HeldMedia:
-    # The example URL or SID a media item named -> the fields it gets instead.
+    # The placeholder URL or SID a media item named -> the fields it gets instead.
     replacements: dict[str, dict[str, Any]] = field(default_factory=dict)
     transcripts: int = 0
-    recordings: int = 0
+    recordings: int = 0  # distinct recordings uploaded
+    calls: int = 0  # calls given one of them
 
     def rewrite(self, attributes_json: str) -> str:
-        """Task attributes with their media items (and `channelSid`) naming what is held."""
+        """Task attributes with their media items (and `channelSid`) naming what is held; a
+        recording placeholder with nothing held for it (a call never answered) is dropped."""
         attributes = json.loads(attributes_json)
-        for item in attributes.get("conversations", {}).get("media", []):
-            key = item.get("sid") or item.get("url")
-            if key in self.replacements:
-                item.update(self.replacements[key])
+        media = attributes.get("conversations", {}).get("media")
+        if isinstance(media, list):
+            kept = []
+            for item in media:
+                key = item.get("sid") or item.get("url")
+                if key in self.replacements:
+                    item.update(self.replacements[key])
+                elif item.get("type") == "VoiceRecording":
+                    continue
+                kept.append(item)
+            attributes["conversations"]["media"] = kept
         channel = attributes.get("channelSid")
         if channel in self.replacements:
             attributes["channelSid"] = self.replacements[channel]["sid"]
@@ -123,7 +138,9 @@ def _transcript(http: httpx.Client, times: TaskTimes, customer: str, rng: random
             )
         )
     lines = [(visitor, rng.choice(_OPENERS))]
-    for turn in range(rng.randint(2, 4)):
+    if times.accepted is None:  # left in the queue: nobody answered
+        lines.append((visitor, "Hello? Is anyone there?"))
+    for turn in range(rng.randint(2, 4) if times.accepted else 0):
         lines.append((agent, _AGENT[min(turn, len(_AGENT) - 1)]))
         lines.append((visitor, _CUSTOMER[min(turn, len(_CUSTOMER) - 1)]))
     step = max((end - start) // (len(lines) + 1), 1_000)
@@ -169,22 +186,94 @@ def conversation_audio(seconds: float, seed: int) -> bytes:
     return buffer.getvalue()
 
 
-def _recording(http: httpx.Client, times: TaskTimes, n: int) -> tuple[str, int]:
-    start = (times.accepted or times.created) - 1_000  # a second early, as Flex plug-ins do
-    talk = ((times.wrapped or start + 90_000) - start) / 1000
-    seconds = max(20.0, min(talk, 150.0))
+# Recordings are at least this long, and at most this long (a longer talk gets the longest).
+MIN_SECONDS, MAX_SECONDS = 20.0, 25 * 60.0
+
+
+def _talk_seconds(times: TaskTimes) -> float:
+    """How long the recording of a call must be: from a second before it was answered (as Flex
+    plug-ins start recording) to its wrap-up."""
+    start = (times.accepted or times.created) - 1_000
+    return ((times.wrapped or start + 90_000) - start) / 1000
+
+
+def pool_lengths(talks: list[float], size: int) -> list[float]:
+    """`size` recording lengths spread evenly on a log scale over the talk times, so that every
+    call finds one not much longer than its talk (the ratio between neighbours is constant)."""
+    if not talks or size <= 0:
+        return []
+    low = max(MIN_SECONDS, min(min(talks), MAX_SECONDS))
+    high = max(low, min(max(talks), MAX_SECONDS))
+    if size == 1:
+        return [high]
+    ratio = (high / low) ** (1 / (size - 1))
+    return [round(low * ratio**k, 1) for k in range(size)]
+
+
+def covering(lengths: list[float], talk: float) -> int:
+    """The index of the shortest length that covers `talk` (the longest if none does)."""
+    for index, length in enumerate(lengths):
+        if length >= talk:
+            return index
+    return len(lengths) - 1
+
+
+def _upload(http: httpx.Client, seconds: float, n: int) -> str:
     response = http.post(
         "/api/v1/recordings",
         files={"file": ("call.wav", conversation_audio(seconds, seed=n), "audio/wav")},
         data={
             "call_sid": "CA" + secrets.token_hex(16),
-            "start_time": str(start),
             "channels": '["customer", "others"]',
             "title": "Call recording",
         },
-        timeout=120,
+        timeout=300,
     )
-    return _checked(response)["sid"], start
+    return _checked(response)["sid"]
+
+
+def _answered_calls(
+    events: list[dict[str, str]], times: dict[str, TaskTimes]
+) -> list[tuple[str, TaskTimes]]:
+    """(placeholder URL, times) of each answered call's recording item, once each."""
+    calls, seen = [], set()
+    for form in events:
+        if form["EventType"] != "task.created" or form["TaskSid"] not in times:
+            continue
+        task = times[form["TaskSid"]]
+        for item in _media_of(form):
+            url = item.get("url")
+            if item.get("type") == "VoiceRecording" and url and url not in seen and task.accepted:
+                seen.add(url)
+                calls.append((url, task))
+    return calls
+
+
+def _chats(
+    events: list[dict[str, str]], times: dict[str, TaskTimes]
+) -> list[tuple[str, TaskTimes, str]]:
+    """(placeholder SID, times, customer name) of each chat's transcript item (a chat left in
+    the queue has its visitor's messages too)."""
+    chats, seen = [], set()
+    for form in events:
+        if form["EventType"] != "task.created" or form["TaskSid"] not in times:
+            continue
+        task = times[form["TaskSid"]]
+        for item in _media_of(form):
+            sid = item.get("sid")
+            if item.get("type") == "ChatTranscript" and sid and sid not in seen:
+                seen.add(sid)
+                customer = json.loads(form["TaskAttributes"]).get("customers", {})
+                chats.append((sid, task, customer.get("name", "a customer")))
+    return chats
+
+
+def planned(events: list[dict[str, str]], recordings: int) -> int:
+    """How many steps `put_in_place` reports: one per transcript and one per recording."""
+    times = _task_times(events)
+    calls = _answered_calls(events, times)
+    pool = pool_lengths([_talk_seconds(t) for _u, t in calls], recordings)
+    return len(_chats(events, times)) + len(pool)
 
 
 def put_in_place(
@@ -196,32 +285,31 @@ def put_in_place(
     seed: int,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> HeldMedia:
-    """Create transcripts for the chats and `recordings` call recordings; rewrite the events'
-    task attributes to name them. Returns what was replaced."""
+    """Create transcripts for the chats and a pool of `recordings` recordings that every
+    answered call names one of; rewrite the events' task attributes to name them."""
     rng = random.Random(seed)
     times = _task_times(events)
     held = HeldMedia()
-    base = base_url.rstrip("/")
-    with httpx.Client(base_url=base, auth=auth, timeout=60) as http:
-        for form in events:
-            if form["EventType"] != "task.created" or form["TaskSid"] not in times:
-                continue
-            task = times[form["TaskSid"]]
-            for item in _media_of(form):
-                old = item.get("sid") or item.get("url")
-                if not old or old in held.replacements or task.accepted is None:
-                    continue
-                if item.get("type") == "ChatTranscript":
-                    customer = json.loads(form["TaskAttributes"]).get("customers", {})
-                    sid = _transcript(http, task, customer.get("name", "a customer"), rng)
-                    held.replacements[old] = {"sid": sid}
-                    held.transcripts += 1
-                elif item.get("type") == "VoiceRecording" and held.recordings < recordings:
-                    sid, start = _recording(http, task, held.recordings)
-                    url = f"{base}/api/v1/recordings/{sid}"
-                    held.replacements[old] = {"url": url, "start_time": start}
-                    held.recordings += 1
-                progress(1)
+    calls = _answered_calls(events, times)
+    lengths = pool_lengths([_talk_seconds(t) for _u, t in calls], recordings)
+    with httpx.Client(base_url=base_url.rstrip("/"), auth=auth, timeout=60) as http:
+        for placeholder, task, customer in _chats(events, times):
+            held.replacements[placeholder] = {"sid": _transcript(http, task, customer, rng)}
+            held.transcripts += 1
+            progress(1)
+        pool = []
+        for n, seconds in enumerate(lengths):
+            pool.append(_upload(http, seconds, seed * 1000 + n))
+            held.recordings += 1
+            progress(1)
+    for placeholder, task in calls if pool else []:
+        sid = pool[covering(lengths, _talk_seconds(task))]
+        start = (task.accepted or task.created) - 1_000
+        held.replacements[placeholder] = {
+            "url": own_site_url(f"/api/v1/recordings/{sid}"),
+            "start_time": start,
+        }
+        held.calls += 1
     for form in events:
         if form.get("TaskAttributes"):
             form["TaskAttributes"] = held.rewrite(form["TaskAttributes"])

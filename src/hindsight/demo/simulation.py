@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from hindsight.domain.own_site import own_site_url
+from hindsight.web.stand_in_pages import stand_in_url
+
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 
@@ -83,11 +86,12 @@ def _media(rng: random.Random, centre: Centre, channel: str, n: int, start_ms: i
     if channel == "chat":
         return [
             {"type": "ChatTranscript", "sid": _sid("CH", rng), "title": "Chat"},
-            {"type": "Referenced", "url": f"https://crm.example.org/case/{n}", "title": "Case"},
+            {"type": "Referenced", "url": stand_in_url("case", str(n)), "title": "Case"},
         ]
     recording = {
         "type": "VoiceRecording",
-        "url": f"https://recordings.example.org/{centre.account_sid}/RE{n:032x}.wav",
+        # A placeholder: the demo puts a held recording in its place (held_media.py).
+        "url": own_site_url(f"/api/v1/recordings/RE{n:032x}"),
         "start_time": start_ms,
         "channels": ["customer", "others"],
         "title": "Call recording",
@@ -97,19 +101,19 @@ def _media(rng: random.Random, centre: Centre, channel: str, n: int, start_ms: i
             recording,
             {
                 "type": "Embedded",
-                "url": f"https://crm.example.org/embed/{n}",
+                "url": stand_in_url("crm", str(n)),
                 "title": "Customer record",
             },
         ]
     if choice == 1:
         return [
-            {"type": "Raw", "url": f"https://qa.example.org/review/{n}", "title": "QA tool"},
+            {"type": "Raw", "url": stand_in_url("qa", str(n)), "title": "QA tool"},
             recording,
         ]
     if choice == 2:
         return [
             recording,
-            {"type": "Referenced", "url": f"https://tickets.example.org/T-{n}", "title": "Ticket"},
+            {"type": "Referenced", "url": stand_in_url("ticket", f"T-{n}"), "title": "Ticket"},
         ]
     return [recording]
 

@@ -601,6 +601,20 @@ def parse(text: str) -> Expression:
     return _Parser(_Lexer(text).tokens()).parse()
 
 
+def parse_operand(text: str) -> Operand:
+    """One operand on its own, a path or a constant: what Known Agent Routing's target fields
+    (`known_worker_sid`, `known_worker_friendly_name`) hold."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("expected a task attribute such as task.agent_sid", 0)
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise _fail(f"longer than {MAX_EXPRESSION_LENGTH} characters", MAX_EXPRESSION_LENGTH)
+    parser = _Parser(_Lexer(text).tokens())
+    operand, _ = parser._operand("expected a task attribute such as task.agent_sid")
+    if parser.current.kind != "end":
+        raise parser._error("expected the end after one attribute or value")
+    return operand
+
+
 def resolve_path(document: Any, path: Sequence[Segment]) -> Any:
     """Follow `path` into a JSON-like document; a missing key or index gives None (NULL)."""
     value = document

@@ -53,6 +53,11 @@ def work_for(events: Iterable[tuple[str, Mapping[str, str]]]) -> RoutingWork:
     seen_workers: set[str] = set()
     for event_type, data in events:
         task = data.get("task_sid")
+        if event_type == "task.updated" and data.get("task_assignment_status") != "pending":
+            # A change to a task that is reserved, assigned or done routes nothing: only a
+            # waiting task can be offered, and a reserved one waits again only through a
+            # reservation ending, which is a trigger of its own.
+            task = None
         if event_type in TASK_TRIGGERS and task and task not in seen_tasks:
             seen_tasks.add(task)
             work.tasks.append(task)

@@ -30,6 +30,14 @@ class Prefix(StrEnum):
     MESSAGING_SERVICE = "MG"
     ROLE = "RL"
     MEDIA = "ME"
+    # Flex Insights quality management: categories, questions, questionnaires, and the
+    # assessments and comments made with them (Twilio uses FM for both).
+    QM_CATEGORY = "FY"
+    QM_QUESTION = "GE"
+    QM_QUESTIONNAIRE = "GM"
+    QM_ASSESSMENT = "FM"
+    # Hindsight's own: one author's assessment of a segment with one questionnaire.
+    QM_REVIEW = "QR"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

@@ -4,8 +4,8 @@
         "filters": [{"filter_friendly_name": "...", "expression": "<task expression>",
                      "targets": [{"queue": "WQ...", "expression": "<worker expression>",
                                   "priority": 1, "timeout": 30, "order_by": "...",
-                                  "skip_if": "...", "known_worker_sid": "WK...",
-                                  "known_worker_friendly_name": "..."}]}],
+                                  "skip_if": "...", "known_worker_sid": "task.agent_sid"
+                                  (or "known_worker_friendly_name": "task.agent_name")}]}],
         "default_filter": {"queue": "WQ..."}}}
 
 The document is stored as given; this module turns it into typed rules and refuses anything
@@ -14,12 +14,14 @@ routing could not follow, naming the offending path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.known_worker import KnownWorker, parse_known_worker
 from hindsight.domain.sids import Prefix, is_sid
 
 MAX_CONFIGURATION_BYTES = 1_038_576  # TaskRouter's documented limit
@@ -34,8 +36,11 @@ class Target:
     timeout: int | None = None
     order_by: str | None = None
     skip_if: str | None = None
-    known_worker_sid: str | None = None
-    known_worker_friendly_name: str | None = None
+    known_worker: KnownWorker | None = None  # Known Agent Routing (domain/known_worker.py)
+
+    def admits_known(self, worker: Mapping[str, Any], task_attributes: Mapping[str, Any]) -> bool:
+        """Whether the known-worker rule (if any) lets this worker take this task."""
+        return self.known_worker is None or self.known_worker.admits(worker, task_attributes)
 
 
 @dataclass(frozen=True)
@@ -92,9 +97,11 @@ def _queue(obj: dict[str, Any], path: str) -> str:
 
 def _target(raw: Any, path: str) -> Target:
     obj = _object(raw, path)
-    known_worker = _optional_str(obj, "known_worker_sid", path)
-    if known_worker is not None and not is_sid(known_worker, Prefix.WORKER):
-        raise _fail(f"{path}.known_worker_sid", "must be a Worker SID")
+    known_worker = parse_known_worker(
+        _optional_str(obj, "known_worker_sid", path),
+        _optional_str(obj, "known_worker_friendly_name", path),
+        path,
+    )
     return Target(
         queue=_queue(obj, path),
         expression=_optional_str(obj, "expression", path),
@@ -102,8 +109,7 @@ def _target(raw: Any, path: str) -> Target:
         timeout=_optional_int(obj, "timeout", path, MAX_TARGET_TIMEOUT),
         order_by=_optional_str(obj, "order_by", path),
         skip_if=_optional_str(obj, "skip_if", path),
-        known_worker_sid=known_worker,
-        known_worker_friendly_name=_optional_str(obj, "known_worker_friendly_name", path),
+        known_worker=known_worker,
     )
 
 

@@ -12,7 +12,6 @@ from sqlalchemy import Connection
 from hindsight.domain.events import Actor, NewEvent, workspace_fields
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.store import events as event_store
-from hindsight.store import workspaces as workspace_store
 
 # Filter columns the Events resource indexes, taken from the event data.
 _FILTER_COLUMNS = {
@@ -49,17 +48,16 @@ def append(
     """Append `new_events` in order to the log of `workspace` (a workspaces row)."""
     if not new_events:
         return []
-    last = workspace_store.next_event_seq(conn, workspace.sid, len(new_events))
-    first = last - len(new_events) + 1
+    positions = event_store.allocate_positions(conn, len(new_events))
     common = workspace_fields(workspace.sid, workspace.friendly_name)
     rows = []
-    for offset, event in enumerate(new_events):
+    for position, event in zip(positions, new_events, strict=True):
         data = {**event.data, **common}
         row = {
             "sid": new_sid(Prefix.EVENT),
             "account_sid": workspace.account_sid,
             "workspace_sid": workspace.sid,
-            "seq": first + offset,
+            "seq": position,
             "event_type": event.event_type,
             "resource_type": event.resource_type,
             "resource_sid": event.resource_sid,

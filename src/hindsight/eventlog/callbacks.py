@@ -7,28 +7,34 @@ retried with exponential back-off, holding back the workspace's later events so 
 after the configured number of attempts the event is skipped and the failure recorded.
 Several server processes can run deliverers: a lease on each workspace's cursor keeps them from
 sending the same event twice.
+
+A callback URL is chosen by whoever holds the account's credentials, so delivery goes through
+the media fetcher's address rules (media/fetch.py, domain/addresses.py): loopback, private and
+link-local receivers are refused unless the deployment allows them (`allow_private`, or host
+names and CIDR ranges in `allow`), the name is resolved once and the connection pinned to the
+checked address, and no redirect is followed. A refusal is a failed delivery like any other:
+retried (DNS answers change), and the last error is shown on the workspace.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import secrets
-import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode
 
-import httpx
 import orjson
 
+from hindsight.domain.addresses import AddressRules
 from hindsight.domain.clock import Clock
 from hindsight.domain.events import callback_form, passes_filter
 from hindsight.domain.signature import compute_signature
 from hindsight.eventlog.notify import LogNotifier, WakeUp
+from hindsight.media.fetch import FetchError, FetchOptions, FetchRefused, SafeFetcher
 from hindsight.store import callbacks as store
 from hindsight.store import events as event_store
 from hindsight.store.database import Database
@@ -47,25 +53,21 @@ _COALESCE_SECONDS = 0.005
 class CallbackOptions:
     timeout_seconds: float = 15.0
     max_attempts: int = 10
-    allow_private: bool = True
+    rules: AddressRules = field(default_factory=AddressRules)
 
-
-class DeliveryRefused(Exception):
-    """The URL may not be called (its address is private and that is not allowed)."""
+    def fetch_options(self) -> FetchOptions:
+        return FetchOptions(
+            allow_private=self.rules.allow_private,
+            allow=self.rules.allow,
+            connect_timeout_seconds=self.timeout_seconds,
+            read_timeout_seconds=self.timeout_seconds,
+            total_timeout_seconds=self.timeout_seconds,
+            max_redirects=0,
+        )
 
 
 def backoff_seconds(attempts: int) -> int:
     return min(2 ** max(0, attempts - 1), _MAX_BACKOFF_S)
-
-
-def _check_address(url: str, allow_private: bool) -> None:
-    if allow_private:
-        return
-    host = urlsplit(url).hostname or ""
-    for info in socket.getaddrinfo(host, None):
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise DeliveryRefused(f"{host} resolves to the non-public address {address}")
 
 
 class CallbackDeliverer:
@@ -76,7 +78,7 @@ class CallbackDeliverer:
         notifier: LogNotifier,
         unseal_token: Callable[[Any], str],
         options: CallbackOptions,
-        client: httpx.AsyncClient | None = None,
+        fetcher: SafeFetcher | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -85,9 +87,7 @@ class CallbackDeliverer:
         self._owner = f"deliverer-{secrets.token_hex(6)}"
         self._wake = WakeUp()
         notifier.subscribe(self._wake)
-        self._client = client or httpx.AsyncClient(
-            timeout=options.timeout_seconds, follow_redirects=False
-        )
+        self._fetcher = fetcher or SafeFetcher(options.fetch_options())
         self._limit = asyncio.Semaphore(_PARALLEL_WORKSPACES)
         self._watched: set[str] = set()
 
@@ -104,7 +104,6 @@ class CallbackDeliverer:
             except Exception:
                 log.exception("event callback delivery pass failed")
             await self._wait_for_work(stop, next_poll)
-        await self._client.aclose()
 
     async def _wait_for_work(self, stop: asyncio.Event, next_poll: float) -> None:
         """Sleep until the next poll, or until a workspace with a callback URL changes.
@@ -147,7 +146,7 @@ class CallbackDeliverer:
             target, batch = await self._db.read(
                 lambda conn, after=after: (
                     store.target(conn, workspace_sid),
-                    event_store.after(conn, workspace_sid, after, _BATCH),
+                    event_store.follow(conn, self._db.horizon, workspace_sid, after, _BATCH),
                 )
             )
             if target is None or not target.event_callback_url or not batch:
@@ -201,14 +200,22 @@ class CallbackDeliverer:
         headers = {
             "X-Twilio-Signature": compute_signature(token, url, form),
             "User-Agent": "Hindsight-TaskRouter-Events/1.0",
+            "Content-Type": "application/x-www-form-urlencoded",
         }
         try:
-            _check_address(url, self._options.allow_private)
-            response = await self._client.post(url, data=form, headers=headers)
-        except (httpx.HTTPError, DeliveryRefused, OSError) as exc:
+            status = await self._fetcher.post(url, urlencode(form).encode(), headers)
+        except FetchRefused as refused:
+            # The account holder sees that it was refused, not what an internal name
+            # resolves to (which would make callbacks a DNS oracle for the private network).
+            log.warning("event callback to %s refused: %s", url, refused)
+            return (
+                "refused: the URL's address is one callbacks may not reach (loopback, "
+                "private or link-local; see HINDSIGHT_CALLBACK_ALLOW)"
+            )
+        except FetchError as exc:
             return f"{type(exc).__name__}: {exc}"
-        if not 200 <= response.status_code < 300:
-            return f"HTTP {response.status_code}"
+        if not 200 <= status < 300:
+            return f"HTTP {status}"
         return None
 
     async def _fail(self, workspace_sid: str, attempts: int, event: Any, error: str) -> None:

@@ -34,7 +34,6 @@ from hindsight.eventlog.notify import LogNotifier
 from hindsight.eventlog.twilio_sources import SigningKey, TwilioSourceService
 from hindsight.store import events as event_store
 from hindsight.store import twilio_sources as store
-from hindsight.store import workspaces as workspace_store
 from hindsight.store.database import Database
 
 
@@ -215,16 +214,15 @@ def _mirror(conn: Connection, source: Any, workspace_sid: str, name: str | None,
 
 
 def _append_rows(conn: Connection, workspace: Any, events: list[IngestedEvent]) -> None:
-    last = workspace_store.next_event_seq(conn, workspace.sid, len(events))
-    first = last - len(events) + 1
+    positions = event_store.allocate_positions(conn, len(events))
     rows = []
-    for offset, event in enumerate(events):
+    for position, event in zip(positions, events, strict=True):
         rows.append(
             {
                 "sid": event.sid,
                 "account_sid": workspace.account_sid,
                 "workspace_sid": workspace.sid,
-                "seq": first + offset,
+                "seq": position,
                 "event_type": event.event_type,
                 "resource_type": event.resource_type,
                 "resource_sid": event.resource_sid,

@@ -29,6 +29,7 @@ from hindsight.insights.derive import (
     conversation_row,
     segment_row,
 )
+from hindsight.search.indexing import index_conversation
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -41,6 +42,8 @@ _POLL_SECONDS = 1.0
 # transaction and a summary per touched conversation, so under load it takes events in
 # batches rather than one commit each; freshness stays well under the one-second aim.
 _GATHER_SECONDS = 0.1
+# While transactions that drew log positions are still in flight (PostgreSQL), look again soon.
+_UNSETTLED_SECONDS = 0.02
 
 
 class _Batch:
@@ -230,6 +233,7 @@ class _Batch:
                 members.get(conversation, {}).values(),
                 key=lambda r: (r["start_ms"], r["segment_id"]),
             )
+            index_conversation(self.conn, self.account_sid, conversation, rows)
             summary = conversation_row(
                 rows,
                 account_sid=self.account_sid,
@@ -307,7 +311,8 @@ class Projector:
                 await self.catch_up()
             except Exception:
                 log.exception("projection pass failed")
-            if await self._wake.wait(_POLL_SECONDS):
+            settled = self._db.horizon.settled
+            if await self._wake.wait(_POLL_SECONDS if settled else _UNSETTLED_SECONDS):
                 await asyncio.sleep(_GATHER_SECONDS)
 
     async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
@@ -323,7 +328,9 @@ class Projector:
         applied = 0
         while True:
             batch = await self._db.scan(
-                lambda conn, seq=seq: event_store.after(conn, workspace_sid, seq, BATCH)
+                lambda conn, seq=seq: event_store.follow(
+                    conn, self._db.horizon, workspace_sid, seq, BATCH
+                )
             )
             if not batch:
                 return applied

@@ -9,6 +9,7 @@ a media item's URL: they open media through short-lived links (media/broker.py).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -25,9 +26,12 @@ from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.insights import held_media
 from hindsight.routing.base import RoutingDeps, Service
+from hindsight.search import identifiers
+from hindsight.search.annotations import Annotation, annotate
 from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
+from hindsight.store import search_index as search_store
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters, ScopeTags
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
@@ -194,6 +198,9 @@ def _detail(conn: Connection, account_sid: str, row: Any, extended: bool) -> Con
         for extra in recording_store.linked_by_sid(conn, account_sid, missing):
             known[extra.sid] = extra._mapping
     conversation = conversation_record(row)
+    document = search_store.documents(conn, account_sid, [row.conversation_id])
+    found = document.get(row.conversation_id)
+    conversation["customer"] = found.customer if found is not None else None
     for record, key in zip(records, keys, strict=True):
         if held_media.overlay(record, key, held, known, extended=extended):
             conversation["has_media"] = True
@@ -261,6 +268,12 @@ def scope_of(viewer: Viewer) -> ScopeTags:
     return None if viewer.scope.unrestricted else viewer.scope.tags()
 
 
+def searchable(viewer: Viewer, filters: ConversationFilters) -> ConversationFilters:
+    """The filters as this viewer may apply them: free text reaches chat transcripts only
+    for those who may open transcripts (otherwise a match would disclose what they hold)."""
+    return dataclasses.replace(filters, search_transcripts=viewer.can(Permission.PLAY))
+
+
 def _filter_summary(filters: ConversationFilters) -> dict[str, Any]:
     """Which filters a search used, for the audit trail; free text and attribute values may
     be personal data (a phone number), so only their presence is recorded."""
@@ -268,7 +281,7 @@ def _filter_summary(filters: ConversationFilters) -> dict[str, Any]:
     for key, value in filters.__dict__.items():
         if value is None or value == ():
             continue
-        if key == "text":
+        if key in ("text", "customer"):
             out[key] = "(given)"
         elif key == "attributes":
             out[key] = sorted(k for k, _v in value)
@@ -334,6 +347,7 @@ class InsightsService(Service):
     ) -> PageResult:
         await self._allow(viewer, Permission.SEARCH, "conversation.search")
         scope = scope_of(viewer)
+        filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> PageResult:
             query = store.search_query(viewer.account_sid, filters, conn.dialect.name, scope)
@@ -346,6 +360,36 @@ class InsightsService(Service):
             detail={"filters": _filter_summary(filters), "returned": len(result.rows)},
         )
         return result
+
+    async def annotations(
+        self, viewer: Viewer, filters: ConversationFilters, rows: Sequence[Any]
+    ) -> dict[str, Annotation]:
+        """The customer and match snippet of each conversation of a page `search` returned
+        to this viewer (so already within their account and scope)."""
+        ids = [r.conversation_id for r in rows]
+        transcripts = viewer.can(Permission.PLAY)
+        return await self._read(
+            lambda conn: annotate(conn, viewer.account_sid, ids, filters.text, transcripts)
+        )
+
+    async def lookup(self, viewer: Viewer, text: str) -> str | None:
+        """The conversation an identifier typed in the search box names (task, reservation,
+        call, chat or recording SID, or conversation id), if the viewer may see it."""
+        await self._allow(viewer, Permission.SEARCH, "conversation.lookup")
+        scope = scope_of(viewer)
+
+        def unit(conn: Connection) -> str | None:
+            for named in identifiers.candidates(conn, viewer.account_sid, text):
+                if store.conversation(conn, viewer.account_sid, named, scope) is not None:
+                    return named
+            return None
+
+        found = await self._read(unit)
+        if found is not None:
+            await self._audit.record(
+                viewer, "conversation.lookup", object_type="conversation", object_id=found
+            )
+        return found
 
     async def conversation(self, viewer: Viewer, conversation_id: str) -> ConversationDetail:
         action = "conversation.view"
@@ -458,6 +502,7 @@ class InsightsService(Service):
             raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
         await self._allow(viewer, Permission.DASHBOARDS, "report.aggregate")
         scope = scope_of(viewer)
+        filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> Aggregates:
             rows, total = store.aggregate(
@@ -491,6 +536,7 @@ class InsightsService(Service):
         """
         viewer.require(Permission.EXPORT)
         scope = scope_of(viewer)
+        filters = searchable(viewer, filters)
         page = PageRequest(size=EXPORT_BATCH)
         while True:
 

@@ -31,11 +31,14 @@ from hindsight.domain import signed_tokens as tokens
 from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
+from hindsight.domain.own_site import own_site_path
 from hindsight.domain.permissions import Permission, permissions_of
 from hindsight.domain.speech_activity import window_measures
 from hindsight.insights.queries import InsightsService
+from hindsight.media.failures import in_words
 
 LINK_PATH = "/media/"
+_PAGES = ("Raw", "Embedded", "Referenced")
 _PROVIDER_CACHE_SECONDS = 60.0
 _MAX_PROVIDER_ANSWER = 64 * 1024
 
@@ -79,6 +82,16 @@ class MintedLink:
     host: str | None = None
     # Whether the page lets itself be shown in a frame (Embedded), when that was checked.
     frameable: bool | None = None
+    # Why a page cannot be opened now (its host could not be reached, ...), in words.
+    unavailable: str | None = None
+
+
+@dataclass(frozen=True)
+class PageProbe:
+    """What asking a page (Embedded, Referenced, Raw) found before a person is sent there."""
+
+    frameable: bool | None  # None: unknown (the page is then tried)
+    problem: str | None = None  # in words, when the page could not be reached
 
 
 class MediaSources(Protocol):
@@ -97,8 +110,8 @@ class MediaSources(Protocol):
     async def transcript(self, account_sid: str, sid: str) -> dict[str, Any] | None:
         """A chat transcript Hindsight holds (None: not held here)."""
 
-    async def frameable(self, url: str, own_origin: str) -> bool | None:
-        """Whether the page may be framed by `own_origin` (None: unknown)."""
+    async def probe_page(self, url: str, own_origin: str) -> PageProbe:
+        """Whether the page answers, and whether `own_origin` may frame it."""
 
 
 class Analyses(Protocol):
@@ -181,30 +194,40 @@ class MediaBroker:
                 extra={},
             ),
         )
+        probe = await self._probe(item, own_origin)
+        detail: dict[str, Any] = {
+            "conversation_id": record["conversation_id"],
+            "type": item["type"],
+            "expires_ms": expires,
+        }
+        if probe.problem:
+            detail["unavailable"] = probe.problem
         await self.audit.record(
-            viewer,
-            "media.link",
-            object_type="media",
-            object_id=object_id,
-            detail={
-                "conversation_id": record["conversation_id"],
-                "type": item["type"],
-                "expires_ms": expires,
-            },
+            viewer, "media.link", object_type="media", object_id=object_id, detail=detail
         )
-        frameable = None
-        if item["type"] == "Embedded" and own_origin and self.sources is not None:
-            frameable = await self.sources.frameable(item["url"], own_origin)
         return MintedLink(
-            frameable=frameable,
+            frameable=probe.frameable,
+            unavailable=probe.problem,
             url=LINK_PATH + token,
             expires_ms=expires,
             segment_id=segment_id,
             index=index,
             type=item["type"],
             display=item.get("display", ""),
-            host=_host(item) if item["type"] in ("Raw", "Embedded", "Referenced") else None,
+            host=_host(item) if item["type"] in _PAGES else None,
         )
+
+    async def _probe(self, item: dict[str, Any], own_origin: str | None) -> PageProbe:
+        """A page is asked for before the person is sent to it, so an unreachable host is
+        said in words on the screen rather than as the browser's own error page."""
+        if item["type"] not in _PAGES or not own_origin or self.sources is None:
+            return PageProbe(frameable=None)
+        if own_site_path(item["url"]) is not None:
+            return PageProbe(frameable=True)  # one of this server's pages: never fetched
+        probe = await self.sources.probe_page(item["url"], own_origin)
+        if item["type"] != "Embedded":
+            return PageProbe(frameable=None, problem=probe.problem)
+        return probe
 
     # --- following a link ---------------------------------------------------------------------
 
@@ -250,7 +273,7 @@ class MediaBroker:
                 reason=failure.message,
                 detail=detail,
             )
-            raise
+            raise in_words(failure) from None
         await self.audit.record(
             viewer,
             action,
@@ -269,8 +292,9 @@ class MediaBroker:
         range_header: str | None,
     ) -> Opened:
         kind = item["type"]
-        if kind in ("Raw", "Embedded", "Referenced"):
-            return Opened("redirect", location=item["url"])
+        if kind in _PAGES:
+            # A page of this server is sent to by its path, on the origin the person uses.
+            return Opened("redirect", location=own_site_path(item["url"]) or item["url"])
         sources = self._sources()
         if kind == "ChatTranscript":
             transcript = await sources.transcript(viewer.account_sid, item["sid"])
@@ -280,6 +304,9 @@ class MediaBroker:
         if item.get("recording_sid"):
             held = await sources.recording(viewer.account_sid, item["recording_sid"], range_header)
             return Opened("stream", stream=held)
+        if own_site_path(item.get("url")) is not None:
+            # Names one of this server's recordings, which it no longer holds: nothing to fetch.
+            raise NotFound("Hindsight no longer holds this recording")
         if item.get("url"):
             return Opened("stream", stream=await sources.fetch(item["url"], range_header))
         media_url = await self._ask_provider(viewer, item["url_provider"], claims)

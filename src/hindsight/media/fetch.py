@@ -1,25 +1,17 @@
-"""Fetching media from URLs that integrators (or anyone who can write task attributes) give us.
+"""Fetching media from URLs that integrators (or anyone who can write task attributes) give us,
+and POSTing event callbacks to the URLs workspaces name.
 
-A URL in a task's attributes is attacker-controlled input, and the server that fetches it sits
-inside the deployment's network, so every fetch is checked (server-side request forgery):
+Such a URL is attacker-controlled input, and the server that connects to it sits inside the
+deployment's network, so every request is checked (server-side request forgery) by the address
+rules of domain/addresses.py, and:
 
-* only `http` and `https`, no credentials in the URL, no non-canonical numeric hosts
-  (`http://2130706433/`, `http://0x7f000001/`, `http://0177.0.0.1/` all mean 127.0.0.1 to
-  some parsers and not to others);
-* the host is resolved once and every address it resolves to must be public: private,
-  loopback, link-local (169.254.0.0/16, the cloud metadata address), shared (100.64.0.0/10),
-  unique-local, multicast, reserved, unspecified (0.0.0.0, ::) and documentation ranges are
-  refused, also when written as IPv4-mapped, 6to4, Teredo or NAT64 IPv6 addresses;
+* the host is resolved once and every address it resolves to must pass the rules;
 * the connection goes to the address that was checked (TLS still verifies the host name),
   so a second DNS answer cannot swap in an internal address (no DNS-rebinding window);
 * redirects are followed a few times at most, each hop checked the same way, never from https
-  down to http, and caller headers are dropped when a redirect changes origin;
+  down to http, and caller headers are dropped when a redirect changes origin (callbacks
+  follow none);
 * connect, read and total time limits and a maximum size; the body is streamed.
-
-A self-hosted media server on a private network is allowed by the deployment, not by the URL:
-`allow_private` lifts the private/loopback/unique-local rule, and `allow` lists host names or
-CIDR ranges that are accepted whatever they resolve to (a CIDR can even admit a link-local
-range). Unspecified, multicast and link-local addresses stay refused unless a CIDR lists them.
 """
 
 from __future__ import annotations
@@ -27,28 +19,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import re
 import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpcore
 
+from hindsight.domain import addresses
+from hindsight.domain.addresses import (
+    AddressRules,
+    Target,
+    UrlRefused,
+    parse_allow_list,
+    refusal,
+)
 from hindsight.domain.errors import HindsightError
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+__all__ = ["FetchOptions", "SafeFetcher", "Target", "parse_allow_list", "parse_target"]
+
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _CHUNK = 64 * 1024
 _USER_AGENT = "Hindsight-Media/1.0"
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-# Forbidden even with allow_private: never a media server, and the metadata service lives here.
-_ALWAYS_REFUSED = "unspecified, multicast, link-local or broadcast"
 
 
 class FetchError(HindsightError):
@@ -59,7 +55,7 @@ class FetchError(HindsightError):
     permanent = False
 
 
-class FetchRefused(FetchError):
+class FetchRefused(FetchError, UrlRefused):
     """The URL may not be fetched: its scheme, form or address is not allowed."""
 
     status = 400
@@ -99,142 +95,16 @@ class FetchOptions:
     max_redirects: int = 3
 
     @property
-    def allowed_hosts(self) -> frozenset[str]:
-        return frozenset(a.lower().rstrip(".") for a in self.allow if not _is_network(a))
-
-    @property
-    def allowed_networks(self) -> tuple[IPNetwork, ...]:
-        return tuple(ipaddress.ip_network(a, strict=False) for a in self.allow if _is_network(a))
-
-
-def _is_network(entry: str) -> bool:
-    try:
-        ipaddress.ip_network(entry, strict=False)
-    except ValueError:
-        return False
-    return True
-
-
-def parse_allow_list(text: str) -> tuple[str, ...]:
-    """A comma-separated setting of host names and CIDR ranges; raises ValueError if malformed."""
-    out = []
-    for raw in text.split(","):
-        entry = raw.strip()
-        if not entry:
-            continue
-        if not _is_network(entry) and not re.fullmatch(r"[A-Za-z0-9.-]+", entry):
-            raise ValueError(f"{entry!r} is neither a host name nor an IP address or CIDR range")
-        out.append(entry)
-    return tuple(out)
-
-
-# --- the address rules (pure) -----------------------------------------------------------------
-
-
-def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo client, NAT64), if any."""
-    if not isinstance(address, ipaddress.IPv6Address):
-        return None
-    if address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    if address.sixtofour is not None:
-        return address.sixtofour
-    if address.teredo is not None:
-        return address.teredo[1]
-    if address in _NAT64:
-        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
-
-
-def refusal(address: IPAddress, options: FetchOptions, *, host_allowed: bool = False) -> str | None:
-    """Why `address` may not be fetched from, or None if it may."""
-    if any(address in network for network in options.allowed_networks):
-        return None
-    inner = embedded_ipv4(address)
-    if inner is not None:
-        reason = refusal(inner, options, host_allowed=host_allowed)
-        return None if reason is None else f"{address} embeds {inner}: {reason}"
-    if (
-        address.is_unspecified
-        or address.is_multicast
-        or address.is_link_local
-        or address == ipaddress.IPv4Address("255.255.255.255")
-    ):
-        return f"{address} is an {_ALWAYS_REFUSED} address"
-    if host_allowed or options.allow_private:
-        return None
-    if address.is_loopback:
-        return f"{address} is a loopback address"
-    if address.is_private or address.is_reserved or not address.is_global:
-        return f"{address} is not a public address"
-    return None
-
-
-_CANONICAL_IPV4 = re.compile(
-    r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}"
-)
-_NUMERIC_HOST = re.compile(r"(0x[0-9a-f]*|\d+)(\.(0x[0-9a-f]*|\d+))*\.?", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Target:
-    url: str
-    scheme: str
-    host: str  # as written (lower case), without brackets
-    port: int
-    target: str  # path and query
-    literal: IPAddress | None
-
-    @property
-    def origin(self) -> tuple[str, str, int]:
-        return (self.scheme, self.host, self.port)
-
-    @property
-    def host_header(self) -> str:
-        shown = f"[{self.host}]" if ":" in self.host else self.host
-        default = 443 if self.scheme == "https" else 80
-        return shown if self.port == default else f"{shown}:{self.port}"
+    def rules(self) -> AddressRules:
+        return AddressRules(allow_private=self.allow_private, allow=self.allow)
 
 
 def parse_target(url: str) -> Target:
     """Check the form of a URL (not its address); raises FetchRefused."""
-    if not isinstance(url, str) or len(url) > 4096 or any(c.isspace() for c in url):
-        raise FetchRefused("the media URL is not a valid absolute URL")
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise FetchRefused(f"the media URL is malformed ({exc})") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise FetchRefused(f"only http and https media URLs are fetched, not {scheme or 'none'}:")
-    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise FetchRefused("media URLs may not carry credentials")
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        raise FetchRefused("the media URL has no host")
-    literal: IPAddress | None = None
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        if _NUMERIC_HOST.fullmatch(host):
-            raise FetchRefused(f"{host!r} is not a canonical IP address") from None
-        if not re.fullmatch(r"[a-z0-9._-]+", host):
-            raise FetchRefused(f"{host!r} is not a valid host name") from None
-    else:
-        if isinstance(literal, ipaddress.IPv4Address) and not _CANONICAL_IPV4.fullmatch(host):
-            raise FetchRefused(f"{host!r} is not a canonical IP address")
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    return Target(
-        url=url,
-        scheme=scheme,
-        host=host,
-        port=port or (443 if scheme == "https" else 80),
-        target=target,
-        literal=literal,
-    )
+        return addresses.parse_target(url)
+    except UrlRefused as refused:
+        raise FetchRefused(refused.message) from None
 
 
 # --- fetching ---------------------------------------------------------------------------------
@@ -309,8 +179,8 @@ class SafeFetcher:
     async def check(self, url: str) -> tuple[Target, str]:
         """The parsed URL and the one address to connect to; raises FetchRefused."""
         target = parse_target(url)
-        options = self._options
-        host_allowed = target.host in options.allowed_hosts
+        rules = self._options.rules
+        host_allowed = target.host in rules.allowed_hosts
         if target.literal is not None:
             addresses = [str(target.literal)]
         else:
@@ -322,7 +192,7 @@ class SafeFetcher:
                 raise FetchFailed(f"{target.host} has no address")
         for text in addresses:
             address = ipaddress.ip_address(text.split("%", 1)[0])
-            reason = refusal(address, options, host_allowed=host_allowed)
+            reason = refusal(address, rules, host_allowed=host_allowed)
             if reason is not None:
                 # One bad answer refuses the host: the attacker may control the DNS answers.
                 raise FetchRefused(f"{target.host} may not be fetched from: {reason}")
@@ -382,18 +252,45 @@ class SafeFetcher:
                 return
         raise FetchRefused(f"more than {options.max_redirects} redirects")
 
+    async def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        """POST `body` to `url` once, to the checked address, following no redirect; returns
+        the status. Raises FetchRefused for a refused URL, FetchError when unreachable."""
+        deadline = time.monotonic() + self._options.total_timeout_seconds
+        try:
+            async with asyncio.timeout(_remaining(deadline)):
+                target, address = await self.check(url)
+                exchange = self._exchange(target, address, headers, deadline, "POST", body)
+                async with exchange as (status, _head, response_body):
+                    async for _chunk in response_body:
+                        pass  # read (and drop) the answer so the connection ends cleanly
+        except TimeoutError:
+            raise FetchTimeout(f"{url} did not answer in time") from None
+        except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.TimeoutException) as exc:
+            raise FetchFailed(f"{url} could not be reached: {exc}") from None
+        return status
+
     @contextlib.asynccontextmanager
     async def _exchange(
-        self, target: Target, address: str, headers: Mapping[str, str], deadline: float
+        self,
+        target: Target,
+        address: str,
+        headers: Mapping[str, str],
+        deadline: float,
+        method: str = "GET",
+        body: bytes | None = None,
     ) -> AsyncIterator[tuple[int, dict[str, str], AsyncIterator[bytes]]]:
         options = self._options
+        given = {k.lower() for k in headers}
+        agent = [] if "user-agent" in given else [("User-Agent", _USER_AGENT)]
         request_headers = [
             ("Host", target.host_header),
-            ("User-Agent", _USER_AGENT),
+            *agent,
             ("Accept", "*/*"),
             ("Accept-Encoding", "identity"),
             *((k, v) for k, v in headers.items() if k.lower() not in ("host", "accept-encoding")),
         ]
+        if body is not None:
+            request_headers.append(("Content-Length", str(len(body))))
         extensions: dict[str, object] = {
             "timeout": {
                 "connect": options.connect_timeout_seconds,
@@ -417,7 +314,13 @@ class SafeFetcher:
             try:
                 async with asyncio.timeout(_remaining(deadline)):
                     response = await stack.enter_async_context(
-                        pool.stream("GET", url, headers=request_headers, extensions=extensions)
+                        pool.stream(
+                            method,
+                            url,
+                            headers=request_headers,
+                            content=body,
+                            extensions=extensions,
+                        )
                     )
             except (TimeoutError, httpcore.TimeoutException):
                 raise FetchTimeout(f"{target.url} did not answer in time") from None

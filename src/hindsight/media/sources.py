@@ -12,13 +12,15 @@ from typing import Any
 from hindsight.chat.service import ChatService
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.framing import allows_framing
-from hindsight.media.broker import MediaStream
-from hindsight.media.fetch import SafeFetcher
+from hindsight.media.broker import MediaStream, PageProbe
+from hindsight.media.failures import in_words
+from hindsight.media.fetch import FetchRefused, SafeFetcher
 from hindsight.media.recordings import RecordingService
 
 # Headers of an external response that travel on to the browser.
 _PASSED = ("content-length", "content-range", "accept-ranges", "etag", "last-modified")
 _FRAMING_CACHE_SECONDS = 600.0
+_FAILURE_CACHE_SECONDS = 20.0
 
 
 def _content_type(upstream: str | None) -> str:
@@ -32,7 +34,7 @@ class HindsightSources:
     recordings: RecordingService
     chat: ChatService
     fetcher: SafeFetcher
-    _framing: dict[tuple[str, str], tuple[bool | None, float]] = field(default_factory=dict)
+    _framing: dict[tuple[str, str], tuple[PageProbe, float]] = field(default_factory=dict)
 
     async def recording(
         self, account_sid: str, recording_sid: str, range_header: str | None
@@ -73,22 +75,29 @@ class HindsightSources:
         found = await self.chat.transcript(account_sid, sid)
         return None if found is None else found.as_dict()
 
-    async def frameable(self, url: str, own_origin: str) -> bool | None:
-        """Whether the page lets `own_origin` show it in a frame (its X-Frame-Options and CSP
-        frame-ancestors); None when that could not be found out (the page is then tried)."""
+    async def probe_page(self, url: str, own_origin: str) -> PageProbe:
+        """Whether the page can be reached, and whether it lets `own_origin` show it in a frame
+        (its X-Frame-Options and CSP frame-ancestors). A failure is remembered briefly only,
+        so a host that comes back is soon offered again."""
         key = (url, own_origin)
         cached = self._framing.get(key)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
         try:
             async with self.fetcher.open(url) as page:
-                verdict: bool | None = allows_framing(page.headers, own_origin)
-        except HindsightError:
-            verdict = None
+                probe = PageProbe(frameable=allows_framing(page.headers, own_origin))
+            keep = _FRAMING_CACHE_SECONDS
+        except FetchRefused:
+            # Not an address this server fetches from (an intranet tool, say): the person's
+            # browser may well reach it, so it is offered as it is.
+            probe, keep = PageProbe(frameable=None), _FRAMING_CACHE_SECONDS
+        except HindsightError as failure:
+            probe = PageProbe(frameable=None, problem=in_words(failure).message)
+            keep = _FAILURE_CACHE_SECONDS
         if len(self._framing) > 10_000:
             self._framing.clear()
-        self._framing[key] = (verdict, time.monotonic() + _FRAMING_CACHE_SECONDS)
-        return verdict
+        self._framing[key] = (probe, time.monotonic() + keep)
+        return probe
 
 
 @dataclass

@@ -12,6 +12,10 @@ bytes are kept:
 
 The local store writes a blob to a temporary file in `<root>/.incoming/`, fsyncs it, renames
 it into place and fsyncs the directory, so a crash never leaves a partial file under a key.
+A temporary file is named for the host and process writing it: at start, the files of this
+host's processes that are gone (killed mid-upload) are removed at once, others' once a day old.
+The bytes being received at once are bounded (`max_incoming_bytes`, per process): past it an
+upload is refused with 503 and Retry-After rather than filling the disk.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import hashlib
 import os
 import re
 import secrets
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -29,17 +34,29 @@ from typing import BinaryIO, Protocol
 
 import anyio
 
+from hindsight.domain.errors import HindsightError
+
 READ_CHUNK = 256 * 1024
 # Received bytes are written (and hashed) off the event loop once this much has gathered.
 _WRITE_BATCH = 1024 * 1024
 _INCOMING = ".incoming"
 # Temporary files older than this are from a process that died mid-upload.
 _STALE_SECONDS = 24 * 3600
+_HOST = re.sub(r"[^A-Za-z0-9_]", "_", socket.gethostname())[:64] or "host"
+_PART = re.compile(r"^(?P<host>\w+)-(?P<pid>\d+)-[0-9a-f]+\.part$")
 _KEY = re.compile(r"^[A-Za-z0-9_\-]+(?:/[A-Za-z0-9_\-][A-Za-z0-9_.\-]*)*$")
 
 
 class BlobMissing(Exception):
     """No blob is stored under the key."""
+
+
+class IncomingFull(HindsightError):
+    """Uploads in progress hold as many bytes as allowed; try again shortly."""
+
+    status = 503
+    code = 20503
+    retry_after = 30
 
 
 @dataclass(frozen=True)
@@ -87,13 +104,14 @@ class LocalWriter:
     def __init__(self, store: LocalBlobStore, key: str) -> None:
         self.key = key
         self._store = store
-        self._temp = store.incoming / f"{secrets.token_hex(12)}.part"
+        self._temp = store.incoming / f"{_HOST}-{os.getpid()}-{secrets.token_hex(12)}.part"
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
         self._pending: list[bytes] = []
         self._pending_size = 0
         self._size = 0
         self._done = False
+        self._released = False
 
     @property
     def size(self) -> int:
@@ -105,6 +123,7 @@ class LocalWriter:
             raise RuntimeError("the blob writer is closed")
         if not data:
             return
+        self._store.reserve(len(data))
         self._pending.append(data)
         self._pending_size += len(data)
         self._size += len(data)
@@ -124,10 +143,18 @@ class LocalWriter:
         self._hash.update(batch)
 
     async def commit(self) -> StoredBlob:
-        await self._flush()
-        await anyio.to_thread.run_sync(self._commit_sync)
+        try:
+            await self._flush()
+            await anyio.to_thread.run_sync(self._commit_sync)
+        finally:
+            self._release()
         self._done = True
         return StoredBlob(self.key, self._size, self._hash.hexdigest())
+
+    def _release(self) -> None:
+        if not self._released:
+            self._store.release(self._size)
+            self._released = True
 
     def _commit_sync(self) -> None:
         if self._file is None:
@@ -150,6 +177,7 @@ class LocalWriter:
         if self._done:
             return
         self._done = True
+        self._release()
         self._pending = []
         await anyio.to_thread.run_sync(self._abort_sync)
 
@@ -157,6 +185,25 @@ class LocalWriter:
         if self._file is not None:
             self._file.close()
         self._temp.unlink(missing_ok=True)
+
+
+def _abandoned(name: str) -> bool:
+    """Whether a temporary file's writer is a process of this host that no longer runs."""
+    match = _PART.match(name)
+    if match is None:
+        return False  # named by an older version, which may still run: only age tells
+    if match["host"] != _HOST:
+        return False  # another host's (shared storage): only age tells
+    pid = int(match["pid"])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return False
 
 
 def _fsync_dir(path: Path) -> None:
@@ -171,18 +218,37 @@ def _fsync_dir(path: Path) -> None:
 class LocalBlobStore:
     """Blobs as files under `root` (normally `<data_dir>/recordings`)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_incoming_bytes: int = 2 * 1024**3) -> None:
         self.root = root
         self.incoming = root / _INCOMING
         self.incoming.mkdir(parents=True, exist_ok=True)
-        self._sweep_stale()
+        self.max_incoming_bytes = max_incoming_bytes
+        self._incoming_bytes = 0
+        self.removed_at_start = self._sweep_leftovers()
 
-    def _sweep_stale(self) -> None:
+    def _sweep_leftovers(self) -> int:
+        """Remove what interrupted uploads left; returns how many files went."""
         cutoff = time.time() - _STALE_SECONDS
+        removed = 0
         for leftover in self.incoming.glob("*.part"):
             with contextlib.suppress(OSError):
-                if leftover.stat().st_mtime < cutoff:
+                if _abandoned(leftover.name) or leftover.stat().st_mtime < cutoff:
                     leftover.unlink()
+                    removed += 1
+        return removed
+
+    def reserve(self, size: int) -> None:
+        """Count `size` more bytes being received, or refuse them (IncomingFull)."""
+        if self._incoming_bytes + size > self.max_incoming_bytes:
+            raise IncomingFull("Too many uploads are in progress; try again in a little while")
+        self._incoming_bytes += size
+
+    def release(self, size: int) -> None:
+        self._incoming_bytes = max(0, self._incoming_bytes - size)
+
+    @property
+    def incoming_bytes(self) -> int:
+        return self._incoming_bytes
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)

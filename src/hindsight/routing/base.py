@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from hindsight.auth.accounts import Principal
+from hindsight.domain.addresses import AddressRules
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.events import Actor, NewEvent
@@ -56,6 +57,8 @@ class RoutingDeps:
     notifier: LogNotifier
     limits: Limits
     engine: RoutingEngine = field(default_factory=RoutingEngine)
+    # Where EventCallbackUrls may point (the deployment's receivers; SSRF rules).
+    callback_rules: AddressRules = field(default_factory=AddressRules)
 
 
 def not_found(path: str) -> NotFound:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
@@ -279,16 +280,20 @@ class RoutingEngine:
         """Workers with room for the task's channel, longest idle first, lazily."""
         multitask = workspace.multi_task_enabled
         for row in worker_store.with_room(conn, workspace.sid, task["task_channel_sid"], multitask):
-            yield Candidate(
-                sid=row.sid,
-                document=self._document(row),
-                last_reserved_ms=row.last_reserved_ms,
-                date_created=row.date_created,
-                load=row.assigned_tasks if multitask else row.holding,
-                capacity=row.configured_capacity if multitask else 1,
-                channel_available=row.channel_available,
-                activity_available=row.available,
-            )
+            yield self._candidate(row, multitask)
+
+    def _candidate(self, row: Any, multitask: bool) -> Candidate:
+        """A worker read with its channel (`worker_store.with_room`), as routing weighs it."""
+        return Candidate(
+            sid=row.sid,
+            document=self._document(row),
+            last_reserved_ms=row.last_reserved_ms,
+            date_created=row.date_created,
+            load=row.assigned_tasks if multitask else row.holding,
+            capacity=row.configured_capacity if multitask else 1,
+            channel_available=row.channel_available,
+            activity_available=row.available,
+        )
 
     def route_tasks(
         self, conn: Connection, workspace: Any, task_sids: list[str], now: int
@@ -301,17 +306,21 @@ class RoutingEngine:
         its queue is routed or a worker frees up. Tasks aimed at one worker go straight there.
         """
         events: list[ev.NewEvent] = []
-        queues: list[str] = []
+        # Each queue is routed on the channels of the tasks that arrived in it: an arrival
+        # gives no worker room, so waiting tasks on other channels have nobody new to go to.
+        queues: dict[str, list[str]] = {}
         for sid in task_sids:
             row = task_store.get(conn, workspace.sid, sid)
             if row is None or row.assignment_status != TaskStatus.PENDING:
                 continue
             if (row.routing_target or "").startswith(Prefix.WORKER):
                 events += self._route_to_worker(conn, workspace, row, row.routing_target, now)
-            elif row.task_queue_sid and row.task_queue_sid not in queues:
-                queues.append(row.task_queue_sid)
-        for queue_sid in queues:
-            events += self.route_queue(conn, workspace, queue_sid, now)
+            elif row.task_queue_sid:
+                channels = queues.setdefault(row.task_queue_sid, [])
+                if row.task_channel_sid not in channels:
+                    channels.append(row.task_channel_sid)
+        for queue_sid, channels in queues.items():
+            events += self.route_queue(conn, workspace, queue_sid, now, channels)
         return events
 
     def route_task(
@@ -320,21 +329,22 @@ class RoutingEngine:
         return self.route_tasks(conn, workspace, [task_sid], now)
 
     def route_queue(
-        self, conn: Connection, workspace: Any, queue_sid: str, now: int
+        self, conn: Connection, workspace: Any, queue_sid: str, now: int, channels: list[str]
     ) -> list[ev.NewEvent]:
-        """Offer a queue's waiting tasks, in order, to the workers with room who qualify."""
+        """Offer a queue's waiting tasks on `channels`, in order, to the workers with room
+        who qualify."""
         queue = queue_store.get(conn, workspace.sid, queue_sid)
         if queue is None:
             return []
         pool = _Pool(self, conn, workspace, queue)
         events: list[ev.NewEvent] = []
         lifo = queue.task_order == "LIFO"
-        for channel in task_store.channels_waiting(conn, queue_sid):
+        for channel in channels:
             after = None
             scanned = 0
             # Page through the channel's waiting tasks while someone has room; tasks nobody
             # free qualifies for are passed over (up to a bound, so a long backlog of tasks
-            # that need someone else costs one bounded scan).
+            # that need someone else costs one bounded scan). Nobody with room: no task read.
             while pool.has_room(channel) and scanned < _SCAN_PER_PASS:
                 page = task_store.waiting_on_channel(
                     conn, queue_sid, channel, lifo, after, _SCAN_PER_QUEUE
@@ -342,19 +352,31 @@ class RoutingEngine:
                 for row in page:
                     if (row.routing_target or "").startswith(Prefix.WORKER):
                         continue
-                    offered = self._offers(conn, workspace, row, queue, pool)
-                    if offered:
-                        pool.took(channel, offered)
-                        task = dict(row._mapping)
-                        events += self._reserve(conn, workspace, task, queue, offered, now)
-                        if not pool.has_room(channel):
-                            break
+                    events += self._offer_from_pool(conn, workspace, row, queue, pool, now)
+                    if not pool.has_room(channel):
+                        break
                 scanned += len(page)
                 if len(page) < _SCAN_PER_QUEUE:
                     break
                 last = page[-1]
                 after = (last.priority, last.virtual_start_time, last.sid)
         return events
+
+    def _offer_from_pool(
+        self, conn: Connection, workspace: Any, row: Any, queue: Any, pool: _Pool, now: int
+    ) -> list[ev.NewEvent]:
+        """Reserve the best workers of `pool` for a waiting task, if any qualify."""
+        channel = row.task_channel_sid
+        while True:
+            offered = self._offers(conn, workspace, row, queue, pool)
+            if not offered:
+                return []
+            reserved = self._reserve(conn, workspace, dict(row._mapping), queue, offered, now)
+            pool.took(channel, reserved.workers)
+            pool.lost(channel, reserved.full)
+            if reserved.workers or not reserved.full:
+                return reserved.events
+            # Everyone chosen was taken meanwhile by another routing pass: the next in line.
 
     def _offers(
         self,
@@ -373,14 +395,13 @@ class RoutingEngine:
         attributes = _attributes(task["attributes"])
         tried = reservation_store.workers_tried(conn, row.sid)
         expression = step.target.expression if step else None
-        known = step.target.known_worker_sid if step else None
         order_by = step.target.order_by if step else None
         chosen = (
             candidate
             for candidate in pool.with_room(task["task_channel_sid"])
             if candidate.sid not in tried
             and candidate.sid != skip
-            and (known is None or candidate.sid == known)
+            and (step is None or step.target.admits_known(candidate.document, attributes))
             and selects(queue.target_workers, expression, candidate.document, attributes)
         )
         # Candidates come longest idle first, so without an order_by the first ones win.
@@ -395,14 +416,12 @@ class RoutingEngine:
         worker = worker_store.one_on_channel(conn, worker_sid, task["task_channel_sid"])
         if worker is None or worker_sid in reservation_store.workers_tried(conn, task["sid"]):
             return []
-        if not task["ignore_capacity"]:
-            if workspace.multi_task_enabled:
-                room = worker.configured_capacity > worker.assigned_tasks
-            else:
-                room = worker.configured_capacity > 0 and worker.holding == 0
-            if not (worker.available and worker.channel_available and room):
-                return []
-        return self._reserve(conn, workspace, task, None, [worker_sid], now)
+        ignore_capacity = bool(task["ignore_capacity"])
+        if not ignore_capacity and not _has_room(workspace, worker):
+            return []
+        return self._reserve(
+            conn, workspace, task, None, [worker_sid], now, ignore_capacity=ignore_capacity
+        ).events
 
     def _reserve(
         self,
@@ -412,7 +431,39 @@ class RoutingEngine:
         queue: Any,
         worker_sids: list[str],
         now: int,
-    ) -> list[ev.NewEvent]:
+        *,
+        ignore_capacity: bool = False,
+    ) -> _Reserved:
+        """Reserve `worker_sids` for the task, each one that still may take it.
+
+        The choice was made on rows read without locks; it is checked again here under row
+        locks (the task's, then each worker's channel and worker rows), so two routing passes
+        deciding at once (two processes, or the router and the timers) cannot both reserve:
+        the second waits for the first to commit, then finds the task no longer waiting, or
+        the worker without room. A task that changed since it was read is left alone: the
+        change's own event routes it again.
+        """
+        locked = task_store.get(conn, workspace.sid, task["sid"], for_update=True)
+        if (
+            locked is None
+            or locked.assignment_status != TaskStatus.PENDING
+            or locked.version != task["version"]
+        ):
+            return _Reserved([], [], [])
+        channel = task["task_channel_sid"]
+        granted: set[str] = set()
+        full: list[str] = []
+        # Workers are locked in one order everywhere, so two passes reserving the same two
+        # workers for different tasks cannot each hold one and wait for the other.
+        for worker_sid in sorted(set(worker_sids)):
+            row = worker_store.lock_on_channel(conn, worker_sid, channel)
+            if row is not None and (ignore_capacity or _has_room(workspace, row)):
+                granted.add(worker_sid)
+            else:
+                full.append(worker_sid)
+        chosen = [sid for sid in dict.fromkeys(worker_sids) if sid in granted]
+        if not chosen:
+            return _Reserved([], [], full)
         workflow = (
             workflow_store.get(conn, workspace.sid, task["workflow_sid"])
             if task["workflow_sid"]
@@ -430,7 +481,7 @@ class RoutingEngine:
         )
         task = task_view(conn, workspace.sid, task["sid"])
         events: list[ev.NewEvent] = []
-        for worker_sid in worker_sids:
+        for worker_sid in chosen:
             sid = new_sid(Prefix.RESERVATION)
             reservation_store.insert_reservation(
                 conn,
@@ -450,7 +501,7 @@ class RoutingEngine:
                     "date_updated": now,
                 },
             )
-            worker = worker_store.get(conn, workspace.sid, worker_sid, for_update=True)
+            worker = worker_store.get(conn, workspace.sid, worker_sid)
             worker_store.update_worker(conn, worker_sid, {"last_reserved_ms": now})
             worker_store.adjust_load(conn, worker_sid, task["task_channel_sid"], +1)
             reservation = reservation_store.get(conn, sid)
@@ -463,7 +514,7 @@ class RoutingEngine:
                 activity = activity_store.get(conn, workspace.sid, queue.reservation_activity_sid)
                 if activity is not None:
                     events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
-        return events
+        return _Reserved(events, chosen, full)
 
     def match_worker(
         self, conn: Connection, workspace: Any, worker_sid: str, now: int
@@ -487,7 +538,11 @@ class RoutingEngine:
                 offered += self._offers(
                     conn, workspace, task, queue, pool, skip=worker_sid, wanted=wanted
                 )
-            events += self._reserve(conn, workspace, dict(task._mapping), queue, offered, now)
+            reserved = self._reserve(conn, workspace, dict(task._mapping), queue, offered, now)
+            events += reserved.events
+            if not reserved.workers:
+                # Taken meanwhile by another routing pass, which also offers what is left.
+                return events
 
     def _best_task_for(self, conn: Connection, workspace: Any, worker: Any, fifo: bool) -> Any:
         """The waiting task this worker should be offered first, with its queue; or None."""
@@ -500,19 +555,27 @@ class RoutingEngine:
             rooms = {c.task_channel_sid: free if c.configured_capacity else 0 for c in channels}
         if not any(room > 0 for room in rooms.values()):
             return None
+        open_channels = [channel for channel, room in rooms.items() if room > 0]
         best: tuple[Any, Any] | None = None
         for queue in queue_store.all_in_workspace(conn, workspace.sid):
             if not _needs_task(queue) and not selects(queue.target_workers, None, document, {}):
                 continue
             lifo = queue.task_order == "LIFO"
-            for task in task_store.waiting_in_queue(conn, queue.sid, lifo, _SCAN_PER_QUEUE):
-                if rooms.get(task.task_channel_sid, 0) <= 0:
-                    continue
-                if not self._may_take(conn, workspace, worker, document, queue, task):
-                    continue
-                if best is None or _before(task, best[0], fifo):
-                    best = (task, queue)
-                break
+            # Only the channels the worker has room on are read, each from its index range;
+            # the queue's first task the worker may take is the first in the queue's order.
+            first: Any = None
+            for channel in open_channels:
+                page = task_store.waiting_on_channel(
+                    conn, queue.sid, channel, lifo, None, _SCAN_PER_QUEUE
+                )
+                for task in page:
+                    if not self._may_take(conn, workspace, worker, document, queue, task):
+                        continue
+                    if first is None or _before(task, first, not lifo):
+                        first = task
+                    break
+            if first is not None and (best is None or _before(first, best[0], fifo)):
+                best = (first, queue)
         return best
 
     def _may_take(
@@ -532,10 +595,11 @@ class RoutingEngine:
             return False
         _workflow, config = _configuration(conn, workspace.sid, task.workflow_sid)
         step = step_at(config, task.step_filter, task.step_target) if config else None
-        if step is not None and step.target.known_worker_sid not in (None, worker.sid):
+        attributes = _attributes(task.attributes)
+        if step is not None and not step.target.admits_known(document, attributes):
             return False
         expression = step.target.expression if step else None
-        return selects(queue.target_workers, expression, document, _attributes(task.attributes))
+        return selects(queue.target_workers, expression, document, attributes)
 
     # --- endings -----------------------------------------------------------------------------
 
@@ -633,14 +697,21 @@ class RoutingEngine:
     ) -> list[ev.NewEvent]:
         """Nobody answered: the reservation times out, the worker goes to the timeout activity."""
         reservation = reservation_store.get(conn, reservation_sid)
+        if reservation is None:
+            return []
+        # The task is locked first, as answering and reserving do, and the reservation read
+        # again under that lock: an answer or another timer may have ended it meanwhile.
+        task_row = task_store.get(conn, workspace.sid, reservation.task_sid, for_update=True)
+        reservation = reservation_store.get(conn, reservation_sid)
         if (
-            reservation is None
+            task_row is None
+            or reservation is None
             or reservation.reservation_status != ReservationStatus.PENDING
             or reservation.timeout_at_ms is None
             or reservation.timeout_at_ms > now
         ):
             return []
-        task = task_view(conn, workspace.sid, reservation.task_sid)
+        task = dict(task_row._mapping)
         events = [
             self._end_reservation(
                 conn, workspace.sid, reservation, ReservationStatus.TIMEOUT, task, now
@@ -757,63 +828,123 @@ class RoutingEngine:
         return events
 
 
+@dataclass
+class _Line:
+    """One channel's workers with room, as far as a pass has read them."""
+
+    waiting: list[Candidate] = field(default_factory=list)  # in idle order, not yet reserved
+    taken: list[Candidate] = field(default_factory=list)  # reserved in this pass, latest last
+    seen: set[str] = field(default_factory=set)
+    after: tuple[int, int, str] | None = None
+    exhausted: bool = False
+
+
 class _Pool:
     """The workers with room whom one routing pass over a queue may offer tasks to.
 
-    Loaded once per task channel and kept current as the pass reserves workers, so routing a
-    queue of many waiting tasks reads the workers once rather than once per task.
+    Read a page at a time in the order they are offered work (longest idle first, along
+    ix_workers_idle) and only as far as the pass needs, which is usually the first page: a
+    pass costs the same with ten workers as with a thousand. Kept current as the pass
+    reserves workers, so a queue of many waiting tasks reads each worker once.
     """
+
+    _PAGE = 32
 
     def __init__(self, engine: RoutingEngine, conn: Connection, workspace: Any, queue: Any) -> None:
         self._engine = engine
         self._conn = conn
         self._workspace = workspace
         self._queue = queue
-        self._by_channel: dict[str, list[Candidate]] = {}
-        self._room: dict[str, int] = {}
-        # How many of each channel's candidates have room: asked before every offer, so it is
-        # kept as a count rather than found by scanning a thousand workers each time.
-        self._with_room: dict[str, int] = {}
+        self._multitask = bool(workspace.multi_task_enabled)
+        self._lines: dict[str, _Line] = {}
+        # Room left per worker: per channel when multitasking, else one slot for the worker.
+        self._room: dict[Any, int] = {}
+
+    def _key(self, channel_sid: str, worker_sid: str) -> Any:
+        return (channel_sid, worker_sid) if self._multitask else worker_sid
 
     def has_room(self, channel_sid: str) -> bool:
-        self._load(channel_sid)
-        return self._with_room[channel_sid] > 0
+        return next(self.with_room(channel_sid), None) is not None
 
-    def with_room(self, channel_sid: str) -> list[Candidate]:
-        self._load(channel_sid)
-        return [c for c in self._by_channel[channel_sid] if self._room.get(c.sid, 0) > 0]
+    def with_room(self, channel_sid: str) -> Iterator[Candidate]:
+        """Candidates with room on the channel in offer order, reading more as needed."""
+        line = self._lines.setdefault(channel_sid, _Line())
+        index = 0
+        while True:
+            while index < len(line.waiting):
+                candidate = line.waiting[index]
+                index += 1
+                if self._room.get(self._key(channel_sid, candidate.sid), 0) > 0:
+                    yield candidate
+            if not self._read_page(channel_sid, line):
+                break
+        for candidate in list(line.taken):
+            if self._room.get(self._key(channel_sid, candidate.sid), 0) > 0:
+                yield candidate
 
-    def _load(self, channel_sid: str) -> None:
-        if channel_sid not in self._by_channel:
-            loaded = []
-            for candidate in self._engine._candidates(
-                self._conn, self._workspace, {"task_channel_sid": channel_sid}
-            ):
-                # Workers the queue can never select are left out once, not once per task.
-                if _needs_task(self._queue) or selects(
-                    self._queue.target_workers, None, candidate.document, {}
-                ):
-                    loaded.append(candidate)
-                    self._room[candidate.sid] = candidate.capacity - candidate.load
-            self._by_channel[channel_sid] = loaded
-            self._count(channel_sid)
-
-    def _count(self, channel_sid: str) -> None:
-        self._with_room[channel_sid] = sum(
-            1 for c in self._by_channel[channel_sid] if self._room.get(c.sid, 0) > 0
+    def _read_page(self, channel_sid: str, line: _Line) -> bool:
+        if line.exhausted:
+            return False
+        rows = worker_store.with_room_page(
+            self._conn, self._workspace.sid, channel_sid, self._multitask, line.after, self._PAGE
         )
+        line.exhausted = len(rows) < self._PAGE
+        if rows:
+            last = rows[-1]
+            line.after = (last.last_reserved_ms, last.date_created, last.sid)
+        for row in rows:
+            # A worker reserved earlier in this pass comes round again at the end of the
+            # order (its last reservation is now); the pass already keeps it among `taken`.
+            if row.sid in line.seen:
+                continue
+            line.seen.add(row.sid)
+            candidate = self._engine._candidate(row, self._multitask)
+            # Workers the queue can never select are left out once, not once per task.
+            if not _needs_task(self._queue) and not selects(
+                self._queue.target_workers, None, candidate.document, {}
+            ):
+                continue
+            self._room.setdefault(
+                self._key(channel_sid, candidate.sid), candidate.capacity - candidate.load
+            )
+            line.waiting.append(candidate)
+        return bool(rows)
 
     def took(self, channel_sid: str, worker_sids: list[str]) -> None:
         """Workers just reserved: less room, and now the most recently reserved."""
-        multitask = self._workspace.multi_task_enabled
+        if not worker_sids:
+            return
         for sid in worker_sids:
-            self._room[sid] = self._room.get(sid, 1) - 1 if multitask else 0
-        for channel, candidates in self._by_channel.items():
-            if channel == channel_sid or not multitask:
-                moved = [c for c in candidates if c.sid in worker_sids]
-                candidates[:] = [c for c in candidates if c.sid not in worker_sids] + moved
-            # Room is per worker, shared by every channel list the worker is in.
-            self._count(channel)
+            key = self._key(channel_sid, sid)
+            self._room[key] = self._room.get(key, 1) - 1 if self._multitask else 0
+        for channel, line in self._lines.items():
+            if channel == channel_sid or not self._multitask:
+                moved = [c for c in line.waiting + line.taken if c.sid in worker_sids]
+                line.waiting = [c for c in line.waiting if c.sid not in worker_sids]
+                line.taken = [c for c in line.taken if c.sid not in worker_sids] + moved
+
+    def lost(self, channel_sid: str, worker_sids: list[str]) -> None:
+        """Workers found without room once locked: another routing pass took them first."""
+        for sid in worker_sids:
+            self._room[self._key(channel_sid, sid)] = 0
+
+
+@dataclass(frozen=True)
+class _Reserved:
+    """What one reserving did: its events, whom it reserved, and whom it found without room."""
+
+    events: list[ev.NewEvent]
+    workers: list[str]
+    full: list[str]
+
+
+def _has_room(workspace: Any, worker: Any) -> bool:
+    """Whether a worker (read with its channel) may be offered another task on that channel."""
+    if workspace.multi_task_enabled:
+        room = worker.configured_capacity > worker.assigned_tasks
+    else:
+        room = worker.configured_capacity > 0 and worker.holding == 0
+    return bool(worker.available and worker.channel_available and room)
 
 
 def _needs_task(queue: Any) -> bool:

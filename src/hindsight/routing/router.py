@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 _BATCH = 500
 _POLL_SECONDS = 1.0
+# While transactions that drew log positions are still in flight (PostgreSQL), look again soon.
+_UNSETTLED_SECONDS = 0.005
 
 
 def routing_origin(workspace_sid: str) -> Origin:
@@ -97,7 +99,8 @@ class Router:
                 await self.catch_up()
             except Exception:
                 log.exception("routing pass failed")
-            await self._wake.wait(_POLL_SECONDS)
+            settled = self._db.horizon.settled
+            await self._wake.wait(_POLL_SECONDS if settled else _UNSETTLED_SECONDS)
 
     async def catch_up(self) -> None:
         for workspace_sid, stored in await self._db.read(store.behind):
@@ -106,14 +109,25 @@ class Router:
     async def _follow(self, workspace_sid: str, stored: int) -> None:
         # Events that call for no routing (most task updates, activity changes of busy workers)
         # move only this in-memory position; the stored cursor follows with the next routing
-        # write. After a restart those events are read again and again call for nothing.
+        # write, or once the log goes quiet. After a restart those events are read again and
+        # again call for nothing.
         seq = max(stored, self._seen.get(workspace_sid, 0))
+        first = True
         while True:
             batch = await self._db.read(
-                lambda conn, seq=seq: event_store.after(conn, workspace_sid, seq, _BATCH)
+                lambda conn, seq=seq: event_store.follow(
+                    conn, self._db.horizon, workspace_sid, seq, _BATCH
+                )
             )
             if not batch:
+                if first and seq > stored:
+                    # Nothing new since the last pass: store where routing stands, so that
+                    # a restart (or another process taking over) need not read it all again.
+                    await self._db.write(
+                        lambda conn, seq=seq: store.advance(conn, workspace_sid, seq)
+                    )
                 return
+            first = False
             last = batch[-1].seq
             work = work_for((e.event_type, orjson.loads(e.event_data)) for e in batch)
             # Workers who gained room first: each takes the best task waiting for it (priority,

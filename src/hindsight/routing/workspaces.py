@@ -17,6 +17,7 @@ from hindsight.domain.urls import check_callback_url
 from hindsight.domain.workflow_config import fifo_configuration
 from hindsight.routing.base import Caller, Service, emit, not_found, workspace_or_404
 from hindsight.store import activities as activity_store
+from hindsight.store import events as event_store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workflows as workflow_store
@@ -50,7 +51,7 @@ def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) 
     """Start callbacks from the current end of the log: a new URL gets new events only."""
     conn.execute(callback_cursors.delete().where(callback_cursors.c.workspace_sid == workspace_sid))
     if url:
-        current = store.next_event_seq(conn, workspace_sid, 0)
+        current = event_store.head(conn, workspace_sid)
         conn.execute(
             callback_cursors.insert().values(
                 workspace_sid=workspace_sid,
@@ -67,7 +68,9 @@ class WorkspaceService(Service):
         check_friendly_name(spec.friendly_name)
         if spec.template not in template.TEMPLATES:
             raise InvalidParameter(f"Template must be NONE or FIFO, got {spec.template!r}")
-        url = check_callback_url(spec.event_callback_url, "EventCallbackUrl")
+        url = check_callback_url(
+            spec.event_callback_url, "EventCallbackUrl", self._deps.callback_rules
+        )
         events_filter = ev.parse_events_filter(spec.events_filter) if spec.events_filter else None
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKSPACE)
@@ -190,7 +193,7 @@ class WorkspaceService(Service):
             check_friendly_name(values["friendly_name"])
         if "event_callback_url" in values:
             values["event_callback_url"] = check_callback_url(
-                values["event_callback_url"], "EventCallbackUrl"
+                values["event_callback_url"], "EventCallbackUrl", self._deps.callback_rules
             )
         if "events_filter" in values:
             raw = values["events_filter"]
@@ -249,7 +252,7 @@ class WorkspaceService(Service):
                 retired_workspaces.insert().values(
                     sid=sid,
                     account_sid=workspace.account_sid,
-                    last_seq=store.next_event_seq(conn, sid, 0),
+                    last_seq=event_store.head(conn, sid),
                     retired_ms=now,
                 )
             )

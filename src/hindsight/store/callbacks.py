@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, exists, or_, select, update
 
-from hindsight.store.schema import accounts, callback_cursors, workspaces
+from hindsight.store.schema import accounts, callback_cursors, events, workspaces
 
 _DUE = (
     select(callback_cursors.c.workspace_sid)
     .join(workspaces, workspaces.c.sid == callback_cursors.c.workspace_sid)
     .where(
-        workspaces.c.event_seq > callback_cursors.c.delivered_seq,
+        exists().where(
+            events.c.workspace_sid == callback_cursors.c.workspace_sid,
+            events.c.seq > callback_cursors.c.delivered_seq,
+        ),
         callback_cursors.c.next_attempt_ms <= bindparam("now"),
         callback_cursors.c.lease_until_ms < bindparam("now"),
     )

@@ -36,6 +36,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
+from hindsight.store.events import LogHorizon
+
 T = TypeVar("T")
 Unit = Callable[[Connection], T]
 
@@ -43,9 +45,13 @@ log = logging.getLogger(__name__)
 
 # How many queued units one SQLite group commit takes at most.
 _MAX_GROUP = 256
-# How long the loop's write connection waits for a lock held by another process (a CLI
-# command) before yielding to the loop and trying again; the loop must not block for long.
-_LOOP_BUSY_MS = 20
+# How long the loop's write connection waits for a lock held by another process (the
+# background process, another HTTP worker, a CLI command) before yielding to the loop and
+# trying again. The loop must not block: while it waits, requests queue up unparsed; while it
+# sleeps instead, it parses them and their writes join the next group commit.
+_LOOP_BUSY_MS = 1
+_LOCKED_RETRY_SECONDS = 0.002
+_YIELD_MAX_SECONDS = 0.05
 _LOCKED_GIVE_UP_SECONDS = 30.0
 _WAL_TRUNCATE_BYTES = 32 * 1024 * 1024
 # PostgreSQL's deadlock_detected and serialization_failure.
@@ -57,6 +63,12 @@ class DatabaseOptions:
     url: str
     sqlite_synchronous: str = "FULL"
     pool_size: int = 8
+    # SQLite, for the background process: after each group commit, leave the write lock free
+    # for as long as the group held it (at most _YIELD_MAX_SECONDS), so HTTP workers in other
+    # processes are not starved by a follower committing back to back (SQLite's lock is not
+    # fair: whoever asks first after a commit gets it, and that is the process that just
+    # committed). Background work is asynchronous; requests are waited for.
+    sqlite_yield_writes: bool = False
 
 
 def is_sqlite(url: str) -> bool:
@@ -175,7 +187,9 @@ class _LoopSqlite:
         write_engine: Engine,
         read_engine: Engine,
         checkpoint: Callable[[], _Checkpointer] | None,
+        yield_writes: bool = False,
     ) -> None:
+        self._yield_writes = yield_writes
         self._write_engine = write_engine
         self._read_engine = read_engine
         self._start_checkpointer = checkpoint
@@ -216,12 +230,15 @@ class _LoopSqlite:
         deadline = time.monotonic() + _LOCKED_GIVE_UP_SECONDS
         while True:
             try:
+                started = time.monotonic()
                 await self._run_group(self._writer, group)
+                if self._yield_writes:
+                    await asyncio.sleep(min(time.monotonic() - started, _YIELD_MAX_SECONDS))
                 return
             except OperationalError as exc:
                 if _is_locked(exc) and time.monotonic() < deadline:
                     # Another process holds the write lock: let the loop run, then retry.
-                    await asyncio.sleep(0.005)
+                    await asyncio.sleep(_LOCKED_RETRY_SECONDS)
                     continue
                 self._fail(group, exc)
                 return
@@ -300,6 +317,8 @@ class Database:
         self.url = normalise_url(options.url)
         self.sqlite = is_sqlite(self.url)
         self._limiter = anyio.CapacityLimiter(options.pool_size)
+        # Where this process's followers of the event log may read up to (see store.events).
+        self.horizon = LogHorizon()
         self._loop: _LoopSqlite | None = None
         if self.sqlite:
             sync = options.sqlite_synchronous
@@ -312,6 +331,7 @@ class Database:
                 ),
                 _sqlite_engine(self.url, sync, immediate=False, busy_ms=_LOOP_BUSY_MS),
                 checkpoint=(lambda: _Checkpointer(path)) if path else None,
+                yield_writes=options.sqlite_yield_writes,
             )
         else:
             # Dropped connections are detected when used and the pool replaced; a ping on every

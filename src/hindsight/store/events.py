@@ -1,23 +1,101 @@
-"""The event log: append-only, one ordered sequence per workspace."""
+"""The event log: append-only, in positions from one counter, read up to its horizon.
+
+Positions come from one counter for all workspaces (a sequence on PostgreSQL, a one-row table
+on SQLite) rather than a per-workspace number kept on the workspace row: bumping that row held
+its lock until commit, so every writer to a workspace, in every process, queued behind the one
+before. A sequence is never locked, but on PostgreSQL positions are then handed out in the
+order transactions *reach* the append, not the order they commit: position 11 may be visible
+while 10's transaction is still in flight. Readers therefore read only up to the log's
+**horizon** (`LogHorizon`), the highest position below which no transaction still in flight
+can add an event, so a follower that moves its cursor never steps over one that lands later.
+
+Positions respect causality: a transaction appends after taking the row locks of what it
+changes, so one that waited for another's lock appends after that one committed.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select
+from sqlalchemy import Connection, Select, bindparam, func, insert, select, text, update
 
 from hindsight.store.keyset import SortKey
-from hindsight.store.schema import events
+from hindsight.store.schema import event_positions, events
 
 # Newest first, as TaskRouter lists events.
 SORT = (SortKey(events.c.seq, descending=True),)
 
+# A horizon no position reaches: on SQLite every committed position is final (one writer).
+UNBOUNDED = 2**62
 
 _INSERT = insert(events)
+_SQLITE_NEXT = (
+    update(event_positions)
+    .where(event_positions.c.id == 1)
+    .values(last=event_positions.c.last + bindparam("count"))
+    .returning(event_positions.c.last)
+)
+# The transaction must hold an id before it draws a position: the horizon's proof that every
+# position it covers is settled rests on "drawn before the probe" implying "xid below it".
+_PG_XID = text("SELECT pg_current_xact_id()")
+# PostgreSQL's sequence steps by a block (migration 0010): one draw reserves BLOCK positions
+# for the transaction, so the events it appends (a task's creation and its routing into a
+# queue, appended separately) stay adjacent even while other transactions draw; unused
+# positions are simply never seen.
+BLOCK = 64
+_PG_NEXT = text("SELECT nextval('event_positions') FROM generate_series(1, :count)")
+_PG_DRAWN = text(
+    f"SELECT CASE WHEN is_called THEN last_value + {BLOCK - 1} ELSE last_value - 1 END "
+    "FROM event_positions"
+)
+# Run outside a transaction: takes a fresh transaction id as the probe (committed at once,
+# nothing to flush).
+_PG_PROBE = text("SELECT pg_current_xact_id()::text::bigint")
+# The oldest transaction id still running in this database, read after the probe. Not a
+# snapshot's xmin: that counts every database of the cluster, so a long transaction in another
+# database (a report, a backup) would hold Hindsight's followers back for its whole length.
+_PG_OLDEST_RUNNING = text(
+    "SELECT min(backend_xid::text::bigint) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND backend_xid IS NOT NULL"
+)
+_SETTLE_TRIES = 2
+# What is left of the block this connection's current transaction drew: (transaction, next, end).
+_BLOCK_KEY = "hindsight.event_block"
+_HEAD = select(func.max(events.c.seq)).where(events.c.workspace_sid == bindparam("ws"))
+
+
+def allocate_positions(conn: Connection, count: int) -> list[int]:
+    """`count` increasing log positions for events this transaction is about to insert."""
+    if conn.dialect.name == "sqlite":
+        last = int(conn.execute(_SQLITE_NEXT, {"count": count}).scalar_one())
+        return list(range(last - count + 1, last + 1))
+    transaction = conn.get_transaction()
+    held = conn.info.get(_BLOCK_KEY)
+    if held is not None and held[0] is transaction and held[1] + count <= held[2]:
+        start = held[1]
+        conn.info[_BLOCK_KEY] = (transaction, start + count, held[2])
+        return list(range(start, start + count))
+    conn.execute(_PG_XID)
+    draws = -(-count // BLOCK)
+    blocks = sorted(int(p) for p in conn.execute(_PG_NEXT, {"count": draws}).scalars())
+    positions = [start + i for start in blocks for i in range(BLOCK)]
+    conn.info[_BLOCK_KEY] = (
+        transaction,
+        blocks[-1] + count - (draws - 1) * BLOCK,
+        positions[-1] + 1,
+    )
+    return positions[:count]
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(_INSERT, rows)
+
+
+def head(conn: Connection, workspace_sid: str) -> int:
+    """The position of the newest committed event of a workspace (0 for none)."""
+    return int(conn.execute(_HEAD, {"ws": workspace_sid}).scalar() or 0)
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
@@ -29,12 +107,67 @@ def list_query(workspace_sid: str) -> Select[Any]:
     return select(events).where(events.c.workspace_sid == workspace_sid)
 
 
-def after(conn: Connection, workspace_sid: str, seq: int, limit: int) -> list[Any]:
-    """Events of a workspace after position `seq`, oldest first: how consumers follow the log."""
+def after(
+    conn: Connection, workspace_sid: str, seq: int, limit: int, upto: int = UNBOUNDED
+) -> list[Any]:
+    """Events of a workspace after position `seq` up to `upto` (a horizon), oldest first:
+    how consumers follow the log."""
     query = (
         select(events)
-        .where(events.c.workspace_sid == workspace_sid, events.c.seq > seq)
+        .where(events.c.workspace_sid == workspace_sid, events.c.seq > seq, events.c.seq <= upto)
         .order_by(events.c.seq)
         .limit(limit)
     )
     return list(conn.execute(query))
+
+
+def follow(
+    conn: Connection, horizon: LogHorizon, workspace_sid: str, seq: int, limit: int
+) -> list[Any]:
+    """The next events of a workspace a follower may take: after `seq`, up to the horizon."""
+    upto = horizon.advance(conn)
+    for _ in range(_SETTLE_TRIES):
+        if horizon.settled:
+            break
+        # With no writer in flight, the probe just taken settles at the next look.
+        upto = horizon.advance(conn)
+    return after(conn, workspace_sid, seq, limit, upto)
+
+
+class LogHorizon:
+    """Where followers of the log may read up to; one per process, shared by its followers.
+
+    On PostgreSQL each call notes the last position drawn (L) and then, in a later statement,
+    takes a new transaction id (X, the probe). Every position up to L was drawn by a
+    transaction of this database that held its id before L was read, so below X. Once no
+    transaction of this database with an id below X is running, all of those have committed
+    or rolled back, so L is final. (A snapshot's xmax would not do as X: it is one past the
+    latest *completed* id, and transactions with ids above it may be running.) The horizon
+    thus trails the log by the length of the transactions in flight (milliseconds), and a
+    call with none in flight settles what it noted at once; `settled` says whether it has.
+
+    Each call spends one transaction id; followers call it once per pass, not per event.
+    """
+
+    _KEEP = 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: deque[tuple[int, int]] = deque()
+        self._horizon = 0
+        self.settled = True
+
+    def advance(self, conn: Connection) -> int:
+        if conn.dialect.name == "sqlite":
+            return UNBOUNDED
+        drawn = int(conn.execute(_PG_DRAWN).scalar_one())
+        probe = int(conn.execute(_PG_PROBE).scalar_one())
+        oldest = conn.execute(_PG_OLDEST_RUNNING).scalar()
+        with self._lock:
+            self._pending.append((drawn, probe))
+            while self._pending and (oldest is None or self._pending[0][1] < int(oldest)):
+                self._horizon = max(self._horizon, self._pending.popleft()[0])
+            while len(self._pending) > self._KEEP:
+                self._pending.popleft()
+            self.settled = not self._pending or self._pending[-1][0] <= self._horizon
+            return self._horizon

@@ -23,9 +23,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from hindsight.store.schema import (
     conversation_scopes,
     conversations,
+    events,
     projection_tasks,
     projector_cursors,
     retired_workspaces,
+    search_customer_keys,
+    search_documents,
+    search_transcript_links,
     segments,
     workspaces,
 )
@@ -267,7 +271,13 @@ def advance(conn: Connection, workspace_sid: str, seq: int) -> None:
 def behind(conn: Connection) -> list[Any]:
     """Workspaces (live or deleted) whose log has events the projection has not taken in."""
     heads = union_all(
-        select(workspaces.c.sid, workspaces.c.event_seq.label("last")),
+        select(
+            workspaces.c.sid,
+            select(func.max(events.c.seq))
+            .where(events.c.workspace_sid == workspaces.c.sid)
+            .scalar_subquery()
+            .label("last"),
+        ),
         select(retired_workspaces.c.sid, retired_workspaces.c.last_seq.label("last")),
     ).subquery()
     query = (
@@ -294,5 +304,8 @@ def clear(conn: Connection) -> None:
         conversation_scopes,
         projection_tasks,
         projector_cursors,
+        search_documents,
+        search_transcript_links,
+        search_customer_keys,
     ):
         conn.execute(delete(table))

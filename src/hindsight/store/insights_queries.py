@@ -25,7 +25,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from hindsight.domain.search import customer as customer_search
+from hindsight.domain.search import text_query
+from hindsight.store import search_index
 from hindsight.store.keyset import SortKey
+from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
 
 DAY_MS = 86_400_000
@@ -64,8 +68,15 @@ class ConversationFilters:
     in_progress: bool | None = None
     # Reportable conversation attributes that must equal the given text.
     attributes: tuple[tuple[str, str], ...] = ()
-    # Free text, found anywhere in the conversation's reportable attributes.
+    # Free text (search/ and domain/search/text_query.py): words in the conversation's
+    # attributes, media titles and customer, and in its chat transcripts if
+    # `search_transcripts` (the viewer may open transcripts).
     text: str | None = None
+    # Assessed or not, with a questionnaire, in a score range (store/quality/search.py).
+    quality: QualityFilter | None = None
+    search_transcripts: bool = False
+    # The customer's phone, e-mail, name or id (domain/search/customer.py).
+    customer: str | None = None
 
 
 def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
@@ -73,10 +84,6 @@ def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
         SortKey(SORT_COLUMNS[field], descending=descending),
         SortKey(conversations.c.id, descending=descending),
     )
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def attribute_text(dialect: str, key: str) -> ColumnElement[Any]:
@@ -144,8 +151,15 @@ def conditions(
     for key, value in filters.attributes:
         out.append(attribute_text(dialect, key) == value)
     if filters.text:
-        pattern = f"%{_like_escape(filters.text.lower())}%"
-        out.append(c.search_text.like(pattern, escape="\\"))
+        query = text_query.parse(filters.text)
+        out.append(
+            search_index.text_condition(account_sid, query, dialect, filters.search_transcripts)
+        )
+    if filters.customer:
+        keys = customer_search.wanted_keys(filters.customer)
+        out.append(search_index.customer_condition(account_sid, keys))
+    if filters.quality is not None:
+        out.extend(quality_conditions(filters.quality))
     return out
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, true, update
 
+from hindsight.store import search_index
 from hindsight.store.keyset import SortKey
+from hindsight.store.quality import assessments as quality
 from hindsight.store.schema import (
     chat_conversations,
     chat_messages,
@@ -245,7 +247,8 @@ def delete_conversations(
     """The conversations' projection rows, and their tasks' events, reservations and (finished)
     tasks: a rebuild of the projection from the log cannot bring them back."""
     ids = list(conversation_ids)
-    for table in (segments, conversation_scopes, conversations):
+    quality.delete_for_conversations(conn, account_sid, ids)
+    for table in (segments, conversation_scopes, conversations, *search_index.SEARCH_TABLES):
         conn.execute(
             delete(table).where(
                 table.c.account_sid == account_sid, table.c.conversation_id.in_(ids)
@@ -329,6 +332,7 @@ def delete_expired_transcripts(
             delete(chat_participants).where(chat_participants.c.conversation_sid.in_(quiet))
         )
         conn.execute(delete(chat_conversations).where(c.sid.in_(quiet)))
+        search_index.delete_transcripts(conn, quiet)
     return quiet
 
 

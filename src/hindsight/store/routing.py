@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, exists, func, select
 
-from hindsight.store.schema import router_cursors, workspaces
+from hindsight.store.schema import events, router_cursors, workspaces
 
 _BEHIND = (
     select(workspaces.c.sid, func.coalesce(router_cursors.c.seq, 0).label("seq"))
     .select_from(workspaces)
     .outerjoin(router_cursors, router_cursors.c.workspace_sid == workspaces.c.sid)
     .where(
-        workspaces.c.event_seq > func.coalesce(router_cursors.c.seq, 0),
+        exists().where(
+            events.c.workspace_sid == workspaces.c.sid,
+            events.c.seq > func.coalesce(router_cursors.c.seq, 0),
+        ),
         # A mirror of a Twilio account is routed by Twilio; its log is only projected.
         workspaces.c.mirror_source.is_(None),
     )

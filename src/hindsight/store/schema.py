@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -103,8 +104,8 @@ workspaces = Table(
     Column("prioritize_queue_order", String(8), nullable=False),
     Column("default_activity_sid", SID, nullable=True),
     Column("timeout_activity_sid", SID, nullable=True),
-    # The last sequence number handed to an event of this workspace. Bumping it takes the
-    # row lock, which makes per-workspace event order equal commit order on PostgreSQL.
+    # Unused since migration 0010 (events take positions from one counter; see
+    # `event_positions`); kept so older rows need no table rebuild on SQLite.
     Column("event_seq", BigInteger, nullable=False, default=0),
     # The Twilio source (twilio_sources.sid) whose events this workspace mirrors; null for a
     # workspace Hindsight routes itself. A mirror's log is Twilio's, so the API keeps it
@@ -256,6 +257,18 @@ tasks = Table(
     Index(None, "timeout_at_ms"),
     Index(None, "step_due_ms"),
 )
+# What routing walks: a queue's waiting tasks on one channel, best first (FIFO order; the
+# index holds only waiting tasks, so it stays small however many are finished).
+Index(
+    "ix_tasks_waiting_on_channel",
+    tasks.c.task_queue_sid,
+    tasks.c.task_channel_sid,
+    tasks.c.priority.desc(),
+    tasks.c.virtual_start_time,
+    tasks.c.sid,
+    sqlite_where=text("assignment_status = 'pending'"),
+    postgresql_where=text("assignment_status = 'pending'"),
+)
 
 reservations = Table(
     "reservations",
@@ -276,6 +289,16 @@ reservations = Table(
     Index(None, "task_sid", "reservation_status"),
     Index(None, "worker_sid", "reservation_status"),
     Index(None, "timeout_at_ms"),
+    # Routing never offers one task twice at once to the same worker, whichever process or
+    # host routes: the database refuses a second pending reservation for the pair.
+    Index(
+        "uq_reservations_pending_task_worker",
+        "task_sid",
+        "worker_sid",
+        unique=True,
+        sqlite_where=text("reservation_status = 'pending'"),
+        postgresql_where=text("reservation_status = 'pending'"),
+    ),
 )
 
 router_cursors = Table(
@@ -293,7 +316,10 @@ events = Table(
     Column("sid", SID, nullable=False, unique=True),
     Column("account_sid", SID, nullable=False),
     Column("workspace_sid", SID, nullable=False),
-    # Position in the workspace's log: gap-free and in commit order (see workspaces.event_seq).
+    # Position in the log, from one counter for all workspaces (`event_positions`): increasing
+    # within a workspace, with gaps where other workspaces' events stand. Readers take events
+    # only up to the log's horizon (`hindsight.store.events.LogHorizon`), below which no
+    # transaction still in flight can add one, so nobody following the log skips an event.
     Column("seq", BigInteger, nullable=False),
     Column("event_type", String(64), nullable=False),
     Column("resource_type", String(32), nullable=False),
@@ -372,6 +398,11 @@ conversations = Table(
     Index(None, "workspace_sid", "start_ms"),
     # What retention asks: the account's conversations that ended before a cutoff.
     Index(None, "account_sid", "end_ms", "id"),
+    # Lists sorted by a measure walk these in order (keyset pages included) and check the
+    # period on the index entry, instead of sorting every conversation of the period.
+    Index(None, "account_sid", "talk_time", "id", "start_ms"),
+    Index(None, "account_sid", "handling_time", "id", "start_ms"),
+    Index(None, "account_sid", "queue_time", "id", "start_ms"),
 )
 
 segments = Table(
@@ -744,4 +775,269 @@ retention_runs = Table(
     Column("held", Integer, nullable=False),
     Column("error", Text, nullable=True),
     Index(None, "account_sid", "started_ms"),
+)
+
+# --- the event log's counter and leases on background work (write path) -----------------------
+
+# SQLite's stand-in for PostgreSQL's `event_positions` sequence: one row holding the last
+# position handed out. SQLite has one writer at a time, so bumping it serialises nothing more.
+event_positions = Table(
+    "event_positions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("last", BigInteger, nullable=False),
+)
+
+# Background work (the projector, the router, timers, callbacks, retention, media analysis) is
+# claimed by one process at a time: the holder renews `until_ms`; another process takes over
+# once it has passed.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("until_ms", BigInteger, nullable=False),
+    Column("acquired_ms", BigInteger, nullable=False),
+)
+
+# Requests counted per key and one-second window, shared by every process serving the database.
+rate_limit_windows = Table(
+    "rate_limit_windows",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window", BigInteger, primary_key=True),
+    Column("hits", Integer, nullable=False),
+)
+
+# --- quality management: questionnaires, and the assessments and comments made with them -----
+
+qm_categories = Table(
+    "qm_categories",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+# An account's own answer sets; the built-in ones live in domain/quality/answer_sets.py.
+qm_answer_sets = Table(
+    "qm_answer_sets",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("sort", Integer, nullable=False),
+    # JSON: [{id, name, score, sort, description}, ...]
+    Column("answers", Text, nullable=False),
+    Column("created_by", Text, nullable=True),
+    *_dates(),
+    Index(None, "account_sid", "sort"),
+)
+
+qm_questions = Table(
+    "qm_questions",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    # A category in use cannot be deleted (no cascade): its questions would lose their place.
+    Column("category_sid", SID, ForeignKey("qm_categories.sid"), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("answer_set_id", String(36), nullable=False),
+    Column("allow_na", Boolean, nullable=False),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+    Index(None, "category_sid"),
+)
+
+qm_questionnaires = Table(
+    "qm_questionnaires",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    *_dates(),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+qm_questionnaire_questions = Table(
+    "qm_questionnaire_questions",
+    metadata,
+    Column(
+        "questionnaire_sid",
+        SID,
+        ForeignKey("qm_questionnaires.sid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("question_sid", SID, ForeignKey("qm_questions.sid"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Index(None, "question_sid"),
+)
+
+# One person's (or integration's) assessment of one segment with one questionnaire: a draft
+# until submitted. Its answers are qm_assessments rows, Twilio's "assessments".
+qm_reviews = Table(
+    "qm_reviews",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("segment_id", String(34), nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("agent_id", Text, nullable=False),
+    # The segment's agent and queue as they were, kept here so reports read one table.
+    Column("agent_name", Text, nullable=True),
+    Column("queue_name", Text, nullable=True),
+    Column("questionnaire_sid", SID, ForeignKey("qm_questionnaires.sid"), nullable=False),
+    Column("author_type", String(16), nullable=False),
+    Column("author_sid", SID, nullable=False),
+    Column("author_name", Text, nullable=True),
+    Column("author_email", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    # The total as a percentage (domain/quality/scoring.py), kept for search and reports.
+    Column("score", Float, nullable=True),
+    Column("submitted_ms", BigInteger, nullable=True),
+    Column("acknowledged_ms", BigInteger, nullable=True),
+    Column("version", Integer, nullable=False),
+    *_dates(),
+    UniqueConstraint("account_sid", "segment_id", "questionnaire_sid", "author_sid"),
+    # With the status, so "has a submitted assessment" is one index probe per conversation.
+    Index(None, "account_sid", "conversation_id", "status"),
+    Index(None, "account_sid", "status", "submitted_ms"),
+)
+
+qm_assessments = Table(
+    "qm_assessments",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("review_sid", SID, ForeignKey("qm_reviews.sid", ondelete="CASCADE"), nullable=False),
+    Column("account_sid", SID, nullable=False),
+    Column("segment_id", String(34), nullable=False),
+    Column("agent_id", Text, nullable=False),
+    Column("questionnaire_sid", SID, nullable=False),
+    # What was asked and answered, as it was then: a question renamed or an answer set changed
+    # later does not rewrite a past assessment.
+    Column("question_sid", SID, nullable=False),
+    Column("question_name", Text, nullable=False),
+    Column("category_sid", SID, nullable=False),
+    Column("category_name", Text, nullable=False),
+    Column("answer_id", String(36), nullable=False),
+    Column("answer_text", Text, nullable=False),
+    Column("score", Float, nullable=True),  # null: N/A
+    Column("max_score", Float, nullable=False),
+    Column("offset_seconds", Float, nullable=True),
+    *_dates(),
+    UniqueConstraint("review_sid", "question_sid"),
+    Index(None, "account_sid", "segment_id", "date_created", "sid"),
+    Index(None, "account_sid", "date_created", "sid"),
+)
+
+qm_comments = Table(
+    "qm_comments",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("segment_id", String(34), nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("agent_id", Text, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("tag_id", String(36), nullable=False),
+    Column("tag_name", Text, nullable=False),
+    Column("offset_seconds", Float, nullable=True),
+    # A chat message the comment is pinned to (its index in the transcript), if any.
+    Column("message_index", Integer, nullable=True),
+    Column("author_type", String(16), nullable=False),
+    Column("author_sid", SID, nullable=False),
+    Column("author_name", Text, nullable=True),
+    Column("author_email", Text, nullable=True),
+    *_dates(),
+    Index(None, "account_sid", "segment_id", "date_created", "sid"),
+    Index(None, "account_sid", "agent_id", "date_created", "sid"),
+    Index(None, "account_sid", "conversation_id"),
+)
+
+# Who changed what in an assessment after it was first written.
+qm_changes = Table(
+    "qm_changes",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("review_sid", SID, ForeignKey("qm_reviews.sid", ondelete="CASCADE"), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("actor_sid", SID, nullable=True),
+    Column("actor_name", Text, nullable=True),
+    # JSON: {"question": ..., "field": ..., "before": ..., "after": ...}
+    Column("change", Text, nullable=False),
+    Index(None, "review_sid", "id"),
+)
+
+# Per account: whether agents may read their own submitted assessments (off by default).
+qm_settings = Table(
+    "qm_settings",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("agents_see_assessments", Boolean, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("updated_by", Text, nullable=True),
+)
+
+# Which agent (as assessments name it: the segment's agent_id) a person is.
+qm_agent_links = Table(
+    "qm_agent_links",
+    metadata,
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("agent_id", Text, nullable=False),
+    Index(None, "account_sid", "agent_id"),
+)
+
+# --- conversation search: what the search box and the customer field look in ------------------
+# Kept by search/indexing.py. Full-text indexes over `body` (SQLite FTS5 tables, PostgreSQL GIN
+# indexes) are created by migration 0013 and described in store/search_index.py.
+
+# One per Insights conversation: its attributes' values, media titles and customer, as text.
+search_documents = Table(
+    "search_documents",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("conversation_id", String(128), nullable=False),
+    Column("body", Text, nullable=False),
+    # How the list and the header name the customer (name, else phone, e-mail or address).
+    Column("customer", Text, nullable=True),
+    UniqueConstraint("account_sid", "conversation_id"),
+)
+
+# One per chat transcript Hindsight holds: its messages as `author: body` lines.
+search_transcripts = Table(
+    "search_transcripts",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("account_sid", SID, nullable=False),
+    Column("chat_sid", SID, nullable=False),
+    Column("body", Text, nullable=False),
+    UniqueConstraint("chat_sid"),
+)
+
+# Which transcripts (CH…) a conversation's media names.
+search_transcript_links = Table(
+    "search_transcript_links",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("conversation_id", String(128), primary_key=True),
+    Column("chat_sid", SID, primary_key=True),
+    Index(None, "account_sid", "chat_sid"),
+)
+
+# A conversation's customer as searched: `phone:<E.164 digits>`, `email:…`, `name:…`, `id:…`.
+search_customer_keys = Table(
+    "search_customer_keys",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("conversation_id", String(128), primary_key=True),
+    Column("value", String(300), primary_key=True),
+    Index(None, "account_sid", "value"),
 )

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 
 from hindsight.store.schema import task_channels, task_queues, tasks, workflows, workspaces
 
@@ -97,30 +106,6 @@ def delete_task(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})
 
 
-_WAITING = (
-    VIEW.where(
-        tasks.c.task_queue_sid == bindparam("queue"),
-        tasks.c.assignment_status == "pending",
-    )
-    .order_by(tasks.c.priority.desc(), tasks.c.virtual_start_time, tasks.c.sid)
-    .limit(bindparam("limit"))
-)
-_WAITING_LIFO = (
-    VIEW.where(
-        tasks.c.task_queue_sid == bindparam("queue"),
-        tasks.c.assignment_status == "pending",
-    )
-    .order_by(tasks.c.priority.desc(), tasks.c.virtual_start_time.desc(), tasks.c.sid)
-    .limit(bindparam("limit"))
-)
-
-
-def waiting_in_queue(conn: Connection, queue_sid: str, lifo: bool, limit: int) -> list[Any]:
-    """Pending tasks of a queue, in the order routing offers them: priority, then age."""
-    query = _WAITING_LIFO if lifo else _WAITING
-    return list(conn.execute(query, {"queue": queue_sid, "limit": limit}))
-
-
 def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Any]:
     query = (
         select(tasks.c.sid, tasks.c.workspace_sid)
@@ -148,16 +133,38 @@ def waiting_in_workflow(conn: Connection, workflow_sid: str) -> list[Any]:
     return list(conn.execute(query))
 
 
-_CHANNELS_WAITING = (
-    select(tasks.c.task_channel_sid)
-    .where(tasks.c.task_queue_sid == bindparam("queue"), tasks.c.assignment_status == "pending")
-    .distinct()
+# Routing's walk of a queue's waiting tasks on one channel. The status is written into the
+# SQL (not bound) so both databases may use ix_tasks_waiting_on_channel, which holds only
+# waiting tasks: each page is a short index range however long the backlog, never a sort.
+_PENDING = tasks.c.assignment_status == literal_column("'pending'")
+_ON_CHANNEL = VIEW.where(
+    tasks.c.task_queue_sid == bindparam("queue"),
+    tasks.c.task_channel_sid == bindparam("channel"),
+    _PENDING,
 )
 
 
-def channels_waiting(conn: Connection, queue_sid: str) -> list[str]:
-    """The task channels of a queue's waiting tasks."""
-    return list(conn.execute(_CHANNELS_WAITING, {"queue": queue_sid}).scalars())
+def _on_channel_page(lifo: bool, keyset: bool) -> Select[Any]:
+    age = tasks.c.virtual_start_time
+    query = _ON_CHANNEL
+    if keyset:
+        priority, start, sid = bindparam("p"), bindparam("v"), bindparam("s")
+        later = age < start if lifo else age > start
+        query = query.where(
+            (tasks.c.priority < priority)
+            | ((tasks.c.priority == priority) & later)
+            | ((tasks.c.priority == priority) & (age == start) & (tasks.c.sid > sid))
+        )
+    return query.order_by(tasks.c.priority.desc(), age.desc() if lifo else age, tasks.c.sid).limit(
+        bindparam("limit")
+    )
+
+
+_ON_CHANNEL_PAGES = {
+    (lifo, keyset): _on_channel_page(lifo, keyset)
+    for lifo in (False, True)
+    for keyset in (False, True)
+}
 
 
 def waiting_on_channel(
@@ -170,25 +177,8 @@ def waiting_on_channel(
 ) -> list[Any]:
     """A page of a queue's waiting tasks on one channel, in routing order, after `after`
     (priority, virtual start time, sid) of the previous page's last task."""
-    age = tasks.c.virtual_start_time.desc() if lifo else tasks.c.virtual_start_time
-    query = VIEW.where(
-        tasks.c.task_queue_sid == queue_sid,
-        tasks.c.assignment_status == "pending",
-        tasks.c.task_channel_sid == channel_sid,
-    )
+    params: dict[str, Any] = {"queue": queue_sid, "channel": channel_sid, "limit": limit}
     if after is not None:
-        priority, start, sid = after
-        later_start = (
-            tasks.c.virtual_start_time < start if lifo else tasks.c.virtual_start_time > start
-        )
-        query = query.where(
-            (tasks.c.priority < priority)
-            | ((tasks.c.priority == priority) & later_start)
-            | (
-                (tasks.c.priority == priority)
-                & (tasks.c.virtual_start_time == start)
-                & (tasks.c.sid > sid)
-            )
-        )
-    query = query.order_by(tasks.c.priority.desc(), age, tasks.c.sid).limit(limit)
-    return list(conn.execute(query))
+        params["p"], params["v"], params["s"] = after
+    query = _ON_CHANNEL_PAGES[(lifo, after is not None)]
+    return list(conn.execute(query, params))

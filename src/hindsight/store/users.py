@@ -88,3 +88,13 @@ def purge_sessions(conn: Connection, before_ms: int) -> int:
         )
     )
     return result.rowcount
+
+
+def last_sign_in_ip(conn: Connection, user_sid: str) -> str | None:
+    """The client address of the user's most recent sign-in (its session), if any."""
+    return conn.execute(
+        select(sessions.c.ip)
+        .where(sessions.c.user_sid == user_sid)
+        .order_by(sessions.c.created_ms.desc())
+        .limit(1)
+    ).scalar()

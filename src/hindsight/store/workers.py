@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import activities, task_channels, worker_channels, workers, workspaces
@@ -154,6 +164,14 @@ _ADJUST_WORKER = (
 )
 
 
+_AFTER = tuple_(*_IDLE_ORDER) > tuple_(bindparam("r"), bindparam("d"), bindparam("s"))
+_WITH_ROOM_PAGES = {
+    (multitask, keyset): (query.where(_AFTER) if keyset else query).limit(bindparam("limit"))
+    for multitask, query in ((True, _WITH_ROOM_MULTI), (False, _WITH_ROOM_SINGLE))
+    for keyset in (False, True)
+}
+
+
 def with_room(
     conn: Connection, workspace_sid: str, channel_sid: str, multitask: bool
 ) -> Iterator[Any]:
@@ -163,8 +181,54 @@ def with_room(
     yield from conn.execute(query, {"ws": workspace_sid, "channel": channel_sid})
 
 
+def with_room_page(
+    conn: Connection,
+    workspace_sid: str,
+    channel_sid: str,
+    multitask: bool,
+    after: tuple[int, int, str] | None,
+    limit: int,
+) -> list[Any]:
+    """A page of `with_room`, after (last_reserved_ms, date_created, sid) of the previous
+    page's last worker: read along ix_workers_idle, so routing reads only the few workers
+    it needs, not every worker with room."""
+    params: dict[str, Any] = {"ws": workspace_sid, "channel": channel_sid, "limit": limit}
+    if after is not None:
+        params["r"], params["d"], params["s"] = after
+    return list(conn.execute(_WITH_ROOM_PAGES[(multitask, after is not None)], params))
+
+
 def one_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any | None:
     return conn.execute(_ONE_ON_CHANNEL, {"sid": worker_sid, "channel": channel_sid}).first()
+
+
+# Row locks routing takes before it reserves a worker, in the order every load change takes
+# them (adjust_load: the channel row, then the worker row), so two transactions changing one
+# worker's load queue behind each other instead of deadlocking.
+_LOCK_CHANNEL = (
+    select(worker_channels.c.sid)
+    .where(
+        worker_channels.c.worker_sid == bindparam("sid"),
+        worker_channels.c.task_channel_sid == bindparam("channel"),
+    )
+    .with_for_update()
+)
+_LOCK_WORKER = select(workers.c.sid).where(workers.c.sid == bindparam("sid")).with_for_update()
+
+
+def lock_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any | None:
+    """The worker with its channel, as `one_on_channel`, read after locking both rows.
+
+    Whatever another transaction committed for this worker before the locks were granted is
+    in the row returned (each statement reads the latest commit under READ COMMITTED), and
+    nobody changes its load until this transaction ends. SQLite has no row locks and needs
+    none: its writers run one at a time.
+    """
+    params = {"sid": worker_sid, "channel": channel_sid}
+    if conn.execute(_LOCK_CHANNEL, params).first() is None:
+        return None
+    conn.execute(_LOCK_WORKER, params)
+    return conn.execute(_ONE_ON_CHANNEL, params).first()
 
 
 def channels_of(conn: Connection, worker_sid: str) -> list[Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
 
 from hindsight.store.keyset import SortKey
-from hindsight.store.schema import activities, workspaces
+from hindsight.store.schema import activities, callback_cursors, workspaces
 
 _default = activities.alias("default_activity")
 _timeout = activities.alias("timeout_activity")
@@ -17,22 +17,18 @@ VIEW = (
         workspaces,
         _default.c.friendly_name.label("default_activity_name"),
         _timeout.c.friendly_name.label("timeout_activity_name"),
+        callback_cursors.c.last_error.label("event_callback_error"),
     )
     .select_from(workspaces)
     .outerjoin(_default, _default.c.sid == workspaces.c.default_activity_sid)
     .outerjoin(_timeout, _timeout.c.sid == workspaces.c.timeout_activity_sid)
+    .outerjoin(callback_cursors, callback_cursors.c.workspace_sid == workspaces.c.sid)
 )
 
 SORT = (SortKey(workspaces.c.date_created), SortKey(workspaces.c.sid))
 
 _GET = VIEW.where(
     workspaces.c.sid == bindparam("sid"), workspaces.c.account_sid == bindparam("account")
-)
-_NEXT_SEQ = (
-    update(workspaces)
-    .where(workspaces.c.sid == bindparam("ws"))
-    .values(event_seq=workspaces.c.event_seq + bindparam("count"))
-    .returning(workspaces.c.event_seq)
 )
 
 
@@ -67,12 +63,3 @@ def update_workspace(conn: Connection, sid: str, values: dict[str, Any]) -> None
 
 def delete_workspace(conn: Connection, sid: str) -> None:
     conn.execute(delete(workspaces).where(workspaces.c.sid == sid))
-
-
-def next_event_seq(conn: Connection, sid: str, count: int) -> int:
-    """Reserve `count` event sequence numbers; returns the last one.
-
-    The UPDATE takes the workspace row lock until commit, so on PostgreSQL two transactions
-    appending to the same workspace's log commit in sequence order.
-    """
-    return int(conn.execute(_NEXT_SEQ, {"ws": sid, "count": count}).scalar_one())

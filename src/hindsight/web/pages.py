@@ -19,12 +19,19 @@ from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity
 from hindsight.api.audit import record_json
-from hindsight.api.insights import _meta, _page_request, attribute_filters
+from hindsight.api.insights import (
+    _checked_customer,
+    _checked_text,
+    _meta,
+    _page_request,
+    attribute_filters,
+)
+from hindsight.api.quality.search_params import quality_filter, quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
 from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
-from hindsight.auth.users import user_json
+from hindsight.auth.users import SignInBusy, user_json
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import (
     Forbidden,
@@ -34,9 +41,11 @@ from hindsight.domain.errors import (
     Unauthenticated,
 )
 from hindsight.domain.permissions import ROLES, Permission
+from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
+from hindsight.search.annotations import Annotation
 from hindsight.store.audit import AuditFilters
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest
@@ -140,10 +149,10 @@ async def login(request: Request) -> Response:
         ip = identity.client_ip(request)
         user = await services.users.authenticate(username, _text(form, "password")[:1024], ip)
         started = await services.sessions.start(user, ip, request.headers.get("user-agent"))
-    except (Unauthenticated, Forbidden, TooManyRequests) as refused:
+    except (Unauthenticated, Forbidden, TooManyRequests, SignInBusy) as refused:
         message = (
             "Too many sign-in attempts; wait a minute."
-            if isinstance(refused, TooManyRequests)
+            if isinstance(refused, TooManyRequests | SignInBusy)
             else "The user name or password is not correct, or the user is locked."
         )
         return render(
@@ -237,8 +246,10 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
         channel=params.get("channel"),
         direction=params.get("direction"),
         outcome=params.get("outcome"),
-        text=params.get("q"),
+        text=_checked_text(params.get("q")),
+        customer=_checked_customer(params.get("customer")),
         attributes=attributes,
+        quality=quality_filter(params),
         **flags,
     )
     if start_ms is not None and end_ms is not None and end_ms < start_ms:
@@ -261,9 +272,14 @@ async def conversations_page(request: Request) -> Response:
         sort = ConversationSort(field=sort_field, descending=shown.get("order", "desc") == "desc")
         page = _page_token(shown, sort)
         services = identity.services(request)
+        if filters.text and "page_token" not in shown:
+            named = await services.insights.lookup(session.viewer, filters.text)
+            if named is not None:
+                return RedirectResponse(f"/conversations/{quote(named, safe='')}", 303)
         result = await services.insights.search(session.viewer, filters, sort, page)
+        notes = await services.insights.annotations(session.viewer, filters, result.rows)
         meta = _meta(request, result, sort, PAGE_SIZE)
-        rows = [conversation_record(r) for r in result.rows]
+        rows = [_listed(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
         return render(
             "conversations.html",
             _context(
@@ -279,6 +295,27 @@ async def conversations_page(request: Request) -> Response:
         )
 
     return await _page(request, build)
+
+
+def _listed(record: dict[str, Any], note: Annotation | None) -> dict[str, Any]:
+    """A row of the list: the conversation, its customer and where the search matched (as
+    text parts, marked or not, that the template escapes)."""
+    record["customer"] = note.customer if note else None
+    record["snippet"] = _snippet_parts(note.snippet) if note and note.snippet else None
+    return record
+
+
+def _snippet_parts(found: Snippet) -> dict[str, Any]:
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for start, end in found.highlights:
+        if start > at:
+            parts.append((found.text[at:start], False))
+        parts.append((found.text[start:end], True))
+        at = end
+    if at < len(found.text):
+        parts.append((found.text[at:], False))
+    return {"source": found.source, "parts": parts}
 
 
 def _export_query(request: Request) -> str:
@@ -298,7 +335,10 @@ def _export_query(request: Request) -> str:
             pairs.append((name, "true" if flag else "false"))
     if filters.text:
         pairs.append(("q", filters.text))
+    if filters.customer:
+        pairs.append(("customer", filters.customer))
     pairs += [(f"attribute.{k}", v) for k, v in filters.attributes]
+    pairs += quality_pairs(filters.quality)
     return urlencode(pairs)
 
 

@@ -30,6 +30,8 @@ def workspace(base: str, row: Any) -> dict[str, Any]:
         "default_activity_name": r["default_activity_name"],
         "default_activity_sid": r["default_activity_sid"],
         "event_callback_url": r["event_callback_url"],
+        # Hindsight's addition: why the last delivery to the URL failed (None when it did not).
+        "event_callback_error": r.get("event_callback_error"),
         "events_filter": r["events_filter"],
         "friendly_name": r["friendly_name"],
         "links": {

@@ -118,8 +118,12 @@ export async function drill(conversationId) {
   const found = await api(
     `/api/v1/insights/drilldown?conversation_id=${encodeURIComponent(conversationId)}`,
   );
-  if (found.action === "open_externally") {
-    const link = await mintLink(found.segment_id, found.media_index);
+  const link = found.action === "open_externally"
+    ? await mintLink(found.segment_id, found.media_index)
+    : null;
+  // A page whose host cannot be reached opens on the conversation screen instead, which says
+  // so in words (and still offers it), rather than as the browser's own error page.
+  if (link && !link.unavailable) {
     const url = new URL(link.url, location.origin).href;
     return Actions.invokeAction("HistoricalReportingView", url, {
       external: true,
@@ -128,6 +132,7 @@ export async function drill(conversationId) {
       mediaIndex: found.media_index,
       type: link.type,
       host: link.host,
+      unavailable: null,
     });
   }
   const path = `/conversations/${encodeURIComponent(conversationId)}?segment=${found.segment_id}`;

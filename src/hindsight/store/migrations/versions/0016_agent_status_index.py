@@ -1,7 +1,7 @@
 """a partial index on each worker's open activity stint (the projector closes it per change)
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0009"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Quality management's pure rules: answer sets and comment tags, scores, offsets, texts."""

@@ -1,0 +1,1 @@
+"""Pure rules of conversation search: reading what people type, phone numbers, snippets."""

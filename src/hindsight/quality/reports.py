@@ -1,0 +1,201 @@
+"""The quality report: submitted assessments counted and averaged by agent, queue,
+questionnaire, category or day, drilling down to the assessed conversations; its CSV export;
+and "sample for review", which picks unassessed conversations per agent at random.
+
+Within the viewer's scope, checked and audited like every read of conversation data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hindsight.audit.trail import AuditTrail
+from hindsight.domain.access import Viewer
+from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.permissions import Permission
+from hindsight.insights.queries import scope_of
+from hindsight.store.database import Database
+from hindsight.store.quality import reports as store
+from hindsight.store.quality.reports import GROUPINGS, ReportFilters
+
+MAX_ASSESSED = 500
+MAX_PER_AGENT = 20
+MAX_SAMPLE_DAYS = 93
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    group: Any
+    label: str | None
+    assessments: int
+    average: float | None
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    group_by: str
+    rows: list[ReportRow]
+    total: ReportRow
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """One submitted assessment, as the drill-down lists it."""
+
+    review_sid: str
+    conversation_id: str
+    segment_id: str
+    agent_id: str
+    agent_name: str | None
+    queue_name: str | None
+    questionnaire_name: str
+    author_name: str | None
+    score: float | None
+    submitted_ms: int
+
+
+@dataclass(frozen=True)
+class Sampled:
+    conversation_id: str
+    segment_id: str
+    agent_id: str
+    agent_name: str | None
+    queue_name: str | None
+    start_ms: int
+
+
+def _average(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _row(row: Any) -> ReportRow:
+    label = row.label if row.label is None else str(row.label)
+    return ReportRow(row.group, label, int(row.assessments), _average(row.average))
+
+
+def _order(row: ReportRow) -> tuple[bool, Any]:
+    return (row.group is None, row.group if row.group is not None else 0)
+
+
+def _filters_detail(filters: ReportFilters) -> dict[str, Any]:
+    return {k: v for k, v in filters.__dict__.items() if v is not None}
+
+
+class QualityReports:
+    def __init__(self, db: Database, audit: AuditTrail) -> None:
+        self._db = db
+        self._audit = audit
+
+    async def report(self, viewer: Viewer, filters: ReportFilters, group_by: str) -> QualityReport:
+        if group_by not in GROUPINGS:
+            raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
+        await self._audit.require(viewer, Permission.DASHBOARDS, "quality.report")
+        scope = scope_of(viewer)
+
+        def unit(conn: Connection) -> QualityReport:
+            rows = [
+                _row(r) for r in store.grouped(conn, viewer.account_sid, filters, group_by, scope)
+            ]
+            whole = store.total(conn, viewer.account_sid, filters, scope)
+            total = ReportRow(None, "Total", int(whole.assessments), _average(whole.average))
+            return QualityReport(group_by, sorted(rows, key=_order), total)
+
+        found = await self._db.scan(unit)
+        await self._audit.record(
+            viewer,
+            "quality.report",
+            detail={"group_by": group_by, "filters": _filters_detail(filters)},
+        )
+        return found
+
+    async def assessed(
+        self,
+        viewer: Viewer,
+        filters: ReportFilters,
+        group_by: str | None,
+        value: str | int | None,
+    ) -> list[Assessed]:
+        """The assessed conversations behind one row of the report (newest first)."""
+        if group_by is not None and group_by not in GROUPINGS:
+            raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
+        if group_by == "day" and not isinstance(value, int):
+            raise InvalidParameter("A day is given as the epoch milliseconds of its start")
+        await self._audit.require(viewer, Permission.SEARCH, "quality.assessed")
+        scope = scope_of(viewer)
+        rows = await self._db.scan(
+            lambda conn: store.assessed(
+                conn, viewer.account_sid, filters, scope, group_by, value, MAX_ASSESSED
+            )
+        )
+        await self._audit.record(
+            viewer,
+            "quality.assessed",
+            detail={"group_by": group_by, "returned": len(rows), **_filters_detail(filters)},
+        )
+        return [
+            Assessed(
+                review_sid=r.sid,
+                conversation_id=r.conversation_id,
+                segment_id=r.segment_id,
+                agent_id=r.agent_id,
+                agent_name=r.agent_name,
+                queue_name=r.queue_name,
+                questionnaire_name=r.questionnaire_name,
+                author_name=r.author_name,
+                score=r.score,
+                submitted_ms=r.submitted_ms,
+            )
+            for r in rows
+        ]
+
+    async def start_export(self, viewer: Viewer, filters: ReportFilters, group_by: str) -> None:
+        await self._audit.require(viewer, Permission.EXPORT, "quality.report.export")
+        await self._audit.record(
+            viewer,
+            "quality.report.export",
+            detail={"group_by": group_by, "filters": _filters_detail(filters)},
+        )
+
+    async def sample(
+        self, viewer: Viewer, start_ms: int, end_ms: int, per_agent: int
+    ) -> list[Sampled]:
+        """Up to `per_agent` random unassessed conversations of each agent in the period."""
+        if not 1 <= per_agent <= MAX_PER_AGENT:
+            raise InvalidParameter(f"per_agent is between 1 and {MAX_PER_AGENT}")
+        if end_ms <= start_ms or end_ms - start_ms > MAX_SAMPLE_DAYS * DAY_MS:
+            raise InvalidParameter(f"The period is from before to, at most {MAX_SAMPLE_DAYS} days")
+        await self._audit.require(viewer, Permission.ASSESS, "quality.sample")
+        scope = scope_of(viewer)
+        rows = await self._db.scan(
+            lambda conn: store.unassessed_sample(
+                conn, viewer.account_sid, start_ms, end_ms, per_agent, scope
+            )
+        )
+        await self._audit.record(
+            viewer,
+            "quality.sample",
+            detail={
+                "per_agent": per_agent,
+                "start_ms": start_ms,
+                "end_ms": end_ms,
+                "returned": len(rows),
+            },
+        )
+        return [
+            Sampled(
+                r.conversation_id,
+                r.segment_id,
+                r.worker_sid,
+                r.agent_name,
+                r.queue_name,
+                r.start_ms,
+            )
+            for r in rows
+        ]
+
+
+__all__ = ["GROUPINGS", "Assessed", "QualityReport", "QualityReports", "ReportFilters", "ReportRow"]

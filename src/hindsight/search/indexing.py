@@ -1,0 +1,120 @@
+"""Keeping the search index current: the projector calls `index_conversation` for every
+conversation it rewrites, the chat service calls the transcript hooks as messages and
+participants change, each in the writer's own transaction (the index is never behind the
+rows it describes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection
+
+from hindsight.domain.search import customer as customers
+from hindsight.store import search_index as store
+
+_CHAT_SID = re.compile(r"^CH[0-9a-fA-F]{32}$")
+_ADDRESS_KEY = "address:"
+MAX_DOCUMENT = 20_000
+
+
+def _json(text: Any, default: Any) -> Any:
+    if not isinstance(text, str) or not text:
+        return default
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return default
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def transcripts_named(members: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The chat SIDs a conversation's ChatTranscript media items name (hex in lower case,
+    as Hindsight writes SIDs)."""
+    sids = []
+    for row in members:
+        for item in _json(row["media"], []):
+            if not isinstance(item, dict) or item.get("type") != "ChatTranscript":
+                continue
+            sid = item.get("sid")
+            if isinstance(sid, str) and _CHAT_SID.match(sid):
+                sids.append(sid[:2] + sid[2:].lower())
+    return _unique(sids)
+
+
+def _customer(members: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for row in members:
+        merged.update(_json(row["customer"], {}))
+    return {k: v for k, v in merged.items() if isinstance(v, str)}
+
+
+def _addresses(members: Sequence[Mapping[str, Any]]) -> list[str]:
+    keys = [row["customer_key"] or "" for row in members]
+    return _unique(k[len(_ADDRESS_KEY) :] for k in keys if k.startswith(_ADDRESS_KEY))
+
+
+def document_text(members: Sequence[Mapping[str, Any]], customer: Mapping[str, str]) -> str:
+    """What the search box finds a conversation by: attribute values, media titles and the
+    customer, one per line, each said once."""
+    values: list[str] = []
+    for row in members:
+        attributes = _json(row["attributes"], {})
+        values.extend(str(v) for v in attributes.values() if v is not None)
+        for item in _json(row["media"], []):
+            if isinstance(item, dict) and isinstance(item.get("title"), str):
+                values.append(item["title"])
+    values.extend(customer.values())
+    return "\n".join(_unique(values))[:MAX_DOCUMENT]
+
+
+def index_conversation(
+    conn: Connection,
+    account_sid: str,
+    conversation_id: str,
+    members: Sequence[Mapping[str, Any]],
+) -> None:
+    """Rewrite one conversation's search entries from its segments (none: forget it)."""
+    if not members:
+        store.delete_conversations(conn, account_sid, [conversation_id])
+        return
+    chat_sids = transcripts_named(members)
+    customer = _customer(members)
+    addresses = _addresses(members)
+    participants = store.participant_addresses(conn, account_sid, chat_sids)
+    store.save_conversation(
+        conn,
+        account_sid,
+        conversation_id,
+        body=document_text(members, customer),
+        customer=customers.label(customer, addresses + participants),
+        chat_sids=chat_sids,
+        customer_keys=customers.stored_keys(customer, addresses + participants),
+    )
+
+
+def message_added(
+    conn: Connection, account_sid: str, chat_sid: str, author: str, body: str | None
+) -> None:
+    store.append_transcript_line(conn, account_sid, chat_sid, f"{author}: {body or ''}")
+
+
+def transcript_changed(conn: Connection, account_sid: str, chat_sid: str) -> None:
+    """A message was edited or deleted, or the chat was: reread its messages."""
+    store.rebuild_transcript(conn, account_sid, chat_sid)
+
+
+def participant_added(
+    conn: Connection, account_sid: str, chat_sid: str, address: str | None
+) -> None:
+    """A customer joining a chat by phone or WhatsApp is findable by that address at once in
+    the conversations already naming the chat (later ones take it when they are indexed)."""
+    if not address:
+        return
+    linked = store.linked_conversations(conn, account_sid, chat_sid)
+    store.add_customer_keys(conn, account_sid, linked, customers.stored_keys({}, [address]))

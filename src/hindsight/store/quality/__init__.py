@@ -1,0 +1,1 @@
+"""Quality management's tables: the questionnaire catalogue, assessments and comments."""

@@ -1,0 +1,233 @@
+"""Categories, questions, questionnaires and an account's own answer sets. Every query is for
+one account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, delete, func, insert, select, update
+
+from hindsight.store.keyset import SortKey
+from hindsight.store.schema import (
+    qm_answer_sets,
+    qm_categories,
+    qm_questionnaire_questions,
+    qm_questionnaires,
+    qm_questions,
+    qm_reviews,
+)
+
+CATEGORY_ORDER = (SortKey(qm_categories.c.date_created), SortKey(qm_categories.c.sid))
+QUESTION_ORDER = (SortKey(qm_questions.c.date_created), SortKey(qm_questions.c.sid))
+QUESTIONNAIRE_ORDER = (
+    SortKey(qm_questionnaires.c.date_created),
+    SortKey(qm_questionnaires.c.sid),
+)
+
+
+# --- categories ---------------------------------------------------------------------------------
+
+
+def categories_query(account_sid: str) -> Select[Any]:
+    return select(qm_categories).where(qm_categories.c.account_sid == account_sid)
+
+
+def get_category(conn: Connection, account_sid: str, sid: str) -> Any | None:
+    query = select(qm_categories).where(
+        qm_categories.c.account_sid == account_sid, qm_categories.c.sid == sid
+    )
+    return conn.execute(query).first()
+
+
+def categories_by_sid(conn: Connection, sids: Sequence[str]) -> dict[str, Any]:
+    if not sids:
+        return {}
+    query = select(qm_categories).where(qm_categories.c.sid.in_(list(set(sids))))
+    return {row.sid: row for row in conn.execute(query)}
+
+
+def insert_category(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(qm_categories).values(**row))
+
+
+def update_category(conn: Connection, account_sid: str, sid: str, values: dict[str, Any]) -> bool:
+    statement = (
+        update(qm_categories)
+        .where(qm_categories.c.account_sid == account_sid, qm_categories.c.sid == sid)
+        .values(**values)
+    )
+    return conn.execute(statement).rowcount > 0
+
+
+def delete_category(conn: Connection, account_sid: str, sid: str) -> bool:
+    statement = delete(qm_categories).where(
+        qm_categories.c.account_sid == account_sid, qm_categories.c.sid == sid
+    )
+    return conn.execute(statement).rowcount > 0
+
+
+def questions_in_category(conn: Connection, sid: str) -> int:
+    query = select(func.count()).where(qm_questions.c.category_sid == sid)
+    return int(conn.execute(query).scalar_one())
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+
+def questions_query(account_sid: str, category_sids: Sequence[str] = ()) -> Select[Any]:
+    query = select(qm_questions).where(qm_questions.c.account_sid == account_sid)
+    if category_sids:
+        query = query.where(qm_questions.c.category_sid.in_(list(category_sids)))
+    return query
+
+
+def get_question(conn: Connection, account_sid: str, sid: str) -> Any | None:
+    query = select(qm_questions).where(
+        qm_questions.c.account_sid == account_sid, qm_questions.c.sid == sid
+    )
+    return conn.execute(query).first()
+
+
+def questions_by_sid(conn: Connection, account_sid: str, sids: Sequence[str]) -> dict[str, Any]:
+    if not sids:
+        return {}
+    query = select(qm_questions).where(
+        qm_questions.c.account_sid == account_sid, qm_questions.c.sid.in_(list(set(sids)))
+    )
+    return {row.sid: row for row in conn.execute(query)}
+
+
+def insert_question(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(qm_questions).values(**row))
+
+
+def update_question(conn: Connection, account_sid: str, sid: str, values: dict[str, Any]) -> bool:
+    statement = (
+        update(qm_questions)
+        .where(qm_questions.c.account_sid == account_sid, qm_questions.c.sid == sid)
+        .values(**values)
+    )
+    return conn.execute(statement).rowcount > 0
+
+
+def delete_question(conn: Connection, account_sid: str, sid: str) -> bool:
+    statement = delete(qm_questions).where(
+        qm_questions.c.account_sid == account_sid, qm_questions.c.sid == sid
+    )
+    return conn.execute(statement).rowcount > 0
+
+
+def usage(conn: Connection, question_sids: Sequence[str]) -> dict[str, int]:
+    """How many questionnaires hold each question."""
+    if not question_sids:
+        return {}
+    q = qm_questionnaire_questions.c
+    query = (
+        select(q.question_sid, func.count())
+        .where(q.question_sid.in_(list(set(question_sids))))
+        .group_by(q.question_sid)
+    )
+    counts = {sid: 0 for sid in question_sids}
+    counts.update({row[0]: int(row[1]) for row in conn.execute(query)})
+    return counts
+
+
+# --- questionnaires -----------------------------------------------------------------------------
+
+
+def questionnaires_query(account_sid: str, include_inactive: bool) -> Select[Any]:
+    query = select(qm_questionnaires).where(qm_questionnaires.c.account_sid == account_sid)
+    if not include_inactive:
+        query = query.where(qm_questionnaires.c.active.is_(True))
+    return query
+
+
+def get_questionnaire(conn: Connection, account_sid: str, sid: str) -> Any | None:
+    query = select(qm_questionnaires).where(
+        qm_questionnaires.c.account_sid == account_sid, qm_questionnaires.c.sid == sid
+    )
+    return conn.execute(query).first()
+
+
+def insert_questionnaire(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(qm_questionnaires).values(**row))
+
+
+def update_questionnaire(
+    conn: Connection, account_sid: str, sid: str, values: dict[str, Any]
+) -> bool:
+    statement = (
+        update(qm_questionnaires)
+        .where(qm_questionnaires.c.account_sid == account_sid, qm_questionnaires.c.sid == sid)
+        .values(**values)
+    )
+    return conn.execute(statement).rowcount > 0
+
+
+def delete_questionnaire(conn: Connection, account_sid: str, sid: str) -> bool:
+    conn.execute(
+        delete(qm_questionnaire_questions).where(
+            qm_questionnaire_questions.c.questionnaire_sid == sid
+        )
+    )
+    statement = delete(qm_questionnaires).where(
+        qm_questionnaires.c.account_sid == account_sid, qm_questionnaires.c.sid == sid
+    )
+    return conn.execute(statement).rowcount > 0
+
+
+def set_questions(conn: Connection, questionnaire_sid: str, question_sids: Sequence[str]) -> None:
+    q = qm_questionnaire_questions
+    conn.execute(delete(q).where(q.c.questionnaire_sid == questionnaire_sid))
+    if question_sids:
+        conn.execute(
+            insert(q),
+            [
+                {"questionnaire_sid": questionnaire_sid, "question_sid": sid, "position": i}
+                for i, sid in enumerate(question_sids)
+            ],
+        )
+
+
+def questions_of(conn: Connection, questionnaire_sids: Sequence[str]) -> dict[str, list[Any]]:
+    """Each questionnaire's questions, in order."""
+    out: dict[str, list[Any]] = {sid: [] for sid in questionnaire_sids}
+    if not questionnaire_sids:
+        return out
+    q = qm_questionnaire_questions.c
+    query = (
+        select(qm_questions, q.questionnaire_sid)
+        .join(qm_questionnaire_questions, q.question_sid == qm_questions.c.sid)
+        .where(q.questionnaire_sid.in_(list(questionnaire_sids)))
+        .order_by(q.questionnaire_sid, q.position)
+    )
+    for row in conn.execute(query):
+        out[row.questionnaire_sid].append(row)
+    return out
+
+
+def reviews_with(conn: Connection, questionnaire_sid: str) -> int:
+    query = select(func.count()).where(qm_reviews.c.questionnaire_sid == questionnaire_sid)
+    return int(conn.execute(query).scalar_one())
+
+
+# --- an account's own answer sets ---------------------------------------------------------------
+
+
+def answer_sets(conn: Connection, account_sid: str) -> list[Any]:
+    query = (
+        select(qm_answer_sets)
+        .where(qm_answer_sets.c.account_sid == account_sid)
+        .order_by(qm_answer_sets.c.sort, qm_answer_sets.c.id)
+    )
+    return list(conn.execute(query))
+
+
+def insert_answer_set(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(qm_answer_sets).values(**row))
+
+
+def count_answer_sets(conn: Connection, account_sid: str) -> int:
+    query = select(func.count()).where(qm_answer_sets.c.account_sid == account_sid)
+    return int(conn.execute(query).scalar_one())

@@ -1,0 +1,64 @@
+"""Rate limits hold across processes: two servers on one database share the counts, so a
+client cannot have the limit once per process. (Each server here is a process's worth of
+Hindsight: its own app, limiters and connections; they meet only in the database.)"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from hindsight.store.schema import rate_limit_windows
+from tests.api.helpers_routing import wait_for
+from tests.conftest import BACKENDS, database_url_for
+from tests.support.server import start_server
+
+
+def _outside_a_minute_boundary() -> None:
+    # The login limit counts per clock minute; a test straddling two minutes would see two.
+    if time.time() % 60 > 50:
+        time.sleep(61 - time.time() % 60)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_processes_share_the_sign_in_limit(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = database_url_for(backend, tmp_path, request)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = start_server(tmp_path / "one", url, rate_limit_login_per_minute=3)
+    second = start_server(tmp_path / "two", url, rate_limit_login_per_minute=3)
+    try:
+        _outside_a_minute_boundary()
+        attempt = {"username": "nobody", "password": "wrong"}
+        on_first = [
+            httpx.post(f"{first.base_url}/api/v1/session", json=attempt, timeout=30).status_code
+            for _ in range(3)
+        ]
+        assert on_first == [401, 401, 401]
+
+        def shared(hits: int) -> bool:
+            query = select(rate_limit_windows.c.hits).where(
+                rate_limit_windows.c.key.startswith("login:")
+            )
+            return first.runtime.db.read_sync(lambda conn: conn.execute(query).scalar()) == hits
+
+        # Each process adds its counts to the shared ones and learns the totals of the keys it
+        # has seen every 0.1 s, so the second process admits this address once more (it has
+        # not seen it yet: a process may overshoot by what it admits in one flush)...
+        wait_for(lambda: shared(3), "the first process sharing its counts", timeout=5)
+        own = httpx.post(f"{second.base_url}/api/v1/session", json=attempt, timeout=30)
+        assert own.status_code == 401
+        # ... and then refuses it, one attempt into its own allowance of three.
+        wait_for(lambda: shared(4), "the second process sharing its count", timeout=5)
+        refused = httpx.post(f"{second.base_url}/api/v1/session", json=attempt, timeout=30)
+        assert refused.status_code == 429, refused.text
+        assert int(refused.headers["retry-after"]) >= 1
+        assert refused.json()["code"] == 20429
+    finally:
+        second.stop()
+        first.stop()

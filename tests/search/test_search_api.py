@@ -1,0 +1,341 @@
+"""Full-text and customer search through the Insights API, on both stores: what is found,
+where it matched, who may find it, and what bad input gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from twilio.rest import Client
+
+from hindsight.domain.access import Scope
+from tests.api.helpers_chat import conversations
+from tests.api.helpers_routing import Floor, floor, wait_for
+from tests.api.helpers_tasks import stranger
+from tests.support.people import Person, last_audit, person
+from tests.support.server import RunningServer
+from tests.support.twilio_client import client_for
+
+SEARCH = "/api/v1/insights/conversations"
+CSV = "/api/v1/insights/conversations.csv"
+AGGREGATES = "/api/v1/insights/aggregates"
+
+
+@dataclass
+class Scene:
+    server: RunningServer
+    account: Any
+    client: Client
+    chat_sales: str
+    chat_support: str
+    sales: str  # conversation ids (the task SIDs)
+    support: str
+    outsider: Any  # another account, with a "parcel" conversation of its own
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return httpx.get(
+            f"{self.server.base_url}{path}",
+            params=params,
+            auth=(self.account.sid, self.account.auth_token),
+            timeout=30,
+        )
+
+    def hits(self, **params: Any) -> dict[str, dict[str, Any]]:
+        response = self.get(SEARCH, **params)
+        assert response.status_code == 200, response.text
+        return {c["conversation_id"]: c for c in response.json()["conversations"]}
+
+
+def _chat(client: Client, lines: list[tuple[str, str]]) -> Any:
+    chat = conversations(client).create(friendly_name="Web chat")
+    for author, body in lines:
+        conversations(client)(chat.sid).messages.create(author=author, body=body)
+    return chat
+
+
+def _projected(server: RunningServer, account: Any, *conversation_ids: str) -> None:
+    def probe() -> bool | None:
+        response = httpx.get(
+            f"{server.base_url}{SEARCH}", auth=(account.sid, account.auth_token), timeout=30
+        )
+        found = {c["conversation_id"] for c in response.json()["conversations"]}
+        return True if set(conversation_ids) <= found else None
+
+    wait_for(probe, f"conversations {conversation_ids} projected")
+
+
+@pytest.fixture(scope="module")
+def scene(server: RunningServer) -> Scene:
+    account = server.new_account()
+    client = client_for(server.base_url, account.sid, account.auth_token)
+    f: Floor = floor(client, "Search")
+    sales_queue = f.queue("Sales", "skill == 'none'")
+    support_queue = f.queue("Support", "skill == 'none'")
+    workflow = f.workflow(
+        "By team",
+        default_queue=support_queue.sid,
+        filters=[
+            {"expression": "team == 'sales'", "targets": [{"queue": sales_queue.sid}]},
+        ],
+    )
+    chat_sales = _chat(
+        client,
+        [
+            ("visitor", "Hello"),
+            ("alice", "Hi! How can I help?"),
+            ("visitor", "My parcel never arrived, tracking number 7781 <script>x</script>"),
+        ],
+    )
+    conversations(client)(chat_sales.sid).participants.create(
+        messaging_binding_address="whatsapp:+15550109999",
+        messaging_binding_proxy_address="whatsapp:+15550000000",
+    )
+    chat_support = _chat(client, [("visitor", "Where is my parcel? Bob knows")])
+    sales = f.task(
+        workflow.sid,
+        team="sales",
+        conversations={
+            "conversation_attribute_1": "Platinum",
+            "media": [{"type": "ChatTranscript", "sid": chat_sales.sid, "title": "Web chat"}],
+        },
+        customers={"name": "Jane Doe", "phone": "(555) 010-4477", "email": "Jane@Example.org"},
+    )
+    support = f.task(
+        workflow.sid,
+        team="support",
+        conversations={
+            "media": [
+                {"type": "ChatTranscript", "sid": chat_support.sid},
+                {
+                    "type": "Referenced",
+                    "url": "https://crm.example.org/9",
+                    "title": "Invoice dispute",
+                },
+            ]
+        },
+        customers={"name": "Bob Stone", "external_id": "CRM-42"},
+    )
+    outsider = stranger(server)
+    other_floor = floor(outsider, "Elsewhere")
+    other_queue = other_floor.queue("Theirs", "skill == 'none'")
+    other_workflow = other_floor.workflow("Theirs", default_queue=other_queue.sid)
+    other_floor.task(
+        other_workflow.sid,
+        conversations={"conversation_attribute_1": "parcel"},
+        customers={"name": "Jane Doe", "phone": "+15550104477"},
+    )
+    _projected(server, account, sales.sid, support.sid)
+    return Scene(
+        server, account, client, chat_sales.sid, chat_support.sid, sales.sid, support.sid, outsider
+    )
+
+
+# --- what the text finds ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("parcel", {"sales", "support"}),
+        ("PARCEL", {"sales", "support"}),
+        ("parc", {"sales", "support"}),
+        ('"tracking number 7781"', {"sales"}),
+        ('"number tracking"', set()),
+        ("parcel bob", {"support"}),
+        ("platinum", {"sales"}),
+        ("invoice", {"support"}),
+        ("jane", {"sales"}),
+        ("jane@example.org", {"sales"}),
+        ("script", {"sales"}),
+        ("zebra", set()),
+    ],
+)
+def test_words_phrases_and_prefixes_find_transcripts_attributes_and_titles(
+    scene: Scene, q: str, expected: set[str]
+) -> None:
+    ids = {"sales": scene.sales, "support": scene.support}
+    assert set(scene.hits(q=q)) == {ids[name] for name in expected}
+
+
+def test_a_transcript_match_comes_with_a_marked_snippet(scene: Scene) -> None:
+    hit = scene.hits(q="tracking")[scene.sales]
+    snippet = hit["snippet"]
+    assert snippet["source"] == "transcript"
+    assert [snippet["text"][s:e] for s, e in snippet["highlights"]] == ["tracking"]
+    assert "<script>" in snippet["text"]  # plain text, escaped by whoever shows it
+    title = scene.hits(q="invoice")[scene.support]["snippet"]
+    assert title["source"] == "attributes"
+    assert [title["text"][s:e] for s, e in title["highlights"]] == ["Invoice"]
+    assert scene.hits()[scene.sales]["snippet"] is None
+
+
+def test_messages_are_searchable_as_they_arrive_and_gone_when_deleted(scene: Scene) -> None:
+    chat = conversations(scene.client)(scene.chat_sales)
+    message = chat.messages.create(author="visitor", body="I want a refund")
+    assert set(scene.hits(q="refund")) == {scene.sales}
+    chat.messages(message.sid).update(body="I want a replacement")
+    assert scene.hits(q="refund") == {}
+    assert set(scene.hits(q="replacement")) == {scene.sales}
+    chat.messages(message.sid).delete()
+    assert scene.hits(q="replacement") == {}
+    assert set(scene.hits(q="parcel")) == {scene.sales, scene.support}
+
+
+def test_csv_export_and_aggregates_use_the_same_search(scene: Scene) -> None:
+    exported = scene.get(CSV, q="tracking")
+    assert exported.status_code == 200
+    assert scene.sales in exported.text and scene.support not in exported.text
+    total = scene.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]
+    assert total["volume"] == 2
+
+
+def test_another_accounts_conversations_are_never_found(scene: Scene) -> None:
+    assert scene.hits(q="parcel").keys() == {scene.sales, scene.support}
+    assert scene.hits(customer="+15550104477").keys() == {scene.sales}
+
+
+# --- customers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "(555) 010-4477",
+        "555-010-4477",
+        "+15550104477",
+        "+1 555 010 4477",
+        "jane doe",
+        "DOE",
+        "jane@EXAMPLE.org",
+        "whatsapp:+15550109999",
+        "(555) 010-9999",
+    ],
+)
+def test_a_customer_is_found_however_the_number_or_name_is_written(
+    scene: Scene, typed: str
+) -> None:
+    assert scene.hits(customer=typed).keys() == {scene.sales}
+
+
+def test_customer_search_combines_with_text_and_finds_ids(scene: Scene) -> None:
+    assert scene.hits(customer="crm-42").keys() == {scene.support}
+    assert scene.hits(customer="Stone", q="parcel").keys() == {scene.support}
+    assert scene.hits(customer="Stone", q="platinum") == {}
+    assert scene.hits(customer="555-010-0000") == {}
+
+
+def test_the_customer_is_shown_in_the_list_and_the_detail(scene: Scene) -> None:
+    listed = scene.hits()
+    assert listed[scene.sales]["customer"] == "Jane Doe"
+    assert listed[scene.support]["customer"] == "Bob Stone"
+    detail = scene.get(f"{SEARCH}/{scene.sales}").json()
+    assert detail["customer"] == "Jane Doe"
+
+
+def test_searches_record_that_text_and_customer_were_given_never_what(scene: Scene) -> None:
+    reader = person(scene.server, scene.account.sid, ("wfo.data_analyst",), name="auditee")
+    try:
+        response = reader.get(SEARCH, q="parcel", customer="Jane Doe")
+        assert response.status_code == 200
+        record = last_audit(scene.server, reader.sid, "conversation.search")
+        assert record["detail"]["filters"] == {
+            "text": "(given)",
+            "customer": "(given)",
+            "search_transcripts": True,
+        }
+        assert "parcel" not in str(record) and "Jane" not in str(record)
+    finally:
+        reader.close()
+
+
+# --- scope -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sales_lead(scene: Scene) -> Any:
+    lead: Person = person(
+        scene.server,
+        scene.account.sid,
+        ("wfo.team_leader",),
+        name="sales-lead",
+        scope=Scope(teams=("Sales",)),
+    )
+    yield lead
+    lead.close()
+
+
+def test_a_scoped_person_never_finds_counts_or_sees_snippets_out_of_scope(
+    scene: Scene, sales_lead: Person
+) -> None:
+    page = sales_lead.get(SEARCH, q="parcel")
+    assert page.status_code == 200, page.text
+    found = {c["conversation_id"]: c for c in page.json()["conversations"]}
+    assert found.keys() == {scene.sales}
+    assert "Bob knows" not in page.text and "Invoice" not in page.text
+    assert sales_lead.get(SEARCH, q="invoice").json()["conversations"] == []
+    assert sales_lead.get(SEARCH, customer="Bob Stone").json()["conversations"] == []
+    total = sales_lead.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]
+    assert total["volume"] == 1
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        'parcel"',
+        "parcel AND NOT bob",
+        "NEAR(parcel bob, 2)",
+        "parcel OR",
+        "-bob",
+        "^parcel",
+        "{parcel}",
+        "title:parcel",
+        "parcel*",
+        "*",
+        "%",
+        "'; DROP TABLE conversations; --",
+        "a:*",
+        "!!",
+        "(((",
+        "\\",
+        "😀 parcel",
+    ],
+)
+def test_query_syntax_typed_by_people_is_literal_never_an_error(scene: Scene, q: str) -> None:
+    response = scene.get(SEARCH, q=q)
+    assert response.status_code == 200, response.text
+    assert scene.get(CSV, q=q).status_code == 200
+    assert scene.get(AGGREGATES, q=q, group_by="day").status_code == 200
+
+
+def test_operators_are_words_not_operators(scene: Scene) -> None:
+    # "NOT bob" would exclude the support conversation if NOT were an operator; as words
+    # "not" and "bob" must both be present, and no conversation says "not".
+    assert scene.hits(q="parcel NOT bob") == {}
+    assert scene.hits(q="parcel OR zebra") == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "fragment"),
+    [
+        ({"q": "x" * 201}, "q"),
+        ({"q": "parcel\x00"}, "NUL"),
+        ({"q": " ".join(f"w{i}" for i in range(17))}, "at most 16"),
+        ({"customer": "x" * 201}, "customer"),
+        ({"customer": "   "}, "blank"),
+        ({"customer": "jane\x00"}, "NUL"),
+        ({"customer": "a", "q": "b", "custom": "c"}, "Unknown parameter"),
+    ],
+)
+def test_unusable_search_input_is_a_clear_400(
+    scene: Scene, params: dict[str, str], fragment: str
+) -> None:
+    for path in (SEARCH, CSV):
+        response = scene.get(path, **params)
+        assert response.status_code == 400, response.text
+        assert fragment in response.json()["message"]
