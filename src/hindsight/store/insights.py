@@ -6,7 +6,17 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -74,7 +84,8 @@ _DELETE_SCOPE_TAG = delete(conversation_scopes).where(
 _INSERT_SCOPE_TAG = insert(conversation_scopes)
 _END_AGENT_STATUS = delete(segments).where(
     segments.c.worker_sid == bindparam("worker"),
-    segments.c.kind == "Agent Status in Progress",
+    # Written out, not bound: only then may the planner use the partial index on it.
+    segments.c.kind == literal_column("'Agent Status in Progress'"),
     segments.c.start_ms < bindparam("before"),
 )
 _ADVANCE = (

@@ -460,6 +460,16 @@ segments = Table(
     Index(None, "account_sid", "queue_name", "conversation_id"),
     Index(None, "account_sid", "agent_name", "conversation_id"),
     Index(None, "worker_sid", "start_ms"),
+    # Each worker's open activity stint, closed by its next activity change: a partial index
+    # holds about one row per worker, where (worker_sid, start_ms) made the projector walk the
+    # worker's whole history on every change.
+    Index(
+        "ix_segments_agent_in_progress",
+        "worker_sid",
+        "start_ms",
+        sqlite_where=text("kind = 'Agent Status in Progress'"),
+        postgresql_where=text("kind = 'Agent Status in Progress'"),
+    ),
 )
 
 projection_tasks = Table(
