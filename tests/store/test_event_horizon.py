@@ -166,3 +166,16 @@ def test_one_append_gets_adjacent_positions_while_others_draw(db: Database) -> N
     if more:
         assert len(more) == len(set(more)) == event_store.BLOCK + 5
         assert more == sorted(more) and more[0] > other[-1]
+
+
+def test_transaction_ids_compare_across_wrap_around() -> None:
+    # PostgreSQL's 32-bit ids wrap: just below 2^32 comes before just above 0.
+    assert event_store._precedes(0xFFFFFFF0, 5)
+    assert not event_store._precedes(5, 0xFFFFFFF0)
+    assert event_store._precedes(100, 200) and not event_store._precedes(200, 100)
+    assert not event_store._precedes(7, 7)
+    # A probe carries its epoch; running ids do not.
+    probe = (3 << 32) | 1_000
+    assert not event_store._settled(probe, [999])
+    assert event_store._settled(probe, [1_001, 1_000])
+    assert event_store._settled(probe, [])

@@ -53,13 +53,28 @@ _PG_DRAWN = text(
 # Run outside a transaction: takes a fresh transaction id as the probe (committed at once,
 # nothing to flush).
 _PG_PROBE = text("SELECT pg_current_xact_id()::text::bigint")
-# The oldest transaction id still running in this database, read after the probe. Not a
-# snapshot's xmin: that counts every database of the cluster, so a long transaction in another
-# database (a report, a backup) would hold Hindsight's followers back for its whole length.
-_PG_OLDEST_RUNNING = text(
-    "SELECT min(backend_xid::text::bigint) FROM pg_stat_activity "
+# The transaction ids still running in this database, read after the probe. Not a snapshot's
+# xmin: that counts every database of the cluster, so a long transaction in another database
+# (a report, a backup) would hold Hindsight's followers back for its whole length. They are
+# 32-bit ids (the probe is 64-bit, with the epoch), compared as PostgreSQL does, modulo 2^32.
+_PG_RUNNING = text(
+    "SELECT backend_xid::text::bigint FROM pg_stat_activity "
     "WHERE datname = current_database() AND backend_xid IS NOT NULL"
 )
+_XID_MASK = 0xFFFFFFFF
+
+
+def _precedes(xid: int, other: int) -> bool:
+    """Whether 32-bit transaction id `xid` is older than `other` (wrap-around aware)."""
+    return xid != other and ((xid - other) & _XID_MASK) > 0x7FFFFFFF
+
+
+def _settled(probe: int, running: list[int]) -> bool:
+    """No transaction still running began before the probe took its id."""
+    mine = probe & _XID_MASK
+    return not any(_precedes(xid, mine) for xid in running)
+
+
 _SETTLE_TRIES = 2
 # What is left of the block this connection's current transaction drew: (transaction, next, end).
 _BLOCK_KEY = "hindsight.event_block"
@@ -162,10 +177,10 @@ class LogHorizon:
             return UNBOUNDED
         drawn = int(conn.execute(_PG_DRAWN).scalar_one())
         probe = int(conn.execute(_PG_PROBE).scalar_one())
-        oldest = conn.execute(_PG_OLDEST_RUNNING).scalar()
+        running = [int(xid) for xid in conn.execute(_PG_RUNNING).scalars()]
         with self._lock:
             self._pending.append((drawn, probe))
-            while self._pending and (oldest is None or self._pending[0][1] < int(oldest)):
+            while self._pending and _settled(self._pending[0][1], running):
                 self._horizon = max(self._horizon, self._pending.popleft()[0])
             while len(self._pending) > self._KEEP:
                 self._pending.popleft()
