@@ -215,7 +215,7 @@ def test_comments_pinned_to_a_moment_or_a_message(
         assert qm.post("/api/v1/quality/comments", bad).status_code == 400, bad
     assert qm.post("/api/v1/quality/comments", {"comment": "x"}, csrf=False).status_code == 403
     oversize = {"segment_id": segment, "comment": "x" * 70_000, "tag_id": _tag(qm, "Good")}
-    assert qm.post("/api/v1/quality/comments", oversize).status_code == 400
+    assert qm.post("/api/v1/quality/comments", oversize).status_code == 413
     not_json = qm.http.post(
         "/api/v1/quality/comments",
         content=b"{not json",

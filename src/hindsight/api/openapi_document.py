@@ -47,7 +47,8 @@ _UNAUTHENTICATED = {("post", "/api/v1/tokens/validate"), ("post", "/api/v1/sessi
 _SUCCESS_TYPES = {
     "csv": ("text/csv",),
     "/media/{token}": ("audio/*", "application/octet-stream", "application/json"),
-    "/api/v1/recordings/{sid}/media": ("audio/*",),
+    # The formats a held recording can be (api/recordings.py's upload accepts these).
+    "/api/v1/recordings/{sid}/media": ("audio/wav", "audio/mpeg", "audio/ogg"),
 }
 _UPSTREAM = {("get", "/media/{token}"), ("head", "/media/{token}")}
 

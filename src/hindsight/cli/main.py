@@ -216,6 +216,21 @@ def reproject() -> None:
         runtime.close()
 
 
+def _end_ms(until: str | None) -> int:
+    """The demo's end as epoch milliseconds: `--until`, or now."""
+    if until is None:
+        return int(time.time() * 1000)
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(until)
+    except ValueError:
+        raise typer.BadParameter("not an ISO 8601 time", param_hint="--until") from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter("give the offset too (e.g. Z or +01:00)", param_hint="--until")
+    return int(moment.timestamp() * 1000)
+
+
 @app.command()
 def demo(
     days: int = typer.Option(7, min=1, max=31, help="How many days of traffic to simulate."),
@@ -227,6 +242,11 @@ def demo(
         max=100,
         help="Distinct (synthetic) recordings, of lengths spread over the talk times; every "
         "answered call gets the shortest that covers its talk (0: calls have no recording).",
+    ),
+    until: str = typer.Option(
+        None,
+        help="When the traffic ends, as an ISO 8601 time with its offset (default: now); the "
+        "same --until and --seed give the same conversations whatever the day.",
     ),
 ) -> None:
     """Load a realistic week of contact-centre traffic (voice, chat, transfers, abandons and
@@ -259,9 +279,7 @@ def demo(
         twilio_account, token, workspace = demo_runner.new_identity()
         source = runtime.twilio_sources.add(owner, twilio_account, token, "Demo contact centre")
         identity = demo_runner.DemoSource(source.sid, twilio_account, token, workspace)
-        events = list(
-            demo_simulation.week(twilio_account, workspace, int(time.time() * 1000), days, seed)
-        )
+        events = list(demo_simulation.week(twilio_account, workspace, _end_ms(until), days, seed))
         server = _background_server(runtime)
         row = next(a for a in runtime.services.accounts.list_accounts() if a.sid == owner)
         auth = (owner, runtime.services.accounts.auth_token_of(row))
