@@ -74,6 +74,15 @@ def _in_parent(conn: Connection, ws: str, parent: Parent, sid: str) -> Any:
     return child_or_404(reservation if belongs else None, f"{parent.path(ws)}/{sid}")
 
 
+def _locked(conn: Connection, ws: str, parent: Parent, sid: str) -> Any:
+    """The reservation as it is once its task is locked. Answers, routing and timers all lock
+    the task first; a reservation read before that lock may already have been accepted by a
+    concurrent answer (two accepts would both pass the status check and both assign the task)."""
+    seen = _in_parent(conn, ws, parent, sid)
+    task_store.get(conn, ws, seen.task_sid, for_update=True)
+    return _in_parent(conn, ws, parent, sid)
+
+
 def requested_status(answer: Answer) -> ReservationStatus:
     if answer.status and answer.instruction:
         raise InvalidParameter("Give either ReservationStatus or Instruction, not both")
@@ -133,7 +142,7 @@ class ReservationService(Service):
 
         def unit(conn: Connection) -> Any:
             workspace = workspace_or_404(conn, caller, ws)
-            reservation = _in_parent(conn, ws, parent, sid)
+            reservation = _locked(conn, ws, parent, sid)
             if if_match is not None and reservation.version != if_match:
                 raise PreconditionFailed(
                     f"Reservation {sid} is at version {reservation.version}, not {if_match}; "
