@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import pytest
 from twilio.request_validator import RequestValidator
 
+from tests.api.helpers_routing import wait_for as wait_until
 from tests.support.receiver import Receiver
 
 
@@ -106,16 +108,21 @@ def test_events_filter_limits_what_is_sent(client, receiver):
 
 
 def test_a_slow_receiver_never_slows_the_api(client):
-    slow = Receiver(delay_seconds=3)
+    # The receiver answers nothing until released: every API call must still complete while
+    # the first delivery hangs, because requests never wait on callbacks.
+    released = threading.Event()
+    slow = Receiver(hold=released)
     try:
         ws = _workspace(client, slow.url)
         api = client.taskrouter.v1.workspaces(ws.sid)
-        started = time.monotonic()
         task = api.tasks.create(attributes="{}")
+        wait_until(lambda: slow.attempts >= 1, "a delivery hanging at the receiver")
         for n in range(5):
             api.tasks(task.sid).update(attributes=json.dumps({"n": n}))
-        assert time.monotonic() - started < 2.5
+        assert slow.received == []  # nothing was answered while the API went on
+        assert json.loads(api.tasks(task.sid).fetch().attributes) == {"n": 4}
     finally:
+        released.set()
         slow.close()
 
 

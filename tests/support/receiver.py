@@ -23,6 +23,8 @@ class Receiver:
 
     respond: Callable[[int], int] = lambda _n: 204
     delay_seconds: float = 0.0
+    # When given, every request waits for it before being answered (a receiver that hangs).
+    hold: threading.Event | None = None
     received: list[Received] = field(default_factory=list)
     attempts: int = 0
 
@@ -39,6 +41,8 @@ class Receiver:
                 status = receiver.respond(attempt)
                 if receiver.delay_seconds:
                     time.sleep(receiver.delay_seconds)
+                if receiver.hold is not None:
+                    receiver.hold.wait(timeout=120)
                 if status < 300:
                     with receiver._lock:
                         receiver.received.append(
