@@ -28,7 +28,7 @@ from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import Forbidden, Unauthenticated
-from hindsight.routing.base import Caller
+from hindsight.service_base import Caller
 
 SESSION_COOKIE = "hindsight_session"
 # Over HTTPS the cookie takes the __Host- prefix: browsers then insist on Secure, Path=/ and

@@ -35,7 +35,7 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import (
     AT_LEAST,
     AT_MOST,
-    DURATION_COLUMNS,
+    DURATION_MEASURES,
     AggregateRow,
     ConversationDetail,
     ConversationFilters,
@@ -49,7 +49,7 @@ from hindsight.search.annotations import Annotation
 PREFIX = "/api/v1/insights"
 # min_talk_time=600: talk of at least 600 s; max_queue_time=20: queued at most 20 s.
 DURATION_PARAMS = tuple(
-    f"{bound}_{measure}" for measure in DURATION_COLUMNS for bound in (AT_LEAST, AT_MOST)
+    f"{bound}_{measure}" for measure in DURATION_MEASURES for bound in (AT_LEAST, AT_MOST)
 )
 MAX_SECONDS = 10_000_000
 FILTER_PARAMS = (
@@ -209,7 +209,7 @@ def conversation_filters(
 def duration_filters(params: Mapping[str, str]) -> tuple[tuple[str, str, int], ...]:
     """`min_<measure>` / `max_<measure>` thresholds in whole seconds (empty ones ignored)."""
     found = []
-    for measure in DURATION_COLUMNS:
+    for measure in DURATION_MEASURES:
         for bound in (AT_LEAST, AT_MOST):
             name = f"{bound}_{measure}"
             given = (params.get(name) or "").strip()

@@ -17,7 +17,7 @@ from hindsight.api.insights import PREFIX, _no_store
 from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.media.analysis import AnalysisService, url_media_key
-from hindsight.routing.base import Caller
+from hindsight.service_base import Caller
 
 router = APIRouter(
     prefix=f"{PREFIX}/media-analyses", tags=["media"], dependencies=[Depends(_no_store)]

@@ -43,8 +43,8 @@ from hindsight.media.recordings import (
     RecordingDetails,
     RecordingFilters,
 )
-from hindsight.routing.base import Caller
 from hindsight.routing.listing import PageRequest, key_of
+from hindsight.service_base import Caller
 from hindsight.store.recordings import SORT
 
 LINK_FIELDS = ("task_sid", "reservation_sid", "call_sid", "workspace_sid")

@@ -30,7 +30,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.timefmt import to_datetime
 from hindsight.media import audio
 from hindsight.media.storage import BlobMissing, BlobStore, BlobWriter
-from hindsight.routing.base import Caller, RoutingDeps, Service
+from hindsight.service_base import Caller, Deps, Service
 from hindsight.store import recordings as store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 
@@ -195,7 +195,7 @@ OnStored = Callable[[str, str, list[str]], Awaitable[Any]]
 class RecordingService(Service):
     def __init__(
         self,
-        deps: RoutingDeps,
+        deps: Deps,
         blobs: BlobStore,
         max_bytes: int = DEFAULT_MAX_BYTES,
         on_stored: OnStored | None = None,

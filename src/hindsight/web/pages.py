@@ -43,10 +43,10 @@ from hindsight.domain.errors import (
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.timefmt import parse_iso8601
+from hindsight.insights.filters import GROUPINGS, ConversationFilters
 from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
 from hindsight.search.annotations import Annotation
-from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest
 from hindsight.web import audit_view, plugins, reports, timeline
 from hindsight.web.render import render

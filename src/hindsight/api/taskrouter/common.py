@@ -13,8 +13,8 @@ from hindsight.api.forms import Params
 from hindsight.app_services import Services
 from hindsight.domain.errors import NotFound
 from hindsight.domain.sids import Prefix, is_sid
-from hindsight.routing.base import Caller
 from hindsight.routing.listing import PageResult, SortKey
+from hindsight.service_base import Caller
 
 
 def services(request: Request) -> Services:
