@@ -23,8 +23,8 @@ from fastapi.openapi.models import APIKey, APIKeyIn, HTTPBase
 from fastapi.security.base import SecurityBase
 from starlette.responses import Response
 
+from hindsight.api.kit import services
 from hindsight.api.rate_limit import RateLimiter
-from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import Forbidden, Unauthenticated
@@ -36,10 +36,6 @@ SESSION_COOKIE = "hindsight_session"
 SECURE_SESSION_COOKIE = "__Host-hindsight_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
 
 
 def client_ip(request: Request) -> str | None:

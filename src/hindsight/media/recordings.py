@@ -37,6 +37,8 @@ from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 log = logging.getLogger(__name__)
 
 API_PATH = "/api/v1/recordings"
+# The order recordings are listed in: newest first.
+RECORDING_ORDER = store.SORT
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
@@ -285,7 +287,7 @@ class RecordingService(Service):
         query = store.list_query(
             caller.account_sid, filters.task_sid, filters.reservation_sid, filters.call_sid
         )
-        result = await self._scan(lambda conn: fetch_page(conn, query, store.SORT, page))
+        result = await self._scan(lambda conn: fetch_page(conn, query, RECORDING_ORDER, page))
         return [Recording.from_row(r) for r in result.rows], result
 
     async def delete(self, caller: Caller, sid: str) -> None:
