@@ -34,7 +34,7 @@ from hindsight.domain.errors import (
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.timefmt import parse_iso8601
-from hindsight.insights.filters import GROUPINGS, ConversationFilters
+from hindsight.insights.filters import DAY_MS, GROUPINGS, ConversationFilters
 from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
 from hindsight.routing.listing import PageRequest
@@ -44,7 +44,6 @@ from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-DAY_MS = 86_400_000
 PRESETS = {"today": 0, "7d": 7, "30d": 30, "90d": 90, "all": None}
 FILTER_FIELDS = (
     "queue",
