@@ -48,10 +48,10 @@ from hindsight.domain.segments import segment_id
 from hindsight.domain.signature import compute_signature
 from hindsight.eventlog.twilio_sources import EVENT_STREAMS_PATH
 from hindsight.insights import projector as projector_module
+from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
 from hindsight.store import insights as insights_store
-from hindsight.store.insights_queries import ConversationFilters
 from hindsight.store.keyset import PageRequest
 from hindsight.store.schema import conversation_scopes, conversations, events, segments
 

@@ -35,10 +35,10 @@ from sqlalchemy import insert
 from benchmarks.api_throughput import drop_postgres, postgres_url
 from hindsight.app import build_runtime
 from hindsight.domain.access import Viewer
+from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.quality.reports import ReportFilters
 from hindsight.settings import Settings
-from hindsight.store.insights_queries import ConversationFilters
 from hindsight.store.keyset import PageRequest
 from hindsight.store.quality.search import QualityFilter
 from hindsight.store.schema import (

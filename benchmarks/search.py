@@ -36,9 +36,9 @@ from hindsight.demo.runner import DemoSource, new_identity, post_events
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.search import customer as customer_keys
 from hindsight.insights import projector as projector_module
+from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
-from hindsight.store.insights_queries import ConversationFilters
 from hindsight.store.keyset import PageRequest
 from hindsight.store.schema import (
     conversation_scopes,

@@ -63,10 +63,10 @@ from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
 from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.schedule import RetentionSchedule
 from hindsight.retention.service import RetentionService
-from hindsight.routing.base import Limits, RoutingDeps
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
 from hindsight.routing.timers import Timers
+from hindsight.service_base import Deps, Limits
 from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
@@ -146,7 +146,7 @@ def build_runtime(
     accounts = AccountService(db, clock, sealer)
     notifier = LogNotifier()
     engine = RoutingEngine()
-    deps = RoutingDeps(
+    deps = Deps(
         db=db,
         clock=clock,
         notifier=notifier,
@@ -222,7 +222,7 @@ def build_runtime(
 
 def build_people(
     settings: Settings,
-    deps: RoutingDeps,
+    deps: Deps,
     secret: bytes,
     sources: MediaSources,
     analyses: Analyses | None = None,
@@ -274,7 +274,7 @@ def build_people(
     )
 
 
-def build_quality(deps: RoutingDeps, people: People, secret: bytes) -> Quality:
+def build_quality(deps: Deps, people: People, secret: bytes) -> Quality:
     return Quality(
         catalogue=CatalogueService(deps.db, deps.clock, people.audit),
         assessments=AssessmentService(deps.db, deps.clock, people.audit),

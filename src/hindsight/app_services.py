@@ -20,7 +20,6 @@ from hindsight.quality.reports import QualityReports
 from hindsight.quality.sessions import InsightsSessions
 from hindsight.retention.service import RetentionService
 from hindsight.routing.activities import ActivityService
-from hindsight.routing.base import RoutingDeps
 from hindsight.routing.events import EventService
 from hindsight.routing.reservations import ReservationService
 from hindsight.routing.statistics import StatisticsService
@@ -30,6 +29,7 @@ from hindsight.routing.tasks import TaskService
 from hindsight.routing.workers import WorkerService
 from hindsight.routing.workflows import WorkflowService
 from hindsight.routing.workspaces import WorkspaceService
+from hindsight.service_base import Deps
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Services:
     @classmethod
     def build(
         cls,
-        deps: RoutingDeps,
+        deps: Deps,
         accounts: AccountService,
         people: People,
         recordings: RecordingService,

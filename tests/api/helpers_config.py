@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import pytest
-from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from tests.support.server import RunningServer
@@ -24,27 +20,6 @@ MISSING = {
     "TC": "TC" + "0" * 32,
     "WC": "WC" + "0" * 32,
 }
-
-
-@contextmanager
-def twilio_error(status: int, code: int, *fragments: str) -> Iterator[pytest.ExceptionInfo[Any]]:
-    """Expect the block to fail with this HTTP status and Twilio code (and message fragments).
-
-    Instance calls raise TwilioRestException; list calls raise a bare TwilioException carrying
-    the response, so both are read back to the same (status, code, message).
-    """
-    with pytest.raises(TwilioException) as caught:
-        yield caught
-    error = caught.value
-    if isinstance(error, TwilioRestException):
-        got = (error.status, error.code, error.msg)
-    else:
-        response = error.args[1]
-        body = json.loads(response.text)
-        got = (response.status_code, body["code"], body["message"])
-    assert got[:2] == (status, code), got
-    for fragment in fragments:
-        assert fragment in got[2], got[2]
 
 
 def ws_api(client: Client, workspace_sid: str) -> Any:

@@ -25,9 +25,10 @@ import httpx
 from twilio.rest import Client
 
 from hindsight.auth.accounts import IssuedAccount
-from tests.api.helpers_routing import Floor, floor, ms_tick, wait_for
+from tests.api.helpers_routing import Floor, floor, ms_tick
 from tests.support.server import RunningServer
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 CRM_URL = "https://crm.example.com/case/1"
 RECORDING_1 = "https://recordings.example.com/1.wav"

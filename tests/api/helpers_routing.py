@@ -9,31 +9,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from twilio.rest import Client
 
 from tests.api.helpers_tasks import header
+from tests.support.waiting import wait_for
 
 T = TypeVar("T")
 
 # The events a task logs when it is created with a workflow and lands in its first target.
 ENTERED = ["task.created", "workflow.entered", "workflow.target-matched", "task-queue.entered"]
-
-
-def wait_for(probe: Callable[[], T | None], what: str, timeout: float = 10.0) -> T:
-    """Poll `probe` until it returns something truthy; fail naming `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while True:
-        last = probe()
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"within {timeout} s: {what} (last seen: {last!r})")
-        time.sleep(0.05)
 
 
 def ms_tick() -> None:

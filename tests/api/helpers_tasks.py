@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
-import pytest
 from sqlalchemy import select, update
-from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from hindsight.store.schema import events as events_table
@@ -59,30 +55,6 @@ def only_queue(api: Any) -> Any:
 def add_workflow(api: Any, name: str, queue_sid: str) -> Any:
     configuration = json.dumps({"task_routing": {"default_filter": {"queue": queue_sid}}})
     return api.workflows.create(friendly_name=name, configuration=configuration)
-
-
-@contextmanager
-def twilio_error(status: int, code: int, *fragments: str) -> Iterator[pytest.ExceptionInfo[Any]]:
-    """Expect the block to fail with this HTTP status and Twilio code (and message fragments)."""
-    with pytest.raises(TwilioException) as caught:
-        yield caught
-    got_status, got_code, message = _error_of(caught.value)
-    assert (got_status, got_code) == (status, code), message
-    for fragment in fragments:
-        assert fragment in message, message
-
-
-def _error_of(error: TwilioException) -> tuple[int, int, str]:
-    """(HTTP status, Twilio code, message) of what the helper library raised.
-
-    Single-resource calls raise TwilioRestException; list pages raise a bare TwilioException
-    carrying the response.
-    """
-    if isinstance(error, TwilioRestException):
-        return error.status, error.code, error.msg
-    _text, response = error.args
-    body = json.loads(response.text)
-    return response.status_code, body["code"], body["message"]
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -179,15 +151,3 @@ def assert_twilio_error(response: httpx.Response, status: int, code: int | None 
     if code is not None:
         assert body["code"] == code, body
     return body
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.05) -> T:
-    """Poll `probe` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)

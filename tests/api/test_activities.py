@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.helpers_config import (
-    MISSING,
-    activity_sid,
-    single_event,
-    stranger_client,
-    twilio_error,
-    ws_api,
-)
+from tests.api.helpers_config import MISSING, activity_sid, single_event, stranger_client, ws_api
+from tests.support.twilio_errors import twilio_error
 
 
 def test_create_answers_201_and_is_unavailable_by_default(client, workspace):

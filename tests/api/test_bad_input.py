@@ -20,27 +20,14 @@ from tests.api.helpers_tasks import (
     NO_TASK,
     NO_WORKSPACE,
     assert_twilio_error,
-    fifo_workspace,
-    http,
     key_client,
-    twilio_error,
     ws_api,
 )
 from tests.support.server import RunningServer
+from tests.support.twilio_errors import twilio_error
 
 BODY_LIMIT = 256 * 1024
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture
-def fifo(client: Client) -> Any:
-    return fifo_workspace(client)
-
-
-@pytest.fixture
-def raw(server: RunningServer, account: Any) -> Iterator[httpx.Client]:
-    with http(server, account) as raw_client:
-        yield raw_client
 
 
 @pytest.fixture

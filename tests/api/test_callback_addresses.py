@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +18,11 @@ import pytest
 
 from hindsight.domain.addresses import AddressRules, UrlRefused, check_before_resolving
 from hindsight.media.fetch import FetchOptions, FetchRefused, SafeFetcher
-from tests.api.helpers_tasks import twilio_error
 from tests.support.receiver import Receiver
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
+from tests.support.twilio_errors import twilio_error
+from tests.support.waiting import wait_for
 
 # Internal addresses in the spellings that reached a receiver before: none is a 127.0.0.1/32
 # address as written, so the session server's allow-list does not admit them either.
@@ -127,11 +127,11 @@ def test_a_name_resolving_to_loopback_is_refused_at_delivery_and_the_failure_is_
         )
         assert _workspace_json(strict_server, account, ws.sid)["event_callback_error"] is None
         client.taskrouter.v1.workspaces(ws.sid).tasks.create(attributes="{}")
-        deadline = time.monotonic() + 20
-        error = None
-        while error is None and time.monotonic() < deadline:
-            error = _workspace_json(strict_server, account, ws.sid)["event_callback_error"]
-            time.sleep(0.05)
+        error = wait_for(
+            lambda: _workspace_json(strict_server, account, ws.sid)["event_callback_error"],
+            "the refused delivery recorded on the workspace",
+            timeout=20,
+        )
         assert error is not None and error.startswith("refused"), error
         assert "127.0.0.1" not in error  # no DNS oracle for internal names
         assert receiver.attempts == 0

@@ -4,7 +4,6 @@ nothing; another account's conversations, messages and participants answer 404."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -24,12 +23,6 @@ from tests.support.server import RunningServer
 
 BODY_LIMIT = 256 * 1024
 ONE_SID = "CH" + "a" * 32
-
-
-@pytest.fixture
-def raw(server: RunningServer, account: Any) -> Iterator[httpx.Client]:
-    with http(server, account) as client:
-        yield client
 
 
 @pytest.fixture

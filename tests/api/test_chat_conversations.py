@@ -12,24 +12,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from twilio.rest import Client
 
-from tests.api.helpers_chat import (
-    CONVERSATIONS,
-    checked,
-    conversations,
-    message_count,
-    ok,
-)
-from tests.api.helpers_tasks import http, stranger, twilio_error
+from tests.api.helpers_chat import CONVERSATIONS, checked, conversations, message_count, ok
+from tests.api.helpers_tasks import http, stranger
 from tests.support.server import RunningServer
-
-
-@pytest.fixture
-def raw(server: RunningServer, account: Any) -> httpx.Client:
-    with http(server, account) as client:
-        yield client
+from tests.support.twilio_errors import twilio_error
 
 
 def test_a_transcript_round_trip_through_the_official_client(

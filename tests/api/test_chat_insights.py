@@ -10,9 +10,10 @@ import pytest
 from twilio.rest import Client
 
 from tests.api.helpers_chat import conversations
-from tests.api.helpers_routing import Floor, floor, wait_for
+from tests.api.helpers_routing import Floor, floor
 from tests.api.helpers_tasks import stranger
 from tests.support.server import RunningServer
+from tests.support.waiting import wait_for
 
 DETAIL = "/api/v1/insights/conversations"
 DRILLDOWN = "/api/v1/insights/drilldown"

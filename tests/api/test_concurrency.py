@@ -15,7 +15,6 @@ from twilio.rest import Client
 from tests.api.helpers_tasks import (
     ENTERED_WORKFLOW,
     WORKFLOW_ROUTING,
-    fifo_workspace,
     header,
     logged_events,
     ws_api,
@@ -26,10 +25,7 @@ from tests.support.twilio_client import client_for
 WRITERS = 20
 T = TypeVar("T")
 
-
-@pytest.fixture
-def fifo(client: Client) -> Any:
-    return fifo_workspace(client, "Concurrency")
+WORKSPACE_NAME = "Concurrency"  # the `fifo` fixture's workspace
 
 
 @pytest.fixture

@@ -22,10 +22,10 @@ from tests.api.helpers_tasks import (
     only_workflow,
     set_event_date,
     stranger,
-    twilio_error,
     ws_api,
 )
 from tests.support.server import RunningServer
+from tests.support.twilio_errors import twilio_error
 
 # The task fields TaskRouter documents for task events, as `event_data` names them.
 TASK_EVENT_KEYS = {
@@ -41,10 +41,7 @@ MINUTE_MS = 60_000
 # A task created through the FIFO workspace's workflow, as the Events resource lists it.
 ENTERED_NEWEST_FIRST = list(reversed(ENTERED_WORKFLOW))
 
-
-@pytest.fixture
-def fifo(client: Client) -> Any:
-    return fifo_workspace(client, "Events Workspace")
+WORKSPACE_NAME = "Events Workspace"  # the `fifo` fixture's workspace
 
 
 @pytest.fixture
@@ -161,7 +158,7 @@ def test_task_event_data_has_twilios_keys_and_only_string_values(api: Any, fifo:
         "task_priority": "7",
         "task_assignment_status": "pending",
         "workspace_sid": fifo.sid,
-        "workspace_name": "Events Workspace",
+        "workspace_name": WORKSPACE_NAME,
     }
     assert int(data["task_age"]) >= 0
 

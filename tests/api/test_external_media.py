@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from tests.api.helpers_routing import wait_for
 from tests.support import audio
 from tests.support.media_server import MediaServer
 from tests.support.people import audit_of, last_audit, person
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 WAV = audio.wav(2.0)
 

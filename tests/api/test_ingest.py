@@ -19,16 +19,10 @@ from twilio.rest import Client
 from hindsight.domain.ingest import from_event_streams
 from hindsight.store.schema import conversations, segments
 from hindsight.store.schema import workspaces as workspaces_table
-from tests.api.helpers_tasks import (
-    assert_twilio_error,
-    eventually,
-    logged_events,
-    stranger,
-    twilio_error,
-    ws_api,
-)
+from tests.api.helpers_tasks import assert_twilio_error, logged_events, stranger, ws_api
 from tests.conftest import database_url_for
 from tests.support.server import RunningServer, start_server
+from tests.support.twilio_errors import twilio_error
 from tests.support.twilio_ingest import (
     TwilioCall,
     event_streams_url,
@@ -40,6 +34,7 @@ from tests.support.twilio_ingest import (
     taskrouter_url,
     with_body_hash,
 )
+from tests.support.waiting import wait_for
 
 # The fixture call happened on 4 March 2025; the Events resource lists from there.
 CALL_DAY = datetime(2025, 3, 4, tzinfo=UTC)
@@ -285,7 +280,7 @@ def test_the_projection_shows_the_ingested_conversation(
         row = server.runtime.db.read_sync(lambda conn: conn.execute(query).first())
         return row if row is not None and not row.in_progress else None
 
-    row = eventually(conversation)
+    row = wait_for(conversation)
     assert row.workspace_sid == call.workspace_sid
     assert row.handled and not row.abandoned
     assert row.queue == "Support" and row.agent == "alice" and row.channel == "voice"

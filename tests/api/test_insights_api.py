@@ -14,16 +14,10 @@ import pytest
 from twilio.rest import Client
 
 from hindsight.domain.csv_export import safe_cell as _cell
-from tests.api.helpers_insights import (
-    CONVERSATIONS,
-    CRM_URL,
-    LATE_URL,
-    RECORDING_1,
-    Dataset,
-    build,
-)
-from tests.api.helpers_routing import floor, ms_tick, wait_for
+from tests.api.helpers_insights import CONVERSATIONS, CRM_URL, LATE_URL, RECORDING_1, Dataset, build
+from tests.api.helpers_routing import floor, ms_tick
 from tests.support.server import RunningServer
+from tests.support.waiting import wait_for
 
 SEARCH = "/api/v1/insights/conversations"
 CSV = "/api/v1/insights/conversations.csv"

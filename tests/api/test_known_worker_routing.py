@@ -8,8 +8,8 @@ import json
 import pytest
 from twilio.rest import Client
 
-from tests.api.helpers_config import twilio_error
 from tests.api.helpers_routing import Floor, floor
+from tests.support.twilio_errors import twilio_error
 
 
 @pytest.fixture

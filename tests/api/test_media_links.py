@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from hindsight.auth.users import UserChanges
-from tests.api.helpers_routing import wait_for
 from tests.conftest import BACKENDS, database_url_for
 from tests.support.people import Person, audit_of, last_audit, person
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 LINK_SECONDS = 3
 MEDIA = [

@@ -19,9 +19,10 @@ from twilio.rest import Client
 
 from hindsight.domain.segments import seconds
 from hindsight.store.schema import conversations, segments
-from tests.api.helpers_routing import Floor, floor, wait_for
-from tests.api.helpers_tasks import twilio_error
+from tests.api.helpers_routing import Floor, floor
 from tests.support.server import RunningServer
+from tests.support.twilio_errors import twilio_error
+from tests.support.waiting import wait_for
 
 QUEUE, TALK, IN_PROGRESS = "Queue", "Conversation", "Conversation in Progress"
 REJECTED = "Rejected Conversation"

@@ -12,9 +12,9 @@ from twilio.rest import Client
 
 from tests.api.helpers_insights import Dataset, build
 from tests.api.helpers_quality import QM, Catalogue, build_catalogue, post, talk_segment
-from tests.api.helpers_tasks import twilio_error
 from tests.support.server import RunningServer
 from tests.support.twilio_client import ContractCheckingHttpClient
+from tests.support.twilio_errors import twilio_error
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from tests.api.helpers_recordings import Tenant, random_sid, tenant
-from tests.api.helpers_routing import wait_for
 from tests.support import audio
 from tests.support.server import RunningServer
+from tests.support.waiting import wait_for
 
 DETAIL = "/api/v1/insights/conversations"
 SEGMENT_LINK = "https://recordings.example.com/flex/1.wav"

@@ -21,12 +21,12 @@ from hindsight.retention.service import protected_media, protected_now
 from hindsight.store.schema import audit_records, events, media_analyses, projection_tasks
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_recordings import Tenant, tenant
-from tests.api.helpers_routing import wait_for
 from tests.conftest import BACKENDS, database_url_for
 from tests.support import audio
 from tests.support.people import audit_of, person
 from tests.support.server import OffsetClock, RunningServer, start_server
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 API = "/api/v1/retention"
 DETAIL = "/api/v1/insights/conversations"

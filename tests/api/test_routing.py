@@ -20,19 +20,12 @@ import psycopg
 import pytest
 from twilio.rest import Client
 
-from tests.api.helpers_routing import (
-    ENTERED,
-    Floor,
-    data,
-    etag,
-    floor,
-    ms_tick,
-    summary,
-    wait_for,
-)
-from tests.api.helpers_tasks import stranger, twilio_error
+from tests.api.helpers_routing import ENTERED, Floor, data, etag, floor, ms_tick, summary
+from tests.api.helpers_tasks import stranger
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
+from tests.support.twilio_errors import twilio_error
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

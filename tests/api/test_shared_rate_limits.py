@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from hindsight.store.schema import rate_limit_windows
-from tests.api.helpers_routing import wait_for
 from tests.conftest import BACKENDS, database_url_for
 from tests.support.server import start_server
+from tests.support.waiting import wait_for
 
 
 def _outside_a_minute_boundary() -> None:

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import update
 
 from hindsight.store.schema import workers as workers_table
-from tests.api.helpers_config import MISSING, twilio_error
-from tests.api.helpers_routing import Floor, floor, wait_for
+from tests.api.helpers_config import MISSING
+from tests.api.helpers_routing import Floor, floor
 from tests.api.helpers_tasks import (
     assert_twilio_error,
     http,
@@ -26,6 +26,8 @@ from tests.api.helpers_tasks import (
     set_task_columns,
     stranger,
 )
+from tests.support.twilio_errors import twilio_error
+from tests.support.waiting import wait_for
 
 ZERO_DURATIONS = {"avg": 0, "min": 0, "max": 0, "total": 0}
 STATUSES = ("pending", "reserved", "assigned", "wrapping")

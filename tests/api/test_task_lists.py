@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,32 +17,19 @@ from twilio.rest import Client
 from tests.api.helpers_tasks import (
     add_workflow,
     assert_twilio_error,
-    fifo_workspace,
     force_status,
-    http,
     only_queue,
     only_workflow,
     set_task_columns,
-    twilio_error,
     ws_api,
 )
 from tests.support.server import RunningServer
-
-
-@pytest.fixture
-def fifo(client: Client) -> Any:
-    return fifo_workspace(client)
+from tests.support.twilio_errors import twilio_error
 
 
 @pytest.fixture
 def api(client: Client, fifo: Any) -> Any:
     return ws_api(client, fifo.sid)
-
-
-@pytest.fixture
-def raw(server: RunningServer, account: Any) -> Iterator[httpx.Client]:
-    with http(server, account) as raw_client:
-        yield raw_client
 
 
 def _create_many(raw: httpx.Client, workspace_sid: str, count: int, **params: str) -> list[str]:

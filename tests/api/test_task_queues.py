@@ -13,9 +13,9 @@ from tests.api.helpers_config import (
     routing_to,
     single_event,
     stranger_client,
-    twilio_error,
     ws_api,
 )
+from tests.support.twilio_errors import twilio_error
 
 
 def _queues(client, workspace_sid):

@@ -17,17 +17,17 @@ from tests.api.helpers_tasks import (
     add_workflow,
     assert_twilio_error,
     etag_of,
-    eventually,
     fifo_workspace,
     force_status,
     header,
     http,
     only_queue,
     only_workflow,
-    twilio_error,
     ws_api,
 )
 from tests.support.server import RunningServer
+from tests.support.twilio_errors import twilio_error
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -259,7 +259,7 @@ def test_create_refuses_ignore_capacity_without_worker_target(api: Any) -> None:
 def test_task_age_grows_while_date_created_stays(api: Any) -> None:
     task = api.tasks.create()
 
-    older = eventually(lambda: (t := api.tasks(task.sid).fetch()).age >= 1 and t, timeout=5)
+    older = wait_for(lambda: (t := api.tasks(task.sid).fetch()).age >= 1 and t, timeout=5)
 
     assert older.date_created == task.date_created
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from twilio.rest import Client
 
-from tests.api.helpers_routing import Floor, floor, wait_for
+from tests.api.helpers_routing import Floor, floor
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

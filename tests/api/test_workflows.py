@@ -6,14 +6,8 @@ import json
 
 import pytest
 
-from tests.api.helpers_config import (
-    MISSING,
-    routing_to,
-    single_event,
-    stranger_client,
-    twilio_error,
-    ws_api,
-)
+from tests.api.helpers_config import MISSING, routing_to, single_event, stranger_client, ws_api
+from tests.support.twilio_errors import twilio_error
 
 
 def _workflows(client, workspace_sid):

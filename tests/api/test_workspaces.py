@@ -12,9 +12,9 @@ from tests.api.helpers_config import (
     event_types,
     single_event,
     stranger_client,
-    twilio_error,
     ws_api,
 )
+from tests.support.twilio_errors import twilio_error
 
 
 def test_create_answers_201_with_twilio_defaults(client):

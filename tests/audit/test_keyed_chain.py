@@ -4,11 +4,9 @@ records verifiable. Run against a real runtime on both stores."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import delete, select, update
 
@@ -20,23 +18,13 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store.schema import audit_head, audit_records
 from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL
+from tests.support.runtime import database_url_for
 
 
 @pytest.fixture(params=BACKENDS)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    data_dir = tmp_path / "data"
-    if request.param == "sqlite":
-        yield Settings(data_dir=data_dir, database_url=f"sqlite:///{tmp_path / 'h.db'}")
-        return
-    name = f"hindsight_audit_{secrets.token_hex(4)}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        yield Settings(data_dir=data_dir, database_url=url)
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with database_url_for(request.param, tmp_path, POSTGRES_ADMIN_URL) as url:
+        yield Settings(data_dir=tmp_path / "data", database_url=url)
 
 
 @pytest.fixture

@@ -25,10 +25,11 @@ from sqlalchemy import create_engine, select
 
 from hindsight.store.database import normalise_url
 from hindsight.store.schema import leases, projection_tasks, reservations, tasks
-from tests.api.helpers_routing import floor, wait_for
+from tests.api.helpers_routing import floor
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.processes.served import Credentials, serve
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

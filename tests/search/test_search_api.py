@@ -13,11 +13,12 @@ from twilio.rest import Client
 from hindsight.domain.access import Scope
 from hindsight.store import search_index
 from tests.api.helpers_chat import conversations
-from tests.api.helpers_routing import Floor, floor, wait_for
+from tests.api.helpers_routing import Floor, floor
 from tests.api.helpers_tasks import stranger
 from tests.support.people import Person, last_audit, person
 from tests.support.server import RunningServer
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 SEARCH = "/api/v1/insights/conversations"
 CSV = "/api/v1/insights/conversations.csv"

@@ -32,9 +32,10 @@ from hindsight.store.schema import (
     projector_cursors,
     segments,
 )
-from tests.api.helpers_routing import floor, wait_for
+from tests.api.helpers_routing import floor
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 PROJECTION = (segments, conversations, projection_tasks, projector_cursors)
 # updated_ms is when a row was last written; conversations.id is a surrogate key (PostgreSQL's

@@ -15,11 +15,11 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.api.helpers_recordings import Tenant, tenant
-from tests.api.helpers_routing import wait_for
 from tests.support import audio
 from tests.support.media_server import MediaServer
 from tests.support.people import person
 from tests.support.server import RunningServer
+from tests.support.waiting import wait_for
 from tests.ui.conftest import screenshot
 from tests.ui.test_reporting_ui import sign_in, wait_js
 

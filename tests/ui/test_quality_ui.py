@@ -15,11 +15,11 @@ from hindsight.domain.access import Scope
 from tests.api.helpers_insights import Party
 from tests.api.helpers_quality import Catalogue, build_catalogue
 from tests.api.helpers_recordings import Tenant, tenant
-from tests.api.helpers_routing import wait_for
 from tests.support import audio
 from tests.support.people import person
 from tests.support.server import RunningServer
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 from tests.ui.conftest import screenshot
 from tests.ui.test_reporting_ui import sign_in, wait_js
 

@@ -17,11 +17,11 @@ from playwright.sync_api import Page, expect
 from hindsight.domain.access import Scope
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_recordings import Handled, Tenant, tenant
-from tests.api.helpers_routing import wait_for
 from tests.support import audio
 from tests.support.media_server import MediaServer
 from tests.support.people import PASSWORD, audit_of, person
 from tests.support.server import RunningServer
+from tests.support.waiting import wait_for
 from tests.ui.conftest import ThirdParty, screenshot
 
 TIMES = "\u00d7"  # the speed buttons read 0.5x, 1x, ... with a multiplication sign
@@ -368,7 +368,7 @@ def test_markup_in_every_text_field_is_shown_as_text(page: Page, scene: Scene, p
     expect(page.locator(".info")).to_contain_text(XSS)  # customer name, outcome
     expect(page.locator(".media-tab").filter(has_text=XSS)).to_be_visible()
     page.goto(f"{scene.server.base_url}/reports?group_by=agent")
-    time.sleep(0.2)
+    page.wait_for_load_state("networkidle")  # the page's scripts have run
     assert page.evaluate("window.__xss") is None
     assert page.errors == []  # type: ignore[attr-defined]
 

@@ -4,8 +4,8 @@ day and hour groupings named, and "1 conversation" in the singular."""
 
 from __future__ import annotations
 
+from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import AggregateRow, Aggregates
-from hindsight.store.insights_queries import ConversationFilters
 from hindsight.web.reports import BAR_AREA, build
 
 

@@ -16,14 +16,12 @@ from starlette.responses import Response, StreamingResponse
 
 from hindsight.api import identity
 from hindsight.api.paging import decode_token, encode_token
-from hindsight.audit.trail import NEWEST_FIRST
+from hindsight.audit.trail import NEWEST_FIRST, AuditFilters, record_fields
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.timefmt import parse_iso8601
-from hindsight.store import audit as audit_store
-from hindsight.store.audit import AuditFilters
-from hindsight.store.keyset import PageRequest
+from hindsight.routing.listing import PageRequest
 
 PREFIX = "/api/v1/audit"
 COLUMNS = (
@@ -89,13 +87,6 @@ def next_page_token(result: Any) -> str | None:
     return None
 
 
-def record_json(row: Any) -> dict[str, Any]:
-    data = audit_store.as_dict(row)
-    data["roles"] = orjson.loads(data["roles"])
-    data["detail"] = orjson.loads(data["detail"])
-    return data
-
-
 @router.get(PREFIX, summary="Search the audit trail")
 async def search(
     request: Request,
@@ -109,7 +100,7 @@ async def search(
     )
     next_token = next_page_token(result)
     document = {
-        "records": [record_json(r) for r in result.rows],
+        "records": [record_fields(r) for r in result.rows],
         "meta": {"page_size": page_size, "next_page_token": next_token},
     }
     return Response(

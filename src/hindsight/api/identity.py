@@ -23,12 +23,12 @@ from fastapi.openapi.models import APIKey, APIKeyIn, HTTPBase
 from fastapi.security.base import SecurityBase
 from starlette.responses import Response
 
+from hindsight.api.kit import services
 from hindsight.api.rate_limit import RateLimiter
-from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import Forbidden, Unauthenticated
-from hindsight.routing.base import Caller
+from hindsight.service_base import Caller
 
 SESSION_COOKIE = "hindsight_session"
 # Over HTTPS the cookie takes the __Host- prefix: browsers then insist on Secure, Path=/ and
@@ -36,10 +36,6 @@ SESSION_COOKIE = "hindsight_session"
 SECURE_SESSION_COOKIE = "__Host-hindsight_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
 
 
 def client_ip(request: Request) -> str | None:

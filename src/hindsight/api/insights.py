@@ -7,23 +7,19 @@ aggregate, and export a search as CSV. Everything here is personal data: every a
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Literal
-from urllib.parse import urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from hindsight import __version__
-from hindsight.api import identity
+from hindsight.api import identity, kit
 from hindsight.api import insights_models as models
 from hindsight.api.openapi_document import api_document
-from hindsight.api.paging import decode_token, encode_token
-from hindsight.api.quality.search_params import QUALITY_PARAMS, quality_filter
-from hindsight.app_services import Services
+from hindsight.api.quality.search_params import QUALITY_PARAMS
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
@@ -35,7 +31,7 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import (
     AT_LEAST,
     AT_MOST,
-    DURATION_COLUMNS,
+    DURATION_MEASURES,
     AggregateRow,
     ConversationDetail,
     ConversationFilters,
@@ -43,15 +39,13 @@ from hindsight.insights.queries import (
     conversation_record,
     is_segment_id,
 )
-from hindsight.routing.listing import PageRequest, PageResult, key_of
 from hindsight.search.annotations import Annotation
 
 PREFIX = "/api/v1/insights"
 # min_talk_time=600: talk of at least 600 s; max_queue_time=20: queued at most 20 s.
 DURATION_PARAMS = tuple(
-    f"{bound}_{measure}" for measure in DURATION_COLUMNS for bound in (AT_LEAST, AT_MOST)
+    f"{bound}_{measure}" for measure in DURATION_MEASURES for bound in (AT_LEAST, AT_MOST)
 )
-MAX_SECONDS = 10_000_000
 FILTER_PARAMS = (
     "start",
     "end",
@@ -72,8 +66,6 @@ FILTER_PARAMS = (
 )
 SORT_PARAMS = ("sort", "order")
 PAGE_PARAMS = ("page_size", "page_token")
-ATTRIBUTE_PREFIX = "attribute."
-_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 CSV_COLUMNS = (
     "conversation_id",
     "workspace_sid",
@@ -99,49 +91,10 @@ CSV_COLUMNS = (
 )
 
 
-def _no_store(response: Response) -> None:
-    response.headers["Cache-Control"] = "no-store"
-
-
-router = APIRouter(prefix=PREFIX, tags=["insights"], dependencies=[Depends(_no_store)])
-
-
-def _services(request: Request) -> Services:
-    return request.app.state.services
+router = APIRouter(prefix=PREFIX, tags=["insights"], dependencies=[Depends(kit.no_store)])
 
 
 # --- parameters -----------------------------------------------------------------------------
-
-
-def _only(request: Request, allowed: Iterable[str], attributes: bool = False) -> None:
-    """Refuse unknown or repeated parameters: a misspelt filter must not widen a search."""
-    names = set(allowed)
-    given = [*request.query_params.multi_items(), *request.path_params.items()]
-    if any("\x00" in f"{name}{value}" for name, value in given):
-        # PostgreSQL text cannot hold NUL; refuse it here for both stores alike.
-        raise InvalidParameter("Parameters must not contain NUL characters")
-    for name in request.query_params:
-        if name not in names and not (attributes and name.startswith(ATTRIBUTE_PREFIX)):
-            listed = ", ".join(sorted(names)) + (", attribute.<key>" if attributes else "")
-            raise InvalidParameter(
-                f"Unknown parameter {name!r}. Parameters accepted here: {listed}"
-            )
-        if len(request.query_params.getlist(name)) > 1:
-            raise InvalidParameter(f"{name} was given more than once; give it once")
-
-
-def attribute_filters(request: Request) -> tuple[tuple[str, str], ...]:
-    found = []
-    for name, value in request.query_params.items():
-        if not name.startswith(ATTRIBUTE_PREFIX):
-            continue
-        key = name[len(ATTRIBUTE_PREFIX) :]
-        if not _ATTRIBUTE_KEY.match(key):
-            raise InvalidParameter(
-                f"{name}: attribute keys are 1 to 64 letters, digits or underscores"
-            )
-        found.append((key, value))
-    return tuple(sorted(found))
 
 
 def _instant_param(value: str | None, name: str) -> int | None:
@@ -177,63 +130,19 @@ def conversation_filters(
     ),
 ) -> ConversationFilters:
     """The search filters; also `attribute.<key>=<value>` for conversation attributes."""
-    start_ms = _instant_param(start, "start")
-    end_ms = _instant_param(end, "end")
-    if start_ms is not None and end_ms is not None and end_ms < start_ms:
-        raise InvalidParameter("end is before start")
-    if workspace_sid is not None and not is_sid(workspace_sid, Prefix.WORKSPACE):
-        raise InvalidParameter(
-            f"workspace_sid must be WS followed by 32 hex digits, got {workspace_sid!r}"
-        )
-    return ConversationFilters(
-        start_ms=start_ms,
-        end_ms=end_ms,
+    return kit.conversation_filters(
+        request.query_params,
+        start_ms=_instant_param(start, "start"),
+        end_ms=_instant_param(end, "end"),
         workspace_sid=workspace_sid,
-        queue=queue,
-        agent=agent,
-        channel=channel,
-        direction=direction,
-        outcome=outcome,
-        abandoned=abandoned,
-        handled=handled,
-        has_media=has_media,
-        in_progress=in_progress,
-        attributes=attribute_filters(request),
-        quality=quality_filter(request.query_params),
-        text=_checked_text(q),
-        customer=_checked_customer(customer),
-        durations=duration_filters(request.query_params),
+        attributes=kit.attribute_filters(request),
+        flags={
+            "abandoned": abandoned,
+            "handled": handled,
+            "has_media": has_media,
+            "in_progress": in_progress,
+        },
     )
-
-
-def duration_filters(params: Mapping[str, str]) -> tuple[tuple[str, str, int], ...]:
-    """`min_<measure>` / `max_<measure>` thresholds in whole seconds (empty ones ignored)."""
-    found = []
-    for measure in DURATION_COLUMNS:
-        for bound in (AT_LEAST, AT_MOST):
-            name = f"{bound}_{measure}"
-            given = (params.get(name) or "").strip()
-            if not given:
-                continue
-            if not given.isdigit() or int(given) > MAX_SECONDS:
-                raise InvalidParameter(
-                    f"{name} must be a whole number of seconds from 0 to {MAX_SECONDS}"
-                )
-            found.append((measure, bound, int(given)))
-    return tuple(found)
-
-
-def _checked_text(q: str | None) -> str | None:
-    if q:
-        text_query.parse(q)  # refuses what cannot be searched for, before any query runs
-    return q or None
-
-
-def _checked_customer(customer: str | None) -> str | None:
-    if customer is None or customer == "":
-        return None
-    customer_search.wanted_keys(customer)
-    return customer
 
 
 SortField = Literal["start", "talk_time", "handling_time", "queue_time"]
@@ -249,19 +158,12 @@ def conversation_sort(
 # --- rendering ------------------------------------------------------------------------------
 
 
-def _instant(epoch_ms: int | None) -> str | None:
-    if epoch_ms is None:
-        return None
-    moment = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "conversation_id": record["conversation_id"],
         "workspace_sid": record["workspace_sid"],
-        "start": _instant(record["start_ms"]),
-        "end": _instant(record["end_ms"]),
+        "start": kit.instant(record["start_ms"]),
+        "end": kit.instant(record["end_ms"]),
         "segment_count": record["segment_count"],
         "queue": record["queue"],
         "agent": record["agent"],
@@ -310,8 +212,8 @@ def _segment(record: dict[str, Any]) -> dict[str, Any]:
         "channel": record["channel"],
         "workflow": record["workflow"],
         "direction": record["direction"],
-        "start": _instant(record["start_ms"]),
-        "end": _instant(record["end_ms"]),
+        "start": kit.instant(record["start_ms"]),
+        "end": kit.instant(record["end_ms"]),
         "measures": {
             name: record[name]
             for name in (
@@ -338,7 +240,7 @@ def _segment(record: dict[str, Any]) -> dict[str, Any]:
         "opens_externally": bool(record["opens_externally"]),
         "external_url": record["external_url"],
         "late_media": record["media_late_ms"] is not None,
-        "media_late_at": _instant(record["media_late_ms"]),
+        "media_late_at": kit.instant(record["media_late_ms"]),
         "ignored_attributes": record["ignored"],
     }
 
@@ -375,39 +277,6 @@ def _aggregate(group_by: str, row: AggregateRow) -> dict[str, Any]:
     }
 
 
-def _page_url(request: Request, token: str | None) -> str | None:
-    if token is None:
-        return None
-    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "page_token"]
-    return f"{request.url.path}?{urlencode([*pairs, ('page_token', token)])}"
-
-
-def _meta(
-    request: Request, result: PageResult, sort: ConversationSort, size: int
-) -> dict[str, Any]:
-    next_token = previous_token = None
-    if result.has_next and result.rows:
-        next_token = encode_token("a", key_of(result.rows[-1], sort.keys), sort.ordering)
-    if result.has_previous and result.rows:
-        previous_token = encode_token("b", key_of(result.rows[0], sort.keys), sort.ordering)
-    return {
-        "page_size": size,
-        "next_page_token": next_token,
-        "previous_page_token": previous_token,
-        "next_page_url": _page_url(request, next_token),
-        "previous_page_url": _page_url(request, previous_token),
-    }
-
-
-def _page_request(token: str | None, size: int, sort: ConversationSort) -> PageRequest:
-    if not token:
-        return PageRequest(size=size)
-    direction, key = decode_token(token, sort.ordering, sort.keys)
-    if direction == "a":
-        return PageRequest(size=size, after=key)
-    return PageRequest(size=size, before=key)
-
-
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -428,13 +297,13 @@ async def search(
     page_token: str | None = Query(None),
     with_total: bool = Query(False, description="Also count every match (`meta.total`)."),
 ) -> dict[str, Any]:
-    _only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS, "with_total"), attributes=True)
-    page = _page_request(page_token, page_size, sort)
-    insights = _services(request).insights
+    kit.only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS, "with_total"), attributes=True)
+    page = kit.page_request(page_token, page_size, sort.keys, sort.ordering)
+    insights = kit.services(request).insights
     result = await insights.search(viewer, filters, sort, page)
     notes = await insights.annotations(viewer, filters, result.rows)
     records = [_hit(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
-    meta = _meta(request, result, sort, page_size)
+    meta = kit.page_meta(request, result, sort.keys, sort.ordering, page_size)
     meta["total"] = await insights.count(viewer, filters) if with_total else None
     return {"conversations": records, "meta": meta}
 
@@ -451,17 +320,17 @@ async def export_csv(
     filters: ConversationFilters = Depends(conversation_filters),
     sort: ConversationSort = Depends(conversation_sort),
 ) -> StreamingResponse:
-    _only(request, (*FILTER_PARAMS, *SORT_PARAMS), attributes=True)
-    await _services(request).insights.start_export(viewer, filters)
-    pages = _services(request).insights.export(viewer, filters, sort)
+    kit.only(request, (*FILTER_PARAMS, *SORT_PARAMS), attributes=True)
+    await kit.services(request).insights.start_export(viewer, filters)
+    pages = kit.services(request).insights.export(viewer, filters, sort)
 
     async def body() -> AsyncIterator[str]:
         writer = CsvWriter(CSV_COLUMNS)
         yield writer.take()
         async for page in pages:
             for record in page:
-                row = {**record, "start": _instant(record["start_ms"])}
-                row["end"] = _instant(record["end_ms"])
+                row = {**record, "start": kit.instant(record["start_ms"])}
+                row["end"] = kit.instant(record["end_ms"])
                 writer.write(row)
             yield writer.take()
 
@@ -483,8 +352,8 @@ async def export_csv(
 async def conversation(
     request: Request, conversation_id: str, viewer: Viewer = Depends(identity.viewer)
 ) -> dict[str, Any]:
-    _only(request, ())
-    detail = await _services(request).insights.conversation(viewer, conversation_id)
+    kit.only(request, ())
+    detail = await kit.services(request).insights.conversation(viewer, conversation_id)
     return _detail(detail)
 
 
@@ -506,7 +375,7 @@ async def drilldown(
         None, max_length=128, description="A conversation: its main segment."
     ),
 ) -> dict[str, Any]:
-    _only(request, ("segment_id", "task_sid", "reservation_sid", "conversation_id"))
+    kit.only(request, ("segment_id", "task_sid", "reservation_sid", "conversation_id"))
     if segment_id is not None and not is_segment_id(segment_id):
         raise InvalidParameter(f"segment_id must be SG followed by 32 hex digits: {segment_id!r}")
     for name, value, prefix in (
@@ -515,7 +384,7 @@ async def drilldown(
     ):
         if value is not None and not is_sid(value, prefix):
             raise InvalidParameter(f"{name} must be {prefix.value} followed by 32 hex digits")
-    found = await _services(request).insights.drilldown(
+    found = await kit.services(request).insights.drilldown(
         viewer,
         segment_id=segment_id,
         task_sid=task_sid,
@@ -559,8 +428,8 @@ async def aggregates(
         20, ge=1, le=3600, description="Handled within this queue time counts as in time."
     ),
 ) -> dict[str, Any]:
-    _only(request, (*FILTER_PARAMS, "group_by", "service_level_seconds"), attributes=True)
-    result = await _services(request).insights.aggregates(
+    kit.only(request, (*FILTER_PARAMS, "group_by", "service_level_seconds"), attributes=True)
+    result = await kit.services(request).insights.aggregates(
         viewer, filters, group_by, service_level_seconds
     )
     return {

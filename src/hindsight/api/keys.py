@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hindsight.api import wire
+from hindsight.api import kit, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.domain.errors import InvalidParameter, NotFound
@@ -54,7 +54,7 @@ async def create(request: Request, account: str) -> Response:
     params = await wire.body_params(request, ("FriendlyName", "KeyType", "Policy"))
     if or_none(params.text("KeyType")) not in (None, "standard") or "Policy" in params:
         raise InvalidParameter("Only standard API keys are supported: omit KeyType and Policy")
-    issued = await request.app.state.services.accounts.create_api_key(
+    issued = await kit.services(request).accounts.create_api_key(
         wire.principal(request), or_none(params.text("FriendlyName"))
     )
     return wire.json_response(_render(issued.row, issued.secret), 201)
@@ -63,7 +63,7 @@ async def create(request: Request, account: str) -> Response:
 @router.get(BASE + ".json")
 async def list_(request: Request, account: str) -> Response:
     _account(request, account)
-    rows = await request.app.state.services.accounts.list_api_keys(wire.principal(request))
+    rows = await kit.services(request).accounts.list_api_keys(wire.principal(request))
     uri = f"/2010-04-01/Accounts/{account}/Keys.json"
     return wire.json_response(
         {
@@ -83,7 +83,7 @@ async def list_(request: Request, account: str) -> Response:
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, account: str, sid: str) -> Response:
     _account(request, account)
-    row = await request.app.state.services.accounts.fetch_api_key(
+    row = await kit.services(request).accounts.fetch_api_key(
         wire.principal(request), _key_sid(sid)
     )
     return wire.json_response(_render(row))
@@ -93,7 +93,7 @@ async def fetch(request: Request, account: str, sid: str) -> Response:
 async def update(request: Request, account: str, sid: str) -> Response:
     _account(request, account)
     params = await wire.body_params(request, ("FriendlyName",))
-    row = await request.app.state.services.accounts.rename_api_key(
+    row = await kit.services(request).accounts.rename_api_key(
         wire.principal(request), _key_sid(sid), params.required("FriendlyName")
     )
     return wire.json_response(_render(row))
@@ -102,5 +102,5 @@ async def update(request: Request, account: str, sid: str) -> Response:
 @router.delete(BASE + "/{sid}")
 async def delete(request: Request, account: str, sid: str) -> Response:
     _account(request, account)
-    await request.app.state.services.accounts.delete_api_key(wire.principal(request), _key_sid(sid))
+    await kit.services(request).accounts.delete_api_key(wire.principal(request), _key_sid(sid))
     return wire.no_content()

@@ -12,15 +12,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from hindsight.api import kit
 from hindsight.api.identity import integration as authenticated
-from hindsight.api.insights import PREFIX, _no_store
+from hindsight.api.insights import PREFIX
 from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.media.analysis import AnalysisService, url_media_key
-from hindsight.routing.base import Caller
+from hindsight.service_base import Caller
 
 router = APIRouter(
-    prefix=f"{PREFIX}/media-analyses", tags=["media"], dependencies=[Depends(_no_store)]
+    prefix=f"{PREFIX}/media-analyses", tags=["media"], dependencies=[Depends(kit.no_store)]
 )
 _MAX_BODY = 16 * 1024
 

@@ -20,12 +20,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
+from hindsight.api import kit
 from hindsight.api.errors import error_response
 from hindsight.api.identity import integration as authenticated
-from hindsight.api.insights import _instant, _no_store, _only, _page_url, _services
 from hindsight.api.json_io import json_response
 from hindsight.api.multipart import body_chunks, boundary_of, drain, read_form
-from hindsight.api.paging import decode_token, encode_token
 from hindsight.domain.errors import HindsightError, InvalidParameter, PayloadTooLarge
 from hindsight.domain.recordings import (
     RecordingLinks,
@@ -38,14 +37,13 @@ from hindsight.domain.sids import Prefix, is_sid
 from hindsight.media.audio import CONTENT_TYPES as AUDIO_CONTENT_TYPES
 from hindsight.media.recordings import (
     API_PATH,
+    RECORDING_ORDER,
     MediaResponseParts,
     Recording,
     RecordingDetails,
     RecordingFilters,
 )
-from hindsight.routing.base import Caller
-from hindsight.routing.listing import PageRequest, key_of
-from hindsight.store.recordings import SORT
+from hindsight.service_base import Caller
 
 LINK_FIELDS = ("task_sid", "reservation_sid", "call_sid", "workspace_sid")
 FORM_FIELDS = (*LINK_FIELDS, "channels", "start_time", "title")
@@ -54,7 +52,7 @@ _FORM_OVERHEAD = 64 * 1024
 _ORDERING = "recordings:newest"
 _SIDS = {"task_sid": Prefix.TASK, "reservation_sid": Prefix.RESERVATION}
 
-router = APIRouter(prefix=API_PATH, tags=["recordings"], dependencies=[Depends(_no_store)])
+router = APIRouter(prefix=API_PATH, tags=["recordings"], dependencies=[Depends(kit.no_store)])
 
 
 def _base_url(request: Request) -> str:
@@ -80,8 +78,8 @@ def render(recording: Recording, base_url: str) -> dict[str, Any]:
         "channels": recording.channels,
         "channel_map": list(recording.channel_map),
         "sample_rate": recording.sample_rate,
-        "start_time": _instant(recording.start_time_ms),
-        "date_created": _instant(recording.date_created_ms),
+        "start_time": kit.instant(recording.start_time_ms),
+        "date_created": kit.instant(recording.date_created_ms),
         "url": f"{base_url}{recording.path}",
         "media_url": f"{base_url}{recording.media_path}",
     }
@@ -142,8 +140,8 @@ _UPLOAD_FORM = {
     "format is judged from the bytes. Refused uploads store nothing.",
 )
 async def upload(request: Request, caller: Caller = Depends(authenticated)) -> Response:
-    _only(request, ())
-    service = _services(request).recordings
+    kit.only(request, ())
+    service = kit.services(request).recordings
     boundary = boundary_of(request.headers.get("content-type"))
     declared = request.headers.get("content-length")
     limit = service.max_bytes
@@ -193,52 +191,34 @@ async def list_recordings(
     page_size: int = Query(50, ge=1, le=1000),
     page_token: str | None = Query(None),
 ) -> Response:
-    _only(request, ("task_sid", "reservation_sid", "call_sid", "page_size", "page_token"))
+    kit.only(request, ("task_sid", "reservation_sid", "call_sid", "page_size", "page_token"))
     filters = RecordingFilters(
         task_sid=_sid_param(task_sid, "task_sid"),
         reservation_sid=_sid_param(reservation_sid, "reservation_sid"),
         call_sid=_sid_param(call_sid, "call_sid"),
     )
-    page = PageRequest(size=page_size)
-    if page_token:
-        direction, key = decode_token(page_token, _ORDERING, SORT)
-        page = (
-            PageRequest(size=page_size, after=key)
-            if direction == "a"
-            else PageRequest(size=page_size, before=key)
-        )
-    found, result = await _services(request).recordings.list_recordings(caller, filters, page)
-    next_token = previous_token = None
-    if result.has_next and result.rows:
-        next_token = encode_token("a", key_of(result.rows[-1], SORT), _ORDERING)
-    if result.has_previous and result.rows:
-        previous_token = encode_token("b", key_of(result.rows[0], SORT), _ORDERING)
+    page = kit.page_request(page_token, page_size, RECORDING_ORDER, _ORDERING)
+    found, result = await kit.services(request).recordings.list_recordings(caller, filters, page)
     base = _base_url(request)
     return json_response(
         {
             "recordings": [render(r, base) for r in found],
-            "meta": {
-                "page_size": page_size,
-                "next_page_token": next_token,
-                "previous_page_token": previous_token,
-                "next_page_url": _page_url(request, next_token),
-                "previous_page_url": _page_url(request, previous_token),
-            },
+            "meta": kit.page_meta(request, result, RECORDING_ORDER, _ORDERING, page_size),
         }
     )
 
 
 @router.get("/{sid}", summary="One recording")
 async def fetch(request: Request, sid: str, caller: Caller = Depends(authenticated)) -> Response:
-    _only(request, ())
-    recording = await _services(request).recordings.get(caller, sid)
+    kit.only(request, ())
+    recording = await kit.services(request).recordings.get(caller, sid)
     return json_response(render(recording, _base_url(request)))
 
 
 @router.delete("/{sid}", status_code=204, summary="Delete a recording and its file")
 async def remove(request: Request, sid: str, caller: Caller = Depends(authenticated)) -> Response:
-    _only(request, ())
-    await _services(request).recordings.delete(caller, sid)
+    kit.only(request, ())
+    await kit.services(request).recordings.delete(caller, sid)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
@@ -256,8 +236,8 @@ def media_response(parts: MediaResponseParts) -> Response:
 
 
 async def _media(request: Request, sid: str, caller: Caller) -> Response:
-    _only(request, ())
-    parts = await _services(request).recordings.open_media(
+    kit.only(request, ())
+    parts = await kit.services(request).recordings.open_media(
         caller.account_sid,
         sid,
         request.headers.get("range"),

@@ -14,9 +14,8 @@ from hindsight.api.paging import decode_token, encode_token
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.retention import FIELDS
-from hindsight.retention.service import conversation_id_of, hold_json
-from hindsight.store.keyset import PageRequest
-from hindsight.store.retention import HOLD_ORDER
+from hindsight.retention.service import HOLD_ORDER, conversation_id_of, hold_json
+from hindsight.routing.listing import PageRequest
 
 PREFIX = "/api/v1/retention"
 _MAX_BODY = 16 * 1024

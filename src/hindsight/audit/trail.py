@@ -377,6 +377,14 @@ def append_all(conn: Connection, key: ChainKey, rows: list[dict[str, Any]]) -> N
         store.append_many(conn, records, head_exists=head is not None)
 
 
+def record_fields(row: Any) -> dict[str, Any]:
+    """An audit record as its fields, with the roles and the detail decoded from JSON."""
+    data = store.as_dict(row)
+    data["roles"] = orjson.loads(data["roles"])
+    data["detail"] = orjson.loads(data["detail"])
+    return data
+
+
 def _own_account(viewer: Viewer, filters: AuditFilters) -> AuditFilters:
     # An account's admins see their account's records only, whatever they ask for.
     return AuditFilters(**{**filters.__dict__, "account_sid": viewer.account_sid})

@@ -20,6 +20,7 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.store import users as store
 from hindsight.store.database import Database
+from hindsight.store.users import SessionRecord, UserRecord
 
 # Sessions are marked as seen at most this often, so reading a page is not a write each time.
 _TOUCH_EVERY_MS = 15_000
@@ -37,14 +38,14 @@ class StartedSession:
     token: str
     csrf_token: str
     expires_ms: int
-    user: Any
+    user: UserRecord
 
 
 @dataclass(frozen=True)
 class ActiveSession:
     viewer: Viewer
     csrf_token: str
-    user: Any
+    user: UserRecord
     idle_deadline_ms: int
     expires_ms: int
 
@@ -101,28 +102,28 @@ class SessionService:
         else:
             last_seen = row.last_seen_ms
         viewer = Viewer.person(
-            account_sid=row.account_sid,
-            user_sid=row.sid,
-            name=row.full_name or row.username,
-            roles=roles_of(row),
-            scope=scope_of(row),
+            account_sid=row.user.account_sid,
+            user_sid=row.user.sid,
+            name=row.user.full_name or row.user.username,
+            roles=roles_of(row.user),
+            scope=scope_of(row.user),
             ip=ip,
             session_id=session_id(hashed),
         )
         return ActiveSession(
             viewer=viewer,
             csrf_token=row.csrf_token,
-            user=row,
+            user=row.user,
             idle_deadline_ms=min(last_seen + self.policy.idle_ms, row.expires_ms),
             expires_ms=row.expires_ms,
         )
 
-    def _alive(self, row: Any, now: int) -> bool:
+    def _alive(self, row: SessionRecord, now: int) -> bool:
         return (
             row.ended_ms is None
             and row.expires_ms > now
             and now - row.last_seen_ms < self.policy.idle_ms
-            and row.status == ACTIVE
+            and row.user.status == ACTIVE
         )
 
     async def end(self, token: str | None, viewer: Viewer | None) -> None:

@@ -36,6 +36,7 @@ from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.store import accounts as account_store
 from hindsight.store import users as store
 from hindsight.store.database import Database
+from hindsight.store.users import UserRecord
 
 T = TypeVar("T")
 ACTIVE = "active"
@@ -78,7 +79,7 @@ def normalise_username(username: str) -> str:
     return name
 
 
-def user_json(row: Any) -> dict[str, Any]:
+def user_json(row: UserRecord) -> dict[str, Any]:
     """A user as the API and the CLI show it: never the password hash."""
     return {
         "sid": row.sid,
@@ -97,11 +98,11 @@ def user_json(row: Any) -> dict[str, Any]:
     }
 
 
-def scope_of(row: Any) -> Scope:
+def scope_of(row: UserRecord) -> Scope:
     return Scope.from_json(orjson.loads(row.scope))
 
 
-def roles_of(row: Any) -> tuple[str, ...]:
+def roles_of(row: UserRecord) -> tuple[str, ...]:
     return tuple(orjson.loads(row.roles))
 
 

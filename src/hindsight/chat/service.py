@@ -31,8 +31,8 @@ from hindsight.domain import chat as rules
 from hindsight.domain.errors import NotFound
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.domain.unset import UNSET, Changes, Unset
-from hindsight.routing.base import Caller, RoutingDeps
 from hindsight.search import indexing
+from hindsight.service_base import Caller, Deps
 from hindsight.store import chat as store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
@@ -140,7 +140,7 @@ def _describe_conflict(exc: IntegrityError) -> rules.ChatConflict | None:
 
 
 class ChatService:
-    def __init__(self, deps: RoutingDeps) -> None:
+    def __init__(self, deps: Deps) -> None:
         self._db = deps.db
         self._clock = deps.clock
         self._limits = deps.limits

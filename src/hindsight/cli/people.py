@@ -19,6 +19,7 @@ from hindsight.domain.permissions import ROLES
 if TYPE_CHECKING:
     from hindsight.app import Runtime
     from hindsight.auth.users import UserChanges
+    from hindsight.store.users import UserRecord
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
 audit_app = typer.Typer(help="The audit trail of every access to conversation data.")
@@ -63,7 +64,7 @@ def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope
     return Scope.from_json({"teams": teams, "queues": queues, "departments": departments})
 
 
-def _show(row: object) -> None:
+def _show(row: UserRecord) -> None:
     from hindsight.auth.users import user_json
 
     data = user_json(row)

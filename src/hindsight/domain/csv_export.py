@@ -36,8 +36,9 @@ class CsvWriter:
 
     def __init__(self, columns: Sequence[str], out: TextIO | None = None) -> None:
         self._columns = tuple(columns)
-        self._buffer = io.StringIO() if out is None else None
-        self._writer = csv.writer(out if out is not None else self._buffer)
+        buffer = io.StringIO()
+        self._buffer = buffer if out is None else None
+        self._writer = csv.writer(out if out is not None else buffer)
         self._writer.writerow([safe_cell(c) for c in self._columns])
 
     def write(self, record: Mapping[str, Any]) -> None:

@@ -32,7 +32,7 @@ class ThrottlePolicy:
     def delay_ms(self, lockouts: int) -> int:
         """How long the `lockouts`-th lock-out in a row lasts."""
         doubling = min(max(lockouts, 1) - 1, 40)
-        return min(self.lockout_ms * 2**doubling, self.max_lockout_ms)
+        return min(self.lockout_ms << doubling, self.max_lockout_ms)
 
 
 @dataclass(frozen=True)

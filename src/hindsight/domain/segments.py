@@ -300,7 +300,7 @@ def facts(track: TaskTrack, slot: Slot) -> SegmentFacts | None:
             outcome=track.reason,
         )
     offer = track.offers[slot.key]
-    base = {
+    base: dict[str, Any] = {
         "segment_id": segment_id(track.task_sid, "offer", offer.sid),
         "task_sid": track.task_sid,
         "reservation_sid": offer.sid,

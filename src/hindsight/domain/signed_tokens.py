@@ -53,7 +53,7 @@ def _unb64(text: str) -> bytes:
 
 
 def issue(key: bytes, claims: TokenClaims) -> str:
-    body = {
+    body: dict[str, object] = {
         "p": claims.purpose,
         "a": claims.account_sid,
         "u": claims.subject,

@@ -124,7 +124,10 @@ class TalkAnalysis:
 def energy_dbfs(mean_square: NDArray[np.floating]) -> NDArray[np.float64]:
     """Frame energies in dB relative to a full-scale square wave (a full-scale sine is -3)."""
     floor = 10.0 ** (_SILENT_DB / 10.0)
-    return 10.0 * np.log10(np.maximum(np.asarray(mean_square, dtype=np.float64), floor))
+    dbfs: NDArray[np.float64] = 10.0 * np.log10(
+        np.maximum(np.asarray(mean_square, dtype=np.float64), floor)
+    )
+    return dbfs
 
 
 def noise_floor(
@@ -154,7 +157,8 @@ def noise_floor(
     else:
         local = np.full(blocks, medians.min())
     local[np.isinf(local)] = params.min_floor_dbfs
-    return np.maximum(np.repeat(local, block)[:n], params.min_floor_dbfs)
+    floors: NDArray[np.float64] = np.maximum(np.repeat(local, block)[:n], params.min_floor_dbfs)
+    return floors
 
 
 def _runs(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -207,7 +211,8 @@ def bleed_frames(mean_square: NDArray[np.floating], params: SpeechParameters) ->
     loudest, second = order[-1], order[-2]
     # The loudest other channel: the second loudest for the loudest channel itself.
     others = np.where(db == loudest, second, loudest)
-    return db < others - params.bleed_db
+    bled: NDArray[np.bool_] = db < others - params.bleed_db
+    return bled
 
 
 def detect_speech(

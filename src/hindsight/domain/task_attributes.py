@@ -151,16 +151,16 @@ class TaskAttributes:
     def late_media(self) -> LateMedia:
         """The parts that may change after the task ended: media lists and recording link."""
         root = unwrap(self.written)
-        conversations = root.get("conversations")
-        listed = isinstance(conversations, Mapping)
+        listed = root.get("conversations")
+        conversations: Mapping[str, Any] = listed if isinstance(listed, Mapping) else {}
         per_reservation = root.get("reservation_attributes")
         return LateMedia(
-            task_media=conversations.get("media") if listed else None,
+            task_media=conversations.get("media"),
             reservation_attributes=(
                 per_reservation if isinstance(per_reservation, Mapping) else None
             ),
             # segment_link may be sent after completion too (ENHANCE): the default recording.
-            segment_link=conversations.get("segment_link") if listed else None,
+            segment_link=conversations.get("segment_link"),
         )
 
     def changes_late_media(self, earlier: TaskAttributes) -> bool:

@@ -25,21 +25,22 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.insights import held_media
-from hindsight.routing.base import RoutingDeps, Service
+from hindsight.insights.filters import (
+    AT_LEAST,
+    AT_MOST,
+    DURATION_MEASURES,
+    GROUPINGS,
+    ConversationFilters,
+    narrowed,
+)
 from hindsight.search import identifiers
 from hindsight.search.annotations import Annotation, annotate
+from hindsight.service_base import Deps, Service
 from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
 from hindsight.store import search_index as search_store
-from hindsight.store.insights_queries import (
-    AT_LEAST,
-    AT_MOST,
-    DURATION_COLUMNS,
-    GROUPINGS,
-    ConversationFilters,
-    ScopeTags,
-)
+from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
 SORT_FIELDS = tuple(store.SORT_COLUMNS)
@@ -303,7 +304,7 @@ def _not_found(what: str) -> NotFound:
 
 class InsightsService(Service):
     def __init__(
-        self, deps: RoutingDeps, audit: AuditTrail, *, extended_media: bool = True
+        self, deps: Deps, audit: AuditTrail, *, extended_media: bool = True
     ) -> None:
         super().__init__(deps)
         self._audit = audit
@@ -357,7 +358,7 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> PageResult:
-            found = store.narrowed(conn, viewer.account_sid, filters)
+            found = narrowed(conn, viewer.account_sid, filters)
             query = store.search_query(
                 viewer.account_sid, found, conn.dialect.name, scope, sort.field
             )
@@ -378,7 +379,7 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> int:
-            found = store.narrowed(conn, viewer.account_sid, filters)
+            found = narrowed(conn, viewer.account_sid, filters)
             return store.count(conn, viewer.account_sid, found, scope)
 
         return await self._scan(unit)
@@ -527,7 +528,7 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> Aggregates:
-            found = store.narrowed(conn, viewer.account_sid, filters)
+            found = narrowed(conn, viewer.account_sid, filters)
             rows, total = store.aggregate(
                 conn, viewer.account_sid, found, group_by, scope, service_level_seconds
             )
@@ -564,7 +565,7 @@ class InsightsService(Service):
         while True:
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
-                found = store.narrowed(conn, viewer.account_sid, filters)
+                found = narrowed(conn, viewer.account_sid, filters)
                 query = store.search_query(
                     viewer.account_sid, found, conn.dialect.name, scope, sort.field
                 )
@@ -666,7 +667,7 @@ __all__ = [
     "AT_LEAST",
     "AT_MOST",
     "CONVERSATION_ORDER",
-    "DURATION_COLUMNS",
+    "DURATION_MEASURES",
     "GROUPINGS",
     "SEGMENT_ORDER",
     "SORT_FIELDS",

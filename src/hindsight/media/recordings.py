@@ -30,13 +30,15 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.timefmt import to_datetime
 from hindsight.media import audio
 from hindsight.media.storage import BlobMissing, BlobStore, BlobWriter
-from hindsight.routing.base import Caller, RoutingDeps, Service
+from hindsight.service_base import Caller, Deps, Service
 from hindsight.store import recordings as store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 
 log = logging.getLogger(__name__)
 
 API_PATH = "/api/v1/recordings"
+# The order recordings are listed in: newest first.
+RECORDING_ORDER = store.SORT
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
@@ -195,7 +197,7 @@ OnStored = Callable[[str, str, list[str]], Awaitable[Any]]
 class RecordingService(Service):
     def __init__(
         self,
-        deps: RoutingDeps,
+        deps: Deps,
         blobs: BlobStore,
         max_bytes: int = DEFAULT_MAX_BYTES,
         on_stored: OnStored | None = None,
@@ -285,7 +287,7 @@ class RecordingService(Service):
         query = store.list_query(
             caller.account_sid, filters.task_sid, filters.reservation_sid, filters.call_sid
         )
-        result = await self._scan(lambda conn: fetch_page(conn, query, store.SORT, page))
+        result = await self._scan(lambda conn: fetch_page(conn, query, RECORDING_ORDER, page))
         return [Recording.from_row(r) for r in result.rows], result
 
     async def delete(self, caller: Caller, sid: str) -> None:

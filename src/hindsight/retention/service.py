@@ -35,6 +35,9 @@ from hindsight.store import retention as store
 from hindsight.store.database import Database
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 
+# The order holds are listed in: newest first.
+HOLD_ORDER = store.HOLD_ORDER
+
 log = logging.getLogger(__name__)
 
 SCHEDULE = "schedule"

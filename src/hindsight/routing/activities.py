@@ -10,7 +10,8 @@ from hindsight.domain import events as ev
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.service_base import Caller
 from hindsight.store import activities as store
 from hindsight.store.keyset import PageRequest, PageResult
 
@@ -33,7 +34,7 @@ def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
     return ev.NewEvent(event_type, row.sid, f"Activity {row.friendly_name} {verb}", fields)
 
 
-class ActivityService(Service):
+class ActivityService(RoutingService):
     async def create(self, caller: Caller, ws: str, friendly_name: str, available: bool) -> Any:
         check_friendly_name(friendly_name)
         now = self._clock.now_ms()

@@ -1,64 +1,26 @@
-"""What every TaskRouter service shares: dependencies, the caller, workspace scoping."""
+"""What every TaskRouter service shares: workspace scoping, read-only mirrors, emitting events.
+
+The dependencies, the caller and database access every service shares are in service_base.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from hindsight.auth.accounts import Principal
-from hindsight.domain.addresses import AddressRules
-from hindsight.domain.clock import Clock
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.events import Actor, NewEvent
 from hindsight.eventlog.append import Origin, append
-from hindsight.eventlog.notify import LogNotifier
-from hindsight.routing.engine import RoutingEngine
+from hindsight.service_base import Caller, Service
 from hindsight.store import twilio_sources as twilio_source_store
 from hindsight.store import workspaces as workspace_store
-from hindsight.store.database import Database
 from hindsight.store.keyset import fetch_page
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_attributes_bytes: int = 16 * 1024
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated principal of a request, and where it came from."""
-
-    principal: Principal
-    ip: str | None = None
-
-    @property
-    def account_sid(self) -> str:
-        return self.principal.account_sid
-
-    def origin(self) -> Origin:
-        kind = "api_key" if self.principal.uses_api_key else "account"
-        return Origin(
-            actor=Actor(actor_type=kind, actor_sid=self.principal.credential_sid),
-            source="api",
-            ip=self.ip,
-        )
-
-
-@dataclass
-class RoutingDeps:
-    db: Database
-    clock: Clock
-    notifier: LogNotifier
-    limits: Limits
-    engine: RoutingEngine = field(default_factory=RoutingEngine)
-    # Where EventCallbackUrls may point (the deployment's receivers; SSRF rules).
-    callback_rules: AddressRules = field(default_factory=AddressRules)
 
 
 def not_found(path: str) -> NotFound:
@@ -98,15 +60,8 @@ def child_or_404(row: Any, path: str) -> Any:
     return row
 
 
-class Service:
-    def __init__(self, deps: RoutingDeps) -> None:
-        self._deps = deps
-        self._db = deps.db
-        self._clock = deps.clock
-        self._engine = deps.engine
-
-    async def _read(self, fn: Callable[[Connection], T]) -> T:
-        return await self._db.read(fn)
+class RoutingService(Service):
+    """A TaskRouter service: resources scoped to a workspace the caller owns."""
 
     async def _fetch_child(
         self, caller: Caller, ws: str, get: Callable[[Connection], Any], path: str
@@ -135,10 +90,6 @@ class Service:
             return fetch_page(conn, query, keys, page, predicate)
 
         return await self._scan(unit)
-
-    async def _scan(self, fn: Callable[[Connection], T]) -> T:
-        """A read that may take long (a list page): off the event loop."""
-        return await self._db.scan(fn)
 
     async def _write(self, workspace_sid: str | None, fn: Callable[[Connection], T]) -> T:
         """Run `fn` in a write transaction, then wake whoever follows the workspace's log.

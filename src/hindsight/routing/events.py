@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hindsight.domain.errors import InvalidParameter
-from hindsight.routing.base import Caller, Service, workspace_or_404
+from hindsight.routing.base import RoutingService, workspace_or_404
+from hindsight.service_base import Caller
 from hindsight.store import events as store
 from hindsight.store import task_channels as channel_store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
@@ -54,7 +55,7 @@ def time_window(filters: EventFilters, now_ms: int) -> tuple[int, int | None]:
     return start, filters.end_ms
 
 
-class EventService(Service):
+class EventService(RoutingService):
     async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
         return await self._fetch_child(
             caller, ws, lambda conn: store.get(conn, ws, sid), f"/Workspaces/{ws}/Events/{sid}"

@@ -14,7 +14,8 @@ from hindsight.domain.reservation_lifecycle import (
     check_worker_transition,
     parse_status,
 )
-from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.service_base import Caller
 from hindsight.store import activities as activity_store
 from hindsight.store import reservations as store
 from hindsight.store import tasks as task_store
@@ -100,7 +101,7 @@ def requested_status(answer: Answer) -> ReservationStatus:
     return parse_status(answer.status)
 
 
-class ReservationService(Service):
+class ReservationService(RoutingService):
     async def fetch(self, caller: Caller, ws: str, parent: Parent, sid: str) -> Any:
         def unit(conn: Connection) -> Any:
             workspace_or_404(conn, caller, ws)

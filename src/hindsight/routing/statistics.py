@@ -18,8 +18,9 @@ from hindsight.domain import statistics as stats
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.expressions import ExpressionError
 from hindsight.domain.worker_choice import selects
-from hindsight.routing.base import Caller, Service, child_or_404, workspace_or_404
+from hindsight.routing.base import RoutingService, child_or_404, workspace_or_404
 from hindsight.routing.eligibility import worker_document
+from hindsight.service_base import Caller
 from hindsight.store import statistics as store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
@@ -240,7 +241,7 @@ def _task_cumulative(
     return CumulativeResult(window=window, figures=figures, activity_durations=[])
 
 
-class StatisticsService(Service):
+class StatisticsService(RoutingService):
     def _window(self, request: StatisticsRequest, now: int) -> stats.Window:
         return stats.window(
             now, minutes=request.minutes, start_ms=request.start_ms, end_ms=request.end_ms

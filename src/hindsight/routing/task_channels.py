@@ -11,7 +11,8 @@ from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name, check_unique_name
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.workspace_template import ChannelCapacity
-from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.service_base import Caller
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult
@@ -47,7 +48,7 @@ def worker_channel_rows(
     ]
 
 
-class TaskChannelService(Service):
+class TaskChannelService(RoutingService):
     async def create(
         self,
         caller: Caller,

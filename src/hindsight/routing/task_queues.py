@@ -16,9 +16,10 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.workflow_config import parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_TARGET_WORKERS
-from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts
 from hindsight.routing.listing import parse_ordering
+from hindsight.service_base import Caller
 from hindsight.store import activities as activity_store
 from hindsight.store import task_queues as store
 from hindsight.store import workers as worker_store
@@ -91,7 +92,7 @@ def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     return parse_ordering(ordering, allowed, store.SORT)
 
 
-class TaskQueueService(Service):
+class TaskQueueService(RoutingService):
     async def create(self, caller: Caller, ws: str, settings: QueueSettings) -> Any:
         values = settings.given()
         values.setdefault("target_workers", DEFAULT_TARGET_WORKERS)

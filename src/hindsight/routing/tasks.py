@@ -22,8 +22,7 @@ from hindsight.domain.task_lifecycle import (
 from hindsight.domain.unset import UNSET
 from hindsight.domain.workspace_template import DEFAULT_TASK_CHANNEL
 from hindsight.routing.base import (
-    Caller,
-    Service,
+    RoutingService,
     WorkspaceRef,
     child_or_404,
     emit,
@@ -31,6 +30,7 @@ from hindsight.routing.base import (
     workspace_or_404,
 )
 from hindsight.routing.listing import parse_ordering
+from hindsight.service_base import Caller
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as store
@@ -128,7 +128,7 @@ def _task_for_change(conn: Connection, caller: Caller, ws: str, sid: str) -> tup
     return task, WorkspaceRef(ws, caller.account_sid, task.workspace_name)
 
 
-class TaskService(Service):
+class TaskService(RoutingService):
     def _attributes(self, raw: str) -> dict[str, Any]:
         """Parse and check attributes: a JSON object within the size limit, and any media lists
         well formed (a bad item is refused naming the item and field, and nothing is written)."""

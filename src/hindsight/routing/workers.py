@@ -15,11 +15,12 @@ from hindsight.domain.names import check_friendly_name
 from hindsight.domain.reservation_lifecycle import ReservationStatus
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET
-from hindsight.routing.base import Caller, Service, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts, worker_matches
 from hindsight.routing.listing import parse_ordering
 from hindsight.routing.task_channels import worker_channel_rows
 from hindsight.routing.worker_activity import move_worker
+from hindsight.service_base import Caller
 from hindsight.store import activities as activity_store
 from hindsight.store import reservations as reservation_store
 from hindsight.store import task_channels as channel_store
@@ -78,7 +79,7 @@ def _check_version(worker: Any, expected: int | None) -> None:
         )
 
 
-class WorkerService(Service):
+class WorkerService(RoutingService):
     def _attributes(self, raw: str) -> str:
         parse_attributes(raw, limit_bytes=self._deps.limits.max_attributes_bytes)
         return raw

@@ -18,13 +18,13 @@ from hindsight.domain.worker_choice import parse_order_by
 from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
 from hindsight.routing.base import (
-    Caller,
-    Service,
+    RoutingService,
     child_or_404,
     emit,
     emit_routing,
     workspace_or_404,
 )
+from hindsight.service_base import Caller
 from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as task_store
 from hindsight.store import workflows as store
@@ -124,7 +124,7 @@ def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
     return ev.NewEvent(event_type, row.sid, f"Workflow {row.friendly_name} {verb}", fields)
 
 
-class WorkflowService(Service):
+class WorkflowService(RoutingService):
     async def create(self, caller: Caller, ws: str, settings: WorkflowSettings) -> Any:
         values = settings.given()
         if "configuration" not in values:

@@ -15,7 +15,8 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
 from hindsight.domain.workflow_config import fifo_configuration
-from hindsight.routing.base import Caller, Service, emit, not_found, workspace_or_404
+from hindsight.routing.base import RoutingService, emit, not_found, workspace_or_404
+from hindsight.service_base import Caller
 from hindsight.store import activities as activity_store
 from hindsight.store import events as event_store
 from hindsight.store import task_channels as channel_store
@@ -63,7 +64,7 @@ def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) 
         )
 
 
-class WorkspaceService(Service):
+class WorkspaceService(RoutingService):
     async def create(self, caller: Caller, spec: NewWorkspace) -> Any:
         check_friendly_name(spec.friendly_name)
         if spec.template not in template.TEMPLATES:

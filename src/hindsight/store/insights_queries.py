@@ -7,10 +7,8 @@ both stores and paging, aggregates and exports see the same rows.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -58,38 +56,51 @@ SEGMENT_SORT = (
 )
 
 
-@dataclass(frozen=True)
-class ConversationFilters:
-    """What a conversation search, aggregate or export is restricted to (all must hold)."""
+class ConversationCriteria(Protocol):
+    """What a conversation search, aggregate or export is restricted to (all must hold).
 
-    start_ms: int | None = None  # conversations starting at or after this instant
-    end_ms: int | None = None  # ... and strictly before this one
-    workspace_sid: str | None = None
-    queue: str | None = None  # any segment was in this queue
-    agent: str | None = None  # any segment was with this agent
-    channel: str | None = None
-    direction: str | None = None
-    outcome: str | None = None
-    abandoned: bool | None = None
-    handled: bool | None = None
-    has_media: bool | None = None
-    in_progress: bool | None = None
-    # Reportable conversation attributes that must equal the given text.
-    attributes: tuple[tuple[str, str], ...] = ()
-    # Free text (search/ and domain/search/text_query.py): words in the conversation's
-    # attributes, media titles and customer, and in its chat transcripts if
-    # `search_transcripts` (the viewer may open transcripts).
-    text: str | None = None
-    # Assessed or not, with a questionnaire, in a score range (store/quality/search.py).
-    quality: QualityFilter | None = None
-    search_transcripts: bool = False
-    # The customer's phone, e-mail, name or id (domain/search/customer.py).
-    customer: str | None = None
-    # (measure of DURATION_COLUMNS, AT_LEAST or AT_MOST, seconds): each must hold.
-    durations: tuple[tuple[str, str, int], ...] = ()
-    # Set by `narrowed`: the row ids of all conversations the text and customer match, when
-    # they are few (read by id, not found by walking the account's conversations).
-    within: tuple[int, ...] | None = None
+    The service layer's `insights.filters.ConversationCriteria` is the value callers build; the
+    store reads it through this protocol. See there for what each field means.
+    """
+
+    @property
+    def start_ms(self) -> int | None: ...
+    @property
+    def end_ms(self) -> int | None: ...
+    @property
+    def workspace_sid(self) -> str | None: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def agent(self) -> str | None: ...
+    @property
+    def channel(self) -> str | None: ...
+    @property
+    def direction(self) -> str | None: ...
+    @property
+    def outcome(self) -> str | None: ...
+    @property
+    def abandoned(self) -> bool | None: ...
+    @property
+    def handled(self) -> bool | None: ...
+    @property
+    def has_media(self) -> bool | None: ...
+    @property
+    def in_progress(self) -> bool | None: ...
+    @property
+    def attributes(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def quality(self) -> QualityFilter | None: ...
+    @property
+    def search_transcripts(self) -> bool: ...
+    @property
+    def customer(self) -> str | None: ...
+    @property
+    def durations(self) -> tuple[tuple[str, str, int], ...]: ...
+    @property
+    def within(self) -> tuple[int, ...] | None: ...
 
 
 def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
@@ -131,8 +142,14 @@ def in_scope(scope: ScopeTags, conversation_id: Any = None) -> ColumnElement[boo
 
 
 def conditions(
-    account_sid: str, filters: ConversationFilters, dialect: str, scope: ScopeTags = None
+    account_sid: str,
+    filters: ConversationCriteria,
+    dialect: str,
+    scope: ScopeTags = None,
+    *,
+    bounded: bool = True,
 ) -> list[ColumnElement[bool]]:
+    """The filters as SQL conditions; without `bounded`, the period is left to the caller."""
     c = conversations.c
     # Narrowed rows are the account's already; leaving the account out of the condition keeps
     # SQLite from walking an index of the account's conversations instead of reading them.
@@ -141,9 +158,9 @@ def conditions(
     ]
     if scope is not None:
         out.append(in_scope(scope))
-    if filters.start_ms is not None:
+    if bounded and filters.start_ms is not None:
         out.append(c.start_ms >= filters.start_ms)
-    if filters.end_ms is not None:
+    if bounded and filters.end_ms is not None:
         out.append(c.start_ms < filters.end_ms)
     for column, value in (
         (c.workspace_sid, filters.workspace_sid),
@@ -176,7 +193,7 @@ def conditions(
 
 
 def _search_conditions(
-    account_sid: str, filters: ConversationFilters, dialect: str
+    account_sid: str, filters: ConversationCriteria, dialect: str
 ) -> list[ColumnElement[bool]]:
     out = []
     if filters.text:
@@ -192,25 +209,24 @@ def _search_conditions(
     return out
 
 
-def narrowed(
-    conn: Connection, account_sid: str, filters: ConversationFilters
-) -> ConversationFilters:
-    """The filters, with the conversations the text and customer match listed when few."""
+def matching_few(
+    conn: Connection, account_sid: str, filters: ConversationCriteria
+) -> tuple[int, ...] | None:
+    """The row ids of all conversations the text and customer match, when they are few."""
     if not filters.text and not filters.customer:
-        return filters
-    within = search_index.few_matching(
+        return None
+    return search_index.few_matching(
         conn,
         account_sid,
         text_query.parse(filters.text) if filters.text else None,
         filters.search_transcripts,
         customer_search.wanted_keys(filters.customer) if filters.customer else None,
     )
-    return filters if within is None else dataclasses.replace(filters, within=within)
 
 
 def search_query(
     account_sid: str,
-    filters: ConversationFilters,
+    filters: ConversationCriteria,
     dialect: str,
     scope: ScopeTags = None,
     sort: str = "start",
@@ -220,8 +236,7 @@ def search_query(
         return select(conversations).where(*conditions(account_sid, filters, dialect, scope))
     # SQLite would read the period by start and sort it; walking the measure's index (which
     # holds start_ms) soon fills a page. `+ 0` keeps it from choosing the start index.
-    unbounded = dataclasses.replace(filters, start_ms=None, end_ms=None)
-    where = conditions(account_sid, unbounded, dialect, scope)
+    where = conditions(account_sid, filters, dialect, scope, bounded=False)
     start = conversations.c.start_ms + 0
     if filters.start_ms is not None:
         where.append(start >= filters.start_ms)
@@ -231,7 +246,7 @@ def search_query(
 
 
 def count(
-    conn: Connection, account_sid: str, filters: ConversationFilters, scope: ScopeTags = None
+    conn: Connection, account_sid: str, filters: ConversationCriteria, scope: ScopeTags = None
 ) -> int:
     """How many conversations the filters match (the list's "1,284 conversations")."""
     where = conditions(account_sid, filters, conn.dialect.name, scope)
@@ -362,7 +377,7 @@ def _measures(service_level_seconds: int) -> list[Any]:
 def aggregate(
     conn: Connection,
     account_sid: str,
-    filters: ConversationFilters,
+    filters: ConversationCriteria,
     group_by: str,
     scope: ScopeTags = None,
     service_level_seconds: int = 20,

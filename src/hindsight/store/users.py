@@ -2,16 +2,71 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from hindsight.store.schema import sessions, users
 
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A person who may sign in to the reporting UI (one row of `users`)."""
+
+    sid: str
+    account_sid: str
+    username: str
+    full_name: str | None
+    email: str | None
+    auth_provider: str  # 'password', or an OpenID Connect provider (`external_subject`)
+    external_subject: str | None
+    password_hash: str | None
+    password_changed_ms: int | None
+    roles: str  # JSON list of role names (domain/permissions.py)
+    scope: str  # JSON {"teams": [...], "queues": [...], "departments": [...]}
+    status: str
+    failed_logins: int
+    locked_until_ms: int | None
+    last_login_ms: int | None
+    date_created: int
+    date_updated: int
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A sign-in session (one row of `sessions`), with the user it belongs to."""
+
+    token_hash: str
+    user_sid: str
+    csrf_token: str
+    created_ms: int
+    last_seen_ms: int
+    expires_ms: int
+    ended_ms: int | None
+    ip: str | None
+    user_agent: str | None
+    user: UserRecord
+
+
+_USER_FIELDS = tuple(f.name for f in fields(UserRecord))
+_SESSION_FIELDS = tuple(f.name for f in fields(SessionRecord) if f.name != "user")
+
+
+def _user(row: Row[Any] | None, prefix: str = "") -> UserRecord | None:
+    """The user in `row`, whose user columns are named `prefix` + the column's name."""
+    if row is None:
+        return None
+    values = row._mapping
+    return UserRecord(**{name: values[prefix + name] for name in _USER_FIELDS})
+
+
 _BY_SID = select(users).where(users.c.sid == bindparam("sid"))
 _BY_USERNAME = select(users).where(users.c.username == bindparam("username"))
+# The session's columns, then the user's prefixed with `u_` (both tables know a `user_sid`-like
+# name, so the user's columns are kept apart).
 _SESSION = (
-    select(sessions, users)
+    select(*sessions.c, *(column.label(f"u_{column.name}") for column in users.c))
     .join(users, users.c.sid == sessions.c.user_sid)
     .where(sessions.c.token_hash == bindparam("token_hash"))
 )
@@ -21,19 +76,19 @@ def insert_user(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(users).values(**row))
 
 
-def get_user(conn: Connection, sid: str) -> Any | None:
-    return conn.execute(_BY_SID, {"sid": sid}).first()
+def get_user(conn: Connection, sid: str) -> UserRecord | None:
+    return _user(conn.execute(_BY_SID, {"sid": sid}).first())
 
 
-def get_by_username(conn: Connection, username: str) -> Any | None:
-    return conn.execute(_BY_USERNAME, {"username": username}).first()
+def get_by_username(conn: Connection, username: str) -> UserRecord | None:
+    return _user(conn.execute(_BY_USERNAME, {"username": username}).first())
 
 
-def list_users(conn: Connection, account_sid: str | None = None) -> list[Any]:
+def list_users(conn: Connection, account_sid: str | None = None) -> list[UserRecord]:
     query = select(users).order_by(users.c.username)
     if account_sid is not None:
         query = query.where(users.c.account_sid == account_sid)
-    return list(conn.execute(query))
+    return [user for row in conn.execute(query) if (user := _user(row)) is not None]
 
 
 def count_users(conn: Connection) -> int:
@@ -48,9 +103,14 @@ def insert_session(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(sessions).values(**row))
 
 
-def get_session(conn: Connection, token_hash: str) -> Any | None:
-    """The session with its user's row (columns of both)."""
-    return conn.execute(_SESSION, {"token_hash": token_hash}).first()
+def get_session(conn: Connection, token_hash: str) -> SessionRecord | None:
+    """The session, with its user."""
+    row = conn.execute(_SESSION, {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    user = _user(row, prefix="u_")
+    assert user is not None
+    return SessionRecord(**{name: row._mapping[name] for name in _SESSION_FIELDS}, user=user)
 
 
 def touch_session(conn: Connection, token_hash: str, now_ms: int) -> None:
@@ -92,9 +152,10 @@ def purge_sessions(conn: Connection, before_ms: int) -> int:
 
 def last_sign_in_ip(conn: Connection, user_sid: str) -> str | None:
     """The client address of the user's most recent sign-in (its session), if any."""
-    return conn.execute(
+    ip: str | None = conn.execute(
         select(sessions.c.ip)
         .where(sessions.c.user_sid == user_sid)
         .order_by(sessions.c.created_ms.desc())
         .limit(1)
     ).scalar()
+    return ip

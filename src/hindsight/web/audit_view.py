@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from hindsight.api.audit import next_page_token, page_after, record_json
+from hindsight.api.audit import next_page_token, page_after
+from hindsight.audit.trail import AuditFilters, record_fields
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter
-from hindsight.store.audit import AuditFilters
-from hindsight.store.keyset import PageRequest
+from hindsight.routing.listing import PageRequest
 
 PAGE_SIZE = 100
 _DAY_MS = 86_400_000
@@ -68,7 +68,7 @@ async def audit_context(audit: Any, viewer: Viewer, params: dict[str, str]) -> d
     result = await audit.search(
         viewer, filters_of(shown), PageRequest(size=PAGE_SIZE, after=page_after(token))
     )
-    records = [record_json(r) for r in result.rows]
+    records = [record_fields(r) for r in result.rows]
     for record in records:
         record["link"] = object_link(record)
     # The CSV export takes the same filters, with the period as instants.

@@ -7,7 +7,6 @@ player actions, media and plug-ins. People only: a page without a session sends 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,16 +16,8 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
-from hindsight.api import identity
-from hindsight.api.insights import (
-    _checked_customer,
-    _checked_text,
-    _meta,
-    _page_request,
-    attribute_filters,
-    duration_filters,
-)
-from hindsight.api.quality.search_params import quality_filter, quality_pairs
+from hindsight.api import identity, kit
+from hindsight.api.quality.search_params import quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
 from hindsight.app_services import Services
@@ -43,17 +34,16 @@ from hindsight.domain.errors import (
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.timefmt import parse_iso8601
+from hindsight.insights.filters import DAY_MS, GROUPINGS, ConversationFilters
 from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
+from hindsight.routing.listing import PageRequest
 from hindsight.search.annotations import Annotation
-from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
-from hindsight.store.keyset import PageRequest
 from hindsight.web import audit_view, plugins, reports, timeline
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
-DAY_MS = 86_400_000
 PRESETS = {"today": 0, "7d": 7, "30d": 30, "90d": 90, "all": None}
 FILTER_FIELDS = (
     "queue",
@@ -202,13 +192,16 @@ def _date_ms(value: str, name: str) -> int:
 
 
 def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]:
-    """The filters of a page's query string (empty fields ignored), and the values to show."""
+    """The filters of a page's query string (empty fields ignored), and the values to show.
+
+    The form's period presets and yes/no fields are read here; the rest is the API's parser.
+    """
     params = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
     shown = dict(params)
     preset = params.get("range", "7d" if "from" not in params else "custom")
     shown["range"] = preset
     start_ms = end_ms = None
-    now = int(time.time() * 1000)
+    now = kit.services(request).clock.now_ms()
     if preset == "custom":
         if "from" in params:
             start_ms = _date_ms(params["from"], "from")
@@ -231,34 +224,18 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
             if params[name] not in ("true", "false"):
                 raise InvalidParameter(f"{name} must be true or false")
             flags[name] = params[name] == "true"
-    attributes = attribute_filters(request)
+    attributes = kit.attribute_filters(request)
     key, value = params.get("attr_key"), params.get("attr_value")
     if key and value:
-        if not key.replace("_", "").isalnum() or len(key) > 64:
-            raise InvalidParameter("An attribute name is letters, digits and underscores")
-        attributes = tuple(sorted({*attributes, (key, value)}))
-    filters = ConversationFilters(
-        start_ms=start_ms,
-        end_ms=end_ms,
-        queue=params.get("queue"),
-        agent=params.get("agent"),
-        channel=params.get("channel"),
-        direction=params.get("direction"),
-        outcome=params.get("outcome"),
-        text=_checked_text(params.get("q")),
-        customer=_checked_customer(params.get("customer")),
-        durations=duration_filters(params),
-        attributes=attributes,
-        quality=quality_filter(params),
-        **flags,
+        attributes = tuple(sorted({*attributes, (kit.attribute_key(key, "attr_key"), value)}))
+    filters = kit.conversation_filters(
+        params, start_ms=start_ms, end_ms=end_ms, attributes=attributes, flags=flags
     )
-    if start_ms is not None and end_ms is not None and end_ms < start_ms:
-        raise InvalidParameter("The end of the range is before its start")
     return filters, shown
 
 
 def _page_token(params: dict[str, str], sort: ConversationSort) -> PageRequest:
-    return _page_request(params.get("page_token"), PAGE_SIZE, sort)
+    return kit.page_request(params.get("page_token"), PAGE_SIZE, sort.keys, sort.ordering)
 
 
 # --- conversations ---------------------------------------------------------------------------
@@ -279,7 +256,7 @@ async def conversations_page(request: Request) -> Response:
         result = await services.insights.search(session.viewer, filters, sort, page)
         notes = await services.insights.annotations(session.viewer, filters, result.rows)
         total = await services.insights.count(session.viewer, filters)
-        meta = _meta(request, result, sort, PAGE_SIZE)
+        meta = kit.page_meta(request, result, sort.keys, sort.ordering, PAGE_SIZE)
         rows = [_listed(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
         return render(
             "conversations.html",

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from hindsight.insights.filters import DAY_MS, HOUR_MS, ConversationFilters
 from hindsight.insights.queries import AggregateRow, Aggregates
-from hindsight.store.insights_queries import DAY_MS, HOUR_MS, ConversationFilters
 from hindsight.web.render import NONE, duration, percent, query
 
 WIDTH = 720

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from starlette.requests import Request
 
-from hindsight.api import wire
+from hindsight.api import kit, wire
 from hindsight.api.forms import Params
 from hindsight.api.taskrouter.common import caller, list_response
 from hindsight.chat.service import ChatService
@@ -36,7 +36,7 @@ REFUSED_FOR_MESSAGES: Mapping[str, str] = {
 
 
 def chat(request: Request) -> ChatService:
-    return request.app.state.services.chat
+    return kit.services(request).chat
 
 
 def check_webhook_header(request: Request) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.sids import Prefix, is_sid
-from hindsight.store.quality.search import QualityFilter
+from hindsight.insights.filters import QualityFilter
 
 QUALITY_PARAMS = ("assessed", "questionnaire_sid", "score_min", "score_max")
 

@@ -10,15 +10,11 @@ from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import Params
-from hindsight.app_services import Services
+from hindsight.api.kit import services
 from hindsight.domain.errors import NotFound
 from hindsight.domain.sids import Prefix, is_sid
-from hindsight.routing.base import Caller
 from hindsight.routing.listing import PageResult, SortKey
-
-
-def services(request: Request) -> Services:
-    return request.app.state.services
+from hindsight.service_base import Caller
 
 
 def caller(request: Request) -> Caller:
