@@ -100,12 +100,17 @@ class EncryptedBlobStore:
             record = None
         except KeyringError:
             raise refused(key, "have a damaged key record") from None
-        if not await self._sealed(key):
-            # No header: stored before encryption (a key record too: `media encrypt` wrote it
-            # and is about to replace the object).
-            return Opened(None, None, await self.inner.size(key))
+        head = await self._head(key)
         if record is None:
-            raise refused(key, "have no key record")
+            if chunks.is_encrypted(head):
+                raise refused(key, "have no key record")
+            return Opened(None, None, await self.inner.size(key))
+        if head != chunks.header(record.chunk_size, record.object_id):
+            # `media encrypt` stores the key record first, then replaces the plain object:
+            # in between the object is its plaintext, of the size the record gives.
+            if not chunks.is_encrypted(head) and await self.inner.size(key) == record.plain_size:
+                return Opened(None, None, record.plain_size)
+            raise refused(key, "do not match their key record")
         if self.keyring is None:
             raise refused(key, "are encrypted and this server has no media keyring")
         try:
@@ -122,9 +127,10 @@ class EncryptedBlobStore:
             self._opened.popitem(last=False)
         return found
 
-    async def _sealed(self, key: str) -> bool:
-        head = b"".join([c async for c in await self.inner.open_range(key, 0, len(chunks.MAGIC))])
-        return chunks.is_encrypted(head)
+    async def _head(self, key: str) -> bytes:
+        """The first bytes of the stored object, where an encrypted one has its header."""
+        wanted = chunks.HEADER.size
+        return b"".join([c async for c in await self.inner.open_range(key, 0, wanted)])
 
     async def open_range(self, key: str, start: int, length: int) -> AsyncIterator[bytes]:
         """Plaintext bytes `start` .. `start + length - 1`; the first chunk is checked before

@@ -129,14 +129,21 @@ class S3BlobStore(IncomingBudget):
         if length <= 0:
             await self.size(key)
             return _nothing()
-        answer = await self.run(
-            self._client.get_object,
-            key,
-            Bucket=self.bucket,
-            Key=self.object_name(key),
-            Range=f"bytes={start}-{start + length - 1}",
-        )
-        return _stream(answer["Body"], length)
+        try:
+            answer = await self.run(
+                self._client.get_object,
+                key,
+                Bucket=self.bucket,
+                Key=self.object_name(key),
+                Range=f"bytes={start}-{start + length - 1}",
+            )
+        except BlobUnavailable as failure:
+            if "InvalidRange" not in failure.message:
+                raise
+            return _nothing()  # the range starts past the end: no bytes, as a file read
+        # A range reaching past the end gets what there is, as a file read does; what the
+        # store said it sends must then all arrive.
+        return _stream(answer["Body"], min(length, int(answer["ContentLength"])))
 
     def open_reader(self, key: str) -> BinaryIO:
         size = self.call(
@@ -168,9 +175,14 @@ class S3BlobStore(IncomingBudget):
         return True
 
     async def size(self, key: str) -> int:
-        head = await self.run(
-            self._client.head_object, key, Bucket=self.bucket, Key=self.object_name(key)
-        )
+        try:
+            head = await self.run(
+                self._client.head_object, key, Bucket=self.bucket, Key=self.object_name(key)
+            )
+        except BlobMissing:
+            # A HEAD answer has no body to say whether the object or the bucket is missing.
+            await self.check()
+            raise
         return int(head["ContentLength"])
 
     async def list_blobs(self, prefix: str = "") -> AsyncIterator[BlobInfo]:
