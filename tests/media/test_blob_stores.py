@@ -30,7 +30,13 @@ from hindsight.media.storage import (
     put_bytes,
     read_all,
 )
-from tests.support.s3_server import ACCESS_KEY, SECRET_KEY, FaultyProxy, S3Server
+from tests.support.s3_server import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    FaultyProxy,
+    S3Server,
+    start_s3_server,
+)
 
 KINDS = ("local", "local-encrypted", "s3", "s3-encrypted")
 MiB = 1024 * 1024
@@ -401,7 +407,6 @@ def test_wrong_credentials_and_a_missing_bucket(s3_server: S3Server, bucket: str
             await _write(nowhere, "AC1/RE1", b"data")
         with pytest.raises(BlobUnavailable):
             await _read(nowhere, "AC1/RE1", 0, 4)
-        # moto checks signatures only when told to; a closed port stands for refused access.
         closed = s3_store("http://127.0.0.1:9", bucket, max_attempts=1, connect_timeout=1)
         with pytest.raises(BlobUnavailable):
             await closed.check()
@@ -421,3 +426,34 @@ def test_the_incoming_budget_holds_for_s3(s3_server: S3Server, bucket: str) -> N
         assert store.incoming_bytes == 0
 
     run(scenario())
+
+
+def test_wrong_credentials_are_unavailable_not_an_error() -> None:
+    server = start_s3_server(checks_credentials=True)
+    try:
+        bucket = server.create_bucket("checked-bucket")
+
+        async def scenario() -> None:
+            right = s3_store(
+                server.endpoint,
+                bucket,
+                access_key_id=server.access_key,
+                secret_access_key=server.secret_key,
+            )
+            await _write(right, "AC1/RE1", b"audio")
+            for wrong in (
+                {"access_key_id": server.access_key, "secret_access_key": "wrong"},
+                {"access_key_id": "AKIANOBODY0000000000", "secret_access_key": "wrong"},
+            ):
+                refused = s3_store(server.endpoint, bucket, **wrong)
+                with pytest.raises(BlobUnavailable):
+                    await refused.check()
+                with pytest.raises(BlobUnavailable):
+                    await _read(refused, "AC1/RE1", 0, 5)
+                with pytest.raises(BlobUnavailable):
+                    await _write(refused, "AC1/RE2", b"audio")
+            assert [i.key async for i in right.list_blobs()] == ["AC1/RE1"]
+
+        run(scenario())
+    finally:
+        server.stop()

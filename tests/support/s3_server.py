@@ -5,6 +5,7 @@ slowly, answer 500, stop mid-body, or be down."""
 from __future__ import annotations
 
 import http.client
+import os
 import socket
 import subprocess
 import sys
@@ -36,6 +37,8 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> 
 class S3Server:
     process: subprocess.Popen[bytes]
     port: int
+    access_key: str = ACCESS_KEY
+    secret_key: str = SECRET_KEY
 
     @property
     def endpoint(self) -> str:
@@ -48,8 +51,8 @@ class S3Server:
             "s3",
             endpoint_url=self.endpoint,
             region_name="us-east-1",
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
         )
 
     def create_bucket(self, name: str) -> str:
@@ -65,19 +68,49 @@ class S3Server:
             self.process.wait()
 
 
-def start_s3_server() -> S3Server:
+def start_s3_server(checks_credentials: bool = False) -> S3Server:
+    """moto's server; `checks_credentials`: requests must be signed with the access key of
+    an IAM user created at start (the first three requests, which create it, are not)."""
     port = free_port()
+    env = dict(os.environ)
+    if checks_credentials:
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     try:
         wait_for_port(port, process)
+        server = S3Server(process, port)
+        if checks_credentials:
+            _create_user(server)
     except BaseException:
         process.kill()
         raise
-    return S3Server(process, port)
+    return server
+
+
+def _create_user(server: S3Server) -> None:
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    iam.create_user(UserName="hindsight")
+    iam.put_user_policy(
+        UserName="hindsight",
+        PolicyName="everything",
+        PolicyDocument='{"Version":"2012-10-17","Statement":'
+        '[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+    )
+    key = iam.create_access_key(UserName="hindsight")["AccessKey"]
+    server.access_key, server.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
 
 
 @dataclass
