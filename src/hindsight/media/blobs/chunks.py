@@ -105,11 +105,11 @@ class ChunkCipher:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_aead", AESGCM(self.data_key))
 
-    def seal(self, index: int, plaintext: bytes, final: bool) -> bytes:
+    def seal(self, index: int, plaintext: bytes | memoryview, final: bool) -> bytes:
         aead: AESGCM = self._aead  # type: ignore[attr-defined]
         return aead.encrypt(_nonce(index), plaintext, _aad(self.object_id, self.key, index, final))
 
-    def open(self, index: int, sealed: bytes, final: bool) -> bytes:
+    def open(self, index: int, sealed: bytes | memoryview, final: bool) -> bytes:
         aead: AESGCM = self._aead  # type: ignore[attr-defined]
         try:
             return aead.decrypt(_nonce(index), sealed, _aad(self.object_id, self.key, index, final))

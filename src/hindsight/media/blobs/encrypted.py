@@ -190,11 +190,18 @@ async def _decrypting(
     try:
         async for piece in stored:
             buffer += piece
-            while index <= last and len(buffer) >= want:
-                sealed, buffer = bytes(buffer[:want]), buffer[want:]
-                yield _open(cipher, layout, index, sealed)
-                index += 1
-                want = layout.plain_length(index) + chunks.TAG_BYTES
+            opened = []
+            used = 0
+            with memoryview(buffer) as view:
+                while index <= last and len(buffer) - used >= want:
+                    opened.append(_open(cipher, layout, index, view[used : used + want]))
+                    used += want
+                    index += 1
+                    want = layout.plain_length(index) + chunks.TAG_BYTES
+            del buffer[:used]
+            if opened:
+                # One write per stored piece, not per chunk: fewer, larger socket sends.
+                yield b"".join(opened)
         if index <= last:
             raise refused(cipher.key, "are cut short")
     finally:
@@ -203,7 +210,7 @@ async def _decrypting(
             await aclose()
 
 
-def _open(cipher: ChunkCipher, layout: Layout, index: int, sealed: bytes) -> bytes:
+def _open(cipher: ChunkCipher, layout: Layout, index: int, sealed: bytes | memoryview) -> bytes:
     try:
         return cipher.open(index, sealed, final=index == layout.chunks - 1)
     except ChunkRefused:
@@ -304,11 +311,16 @@ class SealingWriter:
         self._hash.update(data)
         self._pending += data
         sealed = []
+        used = 0
         # Keep at least one byte back: the chunk holding the last byte is sealed as final.
-        while len(self._pending) > self._chunk:
-            piece, self._pending = bytes(self._pending[: self._chunk]), self._pending[self._chunk :]
-            sealed.append(self._cipher.seal(self._index, piece, final=False))
-            self._index += 1
+        with memoryview(self._pending) as view:
+            while len(self._pending) - used > self._chunk:
+                piece = view[used : used + self._chunk]
+                sealed.append(self._cipher.seal(self._index, piece, final=False))
+                piece.release()
+                used += self._chunk
+                self._index += 1
+        del self._pending[:used]
         if sealed:
             await self._inner.write(b"".join(sealed))
 
