@@ -16,7 +16,7 @@ Beside them, as the ceiling of the S3 rows, the same reads straight from moto wi
 Hindsight in between). Medians are printed. moto is a Python server, so the S3 rows measure
 Hindsight's path plus a slow local store; the ratio to the ceiling is the cost we add.
 
-    benchmarks/run-media-streaming                 # 60 minutes, 3 rounds
+    benchmarks/run-media-streaming                 # 60 minutes, 5 rounds
     benchmarks/run-media-streaming --minutes 10 --rounds 5
 """
 
@@ -118,7 +118,7 @@ def line(label: str, runs: list[Run], ceiling: list[Run] | None = None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hindsight-media-streaming-") as tmp, moto() as s3:
         root = Path(tmp)
@@ -155,13 +155,18 @@ def main() -> None:
             with httpx.Client(auth=AUTH, timeout=600) as http:
                 for url in urls.values():
                     read(http, url, {"Range": "bytes=0-0"})  # warm connections and key caches
-                for _ in range(args.rounds):
+                order = ["s3 store itself (boto3)", *urls]
+                for round_number in range(args.rounds):
+                    # Each round starts with another configuration, so none always follows
+                    # the same neighbour (moto is still freeing a large read for a while).
+                    shift = round_number % len(order)
                     for what, reader in reads.items():
-                        results.setdefault(("s3 store itself (boto3)", what), []).append(
-                            direct_read(client, "ceiling/call.wav", direct[what])
-                        )
-                        for name, url in urls.items():
-                            results.setdefault((name, what), []).append(reader(http, url))
+                        for name in order[shift:] + order[:shift]:
+                            results.setdefault((name, what), []).append(
+                                direct_read(client, "ceiling/call.wav", direct[what])
+                                if name not in urls
+                                else reader(http, urls[name])
+                            )
         print(f"median of {args.rounds} interleaved rounds")
         for what in reads:
             print(f"-- {what}")
