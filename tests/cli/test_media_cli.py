@@ -62,6 +62,9 @@ def test_encrypt_rotate_and_migrate_an_installation(tmp_path: Path, s3_server: S
     files = [data_dir / "recordings" / account.sid / sid for sid in sids]
     assert files[0].read_bytes() == contents[0]
 
+    refused = _hindsight("media", "encrypt", env=env)
+    assert refused.returncode == 1 and "HINDSIGHT_MEDIA_ENCRYPTION" in refused.stdout
+    env["HINDSIGHT_MEDIA_ENCRYPTION"] = "true"
     report = _hindsight("media", "encrypt", "--dry-run", env=env)
     assert report.returncode == 0, report.stderr
     assert "3 objects" in report.stdout and "not encrypted" in report.stdout
@@ -76,6 +79,12 @@ def test_encrypt_rotate_and_migrate_an_installation(tmp_path: Path, s3_server: S
     again = _hindsight("media", "encrypt", env=env)
     assert "0 objects (0 bytes) are not encrypted" in again.stdout
 
+    status = _hindsight("media", "status", env=env)
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert (
+        "3 objects, 0 not encrypted" in status.stdout
+        and "encryption of new recordings: on" in status.stdout
+    )
     keyring_path = data_dir / "media-keys.json"
     first_key = orjson.loads(keyring_path.read_bytes())["current"]
     audio_before = files[1].read_bytes()

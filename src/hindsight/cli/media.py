@@ -123,6 +123,13 @@ def encrypt(
     from hindsight.media.blobs import upkeep
 
     settings = _settings()
+    if not settings.media_encryption:
+        # A server started without encryption reads objects as they are stored: it must be
+        # restarted with encryption on before objects it serves change under it.
+        _fail(
+            "Set HINDSIGHT_MEDIA_ENCRYPTION=true (and restart every server with it) first: "
+            "servers without it would send encrypted objects as they are stored."
+        )
     sealed = _sealed_store(settings)
 
     async def work() -> None:
@@ -134,8 +141,6 @@ def encrypt(
         with _bar("Encrypting", total) as advance:
             tally = await upkeep.encrypt(sealed, todo, advance)
         _report("Encrypted", tally)
-        if not settings.media_encryption:
-            console.print("Set HINDSIGHT_MEDIA_ENCRYPTION=true so new recordings are too.")
 
     _run(work())
 
