@@ -42,7 +42,11 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def hindsight(
-    data_dir: Path, database_url: str | None, workers: int = 1, profile: Path | None = None
+    data_dir: Path,
+    database_url: str | None,
+    workers: int = 1,
+    profile: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[str]:
     """`hindsight serve --workers N` from `data_dir`; with `profile` (a directory), each of
     its processes runs under cProfile and writes <name>.prof there when it stops."""
@@ -54,6 +58,7 @@ def hindsight(
         "HINDSIGHT_BOOTSTRAP_ACCOUNT_SID": ACCOUNT_SID,
         "HINDSIGHT_BOOTSTRAP_AUTH_TOKEN": AUTH_TOKEN,
         "HINDSIGHT_LOG_LEVEL": "warning",
+        **(extra_env or {}),
     }
     if profile is not None:
         env["HINDSIGHT_PROFILE_DIR"] = str(profile)

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from twilio.rest import Client
 
+from tests.support.s3_server import S3Server, start_s3_server
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
 
@@ -76,3 +77,13 @@ def client(server: RunningServer, account) -> Client:
 @pytest.fixture
 def workspace(client: Client):
     return client.taskrouter.v1.workspaces.create(friendly_name="Test Workspace")
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """moto's standalone S3 server on a free port, for the session."""
+    running = start_s3_server()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -50,11 +50,11 @@ from hindsight.media.analysis import (
     UrlSource,
     recording_media_key,
 )
+from hindsight.media.blobs.build import blob_store
 from hindsight.media.broker import Analyses, MediaBroker, MediaSources
 from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
-from hindsight.media.storage import LocalBlobStore
 from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
@@ -185,7 +185,7 @@ def build_runtime(
 
     recordings = RecordingService(
         deps,
-        LocalBlobStore(settings.data_dir / "recordings", settings.max_incoming_bytes),
+        blob_store(settings),
         settings.max_recording_bytes,
         on_stored=analyse_recording,
     )

@@ -190,6 +190,52 @@ class Settings(BaseSettings):
         description="How often the server publishes a checkpoint if the trail grew "
         "(0: only when `hindsight audit verify` runs).",
     )
+    media_store: str = Field(
+        "local",
+        description="Where recordings' bytes are kept: 'local' (<data_dir>/recordings, one "
+        "host) or 's3' (an S3-compatible bucket every host reads; the s3_* settings).",
+    )
+    s3_endpoint_url: str | None = Field(
+        None,
+        description="The S3-compatible endpoint, e.g. https://minio.internal:9000; "
+        "default: AWS S3 of s3_region.",
+    )
+    s3_bucket: str | None = Field(None, description="The bucket recordings are stored in.")
+    s3_region: str | None = Field(None, description="The bucket's region (default us-east-1).")
+    s3_prefix: str = Field("", description="Key prefix inside the bucket, e.g. 'hindsight/'.")
+    s3_access_key_id: str | None = Field(
+        None, description="Default: boto3's own chain (environment, instance role, ...)."
+    )
+    s3_secret_access_key: str | None = None
+    s3_path_style: bool = Field(
+        False,
+        description="Path-style addressing (http://host/bucket/key): MinIO and most "
+        "self-hosted stores need it.",
+    )
+    s3_part_size_mb: int = Field(
+        8, ge=5, le=512, description="Multipart upload part size: the most one upload buffers."
+    )
+    s3_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long a read from the store may stall before the "
+        "recording is reported unavailable.",
+    )
+    media_encryption: bool = Field(
+        False,
+        description="Encrypt new recordings at rest (AES-256-GCM, a data key per object "
+        "wrapped by the media keyring). `hindsight media encrypt` seals older ones.",
+    )
+    media_keyring: Path | None = Field(
+        None,
+        description="The media key-encryption keys (JSON, created when encryption is first "
+        "on; every host needs the same file); default <data_dir>/media-keys.json.",
+    )
+    media_keys: str | None = Field(
+        None,
+        description="Instead of the keyring file: 'id:64 hex digits,...', the current key "
+        "first (for secrets kept in the environment).",
+    )
     log_level: str = "info"
     role: str = Field(
         "all",
@@ -215,6 +261,13 @@ class Settings(BaseSettings):
     @classmethod
     def _media_fetch_allow(cls, value: str) -> str:
         parse_allow_list(value)
+        return value
+
+    @field_validator("media_store")
+    @classmethod
+    def _media_store(cls, value: str) -> str:
+        if value not in ("local", "s3"):
+            raise ValueError("must be 'local' or 's3'")
         return value
 
     @field_validator("role")
@@ -247,6 +300,9 @@ class Settings(BaseSettings):
 
     def resolved_audit_checkpoint_file(self) -> Path:
         return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"
+
+    def resolved_media_keyring(self) -> Path:
+        return self.media_keyring or self.data_dir / "media-keys.json"
 
     def resolved_plugins_dir(self) -> Path:
         return self.plugins_dir or self.data_dir / "plugins"

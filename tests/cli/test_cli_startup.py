@@ -15,7 +15,18 @@ import pytest
 
 from tests.cli.test_cli import _env, _hindsight
 
-HEAVY = ("hindsight.app", "fastapi", "starlette", "sqlalchemy", "uvicorn", "argon2", "httpcore")
+HEAVY = (
+    "hindsight.app",
+    "fastapi",
+    "starlette",
+    "sqlalchemy",
+    "uvicorn",
+    "argon2",
+    "httpcore",
+    "boto3",
+    "botocore",
+    "cryptography",
+)
 PROBE = """
 import json, sys
 from hindsight.cli.main import app
@@ -42,6 +53,9 @@ HELPS = [
     ["retention", "run"],
     ["twilio-sources"],
     ["accounts", "rotate"],
+    ["media"],
+    ["media", "encrypt"],
+    ["media", "migrate"],
 ]
 
 

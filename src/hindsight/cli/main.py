@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from hindsight.cli.errors import FriendlyTyper
+from hindsight.cli.media import media_app
 from hindsight.cli.people import audit_app, users_app
 from hindsight.cli.retention import retention_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
@@ -31,6 +32,7 @@ app.add_typer(twilio_sources_app, name="twilio-sources")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
+app.add_typer(media_app, name="media")
 console = Console()
 
 

@@ -1,14 +1,18 @@
-"""Where recordings' bytes live: a small blob-store interface and its local-filesystem store.
+"""Where recordings' bytes live: the blob-store interface and its local-filesystem store.
 
-The interface is what an object store offers too (an S3-compatible store can implement it
-later: a multipart upload per writer, ranged GETs for reading), so nothing above it knows where
-bytes are kept:
+The interface is what an object store offers too (`blobs/s3.py` implements it with a multipart
+upload per writer and ranged GETs; `blobs/encrypted.py` wraps either store to encrypt at rest;
+`blobs/build.py` picks them from settings), so nothing above it knows where bytes are kept:
 
 * `writer(key)` streams a new blob in; `commit()` makes it visible under its key all at once
   and returns its size and SHA-256; `abort()` leaves nothing behind;
 * `open_range(key, start, length)` streams part of a blob out, in chunks;
 * `open_reader(key)` gives a seekable file object, for probing a blob's headers in a thread;
-* `delete(key)` and `exists(key)`.
+* `delete(key)`, `exists(key)` and `size(key)`;
+* `list_blobs(prefix)` walks what is stored (orphan clean-up, encryption, migration).
+
+A store that cannot be reached raises `BlobUnavailable` (a person sees "recording
+unavailable"), never a bare network error.
 
 The local store writes a blob to a temporary file in `<root>/.incoming/`, fsyncs it, renames
 it into place and fsyncs the directory, so a crash never leaves a partial file under a key.
@@ -51,6 +55,22 @@ class BlobMissing(Exception):
     """No blob is stored under the key."""
 
 
+class BlobUnavailable(HindsightError):
+    """The store holding the bytes cannot be reached or refused us; trying again may help."""
+
+    status = 503
+    code = 20503
+    retry_after = 5
+
+
+class BlobRefused(HindsightError):
+    """The stored bytes fail their integrity check (tampered, cut short, keys missing): they
+    are never played. Trying again cannot help, which a 4xx says."""
+
+    status = 409
+    code = 20409
+
+
 class IncomingFull(HindsightError):
     """Uploads in progress hold as many bytes as allowed; try again shortly."""
 
@@ -64,6 +84,15 @@ class StoredBlob:
     key: str
     size: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """One stored blob, as a listing sees it (size as stored, modified in epoch seconds)."""
+
+    key: str
+    size: int
+    modified: float
 
 
 class BlobWriter(Protocol):
@@ -89,6 +118,48 @@ class BlobStore(Protocol):
     async def delete(self, key: str) -> None: ...
 
     async def exists(self, key: str) -> bool: ...
+
+    async def size(self, key: str) -> int: ...
+
+    def list_blobs(self, prefix: str = "") -> AsyncIterator[BlobInfo]: ...
+
+
+class IncomingBudget:
+    """The bytes uploads in progress hold at once (per process), refused past a limit: on disk
+    for the local store, in part buffers for an object store."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_incoming_bytes = max_bytes
+        self._incoming_bytes = 0
+
+    def reserve(self, size: int) -> None:
+        """Count `size` more bytes being received, or refuse them (IncomingFull)."""
+        if self._incoming_bytes + size > self.max_incoming_bytes:
+            raise IncomingFull("Too many uploads are in progress; try again in a little while")
+        self._incoming_bytes += size
+
+    def release(self, size: int) -> None:
+        self._incoming_bytes = max(0, self._incoming_bytes - size)
+
+    @property
+    def incoming_bytes(self) -> int:
+        return self._incoming_bytes
+
+
+async def read_all(store: BlobStore, key: str) -> bytes:
+    """A small blob's bytes (key records, tests), never a recording's."""
+    size = await store.size(key)
+    return b"".join([chunk async for chunk in await store.open_range(key, 0, size)])
+
+
+async def put_bytes(store: BlobStore, key: str, data: bytes) -> StoredBlob:
+    writer = store.writer(key)
+    try:
+        await writer.write(data)
+        return await writer.commit()
+    except BaseException:
+        await writer.abort()
+        raise
 
 
 def check_key(key: str) -> str:
@@ -215,15 +286,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class LocalBlobStore:
+class LocalBlobStore(IncomingBudget):
     """Blobs as files under `root` (normally `<data_dir>/recordings`)."""
 
     def __init__(self, root: Path, max_incoming_bytes: int = 2 * 1024**3) -> None:
+        super().__init__(max_incoming_bytes)
         self.root = root
         self.incoming = root / _INCOMING
         self.incoming.mkdir(parents=True, exist_ok=True)
-        self.max_incoming_bytes = max_incoming_bytes
-        self._incoming_bytes = 0
         self.removed_at_start = self._sweep_leftovers()
 
     def _sweep_leftovers(self) -> int:
@@ -236,19 +306,6 @@ class LocalBlobStore:
                     leftover.unlink()
                     removed += 1
         return removed
-
-    def reserve(self, size: int) -> None:
-        """Count `size` more bytes being received, or refuse them (IncomingFull)."""
-        if self._incoming_bytes + size > self.max_incoming_bytes:
-            raise IncomingFull("Too many uploads are in progress; try again in a little while")
-        self._incoming_bytes += size
-
-    def release(self, size: int) -> None:
-        self._incoming_bytes = max(0, self._incoming_bytes - size)
-
-    @property
-    def incoming_bytes(self) -> int:
-        return self._incoming_bytes
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -277,12 +334,41 @@ class LocalBlobStore:
         def remove() -> None:
             path = self.path(key)
             path.unlink(missing_ok=True)
-            _fsync_dir(path.parent)
+            with contextlib.suppress(FileNotFoundError):
+                _fsync_dir(path.parent)
 
         await anyio.to_thread.run_sync(remove)
 
     async def exists(self, key: str) -> bool:
         return await anyio.to_thread.run_sync(self.path(key).is_file)
+
+    async def size(self, key: str) -> int:
+        def stat() -> int:
+            try:
+                return self.path(key).stat().st_size
+            except FileNotFoundError:
+                raise BlobMissing(key) from None
+
+        return await anyio.to_thread.run_sync(stat)
+
+    async def list_blobs(self, prefix: str = "") -> AsyncIterator[BlobInfo]:
+        """Every blob whose key starts with `prefix` (uploads in progress are not blobs)."""
+
+        def walk() -> list[BlobInfo]:
+            found = []
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames[:] = sorted(d for d in dirnames if d != _INCOMING)
+                for name in sorted(filenames):
+                    path = Path(dirpath, name)
+                    key = path.relative_to(self.root).as_posix()
+                    if key.startswith(prefix) and _KEY.match(key):
+                        with contextlib.suppress(FileNotFoundError):
+                            stat = path.stat()
+                            found.append(BlobInfo(key, stat.st_size, stat.st_mtime))
+            return found
+
+        for info in await anyio.to_thread.run_sync(walk):
+            yield info
 
 
 async def _chunks(reader: BinaryIO, length: int) -> AsyncIterator[bytes]:
