@@ -97,7 +97,7 @@ def _configuration(conn: Connection, workspace_sid: str, workflow_sid: str | Non
     """The workflow and its parsed configuration (parsed once per version of the document)."""
     if workflow_sid is None:
         return None, None
-    workflow = workflow_store.get(conn, workspace_sid, workflow_sid)
+    workflow = workflow_store.get_in_transaction(conn, workspace_sid, workflow_sid)
     if workflow is None:
         return None, None
     cached = _CONFIGURATIONS.get(workflow_sid)
@@ -465,7 +465,7 @@ class RoutingEngine:
         if not chosen:
             return _Reserved([], [], full)
         workflow = (
-            workflow_store.get(conn, workspace.sid, task["workflow_sid"])
+            workflow_store.get_in_transaction(conn, workspace.sid, task["workflow_sid"])
             if task["workflow_sid"]
             else None
         )
