@@ -86,7 +86,10 @@ class Words:
         return " ".join(_word(min(p, VOCABULARY - 1)) for p in picks)
 
 
-def generate(runtime: Any, account_sid: str, total: int, messages: int, seed: int = 1) -> None:
+def generate(
+    runtime: Any, account_sid: str, total: int, messages: int, seed: int = 1, text: bool = True
+) -> None:
+    """`text=False` writes the conversation rows and scope tags only (what sorted lists read)."""
     rng = random.Random(seed)
     words = Words(rng)
     end = int(time.time() * 1000)
@@ -157,6 +160,10 @@ def generate(runtime: Any, account_sid: str, total: int, messages: int, seed: in
         tables[conversation_scopes].append(
             {"account_sid": account_sid, "conversation_id": cid, "tag": f"team:{queue}"}
         )
+        if not text:
+            if len(tables[conversations]) >= BATCH:
+                flush()
+            continue
         tables[search_documents].append(
             {
                 "account_sid": account_sid,
@@ -184,13 +191,17 @@ def generate(runtime: Any, account_sid: str, total: int, messages: int, seed: in
             flush()
     flush()
     elapsed = time.perf_counter() - started
-    print(
-        f"generated {total:,} conversations, {total:,} transcripts of {messages} messages"
-        f" ({total * messages:,} messages) in {elapsed:.0f} s"
+    texts = (
+        f", {total:,} transcripts of {messages} messages ({total * messages:,} messages)"
+        if text
+        else " (no search text)"
     )
+    print(f"generated {total:,} conversations{texts} in {elapsed:.0f} s")
 
 
-def time_searches(runtime: Any, caller: Viewer, total: int, rounds: int) -> None:
+def time_searches(
+    runtime: Any, caller: Viewer, total: int, rounds: int, sorts_only: bool = False
+) -> None:
     service = runtime.services.insights
     rng = random.Random(5)
     now = int(time.time() * 1000)
@@ -243,7 +254,26 @@ def time_searches(runtime: Any, caller: Viewer, total: int, rounds: int) -> None
         await service.annotations(viewer, filters, result.rows)
         return (time.perf_counter() - started) * 1000
 
+    async def measure_sorts() -> None:
+        # Sorts interleaved round by round, so a change in the machine's load hits them alike.
+        first_pages: dict[str, list[float]] = {label: [] for label in sorts}
+        for _ in range(rounds):
+            for label, (filters, sort) in sorts.items():
+                first_pages[label].append(await one(caller, filters, sort))
+        by_start = pct(first_pages["31 days, sorted by start"], 95)
+        for label, timings in first_pages.items():
+            report(label, timings)
+            print(f"    p95 / sorted by start: {pct(timings, 95) / by_start:.2f}")
+        for label, (filters, sort) in sorts.items():
+            report(
+                f"{label}, descending page 2",
+                await _second_pages(service, caller, filters, sort, rounds),
+            )
+
     async def measure() -> None:
+        if sorts_only:
+            await measure_sorts()
+            return
         for label, make in cases.items():
             report(label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)])
         report(
@@ -319,7 +349,9 @@ def _nothing(*_args: Any) -> None:
     return None
 
 
-def run_store(store: str, total: int, messages: int, rounds: int, days: int) -> None:
+def run_store(
+    store: str, total: int, messages: int, rounds: int, days: int, sorts_only: bool = False
+) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if store == "postgres" else None
         try:
@@ -329,11 +361,11 @@ def run_store(store: str, total: int, messages: int, rounds: int, days: int) -> 
             print(f"[{store}]")
             if days:
                 projector_upkeep(runtime, account.sid, days)
-            generate(runtime, account.sid, total, messages)
+            generate(runtime, account.sid, total, messages, text=not sorts_only)
             if store == "postgres":
                 with runtime.db.write_engine.connect() as conn:
                     conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-            time_searches(runtime, caller, total, rounds)
+            time_searches(runtime, caller, total, rounds, sorts_only)
             runtime.close()
         finally:
             if database_url:
@@ -347,9 +379,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--days", type=int, default=7, help="days of traffic for the upkeep run")
     parser.add_argument("--store", choices=("sqlite", "postgres", "all"), default="all")
+    parser.add_argument(
+        "--sorts-only",
+        action="store_true",
+        help="write conversation rows only and time the 31-day sorted lists (interleaved, "
+        "each sort's p95 against sorting by start)",
+    )
     args = parser.parse_args()
     for store in ("sqlite", "postgres") if args.store == "all" else (args.store,):
-        run_store(store, args.conversations, args.messages, args.rounds, args.days)
+        run_store(store, args.conversations, args.messages, args.rounds, args.days, args.sorts_only)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import pstats
 import statistics
@@ -35,6 +36,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, func, select
 
 from benchmarks.api_throughput import (
+    AUTH,
     drop_postgres,
     media_attributes,
     postgres_url,
@@ -80,6 +82,24 @@ def ceiling(database_url: str, processes: int) -> Iterator[str]:
     ]  # fmt: skip
     with serving(command, port, env) as base:
         yield base
+
+
+def updates(base: str, ws: str, sids: list[str], mix: str):
+    """`regroup`: every update names a new conversation id (each moves its task's segments
+    to a new conversation: the projector's worst case). `steady`: each task keeps its
+    conversation id and gains new media, as an integration writes after a call."""
+    if mix == "regroup":
+        return task_update(base, ws, sids)[1]
+
+    def make(i: int) -> bytes:
+        task = i % len(sids)
+        url = f"{base}/v1/Workspaces/{ws}/Tasks/{sids[task]}"
+        document = json.loads(media_attributes(i))
+        document["conversations"]["conversation_id"] = f"conv-{task}"
+        body = urlencode({"Attributes": json.dumps(document)}).encode()
+        return build_request("POST", url, AUTH, body, FORM)
+
+    return make
 
 
 def ceiling_update(base: str):
@@ -191,6 +211,7 @@ def run_backend(
     backlog: int,
     root: Path,
     profile: Path | None = None,
+    mix: str = "regroup",
 ) -> list[tuple[Phase, Phase]]:
     database_url = postgres_url() if backend == "postgres" else None
     ceiling_url = postgres_url() if backend == "postgres" else f"sqlite:///{root / 'ceiling.db'}"
@@ -201,7 +222,7 @@ def run_backend(
         with hindsight(data, database_url, workers=processes, profile=profile) as base:
             ws, sids = setup_workspace(base, backlog)
             caught_up_after(hindsight_url, ws)
-            _url, make_update = task_update(base, ws, sids)
+            make_update = updates(base, ws, sids, mix)
             for n in range(rounds):
                 with ceiling(ceiling_url, processes) as ceiling_base:
                     make = ceiling_update(ceiling_base)
@@ -213,8 +234,11 @@ def run_backend(
                 caught_up_after(hindsight_url, ws)
                 with LagProbe(hindsight_url, ws) as probe:
                     load = asyncio.run(run_load(base, make_update, CONCURRENCY, requests))
+                    ended = time.perf_counter()
                     lags = probe.finish(until=300)
-                ours = Phase("hindsight", load, caught_up_after(hindsight_url, ws), lags)
+                # Catch-up counts from the end of the load, the probe's wait included.
+                caught_up_after(hindsight_url, ws)
+                ours = Phase("hindsight", load, time.perf_counter() - ended, lags)
                 results.append((bare, ours))
                 print(f"  round {n + 1}: " + describe(bare) + " | " + describe(ours), flush=True)
     finally:
@@ -266,12 +290,19 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=1000, help="pending tasks")
     parser.add_argument("--processes", default="1,2,3", help="PostgreSQL HTTP processes")
     parser.add_argument(
+        "--mix",
+        choices=("regroup", "steady"),
+        default="regroup",
+        help="regroup: each update names a new conversation id (worst case); "
+        "steady: each task keeps its conversation id",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="profile each process of the first server"
     )
     args = parser.parse_args()
     print(
         f"{args.requests} task updates per phase at concurrency {CONCURRENCY}, "
-        f"{args.backlog} pending tasks, {args.rounds} interleaved rounds; "
+        f"{args.backlog} pending tasks, {args.rounds} interleaved rounds, {args.mix} updates; "
         f"{os.cpu_count()} cores"
     )
     figures: dict[str, float] = {}
@@ -288,7 +319,14 @@ def main() -> None:
             print(f"{label}:", flush=True)
             profile = root / "profiles" if args.profile and not summaries else None
             result = run_backend(
-                backend, processes, args.requests, args.rounds, args.backlog, root, profile
+                backend,
+                processes,
+                args.requests,
+                args.rounds,
+                args.backlog,
+                root,
+                profile,
+                args.mix,
             )
             summaries.append((label, result))
             if profile is not None:

@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import Connection, select
 
 from hindsight.domain.sids import Prefix, new_sid
@@ -179,3 +180,16 @@ def test_transaction_ids_compare_across_wrap_around() -> None:
     assert not event_store._settled(probe, [999])
     assert event_store._settled(probe, [1_001, 1_000])
     assert event_store._settled(probe, [])
+
+
+def test_the_horizon_probe_leaves_commits_durable(db: Database) -> None:
+    """The probe commits without waiting for a flush, for itself only: the pooled connection
+    it ran on goes on to commit requests' writes, and those must stay durable."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite followers take no probe: every committed position is final")
+
+    def probe_then_setting(conn: Connection) -> str:
+        event_store.LogHorizon().advance(conn)
+        return str(conn.exec_driver_sql("SHOW synchronous_commit").scalar_one())
+
+    assert db.read_sync(probe_then_setting) == "on"

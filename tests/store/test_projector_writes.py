@@ -143,3 +143,38 @@ def test_an_event_that_changes_nothing_writes_nothing(db: Database) -> None:
     assert all(json.loads(r["media"])[0]["url"] == REFERENCED["url"] for r in rewritten)
     assert all(r["media_late_ms"] == T0 + 210_000 for r in rewritten)
     assert rows(db, conversation_scopes) == tags
+
+
+def test_a_task_regrouped_twice_ends_in_its_last_conversation_however_batched(
+    db: Database,
+) -> None:
+    """Moves are applied when the batch is saved: the task's segments land in the latest
+    conversation, and one it passed through keeps neither a summary nor a scope tag."""
+    onward = attributes(conversation_id="C-10", handling_team_name="Red")
+    moved_at = T0 + 155_000
+    steps = [(e.event_type, e.event_date_ms, json.loads(e.event_data)) for e in the_log()]
+    steps.append(("task.updated", moved_at, {"task_sid": OTHER, "task_attributes": onward}))
+    steps = [
+        (kind, at, {**data, "task_attributes": onward})
+        if data.get("task_sid") == OTHER and at >= moved_at and "task_attributes" in data
+        else (kind, at, data)
+        for kind, at, data in sorted(steps, key=lambda step: step[1])
+    ]
+    log = [
+        LoggedEvent(seq, kind, json.dumps(data), at)
+        for seq, (kind, at, data) in enumerate(steps, start=1)
+    ]
+    run(db, [[event] for event in log])
+    one_by_one = projection(db)
+    assert "C-9" not in {r["conversation_id"] for r in one_by_one["conversations"]}
+    assert "C-9" not in {r["conversation_id"] for r in one_by_one["conversation_scopes"]}
+    assert {r["conversation_id"] for r in one_by_one["segments"] if r["task_sid"] == OTHER} == {
+        "C-10"
+    }
+    assert "team:red" in {
+        r["tag"] for r in one_by_one["conversation_scopes"] if r["conversation_id"] == "C-10"
+    }
+
+    db.write_sync(reset)
+    run(db, [log])
+    assert projection(db) == one_by_one

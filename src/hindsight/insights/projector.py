@@ -72,6 +72,9 @@ class _Batch:
         self.changed: dict[str, set[seg.Slot]] = {}
         self.conversations: set[str] = set()
         self.agent_rows: dict[str, dict[str, Any]] = {}
+        # Tasks regrouped under another conversation (task SID -> its latest), moved in one
+        # batch when the batch is saved.
+        self.moves: dict[str, str] = {}
         self._readings: dict[str | None, TaskAttributes] = {}
 
     def attributes(self, raw: str | None) -> TaskAttributes:
@@ -131,7 +134,7 @@ class _Batch:
             if regrouped != track.conversation:
                 self.conversations.add(track.conversation)
                 track.conversation = regrouped
-                store.move_task_segments(self.conn, track.task_sid, regrouped)
+                self.moves[track.task_sid] = regrouped
             self.conversations.add(track.conversation)
             slots.update(track.all_slots())
             return
@@ -177,8 +180,9 @@ class _Batch:
         return rows
 
     def save(self) -> None:
+        store.move_task_segments(self.conn, self.moves)
         computed = self._segment_rows()
-        # The touched conversations' segments as stored (moves made by `apply` included).
+        # The touched conversations' segments as stored (the moves above included).
         stored = store.segments_of_conversations(self.conn, self.account_sid, self.conversations)
         stored_segments = {row.segment_id: row for rows in stored.values() for row in rows}
         written = [row for row in computed if _differs(row, stored_segments.get(row["segment_id"]))]

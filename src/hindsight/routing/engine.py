@@ -12,7 +12,7 @@ import itertools
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -90,6 +90,24 @@ def _reservation_event(
     )
 
 
+class _Inserted(NamedTuple):
+    """A reservation row as `_reserve` inserts it (every column given)."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    task_sid: str
+    worker_sid: str
+    task_channel_sid: str
+    task_queue_sid: str | None
+    workflow_sid: str | None
+    reservation_status: str
+    timeout_at_ms: int
+    version: int
+    date_created: int
+    date_updated: int
+
+
 _CONFIGURATIONS: dict[str, tuple[str, WorkflowConfiguration]] = {}
 
 
@@ -97,7 +115,7 @@ def _configuration(conn: Connection, workspace_sid: str, workflow_sid: str | Non
     """The workflow and its parsed configuration (parsed once per version of the document)."""
     if workflow_sid is None:
         return None, None
-    workflow = workflow_store.get(conn, workspace_sid, workflow_sid)
+    workflow = workflow_store.get_in_transaction(conn, workspace_sid, workflow_sid)
     if workflow is None:
         return None, None
     cached = _CONFIGURATIONS.get(workflow_sid)
@@ -465,7 +483,7 @@ class RoutingEngine:
         if not chosen:
             return _Reserved([], [], full)
         workflow = (
-            workflow_store.get(conn, workspace.sid, task["workflow_sid"])
+            workflow_store.get_in_transaction(conn, workspace.sid, task["workflow_sid"])
             if task["workflow_sid"]
             else None
         )
@@ -483,29 +501,32 @@ class RoutingEngine:
         events: list[ev.NewEvent] = []
         for worker_sid in chosen:
             sid = new_sid(Prefix.RESERVATION)
-            reservation_store.insert_reservation(
-                conn,
-                {
-                    "sid": sid,
-                    "account_sid": workspace.account_sid,
-                    "workspace_sid": workspace.sid,
-                    "task_sid": task["sid"],
-                    "worker_sid": worker_sid,
-                    "task_channel_sid": task["task_channel_sid"],
-                    "task_queue_sid": task["task_queue_sid"],
-                    "workflow_sid": task["workflow_sid"],
-                    "reservation_status": ReservationStatus.PENDING.value,
-                    "timeout_at_ms": now + timeout * 1000,
-                    "version": 0,
-                    "date_created": now,
-                    "date_updated": now,
-                },
-            )
+            reservation = {
+                "sid": sid,
+                "account_sid": workspace.account_sid,
+                "workspace_sid": workspace.sid,
+                "task_sid": task["sid"],
+                "worker_sid": worker_sid,
+                "task_channel_sid": task["task_channel_sid"],
+                "task_queue_sid": task["task_queue_sid"],
+                "workflow_sid": task["workflow_sid"],
+                "reservation_status": ReservationStatus.PENDING.value,
+                "timeout_at_ms": now + timeout * 1000,
+                "version": 0,
+                "date_created": now,
+                "date_updated": now,
+            }
+            reservation_store.insert_reservation(conn, reservation)
             worker = worker_store.get(conn, workspace.sid, worker_sid)
             worker_store.update_worker(conn, worker_sid, {"last_reserved_ms": now})
             worker_store.adjust_load(conn, worker_sid, task["task_channel_sid"], +1)
-            reservation = reservation_store.get(conn, sid)
-            events.append(_reservation_event("reservation.created", reservation, task, worker, now))
+            # The event is made from the row as inserted: reading it back cost a statement
+            # per reservation.
+            events.append(
+                _reservation_event(
+                    "reservation.created", _Inserted(**reservation), task, worker, now
+                )
+            )
             if (
                 queue is not None
                 and queue.reservation_activity_sid

@@ -46,13 +46,18 @@ _PG_XID = text("SELECT pg_current_xact_id()")
 # positions are simply never seen.
 BLOCK = 64
 _PG_NEXT = text("SELECT nextval('event_positions') FROM generate_series(1, :count)")
-_PG_DRAWN = text(
-    f"SELECT CASE WHEN is_called THEN last_value + {BLOCK - 1} ELSE last_value - 1 END "
+# The last position drawn (L), then a fresh transaction id (X, the probe), in one statement run
+# outside a transaction: the sequence's row is read by the scan before the target list takes
+# the id, so X is taken after L was read, as the horizon's proof needs. The probe writes
+# nothing, but holding an id makes its commit write a commit record; committed with a
+# synchronous flush, every probe was a WAL flush competing with the requests' commits.
+# It need not be durable: a probe lost in a crash goes with the process memory that used it.
+_PG_DRAWN_THEN_PROBE = text(
+    f"SELECT CASE WHEN is_called THEN last_value + {BLOCK - 1} ELSE last_value - 1 END, "
+    "set_config('synchronous_commit', 'off', true), "
+    "pg_current_xact_id()::text::bigint "
     "FROM event_positions"
 )
-# Run outside a transaction: takes a fresh transaction id as the probe (committed at once,
-# nothing to flush).
-_PG_PROBE = text("SELECT pg_current_xact_id()::text::bigint")
 # The transaction ids still running in this database, read after the probe. Not a snapshot's
 # xmin: that counts every database of the cluster, so a long transaction in another database
 # (a report, a backup) would hold Hindsight's followers back for its whole length. They are
@@ -152,8 +157,8 @@ def follow(
 class LogHorizon:
     """Where followers of the log may read up to; one per process, shared by its followers.
 
-    On PostgreSQL each call notes the last position drawn (L) and then, in a later statement,
-    takes a new transaction id (X, the probe). Every position up to L was drawn by a
+    On PostgreSQL each call notes the last position drawn (L) and then takes a new transaction
+    id (X, the probe). Every position up to L was drawn by a
     transaction of this database that held its id before L was read, so below X. Once no
     transaction of this database with an id below X is running, all of those have committed
     or rolled back, so L is final. (A snapshot's xmax would not do as X: it is one past the
@@ -175,8 +180,8 @@ class LogHorizon:
     def advance(self, conn: Connection) -> int:
         if conn.dialect.name == "sqlite":
             return UNBOUNDED
-        drawn = int(conn.execute(_PG_DRAWN).scalar_one())
-        probe = int(conn.execute(_PG_PROBE).scalar_one())
+        drawn_row = conn.execute(_PG_DRAWN_THEN_PROBE).one()
+        drawn, probe = int(drawn_row[0]), int(drawn_row[2])
         running = [int(xid) for xid in conn.execute(_PG_RUNNING).scalars()]
         with self._lock:
             self._pending.append((drawn, probe))

@@ -26,6 +26,29 @@ def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
     return conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first()
 
 
+# Workflows read in the connection's current transaction: (transaction, {(ws, sid): row}).
+_READ_KEY = "hindsight.workflows_read"
+
+
+def get_in_transaction(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
+    """The workflow, read once per transaction: a routing pass over many tasks of one
+    workflow reads it once rather than once or twice per task. A change made by another
+    process is seen by the next transaction; one made in this transaction (through
+    `update_workflow` or `delete_workflow`) at once."""
+    transaction = conn.get_transaction()
+    held = conn.info.get(_READ_KEY)
+    if held is None or held[0] is not transaction:
+        held = conn.info[_READ_KEY] = (transaction, {})
+    key = (workspace_sid, sid)
+    if key not in held[1]:
+        held[1][key] = get(conn, workspace_sid, sid)
+    return held[1][key]
+
+
+def _forget_read(conn: Connection) -> None:
+    conn.info.pop(_READ_KEY, None)
+
+
 def only_one(conn: Connection, workspace_sid: str) -> list[Any]:
     """Up to two workflows of the workspace: enough to tell 'exactly one' from 'several'."""
     return list(conn.execute(_FIRST_TWO, {"ws": workspace_sid}))
@@ -39,10 +62,12 @@ def list_query(workspace_sid: str, friendly_name: str | None) -> Select[Any]:
 
 
 def update_workflow(conn: Connection, sid: str, values: dict[str, Any]) -> None:
+    _forget_read(conn)
     conn.execute(update(workflows).where(workflows.c.sid == sid).values(**values))
 
 
 def delete_workflow(conn: Connection, sid: str) -> None:
+    _forget_read(conn)
     conn.execute(delete(workflows).where(workflows.c.sid == sid))
 
 
