@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from hindsight.insights.queries import AggregateRow, Aggregates
+from hindsight.insights.queries import HOUR_OF_DAY, AggregateRow, Aggregates
 from hindsight.store.insights_queries import DAY_MS, HOUR_MS, ConversationFilters
 from hindsight.web.render import NONE, duration, percent, query
 
@@ -95,13 +95,22 @@ class ReportView:
     volume_ticks: list[Tick] = field(default_factory=list)
     handling_ticks: list[Tick] = field(default_factory=list)
     time_zone: str = "UTC"
+    # What the figures are grouped by, as a heading reads it ("hour of day").
+    group_title: str = ""
+    # The hour-of-day profile adds up every day of the period at each hour.
+    summed_note: str = ""
     width: int = WIDTH
     height: int = BAR_AREA
+
+
+TITLES = {HOUR_OF_DAY: "hour of day"}
 
 
 def label(group_by: str, value: Any) -> str:
     if value is None:
         return "(none)"
+    if group_by == HOUR_OF_DAY:
+        return f"{int(value):02d}:00"
     if group_by == "day":
         return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%Y-%m-%d")
     if group_by == "hour":
@@ -111,7 +120,7 @@ def label(group_by: str, value: Any) -> str:
 
 def drill_query(shown: dict[str, str], group_by: str, value: Any) -> str:
     """The conversations page's query for one group of this report."""
-    base = {k: v for k, v in shown.items() if k not in ("group_by", "sl", "page_token")}
+    base = {k: v for k, v in shown.items() if k not in ("group_by", "sl", "page_token", "tz")}
     if group_by in ("day", "hour") and value is not None:
         start = int(value)
         end = start + (DAY_MS if group_by == "day" else HOUR_MS)
@@ -122,10 +131,18 @@ def drill_query(shown: dict[str, str], group_by: str, value: Any) -> str:
     return query(base)
 
 
+def _href(shown: dict[str, str], group_by: str, value: Any) -> str:
+    """Where a group's bar or row leads: its conversations. An hour of the day spans every
+    day of the period, which no conversation filter names: no link."""
+    if group_by == HOUR_OF_DAY and value is not None:
+        return ""
+    return "/conversations?" + drill_query(shown, group_by, value)
+
+
 def _row(group_by: str, shown: dict[str, str], row: AggregateRow, name: str | None = None) -> Row:
     return Row(
         label=name or label(group_by, row.group),
-        href="/conversations?" + drill_query(shown, group_by, row.group if not name else None),
+        href=_href(shown, group_by, row.group if not name else None),
         volume=row.volume,
         handled=row.handled,
         abandoned=row.abandoned,
@@ -138,7 +155,11 @@ def _row(group_by: str, shown: dict[str, str], row: AggregateRow, name: str | No
 
 
 def build(
-    result: Aggregates, shown: dict[str, str], filters: ConversationFilters, threshold: int
+    result: Aggregates,
+    shown: dict[str, str],
+    filters: ConversationFilters,
+    threshold: int,
+    time_zone: str = "UTC",
 ) -> ReportView:
     del filters  # the shown query already carries them
     groups = result.groups
@@ -156,7 +177,7 @@ def build(
         abandoned_h = group.abandoned * scale
         other_h = max(group.volume - group.handled - group.abandoned, 0) * scale
         name = label(result.group_by, group.group)
-        href = "/conversations?" + drill_query(shown, result.group_by, group.group)
+        href = _href(shown, result.group_by, group.group)
         bars.append(
             Bar(
                 label=name,
@@ -198,13 +219,17 @@ def build(
         ("Avg wrap-up time", duration(total.avg_wrap_up_time)),
         ("Avg handling time", duration(total.avg_handling_time)),
     ]
-    is_series = result.group_by in ("day", "hour")
+    is_series = result.group_by in ("day", "hour", HOUR_OF_DAY)
     handling_bars = (
         []
         if is_series
         else _value_bars(result.group_by, groups, lines, slot, bar_width, max_handling)
     )
+    profile = result.group_by == HOUR_OF_DAY
     return ReportView(
+        time_zone=time_zone if profile else "UTC",
+        group_title=TITLES.get(result.group_by, result.group_by),
+        summed_note="summed over the period" if profile else "",
         is_series=is_series,
         handling_bars=handling_bars,
         volume_ticks=_ticks(max_volume, str),
