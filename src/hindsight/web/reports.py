@@ -6,6 +6,7 @@ with the report's filters plus the group's own (its day, hour, queue, agent or c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -164,12 +165,12 @@ def build(
     del filters  # the shown query already carries them
     groups = result.groups
     total = result.total
-    max_volume = max((g.volume for g in groups), default=0) or 1
+    volume_step, max_volume = _scale(max((g.volume for g in groups), default=0), COUNT_STEPS)
     slot = WIDTH / max(len(groups), 1)
     bar_width = max(min(slot * 0.7, 48.0), 2.0)
     bars, lines = [], []
     handling_values = [g.avg_handling_time or 0.0 for g in groups]
-    max_handling = max(handling_values, default=0.0) or 1.0
+    handling_step, max_handling = _scale(max(handling_values, default=0.0), SECOND_STEPS)
     for i, group in enumerate(groups):
         x = i * slot + (slot - bar_width) / 2
         scale = BAR_AREA / max_volume
@@ -232,8 +233,8 @@ def build(
         summed_note="summed over the period" if profile else "",
         is_series=is_series,
         handling_bars=handling_bars,
-        volume_ticks=_ticks(max_volume, str),
-        handling_ticks=_ticks(max_handling, duration),
+        volume_ticks=_ticks(max_volume, volume_step, str),
+        handling_ticks=_ticks(max_handling, handling_step, duration),
         group_by=result.group_by,
         threshold=threshold,
         kpis=kpis,
@@ -251,17 +252,29 @@ def conversations(count: int) -> str:
     return f"{count} conversation" + ("" if count == 1 else "s")
 
 
-def _ticks(top: float, text: Any) -> list[Tick]:
-    """Values on the y axis: 0, a quarter, half, three quarters and the top, where the value is
-    a whole number (an axis up to 3 reads 0 and 3, not 0.75; seconds likewise)."""
-    marks = []
-    for k in range(5):
-        value = top * k / 4
-        if value != int(value):
-            continue
-        shown = str(int(value)) if text is str else text(value)
-        marks.append(Tick(round(BAR_AREA - BAR_AREA * k / 4, 1), shown))
-    return marks
+# Steps between the values on a y axis: counts in 1, 2, 5 x 10^n; durations in round seconds,
+# minutes and hours.
+COUNT_STEPS = tuple(m * 10**e for e in range(0, 9) for m in (1, 2, 5))
+SECOND_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 14400, 43200)
+MAX_TICKS = 4
+
+
+def _scale(highest: float, steps: tuple[int, ...]) -> tuple[int, int]:
+    """(step, top) of an axis reaching `highest` in at most MAX_TICKS round steps: the top is a
+    whole number of steps, so every mark on the axis reads a round value."""
+    highest = max(highest, 1)
+    step = next((s for s in steps if s * MAX_TICKS >= highest), steps[-1])
+    return step, step * math.ceil(highest / step)
+
+
+def _ticks(top: int, step: int, text: Any) -> list[Tick]:
+    """The values on the y axis, from 0 to the top, a step apart."""
+    return [
+        Tick(
+            round(BAR_AREA - BAR_AREA * value / top, 1), str(value) if text is str else text(value)
+        )
+        for value in range(0, top + 1, step)
+    ]
 
 
 def _value_bars(
