@@ -99,12 +99,15 @@ class QualityReports:
         scope = scope_of(viewer)
 
         def unit(conn: Connection) -> QualityReport:
-            rows = [
-                _row(r) for r in store.grouped(conn, viewer.account_sid, filters, group_by, scope)
-            ]
-            whole = store.total(conn, viewer.account_sid, filters, scope)
+            sums = store.grouped(conn, viewer.account_sid, filters, group_by, scope)
+            if group_by == "category":
+                # An assessment answers in several categories: the total is counted apart.
+                whole = store.total(conn, viewer.account_sid, filters, scope)
+            else:
+                # Every assessment is in exactly one agent, queue, questionnaire or day.
+                whole = sum(sums, start=Sums(None, None, 0, 0.0, 0.0))
             total = ReportRow(None, "Total", int(whole.assessments), _average(whole))
-            return QualityReport(group_by, sorted(rows, key=_order), total)
+            return QualityReport(group_by, sorted(map(_row, sums), key=_order), total)
 
         found = await self._db.scan(unit)
         await self._audit.record(
