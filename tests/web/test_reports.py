@@ -55,3 +55,11 @@ def test_every_axis_reads_round_values_whatever_the_highest_figure() -> None:
     hours = _report("day", [_row(1_700_006_400_000, 1234, 1000, 2.5)])
     assert [t.text for t in hours.volume_ticks] == ["0", "500", "1000", "1500"]
     assert len(hours.handling_ticks) >= 2
+
+
+def test_days_read_as_dates_read_everywhere_else() -> None:
+    # The pages show instants as "Dec 4, 2026, 9:15 AM"; a report's day is "Dec 4, 2026".
+    day = 1_796_342_400_000  # 2026-12-04T00:00:00Z
+    report = _report("day", [_row(day, 2, 2, 90.0)])
+    assert report.bars[0].label == "Dec 4, 2026"
+    assert report.rows[0].label == "Dec 4, 2026"

@@ -52,6 +52,12 @@ def readable(epoch_ms: int | None) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def day_label(epoch_ms: int) -> str:
+    """A UTC day as the pages show dates ("Dec 4, 2026", the date of "Dec 4, 2026, 9:15 AM")."""
+    day = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def percent(part: float | None, whole: float | None) -> str:
     if not whole or part is None:
         return NONE

@@ -13,7 +13,7 @@ from typing import Any
 
 from hindsight.insights.queries import HOUR_OF_DAY, AggregateRow, Aggregates
 from hindsight.store.insights_queries import DAY_MS, HOUR_MS, ConversationFilters
-from hindsight.web.render import NONE, duration, percent, query
+from hindsight.web.render import NONE, day_label, duration, percent, query
 
 WIDTH = 720
 BAR_AREA = 200
@@ -113,7 +113,7 @@ def label(group_by: str, value: Any) -> str:
     if group_by == HOUR_OF_DAY:
         return f"{int(value):02d}:00"
     if group_by == "day":
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%Y-%m-%d")
+        return day_label(int(value))
     if group_by == "hour":
         return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%m-%d %H:00")
     return str(value)
