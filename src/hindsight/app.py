@@ -383,6 +383,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
         *users_api.router.routes,
         *audit_api.router.routes,
         *retention_api.router.routes,
+        *quality_api.router.routes,
         *media_api.router.routes,
         *insights.router.routes,
         *recordings.router.routes,

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.api.helpers_recordings import Tenant, tenant
 from tests.support import audio
 from tests.support.media_server import MediaServer
-from tests.support.people import person
+from tests.support.people import audit_of, person
 from tests.support.server import RunningServer
 from tests.support.waiting import wait_for
 from tests.ui.conftest import screenshot
@@ -204,3 +205,74 @@ def test_the_segment_playing_is_highlighted(page: Page, scene: Scene, reviewer: 
     page.evaluate("document.querySelector('audio').currentTime = 28")
     expect(page.locator(".segment-list li.playing")).to_have_count(0)
     screenshot(page, "player-segment-highlight")
+
+
+def test_app_js_loads_once_and_the_talk_analysis_is_audited_once(
+    page: Page, scene: Scene, reviewer: Any
+) -> None:
+    """Modules importing "./app.js" share the page's own "/static/app.js?v=…" (an import map),
+    so its start-up runs once; polling a pending analysis writes no audit record, and the
+    answer that carries the analysis writes one."""
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    player = _open(page, scene, reviewer)
+    expect(player.locator(".band").first).to_be_attached(timeout=60_000)
+    scripts = [u for u in requested if urlsplit(u).path == "/static/app.js"]
+    assert len(scripts) == 1 and "?v=" in scripts[0], scripts
+    modules = [u for u in requested if urlsplit(u).path.endswith(".js")]
+    assert len(modules) == len({urlsplit(u).path for u in modules}), modules
+    asked = [u for u in requested if "/api/v1/media/analysis" in u]
+    records = [r for r in audit_of(scene.server, reviewer.sid) if r["action"] == "media.analysis"]
+    assert len(asked) >= 1
+    assert [r["detail"]["status"] for r in records] == ["done"]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_pending_analysis_is_not_audited_per_poll(scene: Scene, reviewer: Any) -> None:
+    """Asked again and again while a new recording's analysis is pending, the API records
+    nothing until it answers with the analysis, and then once per answer."""
+    host = MediaServer(files={"fresh.wav": audio.wav(6.0)})
+    try:
+        handled = scene.shop.handle(
+            {
+                "type": "call",
+                "conversations": {
+                    "conversation_id": "player-fresh",
+                    "media": [{"type": "VoiceRecording", "url": host.url("/audio/fresh.wav")}],
+                },
+            }
+        )
+        segment = wait_for(
+            lambda: _conversation_segment(scene, "player-fresh"), "player-fresh projected", 20
+        )
+        reviewer.login()
+        statuses = []
+
+        def settled() -> bool | None:
+            answer = reviewer.get("/api/v1/media/analysis", segment_id=segment, index=0)
+            assert answer.status_code == 200, answer.text
+            statuses.append(answer.json()["status"])
+            return statuses[-1] in ("done", "failed") or None
+
+        wait_for(settled, "analysis done", timeout=60)
+        records = [
+            r
+            for r in audit_of(scene.server, reviewer.sid)
+            if r["action"] == "media.analysis" and r["detail"]["conversation_id"] == "player-fresh"
+        ]
+        assert [r["detail"]["status"] for r in records] == [statuses[-1]], statuses
+        del handled
+    finally:
+        host.stop()
+
+
+def _conversation_segment(scene: Scene, conversation: str) -> str | None:
+    response = httpx.get(
+        f"{scene.server.base_url}/api/v1/insights/conversations/{conversation}",
+        auth=scene.shop.auth,
+        timeout=30,
+    )
+    if response.status_code != 200:
+        return None
+    found = [s for s in response.json()["segments"] if s["kind"] == "Conversation"]
+    return found[0]["segment_id"] if found else None

@@ -397,6 +397,51 @@ def test_reports_and_admin_pages(page: Page, scene: Scene, people: Any) -> None:
     assert json.loads(json.dumps(page.errors)) == []  # type: ignore[attr-defined]
 
 
+def test_the_hour_of_day_profile_and_the_workspace_chosen(
+    page: Page, scene: Scene, people: Any
+) -> None:
+    """24 bars of the day's hours in the named zone, summed over the period (not a scatter of
+    date-hours); with several workspaces a selector narrows the report, kept in the URL."""
+    sign_in(page, scene, people["admin"], "/reports")
+    expect(page.get_by_label("Workspace")).to_have_count(0)  # one workspace: nothing to choose
+    page.get_by_label("Group by").select_option(label="Hour of day")
+    page.get_by_label("Time zone (hour of day)").fill("Asia/Kolkata")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/reports?*group_by=hour_of_day*tz=Asia%2FKolkata*")
+    expect(page.locator("#volume-title")).to_have_text(
+        "Volume by hour of day (Asia/Kolkata), summed over the period"
+    )
+    expect(page.locator("svg.bars g.bar")).to_have_count(24)
+    labels = page.locator("svg.bars text.label").all_text_contents()
+    assert labels[0] == "00:00" and labels[23] == "23:00"
+    total = int(page.locator(".kpi").first.locator(".kpi-value").text_content() or "0")
+    rows = page.locator("table.report tbody tr td:nth-child(2)").all_text_contents()
+    assert len(rows) == 24 and sum(int(v) for v in rows) == total > 0
+    screenshot(page, "reports-hour-of-day")
+
+    second = scene.shop.floor.client.taskrouter.v1.workspaces.create(friendly_name="Night shift")
+    page.goto(f"{scene.server.base_url}/reports?range=all")
+    chooser = page.get_by_label("Workspace")
+    expect(chooser.locator("option")).to_have_count(3)
+    expect(chooser).to_have_value("")  # all workspaces by default
+    chooser.select_option(label="Night shift")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"**/reports?*workspace={second.sid}*")
+    expect(page.locator(".kpi").first.locator(".kpi-value")).to_have_text("0")
+    expect(page.get_by_label("Workspace")).to_have_value(second.sid)
+    screenshot(page, "reports-workspace")
+    page.get_by_label("Workspace").select_option(scene.shop.workspace_sid)
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(f"**/reports?*workspace={scene.shop.workspace_sid}*")
+    expect(page.locator(".kpi").first.locator(".kpi-value")).not_to_have_text("0")
+
+    for bad in ("tz=Mars%2FOlympus", "workspace=nope", "group_by=minute"):
+        response = page.goto(f"{scene.server.base_url}/reports?{bad}")
+        assert response is not None and response.status == 400, bad
+        expect(page.locator("main")).to_be_visible()
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
 def test_a_lead_without_admin_rights_gets_no_admin_page(
     page: Page, scene: Scene, people: Any
 ) -> None:

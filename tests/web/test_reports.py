@@ -43,3 +43,23 @@ def test_the_y_axes_have_values_and_counts_read_in_the_singular() -> None:
     assert many.bars[0].title.startswith("Sales: 8 conversations, ")
     nothing = _report("queue", [_row("Sales", 2, 2, 0.0)])  # no handling time at all
     assert [t.text for t in nothing.handling_ticks] == ["0 s", "1 s"]
+
+
+def test_every_axis_reads_round_values_whatever_the_highest_figure() -> None:
+    # 23 conversations and 5:03 at most: the axes run a round step past them, never 0 alone.
+    report = _report("agent", [_row("Alice", 23, 23, 303.0), _row("Bob", 7, 7, 95.0)])
+    assert [t.text for t in report.volume_ticks] == ["0", "10", "20", "30"]
+    assert [t.text for t in report.handling_ticks] == ["0 s", "2:00", "4:00", "6:00"]
+    assert report.bars[0].handled_height == round(23 * BAR_AREA / 30, 1)
+    assert report.handling_bars[0].height == round(303 / 360 * BAR_AREA, 1)
+    hours = _report("day", [_row(1_700_006_400_000, 1234, 1000, 2.5)])
+    assert [t.text for t in hours.volume_ticks] == ["0", "500", "1000", "1500"]
+    assert len(hours.handling_ticks) >= 2
+
+
+def test_days_read_as_dates_read_everywhere_else() -> None:
+    # The pages show instants as "Dec 4, 2026, 9:15 AM"; a report's day is "Dec 4, 2026".
+    day = 1_796_342_400_000  # 2026-12-04T00:00:00Z
+    report = _report("day", [_row(day, 2, 2, 90.0)])
+    assert report.bars[0].label == "Dec 4, 2026"
+    assert report.rows[0].label == "Dec 4, 2026"

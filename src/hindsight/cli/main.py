@@ -18,6 +18,7 @@ from rich.console import Console
 from hindsight.cli.errors import FriendlyTyper
 from hindsight.cli.media import media_app
 from hindsight.cli.people import audit_app, users_app
+from hindsight.cli.quality import quality_app
 from hindsight.cli.retention import retention_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.domain.errors import HindsightError, NotFound
@@ -33,6 +34,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
 app.add_typer(media_app, name="media")
+app.add_typer(quality_app, name="quality")
 console = Console()
 
 

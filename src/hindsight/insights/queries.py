@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection
@@ -24,7 +25,8 @@ from hindsight.domain import segments as seg
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
-from hindsight.insights import held_media
+from hindsight.insights import held_media, hour_profile
+from hindsight.insights.aggregate_rows import AggregateRow, Aggregates
 from hindsight.insights.filters import (
     AT_LEAST,
     AT_MOST,
@@ -40,6 +42,7 @@ from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
 from hindsight.store import search_index as search_store
+from hindsight.store import workspaces as workspace_store
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 
@@ -142,32 +145,8 @@ class Drilldown:
         return bool(self.selected["opens_externally"] and self.selected["external_url"])
 
 
-@dataclass(frozen=True)
-class AggregateRow:
-    group: Any
-    volume: int
-    handled: int
-    abandoned: int
-    avg_queue_time: float | None
-    avg_talk_time: float | None
-    avg_wrap_up_time: float | None
-    avg_handling_time: float | None
-    # Handled within the service-level threshold (queue time at most that many seconds).
-    within_service_level: int = 0
-
-    @property
-    def service_level(self) -> float | None:
-        """Share answered in time of those that ended handled or abandoned (Flex's rule of
-        thumb: the abandoned count against it, the ones still waiting do not)."""
-        offered = self.handled + self.abandoned
-        return None if offered == 0 else round(self.within_service_level / offered, 4)
-
-
-@dataclass(frozen=True)
-class Aggregates:
-    group_by: str
-    groups: list[AggregateRow]
-    total: AggregateRow
+# The hour-of-day profile (insights/hour_profile.py): not a stored grouping of its own.
+HOUR_OF_DAY = "hour_of_day"
 
 
 def _average(value: Any) -> float | None:
@@ -520,19 +499,29 @@ class InsightsService(Service):
         filters: ConversationFilters,
         group_by: str,
         service_level_seconds: int = 20,
+        time_zone: ZoneInfo | None = None,
     ) -> Aggregates:
-        if group_by not in GROUPINGS:
+        """Figures by group; `hour_of_day` folds the period into 24 hours of `time_zone`."""
+        if group_by not in (*GROUPINGS, HOUR_OF_DAY):
             raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
         await self._allow(viewer, Permission.DASHBOARDS, "report.aggregate")
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
+        zone = time_zone or ZoneInfo("UTC")
+        stored_by = group_by
+        if group_by == HOUR_OF_DAY:
+            ends = [m for m in (filters.start_ms, filters.end_ms) if m is not None]
+            quarter = hour_profile.bucket_ms(zone, ends or [0]) == hour_profile.QUARTER_MS
+            stored_by = "quarter" if quarter else "hour"
 
         def unit(conn: Connection) -> Aggregates:
             found = narrowed(conn, viewer.account_sid, filters)
             rows, total = store.aggregate(
-                conn, viewer.account_sid, found, group_by, scope, service_level_seconds
+                conn, viewer.account_sid, found, stored_by, scope, service_level_seconds
             )
             groups = sorted((_aggregate_row(r) for r in rows), key=_group_order)
+            if group_by == HOUR_OF_DAY:
+                groups = hour_profile.fold(groups, zone)
             return Aggregates(group_by=group_by, groups=groups, total=_aggregate_row(total))
 
         result = await self._scan(unit)
@@ -542,6 +531,13 @@ class InsightsService(Service):
             detail={"group_by": group_by, "filters": _filter_summary(filters)},
         )
         return result
+
+    async def workspaces(self, viewer: Viewer) -> list[tuple[str, str]]:
+        """(SID, name) of the account's workspaces, by name: what a report may be narrowed to."""
+        viewer.require(Permission.DASHBOARDS)
+        query = workspace_store.list_query(viewer.account_sid, None)
+        rows = await self._scan(lambda conn: list(conn.execute(query)))
+        return sorted(((r.sid, r.friendly_name) for r in rows), key=lambda w: (w[1], w[0]))
 
     async def start_export(self, viewer: Viewer, filters: ConversationFilters) -> None:
         """Check and record an export before its first row is sent."""
@@ -669,6 +665,7 @@ __all__ = [
     "CONVERSATION_ORDER",
     "DURATION_MEASURES",
     "GROUPINGS",
+    "HOUR_OF_DAY",
     "SEGMENT_ORDER",
     "SORT_FIELDS",
     "AggregateRow",

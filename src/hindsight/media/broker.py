@@ -43,6 +43,10 @@ _PROVIDER_CACHE_SECONDS = 60.0
 _MAX_PROVIDER_ANSWER = 64 * 1024
 
 
+# Analysis states whose answer carries a result (or its failure); the others are "ask again".
+_SETTLED = frozenset({"done", "failed"})
+
+
 class MediaUnavailable(HindsightError):
     """The media's source could not be reached or gave nothing playable (HTTP 502)."""
 
@@ -341,13 +345,19 @@ class MediaBroker:
             )
         document = found.as_json()
         document["segment_measures"] = _segment_measures(document, record, item)
-        await self.audit.record(
-            viewer,
-            "media.analysis",
-            object_type="media",
-            object_id=object_id,
-            detail={"conversation_id": record["conversation_id"], "status": document["status"]},
-        )
+        if document["status"] in _SETTLED:
+            # The screen asks again while the analysis is pending; only the answer that
+            # carries it (or says it failed) is an access to record, once.
+            await self.audit.record(
+                viewer,
+                "media.analysis",
+                object_type="media",
+                object_id=object_id,
+                detail={
+                    "conversation_id": record["conversation_id"],
+                    "status": document["status"],
+                },
+            )
         return document
 
     # --- url_provider -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from hindsight.domain.permissions import Permission
 from hindsight.insights.queries import scope_of
 from hindsight.store.database import Database
 from hindsight.store.quality import reports as store
-from hindsight.store.quality.reports import GROUPINGS, ReportFilters
+from hindsight.store.quality.reports import GROUPINGS, ReportFilters, Sums
 
 MAX_ASSESSED = 500
 MAX_PER_AGENT = 20
@@ -68,13 +68,15 @@ class Sampled:
     start_ms: int
 
 
-def _average(value: Any) -> float | None:
-    return None if value is None else round(float(value), 2)
+def _average(sums: Sums) -> float | None:
+    if not sums.denominator:
+        return None  # nothing scored (all N/A)
+    return round(sums.numerator / sums.denominator, 2)
 
 
-def _row(row: Any) -> ReportRow:
+def _row(row: Sums) -> ReportRow:
     label = row.label if row.label is None else str(row.label)
-    return ReportRow(row.group, label, int(row.assessments), _average(row.average))
+    return ReportRow(row.group, label, int(row.assessments), _average(row))
 
 
 def _order(row: ReportRow) -> tuple[bool, Any]:
@@ -97,12 +99,15 @@ class QualityReports:
         scope = scope_of(viewer)
 
         def unit(conn: Connection) -> QualityReport:
-            rows = [
-                _row(r) for r in store.grouped(conn, viewer.account_sid, filters, group_by, scope)
-            ]
-            whole = store.total(conn, viewer.account_sid, filters, scope)
-            total = ReportRow(None, "Total", int(whole.assessments), _average(whole.average))
-            return QualityReport(group_by, sorted(rows, key=_order), total)
+            sums = store.grouped(conn, viewer.account_sid, filters, group_by, scope)
+            if group_by == "category":
+                # An assessment answers in several categories: the total is counted apart.
+                whole = store.total(conn, viewer.account_sid, filters, scope)
+            else:
+                # Every assessment is in exactly one agent, queue, questionnaire or day.
+                whole = sum(sums, start=Sums(None, None, 0, 0.0, 0.0))
+            total = ReportRow(None, "Total", int(whole.assessments), _average(whole))
+            return QualityReport(group_by, sorted(map(_row, sums), key=_order), total)
 
         found = await self._db.scan(unit)
         await self._audit.record(

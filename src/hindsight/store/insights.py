@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hindsight.store.quality import daily_totals
 from hindsight.store.schema import (
     conversation_scopes,
     conversations,
@@ -251,10 +252,17 @@ def replace_scope_tags(
         for conversation, (current, wanted) in sorted(changes.items())
         for tag in sorted(wanted - current)
     ]
+    if not gone and not added:
+        return
+    # Assessments of these conversations are totalled under their tags: refile them.
+    moved = [c for c, (current, wanted) in changes.items() if current != wanted]
+    reviews = daily_totals.submitted_of_conversations(conn, account_sid, moved)
+    daily_totals.withdraw(conn, reviews)
     if gone:
         conn.execute(_DELETE_SCOPE_TAG, gone)
     if added:
         conn.execute(_INSERT_SCOPE_TAG, added)
+    daily_totals.restore(conn, reviews)
 
 
 def end_agent_status_in_progress(conn: Connection, worker_sid: str, before_ms: int) -> None:
@@ -325,3 +333,5 @@ def clear(conn: Connection) -> None:
         search_customer_keys,
     ):
         conn.execute(delete(table))
+    # Assessments outlive the projection; their totals are refiled as it adds tags back.
+    daily_totals.rebuild(conn)

@@ -33,6 +33,7 @@ from hindsight.store.schema import conversation_scopes, conversations, segments
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
+QUARTER_MS = 900_000
 
 # What conversation lists may be sorted by; every ordering ends with the row id.
 SORT_COLUMNS = {
@@ -355,6 +356,8 @@ def _group_key(group_by: str) -> ColumnElement[Any]:
         return c.start_ms - c.start_ms % DAY_MS
     if group_by == "hour":
         return c.start_ms - c.start_ms % HOUR_MS
+    if group_by == "quarter":  # for zones off UTC by a quarter or half hour
+        return c.start_ms - c.start_ms % QUARTER_MS
     return {"queue": c.queue, "agent": c.agent, "channel": c.channel}[group_by]
 
 

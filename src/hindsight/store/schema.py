@@ -987,6 +987,55 @@ qm_changes = Table(
     Index(None, "review_sid", "id"),
 )
 
+# Daily totals of submitted assessments, so the quality report reads a few rows a day instead
+# of every assessment of the period (store/quality/daily_totals.py keeps them in the same
+# transaction as each change). Keyed by everything a report groups or filters by, and by the
+# conversation's scope tags (`scope_key`: a digest of the sorted tags, '' for none; spelled out
+# in qm_scope_sets) so a scoped person's report counts only their conversations. A missing
+# agent or queue name is '' (key columns are never null).
+qm_daily_totals = Table(
+    "qm_daily_totals",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("day_ms", BigInteger, primary_key=True),  # UTC day of submission
+    Column("agent_id", Text, primary_key=True),
+    Column("agent_name", Text, primary_key=True),
+    Column("queue_name", Text, primary_key=True),
+    Column("questionnaire_sid", SID, primary_key=True),
+    Column("scope_key", String(40), primary_key=True),
+    Column("assessments", BigInteger, nullable=False),
+    Column("scored", BigInteger, nullable=False),  # assessments with a score (not all N/A)
+    Column("score_sum", Float, nullable=False),
+)
+
+# The same per category: how many assessments answered in it, and their points got and possible
+# (N/A answers left out), so a category's average is 100 * got / possible.
+qm_daily_category_totals = Table(
+    "qm_daily_category_totals",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("day_ms", BigInteger, primary_key=True),
+    Column("agent_id", Text, primary_key=True),
+    Column("agent_name", Text, primary_key=True),
+    Column("queue_name", Text, primary_key=True),
+    Column("questionnaire_sid", SID, primary_key=True),
+    Column("scope_key", String(40), primary_key=True),
+    Column("category_name", Text, primary_key=True),
+    Column("assessments", BigInteger, nullable=False),
+    Column("points", Float, nullable=False),
+    Column("possible", Float, nullable=False),
+)
+
+# The tags behind each scope key of the daily totals.
+qm_scope_sets = Table(
+    "qm_scope_sets",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("scope_key", String(40), primary_key=True),
+    Column("tag", String(200), primary_key=True),
+    Index(None, "account_sid", "tag"),
+)
+
 # Per account: whether agents may read their own submitted assessments (off by default).
 qm_settings = Table(
     "qm_settings",

@@ -34,6 +34,7 @@ from hindsight.domain.errors import (
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.timefmt import parse_iso8601
+from hindsight.insights import hour_profile
 from hindsight.insights.filters import DAY_MS, GROUPINGS, ConversationFilters
 from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
@@ -229,7 +230,12 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
     if key and value:
         attributes = tuple(sorted({*attributes, (kit.attribute_key(key, "attr_key"), value)}))
     filters = kit.conversation_filters(
-        params, start_ms=start_ms, end_ms=end_ms, attributes=attributes, flags=flags
+        params,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        attributes=attributes,
+        flags=flags,
+        workspace_sid=params.get("workspace"),
     )
     return filters, shown
 
@@ -270,6 +276,9 @@ async def conversations_page(request: Request) -> Response:
                 meta=meta,
                 presets=list(PRESETS),
                 export_query=_export_query(request),
+                workspaces=await services.insights.workspaces(session.viewer)
+                if session.viewer.can(Permission.DASHBOARDS)
+                else [],
             ),
         )
 
@@ -454,20 +463,51 @@ async def reports_page(request: Request) -> Response:
     async def build(request: Request, session: ActiveSession) -> Response:
         filters, shown = page_filters(request)
         group_by = shown.get("group_by", "day")
-        if group_by not in GROUPINGS:
-            raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
+        if group_by == "hour":  # links from before the hour-of-day profile
+            group_by = shown["group_by"] = reports.HOUR_OF_DAY
+        if group_by not in (*GROUPINGS, reports.HOUR_OF_DAY):
+            raise InvalidParameter(f"group_by must be one of {', '.join(REPORT_GROUPINGS)}")
         threshold = _threshold(shown.get("sl"))
+        zone = hour_profile.zone(shown.get("tz"))
         services = identity.services(request)
         result = await services.insights.aggregates(
-            session.viewer, filters, group_by, service_level_seconds=threshold
+            session.viewer, filters, group_by, service_level_seconds=threshold, time_zone=zone
         )
-        view = reports.build(result, shown, filters, threshold)
+        view = reports.build(result, shown, filters, threshold, time_zone=zone.key)
+        spaces = await services.insights.workspaces(session.viewer)
         return render(
             "reports.html",
-            _context(request, session, shown=shown, report=view, presets=list(PRESETS)),
+            _context(
+                request,
+                session,
+                shown=shown,
+                report=view,
+                presets=list(PRESETS),
+                workspaces=spaces,
+                zones=ZONES,
+            ),
         )
 
     return await _page(request, build)
+
+
+REPORT_GROUPINGS = ("day", reports.HOUR_OF_DAY, "queue", "agent", "channel")
+# Offered in the time-zone field (any IANA name may be typed).
+ZONES = (
+    "UTC",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
 
 
 def _threshold(value: str | None) -> int:

@@ -6,7 +6,6 @@ permission checks, scope and audit); the pages are shells a script fills.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +20,7 @@ from hindsight.domain.errors import Forbidden
 from hindsight.domain.permissions import Permission
 from hindsight.quality.catalogue import PageRequest
 from hindsight.web.pages import _context, _page
-from hindsight.web.render import render
+from hindsight.web.render import day_label, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -100,7 +99,7 @@ async def report_page(request: Request) -> Response:
 
 def _label(group_by: str, group: object, label: str | None) -> str:
     if group_by == "day" and isinstance(group, int):
-        return datetime.fromtimestamp(group / 1000, tz=UTC).strftime("%Y-%m-%d")
+        return day_label(group)
     return label or "(none)"
 
 

@@ -3,6 +3,9 @@ Content-Security-Policy each page is sent with."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from hindsight import __version__
@@ -46,6 +50,12 @@ def readable(epoch_ms: int | None) -> str:
     if epoch_ms is None:
         return NONE
     return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day_label(epoch_ms: int) -> str:
+    """A UTC day as the pages show dates ("Dec 4, 2026", the date of "Dec 4, 2026, 9:15 AM")."""
+    day = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
+    return f"{day:%b} {day.day}, {day.year}"
 
 
 def percent(part: float | None, whole: float | None) -> str:
@@ -89,12 +99,30 @@ environment.globals["query"] = query
 environment.globals["version"] = __version__
 
 
+def _import_map() -> str:
+    """Every script of the pages at this version's URL: a module importing "./app.js" then
+    gets the very module the page loaded as "/static/app.js?v=…", not a second copy (two
+    copies would each run their start-up: two idle timers, two plug-in loaders)."""
+    scripts = sorted(p.name for p in STATIC.glob("*.js"))
+    imports = {f"/static/{name}": f"/static/{name}?v={__version__}" for name in scripts}
+    return json.dumps({"imports": imports}, separators=(",", ":"))
+
+
+IMPORT_MAP = _import_map()
+# The page's CSP admits this one inline script by its hash (import maps cannot be a file).
+_IMPORT_MAP_HASH = (
+    "'sha256-" + base64.b64encode(hashlib.sha256(IMPORT_MAP.encode()).digest()).decode() + "'"
+)
+environment.globals["import_map"] = Markup(IMPORT_MAP)
+
+
 def page_csp(frame_origins: Iterable[str] = ()) -> str:
     """Only this server's scripts, styles, media and connections; frames from this server
     (media links) and the named origins their redirects lead to (Embedded media)."""
     frames = " ".join(["'self'", *sorted(set(frame_origins))])
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'self'; script-src 'self' {_IMPORT_MAP_HASH}; style-src 'self'; "
+        "img-src 'self' data:; "
         f"media-src 'self'; connect-src 'self'; font-src 'self'; frame-src {frames}; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
     )

@@ -6,13 +6,14 @@ with the report's filters plus the group's own (its day, hour, queue, agent or c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from hindsight.insights.filters import DAY_MS, HOUR_MS, ConversationFilters
-from hindsight.insights.queries import AggregateRow, Aggregates
-from hindsight.web.render import NONE, duration, percent, query
+from hindsight.insights.queries import HOUR_OF_DAY, AggregateRow, Aggregates
+from hindsight.web.render import NONE, day_label, duration, percent, query
 
 WIDTH = 720
 BAR_AREA = 200
@@ -95,15 +96,24 @@ class ReportView:
     volume_ticks: list[Tick] = field(default_factory=list)
     handling_ticks: list[Tick] = field(default_factory=list)
     time_zone: str = "UTC"
+    # What the figures are grouped by, as a heading reads it ("hour of day").
+    group_title: str = ""
+    # The hour-of-day profile adds up every day of the period at each hour.
+    summed_note: str = ""
     width: int = WIDTH
     height: int = BAR_AREA
+
+
+TITLES = {HOUR_OF_DAY: "hour of day"}
 
 
 def label(group_by: str, value: Any) -> str:
     if value is None:
         return "(none)"
+    if group_by == HOUR_OF_DAY:
+        return f"{int(value):02d}:00"
     if group_by == "day":
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%Y-%m-%d")
+        return day_label(int(value))
     if group_by == "hour":
         return datetime.fromtimestamp(int(value) / 1000, tz=UTC).strftime("%m-%d %H:00")
     return str(value)
@@ -111,7 +121,7 @@ def label(group_by: str, value: Any) -> str:
 
 def drill_query(shown: dict[str, str], group_by: str, value: Any) -> str:
     """The conversations page's query for one group of this report."""
-    base = {k: v for k, v in shown.items() if k not in ("group_by", "sl", "page_token")}
+    base = {k: v for k, v in shown.items() if k not in ("group_by", "sl", "page_token", "tz")}
     if group_by in ("day", "hour") and value is not None:
         start = int(value)
         end = start + (DAY_MS if group_by == "day" else HOUR_MS)
@@ -122,10 +132,18 @@ def drill_query(shown: dict[str, str], group_by: str, value: Any) -> str:
     return query(base)
 
 
+def _href(shown: dict[str, str], group_by: str, value: Any) -> str:
+    """Where a group's bar or row leads: its conversations. An hour of the day spans every
+    day of the period, which no conversation filter names: no link."""
+    if group_by == HOUR_OF_DAY and value is not None:
+        return ""
+    return "/conversations?" + drill_query(shown, group_by, value)
+
+
 def _row(group_by: str, shown: dict[str, str], row: AggregateRow, name: str | None = None) -> Row:
     return Row(
         label=name or label(group_by, row.group),
-        href="/conversations?" + drill_query(shown, group_by, row.group if not name else None),
+        href=_href(shown, group_by, row.group if not name else None),
         volume=row.volume,
         handled=row.handled,
         abandoned=row.abandoned,
@@ -138,17 +156,21 @@ def _row(group_by: str, shown: dict[str, str], row: AggregateRow, name: str | No
 
 
 def build(
-    result: Aggregates, shown: dict[str, str], filters: ConversationFilters, threshold: int
+    result: Aggregates,
+    shown: dict[str, str],
+    filters: ConversationFilters,
+    threshold: int,
+    time_zone: str = "UTC",
 ) -> ReportView:
     del filters  # the shown query already carries them
     groups = result.groups
     total = result.total
-    max_volume = max((g.volume for g in groups), default=0) or 1
+    volume_step, max_volume = _scale(max((g.volume for g in groups), default=0), COUNT_STEPS)
     slot = WIDTH / max(len(groups), 1)
     bar_width = max(min(slot * 0.7, 48.0), 2.0)
     bars, lines = [], []
     handling_values = [g.avg_handling_time or 0.0 for g in groups]
-    max_handling = max(handling_values, default=0.0) or 1.0
+    handling_step, max_handling = _scale(max(handling_values, default=0.0), SECOND_STEPS)
     for i, group in enumerate(groups):
         x = i * slot + (slot - bar_width) / 2
         scale = BAR_AREA / max_volume
@@ -156,7 +178,7 @@ def build(
         abandoned_h = group.abandoned * scale
         other_h = max(group.volume - group.handled - group.abandoned, 0) * scale
         name = label(result.group_by, group.group)
-        href = "/conversations?" + drill_query(shown, result.group_by, group.group)
+        href = _href(shown, result.group_by, group.group)
         bars.append(
             Bar(
                 label=name,
@@ -198,17 +220,21 @@ def build(
         ("Avg wrap-up time", duration(total.avg_wrap_up_time)),
         ("Avg handling time", duration(total.avg_handling_time)),
     ]
-    is_series = result.group_by in ("day", "hour")
+    is_series = result.group_by in ("day", "hour", HOUR_OF_DAY)
     handling_bars = (
         []
         if is_series
         else _value_bars(result.group_by, groups, lines, slot, bar_width, max_handling)
     )
+    profile = result.group_by == HOUR_OF_DAY
     return ReportView(
+        time_zone=time_zone if profile else "UTC",
+        group_title=TITLES.get(result.group_by, result.group_by),
+        summed_note="summed over the period" if profile else "",
         is_series=is_series,
         handling_bars=handling_bars,
-        volume_ticks=_ticks(max_volume, str),
-        handling_ticks=_ticks(max_handling, duration),
+        volume_ticks=_ticks(max_volume, volume_step, str),
+        handling_ticks=_ticks(max_handling, handling_step, duration),
         group_by=result.group_by,
         threshold=threshold,
         kpis=kpis,
@@ -226,17 +252,29 @@ def conversations(count: int) -> str:
     return f"{count} conversation" + ("" if count == 1 else "s")
 
 
-def _ticks(top: float, text: Any) -> list[Tick]:
-    """Values on the y axis: 0, a quarter, half, three quarters and the top, where the value is
-    a whole number (an axis up to 3 reads 0 and 3, not 0.75; seconds likewise)."""
-    marks = []
-    for k in range(5):
-        value = top * k / 4
-        if value != int(value):
-            continue
-        shown = str(int(value)) if text is str else text(value)
-        marks.append(Tick(round(BAR_AREA - BAR_AREA * k / 4, 1), shown))
-    return marks
+# Steps between the values on a y axis: counts in 1, 2, 5 x 10^n; durations in round seconds,
+# minutes and hours.
+COUNT_STEPS = tuple(m * 10**e for e in range(0, 9) for m in (1, 2, 5))
+SECOND_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 7200, 14400, 43200)
+MAX_TICKS = 4
+
+
+def _scale(highest: float, steps: tuple[int, ...]) -> tuple[int, int]:
+    """(step, top) of an axis reaching `highest` in at most MAX_TICKS round steps: the top is a
+    whole number of steps, so every mark on the axis reads a round value."""
+    highest = max(highest, 1)
+    step = next((s for s in steps if s * MAX_TICKS >= highest), steps[-1])
+    return step, step * math.ceil(highest / step)
+
+
+def _ticks(top: int, step: int, text: Any) -> list[Tick]:
+    """The values on the y axis, from 0 to the top, a step apart."""
+    return [
+        Tick(
+            round(BAR_AREA - BAR_AREA * value / top, 1), str(value) if text is str else text(value)
+        )
+        for value in range(0, top + 1, step)
+    ]
 
 
 def _value_bars(

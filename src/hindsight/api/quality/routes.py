@@ -36,6 +36,17 @@ _OFFERED = PageRequest(size=200)
 router = APIRouter(prefix=PREFIX, tags=["quality"])
 
 
+def _query(*names: str) -> dict[str, Any]:
+    """The query parameters a handler reads itself, for the OpenAPI document (all optional
+    text; the handler checks them and answers 400)."""
+    return {
+        "parameters": [
+            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+            for name in names
+        ]
+    }
+
+
 def _quality(request: Request) -> Any:
     return identity.services(request).quality
 
@@ -120,7 +131,7 @@ async def save_review(request: Request, viewer: Viewer = Depends(identity.viewer
     return json_response(views.review(saved, viewer))
 
 
-@router.post("/comments", summary="Comment on a moment of a segment")
+@router.post("/comments", status_code=201, summary="Comment on a moment of a segment")
 async def create_comment(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(
         request, _MAX_BODY, {"segment_id", "comment", "tag_id", "offset", "message_index"}
@@ -190,7 +201,7 @@ async def catalogue(request: Request, viewer: Viewer = Depends(identity.viewer))
     )
 
 
-@router.post("/categories", summary="A new category of questions")
+@router.post("/categories", status_code=201, summary="A new category of questions")
 async def create_category(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY, {"name"})
     made = await _quality(request).catalogue.create_category(viewer, _text(document, "name") or "")
@@ -200,7 +211,7 @@ async def create_category(request: Request, viewer: Viewer = Depends(identity.vi
 _QUESTION_KEYS = {"category_sid", "question", "description", "answer_set_id", "allow_na"}
 
 
-@router.post("/questions", summary="A new question")
+@router.post("/questions", status_code=201, summary="A new question")
 async def create_question(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY, _QUESTION_KEYS)
     made = await _quality(request).catalogue.create_question(
@@ -234,7 +245,7 @@ async def update_question(
 _QUESTIONNAIRE_KEYS = {"name", "description", "active", "question_sids"}
 
 
-@router.post("/questionnaires", summary="A new questionnaire")
+@router.post("/questionnaires", status_code=201, summary="A new questionnaire")
 async def create_questionnaire(
     request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
@@ -267,7 +278,7 @@ async def update_questionnaire(
     return json_response(views.questionnaire(changed))
 
 
-@router.post("/answer-sets", summary="An answer set of the account's own")
+@router.post("/answer-sets", status_code=201, summary="An answer set of the account's own")
 async def create_answer_set(
     request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
@@ -290,6 +301,7 @@ def _path_sid(value: str, prefix: Prefix) -> str:
 # --- the quality report, its drill-down and export, and sampling ---------------------------------
 
 _REPORT_PARAMS = ("group_by", "from", "to", "questionnaire_sid", "agent_id", "queue")
+_SAMPLE_PARAMS = ("from", "to", "days", "per_agent")
 
 
 def _only(request: Request, allowed: tuple[str, ...]) -> None:
@@ -337,7 +349,11 @@ def report_json(found: QualityReport) -> dict[str, Any]:
     }
 
 
-@router.get("/report", summary="Assessments and average score by agent, queue, …")
+@router.get(
+    "/report",
+    openapi_extra=_query(*_REPORT_PARAMS),
+    summary="Assessments and average score by agent, queue, …",
+)
 async def report(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     _only(request, _REPORT_PARAMS)
     group_by = request.query_params.get("group_by", "agent")
@@ -345,7 +361,9 @@ async def report(request: Request, viewer: Viewer = Depends(identity.viewer)) ->
     return json_response(report_json(found))
 
 
-@router.get("/report.csv", summary="The quality report as CSV")
+@router.get(
+    "/report.csv", openapi_extra=_query(*_REPORT_PARAMS), summary="The quality report as CSV"
+)
 async def report_csv(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     _only(request, _REPORT_PARAMS)
     group_by = request.query_params.get("group_by", "agent")
@@ -396,7 +414,11 @@ def assessed_json(item: Assessed) -> dict[str, Any]:
     }
 
 
-@router.get("/assessed", summary="The assessed conversations behind a row of the report")
+@router.get(
+    "/assessed",
+    openapi_extra=_query(*_REPORT_PARAMS, "value"),
+    summary="The assessed conversations behind a row of the report",
+)
 async def assessed(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     _only(request, (*_REPORT_PARAMS, "value"))
     group_by = request.query_params.get("group_by")
@@ -420,9 +442,13 @@ def sample_period(request: Request, now_ms: int) -> tuple[int, int, int]:
     return start, end, per_agent
 
 
-@router.get("/sample", summary="Random unassessed conversations per agent in a period")
+@router.get(
+    "/sample",
+    openapi_extra=_query(*_SAMPLE_PARAMS),
+    summary="Random unassessed conversations per agent in a period",
+)
 async def sample(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
-    _only(request, ("from", "to", "days", "per_agent"))
+    _only(request, _SAMPLE_PARAMS)
     start, end, per_agent = sample_period(request, identity.services(request).clock.now_ms())
     found = await _quality(request).reports.sample(viewer, start, end, per_agent)
     return json_response(

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, and_, delete, exists, insert, select,
 
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import SortKey
+from hindsight.store.quality import daily_totals
 from hindsight.store.schema import (
     conversation_scopes,
     qm_assessments,
@@ -59,12 +60,18 @@ def find_review(
     return conn.execute(query).first()
 
 
+# Every write of a review or an answer keeps the daily totals of the quality report exact
+# (store/quality/daily_totals.py), in the same transaction.
+
+
 def insert_review(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(qm_reviews).values(**row))
+    daily_totals.restore(conn, [row["sid"]])
 
 
 def update_review(conn: Connection, sid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(qm_reviews).where(qm_reviews.c.sid == sid).values(**values))
+    with daily_totals.refiled(conn, [sid]):
+        conn.execute(update(qm_reviews).where(qm_reviews.c.sid == sid).values(**values))
 
 
 def reviews_of_conversation(conn: Connection, account_sid: str, conversation_id: str) -> list[Any]:
@@ -140,11 +147,16 @@ def answer_for(conn: Connection, review_sid: str, question_sid: str) -> Any | No
 
 
 def insert_assessment(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(qm_assessments).values(**row))
+    with daily_totals.refiled(conn, [row["review_sid"]]):
+        conn.execute(insert(qm_assessments).values(**row))
 
 
 def update_assessment(conn: Connection, sid: str, values: dict[str, Any]) -> None:
-    conn.execute(update(qm_assessments).where(qm_assessments.c.sid == sid).values(**values))
+    review = conn.execute(
+        select(qm_assessments.c.review_sid).where(qm_assessments.c.sid == sid)
+    ).scalar()
+    with daily_totals.refiled(conn, [review] if review is not None else []):
+        conn.execute(update(qm_assessments).where(qm_assessments.c.sid == sid).values(**values))
 
 
 # --- history ------------------------------------------------------------------------------------
@@ -216,6 +228,7 @@ def delete_for_conversations(
         ).scalars()
     )
     if reviews:
+        daily_totals.withdraw(conn, reviews)
         for table in (qm_assessments, qm_changes):
             conn.execute(delete(table).where(table.c.review_sid.in_(reviews)))
         conn.execute(delete(qm_reviews).where(qm_reviews.c.sid.in_(reviews)))

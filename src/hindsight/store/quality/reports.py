@@ -3,23 +3,27 @@ to the assessed conversations, and random samples of what nobody has assessed ye
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, literal, select
 
 from hindsight.domain.segments import CONVERSATION
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.schema import (
     conversation_scopes,
     qm_assessments,
+    qm_daily_category_totals,
+    qm_daily_totals,
     qm_questionnaires,
     qm_reviews,
+    qm_scope_sets,
     segments,
 )
 
 DAY_MS = 86_400_000
 GROUPINGS = ("agent", "queue", "questionnaire", "category", "day")
+_CHUNK = 1000
 SUBMITTED = "submitted"
 
 
@@ -61,62 +65,211 @@ def conditions(account_sid: str, filters: ReportFilters, scope: ScopeTags) -> li
     return out
 
 
-def _key(group_by: str) -> tuple[Any, Any]:
-    """(the grouping's value, a label people read) for review-level groupings."""
+@dataclass(frozen=True)
+class Sums:
+    """One group's sums: its assessments, and the average as numerator / denominator."""
+
+    group: Any
+    label: Any
+    assessments: int
+    numerator: float
+    denominator: float
+
+    def __add__(self, other: Sums) -> Sums:
+        label = max((x for x in (self.label, other.label) if x is not None), default=None)
+        return Sums(
+            self.group,
+            label,
+            self.assessments + other.assessments,
+            self.numerator + other.numerator,
+            self.denominator + other.denominator,
+        )
+
+
+def _whole_days(filters: ReportFilters) -> tuple[int | None, int | None]:
+    """The period's whole UTC days, [first, last): what the daily totals answer for."""
+    first = filters.start_ms
+    if first is not None and first % DAY_MS:
+        first += DAY_MS - first % DAY_MS
+    last = filters.end_ms
+    if last is not None:
+        last -= last % DAY_MS
+    return first, last
+
+
+def _edges(filters: ReportFilters) -> list[ReportFilters]:
+    """The parts of the period outside its whole days, read from the assessments themselves
+    (a report from 14:05 sums whole days and adds that afternoon's assessments)."""
+    first, last = _whole_days(filters)
+    if first is not None and last is not None and first >= last:
+        return [filters]  # less than one whole day: all of it from the assessments
+    parts = []
+    if filters.start_ms is not None and first is not None and first > filters.start_ms:
+        parts.append(replace(filters, end_ms=first))
+    if filters.end_ms is not None and last is not None and last < filters.end_ms:
+        parts.append(replace(filters, start_ms=last))
+    return parts
+
+
+def _direct_key(group_by: str) -> tuple[Any, Any]:
+    """(the grouping's value, a label people read) over the assessments themselves."""
     r = qm_reviews.c
     if group_by == "agent":
         return r.agent_id, func.max(r.agent_name)
     if group_by == "queue":
         return r.queue_name, func.max(r.queue_name)
     if group_by == "questionnaire":
-        return r.questionnaire_sid, func.max(qm_questionnaires.c.name)
+        return r.questionnaire_sid, literal(None)
+    if group_by == "total":
+        return literal(None), literal(None)
     day = r.submitted_ms - r.submitted_ms % DAY_MS
     return day, func.max(day)
 
 
-def grouped(
+def _direct(
     conn: Connection, account_sid: str, filters: ReportFilters, group_by: str, scope: ScopeTags
-) -> list[Any]:
-    """Rows of (group, label, assessments, average)."""
+) -> list[Sums]:
     where = conditions(account_sid, filters, scope)
     if group_by == "category":
-        a = qm_assessments.c
-        answered = a.score.is_not(None)
-        got = func.sum(a.score).filter(answered)
-        best = func.sum(a.max_score).filter(answered)
+        return _direct_categories(conn, where)
+    value, label = _direct_key(group_by)
+    r = qm_reviews.c
+    query = select(
+        value,
+        label,
+        func.count(),
+        func.coalesce(func.sum(r.score), 0.0),
+        func.count(r.score),
+    ).where(*where)
+    if group_by != "total":
+        query = query.group_by(value)
+    return [Sums(*row) for row in conn.execute(query) if row[2]]
+
+
+def _direct_categories(conn: Connection, where: list[Any]) -> list[Sums]:
+    """The categories of some assessments, read in two steps: the assessments, then their
+    answers by review (an index probe each). As one join, PostgreSQL may plan a scan of every
+    answer of the account for the few hundred assessments of a period's partial day."""
+    sids = list(conn.execute(select(qm_reviews.c.sid).where(*where)).scalars())
+    a = qm_assessments.c
+    answered = a.score.is_not(None)
+    merged: dict[str, Sums] = {}
+    for start in range(0, len(sids), _CHUNK):
         query = (
             select(
-                a.category_name.label("group"),
-                a.category_name.label("label"),
-                func.count(func.distinct(a.review_sid)).label("assessments"),
-                (100.0 * got / func.nullif(best, 0)).label("average"),
+                a.category_name,
+                a.category_name,
+                func.count(func.distinct(a.review_sid)),
+                func.coalesce(100.0 * func.sum(a.score).filter(answered), 0.0),
+                func.coalesce(func.sum(a.max_score).filter(answered), 0.0),
             )
-            .join(qm_reviews, qm_reviews.c.sid == a.review_sid)
-            .where(*where)
+            .where(a.review_sid.in_(sids[start : start + _CHUNK]))
             .group_by(a.category_name)
         )
-        return list(conn.execute(query))
-    value, label = _key(group_by)
-    query = select(
-        value.label("group"),
-        label.label("label"),
-        func.count().label("assessments"),
-        func.avg(qm_reviews.c.score).label("average"),
-    )
+        for row in conn.execute(query):
+            part = Sums(*row)
+            # The chunks hold different assessments, so their counts add up.
+            merged[part.group] = merged[part.group] + part if part.group in merged else part
+    return [m for m in merged.values() if m.assessments]
+
+
+def _totals_key(table: Any, group_by: str) -> tuple[Any, Any]:
+    t = table.c
+    if group_by == "agent":
+        return t.agent_id, func.max(func.nullif(t.agent_name, ""))
+    if group_by == "queue":
+        return t.queue_name, literal(None)
     if group_by == "questionnaire":
-        query = query.select_from(
-            qm_reviews.join(
-                qm_questionnaires, qm_questionnaires.c.sid == qm_reviews.c.questionnaire_sid
+        return t.questionnaire_sid, literal(None)
+    if group_by == "category":
+        return t.category_name, literal(None)
+    if group_by == "total":
+        return literal(None), literal(None)
+    return t.day_ms, literal(None)
+
+
+def _from_totals(
+    conn: Connection, account_sid: str, filters: ReportFilters, group_by: str, scope: ScopeTags
+) -> list[Sums]:
+    table = qm_daily_category_totals if group_by == "category" else qm_daily_totals
+    t = table.c
+    first, last = _whole_days(filters)
+    if first is not None and last is not None and first >= last:
+        return []
+    where: list[Any] = [t.account_sid == account_sid]
+    if first is not None:
+        where.append(t.day_ms >= first)
+    if last is not None:
+        where.append(t.day_ms < last)
+    for column, value in (
+        (t.questionnaire_sid, filters.questionnaire_sid),
+        (t.agent_id, filters.agent_id),
+        # A missing queue is '' in the totals (a key is never null).
+        (t.queue_name, None if filters.queue is None else filters.queue),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if scope is not None:
+        where.append(
+            t.scope_key.in_(
+                select(qm_scope_sets.c.scope_key).where(
+                    qm_scope_sets.c.account_sid == account_sid,
+                    qm_scope_sets.c.tag.in_(list(scope)),
+                )
             )
         )
-    return list(conn.execute(query.where(*where).group_by(value)))
+    value, label = _totals_key(table, group_by)
+    if group_by == "category":
+        measures = [func.sum(t.assessments), 100.0 * func.sum(t.points), func.sum(t.possible)]
+    else:
+        measures = [func.sum(t.assessments), func.sum(t.score_sum), func.sum(t.scored)]
+    query = select(value, label, *measures).where(*where)
+    if group_by != "total":
+        query = query.group_by(value)
+    out = []
+    for row in conn.execute(query):
+        if not row[2]:
+            continue
+        group = row[0]
+        if group_by == "queue" and group == "":
+            group = None
+        label = group if group_by in ("queue", "category", "day") else row[1]
+        out.append(Sums(group, label, int(row[2]), float(row[3] or 0), float(row[4] or 0)))
+    return out
 
 
-def total(conn: Connection, account_sid: str, filters: ReportFilters, scope: ScopeTags) -> Any:
-    query = select(
-        func.count().label("assessments"), func.avg(qm_reviews.c.score).label("average")
-    ).where(*conditions(account_sid, filters, scope))
-    return conn.execute(query).one()
+def _summed(
+    conn: Connection, account_sid: str, filters: ReportFilters, group_by: str, scope: ScopeTags
+) -> list[Sums]:
+    """The period's sums by group: whole days from the daily totals, the rest directly."""
+    merged: dict[Any, Sums] = {}
+    parts = _from_totals(conn, account_sid, filters, group_by, scope)
+    for edge in _edges(filters):
+        parts.extend(_direct(conn, account_sid, edge, group_by, scope))
+    for part in parts:
+        merged[part.group] = merged[part.group] + part if part.group in merged else part
+    if group_by == "questionnaire" and merged:
+        names = dict(
+            conn.execute(
+                select(qm_questionnaires.c.sid, qm_questionnaires.c.name).where(
+                    qm_questionnaires.c.sid.in_(list(merged))
+                )
+            ).all()
+        )
+        merged = {k: replace(v, label=names.get(k)) for k, v in merged.items()}
+    return list(merged.values())
+
+
+def grouped(
+    conn: Connection, account_sid: str, filters: ReportFilters, group_by: str, scope: ScopeTags
+) -> list[Sums]:
+    """The report's rows by `group_by` (one of GROUPINGS)."""
+    return _summed(conn, account_sid, filters, group_by, scope)
+
+
+def total(conn: Connection, account_sid: str, filters: ReportFilters, scope: ScopeTags) -> Sums:
+    found = _summed(conn, account_sid, filters, "total", scope)
+    return found[0] if found else Sums(None, None, 0, 0.0, 0.0)
 
 
 def _group_condition(group_by: str, value: str | int | None) -> Any:
@@ -125,7 +278,7 @@ def _group_condition(group_by: str, value: str | int | None) -> Any:
             qm_assessments.c.review_sid == qm_reviews.c.sid,
             qm_assessments.c.category_name == value,
         )
-    column, _label = _key(group_by)
+    column, _label = _direct_key(group_by)
     if group_by == "day":
         return and_(
             qm_reviews.c.submitted_ms >= value, qm_reviews.c.submitted_ms < int(value or 0) + DAY_MS

@@ -14,6 +14,9 @@ const PAUSES_MS = [1000, 2500]; // before the second and the third try
 const PROGRESS_RESETS_TRIES_S = 10;
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// Asking again for a pending talk analysis: 1 s, 1.5 s, 2.25 s, ... at most 20 s apart.
+const ANALYSIS_POLLS = 25;
+export const analysisDelay = (attempt) => Math.min(1000 * 1.5 ** attempt, 20_000);
 
 function retryable(error) {
   return !error.status || error.status >= 500 || error.status === 429;
@@ -208,7 +211,8 @@ export class Player {
 
   // --- waveform and who spoke when ------------------------------------------------------------
 
-  // Computed once in the background; asked for until it is done.
+  // Computed once in the background; asked for until it is done, less and less often (1 s,
+  // then half as long again each time, at most 20 s apart, giving up after about 6 minutes).
   async loadAnalysis(attempt = 0) {
     this.analysisStarted = true;
     if (this.failed) return;
@@ -227,12 +231,12 @@ export class Player {
       this.drawAnalysis();
       return;
     }
-    if (analysis.status === "failed" || attempt > 30) {
+    if (analysis.status === "failed" || attempt >= ANALYSIS_POLLS) {
       this.analysisNote.textContent = "Talk analysis is not available for this recording.";
       return;
     }
     this.analysisNote.textContent = "Analysing the recording…";
-    setTimeout(() => this.loadAnalysis(attempt + 1), 2000);
+    setTimeout(() => this.loadAnalysis(attempt + 1), analysisDelay(attempt));
   }
 
   drawAnalysis() {
