@@ -30,6 +30,7 @@ from hindsight.insights.derive import (
     segment_row,
 )
 from hindsight.search.indexing import index_conversations
+from hindsight.search.pick_lists import PickListChanges
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -229,6 +230,7 @@ class _Batch:
         tags = store.scope_tags_of(self.conn, self.account_sid, touched)
         saved, deleted, retagged = [], [], {}
         searched: dict[str, list[Mapping[str, Any]]] = {}
+        picks = PickListChanges()
         for conversation in touched:
             rows = sorted(
                 members.get(conversation, {}).values(),
@@ -249,6 +251,13 @@ class _Batch:
                 if _differs(summary, summaries.get(conversation)):
                     saved.append(summary)
                 wanted = conversation_tags(rows)
+            before = summaries.get(conversation)
+            picks.rewritten(
+                before._mapping if before is not None else None,
+                [r._mapping for r in stored.get(conversation, [])],
+                summary,
+                rows,
+            )
             current = tags.get(conversation, set())
             if wanted != current:
                 retagged[conversation] = (current, wanted)
@@ -256,6 +265,7 @@ class _Batch:
         store.save_conversations(self.conn, saved)
         store.replace_scope_tags(self.conn, self.account_sid, retagged)
         index_conversations(self.conn, self.account_sid, searched)
+        picks.save(self.conn, self.account_sid)
 
 
 def _differs(row: Mapping[str, Any], stored: Any | None) -> bool:

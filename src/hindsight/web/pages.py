@@ -48,7 +48,7 @@ from hindsight.retention.service import hold_json
 from hindsight.search.annotations import Annotation
 from hindsight.store.insights_queries import GROUPINGS, ConversationFilters
 from hindsight.store.keyset import PageRequest
-from hindsight.web import audit_view, plugins, reports, timeline
+from hindsight.web import audit_view, chips, plugins, reports, timeline
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +58,7 @@ PRESETS = {"today": 0, "7d": 7, "30d": 30, "90d": 90, "all": None}
 FILTER_FIELDS = (
     "queue",
     "agent",
+    "team",
     "channel",
     "direction",
     "outcome",
@@ -242,6 +243,7 @@ def page_filters(request: Request) -> tuple[ConversationFilters, dict[str, str]]
         end_ms=end_ms,
         queue=params.get("queue"),
         agent=params.get("agent"),
+        team=params.get("team"),
         channel=params.get("channel"),
         direction=params.get("direction"),
         outcome=params.get("outcome"),
@@ -293,10 +295,23 @@ async def conversations_page(request: Request) -> Response:
                 meta=meta,
                 presets=list(PRESETS),
                 export_query=_export_query(request),
+                **await _form_context(request, session, shown),
             ),
         )
 
     return await _page(request, build)
+
+
+async def _form_context(
+    request: Request, session: ActiveSession, shown: dict[str, str]
+) -> dict[str, Any]:
+    """What the filter form shows besides the values typed: pick lists and filter chips."""
+    services = identity.services(request)
+    return {
+        "pick": await services.insights.pick_lists(session.viewer),
+        "chips": chips.build(request.url.path, shown),
+        "period": chips.period_text(shown),
+    }
 
 
 def _listed(record: dict[str, Any], note: Annotation | None) -> dict[str, Any]:
@@ -327,7 +342,7 @@ def _export_query(request: Request) -> str:
     for name, ms in (("start", filters.start_ms), ("end", filters.end_ms)):
         if ms is not None:
             pairs.append((name, datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()))
-    for name in ("queue", "agent", "channel", "direction", "outcome"):
+    for name in ("queue", "agent", "team", "channel", "direction", "outcome"):
         value = getattr(filters, name)
         if value is not None:
             pairs.append((name, value))
@@ -487,7 +502,14 @@ async def reports_page(request: Request) -> Response:
         view = reports.build(result, shown, filters, threshold)
         return render(
             "reports.html",
-            _context(request, session, shown=shown, report=view, presets=list(PRESETS)),
+            _context(
+                request,
+                session,
+                shown=shown,
+                report=view,
+                presets=list(PRESETS),
+                **await _form_context(request, session, shown),
+            ),
         )
 
     return await _page(request, build)
