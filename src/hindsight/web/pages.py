@@ -66,6 +66,20 @@ FILTER_FIELDS = (
     "has_media",
     "q",
 )
+# The conversation list's columns after "Started": (key, heading, sort field, numeric).
+LIST_COLUMNS = (
+    ("customer", "Customer", None, False),
+    ("channel", "Channel", None, False),
+    ("direction", "Direction", None, False),
+    ("queue", "Queue", None, False),
+    ("agent", "Agent", None, False),
+    ("outcome", "Outcome", None, False),
+    ("queue_time", "Queue", "queue_time", True),  # time in queue (its chooser says so)
+    ("talk_time", "Talk", "talk_time", True),
+    ("handling_time", "Handling", "handling_time", True),
+    ("segments", "Segments", None, True),
+    ("media", "Media", None, False),
+)
 _BOOLEANS = ("abandoned", "has_media", "handled", "in_progress")
 _HOLDS_SHOWN = 200
 _RUNS_SHOWN = 5
@@ -296,10 +310,31 @@ async def conversations_page(request: Request) -> Response:
                 presets=list(PRESETS),
                 export_query=_export_query(request),
                 **await _form_context(request, session, shown),
+                **await _list_context(request, session),
             ),
         )
 
     return await _page(request, build)
+
+
+async def _list_context(request: Request, session: ActiveSession) -> dict[str, Any]:
+    """The person's own: saved searches and the columns they hide."""
+    saved = identity.services(request).saved_searches
+    hidden = set(await saved.hidden_columns(session.viewer))
+    return {
+        "saved_searches": await saved.list(session.viewer),
+        "columns": [
+            {
+                "key": key,
+                "label": label,
+                "choice": "Queue time" if key == "queue_time" else label,
+                "sort": sort,
+                "num": num,
+                "hidden": key in hidden,
+            }
+            for key, label, sort, num in LIST_COLUMNS
+        ],
+    }
 
 
 async def _form_context(
