@@ -145,3 +145,77 @@ def test_pick_lists_refuse_parameters_and_need_credentials(scene: Scene) -> None
     anonymous = httpx.get(f"{scene.shop.server.base_url}{PICK}", timeout=30)
     assert anonymous.status_code == 401
     assert scene.get(SEARCH, team="a\x00b").status_code == 400
+
+
+def _recounted(server: RunningServer, account_sid: str) -> dict[tuple[str, str, str], int]:
+    """The pick-list counts recomputed from the projection as it stands."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from hindsight.domain.search import pick_lists as rules
+    from hindsight.store.schema import conversations, segments
+
+    def read(conn: Any) -> dict[tuple[str, str, str], int]:
+        counts: Counter[tuple[str, str, str]] = Counter()
+        summaries = {
+            r.conversation_id: r._mapping
+            for r in conn.execute(
+                select(conversations).where(conversations.c.account_sid == account_sid)
+            )
+        }
+        members: dict[str, list[Any]] = {}
+        for row in conn.execute(
+            select(segments).where(
+                segments.c.account_sid == account_sid, segments.c.conversation_id.is_not(None)
+            )
+        ):
+            members.setdefault(row.conversation_id, []).append(row._mapping)
+        for conversation, rows in members.items():
+            for entry in rules.contribution(summaries.get(conversation), rows):
+                counts[entry] += 1
+        return dict(counts)
+
+    return server.runtime.db.read_sync(read)
+
+
+def _stored(server: RunningServer, account_sid: str) -> dict[tuple[str, str, str], int]:
+    from sqlalchemy import select
+
+    from hindsight.store.schema import search_pick_values as t
+
+    def read(conn: Any) -> dict[tuple[str, str, str], int]:
+        rows = conn.execute(select(t).where(t.c.account_sid == account_sid))
+        return {(r.facet, r.value, r.tag): r.uses for r in rows}
+
+    return server.runtime.db.read_sync(read)
+
+
+def test_counts_stay_exact_when_a_task_moves_to_another_conversation(
+    server: RunningServer,
+) -> None:
+    shop = tenant(server, "moves")
+    shop.floor.api.workers(shop.worker_sid).update(friendly_name="Mover")
+    handled = shop.handle(
+        {
+            "type": "call",
+            "conversations": {"conversation_id": "move-a", "handling_team_name": "Ants"},
+        },
+        complete=False,
+    )
+    tasks = shop.floor.api.tasks
+    tasks(handled.task_sid).update(
+        attributes='{"type": "call", "conversations": '
+        '{"conversation_id": "move-b", "handling_team_name": "Bees"}}'
+    )
+    tasks(handled.task_sid).update(assignment_status="wrapping")
+    tasks(handled.task_sid).update(assignment_status="completed", reason="moved")
+
+    def settled() -> bool | None:
+        response = httpx.get(f"{server.base_url}{PICK}", auth=shop.auth, timeout=30)
+        return True if response.json()["outcome"] == ["moved"] else None
+
+    wait_for(settled, "the moved conversation projected")
+    lists = httpx.get(f"{server.base_url}{PICK}", auth=shop.auth, timeout=30).json()
+    assert lists["team"] == ["Bees"]
+    assert _stored(server, shop.account.sid) == _recounted(server, shop.account.sid)

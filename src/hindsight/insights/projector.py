@@ -72,6 +72,9 @@ class _Batch:
         self.stored_tracks: dict[str, tuple[str, str]] = {}
         self.changed: dict[str, set[seg.Slot]] = {}
         self.conversations: set[str] = set()
+        # Conversations' segments as they were before this batch moved a task between them
+        # (the pick-list counts take off what each showed before, not after the move).
+        self.before_moves: dict[str, list[Any]] = {}
         self.agent_rows: dict[str, dict[str, Any]] = {}
         self._readings: dict[str | None, TaskAttributes] = {}
 
@@ -131,6 +134,7 @@ class _Batch:
             regrouped = self.attributes(attributes).conversation_key(track.task_sid)
             if regrouped != track.conversation:
                 self.conversations.add(track.conversation)
+                self._remember_before_move(track.conversation, regrouped)
                 track.conversation = regrouped
                 store.move_task_segments(self.conn, track.task_sid, regrouped)
             self.conversations.add(track.conversation)
@@ -155,6 +159,14 @@ class _Batch:
                 workspace_sid=self.workspace_sid,
                 now_ms=self.now_ms,
             )
+
+    def _remember_before_move(self, *conversation_ids: str) -> None:
+        unseen = [c for c in conversation_ids if c not in self.before_moves]
+        if not unseen:
+            return
+        found = store.segments_of_conversations(self.conn, self.account_sid, unseen)
+        for conversation in unseen:
+            self.before_moves[conversation] = found.get(conversation, [])
 
     def _segment_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -254,7 +266,10 @@ class _Batch:
             before = summaries.get(conversation)
             picks.rewritten(
                 before._mapping if before is not None else None,
-                [r._mapping for r in stored.get(conversation, [])],
+                [
+                    r._mapping
+                    for r in self.before_moves.get(conversation, stored.get(conversation, []))
+                ],
                 summary,
                 rows,
             )
