@@ -11,8 +11,11 @@ measure-sorted lists, on SQLite and PostgreSQL; and what the index upkeep costs 
   Message words are drawn from a 5,000-word vocabulary with Zipf-like frequencies, plus one
   order number per conversation (a rare word).
 * Queries: the Insights service's `search` in-process, first page of 50, p50/p95/p99.
+* Pick lists: the five lists (queue, agent, team, outcome, channel) as the search form asks
+  for them, for the whole account and for a person scoped to one team; the generated
+  conversations' entries are counted into `search_pick_values` as the projector would.
 * Projector upkeep: a month of simulated traffic projected from the log with and without
-  `index_conversations` (events per second each, and the ratio).
+  `index_conversations` and the pick-list counts (events per second each, and the ratios).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import asyncio
 import random
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +39,7 @@ from hindsight.demo import simulation
 from hindsight.demo.runner import DemoSource, new_identity, post_events
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.search import customer as customer_keys
+from hindsight.domain.search.pick_lists import fold
 from hindsight.insights import projector as projector_module
 from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
@@ -45,6 +50,7 @@ from hindsight.store.schema import (
     conversations,
     search_customer_keys,
     search_documents,
+    search_pick_values,
     search_transcript_links,
     search_transcripts,
 )
@@ -118,6 +124,7 @@ def generate(
 
         runtime.db.write_sync(unit)
 
+    picks: Counter[tuple[str, str, str]] = Counter()
     started = time.perf_counter()
     for n in range(total):
         cid = f"WT{n:032x}"
@@ -160,6 +167,14 @@ def generate(
         tables[conversation_scopes].append(
             {"account_sid": account_sid, "conversation_id": cid, "tag": f"team:{queue}"}
         )
+        for facet, value in (
+            ("queue", queue),
+            ("agent", agent),
+            ("team", queue),
+            ("outcome", "resolved"),
+            ("channel", "chat"),
+        ):
+            picks[(facet, value, f"team:{queue.lower()}")] += 1
         if not text:
             if len(tables[conversations]) >= BATCH:
                 flush()
@@ -190,6 +205,18 @@ def generate(
         if len(tables[conversations]) >= BATCH:
             flush()
     flush()
+    pick_rows = [
+        {
+            "account_sid": account_sid,
+            "facet": facet,
+            "tag": tag,
+            "value": value,
+            "folded": fold(value),
+            "uses": uses,
+        }
+        for (facet, value, tag), uses in picks.items()
+    ]
+    runtime.db.write_sync(lambda conn: conn.execute(insert(search_pick_values), pick_rows))
     elapsed = time.perf_counter() - started
     texts = (
         f", {total:,} transcripts of {messages} messages ({total * messages:,} messages)"
@@ -242,6 +269,9 @@ def time_searches(
             customer=_typed_phone(rng.randrange(min(total, 10_000_000)))
         ),
         "customer: surname": lambda: ConversationFilters(customer=rng.choice(LAST)),
+        "outcome typed in lower case, 31 days": lambda: ConversationFilters(
+            start_ms=month.start_ms, end_ms=month.end_ms, outcome="RESOLVED".lower()
+        ),
     }
     sorts = {
         f"31 days, sorted by {field}": (month, ConversationSort(field=field))
@@ -294,6 +324,14 @@ def time_searches(
                 await _second_pages(service, caller, filters, sort, rounds),
             )
 
+        for label, viewer in (("pick lists (5), whole account", caller), ("scoped", scoped)):
+            timings = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                await service.pick_lists(viewer)
+                timings.append((time.perf_counter() - started) * 1000)
+            report(label if viewer is caller else "pick lists (5), scoped to one team", timings)
+
     asyncio.run(measure())
 
 
@@ -328,10 +366,17 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
         post_events(base, identity, generated)
         _wait_projected(runtime, workspace, len(generated))
     original = projector_module.index_conversations
+    picks = projector_module.PickListChanges
+    variants = (
+        ("with search upkeep", original, picks),
+        ("index, no pick lists", original, _NoPicks),
+        ("without", _nothing, _NoPicks),
+    )
     best: dict[str, float] = {}
     for _round in range(3):
-        for label, hook in (("with search upkeep", original), ("without", _nothing)):
+        for label, hook, pick_hook in variants:
             projector_module.index_conversations = hook
+            projector_module.PickListChanges = pick_hook  # type: ignore[misc]
             try:
                 runtime.db.write_sync(projector_module.reset)
                 started = time.perf_counter()
@@ -339,14 +384,29 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
                 rate = applied / (time.perf_counter() - started)
             finally:
                 projector_module.index_conversations = original
+                projector_module.PickListChanges = picks  # type: ignore[misc]
             best[label] = max(best.get(label, 0.0), rate)
     for label, rate in best.items():
         print(f"  projection {label:<20} {len(generated):,} events: {rate:,.0f} events/s")
     print(f"  search upkeep keeps {best['with search upkeep'] / best['without']:.0%} of it")
+    print(
+        "  pick lists keep "
+        f"{best['with search upkeep'] / best['index, no pick lists']:.0%} of the indexed rate"
+    )
 
 
 def _nothing(*_args: Any) -> None:
     return None
+
+
+class _NoPicks:
+    """The projector without pick-list counts (what it did before them)."""
+
+    def rewritten(self, *_args: Any) -> None:
+        return None
+
+    def save(self, *_args: Any) -> None:
+        return None
 
 
 def run_store(

@@ -18,6 +18,7 @@ from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
 from hindsight.api import retention as retention_api
+from hindsight.api import saved_searches as saved_searches_api
 from hindsight.api import session as session_api
 from hindsight.api import users as users_api
 from hindsight.api.quality import routes as quality_api
@@ -375,6 +376,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.include_router(retention_api.router)
     app.include_router(quality_api.router)
     app.include_router(media_api.router)
+    app.include_router(saved_searches_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)
     app.include_router(media_analysis.router)

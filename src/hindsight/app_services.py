@@ -29,6 +29,7 @@ from hindsight.routing.tasks import TaskService
 from hindsight.routing.workers import WorkerService
 from hindsight.routing.workflows import WorkflowService
 from hindsight.routing.workspaces import WorkspaceService
+from hindsight.search.saved import SavedSearches
 from hindsight.service_base import Deps
 
 
@@ -55,6 +56,7 @@ class Services:
     chat: ChatService
     retention: RetentionService
     quality: Quality
+    saved_searches: SavedSearches
 
     @classmethod
     def build(
@@ -89,6 +91,7 @@ class Services:
             chat=chat,
             retention=retention,
             quality=quality,
+            saved_searches=SavedSearches(deps.db, deps.clock, people.audit),
         )
 
 

@@ -52,6 +52,7 @@ FILTER_PARAMS = (
     "workspace_sid",
     "queue",
     "agent",
+    "team",
     "channel",
     "direction",
     "outcome",
@@ -110,6 +111,7 @@ def conversation_filters(
     workspace_sid: str | None = Query(None, description="WS…"),
     queue: str | None = Query(None, description="Any segment was in this queue (name)."),
     agent: str | None = Query(None, description="Any segment was with this agent (name)."),
+    team: str | None = Query(None, description="Any segment was handled by this team (name)."),
     channel: str | None = Query(None, description="Task channel, e.g. voice, chat."),
     direction: str | None = Query(None),
     outcome: str | None = Query(None),
@@ -306,6 +308,20 @@ async def search(
     meta = kit.page_meta(request, result, sort.keys, sort.ordering, page_size)
     meta["total"] = await insights.count(viewer, filters) if with_total else None
     return {"conversations": records, "meta": meta}
+
+
+@router.get(
+    "/pick-lists",
+    summary="Values for the search form's pick lists",
+    description="The queues, agents, teams, outcomes and channels of the conversations the "
+    "caller may see (at most 500 of each, sorted case-insensitively). Filters match these "
+    "values whatever the case typed.",
+)
+async def pick_lists(
+    request: Request, viewer: Viewer = Depends(identity.viewer)
+) -> dict[str, list[str]]:
+    kit.only(request, ())
+    return await kit.services(request).insights.pick_lists(viewer)
 
 
 @router.get(

@@ -137,6 +137,7 @@ def conversation_filters(
         workspace_sid=workspace_sid,
         queue=params.get("queue"),
         agent=params.get("agent"),
+        team=params.get("team"),
         channel=params.get("channel"),
         direction=params.get("direction"),
         outcome=params.get("outcome"),

@@ -38,6 +38,8 @@ class Prefix(StrEnum):
     QM_ASSESSMENT = "FM"
     # Hindsight's own: one author's assessment of a segment with one questionnaire.
     QM_REVIEW = "QR"
+    # A person's saved conversation search.
+    SAVED_SEARCH = "SV"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

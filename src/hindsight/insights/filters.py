@@ -29,8 +29,10 @@ class ConversationFilters:
     start_ms: int | None = None  # conversations starting at or after this instant
     end_ms: int | None = None  # ... and strictly before this one
     workspace_sid: str | None = None
+    # Named values match whatever their case ("sales" finds "Sales"), through the pick lists.
     queue: str | None = None  # any segment was in this queue
     agent: str | None = None  # any segment was with this agent
+    team: str | None = None  # any segment was handled by this team
     channel: str | None = None
     direction: str | None = None
     outcome: str | None = None

@@ -30,6 +30,7 @@ from hindsight.insights.derive import (
     segment_row,
 )
 from hindsight.search.indexing import index_conversations
+from hindsight.search.pick_lists import PickListChanges
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
@@ -71,6 +72,9 @@ class _Batch:
         self.stored_tracks: dict[str, tuple[str, str]] = {}
         self.changed: dict[str, set[seg.Slot]] = {}
         self.conversations: set[str] = set()
+        # Conversations' segments as they were before this batch moved a task between them
+        # (the pick-list counts take off what each showed before, not after the move).
+        self.before_moves: dict[str, list[Any]] = {}
         self.agent_rows: dict[str, dict[str, Any]] = {}
         # Tasks regrouped under another conversation (task SID -> its latest), moved in one
         # batch when the batch is saved.
@@ -133,6 +137,7 @@ class _Batch:
             regrouped = self.attributes(attributes).conversation_key(track.task_sid)
             if regrouped != track.conversation:
                 self.conversations.add(track.conversation)
+                self._remember_before_move(track.conversation, regrouped)
                 track.conversation = regrouped
                 self.moves[track.task_sid] = regrouped
             self.conversations.add(track.conversation)
@@ -157,6 +162,14 @@ class _Batch:
                 workspace_sid=self.workspace_sid,
                 now_ms=self.now_ms,
             )
+
+    def _remember_before_move(self, *conversation_ids: str) -> None:
+        unseen = [c for c in conversation_ids if c not in self.before_moves]
+        if not unseen:
+            return
+        found = store.segments_of_conversations(self.conn, self.account_sid, unseen)
+        for conversation in unseen:
+            self.before_moves[conversation] = found.get(conversation, [])
 
     def _segment_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -233,6 +246,7 @@ class _Batch:
         tags = store.scope_tags_of(self.conn, self.account_sid, touched)
         saved, deleted, retagged = [], [], {}
         searched: dict[str, list[Mapping[str, Any]]] = {}
+        picks = PickListChanges()
         for conversation in touched:
             rows = sorted(
                 members.get(conversation, {}).values(),
@@ -253,6 +267,16 @@ class _Batch:
                 if _differs(summary, summaries.get(conversation)):
                     saved.append(summary)
                 wanted = conversation_tags(rows)
+            before = summaries.get(conversation)
+            picks.rewritten(
+                before._mapping if before is not None else None,
+                [
+                    r._mapping
+                    for r in self.before_moves.get(conversation, stored.get(conversation, []))
+                ],
+                summary,
+                rows,
+            )
             current = tags.get(conversation, set())
             if wanted != current:
                 retagged[conversation] = (current, wanted)
@@ -260,6 +284,7 @@ class _Batch:
         store.save_conversations(self.conn, saved)
         store.replace_scope_tags(self.conn, self.account_sid, retagged)
         index_conversations(self.conn, self.account_sid, searched)
+        picks.save(self.conn, self.account_sid)
 
 
 def _differs(row: Mapping[str, Any], stored: Any | None) -> bool:

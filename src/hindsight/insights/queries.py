@@ -25,6 +25,7 @@ from hindsight.domain import segments as seg
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
+from hindsight.domain.search.pick_lists import FACETS
 from hindsight.insights import held_media, hour_profile
 from hindsight.insights.aggregate_rows import AggregateRow, Aggregates
 from hindsight.insights.filters import (
@@ -40,6 +41,7 @@ from hindsight.search.annotations import Annotation, annotate
 from hindsight.service_base import Deps, Service
 from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
+from hindsight.store import pick_lists as pick_store
 from hindsight.store import recordings as recording_store
 from hindsight.store import search_index as search_store
 from hindsight.store import workspaces as workspace_store
@@ -362,6 +364,17 @@ class InsightsService(Service):
             return store.count(conn, viewer.account_sid, found, scope)
 
         return await self._scan(unit)
+
+    async def pick_lists(self, viewer: Viewer) -> dict[str, list[str]]:
+        """The values the search form offers for queue, agent, team, outcome and channel: only
+        those shown by conversations the viewer may see."""
+        await self._allow(viewer, Permission.SEARCH, "conversation.search")
+        scope = scope_of(viewer)
+
+        def unit(conn: Connection) -> dict[str, list[str]]:
+            return {f: pick_store.values(conn, viewer.account_sid, f, scope) for f in FACETS}
+
+        return await self._read(unit)
 
     async def annotations(
         self, viewer: Viewer, filters: ConversationFilters, rows: Sequence[Any]

@@ -30,6 +30,7 @@ from hindsight.store.schema import (
     retired_workspaces,
     search_customer_keys,
     search_documents,
+    search_pick_values,
     search_transcript_links,
     segments,
     workspaces,
@@ -331,6 +332,7 @@ def clear(conn: Connection) -> None:
         search_documents,
         search_transcript_links,
         search_customer_keys,
+        search_pick_values,
     ):
         conn.execute(delete(table))
     # Assessments outlive the projection; their totals are refiled as it adds tags back.

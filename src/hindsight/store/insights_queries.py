@@ -20,13 +20,14 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
-from hindsight.store import search_index
+from hindsight.store import pick_lists, search_index
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
@@ -75,6 +76,8 @@ class ConversationCriteria(Protocol):
     @property
     def agent(self) -> str | None: ...
     @property
+    def team(self) -> str | None: ...
+    @property
     def channel(self) -> str | None: ...
     @property
     def direction(self) -> str | None: ...
@@ -118,11 +121,16 @@ def attribute_text(dialect: str, key: str) -> ColumnElement[Any]:
     return func.json_extract(conversations.c.attributes, f'$."{key}"')
 
 
-def _segment_exists(column: Any, value: str) -> ColumnElement[bool]:
+def _named(account_sid: str, facet: str, column: Any, typed: str) -> ColumnElement[bool]:
+    """The column holds the value typed, or a spelling of it in another case."""
+    return or_(column == typed, column.in_(pick_lists.spellings(account_sid, facet, typed)))
+
+
+def _segment_exists(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return exists().where(
         segments.c.account_sid == conversations.c.account_sid,
         segments.c.conversation_id == conversations.c.conversation_id,
-        column == value,
+        condition,
     )
 
 
@@ -165,12 +173,16 @@ def conditions(
         out.append(c.start_ms < filters.end_ms)
     for column, value in (
         (c.workspace_sid, filters.workspace_sid),
-        (c.channel, filters.channel),
         (c.direction, filters.direction),
-        (c.outcome, filters.outcome),
     ):
         if value is not None:
             out.append(column == value)
+    for facet, column, value in (
+        ("channel", c.channel, filters.channel),
+        ("outcome", c.outcome, filters.outcome),
+    ):
+        if value is not None:
+            out.append(_named(account_sid, facet, column, value))
     for column, flag in (
         (c.abandoned, filters.abandoned),
         (c.handled, filters.handled),
@@ -179,10 +191,14 @@ def conditions(
     ):
         if flag is not None:
             out.append(column == flag)
-    if filters.queue is not None:
-        out.append(_segment_exists(segments.c.queue_name, filters.queue))
-    if filters.agent is not None:
-        out.append(_segment_exists(segments.c.agent_name, filters.agent))
+    s = segments.c
+    for facet, column, value in (
+        ("queue", s.queue_name, filters.queue),
+        ("agent", s.agent_name, filters.agent),
+        ("team", s.handling_team_name, filters.team),
+    ):
+        if value is not None:
+            out.append(_segment_exists(_named(account_sid, facet, column, value)))
     for key, value in filters.attributes:
         out.append(attribute_text(dialect, key) == value)
     for measure, bound, seconds in filters.durations:

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, true, update
 
-from hindsight.store import search_index
+from hindsight.store import insights as projection
+from hindsight.store import pick_lists, search_index
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality import assessments as quality
 from hindsight.store.schema import (
@@ -248,6 +249,12 @@ def delete_conversations(
     tasks: a rebuild of the projection from the log cannot bring them back."""
     ids = list(conversation_ids)
     quality.delete_for_conversations(conn, account_sid, ids)
+    pick_lists.forget(
+        conn,
+        account_sid,
+        projection.summaries_of(conn, account_sid, ids),
+        projection.segments_of_conversations(conn, account_sid, ids),
+    )
     for table in (segments, conversation_scopes, conversations, *search_index.SEARCH_TABLES):
         conn.execute(
             delete(table).where(

@@ -1104,3 +1104,41 @@ search_customer_keys = Table(
     Column("value", String(300), primary_key=True),
     Index(None, "account_sid", "value"),
 )
+
+# The search form's pick lists (domain/search/pick_lists.py): how many conversations filed under
+# `tag` show each queue, agent, team, outcome and channel. Kept by search/pick_lists.py.
+search_pick_values = Table(
+    "search_pick_values",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("facet", String(16), primary_key=True),
+    Column("tag", String(200), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    # The value as typed text is compared (case folded): "sales" finds "Sales".
+    Column("folded", String(200), nullable=False),
+    Column("uses", Integer, nullable=False),
+    Index(None, "account_sid", "facet", "folded"),
+)
+
+# A person's saved searches: a name and the conversation list's query string.
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", String(80), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    UniqueConstraint("user_sid", "name"),
+)
+
+# The conversation list's columns a person has hidden.
+list_preferences = Table(
+    "list_preferences",
+    metadata,
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), primary_key=True),
+    Column("hidden_columns", Text, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)

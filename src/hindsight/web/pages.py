@@ -40,7 +40,7 @@ from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.retention.service import hold_json
 from hindsight.routing.listing import PageRequest
 from hindsight.search.annotations import Annotation
-from hindsight.web import audit_view, plugins, reports, timeline
+from hindsight.web import audit_view, chips, plugins, reports, timeline
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -49,12 +49,27 @@ PRESETS = {"today": 0, "7d": 7, "30d": 30, "90d": 90, "all": None}
 FILTER_FIELDS = (
     "queue",
     "agent",
+    "team",
     "channel",
     "direction",
     "outcome",
     "abandoned",
     "has_media",
     "q",
+)
+# The conversation list's columns after "Started": (key, heading, sort field, numeric).
+LIST_COLUMNS = (
+    ("customer", "Customer", None, False),
+    ("channel", "Channel", None, False),
+    ("direction", "Direction", None, False),
+    ("queue", "Queue", None, False),
+    ("agent", "Agent", None, False),
+    ("outcome", "Outcome", None, False),
+    ("queue_time", "Queue", "queue_time", True),  # time in queue (its chooser says so)
+    ("talk_time", "Talk", "talk_time", True),
+    ("handling_time", "Handling", "handling_time", True),
+    ("segments", "Segments", None, True),
+    ("media", "Media", None, False),
 )
 _BOOLEANS = ("abandoned", "has_media", "handled", "in_progress")
 _HOLDS_SHOWN = 200
@@ -279,10 +294,44 @@ async def conversations_page(request: Request) -> Response:
                 workspaces=await services.insights.workspaces(session.viewer)
                 if session.viewer.can(Permission.DASHBOARDS)
                 else [],
+                **await _form_context(request, session, shown),
+                **await _list_context(request, session),
             ),
         )
 
     return await _page(request, build)
+
+
+async def _list_context(request: Request, session: ActiveSession) -> dict[str, Any]:
+    """The person's own: saved searches and the columns they hide."""
+    saved = identity.services(request).saved_searches
+    hidden = set(await saved.hidden_columns(session.viewer))
+    return {
+        "saved_searches": await saved.list(session.viewer),
+        "columns": [
+            {
+                "key": key,
+                "label": label,
+                "choice": "Queue time" if key == "queue_time" else label,
+                "sort": sort,
+                "num": num,
+                "hidden": key in hidden,
+            }
+            for key, label, sort, num in LIST_COLUMNS
+        ],
+    }
+
+
+async def _form_context(
+    request: Request, session: ActiveSession, shown: dict[str, str]
+) -> dict[str, Any]:
+    """What the filter form shows besides the values typed: pick lists and filter chips."""
+    services = identity.services(request)
+    return {
+        "pick": await services.insights.pick_lists(session.viewer),
+        "chips": chips.build(request.url.path, shown),
+        "period": chips.period_text(shown),
+    }
 
 
 def _listed(record: dict[str, Any], note: Annotation | None) -> dict[str, Any]:
@@ -313,7 +362,7 @@ def _export_query(request: Request) -> str:
     for name, ms in (("start", filters.start_ms), ("end", filters.end_ms)):
         if ms is not None:
             pairs.append((name, datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()))
-    for name in ("queue", "agent", "channel", "direction", "outcome"):
+    for name in ("queue", "agent", "team", "channel", "direction", "outcome"):
         value = getattr(filters, name)
         if value is not None:
             pairs.append((name, value))
@@ -485,6 +534,7 @@ async def reports_page(request: Request) -> Response:
                 presets=list(PRESETS),
                 workspaces=spaces,
                 zones=ZONES,
+                **await _form_context(request, session, shown),
             ),
         )
 
