@@ -13,6 +13,7 @@ from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
 from hindsight.media.recordings import RecordingService
+from hindsight.provisioning.service import Provisioning
 from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
@@ -55,6 +56,7 @@ class Services:
     chat: ChatService
     retention: RetentionService
     quality: Quality
+    provisioning: Provisioning
 
     @classmethod
     def build(
@@ -89,6 +91,7 @@ class Services:
             chat=chat,
             retention=retention,
             quality=quality,
+            provisioning=Provisioning.build(deps.db, deps.clock, people.audit),
         )
 
 

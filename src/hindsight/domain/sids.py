@@ -38,6 +38,9 @@ class Prefix(StrEnum):
     QM_ASSESSMENT = "FM"
     # Hindsight's own: one author's assessment of a segment with one questionnaire.
     QM_REVIEW = "QR"
+    # SCIM provisioning: an identity provider's bearer token, and a group it provisioned.
+    SCIM_TOKEN = "ST"
+    SCIM_GROUP = "GR"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
