@@ -240,21 +240,22 @@ def build_people(
         CheckpointLog(settings.resolved_audit_checkpoint_file()),
     )
     insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
+    users = UserService(
+        deps.db,
+        deps.clock,
+        audit,
+        ThrottlePolicy(
+            max_failures=settings.login_max_failures,
+            lockout_ms=int(settings.login_lockout_minutes * 60_000),
+            max_lockout_ms=int(settings.login_lockout_max_hours * 3_600_000),
+            user_failures=settings.login_user_max_failures,
+        ),
+        hash_concurrency=settings.login_hash_concurrency,
+    )
     return People(
         audit=audit,
         insights=insights,
-        users=UserService(
-            deps.db,
-            deps.clock,
-            audit,
-            ThrottlePolicy(
-                max_failures=settings.login_max_failures,
-                lockout_ms=int(settings.login_lockout_minutes * 60_000),
-                max_lockout_ms=int(settings.login_lockout_max_hours * 3_600_000),
-                user_failures=settings.login_user_max_failures,
-            ),
-            hash_concurrency=settings.login_hash_concurrency,
-        ),
+        users=users,
         sessions=SessionService(
             deps.db,
             deps.clock,
@@ -273,6 +274,7 @@ def build_people(
             link_ttl_ms=settings.media_link_seconds * 1000,
             sources=sources,
             analyses=analyses,
+            person_active=users.is_active,
         ),
     )
 

@@ -125,6 +125,10 @@ def _apply_without_path(
         key = strip_urn(str(raw_key), schema)
         if key.lower() in ("schemas", "meta", "id"):
             continue
+        if "." in key and not key.startswith("urn:"):
+            # Entra ID: {"op": "replace", "value": {"name.givenName": "Ada"}}.
+            _set(result, parse_path(key, attrs, schema), value, operation.op == "add")
+            continue
         attr = find(attrs, key)
         if attr is None:
             if key.startswith("urn:"):
