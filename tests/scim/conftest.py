@@ -29,6 +29,7 @@ class Scim:
     account_sid: str
     admin: Person
     token: str
+    auth_token: str  # the account's own (Twilio-style) credentials, for setting up data
     http: httpx.Client = field(repr=False)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
@@ -78,7 +79,7 @@ def provisioning(server: RunningServer, name: str = "scim") -> Scim:
         headers={"Authorization": f"Bearer {token}", "Accept": SCIM_JSON},
         timeout=30,
     )
-    return Scim(server, account.sid, admin, token, http)
+    return Scim(server, account.sid, admin, token, account.auth_token, http)
 
 
 @pytest.fixture
