@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -40,6 +41,19 @@ def token_hash(token: str) -> str:
 def provisioner(token: ScimToken, ip: str | None) -> Actor:
     """Who a provisioning change is recorded as: the token (its id and name)."""
     return Actor("scim", token.sid, f"SCIM: {token.name}", token.account_sid, (), ip)
+
+
+def token_json(token: ScimToken) -> dict[str, Any]:
+    """A token as the admin API and page show it: never the token itself."""
+    return {
+        "sid": token.sid,
+        "name": token.name,
+        "created_ms": token.created_ms,
+        "created_by": token.created_by,
+        "last_used_ms": token.last_used_ms,
+        "revoked_ms": token.revoked_ms,
+        "active": token.revoked_ms is None,
+    }
 
 
 class ScimTokens:

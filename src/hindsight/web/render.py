@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from hindsight import __version__
+from hindsight.web.provisioning_view import source_of
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -84,6 +85,7 @@ environment = Environment(
 environment.filters["duration"] = duration
 environment.filters["instant"] = instant
 environment.filters["readable"] = readable
+environment.filters["source"] = source_of
 environment.globals["percent"] = percent
 environment.globals["query"] = query
 environment.globals["version"] = __version__

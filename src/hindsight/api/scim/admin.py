@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
@@ -18,22 +16,10 @@ from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import NotFound
 from hindsight.domain.sids import Prefix, is_sid
-from hindsight.store.scim import ScimToken
+from hindsight.provisioning.tokens import token_json
 
 router = APIRouter(prefix="/api/v1/scim", tags=["provisioning"])
 _MAX_BODY = 256 * 1024
-
-
-def token_json(token: ScimToken) -> dict[str, Any]:
-    return {
-        "sid": token.sid,
-        "name": token.name,
-        "created_ms": token.created_ms,
-        "created_by": token.created_by,
-        "last_used_ms": token.last_used_ms,
-        "revoked_ms": token.revoked_ms,
-        "active": token.revoked_ms is None,
-    }
 
 
 @router.get("/tokens", summary="The account's SCIM bearer tokens (never the tokens themselves)")
