@@ -68,7 +68,8 @@ def parse_mapping(document: Any) -> GroupMapping:
         return GroupMapping({})
     if not isinstance(document, Mapping) or set(document) - {"groups"}:
         raise InvalidParameter('The mapping is {"groups": {"<group name>": {"roles": [...]}}}')
-    groups = document.get("groups") or {}
+    groups = document.get("groups")
+    groups = {} if groups is None else groups
     if not isinstance(groups, Mapping):
         raise InvalidParameter("groups must be an object keyed by group name")
     if len(groups) > MAX_GROUPS:
