@@ -64,8 +64,11 @@ async def _token(request: Request) -> ScimToken:
     scheme, _, value = header.partition(" ")
     token = value.strip() if scheme.lower() == "bearer" else None
     provisioning: Provisioning = request.app.state.provisioning
-    found = await provisioning.tokens.authenticate(token, _client_ip(request))
     limiter: RateLimiter | None = request.app.state.limiter
+    if limiter is not None:
+        # Per client first: a flood of wrong tokens is throttled before it is audited.
+        limiter.hit(f"scim:{_client_ip(request)}")
+    found = await provisioning.tokens.authenticate(token, _client_ip(request))
     if limiter is not None:
         limiter.hit(found.sid)
     return found
