@@ -116,6 +116,18 @@ def test_saving_the_mapping_applies_it_to_everyone_and_is_audited(scim: Scim) ->
     headers = {"X-CSRF-Token": scim.admin.csrf}
     saved = scim.admin.http.put("/api/v1/scim/mapping", json=MAPPING, headers=headers)
     assert saved.json()["people_changed"] == 1
+    # A person created locally keeps the roles an admin gave, in a mapped group or not.
+    local = scim.server.runtime.services.users.create_sync(
+        scim.account_sid, unique("local"), ["wfo.data_analyst"], password=PASSWORD
+    )
+    scim.group("QA Team", [local.row.sid])
+    assert (
+        scim.admin.http.put("/api/v1/scim/mapping", json=MAPPING, headers=headers).json()[
+            "people_changed"
+        ]
+        == 0
+    )
+    assert _grant(scim, local.row.sid)[0] == ["wfo.data_analyst"]
     assert _grant(scim, ada)[0] == ["wfo.quality_manager"]
     assert scim.admin.get("/api/v1/scim/mapping").json() == MAPPING
     for bad in (

@@ -28,8 +28,6 @@ from hindsight.store import scim as store
 from hindsight.store import users as user_store
 from hindsight.store.database import Database
 
-PROVIDER = "scim"
-
 
 def load(conn: Connection, account_sid: str) -> GroupMapping:
     stored = store.get_mapping(conn, account_sid)
@@ -53,7 +51,9 @@ class MappingRules:
         changed = 0
         for sid in sorted(set(user_sids)):
             row = user_store.get_user(conn, sid)
-            if row is None or row.account_sid != account_sid or row.auth_provider != PROVIDER:
+            # Whoever the provider provisioned, whatever they sign in with since (OIDC keeps
+            # the person, adding their subject); people created locally are left alone.
+            if row is None or store.get_person(conn, account_sid, sid) is None:
                 continue
             grant = mapping.grant_for(store.group_names_of(conn, sid))
             roles = orjson.dumps(list(grant.roles)).decode()
