@@ -237,12 +237,8 @@ def parse_inner(text: str, attr: Attr) -> Node:
 # --- matching ------------------------------------------------------------------------------
 
 
-def _get(resource: Mapping[str, Any], name: str) -> Any:
-    return resource.get(name)
-
-
 def _values(resource: Mapping[str, Any], path: AttrPath) -> list[Any]:
-    value = _get(resource, path.attr.name)
+    value = resource.get(path.attr.name)
     items = value if isinstance(value, list) else [value]
     if path.sub is None:
         if path.attr.type == "complex" and path.attr.multi:
@@ -284,28 +280,71 @@ def _compare(op: str, actual: Any, expected: Any, case_exact: bool) -> bool:
         return False
 
 
+Predicate = Callable[[Mapping[str, Any]], bool]
+
+
+def compile_filter(node: Node) -> Predicate:
+    """The filter as a function of a resource, built once per request: matching thousands of
+    people then costs no walk over the tree for each of them."""
+    if isinstance(node, Logical):
+        left, right = compile_filter(node.left), compile_filter(node.right)
+        if node.op == "and":
+            return lambda r: left(r) and right(r)
+        return lambda r: left(r) or right(r)
+    if isinstance(node, Not):
+        inner = compile_filter(node.inner)
+        return lambda r: not inner(r)
+    if isinstance(node, ValuePath):
+        name, each = node.attr.name, compile_filter(node.inner)
+
+        def some_value(resource: Mapping[str, Any]) -> bool:
+            value = resource.get(name)
+            items = value if isinstance(value, list) else [value] if value else []
+            return any(isinstance(i, Mapping) and each(i) for i in items)
+
+        return some_value
+    return _compile_comparison(node)
+
+
+def _compile_comparison(node: Compare | Present) -> Predicate:
+    path = node.path
+    if isinstance(node, Present):
+        return lambda r: any(v not in (None, "", [], {}) for v in _values(r, path))
+    case_exact = (path.sub or path.attr).case_exact
+    op, expected = node.op, node.value
+    if op == "ne":
+        return lambda r: not any(_compare("eq", v, expected, case_exact) for v in _values(r, path))
+    if expected is None:
+        return lambda r: op == "eq" and not _values(r, path)
+    if op == "eq" and path.sub is None and not path.attr.multi and isinstance(expected, str):
+        # The filter providers send most (`userName eq "…"`): one lookup, one comparison.
+        name, wanted = path.attr.name, expected if case_exact else expected.lower()
+        if case_exact:
+            return lambda r: r.get(name) == wanted
+        return lambda r: isinstance(v := r.get(name), str) and v.lower() == wanted
+    test = _tester(op, expected, case_exact)
+    return lambda r: any(test(v) for v in _values(r, path))
+
+
+def _tester(op: str, expected: Any, case_exact: bool) -> Callable[[Any], bool]:
+    """One value's test, with the expected string folded once rather than per resource."""
+    if isinstance(expected, str) and op in ("co", "sw", "ew"):
+        wanted = expected if case_exact else expected.lower()
+        check = {
+            "co": lambda v: wanted in v,
+            "sw": lambda v: v.startswith(wanted),
+            "ew": lambda v: v.endswith(wanted),
+        }[op]
+        if case_exact:
+            return lambda v: isinstance(v, str) and check(v)
+        return lambda v: isinstance(v, str) and check(v.lower())
+    return lambda v: _compare(op, v, expected, case_exact)
+
+
 def matches(node: Node, resource: Mapping[str, Any]) -> bool:
     """Whether `resource` (its SCIM JSON) satisfies the filter."""
-    if isinstance(node, Logical):
-        if node.op == "and":
-            return matches(node.left, resource) and matches(node.right, resource)
-        return matches(node.left, resource) or matches(node.right, resource)
-    if isinstance(node, Not):
-        return not matches(node.inner, resource)
-    if isinstance(node, ValuePath):
-        value = resource.get(node.attr.name)
-        items = value if isinstance(value, list) else [value] if value else []
-        return any(isinstance(i, Mapping) and matches(node.inner, i) for i in items)
-    values = _values(resource, node.path)
-    if isinstance(node, Present):
-        return any(v not in (None, "", [], {}) for v in values)
-    target = node.path.sub or node.path.attr
-    if node.op == "ne":
-        return not any(_compare("eq", v, node.value, target.case_exact) for v in values)
-    if node.value is None:
-        return node.op == "eq" and not values
-    return any(_compare(node.op, v, node.value, target.case_exact) for v in values)
+    return compile_filter(node)(resource)
 
 
-def matcher(node: Node | None) -> Callable[[Mapping[str, Any]], bool]:
-    return (lambda _resource: True) if node is None else (lambda r: matches(node, r))
+def matcher(node: Node | None) -> Predicate:
+    return (lambda _resource: True) if node is None else compile_filter(node)
