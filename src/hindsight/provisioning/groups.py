@@ -17,10 +17,10 @@ from hindsight.audit.trail import AuditTrail
 from hindsight.domain.clock import Clock
 from hindsight.domain.scim import patch as scim_patch
 from hindsight.domain.scim.attributes import GROUP_ATTRS, GROUP_SCHEMA, clean
-from hindsight.domain.scim.errors import ScimError, invalid_value, not_found
+from hindsight.domain.scim.errors import invalid_value, not_found
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.provisioning.mapping import MappingRules
-from hindsight.provisioning.resources import Page, group_resource, page_of
+from hindsight.provisioning.resources import Page, check_if_match, group_resource, page_of
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
 from hindsight.store.database import Database
@@ -38,13 +38,6 @@ def _member_sids(attributes: Mapping[str, Any]) -> set[str]:
             raise invalid_value("Each member has a value: the id of a User")
         sids.add(value)
     return sids
-
-
-def _precondition(group: Group, if_match: str | None) -> None:
-    if if_match and if_match.strip() != "*":
-        wanted = {tag.strip() for tag in if_match.split(",")}
-        if f'W/"{group.version}"' not in wanted and f'"{group.version}"' not in wanted:
-            raise ScimError(412, "The resource changed since that version (If-Match)")
 
 
 class ProvisionedGroups:
@@ -168,7 +161,7 @@ class ProvisionedGroups:
         if_match: str | None,
     ) -> Group:
         current = self._find(conn, token.account_sid, sid)
-        _precondition(current, if_match)
+        check_if_match(current.version, if_match)
         members = _member_sids(attributes)
         self._members_of_account(conn, token.account_sid, members)
         now = self._clock.now_ms()
@@ -208,7 +201,7 @@ class ProvisionedGroups:
     ) -> None:
         def unit(conn: Connection) -> None:
             current = self._find(conn, token.account_sid, sid)
-            _precondition(current, if_match)
+            check_if_match(current.version, if_match)
             store.delete_group(conn, sid)
             self._audit.record_in(
                 conn,

@@ -28,10 +28,10 @@ from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.group_mapping import NO_ACCESS_ROLE
 from hindsight.domain.scim import patch as scim_patch
 from hindsight.domain.scim.attributes import USER_ATTRS, USER_SCHEMA, clean
-from hindsight.domain.scim.errors import ScimError, invalid_value, not_found, uniqueness
+from hindsight.domain.scim.errors import invalid_value, not_found, uniqueness
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.provisioning.mapping import MappingRules
-from hindsight.provisioning.resources import Page, page_of, user_resource
+from hindsight.provisioning.resources import Page, check_if_match, page_of, user_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
 from hindsight.store import users as user_store
@@ -64,13 +64,6 @@ def _username(value: Any) -> str:
         return normalise_username(value)
     except InvalidParameter as bad:
         raise invalid_value(f"userName: {bad.message}") from None
-
-
-def _precondition(person: ProvisionedUser, if_match: str | None) -> None:
-    if if_match and if_match.strip() != "*":
-        wanted = {tag.strip() for tag in if_match.split(",")}
-        if f'W/"{person.version}"' not in wanted and f'"{person.version}"' not in wanted:
-            raise ScimError(412, "The resource changed since that version (If-Match)")
 
 
 class ProvisionedPeople:
@@ -222,7 +215,7 @@ class ProvisionedPeople:
         if_match: str | None,
     ) -> ProvisionedUser:
         current = self._find(conn, token.account_sid, sid)
-        _precondition(current, if_match)
+        check_if_match(current.version, if_match)
         attributes = dict(attributes)
         username = _username(attributes.pop("userName"))
         external_id = attributes.pop("externalId", None)
@@ -271,7 +264,7 @@ class ProvisionedPeople:
     ) -> None:
         def unit(conn: Connection) -> None:
             current = self._find(conn, token.account_sid, sid)
-            _precondition(current, if_match)
+            check_if_match(current.version, if_match)
             now = self._clock.now_ms()
             ended = user_store.end_user_sessions(conn, sid, now)
             store.delete_user(conn, sid)

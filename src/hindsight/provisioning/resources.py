@@ -10,6 +10,7 @@ from typing import Any
 
 from hindsight.domain.scim import filter as scim_filter
 from hindsight.domain.scim.attributes import GROUP_SCHEMA, USER_SCHEMA, Attr
+from hindsight.domain.scim.errors import ScimError
 from hindsight.store.scim import Group, ProvisionedUser
 
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -30,6 +31,14 @@ def _iso(epoch_ms: int) -> str:
 
 def etag(version: int) -> str:
     return f'W/"{version}"'
+
+
+def check_if_match(version: int, if_match: str | None) -> None:
+    """RFC 7644 §3.14: a write naming another version than the current one changes nothing."""
+    if if_match and if_match.strip() != "*":
+        wanted = {tag.strip() for tag in if_match.split(",")}
+        if etag(version) not in wanted and f'"{version}"' not in wanted:
+            raise ScimError(412, "The resource changed since that version (If-Match)")
 
 
 def _meta(kind: str, location: str, created: int, updated: int, version: int) -> dict[str, Any]:
