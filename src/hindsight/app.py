@@ -23,6 +23,9 @@ from hindsight.api import session as session_api
 from hindsight.api import users as users_api
 from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
+from hindsight.api.scim import admin as scim_admin
+from hindsight.api.scim.routes import PREFIX as SCIM_PREFIX
+from hindsight.api.scim.routes import build_scim_app
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
@@ -238,21 +241,22 @@ def build_people(
         CheckpointLog(settings.resolved_audit_checkpoint_file()),
     )
     insights = InsightsService(deps, audit, extended_media=settings.media_mode == "extended")
+    users = UserService(
+        deps.db,
+        deps.clock,
+        audit,
+        ThrottlePolicy(
+            max_failures=settings.login_max_failures,
+            lockout_ms=int(settings.login_lockout_minutes * 60_000),
+            max_lockout_ms=int(settings.login_lockout_max_hours * 3_600_000),
+            user_failures=settings.login_user_max_failures,
+        ),
+        hash_concurrency=settings.login_hash_concurrency,
+    )
     return People(
         audit=audit,
         insights=insights,
-        users=UserService(
-            deps.db,
-            deps.clock,
-            audit,
-            ThrottlePolicy(
-                max_failures=settings.login_max_failures,
-                lockout_ms=int(settings.login_lockout_minutes * 60_000),
-                max_lockout_ms=int(settings.login_lockout_max_hours * 3_600_000),
-                user_failures=settings.login_user_max_failures,
-            ),
-            hash_concurrency=settings.login_hash_concurrency,
-        ),
+        users=users,
         sessions=SessionService(
             deps.db,
             deps.clock,
@@ -271,6 +275,7 @@ def build_people(
             link_ttl_ms=settings.media_link_seconds * 1000,
             sources=sources,
             analyses=analyses,
+            person_active=users.is_active,
         ),
     )
 
@@ -367,11 +372,16 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.state.plugins_dir = settings.resolved_plugins_dir()
     app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
+    app.mount(
+        SCIM_PREFIX,
+        build_scim_app(runtime.services.provisioning, settings.public_url, limiters.api),
+    )
     app.include_router(pages.router)
     app.include_router(quality_pages.router)
     app.include_router(stand_in_pages.router)
     app.include_router(session_api.router)
     app.include_router(users_api.router)
+    app.include_router(scim_admin.router)
     app.include_router(audit_api.router)
     app.include_router(retention_api.router)
     app.include_router(quality_api.router)
@@ -383,6 +393,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.state.api_routes = [
         *session_api.router.routes,
         *users_api.router.routes,
+        *scim_admin.router.routes,
         *audit_api.router.routes,
         *retention_api.router.routes,
         *quality_api.router.routes,

@@ -13,6 +13,7 @@ from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
 from hindsight.media.recordings import RecordingService
+from hindsight.provisioning.service import Provisioning
 from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
@@ -57,6 +58,7 @@ class Services:
     retention: RetentionService
     quality: Quality
     saved_searches: SavedSearches
+    provisioning: Provisioning
 
     @classmethod
     def build(
@@ -92,6 +94,7 @@ class Services:
             retention=retention,
             quality=quality,
             saved_searches=SavedSearches(deps.db, deps.clock, people.audit),
+            provisioning=Provisioning.build(deps.db, deps.clock, people.audit),
         )
 
 

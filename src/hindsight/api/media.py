@@ -120,5 +120,5 @@ async def validate(request: Request) -> Response:
     if not isinstance(token, str) or not token:
         raise InvalidParameter('Send the token as Basic "token:<token>" or JSON {"token": …}')
     return json_response(
-        status=200, document=identity.services(request).broker.validate_provider_token(token)
+        status=200, document=await identity.services(request).broker.validate_provider_token(token)
     )

@@ -293,6 +293,12 @@ class UserService:
         row = await self._db.read(lambda conn: store.get_user(conn, sid)) if is_sid(sid) else None
         return self._visible(viewer, row, sid)
 
+    async def is_active(self, sid: str) -> bool:
+        """Whether this person exists and is not disabled (media links and url_provider
+        tokens ask at every use, so deactivation ends them at once)."""
+        row = await self._db.read(lambda conn: store.get_user(conn, sid)) if is_sid(sid) else None
+        return row is not None and row.status == ACTIVE
+
     def find_sync(self, username_or_sid: str) -> Any:
         key = username_or_sid.strip()
 

@@ -40,6 +40,9 @@ class Prefix(StrEnum):
     QM_REVIEW = "QR"
     # A person's saved conversation search.
     SAVED_SEARCH = "SV"
+    # SCIM provisioning: an identity provider's bearer token, and a group it provisioned.
+    SCIM_TOKEN = "ST"
+    SCIM_GROUP = "GR"
 
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ from hindsight.domain.clock import Clock
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.own_site import own_site_path
 from hindsight.domain.permissions import Permission, permissions_of
+from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.speech_activity import window_measures
 from hindsight.insights.queries import InsightsService
 from hindsight.media.failures import in_words
@@ -144,6 +145,9 @@ class MediaBroker:
     link_ttl_ms: int
     sources: MediaSources | None = None
     analyses: Analyses | None = None
+    # Whether a person (a user SID) may still use what was issued to them: deactivation by
+    # an admin or by SCIM provisioning ends their links and url_provider tokens at once.
+    person_active: Callable[[str], Awaitable[bool]] | None = None
     _provider_cache: dict[str, _ProviderAnswer] = field(default_factory=dict)
 
     # --- minting ------------------------------------------------------------------------------
@@ -244,6 +248,8 @@ class MediaBroker:
                 or claims.session != viewer.session_id
             ):
                 raise tokens.InvalidToken("This link was issued to someone else")
+            if not await self._subject_active(claims.subject):
+                raise tokens.InvalidToken("This link's person is disabled")
         except tokens.InvalidToken as refused:
             await self.audit.record(
                 viewer, "media.open", object_type="media", outcome=DENIED, reason=refused.message
@@ -397,12 +403,19 @@ class MediaBroker:
         )
         return media_url
 
-    def validate_provider_token(self, token: str) -> dict[str, Any]:
+    async def _subject_active(self, subject: str) -> bool:
+        if self.person_active is None or not is_sid(subject, Prefix.USER):
+            return True  # an integration's credential: revoked with the credential
+        return await self.person_active(subject)
+
+    async def validate_provider_token(self, token: str) -> dict[str, Any]:
         """What a url_provider learns by checking a token (shaped like Twilio's IAM answer)."""
         try:
             claims = tokens.verify(
                 self.provider_key, token, tokens.PROVIDER_TOKEN, self.clock.now_ms()
             )
+            if not await self._subject_active(claims.subject):
+                raise tokens.InvalidToken("The person this token was issued to is disabled")
         except tokens.InvalidToken as refused:
             return {"valid": False, "code": 20403, "message": refused.message}
         roles = [str(r) for r in claims.extra.get("roles", [])]

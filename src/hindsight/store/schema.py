@@ -1142,3 +1142,66 @@ list_preferences = Table(
     Column("hidden_columns", Text, nullable=False),
     Column("updated_ms", BigInteger, nullable=False),
 )
+
+# --- SCIM provisioning (issue 19) --------------------------------------------------------------
+# Bearer tokens an identity provider uses on /scim/v2 for one account. Only the SHA-256 of a
+# token is kept (256 random bits: a fast hash is safe); revoked tokens stay listed.
+scim_tokens = Table(
+    "scim_tokens",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("created_by", Text, nullable=True),
+    Column("last_used_ms", BigInteger, nullable=True),
+    Column("revoked_ms", BigInteger, nullable=True),
+    Index(None, "account_sid"),
+)
+
+# A person the provider provisioned: their SCIM attributes as last sent (JSON: name,
+# displayName, emails, title) and externalId. userName and active live in `users`.
+scim_users = Table(
+    "scim_users",
+    metadata,
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("external_id", Text, nullable=True),
+    Column("attributes", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Index(None, "account_sid"),
+)
+
+scim_groups = Table(
+    "scim_groups",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("external_id", Text, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Index(None, "account_sid"),
+)
+
+scim_group_members = Table(
+    "scim_group_members",
+    metadata,
+    Column("group_sid", SID, ForeignKey("scim_groups.sid", ondelete="CASCADE"), primary_key=True),
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), primary_key=True),
+    Index(None, "user_sid"),
+)
+
+# Per account: which provisioned groups give which roles and scope (provisioning/mapping.py).
+scim_settings = Table(
+    "scim_settings",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("group_mapping", Text, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+    Column("updated_by", Text, nullable=True),
+)

@@ -41,6 +41,7 @@ from hindsight.retention.service import hold_json
 from hindsight.routing.listing import PageRequest
 from hindsight.search.annotations import Annotation
 from hindsight.web import audit_view, chips, plugins, reports, timeline
+from hindsight.web.provisioning_view import provisioning_view
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -579,15 +580,23 @@ async def admin_page(request: Request) -> Response:
         if not any(viewer.can(p) for p in admin):
             raise Forbidden("Administration is for admins")
         services = identity.services(request)
-        users = []
+        users, provisioning = [], None
         if viewer.can(Permission.MANAGE_USERS):
             users = [user_json(r) for r in await services.users.list(viewer)]
+            provisioning = await provisioning_view(request, services, viewer)
         retention = None
         if viewer.can(Permission.MANAGE_RETENTION):
             retention = await _retention(services, viewer)
         return render(
             "admin.html",
-            _context(request, session, users=users, roles=sorted(ROLES), retention=retention),
+            _context(
+                request,
+                session,
+                users=users,
+                roles=sorted(ROLES),
+                retention=retention,
+                provisioning=provisioning,
+            ),
         )
 
     return await _page(request, build)

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from hindsight import __version__
+from hindsight.web.provisioning_view import source_of
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -94,6 +95,7 @@ environment = Environment(
 environment.filters["duration"] = duration
 environment.filters["instant"] = instant
 environment.filters["readable"] = readable
+environment.filters["source"] = source_of
 environment.globals["percent"] = percent
 environment.globals["query"] = query
 environment.globals["version"] = __version__
