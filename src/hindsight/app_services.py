@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sessions import SessionService
+from hindsight.auth.sso.config import SsoConfigService
+from hindsight.auth.sso.signin import SsoSignIn
 from hindsight.auth.users import UserService
 from hindsight.chat.service import ChatService
 from hindsight.domain.clock import Clock
@@ -55,6 +57,7 @@ class Services:
     chat: ChatService
     retention: RetentionService
     quality: Quality
+    sso: SingleSignOn
 
     @classmethod
     def build(
@@ -66,6 +69,7 @@ class Services:
         chat: ChatService,
         retention: RetentionService,
         quality: Quality,
+        sso: SingleSignOn,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -89,6 +93,7 @@ class Services:
             chat=chat,
             retention=retention,
             quality=quality,
+            sso=sso,
         )
 
 
@@ -114,3 +119,11 @@ class Quality:
     sessions: InsightsSessions
     reports: QualityReports
     agents: AgentViews
+
+
+@dataclass(frozen=True)
+class SingleSignOn:
+    """OpenID Connect single sign-on: each account's provider configuration, and signing in."""
+
+    config: SsoConfigService
+    sign_in: SsoSignIn

@@ -163,6 +163,7 @@ class SsoSignIn:
             if who is None and mapped is not None:
                 who = {"sub": mapped.subject, "name": mapped.username}
             await self._refuse(login, refused.reason, ip, who)
+            refused.purpose = login.purpose  # type: ignore[attr-defined]
             raise
         await self._audit.record(
             _actor(user, ip),
