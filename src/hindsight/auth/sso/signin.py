@@ -188,11 +188,13 @@ class SsoSignIn:
         if not state or len(state) > MAX_STATE:
             await self._refuse(None, "the provider's answer has no sign-in state", ip)
             raise SsoRefused("the provider's answer has no sign-in state")
-        if not browser_state or not secrets.compare_digest(state, browser_state):
-            await self._refuse(None, "the sign-in was not started in this browser", ip)
-            raise SsoRefused("the sign-in was not started in this browser")
         hashed = state_hash(state)
+        # Taken even when this browser did not start it: a state seen elsewhere is spent.
         login = await self._db.write(lambda conn: store.take_login(conn, hashed))
+        if not browser_state or not secrets.compare_digest(state.encode(), browser_state.encode()):
+            reason = "the sign-in was not started in this browser"
+            await self._refuse(login, reason, ip)
+            raise SsoRefused(reason)
         if login is None or login.expires_ms < self._clock.now_ms():
             reason = "unknown, used or expired sign-in state"
             await self._refuse(login, reason, ip)
