@@ -190,7 +190,6 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     session = await identity.current_session(request)
     form = await request.form()
-    target = "/login"
     if session is not None:
         if _text(form, "csrf") != session.csrf_token or not identity.same_origin(request):
             return Response("Sign-out refused: reload the page and try again.", status_code=403)
@@ -201,8 +200,11 @@ async def logout(request: Request) -> Response:
             ending = await services.sso.sign_in.end_session_url(
                 session.viewer.account_sid, own_url(request, SIGNED_OUT_PATH)
             )
-            target = ending or target
-    response = RedirectResponse(target, status_code=303)
+            if ending:
+                response = render("sso_signed_out.html", {"provider_logout": ending})
+                identity.clear_session_cookies(response)
+                return response
+    response = RedirectResponse("/login", status_code=303)
     identity.clear_session_cookies(response)
     return response
 

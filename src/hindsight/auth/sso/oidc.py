@@ -275,6 +275,10 @@ def check_claims(claims: Mapping[str, Any], client: ClientConfig, nonce: str, no
         raise SsoRefused("wrong or replayed nonce")
 
 
+def _web_url(value: str) -> bool:
+    return value.lower().startswith(("https://", "http://")) and len(value) <= 2000
+
+
 def _parse_metadata(document: Any, issuer: str) -> ProviderMetadata:
     if not isinstance(document, dict):
         raise ProviderUnavailable("The identity provider's discovery document is not an object")
@@ -288,13 +292,19 @@ def _parse_metadata(document: Any, issuer: str) -> ProviderMetadata:
     missing = [name for name in needed if not isinstance(document.get(name), str)]
     if missing:
         raise ProviderUnavailable(f"The discovery document has no {missing[0]}")
+    bad = [name for name in needed if not _web_url(document[name])]
+    if bad:
+        raise ProviderUnavailable(f"The discovery document's {bad[0]} is not an http(s) URL")
     end_session = document.get("end_session_endpoint")
+    # The browser is sent there at sign-out: never a javascript: or data: URL.
+    if not (isinstance(end_session, str) and _web_url(end_session)):
+        end_session = None
     algorithms = document.get("id_token_signing_alg_values_supported") or []
     return ProviderMetadata(
         issuer=issuer,
         authorization_endpoint=document["authorization_endpoint"],
         token_endpoint=document["token_endpoint"],
         jwks_uri=document["jwks_uri"],
-        end_session_endpoint=end_session if isinstance(end_session, str) else None,
+        end_session_endpoint=end_session,
         algorithms=tuple(a for a in algorithms if isinstance(a, str)),
     )
