@@ -27,7 +27,8 @@ from hindsight.store.database import Database
 from hindsight.store.sso import SsoProviderRecord
 
 DEFAULT_SCOPES = "openid profile email"
-_SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,100}$")  # RFC 6749 scope-token
+# Stricter than RFC 6749's scope-token: what providers use (Entra: api://app/.default).
+_SCOPE = re.compile(r"^[A-Za-z0-9_.:/-]{1,100}$")
 _MAX_URL = 500
 _MAX_TEXT = 255
 _FIELDS = {
@@ -118,6 +119,8 @@ def check_issuer(value: Any) -> str:
         host = parts.hostname or ""
     except ValueError:
         raise InvalidParameter("issuer is not a URL") from None
+    if parts.scheme not in ("https", "http"):
+        raise InvalidParameter("issuer must be an https:// URL")
     if parts.query or parts.fragment or not host:
         raise InvalidParameter("issuer is a URL without query or fragment")
     if parts.scheme == "https":
