@@ -18,6 +18,7 @@ from rich.console import Console
 from hindsight.cli.errors import FriendlyTyper
 from hindsight.cli.people import audit_app, users_app
 from hindsight.cli.retention import retention_app
+from hindsight.cli.sso import sso_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.domain.errors import HindsightError, NotFound
 
@@ -31,6 +32,7 @@ app.add_typer(twilio_sources_app, name="twilio-sources")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
+app.add_typer(sso_app, name="sso")
 console = Console()
 
 

@@ -238,6 +238,31 @@ class SsoConfigService:
             "date_updated": now,
         }
 
+    def restore_passwords_sync(self, account_sid: str, actor: Actor) -> bool:
+        """The break-glass from the server itself (`hindsight sso passwords-on`): local
+        passwords work again in this account, whatever the provider does. True if they were
+        off. Always audited."""
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> bool:
+            current = store.get_provider(conn, account_sid)
+            if current is None or current.local_passwords:
+                return False
+            values = {**current.__dict__, "local_passwords": True, "date_updated": now}
+            store.save_provider(conn, values)
+            return True
+
+        changed = self._db.write_sync(unit)
+        self._audit.record_sync(
+            actor,
+            "auth.break_glass",
+            object_type="account",
+            object_id=account_sid,
+            reason="local passwords turned back on from the server",
+            detail={"local_passwords_were_off": changed},
+        )
+        return changed
+
     def record_for(self, account_sid: str) -> SsoProviderRecord | None:
         return self._db.read_sync(lambda conn: store.get_provider(conn, account_sid))
 
