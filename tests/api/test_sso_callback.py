@@ -293,3 +293,22 @@ def test_not_provisioned_people_are_refused_when_accounts_do_not_create_them(
         assert come_back(client, started["state"]).status_code == 403
     assert any(r.startswith("not provisioned") for r in refusals(setup.server, setup.account_sid))
     assert name not in people_named(setup.server, setup.account_sid)
+
+
+def test_a_provider_that_goes_down_during_the_sign_in_gives_a_clear_page(
+    server: RunningServer,
+) -> None:
+    account = server.new_account()
+    admin = person(server, account.sid, ["admin"], name="admin")
+    try:
+        with token_stub() as short_lived:
+            assert configure(admin, short_lived.issuer).status_code == 200
+            client = browser(server)
+            started = go_to_provider(client, account.sid)
+        # The provider is gone by the time the browser comes back with its code.
+        response = come_back(client, started["state"])
+        client.close()
+        assert response.status_code == 424
+        assert "cannot be reached" in response.text
+    finally:
+        admin.close()
