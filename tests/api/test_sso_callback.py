@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from hindsight.store.schema import audit_records, users
 from tests.support.oidc_provider import TokenStub, query_of, token_stub, unsigned
-from tests.support.people import Person, person, unique
+from tests.support.people import Person, last_audit, person, unique
 from tests.support.server import RunningServer
 
 CLIENT_ID = "hindsight-test"
@@ -139,6 +139,8 @@ def test_a_good_token_signs_in_creates_the_person_and_maps_roles_and_scope(setup
     assert me["user"]["auth_provider"] == "oidc"
     assert me["user"]["roles"] == ["wfo.team_leader"]
     assert me["user"]["scope"]["teams"] == ["Team A"]
+    signed_in = last_audit(setup.server, me["user"]["sid"], "auth.sso_login")
+    assert signed_in["outcome"] == "allowed" and signed_in["detail"]["how"] == "created"
     # The code went back with the PKCE verifier and the client's own credentials.
     sent = setup.stub.token_requests[-1]
     assert sent["code"] == ["the-code"] and len(sent["code_verifier"][0]) >= 43
@@ -310,5 +312,19 @@ def test_a_provider_that_goes_down_during_the_sign_in_gives_a_clear_page(
         client.close()
         assert response.status_code == 424
         assert "cannot be reached" in response.text
+        assert "the identity provider cannot be reached" in refusals(server, account.sid)
     finally:
         admin.close()
+
+
+def test_sso_turned_off_refuses_new_and_half_done_sign_ins(setup: Setup) -> None:
+    with browser(setup.server) as client:
+        started = go_to_provider(client, setup.account_sid)
+        assert configure(setup.admin, setup.stub.issuer, enabled=False).status_code == 200
+        setup.stub.id_token = setup.stub.sign(setup.stub.claims(started["nonce"], CLIENT_ID))
+        assert come_back(client, started["state"]).status_code == 403
+        refused = client.get(f"/sso/{setup.account_sid}/start")
+        assert refused.status_code == 403 and "not enabled" in refused.text
+        assert setup.account_sid not in client.get("/login").text
+    reasons = refusals(setup.server, setup.account_sid)
+    assert "single sign-on is not enabled for this account" in reasons

@@ -11,25 +11,13 @@ from starlette.responses import Response
 
 from hindsight.api import identity
 from hindsight.api.json_io import json_object, json_response
-from hindsight.auth.sso.config import SsoSettings
+from hindsight.auth.sso.config import FIELDS, SsoSettings
 from hindsight.domain.access import Viewer
 
 PATH = "/api/v1/sso"
 CALLBACK_PATH = "/sso/callback"
 SIGNED_OUT_PATH = "/login"
 _MAX_BODY = 64 * 1024
-_KEYS = {
-    "enabled",
-    "display_name",
-    "issuer",
-    "client_id",
-    "client_secret",
-    "scopes",
-    "claims_mapping",
-    "create_people",
-    "local_passwords",
-    "break_glass_user_sid",
-}
 
 router = APIRouter(tags=["single sign-on"])
 
@@ -56,6 +44,6 @@ async def get_sso(request: Request, viewer: Viewer = Depends(identity.person)) -
 
 @router.post(PATH, summary="Configure single sign-on")
 async def save_sso(request: Request, viewer: Viewer = Depends(identity.person)) -> Response:
-    document = await json_object(request, _MAX_BODY, _KEYS)
+    document = await json_object(request, _MAX_BODY, FIELDS)
     settings = await identity.services(request).sso.config.save(viewer, document)
     return json_response(status=200, document=described(request, settings))

@@ -31,18 +31,21 @@ DEFAULT_SCOPES = "openid profile email"
 _SCOPE = re.compile(r"^[A-Za-z0-9_.:/-]{1,100}$")
 _MAX_URL = 500
 _MAX_TEXT = 255
-_FIELDS = {
-    "enabled",
-    "display_name",
-    "issuer",
-    "client_id",
-    "client_secret",
-    "scopes",
-    "claims_mapping",
-    "create_people",
-    "local_passwords",
-    "break_glass_user_sid",
-}
+# What an admin may set (the API refuses any other field).
+FIELDS = frozenset(
+    {
+        "enabled",
+        "display_name",
+        "issuer",
+        "client_id",
+        "client_secret",
+        "scopes",
+        "claims_mapping",
+        "create_people",
+        "local_passwords",
+        "break_glass_user_sid",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ class SsoConfigService:
 
     async def save(self, viewer: Viewer, document: Mapping[str, Any]) -> SsoSettings:
         await self._audit.require(viewer, Permission.MANAGE_USERS, "sso.configure")
-        unknown = sorted(set(document) - _FIELDS)
+        unknown = sorted(set(document) - FIELDS)
         if unknown:
             raise InvalidParameter(f"Unknown field {unknown[0]!r}")
         now = self._clock.now_ms()

@@ -157,13 +157,17 @@ class SsoSignIn:
             if login.purpose == TEST:
                 return await self._tested(record, login, mapped, claims, ip)
             person = mapped
-            user = await self._db.write(lambda conn: self._person(conn, record, person))
+            user, how = await self._db.write(lambda conn: self._person(conn, record, person))
         except SsoRefused as refused:
             who = getattr(refused, "who", None)
             if who is None and mapped is not None:
                 who = {"sub": mapped.subject, "name": mapped.username}
             await self._refuse(login, refused.reason, ip, who)
             refused.purpose = login.purpose  # type: ignore[attr-defined]
+            raise
+        except ProviderUnavailable as down:
+            await self._refuse(login, "the identity provider cannot be reached", ip)
+            down.purpose = login.purpose  # type: ignore[attr-defined]
             raise
         await self._audit.record(
             _actor(user, ip),
@@ -172,6 +176,7 @@ class SsoSignIn:
             object_id=user.sid,
             outcome=ALLOWED,
             detail={
+                "how": how,
                 "subject": mapped.subject,
                 "groups": list(mapped.groups[:50]),
                 "roles": list(mapped.roles),
@@ -209,6 +214,8 @@ class SsoSignIn:
         error: str | None,
         redirect_uri: str,
     ) -> tuple[MappedPerson, dict[str, Any]]:
+        if login.purpose == SIGN_IN and not record.enabled:
+            raise SsoRefused("single sign-on is not enabled for this account")
         if error:
             raise SsoRefused(f"the provider answered {error[:60]!r}")
         if not code or len(code) > 2048:
@@ -226,17 +233,23 @@ class SsoSignIn:
             ) from None
         return mapped, claims
 
-    def _person(self, conn: Connection, record: SsoProviderRecord, mapped: MappedPerson) -> Any:
+    def _person(
+        self, conn: Connection, record: SsoProviderRecord, mapped: MappedPerson
+    ) -> tuple[Any, str]:
+        """The person signed in, and how they were found: known, linked or created."""
         account = record.account_sid
         row = store.by_subject(conn, account, mapped.subject)
         now = self._clock.now_ms()
         values: dict[str, Any] = {}
+        how = "known"
         if row is None:
             row = store.linkable(conn, account, (mapped.username, mapped.email or ""))
             if row is not None:
                 values["external_subject"] = mapped.subject
+                how = "linked"
         if row is None:
             row = self._created(conn, record, mapped, now)
+            how = "created"
         if row.status != ACTIVE:
             raise _about(SsoRefused("user disabled"), row=row)
         roles = orjson.dumps(list(mapped.roles)).decode()
@@ -251,7 +264,7 @@ class SsoSignIn:
             values["full_name"] = mapped.full_name
         values.update(last_login_ms=now, failed_logins=0, locked_until_ms=None)
         user_store.update_user(conn, row.sid, values)
-        return user_store.get_user(conn, row.sid)
+        return user_store.get_user(conn, row.sid), how
 
     def _created(
         self, conn: Connection, record: SsoProviderRecord, mapped: MappedPerson, now: int
