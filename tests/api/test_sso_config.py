@@ -93,6 +93,8 @@ def test_admins_read_back_what_they_saved_but_never_the_secret(
         ({"client_secret": 12}, "client_secret"),
         ({"local_passwords": False, "break_glass_user_sid": "US" + "0" * 32}, "break-glass"),
         ({"surprise": True}, "Unknown field"),
+        ({"break_glass_user_sid": "x" * 500}, "break-glass"),
+        ({"break_glass_user_sid": 17}, "break-glass"),
     ],
 )
 def test_bad_configurations_are_refused_and_change_nothing(

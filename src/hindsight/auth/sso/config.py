@@ -300,12 +300,13 @@ def _context(account_sid: str) -> str:
 def _break_glass(conn: Connection, viewer: Viewer, values: Mapping[str, Any]) -> str | None:
     """With local passwords off, one local admin keeps a password (the documented way back
     in when the provider is down or misconfigured); by default the admin turning them off."""
-    if values["local_passwords"]:
-        return values.get("break_glass_user_sid")
-    chosen = values.get("break_glass_user_sid") or viewer.actor_sid
-    if not isinstance(chosen, str):
-        raise InvalidParameter("break_glass_user_sid must be a user SID")
-    row = user_store.get_user(conn, chosen)
+    chosen = values.get("break_glass_user_sid")
+    if values["local_passwords"] and not chosen:
+        return None
+    chosen = chosen or viewer.actor_sid
+    row = (
+        user_store.get_user(conn, chosen) if isinstance(chosen, str) and len(chosen) <= 34 else None
+    )
     if (
         row is None
         or row.account_sid != viewer.account_sid
@@ -314,7 +315,7 @@ def _break_glass(conn: Connection, viewer: Viewer, values: Mapping[str, Any]) ->
         or "admin" not in orjson.loads(row.roles)
     ):
         raise InvalidParameter(
-            "Turning local passwords off needs a break-glass user: an active admin of this "
-            "account who signs in with a password (break_glass_user_sid)"
+            "The break-glass user (break_glass_user_sid, needed to turn local passwords off) "
+            "must be an active admin of this account who signs in with a password"
         )
     return row.sid
