@@ -20,6 +20,7 @@ from hindsight.api import media as media_api
 from hindsight.api import retention as retention_api
 from hindsight.api import saved_searches as saved_searches_api
 from hindsight.api import session as session_api
+from hindsight.api import sso as sso_api
 from hindsight.api import users as users_api
 from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
@@ -29,13 +30,16 @@ from hindsight.api.scim.routes import build_scim_app
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
-from hindsight.app_services import People, Quality, Services
+from hindsight.app_services import People, Quality, Services, SingleSignOn
 from hindsight.audit import keyring
 from hindsight.audit.checkpoints import CheckpointLog, CheckpointSchedule
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
+from hindsight.auth.sso.config import SsoConfigService
+from hindsight.auth.sso.oidc import OidcClient
+from hindsight.auth.sso.signin import SsoSignIn
 from hindsight.auth.users import UserService
 from hindsight.chat.service import ChatService
 from hindsight.domain import signed_tokens
@@ -75,7 +79,7 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import error_pages, pages, quality_pages, stand_in_pages
+from hindsight.web import error_pages, pages, quality_pages, sso_pages, stand_in_pages
 from hindsight.web import render as web_render
 
 Job = Callable[[asyncio.Event], Awaitable[None]]
@@ -207,7 +211,14 @@ def build_runtime(
         clock=clock,
         notifier=notifier,
         services=Services.build(
-            deps, accounts, people, recordings, chat, retention, build_quality(deps, people, secret)
+            deps,
+            accounts,
+            people,
+            recordings,
+            chat,
+            retention,
+            build_quality(deps, people, secret),
+            build_sso(deps, people, sealer),
         ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
@@ -292,6 +303,14 @@ def build_quality(deps: Deps, people: People, secret: bytes) -> Quality:
         ),
         reports=QualityReports(deps.db, people.audit),
         agents=AgentViews(deps.db, deps.clock, people.audit),
+    )
+
+
+def build_sso(deps: Deps, people: People, sealer: Sealer) -> SingleSignOn:
+    config = SsoConfigService(deps.db, deps.clock, people.audit, sealer)
+    return SingleSignOn(
+        config=config,
+        sign_in=SsoSignIn(deps.db, deps.clock, people.audit, config, OidcClient()),
     )
 
 
@@ -380,6 +399,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.include_router(quality_pages.router)
     app.include_router(stand_in_pages.router)
     app.include_router(session_api.router)
+    app.include_router(sso_api.router)
+    app.include_router(sso_pages.router)
     app.include_router(users_api.router)
     app.include_router(scim_admin.router)
     app.include_router(audit_api.router)
@@ -392,6 +413,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.include_router(media_analysis.router)
     app.state.api_routes = [
         *session_api.router.routes,
+        *sso_api.router.routes,
         *users_api.router.routes,
         *scim_admin.router.routes,
         *audit_api.router.routes,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
 from hindsight.auth.sessions import SessionService
+from hindsight.auth.sso.config import SsoConfigService
+from hindsight.auth.sso.signin import SsoSignIn
 from hindsight.auth.users import UserService
 from hindsight.chat.service import ChatService
 from hindsight.domain.clock import Clock
@@ -59,6 +61,7 @@ class Services:
     quality: Quality
     saved_searches: SavedSearches
     provisioning: Provisioning
+    sso: SingleSignOn
 
     @classmethod
     def build(
@@ -70,6 +73,7 @@ class Services:
         chat: ChatService,
         retention: RetentionService,
         quality: Quality,
+        sso: SingleSignOn,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -95,6 +99,7 @@ class Services:
             quality=quality,
             saved_searches=SavedSearches(deps.db, deps.clock, people.audit),
             provisioning=Provisioning.build(deps.db, deps.clock, people.audit),
+            sso=sso,
         )
 
 
@@ -120,3 +125,11 @@ class Quality:
     sessions: InsightsSessions
     reports: QualityReports
     agents: AgentViews
+
+
+@dataclass(frozen=True)
+class SingleSignOn:
+    """OpenID Connect single sign-on: each account's provider configuration, and signing in."""
+
+    config: SsoConfigService
+    sign_in: SsoSignIn

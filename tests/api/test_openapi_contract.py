@@ -45,6 +45,7 @@ LOOSE = [positive_data_acceptance]
 
 EXPECTED_PATHS = {
     "/api/v1/session",
+    "/api/v1/sso",
     "/api/v1/users",
     "/api/v1/users/{sid}",
     "/api/v1/users/{sid}/password",

@@ -34,8 +34,10 @@ from hindsight.domain.login_throttle import Lockout, LoginThrottle, ThrottlePoli
 from hindsight.domain.permissions import Permission, parse_roles
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.store import accounts as account_store
+from hindsight.store import sso as sso_store
 from hindsight.store import users as store
 from hindsight.store.database import Database
+from hindsight.store.sso import SsoProviderRecord
 from hindsight.store.users import UserRecord
 
 T = TypeVar("T")
@@ -343,6 +345,12 @@ class UserService:
 
         def unit(conn: Connection) -> Any:
             row = self._visible(viewer, store.get_user(conn, sid), sid)
+            if _sso_managed(row) and ({"roles", "scope"} & set(values)):
+                raise Conflict(
+                    "This person signs in through single sign-on: their roles and scope come "
+                    "from the identity provider's groups at every sign-in (change the group or "
+                    "the account's claims mapping instead)"
+                )
             if viewer is not None and row.sid == viewer.actor_sid and _demotes(values, row):
                 # An admin cannot lock themselves out (someone must be able to manage users).
                 raise InvalidParameter("You cannot remove your own admin role or disable yourself")
@@ -432,7 +440,7 @@ class UserService:
         client = ip or "?"
         key = name or (username or "?")[:64]
         row = await self._db.read(lambda conn: _user_and_last_ip(conn, name)) if name else None
-        row, last_ip = row if row is not None else (None, None)
+        row, last_ip, sso = row if row is not None else (None, None, None)
         now = self._clock.now_ms()
         actor = Actor(
             "user",
@@ -454,7 +462,11 @@ class UserService:
             reported = {"refused_while_locked": earlier} if earlier > 1 else None
             trusted = row is not None and client == last_ip
             matches = await self._check_password(row, password, trusted)
-            refusal = _refusal(row, matches)
+            refusal = _refusal(row, matches) or (
+                "local passwords are turned off for this account (single sign-on only)"
+                if _passwords_off(sso) and not _break_glass(sso, row)
+                else None
+            )
             if refusal is not None:
                 if not matches:
                     await self._count_failure(actor, key, client, row, now)
@@ -478,6 +490,15 @@ class UserService:
             outcome=ALLOWED,
             detail=reported,
         )
+        if _break_glass(sso, row):
+            # The documented way in when single sign-on is broken: always on the record.
+            await self._audit.record(
+                actor,
+                "auth.break_glass",
+                object_type="user",
+                object_id=row.sid,
+                reason="password sign-in while local passwords are turned off",
+            )
         return row
 
     def _lock_reason(
@@ -567,11 +588,22 @@ class UserService:
         return lockout
 
 
-def _user_and_last_ip(conn: Connection, name: str | None) -> tuple[Any, str | None] | None:
+def _user_and_last_ip(
+    conn: Connection, name: str | None
+) -> tuple[Any, str | None, SsoProviderRecord | None] | None:
     row = store.get_by_username(conn, name) if name else None
     if row is None:
         return None
-    return row, store.last_sign_in_ip(conn, row.sid)
+    return row, store.last_sign_in_ip(conn, row.sid), sso_store.get_provider(conn, row.account_sid)
+
+
+def _passwords_off(sso: SsoProviderRecord | None) -> bool:
+    return sso is not None and not sso.local_passwords
+
+
+def _break_glass(sso: SsoProviderRecord | None, row: Any) -> bool:
+    """The one admin who keeps a password when the account turned passwords off."""
+    return _passwords_off(sso) and sso is not None and sso.break_glass_user_sid == row.sid
 
 
 def _refusal(row: Any | None, matches: bool) -> str | None:
@@ -584,6 +616,11 @@ def _refusal(row: Any | None, matches: bool) -> str | None:
     if not matches:
         return "wrong password"
     return None
+
+
+def _sso_managed(row: Any) -> bool:
+    """People whose roles and scope the provider's claims set at each sign-in."""
+    return row.auth_provider != "password" and row.external_subject is not None
 
 
 def _demotes(values: Mapping[str, Any], row: Any) -> bool:

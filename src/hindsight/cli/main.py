@@ -20,6 +20,7 @@ from hindsight.cli.media import media_app
 from hindsight.cli.people import audit_app, users_app
 from hindsight.cli.quality import quality_app
 from hindsight.cli.retention import retention_app
+from hindsight.cli.sso import sso_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.domain.errors import HindsightError, NotFound
 
@@ -35,6 +36,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(retention_app, name="retention")
 app.add_typer(media_app, name="media")
 app.add_typer(quality_app, name="quality")
+app.add_typer(sso_app, name="sso")
 console = Console()
 
 

@@ -549,6 +549,45 @@ sessions = Table(
     Index(None, "user_sid"),
 )
 
+# An account's OpenID Connect single sign-on (auth/sso): its provider, client and claims mapping.
+sso_providers = Table(
+    "sso_providers",
+    metadata,
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("display_name", Text, nullable=False),
+    Column("issuer", Text, nullable=False),
+    Column("client_id", Text, nullable=False),
+    # Sealed with the server's key (auth/sealing.py), like Auth Tokens.
+    Column("client_secret_sealed", Text, nullable=True),
+    Column("scopes", Text, nullable=False),
+    # JSON: domain/sso_mapping.py ClaimsMapping.
+    Column("claims_mapping", Text, nullable=False),
+    # True: people unknown to Hindsight are created at their first sign-in (just in time).
+    Column("create_people", Boolean, nullable=False),
+    # False: password sign-in is refused in this account, except for the break-glass admin.
+    Column("local_passwords", Boolean, nullable=False),
+    Column("break_glass_user_sid", SID, nullable=True),
+    *_dates(),
+)
+
+# Sign-ins sent to a provider and not yet back: the state (its SHA-256), nonce and PKCE
+# verifier, each used once. Held in the database so any HTTP worker can take the callback.
+sso_logins = Table(
+    "sso_logins",
+    metadata,
+    Column("state_hash", String(64), primary_key=True),
+    Column("account_sid", SID, ForeignKey("accounts.sid", ondelete="CASCADE"), nullable=False),
+    Column("nonce", String(64), nullable=False),
+    Column("code_verifier", String(128), nullable=False),
+    Column("next_path", Text, nullable=False),
+    # 'sign_in', or 'test' (an admin trying the configuration: no session is started).
+    Column("purpose", String(16), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False),
+    Index(None, "expires_ms"),
+)
+
 # The audit trail: append-only, each record chained to the one before by a SHA-256 hash
 # (domain/audit_chain.py). `seq` is the chain order; `audit_head` holds the newest link, so
 # cutting records off the end is detected too.

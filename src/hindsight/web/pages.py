@@ -20,6 +20,7 @@ from hindsight.api import identity, kit
 from hindsight.api.quality.search_params import quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
+from hindsight.api.sso import SIGNED_OUT_PATH, described, own_url
 from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
 from hindsight.auth.users import SignInBusy, user_json
@@ -137,7 +138,21 @@ async def home(request: Request) -> Response:
 async def login_page(request: Request, next: str | None = None) -> Response:
     if await identity.current_session(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render("login.html", {"next": _safe_next(next), "error": None, "username": ""})
+    return render(
+        "login.html",
+        {
+            "next": _safe_next(next),
+            "error": None,
+            "username": "",
+            "sso": await sso_choices(request),
+        },
+    )
+
+
+async def sso_choices(request: Request) -> list[dict[str, str]]:
+    """The single sign-on buttons of the sign-in page: one per account with SSO enabled."""
+    records = await identity.services(request).sso.config.sign_in_choices()
+    return [{"account_sid": r.account_sid, "name": r.display_name} for r in records]
 
 
 @router.post("/login")
@@ -163,7 +178,12 @@ async def login(request: Request) -> Response:
         )
         return render(
             "login.html",
-            {"next": target, "error": message, "username": username},
+            {
+                "next": target,
+                "error": message,
+                "username": username,
+                "sso": await sso_choices(request),
+            },
             status=refused.status,
         )
     response = RedirectResponse(target, status_code=303)
@@ -180,9 +200,17 @@ async def logout(request: Request) -> Response:
     if session is not None:
         if _text(form, "csrf") != session.csrf_token or not identity.same_origin(request):
             return Response("Sign-out refused: reload the page and try again.", status_code=403)
-        await identity.services(request).sessions.end(
-            identity.session_token(request), session.viewer
-        )
+        services = identity.services(request)
+        await services.sessions.end(identity.session_token(request), session.viewer)
+        if session.user.external_subject:
+            # Signed in through the provider: end its session too (RP-initiated logout).
+            ending = await services.sso.sign_in.end_session_url(
+                session.viewer.account_sid, own_url(request, SIGNED_OUT_PATH)
+            )
+            if ending:
+                response = render("sso_signed_out.html", {"provider_logout": ending})
+                identity.clear_session_cookies(response)
+                return response
     response = RedirectResponse("/login", status_code=303)
     identity.clear_session_cookies(response)
     return response
@@ -580,10 +608,11 @@ async def admin_page(request: Request) -> Response:
         if not any(viewer.can(p) for p in admin):
             raise Forbidden("Administration is for admins")
         services = identity.services(request)
-        users, provisioning = [], None
+        users, provisioning, sso = [], None, None
         if viewer.can(Permission.MANAGE_USERS):
-            users = [user_json(r) for r in await services.users.list(viewer)]
+            users = [_admin_user(r) for r in await services.users.list(viewer)]
             provisioning = await provisioning_view(request, services, viewer)
+            sso = described(request, await services.sso.config.settings(viewer))
         retention = None
         if viewer.can(Permission.MANAGE_RETENTION):
             retention = await _retention(services, viewer)
@@ -596,10 +625,16 @@ async def admin_page(request: Request) -> Response:
                 roles=sorted(ROLES),
                 retention=retention,
                 provisioning=provisioning,
+                sso=sso,
             ),
         )
 
     return await _page(request, build)
+
+
+def _admin_user(row: Any) -> dict[str, Any]:
+    # Roles of people who sign in through the provider are its to set (auth/sso/signin.py).
+    return {**user_json(row), "sso_managed": bool(row.external_subject)}
 
 
 async def _retention(services: Services, viewer: Viewer) -> dict[str, Any]:

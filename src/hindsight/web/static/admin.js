@@ -110,3 +110,54 @@ document.addEventListener("click", async (event) => {
 // Every handler above is attached: what a browser test waits for before using the forms (a
 // click that came sooner would submit the form natively).
 document.body.dataset.adminReady = "1";
+
+// Single sign-on: the provider, the claims mapping and the password policy, through /api/v1/sso.
+function groupRoles(text) {
+  const mapping = {};
+  for (const line of (text || "").split("\n")) {
+    const at = line.lastIndexOf("=");
+    if (at < 0) continue;
+    const group = line.slice(0, at).trim();
+    if (group) mapping[group] = list(line.slice(at + 1));
+  }
+  return mapping;
+}
+
+document.getElementById("sso-config")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const data = new FormData(form);
+  const result = document.getElementById("sso-result");
+  const scopeClaims = {};
+  for (const kind of ["teams", "queues", "departments"]) {
+    const claim = (data.get(`${kind}_claim`) || "").trim();
+    if (claim) scopeClaims[kind] = claim;
+  }
+  const secret = data.get("client_secret");
+  try {
+    await api("/api/v1/sso", {
+      method: "POST",
+      json: {
+        enabled: data.get("enabled") === "on",
+        display_name: data.get("display_name"),
+        issuer: data.get("issuer"),
+        client_id: data.get("client_id"),
+        ...(secret ? { client_secret: secret } : {}),
+        scopes: data.get("scopes"),
+        claims_mapping: {
+          username_claim: data.get("username_claim"),
+          groups_claim: data.get("groups_claim"),
+          group_roles: groupRoles(data.get("group_roles")),
+          scope_claims: scopeClaims,
+        },
+        create_people: data.get("create_people") === "on",
+        local_passwords: data.get("local_passwords") === "on",
+        break_glass_user_sid: data.get("break_glass_user_sid") || null,
+      },
+    });
+    result.textContent = "Single sign-on saved.";
+    location.reload();
+  } catch (error) {
+    result.textContent = `Not saved: ${error.message}`;
+  }
+});
