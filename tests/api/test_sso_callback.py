@@ -328,3 +328,80 @@ def test_sso_turned_off_refuses_new_and_half_done_sign_ins(setup: Setup) -> None
         assert setup.account_sid not in client.get("/login").text
     reasons = refusals(setup.server, setup.account_sid)
     assert "single sign-on is not enabled for this account" in reasons
+
+
+def _sign_in_with_groups(setup: Setup, name: str, groups: list[str]) -> httpx.Response:
+    with browser(setup.server) as client:
+        request = go_to_provider(client, setup.account_sid)
+        setup.stub.id_token = setup.stub.sign(
+            setup.stub.claims(
+                request["nonce"],
+                CLIENT_ID,
+                sub=f"sub-{name}",
+                preferred_username=name,
+                groups=groups,
+            )
+        )
+        response = come_back(client, request["state"])
+        if response.status_code == 303:
+            response = client.get("/api/v1/session")
+        return response
+
+
+def _provision(setup: Setup, name: str, mapping: dict[str, object] | None) -> None:
+    """`name` provisioned through SCIM in a group, with the account's SCIM mapping set."""
+    headers = {"X-CSRF-Token": setup.admin.csrf}
+    token = setup.admin.post("/api/v1/scim/tokens", {"name": "IdP"}).json()["token"]
+    scim = httpx.Client(
+        base_url=f"{setup.server.base_url}/scim/v2",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"},
+        timeout=30,
+    )
+    with scim:
+        user = scim.post(
+            "/Users",
+            json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name},
+        )
+        assert user.status_code == 201, user.text
+        group = scim.post(
+            "/Groups",
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "QA Team",
+                "members": [{"value": user.json()["id"]}],
+            },
+        )
+        assert group.status_code == 201, group.text
+    if mapping is not None:
+        saved = setup.admin.http.put("/api/v1/scim/mapping", json=mapping, headers=headers)
+        assert saved.status_code == 200, saved.text
+
+
+def test_scims_group_mapping_gives_a_provisioned_persons_roles_not_the_token(
+    setup: Setup,
+) -> None:
+    # With SCIM's mapping in force the person's roles come from their SCIM groups only: a token
+    # whose groups map to nothing still signs them in, with the roles SCIM gave, unchanged.
+    name = unique("qa")
+    _provision(setup, name, {"groups": {"QA Team": {"roles": ["wfo.quality_manager"]}}})
+    me = _sign_in_with_groups(setup, name, ["unmapped"])
+    assert me.status_code == 200, me.text
+    assert me.json()["user"]["auth_provider"] == "scim"
+    assert me.json()["user"]["roles"] == ["wfo.quality_manager"]
+    # ... and a token that maps to a role does not replace them either.
+    me = _sign_in_with_groups(setup, name, ["it-admins"])
+    assert me.json()["user"]["roles"] == ["wfo.quality_manager"]
+
+
+def test_without_scims_mapping_the_token_gives_a_provisioned_persons_roles(setup: Setup) -> None:
+    name = unique("qa")
+    _provision(setup, name, None)
+    before = last_seq(setup.server)
+    refused = _sign_in_with_groups(setup, name, ["unmapped"])
+    assert refused.status_code != 200
+    assert refusals(setup.server, setup.account_sid, before) == [
+        "no group maps to a role (groups: unmapped)"
+    ]
+    me = _sign_in_with_groups(setup, name, ["supervisors"])
+    assert me.status_code == 200, me.text
+    assert me.json()["user"]["roles"] == ["wfo.team_leader"]

@@ -90,8 +90,17 @@ class MappedPerson:
     scope: Scope
 
 
-def map_claims(mapping: ClaimsMapping, claims: Mapping[str, Any]) -> MappedPerson:
-    """The person the claims describe; MappingRefused when they give no role or no name."""
+def no_role(groups: tuple[str, ...]) -> MappingRefused:
+    """The refusal of a token whose groups give no role."""
+    shown = ", ".join(groups[:10]) or "none"
+    return MappingRefused(f"no group maps to a role (groups: {shown})")
+
+
+def map_claims(
+    mapping: ClaimsMapping, claims: Mapping[str, Any], *, require_roles: bool = True
+) -> MappedPerson:
+    """The person the claims describe; MappingRefused when they give no name, or no role
+    unless `require_roles` is off (the caller decides once it knows who the person is)."""
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > 255:
         raise MappingRefused("the token has no usable subject (sub)")
@@ -100,9 +109,8 @@ def map_claims(mapping: ClaimsMapping, claims: Mapping[str, Any]) -> MappedPerso
     roles = tuple(
         dict.fromkeys(role for group in groups for role in mapping.group_roles.get(group, ()))
     )
-    if not roles:
-        shown = ", ".join(groups[:10]) or "none"
-        raise MappingRefused(f"no group maps to a role (groups: {shown})")
+    if not roles and require_roles:
+        raise no_role(groups)
     scope_values = {
         kind: list(_strings(claims.get(claim))) for kind, claim in mapping.scope_claims.items()
     }

@@ -12,7 +12,10 @@ and the person found, linked or created:
    otherwise the sign-in is refused: not provisioned.
 
 Roles and scope from the mapping replace the person's at every sign-in (and end their other
-sessions when they changed): for SSO people the provider is where access is managed. A
+sessions when they changed): for SSO people the provider is where access is managed. The one
+exception is a person SCIM provisioned while the account's SCIM group mapping is in force:
+SCIM is then the single source of their roles and scope (provisioning/mapping.py), so the
+token's groups are neither applied nor required, and the two never take turns. A
 disabled person is refused. Every sign-in and every refusal is audited with its reason.
 A test sign-in (an admin trying the configuration) does all the checks but changes no one and
 starts no session; it reports what the token said and what the mapping made of it.
@@ -37,7 +40,8 @@ from hindsight.auth.users import ACTIVE, normalise_username
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.domain.sso_mapping import MappedPerson, MappingRefused, map_claims
+from hindsight.domain.sso_mapping import MappedPerson, MappingRefused, map_claims, no_role
+from hindsight.provisioning.mapping import load as load_group_mapping
 from hindsight.store import sso as store
 from hindsight.store import users as user_store
 from hindsight.store.database import Database
@@ -225,7 +229,7 @@ class SsoSignIn:
         id_token = await self._oidc.exchange(metadata, client, code, login.code_verifier)
         claims = await self._oidc.verify(client, id_token, login.nonce)
         try:
-            mapped = map_claims(settings_of(record).mapping, claims)
+            mapped = map_claims(settings_of(record).mapping, claims, require_roles=False)
         except MappingRefused as refused:
             name = claims.get("preferred_username") or claims.get("email")
             raise _about(
@@ -247,6 +251,9 @@ class SsoSignIn:
             if row is not None:
                 values["external_subject"] = mapped.subject
                 how = "linked"
+        from_token = not _roles_from_scim(conn, row)
+        if from_token and not mapped.roles:
+            raise _about(SsoRefused(no_role(mapped.groups).reason), row=row)
         if row is None:
             row = self._created(conn, record, mapped, now)
             how = "created"
@@ -254,7 +261,7 @@ class SsoSignIn:
             raise _about(SsoRefused("user disabled"), row=row)
         roles = orjson.dumps(list(mapped.roles)).decode()
         scope = orjson.dumps(mapped.scope.to_json()).decode()
-        if row.roles != roles or row.scope != scope:
+        if from_token and (row.roles != roles or row.scope != scope):
             # Mapped access replaces what they had; sessions on the old rights end.
             values.update(roles=roles, scope=scope, date_updated=now)
             user_store.end_user_sessions(conn, row.sid, now)
@@ -326,9 +333,17 @@ class SsoSignIn:
                 "would be created" if record.create_people else "would be refused: not provisioned"
             ), None
 
-        verdict, row = await self._db.read(find)
-        if row is not None and row.status != ACTIVE:
+        def judged(conn: Connection) -> tuple[str, Any | None, bool]:
+            verdict, row = find(conn)
+            return verdict, row, not _roles_from_scim(conn, row)
+
+        verdict, row, from_token = await self._db.read(judged)
+        if from_token and not mapped.roles:
+            verdict = f"would be refused: {no_role(mapped.groups).reason}"
+        elif row is not None and row.status != ACTIVE:
             verdict = "would be refused: user disabled"
+        elif not from_token:
+            verdict += " (roles and scope from SCIM provisioning)"
         report = {
             "claims": dict(list(claims.items())[:_SHOWN_CLAIMS]),
             "username": mapped.username,
@@ -370,6 +385,13 @@ class SsoSignIn:
             reason=reason,
             detail=detail,
         )
+
+
+def _roles_from_scim(conn: Connection, row: Any | None) -> bool:
+    """Whether SCIM's group mapping, not the token, gives this person their roles."""
+    if row is None or row.auth_provider != "scim":
+        return False
+    return not load_group_mapping(conn, row.account_sid).empty
 
 
 def _about(
