@@ -240,8 +240,6 @@ def replace_scope_tags(
     A conversation losing every tag (it was deleted or regrouped away) loses them in one
     statement per few hundred conversations, not one per tag."""
     emptied = [c for c, (current, wanted) in changes.items() if current and not wanted]
-    for chunk in _chunks(emptied):
-        conn.execute(_DELETE_ALL_SCOPE_TAGS, {"account": account_sid, "conversations": chunk})
     gone = [
         {"account": account_sid, "conversation": conversation, "gone": tag}
         for conversation, (current, wanted) in sorted(changes.items())
@@ -253,12 +251,14 @@ def replace_scope_tags(
         for conversation, (current, wanted) in sorted(changes.items())
         for tag in sorted(wanted - current)
     ]
-    if not gone and not added:
+    if not emptied and not gone and not added:
         return
     # Assessments of these conversations are totalled under their tags: refile them.
     moved = [c for c, (current, wanted) in changes.items() if current != wanted]
     reviews = daily_totals.submitted_of_conversations(conn, account_sid, moved)
     daily_totals.withdraw(conn, reviews)
+    for chunk in _chunks(emptied):
+        conn.execute(_DELETE_ALL_SCOPE_TAGS, {"account": account_sid, "conversations": chunk})
     if gone:
         conn.execute(_DELETE_SCOPE_TAG, gone)
     if added:
