@@ -64,6 +64,7 @@ EXPECTED_PATHS = {
     "/api/v1/tokens/validate",
     "/api/v1/insights/conversations",
     "/api/v1/insights/conversations.csv",
+    "/api/v1/insights/pick-lists",
     "/api/v1/insights/conversations/{conversation_id}",
     "/api/v1/insights/drilldown",
     "/api/v1/insights/aggregates",
