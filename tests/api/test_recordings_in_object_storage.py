@@ -163,6 +163,8 @@ def test_a_tampered_recording_is_refused_and_the_refusal_audited(
     assert minted.status_code == 201, minted.text
     opened = listener.get(minted.json()["url"])
     assert opened.status_code == 409 and b"RIFF" not in opened.content
+    # The player puts "Recording unavailable: " before the reason, so the reason alone.
+    assert opened.json()["message"] == "its stored bytes fail their authentication tag"
     played = [r for r in audit_of(shop.server, listener.sid) if r["action"] == "media.play"]
     assert played[-1]["outcome"] == "failed" and "unavailable" in played[-1]["reason"]
 
