@@ -163,5 +163,32 @@ def test_a_tampered_recording_is_refused_and_the_refusal_audited(
     assert minted.status_code == 201, minted.text
     opened = listener.get(minted.json()["url"])
     assert opened.status_code == 409 and b"RIFF" not in opened.content
+    # The player puts "Recording unavailable: " before the reason, so the reason alone.
+    assert opened.json()["message"] == "its stored bytes fail their authentication tag"
     played = [r for r in audit_of(shop.server, listener.sid) if r["action"] == "media.play"]
     assert played[-1]["outcome"] == "failed" and "unavailable" in played[-1]["reason"]
+
+
+def test_a_store_stopping_mid_stream_ends_the_answer_short_never_with_garbage(
+    deployment: Deployment, shop: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = audio.wav(30.0)  # 960 kB: several stored pieces
+    held = shop.created(content, call_sid=CALL)
+    deployment.proxy.faults.mode, deployment.proxy.faults.cut_after = "cut", 300_000
+    deployment.proxy.faults.only_method = "GET"
+    received = b""
+    try:
+        url = f"{deployment.streaming.base_url}/api/v1/recordings/{held['sid']}/media"
+        with (
+            caplog.at_level("WARNING", logger="hindsight.media.recordings"),
+            pytest.raises(httpx.RemoteProtocolError),
+            httpx.stream("GET", url, auth=shop.auth, timeout=60) as answer,
+        ):
+            assert answer.status_code == 200  # sent before the store stopped
+            for chunk in answer.iter_bytes():
+                received += chunk
+        assert any("stopped" in r.getMessage() for r in caplog.records)
+    finally:
+        deployment.proxy.faults.mode, deployment.proxy.faults.only_method = "pass", None
+    assert len(received) < len(content) and content.startswith(received)
+    assert _media(deployment, shop, held["sid"]).content == content

@@ -111,3 +111,16 @@ def test_rotation_rewraps_the_same_data_key() -> None:
 def test_a_damaged_key_record_is_refused(damaged: bytes) -> None:
     with pytest.raises(KeyringError):
         KeyRecord.from_bytes(damaged)
+
+
+def test_processes_starting_at_once_share_the_first_key(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hindsight.media.blobs.envelope import load_or_create
+
+    path = tmp_path / "media-keys.json"
+    with ThreadPoolExecutor(8) as pool:
+        rings = list(pool.map(lambda _: load_or_create(path), range(8)))
+    assert all(ring == rings[0] for ring in rings)
+    assert read_keyring(path) == rings[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["media-keys.json"]  # no temporary left

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hindsight.domain.errors import HindsightError
 from hindsight.media.fetch import FetchError, FetchFailed, FetchRefused, FetchTimeout, FetchTooLarge
+from hindsight.media.storage import MediaUnreadable
 
 
 class MediaFailure(HindsightError):
@@ -24,6 +25,9 @@ class MediaFailure(HindsightError):
 
 def in_words(failure: HindsightError) -> HindsightError:
     """The failure to show the person: fetch failures reworded, anything else as it is."""
+    if isinstance(failure, MediaUnreadable):
+        # The player says "Recording unavailable: "; the reason follows it.
+        return MediaFailure(failure.reason, failure.status, failure.code)
     if not isinstance(failure, FetchError):
         return failure
     if isinstance(failure, FetchFailed) and failure.permanent:

@@ -359,10 +359,21 @@ class RecordingService(Service):
                     raise BlobMissing(row.blob_key)
                 body = None
             else:
-                body = await self.blobs.open_range(row.blob_key, start, length)
+                body = _noted(await self.blobs.open_range(row.blob_key, start, length), sid)
         except BlobMissing:
             raise NotFound(f"The media of recording {sid} is missing from storage") from None
         return MediaResponseParts(status, headers, body, recording)
+
+
+async def _noted(body: AsyncIterator[bytes], sid: str) -> AsyncIterator[bytes]:
+    """The body, with a failure after the answer started (the store stopping, a tampered
+    chunk further in) logged: the status is sent by then, only the connection can end."""
+    try:
+        async for chunk in body:
+            yield chunk
+    except HindsightError as failure:
+        log.warning("streaming recording %s stopped: %s", sid, failure.message)
+        raise
 
 
 def _not_found(sid: str) -> NotFound:

@@ -55,7 +55,16 @@ class BlobMissing(Exception):
     """No blob is stored under the key."""
 
 
-class BlobUnavailable(HindsightError):
+class MediaUnreadable(HindsightError):
+    """A recording's bytes cannot be given; `reason` says why in words a person can read
+    (the player shows "Recording unavailable: <reason>")."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"The recording is unavailable: {reason}")
+        self.reason = reason
+
+
+class BlobUnavailable(MediaUnreadable):
     """The store holding the bytes cannot be reached or refused us; trying again may help."""
 
     status = 503
@@ -63,7 +72,7 @@ class BlobUnavailable(HindsightError):
     retry_after = 5
 
 
-class BlobRefused(HindsightError):
+class BlobRefused(MediaUnreadable):
     """The stored bytes fail their integrity check (tampered, cut short, keys missing): they
     are never played. Trying again cannot help, which a 4xx says."""
 

@@ -47,7 +47,7 @@ def record_key(key: str) -> str:
 
 
 def refused(key: str, why: str) -> BlobRefused:
-    return BlobRefused(f"The recording is unavailable: its stored bytes {why}")
+    return BlobRefused(f"its stored bytes {why}")
 
 
 @dataclass(frozen=True)

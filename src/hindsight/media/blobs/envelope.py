@@ -97,8 +97,9 @@ def read_keyring(path: Path) -> Keyring | None:
     return Keyring(current, keys)
 
 
-def write_keyring(path: Path, keyring: Keyring) -> None:
-    """Atomically, readable by the owner only."""
+def write_keyring(path: Path, keyring: Keyring, replace: bool = True) -> None:
+    """Atomically, readable by the owner only; `replace=False`: FileExistsError if there is
+    one already (processes starting at once must all end up with the same first key)."""
     body = orjson.dumps(
         {"current": keyring.current, "keys": {k: v.hex() for k, v in keyring.keys.items()}},
         option=orjson.OPT_INDENT_2,
@@ -111,7 +112,10 @@ def write_keyring(path: Path, keyring: Keyring) -> None:
             out.write(body)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, path)
+        if replace:
+            os.replace(temp, path)
+        else:
+            os.link(temp, path)  # fails if another process wrote one first
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
@@ -119,10 +123,16 @@ def write_keyring(path: Path, keyring: Keyring) -> None:
 
 def load_or_create(path: Path) -> Keyring:
     keyring = read_keyring(path)
-    if keyring is None:
-        keyring = Keyring("k1", {"k1": AESGCM.generate_key(256)})
-        write_keyring(path, keyring)
-    return keyring
+    if keyring is not None:
+        return keyring
+    first = Keyring("k1", {"k1": AESGCM.generate_key(256)})
+    try:
+        write_keyring(path, first, replace=False)
+    except FileExistsError:
+        found = read_keyring(path)  # another process started first: its key
+        assert found is not None
+        return found
+    return first
 
 
 @dataclass(frozen=True)

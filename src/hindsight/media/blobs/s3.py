@@ -67,8 +67,8 @@ class S3Options:
 def _unavailable(failure: Exception) -> BlobUnavailable:
     if isinstance(failure, ClientError):
         code = failure.response.get("Error", {}).get("Code", "?")
-        return BlobUnavailable(f"The recording is unavailable: the media store answered {code}")
-    return BlobUnavailable("The recording is unavailable: the media store could not be reached")
+        return BlobUnavailable(f"the media store answered {code}")
+    return BlobUnavailable("the media store could not be reached")
 
 
 def _is_missing(failure: ClientError) -> bool:
@@ -220,7 +220,7 @@ async def _stream(body: Any, length: int) -> AsyncIterator[bytes]:
             except (BotoCoreError, OSError) as failure:
                 raise _unavailable(failure) from None
             if not chunk:
-                raise BlobUnavailable("The recording is unavailable: the media store stopped")
+                raise BlobUnavailable("the media store stopped sending")
             left -= len(chunk)
             yield chunk
     finally:
