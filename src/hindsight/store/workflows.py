@@ -36,7 +36,7 @@ def get_in_transaction(conn: Connection, workspace_sid: str, sid: str) -> Any | 
     process is seen by the next transaction; one made in this transaction (through
     `update_workflow` or `delete_workflow`) at once."""
     transaction = conn.get_transaction()
-    held = conn.info.get(_READ_KEY)
+    held: tuple[Any, dict[tuple[str, str], Any]] | None = conn.info.get(_READ_KEY)
     if held is None or held[0] is not transaction:
         held = conn.info[_READ_KEY] = (transaction, {})
     key = (workspace_sid, sid)

@@ -256,9 +256,9 @@ def _compare(op: str, actual: Any, expected: Any, case_exact: bool) -> bool:
     if isinstance(actual, str) and isinstance(expected, str) and not case_exact:
         actual, expected = actual.lower(), expected.lower()
     if op == "eq":
-        return actual == expected
+        return bool(actual == expected)
     if op == "ne":
-        return actual != expected
+        return bool(actual != expected)
     if isinstance(actual, bool) or isinstance(expected, bool):
         return False  # only eq/ne order booleans
     if op in ("co", "sw", "ew"):
@@ -270,12 +270,14 @@ def _compare(op: str, actual: Any, expected: Any, case_exact: bool) -> bool:
             "ew": actual.endswith(expected),
         }[op]
     try:
-        return {
-            "gt": actual > expected,
-            "ge": actual >= expected,
-            "lt": actual < expected,
-            "le": actual <= expected,
-        }[op]
+        return bool(
+            {
+                "gt": actual > expected,
+                "ge": actual >= expected,
+                "lt": actual < expected,
+                "le": actual <= expected,
+            }[op]
+        )
     except TypeError:
         return False
 
@@ -330,7 +332,7 @@ def _tester(op: str, expected: Any, case_exact: bool) -> Callable[[Any], bool]:
     """One value's test, with the expected string folded once rather than per resource."""
     if isinstance(expected, str) and op in ("co", "sw", "ew"):
         wanted = expected if case_exact else expected.lower()
-        check = {
+        check: Callable[[str], bool] = {
             "co": lambda v: wanted in v,
             "sw": lambda v: v.startswith(wanted),
             "ew": lambda v: v.endswith(wanted),

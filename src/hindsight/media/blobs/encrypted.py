@@ -18,7 +18,7 @@ import hashlib
 import io
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -182,7 +182,7 @@ class EncryptedBlobStore:
 
 async def _decrypting(
     stored: AsyncIterator[bytes], cipher: ChunkCipher, layout: Layout, first: int, last: int
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Chunks `first` .. `last` decrypted, each only once its tag is checked."""
     index = first
     want = layout.plain_length(index) + chunks.TAG_BYTES
@@ -218,7 +218,7 @@ def _open(cipher: ChunkCipher, layout: Layout, index: int, sealed: bytes | memor
 
 
 async def _trimmed(
-    head: bytes, rest: AsyncIterator[bytes], skip: int, length: int
+    head: bytes, rest: AsyncGenerator[bytes, None], skip: int, length: int
 ) -> AsyncIterator[bytes]:
     left = length
     try:
