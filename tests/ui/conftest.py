@@ -61,7 +61,11 @@ def third_party() -> Iterator[ThirdParty]:
         server.shutdown()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is open it holds an event loop
+# running in this thread, and every later test of the same xdist worker that calls
+# asyncio.run() (the store and service tests) would fail with "cannot be called from a
+# running event loop" whenever the scheduler gave that worker a browser test first.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not at {CHROMIUM}: scripts/test installs it (apt-get)")
