@@ -35,6 +35,7 @@ from hindsight.audit import keyring
 from hindsight.audit.checkpoints import CheckpointLog, CheckpointSchedule
 from hindsight.audit.trail import AuditTrail
 from hindsight.auth.accounts import AccountService
+from hindsight.auth.request_counts import RequestCounts
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
 from hindsight.auth.sso.config import SsoConfigService
@@ -334,6 +335,7 @@ class Limiters:
         api = RateLimiter.per_second(settings.rate_limit_api_per_second)
         login = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
         twilio_api = RateLimiter.per_second(settings.rate_limit_twilio_api_per_second)
+        counts = RequestCounts(db)
         windows = []
         for name, limiter, seconds in (
             ("api", api, 1.0),
@@ -341,7 +343,7 @@ class Limiters:
             ("twilio", twilio_api, 1.0),
         ):
             if limiter.rate > 0:
-                window = SharedWindows(db, name, seconds, limiter.burst)
+                window = SharedWindows(counts, name, seconds, limiter.burst)
                 limiter.share(window)
                 windows.append(window)
         return cls(api, login, twilio_api, tuple(windows))

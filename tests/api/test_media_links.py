@@ -132,6 +132,7 @@ def test_a_link_dies_with_its_session(case) -> None:
 def test_an_expired_link_is_refused(case) -> None:
     who = _viewer(case)
     url = _mint(who, case, 0).json()["url"]
+    # A clock passing is what is under test: the link's lifetime runs out.
     time.sleep(LINK_SECONDS + 0.5)
     refused = who.get(url)
     assert refused.status_code == 403 and "expired" in refused.json()["message"]

@@ -9,7 +9,6 @@ The projector catches up within moments of each commit, so every check polls the
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,7 @@ from hindsight.store.schema import conversations, segments
 from tests.api.helpers_routing import Floor, floor
 from tests.support.server import RunningServer
 from tests.support.twilio_errors import twilio_error
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_for, wait_for_next_second
 
 QUEUE, TALK, IN_PROGRESS = "Queue", "Conversation", "Conversation in Progress"
 REJECTED = "Rejected Conversation"
@@ -111,9 +110,8 @@ def event_ms(f: Floor, task_sid: str, event_type: str) -> int:
 
 
 def next_second() -> None:
-    """Sleep into the next wall-clock second, so whole-second measures are not zero."""
-    now = time.time()
-    time.sleep(int(now) + 1.02 - now)
+    """Wait into the next wall-clock second, so whole-second measures are not zero."""
+    wait_for_next_second()
 
 
 # --- segments from routing --------------------------------------------------------------------

@@ -125,6 +125,7 @@ def test_wrong_password_then_lock_then_the_lock_lifts(tight, admin_account) -> N
     assert locked.json()["message"] == refused.json()["message"]
     reasons = [r["reason"] for r in audit_of(tight, who.sid) if r["action"] == "auth.login"]
     assert reasons == ["wrong password"] * 3 + ["user locked after repeated failures"]
+    # A clock passing is what is under test: the lockout runs out.
     time.sleep(LOCKOUT_SECONDS + 0.3)
     assert who.login().status_code == 200
 
@@ -183,6 +184,7 @@ def test_sign_out_needs_the_csrf_token(tight, admin_account) -> None:
 
 def test_idle_sessions_end(tight, admin_account) -> None:
     who = _someone(tight, admin_account)
+    # A clock passing is what is under test: the idle limit runs out.
     time.sleep(IDLE_SECONDS + 0.4)
     assert who.get("/api/v1/insights/conversations").status_code == 401
 
@@ -195,6 +197,7 @@ def test_busy_sessions_still_end_at_the_absolute_limit(tight, admin_account) -> 
     while time.monotonic() - started < IDLE_SECONDS - 0.8:
         assert who.get("/api/v1/session").status_code == 200
         time.sleep(0.3)
+    # A clock passing is what is under test: the absolute limit runs out.
     time.sleep(max(0.0, ABSOLUTE_SECONDS - (time.monotonic() - started)) + 0.3)
     assert who.get("/api/v1/session").status_code == 401
 

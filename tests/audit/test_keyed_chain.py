@@ -42,7 +42,7 @@ def _record(runtime: Runtime, count: int) -> None:
 
 
 def _records(runtime: Runtime) -> list[dict]:
-    return runtime.db.read_sync(lambda conn: list(audit_store.in_order(conn)))
+    return runtime.db.read_sync(lambda conn: [r.fields() for r in audit_store.in_order(conn)])
 
 
 def _rechain_without(runtime: Runtime, removed_seq: int) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from hindsight.domain.errors import InvalidParameter
 from hindsight.insights.aggregate_rows import AggregateRow
+from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.hour_profile import HOUR_MS, QUARTER_MS, bucket_ms, fold, zone
 from hindsight.insights.queries import Aggregates
-from hindsight.store.insights_queries import ConversationFilters
 from hindsight.web.reports import build
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -7,7 +7,6 @@ held here, and a Raw link a plug-in would open."""
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,6 +103,23 @@ def _records(scene: Scene, who: Any, object_id: str) -> list[dict[str, Any]]:
     return [r for r in audit_of(scene.server, who.sid) if r["object_id"] == object_id]
 
 
+# The page's longest pause between tries (player.js PAUSES_MS), and room for a try's requests.
+_RETRY_WINDOW_MS = 2500 + 1000
+
+
+def _plays(scene: Scene, who: Any, object_id: str) -> list[dict[str, Any]]:
+    return [r for r in _records(scene, who, object_id) if r["action"] == "media.play"]
+
+
+def _past_the_retry_window(page: Page) -> None:
+    """Return once the page's own timers have passed its longest pause between tries.
+
+    A timer set now fires after every retry timer the page set before with a shorter pause, so
+    a try that was still to come has been made (and audited) when this returns.
+    """
+    page.evaluate("(ms) => new Promise((done) => setTimeout(done, ms))", _RETRY_WINDOW_MS)
+
+
 def test_a_recording_whose_host_is_down_is_tried_three_times_then_explained(
     page: Page, scene: Scene, reviewer: Any
 ) -> None:
@@ -115,8 +131,10 @@ def test_a_recording_whose_host_is_down_is_tried_three_times_then_explained(
         "Recording unavailable: the host could not be reached", timeout=20_000
     )
     screenshot(page, "media-failure-recording")
-    # Nothing is tried after giving up: wait longer than the longest pause between tries.
-    time.sleep(4)
+    # Nothing is tried after giving up: the three tries are audited, and still three once the
+    # page's timers have passed its longest pause between tries.
+    wait_for(lambda: len(_plays(scene, reviewer, f"{segment}/0")) >= 3, "three tries audited")
+    _past_the_retry_window(page)
     records = _records(scene, reviewer, f"{segment}/0")
     links = [r for r in records if r["action"] == "media.link"]
     plays = [r for r in records if r["action"] == "media.play"]
@@ -139,9 +157,9 @@ def test_a_recording_whose_host_is_down_is_tried_three_times_then_explained(
         "Recording unavailable: the host could not be reached", timeout=20_000
     )
     wait_js(page, "!!document.querySelector('.player [role=alert]')")
-    time.sleep(4)
-    plays = [r for r in _records(scene, reviewer, f"{segment}/0") if r["action"] == "media.play"]
-    assert len(plays) == 6
+    wait_for(lambda: len(_plays(scene, reviewer, f"{segment}/0")) >= 6, "three more tries")
+    _past_the_retry_window(page)
+    assert len(_plays(scene, reviewer, f"{segment}/0")) == 6
     assert page.errors == []  # type: ignore[attr-defined]
 
 
@@ -153,8 +171,9 @@ def test_a_host_answering_not_found_is_not_asked_again(
     expect(page.get_by_role("alert")).to_have_text(
         "Recording unavailable: the host answered HTTP 404", timeout=20_000
     )
-    time.sleep(3)
-    plays = [r for r in _records(scene, reviewer, f"{segment}/0") if r["action"] == "media.play"]
+    wait_for(lambda: _plays(scene, reviewer, f"{segment}/0"), "the one try audited")
+    _past_the_retry_window(page)
+    plays = _plays(scene, reviewer, f"{segment}/0")
     assert [r["outcome"] for r in plays] == ["failed"]
 
 

@@ -20,7 +20,7 @@ from tests.support import audio
 from tests.support.media_server import MediaServer
 from tests.support.people import audit_of, person
 from tests.support.server import RunningServer
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_for, wait_for_task_age
 from tests.ui.conftest import screenshot
 from tests.ui.test_reporting_ui import sign_in, wait_js
 
@@ -56,8 +56,8 @@ def scene(ui_server: RunningServer) -> Iterator[Scene]:
         },
     }
     handled = shop.handle(attributes, complete=False)
-    time.sleep(3)
     tasks = shop.floor.api.tasks
+    wait_for_task_age(tasks(handled.task_sid), 4)  # a talk of at least three seconds
     tasks(handled.task_sid).update(assignment_status="wrapping")
     tasks(handled.task_sid).update(assignment_status="completed", reason="done")
 

@@ -4,7 +4,6 @@ agent the conversation went through."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.api.helpers_recordings import Tenant, tenant
 from tests.support.people import person
 from tests.support.server import RunningServer
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_for, wait_for_task_age
 from tests.ui.conftest import screenshot
 from tests.ui.test_reporting_ui import sign_in
 
@@ -33,10 +32,10 @@ def shop(ui_server: RunningServer) -> Tenant:
         "customers": {"name": "Grace Hopper"},
     }
     handled = shop.handle(attributes, complete=False)
-    time.sleep(2)  # a talk long enough to be drawn
     tasks = shop.floor.api.tasks
+    wait_for_task_age(tasks(handled.task_sid), 3)  # a talk long enough to be drawn
     tasks(handled.task_sid).update(assignment_status="wrapping")
-    time.sleep(1)
+    wait_for_task_age(tasks(handled.task_sid), 2)  # and a wrap-up
     tasks(handled.task_sid).update(assignment_status="completed", reason="done")
 
     def projected() -> bool | None:

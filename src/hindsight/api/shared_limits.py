@@ -19,8 +19,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from hindsight.store import rate_limits as store
-from hindsight.store.database import Database
+from hindsight.auth.request_counts import RequestCounts
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +29,13 @@ class SharedWindows:
 
     def __init__(
         self,
-        db: Database,
+        counts: RequestCounts,
         name: str,
         window_seconds: float,
         allowance: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._db = db
+        self._counts = counts
         self._name = name
         self._window_seconds = window_seconds
         self.allowance = allowance
@@ -78,15 +77,15 @@ class SharedWindows:
         window, hits = self._pending_window, dict(self._pending)
         self._pending = Counter()
         keyed = {f"{self._name}:{key}": n for key, n in hits.items()}
-        totals = await self._db.write(lambda conn: store.add(conn, window, keyed))
+        totals = await self._counts.add(window, keyed)
         if window == self._roll():
             prefix = len(self._name) + 1
             for key, total in totals.items():
                 self._totals[key[prefix:]] = total
 
     async def forget_old(self) -> None:
-        stale = self._window() - self._window_seconds
-        await self._db.write(lambda conn: store.forget_before(conn, f"{self._name}:", stale))
+        stale = int(self._window() - self._window_seconds)
+        await self._counts.forget_before(f"{self._name}:", stale)
 
     async def run(self, stop: asyncio.Event, flush_seconds: float = 0.1) -> None:
         passes = 0

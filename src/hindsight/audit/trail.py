@@ -12,7 +12,7 @@ short. Records carry identifiers and outcomes, never the personal data itself.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -26,7 +26,7 @@ from hindsight.domain.audit_chain import ChainKey
 from hindsight.domain.clock import Clock
 from hindsight.domain.permissions import Permission
 from hindsight.store import audit as store
-from hindsight.store.audit import AuditFilters
+from hindsight.store.audit import AuditFilters, AuditRecord
 from hindsight.store.database import Database
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 from hindsight.store.schema import audit_records
@@ -220,7 +220,8 @@ class AuditTrail:
         query = store.search_query(scoped)
         result = await self._db.scan(lambda conn: fetch_page(conn, query, NEWEST_FIRST, page))
         await self.record(viewer, "audit.search", detail=_filter_detail(scoped))
-        return result
+        # The page's rows as typed records (`AuditRecord`), read by attribute.
+        return replace(result, rows=[store.record(row) for row in result.rows])
 
     async def export(
         self, viewer: Viewer, filters: AuditFilters
@@ -235,7 +236,7 @@ class AuditTrail:
                 lambda conn, page=page: fetch_page(conn, query, NEWEST_FIRST, page)
             )
             if result.rows:
-                yield [store.as_dict(r) for r in result.rows]
+                yield [store.record(r).fields() for r in result.rows]
             if not result.has_next:
                 return
             page = PageRequest(size=1000, after=(result.rows[-1].seq,))
@@ -257,13 +258,13 @@ class AuditTrail:
                 nonlocal count, last_seq, last_hash
                 for record in store.in_order(conn):
                     count += 1
-                    if record["seq"] != count:
+                    if record.seq != count:
                         # A gap in the numbering: a record was deleted from the middle.
-                        raise _Gap(count, record["seq"])
-                    last_seq, last_hash = record["seq"], record["hash"]
+                        raise _Gap(count, record.seq)
+                    last_seq, last_hash = record.seq, record.hash
                     if last_seq in wanted:
                         held[last_seq] = last_hash
-                    yield record
+                    yield record.fields()
 
             try:
                 broken = audit_chain.verify(walk(), keys, self._keyring.keyed_from)
@@ -377,12 +378,13 @@ def append_all(conn: Connection, key: ChainKey, rows: list[dict[str, Any]]) -> N
         store.append_many(conn, records, head_exists=head is not None)
 
 
-def record_fields(row: Any) -> dict[str, Any]:
+def record_fields(record: AuditRecord) -> dict[str, Any]:
     """An audit record as its fields, with the roles and the detail decoded from JSON."""
-    data = store.as_dict(row)
-    data["roles"] = orjson.loads(data["roles"])
-    data["detail"] = orjson.loads(data["detail"])
-    return data
+    return {
+        **record.fields(),
+        "roles": orjson.loads(record.roles),
+        "detail": orjson.loads(record.detail),
+    }
 
 
 def _own_account(viewer: Viewer, filters: AuditFilters) -> AuditFilters:

@@ -270,7 +270,7 @@ def audit_chain_contains(head_hash: str) -> bool:
 
     with _runtime() as runtime:
         return runtime.db.read_sync(
-            lambda conn: any(r["hash"] == head_hash for r in audit_store.in_order(conn))
+            lambda conn: any(r.hash == head_hash for r in audit_store.in_order(conn))
         )
 
 
@@ -286,9 +286,9 @@ def export(account: str = typer.Option(None, help="Only this account's records."
 
         def rows(conn: object) -> None:
             for record in audit_store.in_order(conn):  # type: ignore[arg-type]
-                if account and record["account_sid"] != account:
+                if account and record.account_sid != account:
                     continue
-                writer.write(record)
+                writer.write(record.fields())
 
         runtime.db.read_sync(rows)
         runtime.services.audit.record_sync(

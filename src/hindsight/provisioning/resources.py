@@ -11,7 +11,10 @@ from typing import Any
 from hindsight.domain.scim import filter as scim_filter
 from hindsight.domain.scim.attributes import GROUP_SCHEMA, USER_SCHEMA, Attr
 from hindsight.domain.scim.errors import ScimError
-from hindsight.store.scim import Group, ProvisionedUser
+
+# Re-exported: the records the HTTP layer names come from the service, not the store.
+from hindsight.store.scim import Group as Group
+from hindsight.store.scim import ProvisionedUser as ProvisionedUser
 
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 MAX_COUNT = 200

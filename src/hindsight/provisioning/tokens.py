@@ -21,7 +21,9 @@ from hindsight.domain.permissions import Permission
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.store import scim as store
 from hindsight.store.database import Database
-from hindsight.store.scim import ScimToken
+
+# Re-exported: the HTTP layer names the token record through this service.
+from hindsight.store.scim import ScimToken as ScimToken
 
 TOKEN_PREFIX = "hscim_"
 MAX_TOKEN_LENGTH = 200

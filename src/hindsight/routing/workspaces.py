@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,6 +25,9 @@ from hindsight.store import workflows as workflow_store
 from hindsight.store import workspaces as store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 from hindsight.store.schema import callback_cursors, retired_workspaces
+
+# Re-exported: the HTTP layer names the workspace record through this service.
+from hindsight.store.workspaces import WorkspaceRecord as WorkspaceRecord
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,8 @@ class WorkspaceService(RoutingService):
         self, caller: Caller, friendly_name: str | None, page: PageRequest
     ) -> PageResult:
         query = store.list_query(caller.account_sid, friendly_name)
-        return await self._scan(lambda conn: fetch_page(conn, query, store.SORT, page))
+        result = await self._scan(lambda conn: fetch_page(conn, query, store.SORT, page))
+        return replace(result, rows=[store.record(row) for row in result.rows])
 
     async def update(self, caller: Caller, sid: str, changes: WorkspaceChanges) -> Any:
         values = changes.given()
@@ -219,6 +223,8 @@ class WorkspaceService(RoutingService):
             ):
                 _set_callback_cursor(conn, sid, values["event_callback_url"])
             workspace = store.get(conn, caller.account_sid, sid)
+            if workspace is None:  # locked above: only a broken database gets here
+                raise not_found(f"/Workspaces/{sid}")
             emit(
                 conn,
                 workspace,

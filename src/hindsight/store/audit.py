@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, insert, select, update
+from sqlalchemy import Connection, Row, Select, insert, select, update
 
 from hindsight.store.schema import audit_head, audit_records
 
 _HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One link of the audit chain (one row of `audit_records`), its fields in column order."""
+
+    seq: int
+    at_ms: int
+    account_sid: str | None
+    actor_type: str
+    actor_sid: str | None
+    actor_name: str | None
+    roles: str  # JSON list of the actor's role names
+    action: str
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+    reason: str | None
+    ip: str | None
+    detail: str  # JSON object
+    previous_hash: str
+    hash: str
+
+    def fields(self) -> dict[str, Any]:
+        """The record as the chain hashes it: every column by name."""
+        return asdict(self)
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(AuditRecord))
+
+
+def record(row: Row[Any]) -> AuditRecord:
+    """The record in `row`, a row of `audit_records`."""
+    values = row._mapping
+    return AuditRecord(**{name: values[name] for name in _RECORD_FIELDS})
+
+
 _HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD_ID)
 
 
@@ -78,13 +115,7 @@ def search_query(filters: AuditFilters) -> Select[Any]:
     return query
 
 
-def as_dict(row: Any) -> dict[str, Any]:
-    # Plain str keys: SQLAlchemy may key a row by `quoted_name` (a str subclass), which JSON
-    # encoders (and so the chain's canonical form) refuse.
-    return {str(k): v for k, v in row._mapping.items()}
-
-
-def in_order(conn: Connection, batch: int = 2000) -> Iterator[dict[str, Any]]:
+def in_order(conn: Connection, batch: int = 2000) -> Iterator[AuditRecord]:
     """Every record in chain order, read in batches (the whole trail may be large)."""
     after = 0
     while True:
@@ -95,7 +126,7 @@ def in_order(conn: Connection, batch: int = 2000) -> Iterator[dict[str, Any]]:
             .limit(batch)
         ).all()
         for row in rows:
-            yield as_dict(row)
+            yield record(row)
         if len(rows) < batch:
             return
         after = rows[-1].seq

@@ -95,4 +95,7 @@ def fetch_page(
 
 
 def key_of(row: Any, keys: Sequence[SortKey]) -> tuple[Any, ...]:
-    return tuple(row._mapping[k.column] for k in keys)
+    if hasattr(row, "_mapping"):
+        return tuple(row._mapping[k.column] for k in keys)
+    # A typed record (a store's frozen dataclass): its fields are named for the columns.
+    return tuple(getattr(row, k.column.name) for k in keys)

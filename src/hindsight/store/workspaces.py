@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, select, update
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import activities, callback_cursors, workspaces
@@ -27,6 +28,39 @@ VIEW = (
 
 SORT = (SortKey(workspaces.c.date_created), SortKey(workspaces.c.sid))
 
+
+@dataclass(frozen=True)
+class WorkspaceRecord:
+    """A workspace (one row of `workspaces`), with the names of its default and timeout
+    activities and why the last delivery to its event callback URL failed (None if it did not).
+    """
+
+    sid: str
+    account_sid: str
+    friendly_name: str
+    event_callback_url: str | None
+    events_filter: str | None  # JSON list of event types, or None for every type
+    multi_task_enabled: bool
+    prioritize_queue_order: str
+    default_activity_sid: str | None
+    timeout_activity_sid: str | None
+    mirror_source: str | None  # the Twilio source mirrored, None when Hindsight routes it
+    date_created: int
+    date_updated: int
+    default_activity_name: str | None
+    timeout_activity_name: str | None
+    event_callback_error: str | None
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(WorkspaceRecord))
+
+
+def record(row: Row[Any]) -> WorkspaceRecord:
+    """The workspace in `row`, a row of `VIEW`."""
+    values = row._mapping
+    return WorkspaceRecord(**{name: values[name] for name in _RECORD_FIELDS})
+
+
 _GET = VIEW.where(
     workspaces.c.sid == bindparam("sid"), workspaces.c.account_sid == bindparam("account")
 )
@@ -36,18 +70,21 @@ def insert_workspace(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(workspaces).values(**row))
 
 
-def get(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    return conn.execute(_GET, {"sid": sid, "account": account_sid}).first()
+def get(conn: Connection, account_sid: str, sid: str) -> WorkspaceRecord | None:
+    row = conn.execute(_GET, {"sid": sid, "account": account_sid}).first()
+    return None if row is None else record(row)
 
 
-def lock(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    """The workspace row, locked for the transaction (PostgreSQL; SQLite has one writer)."""
+def lock(conn: Connection, account_sid: str, sid: str) -> WorkspaceRecord | None:
+    """The workspace, locked for the transaction (PostgreSQL; SQLite has one writer)."""
     query = (
-        select(workspaces)
+        select(workspaces.c.sid)
         .where(workspaces.c.sid == sid, workspaces.c.account_sid == account_sid)
         .with_for_update()
     )
-    return conn.execute(query).first()
+    if conn.execute(query).first() is None:
+        return None
+    return get(conn, account_sid, sid)
 
 
 def list_query(account_sid: str, friendly_name: str | None) -> Select[Any]:

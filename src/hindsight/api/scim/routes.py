@@ -34,13 +34,14 @@ from hindsight.domain.scim.errors import (
 from hindsight.provisioning.resources import (
     LIST_SCHEMA,
     MAX_COUNT,
+    Group,
     Page,
     group_resource,
     project,
     user_resource,
 )
 from hindsight.provisioning.service import Provisioning
-from hindsight.store.scim import Group, ScimToken
+from hindsight.provisioning.tokens import ScimToken
 
 PREFIX = "/scim/v2"
 SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from hindsight.domain.timefmt import iso8601
+from hindsight.routing.workspaces import WorkspaceRecord
 
 Row = Mapping[str, Any]
 
@@ -20,20 +21,19 @@ def workspace_url(base: str, ws: str) -> str:
     return f"{base}/v1/Workspaces/{ws}"
 
 
-def workspace(base: str, row: Any) -> dict[str, Any]:
-    r = _m(row)
-    url = workspace_url(base, r["sid"])
+def workspace(base: str, ws: WorkspaceRecord) -> dict[str, Any]:
+    url = workspace_url(base, ws.sid)
     return {
-        "account_sid": r["account_sid"],
-        "date_created": iso8601(r["date_created"]),
-        "date_updated": iso8601(r["date_updated"]),
-        "default_activity_name": r["default_activity_name"],
-        "default_activity_sid": r["default_activity_sid"],
-        "event_callback_url": r["event_callback_url"],
+        "account_sid": ws.account_sid,
+        "date_created": iso8601(ws.date_created),
+        "date_updated": iso8601(ws.date_updated),
+        "default_activity_name": ws.default_activity_name,
+        "default_activity_sid": ws.default_activity_sid,
+        "event_callback_url": ws.event_callback_url,
         # Hindsight's addition: why the last delivery to the URL failed (None when it did not).
-        "event_callback_error": r.get("event_callback_error"),
-        "events_filter": r["events_filter"],
-        "friendly_name": r["friendly_name"],
+        "event_callback_error": ws.event_callback_error,
+        "events_filter": ws.events_filter,
+        "friendly_name": ws.friendly_name,
         "links": {
             name: f"{url}/{path}"
             for name, path in (
@@ -49,11 +49,11 @@ def workspace(base: str, row: Any) -> dict[str, Any]:
                 ("events", "Events"),
             )
         },
-        "multi_task_enabled": r["multi_task_enabled"],
-        "prioritize_queue_order": r["prioritize_queue_order"],
-        "sid": r["sid"],
-        "timeout_activity_name": r["timeout_activity_name"],
-        "timeout_activity_sid": r["timeout_activity_sid"],
+        "multi_task_enabled": ws.multi_task_enabled,
+        "prioritize_queue_order": ws.prioritize_queue_order,
+        "sid": ws.sid,
+        "timeout_activity_name": ws.timeout_activity_name,
+        "timeout_activity_sid": ws.timeout_activity_sid,
         "url": url,
     }
 
