@@ -73,4 +73,4 @@ def test_people_without_the_export_right_get_no_selection(
     sign_in(page, scene, people["scoped"], "/conversations?range=all")
     expect(_row(page, "ui-call")).to_be_visible()
     expect(page.locator("input.pick")).to_have_count(0)
-    expect(page.get_by_role("button", name="Export media of the whole search")).to_have_count(0)
+    expect(page.get_by_role("button", name="Export media of all matches")).to_have_count(0)
