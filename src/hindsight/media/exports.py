@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+from sqlalchemy import Connection
 
 from hindsight.audit.trail import ALLOWED, FAILED, AuditTrail
 from hindsight.domain.access import Scope, Viewer
@@ -324,6 +325,23 @@ class MediaExports:
         )
         return True
 
+    async def _progress(self, export_id: str, builder: _Builder, done: int) -> bool:
+        """Record how far the build is, renewing the lease; False once another builder has it."""
+        until = self._lease_until()
+
+        def unit(conn: Connection) -> bool:
+            return store.progress(
+                conn,
+                export_id,
+                self._owner,
+                until,
+                done=done,
+                items=builder.items,
+                failed_items=builder.failed,
+            )
+
+        return await self._db.write(unit)
+
     def _partial(self, export_id: str) -> Path:
         return self._options.directory / f"{export_id}.zip.part"
 
@@ -337,17 +355,7 @@ class MediaExports:
             builder.archive = archive
             for done, conversation_id in enumerate(ids, start=1):
                 await builder.conversation(conversation_id)
-                alive = await self._db.write(
-                    lambda conn, done=done: store.progress(
-                        conn,
-                        row.id,
-                        self._owner,
-                        self._lease_until(),
-                        done=done,
-                        items=builder.items,
-                        failed_items=builder.failed,
-                    )
-                )
+                alive = await self._progress(row.id, builder, done)
                 if not alive:
                     raise _LeaseLost()
             builder.write_manifest()
