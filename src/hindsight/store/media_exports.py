@@ -134,11 +134,17 @@ def take_download(conn: Connection, account_sid: str, export_id: str, now_ms: in
 
 
 def expire_due(conn: Connection, now_ms: int, limit: int = 100) -> list[Any]:
-    """Exports past their expiry that still may hold a file: marked expired, returned."""
+    """Exports past their expiry that still may hold a file: marked expired, returned.
+
+    Downloaded ones too: their file is deleted once sent, but a download cut off before the
+    end may leave it behind."""
     rows = list(
         conn.execute(
             select(table.c.id, table.c.file_name)
-            .where(table.c.expires_ms <= now_ms, table.c.status.in_((QUEUED, READY, FAILED)))
+            .where(
+                table.c.expires_ms <= now_ms,
+                table.c.status.in_((QUEUED, READY, FAILED, DOWNLOADED)),
+            )
             .limit(limit)
         )
     )
