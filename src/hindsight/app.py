@@ -17,6 +17,7 @@ from hindsight.api import audit as audit_api
 from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
+from hindsight.api import media_exports as media_exports_api
 from hindsight.api import retention as retention_api
 from hindsight.api import saved_searches as saved_searches_api
 from hindsight.api import session as session_api
@@ -61,6 +62,7 @@ from hindsight.media.analysis import (
 )
 from hindsight.media.blobs.build import blob_store
 from hindsight.media.broker import Analyses, MediaBroker, MediaSources
+from hindsight.media.exports import ExportOptions, MediaExports
 from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
@@ -120,7 +122,7 @@ class Runtime:
 
     def shared_jobs(self) -> list[Job]:
         """Background work any number of processes share out through leases of its own."""
-        jobs: list[Job] = [self.deliverer.run]
+        jobs: list[Job] = [self.deliverer.run, self.services.exports.run]
         if self.settings.run_media_analysis:
             jobs.append(self.analysis.run)
         return jobs
@@ -200,8 +202,19 @@ def build_runtime(
     )
     analysis.add_source("recording", HeldRecordingAudio(recordings))
     chat = ChatService(deps)
-    people = build_people(
-        settings, deps, secret, HindsightSources(recordings, chat, fetcher), analysis
+    sources = HindsightSources(recordings, chat, fetcher)
+    people = build_people(settings, deps, secret, sources, analysis)
+    exports = MediaExports(
+        db,
+        clock,
+        people.audit,
+        people.insights,
+        sources,
+        ExportOptions(
+            directory=settings.data_dir / "exports",
+            max_conversations=settings.media_export_max_conversations,
+            keep_hours=settings.media_export_hours,
+        ),
     )
     retention = RetentionService(
         db, clock, people.audit, recordings.blobs, batch_size=settings.retention_batch_size
@@ -220,6 +233,7 @@ def build_runtime(
             retention,
             build_quality(deps, people, secret),
             build_sso(deps, people, sealer),
+            exports,
         ),
         deliverer=deliverer,
         router=Router(db, clock, notifier, engine),
@@ -410,6 +424,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.include_router(quality_api.router)
     app.include_router(media_api.router)
     app.include_router(saved_searches_api.router)
+    app.include_router(media_exports_api.router)
     app.include_router(insights.router)
     app.include_router(recordings.router)
     app.include_router(media_analysis.router)

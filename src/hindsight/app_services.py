@@ -14,6 +14,7 @@ from hindsight.chat.service import ChatService
 from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
+from hindsight.media.exports import MediaExports
 from hindsight.media.recordings import RecordingService
 from hindsight.provisioning.service import Provisioning
 from hindsight.quality.agents import AgentViews
@@ -62,6 +63,7 @@ class Services:
     saved_searches: SavedSearches
     provisioning: Provisioning
     sso: SingleSignOn
+    exports: MediaExports
 
     @classmethod
     def build(
@@ -74,6 +76,7 @@ class Services:
         retention: RetentionService,
         quality: Quality,
         sso: SingleSignOn,
+        exports: MediaExports,
     ) -> Services:
         return cls(
             clock=deps.clock,
@@ -100,6 +103,7 @@ class Services:
             saved_searches=SavedSearches(deps.db, deps.clock, people.audit),
             provisioning=Provisioning.build(deps.db, deps.clock, people.audit),
             sso=sso,
+            exports=exports,
         )
 
 

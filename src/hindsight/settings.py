@@ -147,6 +147,14 @@ class Settings(BaseSettings):
     media_analysis_max_seconds: float = Field(
         4 * 3600.0, gt=0, description="Longer recordings are not analysed."
     )
+    media_export_max_conversations: int = Field(
+        1000, ge=1, le=100_000, description="The most conversations one media export (ZIP) holds."
+    )
+    media_export_hours: float = Field(
+        24.0,
+        gt=0,
+        description="How long a built media export waits to be downloaded before it is deleted.",
+    )
     media_fetch_allow_private: bool = Field(
         False,
         description="Fetch external media from private, loopback and unique-local addresses.",

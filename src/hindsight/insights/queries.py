@@ -588,6 +588,49 @@ class InsightsService(Service):
             last = result.rows[-1]._mapping
             page = PageRequest(size=EXPORT_BATCH, after=tuple(last[k.column] for k in sort.keys))
 
+    # --- bulk media exports (media/exports.py) --------------------------------------------
+
+    async def in_scope(self, viewer: Viewer, conversation_ids: Sequence[str]) -> list[str]:
+        """Those of `conversation_ids` the viewer may see, in the order given, once each; an
+        unknown id and another account's or team's are left out alike (nothing is disclosed)."""
+        scope = scope_of(viewer)
+        wanted = list(dict.fromkeys(conversation_ids))
+
+        def unit(conn: Connection) -> list[str]:
+            return [
+                cid
+                for cid in wanted
+                if store.conversation(conn, viewer.account_sid, cid, scope) is not None
+            ]
+
+        return await self._scan(unit)
+
+    async def matching_ids(
+        self, viewer: Viewer, filters: ConversationFilters, limit: int
+    ) -> list[str]:
+        """The ids of a search's conversations, newest first, at most `limit` of them."""
+        ids: list[str] = []
+        async for page in self.export(viewer, filters, ConversationSort()):
+            ids.extend(record["conversation_id"] for record in page)
+            if len(ids) >= limit:
+                return ids[:limit]
+        return ids
+
+    async def export_detail(
+        self, viewer: Viewer, conversation_id: str
+    ) -> ConversationDetail | None:
+        """A conversation with its media (locations kept, for the exporter, which never hands
+        them out), if it is still in the viewer's scope; None otherwise."""
+        scope = scope_of(viewer)
+
+        def unit(conn: Connection) -> ConversationDetail | None:
+            row = store.conversation(conn, viewer.account_sid, conversation_id, scope)
+            if row is None:
+                return None
+            return _detail(conn, viewer.account_sid, row, self._extended_media)
+
+        return await self._read(unit)
+
     # --- one media item, for the broker ----------------------------------------------------
 
     async def media_item(

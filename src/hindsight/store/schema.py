@@ -1244,3 +1244,37 @@ scim_settings = Table(
     Column("updated_ms", BigInteger, nullable=False),
     Column("updated_by", Text, nullable=True),
 )
+
+
+# Bulk exports of conversations' media (recordings and chat transcripts) as a ZIP, built in
+# the background and downloaded once by the person who asked. Any HTTP worker answers progress
+# and the download from this table; one background process claims each export (a lease it
+# renews while it works, so a crashed builder's export is taken up again).
+media_exports = Table(
+    "media_exports",
+    metadata,
+    Column("id", String(34), primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    # Who asked (their SID), and their rights when they asked (JSON: name, roles, scope):
+    # the export is built with exactly those rights.
+    Column("actor_sid", String(34), nullable=False),
+    Column("requester", Text, nullable=False),
+    # The conversations to export, resolved in the requester's scope when asked (JSON list).
+    Column("conversation_ids", Text, nullable=False),
+    # queued -> building -> ready -> downloaded | failed | expired
+    Column("status", String(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("failed_items", Integer, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until_ms", BigInteger, nullable=False),
+    Column("file_name", String(80), nullable=True),
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("finished_ms", BigInteger, nullable=True),
+    Column("expires_ms", BigInteger, nullable=False),
+    Index(None, "status", "lease_until_ms"),
+    Index(None, "expires_ms"),
+)

@@ -1,0 +1,153 @@
+"""Bulk media exports: one row per export, which is also its job.
+
+`queued` rows wait for a builder; one background process claims a row (status `building`, a
+lease it renews while it writes), then marks it `ready` or `failed`. A lease that runs out (the
+builder died) makes the row claimable again, and the ZIP is built afresh. `ready` turns into
+`downloaded` exactly once: the update that does it is the one download allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+
+from hindsight.store.schema import media_exports as table
+
+QUEUED, BUILDING, READY, DOWNLOADED, FAILED, EXPIRED = (
+    "queued",
+    "building",
+    "ready",
+    "downloaded",
+    "failed",
+    "expired",
+)
+FINISHED = (READY, DOWNLOADED, FAILED, EXPIRED)
+
+
+def insert(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(table.insert().values(**row))
+
+
+def find(conn: Connection, account_sid: str, export_id: str) -> Any:
+    return conn.execute(
+        select(table).where(table.c.account_sid == account_sid, table.c.id == export_id)
+    ).first()
+
+
+def _claimable(now_ms: int) -> Any:
+    return or_(
+        table.c.status == QUEUED,
+        and_(table.c.status == BUILDING, table.c.lease_until_ms < now_ms),
+    )
+
+
+def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -> Any:
+    """Lease the oldest waiting export (or one whose builder stopped); None when none waits."""
+    candidates = conn.execute(
+        select(table.c.id)
+        .where(_claimable(now_ms), table.c.expires_ms > now_ms)
+        .order_by(table.c.created_ms, table.c.id)
+        .limit(5)
+    ).scalars()
+    for export_id in list(candidates):
+        # Checked again in the update itself, so of two claimers only one changes the row.
+        claimed = conn.execute(
+            update(table)
+            .where(table.c.id == export_id, _claimable(now_ms))
+            .values(
+                status=BUILDING,
+                lease_owner=owner,
+                lease_until_ms=lease_until_ms,
+                done=0,
+                items=0,
+                failed_items=0,
+            )
+        )
+        if claimed.rowcount == 1:
+            return conn.execute(select(table).where(table.c.id == export_id)).first()
+    return None
+
+
+def _owned(export_id: str, owner: str) -> Any:
+    return and_(table.c.id == export_id, table.c.lease_owner == owner, table.c.status == BUILDING)
+
+
+def progress(
+    conn: Connection,
+    export_id: str,
+    owner: str,
+    lease_until_ms: int,
+    *,
+    done: int,
+    items: int,
+    failed_items: int,
+) -> bool:
+    """Record progress and renew the lease; False if this builder no longer holds it."""
+    result = conn.execute(
+        update(table)
+        .where(_owned(export_id, owner))
+        .values(lease_until_ms=lease_until_ms, done=done, items=items, failed_items=failed_items)
+    )
+    return result.rowcount == 1
+
+
+def finish(
+    conn: Connection, export_id: str, owner: str, now_ms: int, file_name: str, size_bytes: int
+) -> bool:
+    result = conn.execute(
+        update(table)
+        .where(_owned(export_id, owner))
+        .values(
+            status=READY,
+            file_name=file_name,
+            size_bytes=size_bytes,
+            finished_ms=now_ms,
+            lease_owner=None,
+        )
+    )
+    return result.rowcount == 1
+
+
+def fail(conn: Connection, export_id: str, owner: str, now_ms: int, error: str) -> bool:
+    result = conn.execute(
+        update(table)
+        .where(_owned(export_id, owner))
+        .values(status=FAILED, error=error[:500], finished_ms=now_ms, lease_owner=None)
+    )
+    return result.rowcount == 1
+
+
+def take_download(conn: Connection, account_sid: str, export_id: str, now_ms: int) -> bool:
+    """Mark a ready export downloaded; True for the one caller that did it."""
+    result = conn.execute(
+        update(table)
+        .where(
+            table.c.account_sid == account_sid,
+            table.c.id == export_id,
+            table.c.status == READY,
+            table.c.expires_ms > now_ms,
+        )
+        .values(status=DOWNLOADED)
+    )
+    return result.rowcount == 1
+
+
+def expire_due(conn: Connection, now_ms: int, limit: int = 100) -> list[Any]:
+    """Exports past their expiry that still may hold a file: marked expired, returned.
+
+    Downloaded ones too: their file is deleted once sent, but a download cut off before the
+    end may leave it behind."""
+    rows = list(
+        conn.execute(
+            select(table.c.id, table.c.file_name)
+            .where(
+                table.c.expires_ms <= now_ms,
+                table.c.status.in_((QUEUED, READY, FAILED, DOWNLOADED)),
+            )
+            .limit(limit)
+        )
+    )
+    for row in rows:
+        conn.execute(update(table).where(table.c.id == row.id).values(status=EXPIRED))
+    return rows
