@@ -38,6 +38,10 @@ async function show(item) {
   }
 }
 
+// Opening an item takes a round trip; only the latest choice may fill the view. Without this a
+// slow first item (opened when the page loads) replaced the one clicked meanwhile.
+let latest = 0;
+
 async function select(index) {
   if (!segment) return;
   const item = segment.media.find((m) => m.index === index);
@@ -45,12 +49,15 @@ async function select(index) {
   for (const tab of document.querySelectorAll(".media-tab")) {
     tab.setAttribute("aria-selected", Number(tab.dataset.index) === index ? "true" : "false");
   }
+  const mine = ++latest;
   view.replaceChildren(message("Opening…"));
+  let shown;
   try {
-    view.replaceChildren(await show(item));
+    shown = await show(item);
   } catch (error) {
-    view.replaceChildren(unavailableAlert(item.type, error.message));
+    shown = unavailableAlert(item.type, error.message);
   }
+  if (mine === latest) view.replaceChildren(shown);
 }
 
 function wireTabs() {
