@@ -405,3 +405,53 @@ def test_without_scims_mapping_the_token_gives_a_provisioned_persons_roles(setup
     me = _sign_in_with_groups(setup, name, ["supervisors"])
     assert me.status_code == 200, me.text
     assert me.json()["user"]["roles"] == ["wfo.team_leader"]
+
+
+def test_the_sign_in_page_names_only_the_organisation_the_browser_came_for(setup: Setup) -> None:
+    other = setup.server.new_account()
+    other_admin = person(setup.server, other.sid, ["admin"], name="admin")
+    try:
+        assert configure(other_admin, setup.stub.issuer, display_name="Other Org").status_code == 200
+    finally:
+        other_admin.close()
+    with browser(setup.server) as client:
+        page = client.get("/login").text
+        assert "Test IdP" not in page and "Other Org" not in page
+        assert setup.account_sid not in page and other.sid not in page
+        linked = client.get("/login", params={"account": setup.account_sid}).text
+        assert f"/sso/{setup.account_sid}/start" in linked and "Test IdP" in linked
+        assert "Other Org" not in linked and other.sid not in linked
+        for odd in ("AC" + "0" * 32, "not-a-sid", "<script>", "AC" + "f" * 40):
+            answer = client.get("/login", params={"account": odd})
+            assert answer.status_code == 200 and "Sign in with" not in answer.text
+        # A refused password keeps the link's account on the page it answers with.
+        refused = client.post(
+            "/login",
+            data={"username": "nobody", "password": "x", "account": setup.account_sid},
+            headers={"origin": setup.server.base_url},
+        )
+        assert refused.status_code == 401 and "Test IdP" in refused.text
+        assert "Other Org" not in refused.text
+        # After a sign-in through it, this browser is offered its account again.
+        request = go_to_provider(client, setup.account_sid)
+        setup.stub.id_token = setup.stub.sign(
+            setup.stub.claims(
+                request["nonce"],
+                CLIENT_ID,
+                sub=unique("sub"),
+                preferred_username=unique("linked"),
+                groups=["supervisors"],
+            )
+        )
+        returned = come_back(client, request["state"])
+        assert returned.status_code == 303, returned.text
+        client.cookies.delete("hindsight_session")
+        remembered = client.get("/login").text
+        assert "Test IdP" in remembered and "Other Org" not in remembered
+
+
+def test_admins_are_given_their_peoples_sign_in_link(setup: Setup) -> None:
+    described = setup.admin.get("/api/v1/sso").json()
+    assert described["sign_in_url"] == (
+        f"{setup.server.base_url}/login?account={setup.account_sid}"
+    )

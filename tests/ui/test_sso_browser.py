@@ -132,7 +132,9 @@ def idp(server: RunningServer) -> Iterator[Idp]:
 
 
 def sign_in_at_provider(page: Page, idp: Idp, login: str) -> None:
-    page.goto(f"{idp.server.base_url}/login")
+    # The organisation's sign-in link: the page names no account's provider on its own, as the
+    # test server holds several accounts.
+    page.goto(f"{idp.server.base_url}/login?account={idp.account_sid}")
     page.click(f"a[href^='/sso/{idp.account_sid}/start']")
     page.wait_for_selector("input[name=login]")
     page.fill("input[name=login]", login)

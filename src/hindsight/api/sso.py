@@ -16,7 +16,8 @@ from hindsight.domain.access import Viewer
 
 PATH = "/api/v1/sso"
 CALLBACK_PATH = "/sso/callback"
-SIGNED_OUT_PATH = "/login"
+SIGN_IN_PATH = "/login"
+SIGNED_OUT_PATH = SIGN_IN_PATH
 _MAX_BODY = 64 * 1024
 
 router = APIRouter(tags=["single sign-on"])
@@ -33,6 +34,9 @@ def described(request: Request, settings: SsoSettings) -> dict[str, object]:
         **settings.to_json(),
         "redirect_uri": own_url(request, CALLBACK_PATH),
         "post_logout_redirect_uri": own_url(request, SIGNED_OUT_PATH),
+        # The sign-in page names no account's provider where a deployment holds several:
+        # people start from this link (or from the last account their browser used).
+        "sign_in_url": own_url(request, f"{SIGN_IN_PATH}?account={settings.account_sid}"),
     }
 
 

@@ -29,6 +29,10 @@ def count_accounts(conn: Connection) -> int:
     return len(conn.execute(select(accounts.c.sid).limit(1)).all())
 
 
+def holds_several_accounts(conn: Connection) -> bool:
+    return len(conn.execute(select(accounts.c.sid).limit(2)).all()) > 1
+
+
 def update_account(conn: Connection, sid: str, values: dict[str, Any]) -> bool:
     result = conn.execute(update(accounts).where(accounts.c.sid == sid).values(**values))
     return result.rowcount == 1

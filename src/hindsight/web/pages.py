@@ -34,6 +34,7 @@ from hindsight.domain.errors import (
 )
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.search.snippet import Snippet
+from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights import hour_profile
 from hindsight.insights.filters import DAY_MS, GROUPINGS, ConversationFilters
@@ -135,7 +136,9 @@ async def home(request: Request) -> Response:
 
 
 @router.get("/login")
-async def login_page(request: Request, next: str | None = None) -> Response:
+async def login_page(
+    request: Request, next: str | None = None, account: str | None = None
+) -> Response:
     if await identity.current_session(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(
@@ -144,15 +147,39 @@ async def login_page(request: Request, next: str | None = None) -> Response:
             "next": _safe_next(next),
             "error": None,
             "username": "",
-            "sso": await sso_choices(request),
+            **await sso_choices(request, account),
         },
     )
 
 
-async def sso_choices(request: Request) -> list[dict[str, str]]:
-    """The single sign-on buttons of the sign-in page: one per account with SSO enabled."""
-    records = await identity.services(request).sso.config.sign_in_choices()
-    return [{"account_sid": r.account_sid, "name": r.display_name} for r in records]
+SSO_ACCOUNT_COOKIE = "hindsight_sso_account"
+
+
+async def sso_choices(request: Request, asked: str | None = None) -> dict[str, Any]:
+    """The single sign-on buttons of the sign-in page, and the account they are for: the one
+    the browser asked for (`?account=` of an organisation's sign-in link), else the one it last
+    signed in through; with neither, every account's only when the deployment holds one."""
+    candidates = (asked, request.cookies.get(SSO_ACCOUNT_COOKIE))
+    account = next((sid for sid in candidates if sid and is_sid(sid, Prefix.ACCOUNT)), None)
+    records = await identity.services(request).sso.config.sign_in_choices(account)
+    return {
+        "account": account or "",
+        "sso": [{"account_sid": r.account_sid, "name": r.display_name} for r in records],
+    }
+
+
+def remember_sso_account(response: Response, request: Request, account_sid: str) -> None:
+    """After a single sign-on, the sign-in page of this browser offers that account's button
+    again (not a secret: the browser's own person's account)."""
+    response.set_cookie(
+        SSO_ACCOUNT_COOKIE,
+        account_sid,
+        max_age=180 * 86400,
+        path="/login",
+        secure=identity.is_https(request),
+        httponly=True,
+        samesite="lax",
+    )
 
 
 @router.post("/login")
@@ -182,7 +209,7 @@ async def login(request: Request) -> Response:
                 "next": target,
                 "error": message,
                 "username": username,
-                "sso": await sso_choices(request),
+                **await sso_choices(request, _text(form, "account") or None),
             },
             status=refused.status,
         )

@@ -19,7 +19,13 @@ from hindsight.auth.sso.signin import SIGN_IN, TEST
 from hindsight.domain.errors import Forbidden, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.domain.sids import Prefix, is_sid
-from hindsight.web.pages import _context, _safe_next, _to_sign_in, sso_choices
+from hindsight.web.pages import (
+    _context,
+    _safe_next,
+    _to_sign_in,
+    remember_sso_account,
+    sso_choices,
+)
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -28,13 +34,17 @@ _STATE_SECONDS = 600
 
 
 async def login_page(
-    request: Request, next_path: str, error: str | None, status: int, username: str = ""
+    request: Request,
+    next_path: str,
+    error: str | None,
+    status: int,
+    account_sid: str | None = None,
 ) -> Response:
     context = {
         "next": next_path,
         "error": error,
-        "username": username,
-        "sso": await sso_choices(request),
+        "username": "",
+        **await sso_choices(request, account_sid),
     }
     return render("login.html", context, status=status)
 
@@ -62,7 +72,7 @@ async def start(request: Request, account_sid: str, next: str | None = None) -> 
             account_sid, target, SIGN_IN, own_url(request, CALLBACK_PATH)
         )
     except (SsoRefused, NotFound, ProviderUnavailable) as failed:
-        return await login_page(request, target, _sentence(failed), failed.status)
+        return await login_page(request, target, _sentence(failed), failed.status, account_sid)
     return _with_state(RedirectResponse(started.url, status_code=303), request, started.state)
 
 
@@ -121,6 +131,7 @@ async def callback(request: Request) -> Response:
         identity.set_session_cookie(
             response, request, started.token, services.sessions.policy.absolute_ms // 1000
         )
+        remember_sso_account(response, request, finished.account_sid)
     response.delete_cookie(STATE_COOKIE, path="/sso")
     return response
 

@@ -21,6 +21,7 @@ from hindsight.domain.clock import Clock
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.domain.sso_mapping import ClaimsMapping
+from hindsight.store import accounts as account_store
 from hindsight.store import sso as store
 from hindsight.store import users as user_store
 from hindsight.store.database import Database
@@ -275,8 +276,22 @@ class SsoConfigService:
             raise NotFound("This account has no single sign-on")
         return record
 
-    async def sign_in_choices(self) -> list[SsoProviderRecord]:
-        return await self._db.read(store.enabled_providers)
+    async def sign_in_choices(self, account_sid: str | None) -> list[SsoProviderRecord]:
+        """The providers the sign-in page offers. Naming every account's provider would tell
+        anyone who opens the page which organisations this deployment serves, so with several
+        accounts only the one the browser asked for (its organisation's sign-in link, or the
+        one it last signed in or out through) is offered; an unknown or disabled one is simply
+        not offered, like one that does not exist."""
+
+        def choices(conn: Connection) -> list[SsoProviderRecord]:
+            if account_sid is not None:
+                record = store.get_provider(conn, account_sid)
+                return [record] if record is not None and record.enabled else []
+            if account_store.holds_several_accounts(conn):
+                return []
+            return store.enabled_providers(conn)
+
+        return await self._db.read(choices)
 
     def client(self, record: SsoProviderRecord, redirect_uri: str) -> ClientConfig:
         secret = (
