@@ -411,7 +411,8 @@ def test_the_sign_in_page_names_only_the_organisation_the_browser_came_for(setup
     other = setup.server.new_account()
     other_admin = person(setup.server, other.sid, ["admin"], name="admin")
     try:
-        assert configure(other_admin, setup.stub.issuer, display_name="Other Org").status_code == 200
+        configured = configure(other_admin, setup.stub.issuer, display_name="Other Org")
+        assert configured.status_code == 200, configured.text
     finally:
         other_admin.close()
     with browser(setup.server) as client:
