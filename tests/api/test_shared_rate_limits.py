@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from hindsight.store.schema import rate_limit_windows
 from tests.conftest import BACKENDS, database_url_for
-from tests.support.server import start_server
+from tests.support.people import PASSWORD, audit_of, person
+from tests.support.server import RunningServer, start_server
 from tests.support.waiting import wait_for
 
 
@@ -60,5 +61,50 @@ def test_two_processes_share_the_sign_in_limit(
         assert int(refused.headers["retry-after"]) >= 1
         assert refused.json()["code"] == 20429
     finally:
+        second.stop()
+        first.stop()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_two_processes_share_a_clients_lock_out(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    url = database_url_for(backend, tmp_path, request)
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+    limits = {
+        "login_max_failures": 3,
+        "login_user_max_failures": 50,
+        "login_lockout_minutes": 30,
+        "rate_limit_login_per_minute": 0,
+    }
+    first = start_server(tmp_path / "one", url, **limits)
+    second = start_server(tmp_path / "two", url, **limits)
+    account = first.new_account("shared lock-out")
+    victim = person(first, account.sid, ["wfo.full_access"], name="victim", login=False)
+    try:
+
+        def sign_in(server: RunningServer, address: str, password: str) -> int:
+            with httpx.Client(
+                base_url=server.base_url,
+                transport=httpx.HTTPTransport(local_address=address),
+                timeout=30,
+            ) as client:
+                answer = {"username": victim.username, "password": password}
+                return client.post("/api/v1/session", json=answer).status_code
+
+        # Three wrong passwords from one address, spread over both processes: one lock-out.
+        for server in (first, second, first):
+            assert sign_in(server, "127.0.0.41", "wrong password") == 401
+        for server in (first, second):
+            assert sign_in(server, "127.0.0.41", PASSWORD) == 401
+        # The user still signs in from elsewhere, through either process.
+        assert sign_in(second, "127.0.0.42", PASSWORD) == 200
+        lockouts = [r for r in audit_of(first, victim.sid) if r["action"] == "auth.lockout"]
+        assert [(r["detail"]["scope"], r["detail"]["client"]) for r in lockouts] == [
+            ("client", "127.0.0.41")
+        ]
+    finally:
+        victim.close()
         second.stop()
         first.stop()

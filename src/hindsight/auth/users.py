@@ -30,7 +30,13 @@ from hindsight.domain.errors import (
     NotFound,
     Unauthenticated,
 )
-from hindsight.domain.login_throttle import Lockout, LoginThrottle, ThrottlePolicy, user_lock
+from hindsight.domain.login_throttle import (
+    ClientFailures,
+    Lockout,
+    LoginThrottle,
+    ThrottlePolicy,
+    user_lock,
+)
 from hindsight.domain.permissions import Permission, parse_roles
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.store import accounts as account_store
@@ -439,8 +445,12 @@ class UserService:
             name = None
         client = ip or "?"
         key = name or (username or "?")[:64]
-        row = await self._db.read(lambda conn: _user_and_last_ip(conn, name)) if name else None
-        row, last_ip, sso = row if row is not None else (None, None, None)
+        found = (
+            await self._db.read(lambda conn: _user_and_last_ip(conn, name, client))
+            if name
+            else None
+        )
+        row, last_ip, sso, stored = found if found is not None else (None, None, None, None)
         now = self._clock.now_ms()
         actor = Actor(
             "user",
@@ -450,7 +460,7 @@ class UserService:
             roles=roles_of(row) if row else (),
             ip=ip,
         )
-        locked = self._lock_reason(key, client, row, last_ip, now)
+        locked = self._lock_reason(key, client, row, last_ip, stored, now)
         if locked is not None:
             # The first refusal of a lock-out is audited; the rest are counted and reported
             # with the next attempt let through, so a flood is not an audit write per request.
@@ -475,13 +485,15 @@ class UserService:
         finally:
             self._throttle.finish(key, client)
         self._throttle.succeeded(key, client)
-        await self._db.write(
-            lambda conn: store.update_user(
-                conn,
-                row.sid,
-                {"failed_logins": 0, "locked_until_ms": None, "last_login_ms": now},
+        assert row is not None  # an unknown user name was refused above
+
+        def signed_in(conn: Connection) -> None:
+            store.update_user(
+                conn, row.sid, {"failed_logins": 0, "locked_until_ms": None, "last_login_ms": now}
             )
-        )
+            store.forget_client_failures(conn, row.sid, client)
+
+        await self._db.write(signed_in)
         await self._audit.record(
             actor,
             "auth.login",
@@ -502,14 +514,20 @@ class UserService:
         return row
 
     def _lock_reason(
-        self, key: str, client: str, row: Any | None, last_ip: str | None, now: int
+        self,
+        key: str,
+        client: str,
+        row: Any | None,
+        last_ip: str | None,
+        stored: ClientFailures | None,
+        now: int,
     ) -> str | None:
         """Why the attempt is refused unchecked, or None (then it is begun: `finish` it)."""
         user_locked = row is not None and row.locked_until_ms and row.locked_until_ms > now
         # The user-wide lock spares the place the user last signed in from.
         if user_locked and client != last_ip:
             return "user locked after repeated failures from many clients"
-        if not self._throttle.try_begin(key, client, now):
+        if not self._throttle.try_begin(key, client, now, stored):
             return "user locked after repeated failures"
         return None
 
@@ -546,16 +564,30 @@ class UserService:
     async def _count_failure(
         self, actor: Actor, key: str, client: str, row: Any | None, now: int
     ) -> None:
-        lockout = self._throttle.failed(key, client, now)
-        if lockout is not None:
-            await self._audit_lockout(actor, "client", client, lockout)
         if row is None:
+            lockout = self._throttle.failed(key, client, now)
+            if lockout is not None:
+                await self._audit_lockout(actor, "client", client, lockout)
             return
-        user_lockout = await self._db.write(
-            lambda conn: self._count_user_failure(conn, row.sid, now)
+        client_lockout, user_lockout = await self._db.write(
+            lambda conn: self._count_failures(conn, row.sid, client, now)
         )
+        if client_lockout is not None:
+            await self._audit_lockout(actor, "client", client, client_lockout)
         if user_lockout is not None:
             await self._audit_lockout(actor, "user", client, user_lockout)
+
+    def _count_failures(
+        self, conn: Connection, sid: str, client: str, now: int
+    ) -> tuple[Lockout | None, Lockout | None]:
+        """A wrong password of a user who exists, counted where every process sees it: for
+        this client and for the user; returns the lock-outs it starts."""
+        counts, client_lockout = store.lock_client_failures(conn, sid, client).after_failure(
+            self._policy, now
+        )
+        store.save_client_failures(conn, sid, client, counts, now)
+        store.forget_stale_client_failures(conn, sid, now - self._policy.max_lockout_ms)
+        return client_lockout, self._count_user_failure(conn, sid, now)
 
     async def _audit_lockout(self, actor: Actor, scope: str, client: str, lockout: Lockout) -> None:
         await self._audit.record(
@@ -589,12 +621,17 @@ class UserService:
 
 
 def _user_and_last_ip(
-    conn: Connection, name: str | None
-) -> tuple[Any, str | None, SsoProviderRecord | None] | None:
+    conn: Connection, name: str | None, client: str
+) -> tuple[Any, str | None, SsoProviderRecord | None, ClientFailures] | None:
     row = store.get_by_username(conn, name) if name else None
     if row is None:
         return None
-    return row, store.last_sign_in_ip(conn, row.sid), sso_store.get_provider(conn, row.account_sid)
+    return (
+        row,
+        store.last_sign_in_ip(conn, row.sid),
+        sso_store.get_provider(conn, row.account_sid),
+        store.client_failures(conn, row.sid, client),
+    )
 
 
 def _passwords_off(sso: SsoProviderRecord | None) -> bool:

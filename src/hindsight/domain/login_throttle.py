@@ -9,8 +9,11 @@ the user (`user_lock`), which spares the client the user last signed in from.
 A throttled attempt is refused before its password is hashed, so a flood costs no argon2 work;
 and only the first one of a lock-out is audited on its own, the others are counted and the count
 goes with the next attempt that is not refused, so a flood costs no audit write per request.
-The per-client state is kept in memory, bounded (least recently used entries go first), per
-server process, like the request rate limits.
+For a user who exists, the per-client counts and locks are kept with the user in the database
+(`ClientFailures`), so every process serving it sees the same lock: N processes do not give a
+guesser N times the attempts. For names that match no one there is nothing to protect, and
+their counts stay in memory, bounded (least recently used entries go first), per process; so
+do the counts of attempts being checked right now and of refusals not yet reported.
 """
 
 from __future__ import annotations
@@ -43,11 +46,32 @@ class Lockout:
     lockouts: int
 
 
-@dataclass
-class _Entry:
+@dataclass(frozen=True)
+class ClientFailures:
+    """Wrong passwords for one user from one client since its last success or lock-out."""
+
     failures: int = 0
     lockouts: int = 0
     locked_until_ms: int = 0
+
+    def locked(self, now_ms: int) -> bool:
+        return self.locked_until_ms > now_ms
+
+    def after_failure(
+        self, policy: ThrottlePolicy, now_ms: int
+    ) -> tuple[ClientFailures, Lockout | None]:
+        """The counts after one more wrong password, and the lock-out it starts, if any."""
+        failures = self.failures + 1
+        if failures < policy.max_failures:
+            return ClientFailures(failures, self.lockouts, self.locked_until_ms), None
+        lockouts = self.lockouts + 1
+        until = now_ms + policy.delay_ms(lockouts)
+        return ClientFailures(0, lockouts, until), Lockout(until, lockouts)
+
+
+@dataclass
+class _Entry:
+    counts: ClientFailures = ClientFailures()
     refused: int = 0  # attempts refused while locked, not yet reported
     in_flight: int = 0  # attempts whose password is being checked now
 
@@ -62,9 +86,9 @@ class LoginThrottle:
 
     def locked_until(self, username: str, client: str, now_ms: int) -> int | None:
         entry = self._entries.get((username, client))
-        if entry is None or entry.locked_until_ms <= now_ms:
+        if entry is None or not entry.counts.locked(now_ms):
             return None
-        return entry.locked_until_ms
+        return entry.counts.locked_until_ms
 
     def _entry(self, username: str, client: str) -> _Entry:
         key = (username, client)
@@ -77,14 +101,18 @@ class LoginThrottle:
             self._entries.move_to_end(key)
         return entry
 
-    def try_begin(self, username: str, client: str, now_ms: int) -> bool:
+    def try_begin(
+        self, username: str, client: str, now_ms: int, stored: ClientFailures | None = None
+    ) -> bool:
         """Let an attempt check its password, unless the client is locked out or enough
         attempts are being checked already to lock it (a burst of concurrent guesses gets
-        `max_failures` checks, not one per request). Pair with `finish`."""
-        if self.locked_until(username, client, now_ms) is not None:
-            return False
+        `max_failures` checks, not one per request). `stored`: the counts the database keeps
+        for a user who exists (they replace the ones in memory). Pair with `finish`."""
         entry = self._entry(username, client)
-        if entry.failures + entry.in_flight >= self.policy.max_failures:
+        counts = stored if stored is not None else entry.counts
+        if counts.locked(now_ms):
+            return False
+        if counts.failures + entry.in_flight >= self.policy.max_failures:
             return False
         entry.in_flight += 1
         return True
@@ -109,20 +137,15 @@ class LoginThrottle:
         return count
 
     def failed(self, username: str, client: str, now_ms: int) -> Lockout | None:
-        """Count a wrong password; returns the lock-out it starts, if it starts one."""
+        """Count a wrong password for a name kept in memory; returns the lock-out it starts."""
         entry = self._entry(username, client)
-        entry.failures += 1
-        if entry.failures < self.policy.max_failures:
-            return None
-        entry.failures = 0
-        entry.lockouts += 1
-        entry.locked_until_ms = now_ms + self.policy.delay_ms(entry.lockouts)
-        return Lockout(entry.locked_until_ms, entry.lockouts)
+        entry.counts, lockout = entry.counts.after_failure(self.policy, now_ms)
+        return lockout
 
     def succeeded(self, username: str, client: str) -> None:
         entry = self._entries.get((username, client))
         if entry is not None:
-            entry.failures = entry.lockouts = entry.locked_until_ms = 0
+            entry.counts = ClientFailures()
 
 
 def user_lock(policy: ThrottlePolicy, failures: int, now_ms: int) -> Lockout | None:

@@ -549,6 +549,19 @@ sessions = Table(
     Index(None, "user_sid"),
 )
 
+# Wrong passwords for a user per client (domain/login_throttle.py), kept here rather than in
+# each process's memory so that every process serving the database sees the same lock-out.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("user_sid", SID, ForeignKey("users.sid", ondelete="CASCADE"), primary_key=True),
+    Column("client", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("lockouts", Integer, nullable=False),
+    Column("locked_until_ms", BigInteger, nullable=False),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
 # An account's OpenID Connect single sign-on (auth/sso): its provider, client and claims mapping.
 sso_providers = Table(
     "sso_providers",

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from hindsight.store.schema import sessions, users
+from hindsight.domain.login_throttle import ClientFailures
+from hindsight.store.schema import sessions, sign_in_failures, users
 
 
 @dataclass(frozen=True)
@@ -159,3 +162,92 @@ def last_sign_in_ip(conn: Connection, user_sid: str) -> str | None:
         .limit(1)
     ).scalar()
     return ip
+
+
+# --- wrong passwords per client --------------------------------------------------------------
+
+_CLIENT_CHARS = 64
+
+
+def client_failures(conn: Connection, user_sid: str, client: str) -> ClientFailures:
+    """The wrong-password counts of a user from one client (none kept: all zero)."""
+    row = conn.execute(_client_failures_query(user_sid, client)).first()
+    return _client_failures(row)
+
+
+def lock_client_failures(conn: Connection, user_sid: str, client: str) -> ClientFailures:
+    """The counts, with their row locked until the transaction ends, so that two processes
+    counting a failure at once count two (the row is made first if there is none)."""
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    conn.execute(
+        dialect_insert(sign_in_failures)
+        .values(
+            user_sid=user_sid,
+            client=client[:_CLIENT_CHARS],
+            failures=0,
+            lockouts=0,
+            locked_until_ms=0,
+            updated_ms=0,
+        )
+        .on_conflict_do_nothing()
+    )
+    row = conn.execute(_client_failures_query(user_sid, client).with_for_update()).first()
+    return _client_failures(row)
+
+
+def save_client_failures(
+    conn: Connection, user_sid: str, client: str, counts: ClientFailures, now_ms: int
+) -> None:
+    conn.execute(
+        update(sign_in_failures)
+        .where(
+            sign_in_failures.c.user_sid == user_sid,
+            sign_in_failures.c.client == client[:_CLIENT_CHARS],
+        )
+        .values(
+            failures=counts.failures,
+            lockouts=counts.lockouts,
+            locked_until_ms=counts.locked_until_ms,
+            updated_ms=now_ms,
+        )
+    )
+
+
+def forget_client_failures(conn: Connection, user_sid: str, client: str) -> None:
+    """After a right password from this client."""
+    conn.execute(
+        delete(sign_in_failures).where(
+            sign_in_failures.c.user_sid == user_sid,
+            sign_in_failures.c.client == client[:_CLIENT_CHARS],
+        )
+    )
+
+
+def forget_stale_client_failures(conn: Connection, user_sid: str, before_ms: int) -> None:
+    """Drop a user's counts from clients neither locked nor heard from since `before_ms`, so
+    guesses from ever more addresses do not pile up rows."""
+    conn.execute(
+        delete(sign_in_failures).where(
+            sign_in_failures.c.user_sid == user_sid,
+            sign_in_failures.c.updated_ms < before_ms,
+            sign_in_failures.c.locked_until_ms < before_ms,
+        )
+    )
+
+
+def _client_failures_query(user_sid: str, client: str) -> Select[int, int, int]:
+    return select(
+        sign_in_failures.c.failures,
+        sign_in_failures.c.lockouts,
+        sign_in_failures.c.locked_until_ms,
+    ).where(
+        sign_in_failures.c.user_sid == user_sid,
+        sign_in_failures.c.client == client[:_CLIENT_CHARS],
+    )
+
+
+def _client_failures(row: Row[int, int, int] | None) -> ClientFailures:
+    if row is None:
+        return ClientFailures()
+    failures, lockouts, locked_until_ms = row
+    return ClientFailures(failures, lockouts, locked_until_ms)
