@@ -5,11 +5,11 @@ The dependencies, the caller and database access every service shares are in ser
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row, Select
 from sqlalchemy.exc import IntegrityError
 
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
@@ -18,7 +18,8 @@ from hindsight.eventlog.append import Origin, append
 from hindsight.service_base import Caller, Service
 from hindsight.store import twilio_sources as twilio_source_store
 from hindsight.store import workspaces as workspace_store
-from hindsight.store.keyset import fetch_page
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.workspaces import WorkspaceRecord
 
 T = TypeVar("T")
 
@@ -27,7 +28,7 @@ def not_found(path: str) -> NotFound:
     return NotFound(f"The requested resource {path} was not found")
 
 
-def workspace_or_404(conn: Connection, caller: Caller, workspace_sid: str) -> Any:
+def workspace_or_404(conn: Connection, caller: Caller, workspace_sid: str) -> WorkspaceRecord:
     workspace = workspace_store.get(conn, caller.account_sid, workspace_sid)
     if workspace is None:
         raise not_found(f"/Workspaces/{workspace_sid}")
@@ -54,7 +55,7 @@ def emit_routing(conn: Connection, workspace: Any, now: int, *events: NewEvent) 
         append(conn, workspace, events, now, Origin(Actor("workspace", workspace.sid), "routing"))
 
 
-def child_or_404(row: Any, path: str) -> Any:
+def child_or_404(row: T | None, path: str) -> T:
     if row is None:
         raise not_found(path)
     return row
@@ -64,11 +65,11 @@ class RoutingService(Service):
     """A TaskRouter service: resources scoped to a workspace the caller owns."""
 
     async def _fetch_child(
-        self, caller: Caller, ws: str, get: Callable[[Connection], Any], path: str
-    ) -> Any:
+        self, caller: Caller, ws: str, get: Callable[[Connection], T | None], path: str
+    ) -> T:
         """One resource of a workspace the caller owns, or the right 404."""
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> T:
             workspace_or_404(conn, caller, ws)
             return child_or_404(get(conn), path)
 
@@ -78,16 +79,17 @@ class RoutingService(Service):
         self,
         caller: Caller,
         ws: str,
-        query: Any,
-        keys: Any,
-        page: Any,
-        predicate: Callable[[Any], bool] | None = None,
-    ) -> Any:
-        """A page of a workspace's resources (the workspace must be the caller's)."""
+        query: Select[Any],
+        keys: Sequence[SortKey],
+        page: PageRequest,
+        read: Callable[[Row[Any]], T],
+        predicate: Callable[[T], bool] | None = None,
+    ) -> PageResult[T]:
+        """A page of a workspace's resources as records (the workspace must be the caller's)."""
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> PageResult[T]:
             workspace_or_404(conn, caller, ws)
-            return fetch_page(conn, query, keys, page, predicate)
+            return fetch_page(conn, query, keys, page, predicate, read=read)
 
         return await self._scan(unit)
 

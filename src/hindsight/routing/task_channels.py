@@ -16,13 +16,14 @@ from hindsight.service_base import Caller
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult
+from hindsight.store.task_channels import TaskChannelRecord as TaskChannelRecord
 
 
 def _path(ws: str, sid: str) -> str:
     return f"/Workspaces/{ws}/TaskChannels/{sid}"
 
 
-def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
+def _event(event_type: str, row: TaskChannelRecord, verb: str) -> ev.NewEvent:
     fields = ev.task_channel_fields(row._mapping)
     return ev.NewEvent(event_type, row.sid, f"TaskChannel {row.unique_name} {verb}", fields)
 
@@ -56,13 +57,13 @@ class TaskChannelService(RoutingService):
         friendly_name: str,
         unique_name: str,
         channel_optimized_routing: bool | None,
-    ) -> Any:
+    ) -> TaskChannelRecord:
         check_friendly_name(friendly_name)
         check_unique_name(unique_name)
         now = self._clock.now_ms()
         sid = new_sid(Prefix.TASK_CHANNEL)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
             if store.get_by_sid_or_name(conn, ws, unique_name) is not None:
                 raise InvalidParameter(
@@ -87,19 +88,22 @@ class TaskChannelService(RoutingService):
                 conn,
                 worker_channel_rows(caller.account_sid, ws, [(w, sid) for w in workers], now),
             )
-            row = store.get(conn, ws, sid)
+            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             emit(conn, workspace, caller, now, _event("task-channel.created", row, "created"))
             return row
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, key: str) -> Any:
+    async def fetch(self, caller: Caller, ws: str, key: str) -> TaskChannelRecord:
         return await self._fetch_child(
             caller, ws, lambda conn: store.get_by_sid_or_name(conn, ws, key), _path(ws, key)
         )
 
-    async def list(self, caller: Caller, ws: str, page: PageRequest) -> PageResult:
-        return await self._list_children(caller, ws, store.list_query(ws), store.SORT, page)
+    async def list(
+        self, caller: Caller, ws: str, page: PageRequest
+    ) -> PageResult[TaskChannelRecord]:
+        query = store.list_query(ws)
+        return await self._list_children(caller, ws, query, store.SORT, page, store.record)
 
     async def update(
         self,
@@ -108,7 +112,7 @@ class TaskChannelService(RoutingService):
         key: str,
         friendly_name: str | None,
         channel_optimized_routing: bool | None,
-    ) -> Any:
+    ) -> TaskChannelRecord:
         if friendly_name is not None:
             check_friendly_name(friendly_name)
         now = self._clock.now_ms()
@@ -118,13 +122,13 @@ class TaskChannelService(RoutingService):
         if channel_optimized_routing is not None:
             values["channel_optimized_routing"] = channel_optimized_routing
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
             row = child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
             if not values:
                 return row
             store.update_channel(conn, row.sid, {**values, "date_updated": now})
-            row = store.get(conn, ws, row.sid)
+            row = child_or_404(store.get(conn, ws, row.sid), _path(ws, key))
             emit(conn, workspace, caller, now, _event("task-channel.updated", row, "updated"))
             return row
 

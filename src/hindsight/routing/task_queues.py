@@ -25,6 +25,8 @@ from hindsight.store import task_queues as store
 from hindsight.store import workers as worker_store
 from hindsight.store import workflows as workflow_store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.task_queues import TaskQueueRecord as TaskQueueRecord
+from hindsight.store.workspaces import WorkspaceRecord
 
 MAX_RESERVED_WORKERS = 50
 
@@ -62,7 +64,7 @@ def _check(values: dict[str, Any]) -> None:
 
 
 def _check_refs(
-    conn: Connection, workspace: Any, values: dict[str, Any], own_sid: str | None = None
+    conn: Connection, workspace: WorkspaceRecord, values: dict[str, Any], own_sid: str | None = None
 ) -> None:
     for key, param in (
         ("reservation_activity_sid", "ReservationActivitySid"),
@@ -81,7 +83,7 @@ def _check_refs(
             )
 
 
-def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
+def _event(event_type: str, row: TaskQueueRecord, verb: str) -> ev.NewEvent:
     fields = ev.task_queue_fields(row._mapping)
     return ev.NewEvent(event_type, row.sid, f"TaskQueue {row.friendly_name} {verb}", fields)
 
@@ -93,7 +95,7 @@ def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
 
 
 class TaskQueueService(RoutingService):
-    async def create(self, caller: Caller, ws: str, settings: QueueSettings) -> Any:
+    async def create(self, caller: Caller, ws: str, settings: QueueSettings) -> TaskQueueRecord:
         values = settings.given()
         values.setdefault("target_workers", DEFAULT_TARGET_WORKERS)
         values.setdefault("max_reserved_workers", 1)
@@ -102,7 +104,7 @@ class TaskQueueService(RoutingService):
         now = self._clock.now_ms()
         sid = new_sid(Prefix.TASK_QUEUE)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskQueueRecord:
             workspace = workspace_or_404(conn, caller, ws)
             _check_refs(conn, workspace, values)
             store.insert_queue(
@@ -118,13 +120,13 @@ class TaskQueueService(RoutingService):
                     "date_updated": now,
                 },
             )
-            row = store.get(conn, ws, sid)
+            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             emit(conn, workspace, caller, now, _event("task-queue.created", row, "created"))
             return row
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> TaskQueueRecord:
         return await self._fetch_child(
             caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
         )
@@ -136,7 +138,7 @@ class TaskQueueService(RoutingService):
         filters: QueueFilters,
         keys: tuple[SortKey, ...],
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[TaskQueueRecord]:
         query = store.list_query(ws, filters.friendly_name)
         evaluate = None
         if filters.evaluate_worker_attributes is not None:
@@ -146,7 +148,7 @@ class TaskQueueService(RoutingService):
                 parameter="EvaluateWorkerAttributes",
             )
 
-        def unit(conn: Connection) -> PageResult:
+        def unit(conn: Connection) -> PageResult[TaskQueueRecord]:
             workspace_or_404(conn, caller, ws)
             worker_attributes = evaluate
             if filters.worker_sid is not None:
@@ -158,26 +160,28 @@ class TaskQueueService(RoutingService):
             if worker_attributes is not None:
                 attrs = worker_attributes
 
-                def predicate(row: Any) -> bool:
-                    return queue_accepts(row.target_workers, attrs)
+                def predicate(queue: TaskQueueRecord) -> bool:
+                    return queue_accepts(queue.target_workers, attrs)
 
-            return fetch_page(conn, query, keys, page, predicate)
+            return fetch_page(conn, query, keys, page, predicate, read=store.record)
 
         return await self._scan(unit)
 
-    async def update(self, caller: Caller, ws: str, sid: str, settings: QueueSettings) -> Any:
+    async def update(
+        self, caller: Caller, ws: str, sid: str, settings: QueueSettings
+    ) -> TaskQueueRecord:
         values = settings.given()
         _check(values)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskQueueRecord:
             workspace = workspace_or_404(conn, caller, ws)
             before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             _check_refs(conn, workspace, values, own_sid=sid)
             if not values:
                 return before
             store.update_queue(conn, sid, {**values, "date_updated": now})
-            row = store.get(conn, ws, sid)
+            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             if row.target_workers != before.target_workers:
                 emit(
                     conn,

@@ -27,15 +27,10 @@ from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workers as store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
-from hindsight.store.schema import workers as workers_table
+from hindsight.store.workers import WorkerChannelRecord as WorkerChannelRecord
+from hindsight.store.workers import WorkerRecord as WorkerRecord
 
 MAX_CHANNEL_CAPACITY = 50
-
-_ORDERING = {
-    "DateCreated": workers_table.c.date_created,
-    "DateStatusChanged": workers_table.c.date_status_changed,
-    "FriendlyName": workers_table.c.friendly_name,
-}
 
 
 @dataclass(frozen=True)
@@ -62,16 +57,18 @@ def _path(ws: str, sid: str) -> str:
 
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
-    return parse_ordering(ordering, _ORDERING, store.SORT)
+    return parse_ordering(ordering, store.ORDERABLE, store.SORT)
 
 
-def _worker_event(event_type: str, worker: Any, description: str, **extra: str) -> ev.NewEvent:
+def _worker_event(
+    event_type: str, worker: WorkerRecord, description: str, **extra: str
+) -> ev.NewEvent:
     return ev.NewEvent(
         event_type, worker.sid, description, {**ev.worker_fields(worker._mapping), **extra}
     )
 
 
-def _check_version(worker: Any, expected: int | None) -> None:
+def _check_version(worker: WorkerRecord, expected: int | None) -> None:
     if expected is not None and worker.version != expected:
         raise PreconditionFailed(
             f"Worker {worker.sid} is at version {worker.version}, not {expected}; "
@@ -91,13 +88,13 @@ class WorkerService(RoutingService):
         friendly_name: str,
         activity_sid: str | None,
         attributes: str | None,
-    ) -> Any:
+    ) -> WorkerRecord:
         check_friendly_name(friendly_name)
         attrs = self._attributes(attributes if attributes is not None else DEFAULT_ATTRIBUTES)
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKER)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkerRecord:
             workspace = workspace_or_404(conn, caller, ws)
             activity = activity_sid or workspace.default_activity_sid
             if activity is None or activity_store.get(conn, ws, activity) is None:
@@ -129,7 +126,7 @@ class WorkerService(RoutingService):
                 conn,
                 worker_channel_rows(caller.account_sid, ws, [(sid, c.sid) for c in channels], now),
             )
-            worker = store.get(conn, ws, sid)
+            worker = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             emit(
                 conn,
                 workspace,
@@ -141,7 +138,7 @@ class WorkerService(RoutingService):
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkerRecord:
         return await self._fetch_child(
             caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
         )
@@ -153,7 +150,7 @@ class WorkerService(RoutingService):
         filters: WorkerFilters,
         keys: tuple[SortKey, ...],
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[WorkerRecord]:
         query = store.filtered_query(
             ws,
             activity_name=filters.activity_name,
@@ -166,7 +163,7 @@ class WorkerService(RoutingService):
             # Checked up front: a malformed expression is a 400 even when no worker exists.
             expressions.parse(expression)
 
-        def unit(conn: Connection) -> PageResult:
+        def unit(conn: Connection) -> PageResult[WorkerRecord]:
             workspace_or_404(conn, caller, ws)
             queue_expression: str | None = None
             if filters.task_queue_sid is not None or filters.task_queue_name is not None:
@@ -179,30 +176,30 @@ class WorkerService(RoutingService):
                     return PageResult(rows=[], has_next=False, has_previous=False)
                 queue_expression = queue.target_workers or ""
             if expression is None and queue_expression is None:
-                return fetch_page(conn, query, keys, page)
+                return fetch_page(conn, query, keys, page, read=store.record)
 
-            def predicate(row: Any) -> bool:
-                if expression is not None and not worker_matches(expression, row):
+            def predicate(worker: WorkerRecord) -> bool:
+                if expression is not None and not worker_matches(expression, worker):
                     return False
                 if queue_expression is not None:
-                    attrs = parse_attributes(row.attributes, limit_bytes=1 << 30)
+                    attrs = parse_attributes(worker.attributes, limit_bytes=1 << 30)
                     return queue_accepts(queue_expression, attrs)
                 return True
 
-            return fetch_page(conn, query, keys, page, predicate)
+            return fetch_page(conn, query, keys, page, predicate, read=store.record)
 
         return await self._scan(unit)
 
     async def update(
         self, caller: Caller, ws: str, sid: str, changes: WorkerChanges, if_match: int | None
-    ) -> Any:
+    ) -> WorkerRecord:
         if changes.friendly_name is not UNSET:
             check_friendly_name(changes.friendly_name)
         if changes.attributes is not UNSET:
             self._attributes(changes.attributes)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkerRecord:
             workspace = workspace_or_404(conn, caller, ws)
             before = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
             _check_version(before, if_match)
@@ -240,7 +237,7 @@ class WorkerService(RoutingService):
                 store.update_worker(
                     conn, sid, {**values, "version": before.version + 1, "date_updated": now}
                 )
-                worker = store.get(conn, ws, sid)
+                worker = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
                 new_events.append(
                     _worker_event(
                         "worker.attributes.update",
@@ -290,8 +287,10 @@ class WorkerService(RoutingService):
 
     # --- worker channels ------------------------------------------------------------------
 
-    async def fetch_channel(self, caller: Caller, ws: str, worker_sid: str, key: str) -> Any:
-        def unit(conn: Connection) -> Any:
+    async def fetch_channel(
+        self, caller: Caller, ws: str, worker_sid: str, key: str
+    ) -> WorkerChannelRecord:
+        def unit(conn: Connection) -> WorkerChannelRecord:
             workspace_or_404(conn, caller, ws)
             child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
             row = store.get_channel(conn, worker_sid, key)
@@ -301,11 +300,12 @@ class WorkerService(RoutingService):
 
     async def list_channels(
         self, caller: Caller, ws: str, worker_sid: str, page: PageRequest
-    ) -> PageResult:
-        def unit(conn: Connection) -> PageResult:
+    ) -> PageResult[WorkerChannelRecord]:
+        def unit(conn: Connection) -> PageResult[WorkerChannelRecord]:
             workspace_or_404(conn, caller, ws)
             child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
-            return fetch_page(conn, store.channels_query(worker_sid), store.CHANNEL_SORT, page)
+            query = store.channels_query(worker_sid)
+            return fetch_page(conn, query, store.CHANNEL_SORT, page, read=store.channel_record)
 
         return await self._scan(unit)
 
@@ -317,12 +317,12 @@ class WorkerService(RoutingService):
         key: str,
         capacity: int | None,
         available: bool | None,
-    ) -> Any:
+    ) -> WorkerChannelRecord:
         if capacity is not None and not 0 <= capacity <= MAX_CHANNEL_CAPACITY:
             raise InvalidParameter(f"Capacity must be from 0 to {MAX_CHANNEL_CAPACITY}")
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkerChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
             worker = child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
             before = child_or_404(
@@ -338,7 +338,10 @@ class WorkerService(RoutingService):
             if not values:
                 return before
             store.update_channel(conn, before.sid, {**values, "date_updated": now})
-            after = store.get_channel(conn, worker_sid, before.sid)
+            after = child_or_404(
+                store.get_channel(conn, worker_sid, before.sid),
+                f"{_path(ws, worker_sid)}/Channels/{key}",
+            )
             new_events = []
             worker_data = ev.worker_fields(worker._mapping)
             if "configured_capacity" in values:

@@ -29,6 +29,8 @@ from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as task_store
 from hindsight.store import workflows as store
 from hindsight.store.keyset import PageRequest, PageResult
+from hindsight.store.workflows import WorkflowRecord as WorkflowRecord
+from hindsight.store.workspaces import WorkspaceRecord
 
 MAX_RESERVATION_TIMEOUT = 86_400
 
@@ -93,7 +95,7 @@ def _check(values: dict[str, Any]) -> WorkflowConfiguration | None:
 
 def _check_refs(
     conn: Connection,
-    workspace: Any,
+    workspace: WorkspaceRecord,
     values: dict[str, Any],
     config: WorkflowConfiguration | None,
     own_sid: str | None = None,
@@ -119,13 +121,13 @@ def _check_refs(
             )
 
 
-def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
+def _event(event_type: str, row: WorkflowRecord, verb: str) -> ev.NewEvent:
     fields = ev.workflow_fields(row._mapping)
     return ev.NewEvent(event_type, row.sid, f"Workflow {row.friendly_name} {verb}", fields)
 
 
 class WorkflowService(RoutingService):
-    async def create(self, caller: Caller, ws: str, settings: WorkflowSettings) -> Any:
+    async def create(self, caller: Caller, ws: str, settings: WorkflowSettings) -> WorkflowRecord:
         values = settings.given()
         if "configuration" not in values:
             raise InvalidParameter("Missing required parameter Configuration in the post body")
@@ -134,7 +136,7 @@ class WorkflowService(RoutingService):
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKFLOW)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkflowRecord:
             workspace = workspace_or_404(conn, caller, ws)
             _check_refs(conn, workspace, values, config)
             store.insert_workflow(
@@ -150,23 +152,22 @@ class WorkflowService(RoutingService):
                     "date_updated": now,
                 },
             )
-            row = store.get(conn, ws, sid)
+            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             emit(conn, workspace, caller, now, _event("workflow.created", row, "created"))
             return row
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkflowRecord:
         return await self._fetch_child(
             caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
         )
 
     async def list(
         self, caller: Caller, ws: str, friendly_name: str | None, page: PageRequest
-    ) -> PageResult:
+    ) -> PageResult[WorkflowRecord]:
         query = store.list_query(ws, friendly_name)
-
-        return await self._list_children(caller, ws, query, store.SORT, page)
+        return await self._list_children(caller, ws, query, store.SORT, page, store.record)
 
     async def update(
         self,
@@ -175,12 +176,12 @@ class WorkflowService(RoutingService):
         sid: str,
         settings: WorkflowSettings,
         re_evaluate: bool = False,
-    ) -> Any:
+    ) -> WorkflowRecord:
         values = settings.given()
         config = _check(values)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkflowRecord:
             workspace = workspace_or_404(conn, caller, ws)
             before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
             _check_refs(conn, workspace, values, config, own_sid=sid)
@@ -189,7 +190,7 @@ class WorkflowService(RoutingService):
             row = before
             if values:
                 store.update_workflow(conn, sid, {**values, "date_updated": now})
-                row = store.get(conn, ws, sid)
+                row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
                 emit(conn, workspace, caller, now, _event("workflow.updated", row, "updated"))
             if re_evaluate:
                 # Waiting tasks go through the (new) rules again from the top.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -187,10 +187,11 @@ class WorkspaceService(RoutingService):
 
     async def list(
         self, caller: Caller, friendly_name: str | None, page: PageRequest
-    ) -> PageResult:
+    ) -> PageResult[WorkspaceRecord]:
         query = store.list_query(caller.account_sid, friendly_name)
-        result = await self._scan(lambda conn: fetch_page(conn, query, store.SORT, page))
-        return replace(result, rows=[store.record(row) for row in result.rows])
+        return await self._scan(
+            lambda conn: fetch_page(conn, query, store.SORT, page, read=store.record)
+        )
 
     async def update(self, caller: Caller, sid: str, changes: WorkspaceChanges) -> Any:
         values = changes.given()

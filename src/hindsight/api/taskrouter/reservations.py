@@ -17,7 +17,7 @@ from hindsight.api.taskrouter.common import (
     workspace_sid,
 )
 from hindsight.domain.sids import Prefix
-from hindsight.routing.reservations import SORT, Answer, Parent
+from hindsight.routing.reservations import SORT, Answer, Parent, ReservationRecord
 
 router = Routes()
 TASK_BASE = "/v1/Workspaces/{ws}/Tasks/{task}/Reservations"
@@ -105,9 +105,9 @@ def _answer(params: Params) -> Answer:
     )
 
 
-def _one(request: Request, row: object, through_worker: bool) -> Response:
+def _one(request: Request, row: ReservationRecord, through_worker: bool) -> Response:
     body = render.reservation(wire.base_url(request), row, through_worker)
-    return wire.json_response(body, etag=wire.etag_for(row.version))  # type: ignore[attr-defined]
+    return wire.json_response(body, etag=wire.etag_for(row.version))
 
 
 async def _list(request: Request, ws: str, parent: Parent, with_worker_filter: bool) -> Response:

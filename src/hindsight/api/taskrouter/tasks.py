@@ -34,7 +34,7 @@ def _sid(ws: str, sid: str) -> str:
 def _task_response(request: Request, task: Any, status: int = 200) -> Response:
     now = services(request).clock.now_ms()
     body = render.task(wire.base_url(request), task, now)
-    return wire.json_response(body, status, etag=wire.etag_for(task["version"]))
+    return wire.json_response(body, status, etag=wire.etag_for(task.version))
 
 
 @router.post(BASE)

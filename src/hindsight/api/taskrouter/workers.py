@@ -18,7 +18,7 @@ from hindsight.api.taskrouter.common import (
 )
 from hindsight.domain.sids import Prefix
 from hindsight.routing.listing import WORKER_CHANNEL_ORDER as CHANNEL_SORT
-from hindsight.routing.workers import WorkerChanges, WorkerFilters, sort_keys
+from hindsight.routing.workers import WorkerChanges, WorkerFilters, WorkerRecord, sort_keys
 
 router = Routes()
 BASE = "/v1/Workspaces/{ws}/Workers"
@@ -29,9 +29,9 @@ def _sid(ws: str, sid: str) -> str:
     return path_sid(sid, Prefix.WORKER, f"/Workspaces/{ws}/Workers/{sid}")
 
 
-def _worker_response(request: Request, row: object, status: int = 200) -> Response:
+def _worker_response(request: Request, row: WorkerRecord, status: int = 200) -> Response:
     body = render.worker(wire.base_url(request), row)
-    return wire.json_response(body, status, etag=wire.etag_for(row.version))  # type: ignore[attr-defined]
+    return wire.json_response(body, status, etag=wire.etag_for(row.version))
 
 
 @router.post(BASE)
