@@ -28,14 +28,13 @@ from hindsight.domain.permissions import Permission
 from hindsight.store import audit as store
 from hindsight.store.audit import AuditFilters, AuditRecord
 from hindsight.store.database import Database
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
-from hindsight.store.schema import audit_records
+from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 
 ALLOWED = "allowed"
 DENIED = "denied"
 FAILED = "failed"
 # Newest first, for people reading the trail.
-NEWEST_FIRST = (SortKey(audit_records.c.seq, descending=True),)
+NEWEST_FIRST = store.NEWEST_FIRST
 _MAX_DETAIL_CHARS = 4000
 
 

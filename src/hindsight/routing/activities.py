@@ -8,16 +8,16 @@ from hindsight.domain import events as ev
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as store
 from hindsight.store.activities import ActivityRecord as ActivityRecord
 from hindsight.store.keyset import PageRequest, PageResult
 from hindsight.store.workspaces import WorkspaceRecord
 
-
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/Activities/{sid}"
+ACTIVITY = ChildKind[ActivityRecord](
+    "Activity", "Activities", store.get, ev.activity_fields, lambda a: a.friendly_name
+)
 
 
 def _unique(
@@ -29,11 +29,6 @@ def _unique(
             f"Activity named {name} already exists for workspace {workspace.sid} "
             f"for account {workspace.account_sid}"
         )
-
-
-def _event(event_type: str, row: ActivityRecord, verb: str) -> ev.NewEvent:
-    fields = ev.activity_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"Activity {row.friendly_name} {verb}", fields)
 
 
 class ActivityService(RoutingService):
@@ -59,16 +54,14 @@ class ActivityService(RoutingService):
                     "date_updated": now,
                 },
             )
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-            emit(conn, workspace, caller, now, _event("activity.created", row, "created"))
-            return row
+            return ACTIVITY.announce(
+                conn, workspace, caller, now, sid, "activity.created", "created"
+            )
 
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> ActivityRecord:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+        return await self._fetch_kind(caller, ws, ACTIVITY, sid)
 
     async def list(
         self,
@@ -90,14 +83,14 @@ class ActivityService(RoutingService):
 
         def unit(conn: Connection) -> ActivityRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = ACTIVITY.find(conn, ws, sid)
             if friendly_name is None or friendly_name == row.friendly_name:
                 return row
             _unique(conn, workspace, friendly_name, own_sid=sid)
             store.update_activity(conn, sid, {"friendly_name": friendly_name, "date_updated": now})
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-            emit(conn, workspace, caller, now, _event("activity.updated", row, "updated"))
-            return row
+            return ACTIVITY.announce(
+                conn, workspace, caller, now, sid, "activity.updated", "updated"
+            )
 
         return await self._write(ws, unit)
 
@@ -106,13 +99,13 @@ class ActivityService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = ACTIVITY.find(conn, ws, sid)
             uses = store.usage(conn, ws, sid)
             if uses:
                 raise InvalidParameter(
                     f"Activity {sid} cannot be deleted while in use: {'; '.join(uses)}"
                 )
             store.delete_activity(conn, sid)
-            emit(conn, workspace, caller, now, _event("activity.deleted", row, "deleted"))
+            emit(conn, workspace, caller, now, ACTIVITY.event("activity.deleted", row, "deleted"))
 
         await self._write(ws, unit)

@@ -5,9 +5,9 @@ The dependencies, the caller and database access every service shares are in ser
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection, Row, Select
 from sqlalchemy.exc import IntegrityError
@@ -61,6 +61,54 @@ def child_or_404(row: T | None, path: str) -> T:
     return row
 
 
+class _Named(Protocol):
+    @property
+    def sid(self) -> str: ...
+    @property
+    def _mapping(self) -> Mapping[str, Any]: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+@dataclass(frozen=True)
+class ChildKind(Generic[N]):
+    """One kind of a workspace's resources, as services find it and announce its changes."""
+
+    label: str  # as event descriptions name the kind: "TaskQueue"
+    collection: str  # as its URL names the collection: "TaskQueues"
+    get: Callable[[Connection, str, str], N | None]  # (conn, workspace SID, key)
+    fields: Callable[[Mapping[str, Any]], dict[str, str]]  # its event data
+    name: Callable[[N], str]  # what descriptions call one: its friendly or unique name
+
+    def path(self, ws: str, key: str) -> str:
+        return f"/Workspaces/{ws}/{self.collection}/{key}"
+
+    def find(self, conn: Connection, ws: str, key: str) -> N:
+        """The resource, or the 404 that names the path it was asked for by."""
+        return child_or_404(self.get(conn, ws, key), self.path(ws, key))
+
+    def event(self, event_type: str, row: N, verb: str, **extra: str) -> NewEvent:
+        """`<Label> <name> <verb>` with the resource's fields (and `extra`) as event data."""
+        description = f"{self.label} {self.name(row)} {verb}"
+        return NewEvent(event_type, row.sid, description, {**self.fields(row._mapping), **extra})
+
+    def announce(
+        self,
+        conn: Connection,
+        workspace: WorkspaceRecord,
+        caller: Caller,
+        now: int,
+        key: str,
+        event_type: str,
+        verb: str,
+    ) -> N:
+        """The resource as just written (read back), with its event appended to the log."""
+        row = self.find(conn, workspace.sid, key)
+        emit(conn, workspace, caller, now, self.event(event_type, row, verb))
+        return row
+
+
 class RoutingService(Service):
     """A TaskRouter service: resources scoped to a workspace the caller owns."""
 
@@ -74,6 +122,12 @@ class RoutingService(Service):
             return child_or_404(get(conn), path)
 
         return await self._read(unit)
+
+    async def _fetch_kind(self, caller: Caller, ws: str, kind: ChildKind[N], key: str) -> N:
+        """One resource of a kind, by the key its URL gives, of a workspace the caller owns."""
+        return await self._fetch_child(
+            caller, ws, lambda conn: kind.get(conn, ws, key), kind.path(ws, key)
+        )
 
     async def _list_children(
         self,

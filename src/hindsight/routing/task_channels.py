@@ -11,21 +11,21 @@ from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name, check_unique_name
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.workspace_template import ChannelCapacity
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult
 from hindsight.store.task_channels import TaskChannelRecord as TaskChannelRecord
 
-
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/TaskChannels/{sid}"
-
-
-def _event(event_type: str, row: TaskChannelRecord, verb: str) -> ev.NewEvent:
-    fields = ev.task_channel_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"TaskChannel {row.unique_name} {verb}", fields)
+# Found by SID or unique name, as TaskRouter's URLs allow.
+TASK_CHANNEL = ChildKind[TaskChannelRecord](
+    "TaskChannel",
+    "TaskChannels",
+    store.get_by_sid_or_name,
+    ev.task_channel_fields,
+    lambda c: c.unique_name,
+)
 
 
 def worker_channel_rows(
@@ -88,16 +88,14 @@ class TaskChannelService(RoutingService):
                 conn,
                 worker_channel_rows(caller.account_sid, ws, [(w, sid) for w in workers], now),
             )
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-            emit(conn, workspace, caller, now, _event("task-channel.created", row, "created"))
-            return row
+            return TASK_CHANNEL.announce(
+                conn, workspace, caller, now, sid, "task-channel.created", "created"
+            )
 
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, key: str) -> TaskChannelRecord:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get_by_sid_or_name(conn, ws, key), _path(ws, key)
-        )
+        return await self._fetch_kind(caller, ws, TASK_CHANNEL, key)
 
     async def list(
         self, caller: Caller, ws: str, page: PageRequest
@@ -124,13 +122,13 @@ class TaskChannelService(RoutingService):
 
         def unit(conn: Connection) -> TaskChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
+            row = TASK_CHANNEL.find(conn, ws, key)
             if not values:
                 return row
             store.update_channel(conn, row.sid, {**values, "date_updated": now})
-            row = child_or_404(store.get(conn, ws, row.sid), _path(ws, key))
-            emit(conn, workspace, caller, now, _event("task-channel.updated", row, "updated"))
-            return row
+            return TASK_CHANNEL.announce(
+                conn, workspace, caller, now, row.sid, "task-channel.updated", "updated"
+            )
 
         return await self._write(ws, unit)
 
@@ -139,7 +137,7 @@ class TaskChannelService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
+            row = TASK_CHANNEL.find(conn, ws, key)
             active = store.active_task_count(conn, row.sid)
             if active:
                 raise InvalidParameter(
@@ -147,6 +145,12 @@ class TaskChannelService(RoutingService):
                     "use it"
                 )
             store.delete_channel(conn, row.sid)
-            emit(conn, workspace, caller, now, _event("task-channel.deleted", row, "deleted"))
+            emit(
+                conn,
+                workspace,
+                caller,
+                now,
+                TASK_CHANNEL.event("task-channel.deleted", row, "deleted"),
+            )
 
         await self._write(ws, unit)

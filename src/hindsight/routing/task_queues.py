@@ -16,7 +16,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.workflow_config import parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_TARGET_WORKERS
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts
 from hindsight.routing.listing import parse_ordering
 from hindsight.service_base import Caller
@@ -48,8 +48,9 @@ class QueueFilters:
     worker_sid: str | None = None
 
 
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/TaskQueues/{sid}"
+TASK_QUEUE = ChildKind[TaskQueueRecord](
+    "TaskQueue", "TaskQueues", store.get, ev.task_queue_fields, lambda q: q.friendly_name
+)
 
 
 def _check(values: dict[str, Any]) -> None:
@@ -81,11 +82,6 @@ def _check_refs(
                 f"Queue named {name} already exists for workspace {workspace.sid} "
                 f"for account {workspace.account_sid}"
             )
-
-
-def _event(event_type: str, row: TaskQueueRecord, verb: str) -> ev.NewEvent:
-    fields = ev.task_queue_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"TaskQueue {row.friendly_name} {verb}", fields)
 
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
@@ -120,16 +116,14 @@ class TaskQueueService(RoutingService):
                     "date_updated": now,
                 },
             )
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-            emit(conn, workspace, caller, now, _event("task-queue.created", row, "created"))
-            return row
+            return TASK_QUEUE.announce(
+                conn, workspace, caller, now, sid, "task-queue.created", "created"
+            )
 
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> TaskQueueRecord:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+        return await self._fetch_kind(caller, ws, TASK_QUEUE, sid)
 
     async def list(
         self,
@@ -176,19 +170,19 @@ class TaskQueueService(RoutingService):
 
         def unit(conn: Connection) -> TaskQueueRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            before = TASK_QUEUE.find(conn, ws, sid)
             _check_refs(conn, workspace, values, own_sid=sid)
             if not values:
                 return before
             store.update_queue(conn, sid, {**values, "date_updated": now})
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = TASK_QUEUE.find(conn, ws, sid)
             if row.target_workers != before.target_workers:
                 emit(
                     conn,
                     workspace,
                     caller,
                     now,
-                    _event("task-queue.expression.updated", row, "expression updated"),
+                    TASK_QUEUE.event("task-queue.expression.updated", row, "expression updated"),
                 )
             return row
 
@@ -199,7 +193,7 @@ class TaskQueueService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = TASK_QUEUE.find(conn, ws, sid)
             active = store.active_task_count(conn, sid)
             if active:
                 raise InvalidParameter(
@@ -215,6 +209,8 @@ class TaskQueueService(RoutingService):
                     f"TaskQueue {sid} cannot be deleted: workflow(s) {', '.join(users)} route to it"
                 )
             store.delete_queue(conn, sid)
-            emit(conn, workspace, caller, now, _event("task-queue.deleted", row, "deleted"))
+            emit(
+                conn, workspace, caller, now, TASK_QUEUE.event("task-queue.deleted", row, "deleted")
+            )
 
         await self._write(ws, unit)

@@ -15,7 +15,7 @@ from hindsight.domain.names import check_friendly_name
 from hindsight.domain.reservation_lifecycle import ReservationStatus
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, child_or_404, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts, worker_matches
 from hindsight.routing.listing import parse_ordering
 from hindsight.routing.task_channels import worker_channel_rows
@@ -52,20 +52,13 @@ class WorkerFilters:
     task_queue_sid: str | None = None
 
 
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/Workers/{sid}"
+WORKER = ChildKind[WorkerRecord](
+    "Worker", "Workers", store.get, ev.worker_fields, lambda w: w.friendly_name
+)
 
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     return parse_ordering(ordering, store.ORDERABLE, store.SORT)
-
-
-def _worker_event(
-    event_type: str, worker: WorkerRecord, description: str, **extra: str
-) -> ev.NewEvent:
-    return ev.NewEvent(
-        event_type, worker.sid, description, {**ev.worker_fields(worker._mapping), **extra}
-    )
 
 
 def _check_version(worker: WorkerRecord, expected: int | None) -> None:
@@ -126,22 +119,12 @@ class WorkerService(RoutingService):
                 conn,
                 worker_channel_rows(caller.account_sid, ws, [(sid, c.sid) for c in channels], now),
             )
-            worker = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-            emit(
-                conn,
-                workspace,
-                caller,
-                now,
-                _worker_event("worker.created", worker, f"Worker {friendly_name} created"),
-            )
-            return worker
+            return WORKER.announce(conn, workspace, caller, now, sid, "worker.created", "created")
 
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkerRecord:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+        return await self._fetch_kind(caller, ws, WORKER, sid)
 
     async def list(
         self,
@@ -201,7 +184,7 @@ class WorkerService(RoutingService):
 
         def unit(conn: Connection) -> WorkerRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            before = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            before = child_or_404(store.get(conn, ws, sid, for_update=True), WORKER.path(ws, sid))
             _check_version(before, if_match)
             values: dict[str, Any] = {}
             new_events: list[ev.NewEvent] = []
@@ -237,13 +220,9 @@ class WorkerService(RoutingService):
                 store.update_worker(
                     conn, sid, {**values, "version": before.version + 1, "date_updated": now}
                 )
-                worker = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+                worker = WORKER.find(conn, ws, sid)
                 new_events.append(
-                    _worker_event(
-                        "worker.attributes.update",
-                        worker,
-                        f"Worker {worker.friendly_name} attributes updated",
-                    )
+                    WORKER.event("worker.attributes.update", worker, "attributes updated")
                 )
             if activity is not None:
                 worker, moved = move_worker(conn, ws, worker, activity, now)
@@ -266,7 +245,7 @@ class WorkerService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            worker = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            worker = child_or_404(store.get(conn, ws, sid, for_update=True), WORKER.path(ws, sid))
             _check_version(worker, if_match)
             holding = reservation_store.holding_of_worker(conn, sid)
             if holding:
@@ -280,7 +259,7 @@ class WorkerService(RoutingService):
                 workspace,
                 caller,
                 now,
-                _worker_event("worker.deleted", worker, f"Worker {worker.friendly_name} deleted"),
+                WORKER.event("worker.deleted", worker, "deleted"),
             )
 
         await self._write(ws, unit)
@@ -292,9 +271,9 @@ class WorkerService(RoutingService):
     ) -> WorkerChannelRecord:
         def unit(conn: Connection) -> WorkerChannelRecord:
             workspace_or_404(conn, caller, ws)
-            child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            WORKER.find(conn, ws, worker_sid)
             row = store.get_channel(conn, worker_sid, key)
-            return child_or_404(row, f"{_path(ws, worker_sid)}/Channels/{key}")
+            return child_or_404(row, f"{WORKER.path(ws, worker_sid)}/Channels/{key}")
 
         return await self._read(unit)
 
@@ -303,7 +282,7 @@ class WorkerService(RoutingService):
     ) -> PageResult[WorkerChannelRecord]:
         def unit(conn: Connection) -> PageResult[WorkerChannelRecord]:
             workspace_or_404(conn, caller, ws)
-            child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            WORKER.find(conn, ws, worker_sid)
             query = store.channels_query(worker_sid)
             return fetch_page(conn, query, store.CHANNEL_SORT, page, read=store.channel_record)
 
@@ -324,10 +303,10 @@ class WorkerService(RoutingService):
 
         def unit(conn: Connection) -> WorkerChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            worker = child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            worker = WORKER.find(conn, ws, worker_sid)
             before = child_or_404(
                 store.get_channel(conn, worker_sid, key),
-                f"{_path(ws, worker_sid)}/Channels/{key}",
+                f"{WORKER.path(ws, worker_sid)}/Channels/{key}",
             )
             values: dict[str, Any] = {}
             if capacity is not None and capacity != before.configured_capacity:
@@ -340,7 +319,7 @@ class WorkerService(RoutingService):
             store.update_channel(conn, before.sid, {**values, "date_updated": now})
             after = child_or_404(
                 store.get_channel(conn, worker_sid, before.sid),
-                f"{_path(ws, worker_sid)}/Channels/{key}",
+                f"{WORKER.path(ws, worker_sid)}/Channels/{key}",
             )
             new_events = []
             worker_data = ev.worker_fields(worker._mapping)

@@ -18,8 +18,8 @@ from hindsight.domain.worker_choice import parse_order_by
 from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
 from hindsight.routing.base import (
+    ChildKind,
     RoutingService,
-    child_or_404,
     emit,
     emit_routing,
     workspace_or_404,
@@ -44,8 +44,9 @@ class WorkflowSettings(Changes):
     task_reservation_timeout: Any = UNSET
 
 
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/Workflows/{sid}"
+WORKFLOW = ChildKind[WorkflowRecord](
+    "Workflow", "Workflows", store.get, ev.workflow_fields, lambda w: w.friendly_name
+)
 
 
 def _parse_expression(text: str, where: str) -> None:
@@ -121,11 +122,6 @@ def _check_refs(
             )
 
 
-def _event(event_type: str, row: WorkflowRecord, verb: str) -> ev.NewEvent:
-    fields = ev.workflow_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"Workflow {row.friendly_name} {verb}", fields)
-
-
 class WorkflowService(RoutingService):
     async def create(self, caller: Caller, ws: str, settings: WorkflowSettings) -> WorkflowRecord:
         values = settings.given()
@@ -152,16 +148,14 @@ class WorkflowService(RoutingService):
                     "date_updated": now,
                 },
             )
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-            emit(conn, workspace, caller, now, _event("workflow.created", row, "created"))
-            return row
+            return WORKFLOW.announce(
+                conn, workspace, caller, now, sid, "workflow.created", "created"
+            )
 
         return await self._write(ws, unit)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkflowRecord:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+        return await self._fetch_kind(caller, ws, WORKFLOW, sid)
 
     async def list(
         self, caller: Caller, ws: str, friendly_name: str | None, page: PageRequest
@@ -183,15 +177,16 @@ class WorkflowService(RoutingService):
 
         def unit(conn: Connection) -> WorkflowRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            before = WORKFLOW.find(conn, ws, sid)
             _check_refs(conn, workspace, values, config, own_sid=sid)
             if not values and not re_evaluate:
                 return before
             row = before
             if values:
                 store.update_workflow(conn, sid, {**values, "date_updated": now})
-                row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
-                emit(conn, workspace, caller, now, _event("workflow.updated", row, "updated"))
+                row = WORKFLOW.announce(
+                    conn, workspace, caller, now, sid, "workflow.updated", "updated"
+                )
             if re_evaluate:
                 # Waiting tasks go through the (new) rules again from the top.
                 for task in task_store.waiting_in_workflow(conn, sid):
@@ -208,13 +203,13 @@ class WorkflowService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = WORKFLOW.find(conn, ws, sid)
             active = store.active_task_count(conn, sid)
             if active:
                 raise InvalidParameter(
                     f"Workflow {sid} cannot be deleted: {active} active task(s) are routed by it"
                 )
             store.delete_workflow(conn, sid)
-            emit(conn, workspace, caller, now, _event("workflow.deleted", row, "deleted"))
+            emit(conn, workspace, caller, now, WORKFLOW.event("workflow.deleted", row, "deleted"))
 
         await self._write(ws, unit)

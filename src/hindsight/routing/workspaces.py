@@ -18,13 +18,13 @@ from hindsight.domain.workflow_config import fifo_configuration
 from hindsight.routing.base import RoutingService, emit, not_found, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as activity_store
+from hindsight.store import callbacks as callback_store
 from hindsight.store import events as event_store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workflows as workflow_store
 from hindsight.store import workspaces as store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
-from hindsight.store.schema import callback_cursors, retired_workspaces
 
 # Re-exported: the HTTP layer names the workspace record through this service.
 from hindsight.store.workspaces import WorkspaceRecord as WorkspaceRecord
@@ -53,18 +53,9 @@ class WorkspaceChanges(Changes):
 
 def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) -> None:
     """Start callbacks from the current end of the log: a new URL gets new events only."""
-    conn.execute(callback_cursors.delete().where(callback_cursors.c.workspace_sid == workspace_sid))
+    callback_store.stop(conn, workspace_sid)
     if url:
-        current = event_store.head(conn, workspace_sid)
-        conn.execute(
-            callback_cursors.insert().values(
-                workspace_sid=workspace_sid,
-                delivered_seq=current,
-                attempts=0,
-                next_attempt_ms=0,
-                lease_until_ms=0,
-            )
-        )
+        callback_store.start(conn, workspace_sid, event_store.head(conn, workspace_sid))
 
 
 class WorkspaceService(RoutingService):
@@ -255,15 +246,8 @@ class WorkspaceService(RoutingService):
                     "workspace.deleted", sid, f"Workspace {workspace.friendly_name} deleted"
                 ),
             )
-            conn.execute(callback_cursors.delete().where(callback_cursors.c.workspace_sid == sid))
-            conn.execute(
-                retired_workspaces.insert().values(
-                    sid=sid,
-                    account_sid=workspace.account_sid,
-                    last_seq=event_store.head(conn, sid),
-                    retired_ms=now,
-                )
-            )
+            callback_store.stop(conn, sid)
+            store.retire(conn, workspace, event_store.head(conn, sid), now)
             store.delete_workspace(conn, sid)
 
         await self._write(sid, unit)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import activities, task_queues, workers, workspaces
@@ -51,12 +52,11 @@ def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> Act
 def list_query(
     workspace_sid: str, friendly_name: str | None, available: bool | None
 ) -> Select[Any]:
-    query = select(activities).where(activities.c.workspace_sid == workspace_sid)
-    if friendly_name is not None:
-        query = query.where(activities.c.friendly_name == friendly_name)
-    if available is not None:
-        query = query.where(activities.c.available == available)
-    return query
+    return where_given(
+        select(activities).where(activities.c.workspace_sid == workspace_sid),
+        (activities.c.friendly_name, friendly_name),
+        (activities.c.available, available),
+    )
 
 
 def update_activity(conn: Connection, sid: str, values: dict[str, Any]) -> None:

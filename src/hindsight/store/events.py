@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, insert, select, text, update
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import event_positions, events
@@ -155,9 +156,7 @@ def list_query(workspace_sid: str, filters: EventQuery) -> Select[Any]:
     )
     if filters.end_ms is not None:
         query = query.where(events.c.event_date_ms <= filters.end_ms)
-    for name, value in filters.equal.items():
-        query = query.where(events.c[name] == value)
-    return query
+    return where_given(query, *((events.c[name], value) for name, value in filters.equal.items()))
 
 
 @dataclass(frozen=True)

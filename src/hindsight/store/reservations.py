@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 
 from hindsight.domain.reservation_lifecycle import HOLDING
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import reservations, workers
@@ -89,14 +90,12 @@ def holding_of_worker(conn: Connection, worker_sid: str) -> list[ReservationReco
 def list_query(
     workspace_sid: str, task_sid: str | None, worker_sid: str | None, status: str | None
 ) -> Select[Any]:
-    query = VIEW.where(reservations.c.workspace_sid == workspace_sid)
-    if task_sid is not None:
-        query = query.where(reservations.c.task_sid == task_sid)
-    if worker_sid is not None:
-        query = query.where(reservations.c.worker_sid == worker_sid)
-    if status is not None:
-        query = query.where(reservations.c.reservation_status == status)
-    return query
+    return where_given(
+        VIEW.where(reservations.c.workspace_sid == workspace_sid),
+        (reservations.c.task_sid, task_sid),
+        (reservations.c.worker_sid, worker_sid),
+        (reservations.c.reservation_status, status),
+    )
 
 
 def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Row[tuple[str, str]]]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import activities, task_queues, tasks
@@ -81,9 +82,7 @@ def all_in_workspace(conn: Connection, workspace_sid: str) -> list[TaskQueueReco
 
 def list_query(workspace_sid: str, friendly_name: str | None) -> Select[Any]:
     query = VIEW.where(task_queues.c.workspace_sid == workspace_sid)
-    if friendly_name is not None:
-        query = query.where(task_queues.c.friendly_name == friendly_name)
-    return query
+    return where_given(query, (task_queues.c.friendly_name, friendly_name))
 
 
 def update_queue(conn: Connection, sid: str, values: dict[str, Any]) -> None:

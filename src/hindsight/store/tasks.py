@@ -21,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, builder, optional, reader
 from hindsight.store.schema import task_channels, task_queues, tasks, workflows, workspaces
@@ -145,21 +146,17 @@ class TaskListFilters(Protocol):
 
 def filtered_query(workspace_sid: str, filters: TaskListFilters) -> Select[Any]:
     """The Tasks list's SQL filters."""
-    query = VIEW.where(tasks.c.workspace_sid == workspace_sid)
-    if filters.priority is not None:
-        query = query.where(tasks.c.priority == filters.priority)
+    query = where_given(
+        VIEW.where(tasks.c.workspace_sid == workspace_sid),
+        (tasks.c.priority, filters.priority),
+        (tasks.c.workflow_sid, filters.workflow_sid),
+        (workflows.c.friendly_name, filters.workflow_name),
+        (tasks.c.task_queue_sid, filters.task_queue_sid),
+        (task_queues.c.friendly_name, filters.task_queue_name),
+        (tasks.c.routing_target, filters.routing_target),
+    )
     if filters.assignment_status:
         query = query.where(tasks.c.assignment_status.in_(filters.assignment_status))
-    if filters.workflow_sid is not None:
-        query = query.where(tasks.c.workflow_sid == filters.workflow_sid)
-    if filters.workflow_name is not None:
-        query = query.where(workflows.c.friendly_name == filters.workflow_name)
-    if filters.task_queue_sid is not None:
-        query = query.where(tasks.c.task_queue_sid == filters.task_queue_sid)
-    if filters.task_queue_name is not None:
-        query = query.where(task_queues.c.friendly_name == filters.task_queue_name)
-    if filters.routing_target is not None:
-        query = query.where(tasks.c.routing_target == filters.routing_target)
     if filters.has_addons is not None:
         has = tasks.c.addons != "{}"
         query = query.where(has if filters.has_addons else ~has)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     update,
 )
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import activities, task_channels, worker_channels, workers, workspaces
@@ -122,16 +123,13 @@ def filtered_query(
     available: bool | None,
     friendly_name: str | None,
 ) -> Select[Any]:
-    query = VIEW.where(workers.c.workspace_sid == workspace_sid)
-    if activity_name is not None:
-        query = query.where(activities.c.friendly_name == activity_name)
-    if activity_sid is not None:
-        query = query.where(workers.c.activity_sid == activity_sid)
-    if available is not None:
-        query = query.where(activities.c.available == available)
-    if friendly_name is not None:
-        query = query.where(workers.c.friendly_name == friendly_name)
-    return query
+    return where_given(
+        VIEW.where(workers.c.workspace_sid == workspace_sid),
+        (activities.c.friendly_name, activity_name),
+        (workers.c.activity_sid, activity_sid),
+        (activities.c.available, available),
+        (workers.c.friendly_name, friendly_name),
+    )
 
 
 def update_worker(conn: Connection, sid: str, values: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import tasks, workflows
@@ -77,9 +78,7 @@ def only_one(conn: Connection, workspace_sid: str) -> list[WorkflowRecord]:
 
 def list_query(workspace_sid: str, friendly_name: str | None) -> Select[Any]:
     query = select(workflows).where(workflows.c.workspace_sid == workspace_sid)
-    if friendly_name is not None:
-        query = query.where(workflows.c.friendly_name == friendly_name)
-    return query
+    return where_given(query, (workflows.c.friendly_name, friendly_name))
 
 
 def update_workflow(conn: Connection, sid: str, values: dict[str, Any]) -> None:
