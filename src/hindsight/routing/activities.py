@@ -8,7 +8,7 @@ from hindsight.domain import events as ev
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.routing.base import ChildKind, RoutingService, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as store
 from hindsight.store.activities import ActivityRecord as ActivityRecord
@@ -44,15 +44,14 @@ class ActivityService(RoutingService):
             _unique(conn, workspace, friendly_name)
             store.insert_activity(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "available": available,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    available=available,
+                ),
             )
             return ACTIVITY.announce(
                 conn, workspace, caller, now, sid, "activity.created", "created"

@@ -55,6 +55,18 @@ def emit_routing(conn: Connection, workspace: Any, now: int, *events: NewEvent) 
         append(conn, workspace, events, now, Origin(Actor("workspace", workspace.sid), "routing"))
 
 
+def resource_row(sid: str, account_sid: str, ws: str, now: int, **values: Any) -> dict[str, Any]:
+    """A new row of a workspace's resource: its identity and dates, and `values`."""
+    return {
+        **values,
+        "sid": sid,
+        "account_sid": account_sid,
+        "workspace_sid": ws,
+        "date_created": now,
+        "date_updated": now,
+    }
+
+
 def child_or_404(row: T | None, path: str) -> T:
     if row is None:
         raise not_found(path)

@@ -11,7 +11,7 @@ from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name, check_unique_name
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.workspace_template import ChannelCapacity
-from hindsight.routing.base import ChildKind, RoutingService, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
@@ -34,17 +34,16 @@ def worker_channel_rows(
     """Rows for new (worker, task channel) pairs, at the default capacity."""
     default = ChannelCapacity()
     return [
-        {
-            "sid": new_sid(Prefix.WORKER_CHANNEL),
-            "account_sid": account_sid,
-            "workspace_sid": ws,
-            "worker_sid": worker_sid,
-            "task_channel_sid": channel_sid,
-            "configured_capacity": default.capacity,
-            "available": default.available,
-            "date_created": now,
-            "date_updated": now,
-        }
+        resource_row(
+            new_sid(Prefix.WORKER_CHANNEL),
+            account_sid,
+            ws,
+            now,
+            worker_sid=worker_sid,
+            task_channel_sid=channel_sid,
+            configured_capacity=default.capacity,
+            available=default.available,
+        )
         for worker_sid, channel_sid in pairs
     ]
 
@@ -72,16 +71,15 @@ class TaskChannelService(RoutingService):
                 )
             store.insert_channel(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "unique_name": unique_name,
-                    "channel_optimized_routing": channel_optimized_routing,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    unique_name=unique_name,
+                    channel_optimized_routing=channel_optimized_routing,
+                ),
             )
             workers = worker_store.worker_sids(conn, ws)
             worker_store.insert_channels(

@@ -16,7 +16,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.workflow_config import parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_TARGET_WORKERS
-from hindsight.routing.base import ChildKind, RoutingService, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts
 from hindsight.routing.listing import parse_ordering
 from hindsight.service_base import Caller
@@ -105,16 +105,13 @@ class TaskQueueService(RoutingService):
             _check_refs(conn, workspace, values)
             store.insert_queue(
                 conn,
-                {
-                    "reservation_activity_sid": None,
-                    "assignment_activity_sid": None,
-                    **values,
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    **{"reservation_activity_sid": None, "assignment_activity_sid": None, **values},
+                ),
             )
             return TASK_QUEUE.announce(
                 conn, workspace, caller, now, sid, "task-queue.created", "created"

@@ -15,7 +15,14 @@ from hindsight.domain.names import check_friendly_name
 from hindsight.domain.reservation_lifecycle import ReservationStatus
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET
-from hindsight.routing.base import ChildKind, RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import (
+    ChildKind,
+    RoutingService,
+    child_or_404,
+    emit,
+    resource_row,
+    workspace_or_404,
+)
 from hindsight.routing.eligibility import queue_accepts, worker_matches
 from hindsight.routing.listing import parse_ordering
 from hindsight.routing.task_channels import worker_channel_rows
@@ -101,18 +108,17 @@ class WorkerService(RoutingService):
                 )
             store.insert_worker(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "attributes": attrs,
-                    "activity_sid": activity,
-                    "date_status_changed": now,
-                    "version": 0,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    attributes=attrs,
+                    activity_sid=activity,
+                    date_status_changed=now,
+                    version=0,
+                ),
             )
             channels = channel_store.all_in_workspace(conn, ws)
             store.insert_channels(

@@ -22,6 +22,7 @@ from hindsight.routing.base import (
     RoutingService,
     emit,
     emit_routing,
+    resource_row,
     workspace_or_404,
 )
 from hindsight.service_base import Caller
@@ -137,16 +138,17 @@ class WorkflowService(RoutingService):
             _check_refs(conn, workspace, values, config)
             store.insert_workflow(
                 conn,
-                {
-                    "assignment_callback_url": None,
-                    "fallback_assignment_callback_url": None,
-                    **values,
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    **{
+                        "assignment_callback_url": None,
+                        "fallback_assignment_callback_url": None,
+                        **values,
+                    },
+                ),
             )
             return WORKFLOW.announce(
                 conn, workspace, caller, now, sid, "workflow.created", "created"

@@ -15,7 +15,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
 from hindsight.domain.workflow_config import fifo_configuration
-from hindsight.routing.base import RoutingService, emit, not_found, workspace_or_404
+from hindsight.routing.base import RoutingService, emit, not_found, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as activity_store
 from hindsight.store import callbacks as callback_store
@@ -59,7 +59,7 @@ def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) 
 
 
 class WorkspaceService(RoutingService):
-    async def create(self, caller: Caller, spec: NewWorkspace) -> Any:
+    async def create(self, caller: Caller, spec: NewWorkspace) -> WorkspaceRecord:
         check_friendly_name(spec.friendly_name)
         if spec.template not in template.TEMPLATES:
             raise InvalidParameter(f"Template must be NONE or FIFO, got {spec.template!r}")
@@ -70,7 +70,7 @@ class WorkspaceService(RoutingService):
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKSPACE)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkspaceRecord:
             store.insert_workspace(
                 conn,
                 {
@@ -93,7 +93,7 @@ class WorkspaceService(RoutingService):
             )
             if spec.template == "FIFO":
                 self._create_fifo(conn, caller.account_sid, sid, now)
-            workspace = store.get(conn, caller.account_sid, sid)
+            workspace = workspace_or_404(conn, caller, sid)
             emit(
                 conn,
                 workspace,
@@ -111,31 +111,22 @@ class WorkspaceService(RoutingService):
             sid = new_sid(Prefix.ACTIVITY)
             activity_store.insert_activity(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": name,
-                    "available": available,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(sid, account_sid, ws, now, friendly_name=name, available=available),
             )
             if name == template.DEFAULT_ACTIVITY:
                 default_activity = sid
         for unique_name, friendly_name in template.DEFAULT_TASK_CHANNELS:
             channel_store.insert_channel(
                 conn,
-                {
-                    "sid": new_sid(Prefix.TASK_CHANNEL),
-                    "account_sid": account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "unique_name": unique_name,
-                    "channel_optimized_routing": None,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    new_sid(Prefix.TASK_CHANNEL),
+                    account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    unique_name=unique_name,
+                    channel_optimized_routing=None,
+                ),
             )
         return default_activity
 
@@ -143,37 +134,35 @@ class WorkspaceService(RoutingService):
         queue_sid = new_sid(Prefix.TASK_QUEUE)
         queue_store.insert_queue(
             conn,
-            {
-                "sid": queue_sid,
-                "account_sid": account_sid,
-                "workspace_sid": ws,
-                "friendly_name": template.FIFO_QUEUE_NAME,
-                "target_workers": template.DEFAULT_TARGET_WORKERS,
-                "max_reserved_workers": 1,
-                "task_order": "FIFO",
-                "reservation_activity_sid": None,
-                "assignment_activity_sid": None,
-                "date_created": now,
-                "date_updated": now,
-            },
+            resource_row(
+                queue_sid,
+                account_sid,
+                ws,
+                now,
+                friendly_name=template.FIFO_QUEUE_NAME,
+                target_workers=template.DEFAULT_TARGET_WORKERS,
+                max_reserved_workers=1,
+                task_order="FIFO",
+                reservation_activity_sid=None,
+                assignment_activity_sid=None,
+            ),
         )
         workflow_store.insert_workflow(
             conn,
-            {
-                "sid": new_sid(Prefix.WORKFLOW),
-                "account_sid": account_sid,
-                "workspace_sid": ws,
-                "friendly_name": template.FIFO_WORKFLOW_NAME,
-                "configuration": fifo_configuration(queue_sid),
-                "assignment_callback_url": None,
-                "fallback_assignment_callback_url": None,
-                "task_reservation_timeout": template.DEFAULT_RESERVATION_TIMEOUT,
-                "date_created": now,
-                "date_updated": now,
-            },
+            resource_row(
+                new_sid(Prefix.WORKFLOW),
+                account_sid,
+                ws,
+                now,
+                friendly_name=template.FIFO_WORKFLOW_NAME,
+                configuration=fifo_configuration(queue_sid),
+                assignment_callback_url=None,
+                fallback_assignment_callback_url=None,
+                task_reservation_timeout=template.DEFAULT_RESERVATION_TIMEOUT,
+            ),
         )
 
-    async def fetch(self, caller: Caller, sid: str) -> Any:
+    async def fetch(self, caller: Caller, sid: str) -> WorkspaceRecord:
         return await self._read(lambda conn: workspace_or_404(conn, caller, sid))
 
     async def list(
@@ -184,7 +173,7 @@ class WorkspaceService(RoutingService):
             lambda conn: fetch_page(conn, query, store.SORT, page, read=store.record)
         )
 
-    async def update(self, caller: Caller, sid: str, changes: WorkspaceChanges) -> Any:
+    async def update(self, caller: Caller, sid: str, changes: WorkspaceChanges) -> WorkspaceRecord:
         values = changes.given()
         if "friendly_name" in values:
             check_friendly_name(values["friendly_name"])
@@ -197,7 +186,7 @@ class WorkspaceService(RoutingService):
             values["events_filter"] = ev.parse_events_filter(raw) if raw else None
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkspaceRecord:
             before = store.lock(conn, caller.account_sid, sid)
             if before is None:
                 raise not_found(f"/Workspaces/{sid}")
@@ -207,16 +196,14 @@ class WorkspaceService(RoutingService):
                         f"{_param(key)} {values[key]} is not an Activity of workspace {sid}"
                     )
             if all(getattr(before, key) == value for key, value in values.items()):
-                return store.get(conn, caller.account_sid, sid)
+                return before
             store.update_workspace(conn, sid, {**values, "date_updated": now})
             if (
                 "event_callback_url" in values
                 and values["event_callback_url"] != before.event_callback_url
             ):
                 _set_callback_cursor(conn, sid, values["event_callback_url"])
-            workspace = store.get(conn, caller.account_sid, sid)
-            if workspace is None:  # locked above: only a broken database gets here
-                raise not_found(f"/Workspaces/{sid}")
+            workspace = workspace_or_404(conn, caller, sid)
             emit(
                 conn,
                 workspace,
