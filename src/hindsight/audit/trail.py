@@ -12,7 +12,7 @@ short. Records carry identifiers and outcomes, never the personal data itself.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -28,14 +28,13 @@ from hindsight.domain.permissions import Permission
 from hindsight.store import audit as store
 from hindsight.store.audit import AuditFilters, AuditRecord
 from hindsight.store.database import Database
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
-from hindsight.store.schema import audit_records
+from hindsight.store.keyset import PageRequest, PageResult, fetch_page
 
 ALLOWED = "allowed"
 DENIED = "denied"
 FAILED = "failed"
 # Newest first, for people reading the trail.
-NEWEST_FIRST = (SortKey(audit_records.c.seq, descending=True),)
+NEWEST_FIRST = store.NEWEST_FIRST
 _MAX_DETAIL_CHARS = 4000
 
 
@@ -213,15 +212,18 @@ class AuditTrail:
 
     # --- reading ---------------------------------------------------------------------------
 
-    async def search(self, viewer: Viewer, filters: AuditFilters, page: PageRequest) -> PageResult:
+    async def search(
+        self, viewer: Viewer, filters: AuditFilters, page: PageRequest
+    ) -> PageResult[AuditRecord]:
         """Admins read their account's trail; the read is itself recorded."""
         await self.require(viewer, Permission.READ_AUDIT, "audit.search")
         scoped = _own_account(viewer, filters)
         query = store.search_query(scoped)
-        result = await self._db.scan(lambda conn: fetch_page(conn, query, NEWEST_FIRST, page))
+        result = await self._db.scan(
+            lambda conn: fetch_page(conn, query, NEWEST_FIRST, page, read=store.record)
+        )
         await self.record(viewer, "audit.search", detail=_filter_detail(scoped))
-        # The page's rows as typed records (`AuditRecord`), read by attribute.
-        return replace(result, rows=[store.record(row) for row in result.rows])
+        return result
 
     async def export(
         self, viewer: Viewer, filters: AuditFilters
@@ -233,10 +235,12 @@ class AuditTrail:
         page = PageRequest(size=1000)
         while True:
             result = await self._db.scan(
-                lambda conn, page=page: fetch_page(conn, query, NEWEST_FIRST, page)
+                lambda conn, page=page: fetch_page(
+                    conn, query, NEWEST_FIRST, page, read=store.record
+                )
             )
             if result.rows:
-                yield [store.record(r).fields() for r in result.rows]
+                yield [r.fields() for r in result.rows]
             if not result.has_next:
                 return
             page = PageRequest(size=1000, after=(result.rows[-1].seq,))

@@ -250,19 +250,15 @@ def orphans(
 ) -> None:
     """Objects in the store that no recording names (left by a crash between storing the
     bytes and writing the row)."""
-    from sqlalchemy import select
-
     from hindsight.media.blobs import build, upkeep
+    from hindsight.store import recordings
     from hindsight.store.database import Database, DatabaseOptions
-    from hindsight.store.schema import recordings
 
     settings = _settings()
     store = build.blob_store(settings)
     db = Database(DatabaseOptions(settings.resolved_database_url()))
     try:
-        known = db.read_sync(
-            lambda conn: {r.blob_key for r in conn.execute(select(recordings.c.blob_key))}
-        )
+        known = db.read_sync(recordings.blob_keys)
     finally:
         db.close()
 

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection
 
 from hindsight.domain import events as ev
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as store
+from hindsight.store.activities import ActivityRecord as ActivityRecord
 from hindsight.store.keyset import PageRequest, PageResult
+from hindsight.store.workspaces import WorkspaceRecord
+
+ACTIVITY = ChildKind[ActivityRecord](
+    "Activity", "Activities", store.get, ev.activity_fields, lambda a: a.friendly_name
+)
 
 
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/Activities/{sid}"
-
-
-def _unique(conn: Connection, workspace: Any, name: str, own_sid: str | None = None) -> None:
+def _unique(
+    conn: Connection, workspace: WorkspaceRecord, name: str, own_sid: str | None = None
+) -> None:
     existing = store.get_by_name(conn, workspace.sid, name)
     if existing is not None and existing.sid != own_sid:
         raise InvalidParameter(
@@ -29,42 +31,36 @@ def _unique(conn: Connection, workspace: Any, name: str, own_sid: str | None = N
         )
 
 
-def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
-    fields = ev.activity_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"Activity {row.friendly_name} {verb}", fields)
-
-
 class ActivityService(RoutingService):
-    async def create(self, caller: Caller, ws: str, friendly_name: str, available: bool) -> Any:
+    async def create(
+        self, caller: Caller, ws: str, friendly_name: str, available: bool
+    ) -> ActivityRecord:
         check_friendly_name(friendly_name)
         now = self._clock.now_ms()
         sid = new_sid(Prefix.ACTIVITY)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ActivityRecord:
             workspace = workspace_or_404(conn, caller, ws)
             _unique(conn, workspace, friendly_name)
             store.insert_activity(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "available": available,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    available=available,
+                ),
             )
-            row = store.get(conn, ws, sid)
-            emit(conn, workspace, caller, now, _event("activity.created", row, "created"))
-            return row
+            return ACTIVITY.announce(
+                conn, workspace, caller, now, sid, "activity.created", "created"
+            )
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> ActivityRecord:
+        return await self._fetch_kind(caller, ws, ACTIVITY, sid)
 
     async def list(
         self,
@@ -73,26 +69,27 @@ class ActivityService(RoutingService):
         friendly_name: str | None,
         available: bool | None,
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[ActivityRecord]:
         query = store.list_query(ws, friendly_name, available)
+        return await self._list_children(caller, ws, query, store.SORT, page, store.record)
 
-        return await self._list_children(caller, ws, query, store.SORT, page)
-
-    async def rename(self, caller: Caller, ws: str, sid: str, friendly_name: str | None) -> Any:
+    async def rename(
+        self, caller: Caller, ws: str, sid: str, friendly_name: str | None
+    ) -> ActivityRecord:
         if friendly_name is not None:
             check_friendly_name(friendly_name)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ActivityRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = ACTIVITY.find(conn, ws, sid)
             if friendly_name is None or friendly_name == row.friendly_name:
                 return row
             _unique(conn, workspace, friendly_name, own_sid=sid)
             store.update_activity(conn, sid, {"friendly_name": friendly_name, "date_updated": now})
-            row = store.get(conn, ws, sid)
-            emit(conn, workspace, caller, now, _event("activity.updated", row, "updated"))
-            return row
+            return ACTIVITY.announce(
+                conn, workspace, caller, now, sid, "activity.updated", "updated"
+            )
 
         return await self._write(ws, unit)
 
@@ -101,13 +98,13 @@ class ActivityService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = ACTIVITY.find(conn, ws, sid)
             uses = store.usage(conn, ws, sid)
             if uses:
                 raise InvalidParameter(
                     f"Activity {sid} cannot be deleted while in use: {'; '.join(uses)}"
                 )
             store.delete_activity(conn, sid)
-            emit(conn, workspace, caller, now, _event("activity.deleted", row, "deleted"))
+            emit(conn, workspace, caller, now, ACTIVITY.event("activity.deleted", row, "deleted"))
 
         await self._write(ws, unit)

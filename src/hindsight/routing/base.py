@@ -5,11 +5,11 @@ The dependencies, the caller and database access every service shares are in ser
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row, Select
 from sqlalchemy.exc import IntegrityError
 
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
@@ -18,7 +18,8 @@ from hindsight.eventlog.append import Origin, append
 from hindsight.service_base import Caller, Service
 from hindsight.store import twilio_sources as twilio_source_store
 from hindsight.store import workspaces as workspace_store
-from hindsight.store.keyset import fetch_page
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.workspaces import WorkspaceRecord
 
 T = TypeVar("T")
 
@@ -27,7 +28,7 @@ def not_found(path: str) -> NotFound:
     return NotFound(f"The requested resource {path} was not found")
 
 
-def workspace_or_404(conn: Connection, caller: Caller, workspace_sid: str) -> Any:
+def workspace_or_404(conn: Connection, caller: Caller, workspace_sid: str) -> WorkspaceRecord:
     workspace = workspace_store.get(conn, caller.account_sid, workspace_sid)
     if workspace is None:
         raise not_found(f"/Workspaces/{workspace_sid}")
@@ -54,40 +55,107 @@ def emit_routing(conn: Connection, workspace: Any, now: int, *events: NewEvent) 
         append(conn, workspace, events, now, Origin(Actor("workspace", workspace.sid), "routing"))
 
 
-def child_or_404(row: Any, path: str) -> Any:
+def resource_row(sid: str, account_sid: str, ws: str, now: int, **values: Any) -> dict[str, Any]:
+    """A new row of a workspace's resource: its identity and dates, and `values`."""
+    return {
+        **values,
+        "sid": sid,
+        "account_sid": account_sid,
+        "workspace_sid": ws,
+        "date_created": now,
+        "date_updated": now,
+    }
+
+
+def child_or_404(row: T | None, path: str) -> T:
     if row is None:
         raise not_found(path)
     return row
+
+
+class _Named(Protocol):
+    @property
+    def sid(self) -> str: ...
+    @property
+    def _mapping(self) -> Mapping[str, Any]: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+@dataclass(frozen=True)
+class ChildKind(Generic[N]):
+    """One kind of a workspace's resources, as services find it and announce its changes."""
+
+    label: str  # as event descriptions name the kind: "TaskQueue"
+    collection: str  # as its URL names the collection: "TaskQueues"
+    get: Callable[[Connection, str, str], N | None]  # (conn, workspace SID, key)
+    fields: Callable[[Mapping[str, Any]], dict[str, str]]  # its event data
+    name: Callable[[N], str]  # what descriptions call one: its friendly or unique name
+
+    def path(self, ws: str, key: str) -> str:
+        return f"/Workspaces/{ws}/{self.collection}/{key}"
+
+    def find(self, conn: Connection, ws: str, key: str) -> N:
+        """The resource, or the 404 that names the path it was asked for by."""
+        return child_or_404(self.get(conn, ws, key), self.path(ws, key))
+
+    def event(self, event_type: str, row: N, verb: str, **extra: str) -> NewEvent:
+        """`<Label> <name> <verb>` with the resource's fields (and `extra`) as event data."""
+        description = f"{self.label} {self.name(row)} {verb}"
+        return NewEvent(event_type, row.sid, description, {**self.fields(row._mapping), **extra})
+
+    def announce(
+        self,
+        conn: Connection,
+        workspace: WorkspaceRecord,
+        caller: Caller,
+        now: int,
+        key: str,
+        event_type: str,
+        verb: str,
+    ) -> N:
+        """The resource as just written (read back), with its event appended to the log."""
+        row = self.find(conn, workspace.sid, key)
+        emit(conn, workspace, caller, now, self.event(event_type, row, verb))
+        return row
 
 
 class RoutingService(Service):
     """A TaskRouter service: resources scoped to a workspace the caller owns."""
 
     async def _fetch_child(
-        self, caller: Caller, ws: str, get: Callable[[Connection], Any], path: str
-    ) -> Any:
+        self, caller: Caller, ws: str, get: Callable[[Connection], T | None], path: str
+    ) -> T:
         """One resource of a workspace the caller owns, or the right 404."""
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> T:
             workspace_or_404(conn, caller, ws)
             return child_or_404(get(conn), path)
 
         return await self._read(unit)
 
+    async def _fetch_kind(self, caller: Caller, ws: str, kind: ChildKind[N], key: str) -> N:
+        """One resource of a kind, by the key its URL gives, of a workspace the caller owns."""
+        return await self._fetch_child(
+            caller, ws, lambda conn: kind.get(conn, ws, key), kind.path(ws, key)
+        )
+
     async def _list_children(
         self,
         caller: Caller,
         ws: str,
-        query: Any,
-        keys: Any,
-        page: Any,
-        predicate: Callable[[Any], bool] | None = None,
-    ) -> Any:
-        """A page of a workspace's resources (the workspace must be the caller's)."""
+        query: Select[Any],
+        keys: Sequence[SortKey],
+        page: PageRequest,
+        read: Callable[[Row[Any]], T],
+        predicate: Callable[[T], bool] | None = None,
+    ) -> PageResult[T]:
+        """A page of a workspace's resources as records (the workspace must be the caller's)."""
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> PageResult[T]:
             workspace_or_404(conn, caller, ws)
-            return fetch_page(conn, query, keys, page, predicate)
+            return fetch_page(conn, query, keys, page, predicate, read=read)
 
         return await self._scan(unit)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -12,8 +11,8 @@ from hindsight.routing.base import RoutingService, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import events as store
 from hindsight.store import task_channels as channel_store
+from hindsight.store.events import EventRecord as EventRecord
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
-from hindsight.store.schema import events as events_table
 
 DEFAULT_MINUTES = 15
 
@@ -56,38 +55,38 @@ def time_window(filters: EventFilters, now_ms: int) -> tuple[int, int | None]:
 
 
 class EventService(RoutingService):
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> EventRecord:
         return await self._fetch_child(
             caller, ws, lambda conn: store.get(conn, ws, sid), f"/Workspaces/{ws}/Events/{sid}"
         )
 
     async def list(
         self, caller: Caller, ws: str, filters: EventFilters, page: PageRequest
-    ) -> PageResult:
+    ) -> PageResult[EventRecord]:
         start, end = time_window(filters, self._clock.now_ms())
-        query = store.list_query(ws).where(events_table.c.event_date_ms >= start)
-        if end is not None:
-            query = query.where(events_table.c.event_date_ms <= end)
-        for column, value in (
-            (events_table.c.event_type, filters.event_type),
-            (events_table.c.task_sid, filters.task_sid),
-            (events_table.c.worker_sid, filters.worker_sid),
-            (events_table.c.reservation_sid, filters.reservation_sid),
-            (events_table.c.task_queue_sid, filters.task_queue_sid),
-            (events_table.c.workflow_sid, filters.workflow_sid),
-            (events_table.c.sid, filters.sid),
-        ):
-            if value is not None:
-                query = query.where(column == value)
+        equal = {
+            column: value
+            for column, value in (
+                ("event_type", filters.event_type),
+                ("task_sid", filters.task_sid),
+                ("worker_sid", filters.worker_sid),
+                ("reservation_sid", filters.reservation_sid),
+                ("task_queue_sid", filters.task_queue_sid),
+                ("workflow_sid", filters.workflow_sid),
+                ("sid", filters.sid),
+            )
+            if value is not None
+        }
 
-        def unit(conn: Connection) -> PageResult:
+        def unit(conn: Connection) -> PageResult[EventRecord]:
             workspace_or_404(conn, caller, ws)
-            filtered = query
+            selected = equal
             if filters.task_channel is not None:
                 # Events record the channel's unique name; a TC SID names the same channel.
                 channel = channel_store.get_by_sid_or_name(conn, ws, filters.task_channel)
                 name = channel.unique_name if channel is not None else filters.task_channel
-                filtered = query.where(events_table.c.task_channel == name)
-            return fetch_page(conn, filtered, store.SORT, page)
+                selected = {**equal, "task_channel": name}
+            query = store.list_query(ws, store.EventQuery(start, end, selected))
+            return fetch_page(conn, query, store.SORT, page, read=store.record)
 
         return await self._scan(unit)

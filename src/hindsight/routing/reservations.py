@@ -4,7 +4,6 @@ answers: accept, reject, wrap up, complete."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -21,6 +20,7 @@ from hindsight.store import reservations as store
 from hindsight.store import tasks as task_store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.reservations import ReservationRecord as ReservationRecord
 
 # Instructions that accept a reservation. Hindsight does no telephony: the call-handling
 # instructions are taken as the worker taking the task, which is what they mean for routing.
@@ -60,7 +60,7 @@ def _parent_or_404(conn: Connection, ws: str, parent: Parent) -> None:
         )
 
 
-def _in_parent(conn: Connection, ws: str, parent: Parent, sid: str) -> Any:
+def _in_parent(conn: Connection, ws: str, parent: Parent, sid: str) -> ReservationRecord:
     _parent_or_404(conn, ws, parent)
     reservation = store.get(conn, sid)
     belongs = (
@@ -75,7 +75,7 @@ def _in_parent(conn: Connection, ws: str, parent: Parent, sid: str) -> Any:
     return child_or_404(reservation if belongs else None, f"{parent.path(ws)}/{sid}")
 
 
-def _locked(conn: Connection, ws: str, parent: Parent, sid: str) -> Any:
+def _locked(conn: Connection, ws: str, parent: Parent, sid: str) -> ReservationRecord:
     """The reservation as it is once its task is locked. Answers, routing and timers all lock
     the task first; a reservation read before that lock may already have been accepted by a
     concurrent answer (two accepts would both pass the status check and both assign the task)."""
@@ -102,8 +102,8 @@ def requested_status(answer: Answer) -> ReservationStatus:
 
 
 class ReservationService(RoutingService):
-    async def fetch(self, caller: Caller, ws: str, parent: Parent, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
+    async def fetch(self, caller: Caller, ws: str, parent: Parent, sid: str) -> ReservationRecord:
+        def unit(conn: Connection) -> ReservationRecord:
             workspace_or_404(conn, caller, ws)
             return _in_parent(conn, ws, parent, sid)
 
@@ -117,15 +117,15 @@ class ReservationService(RoutingService):
         status: str | None,
         worker_sid: str | None,
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[ReservationRecord]:
         if status is not None:
             parse_status(status)
         query = store.list_query(ws, parent.task_sid, parent.worker_sid or worker_sid, status)
 
-        def unit(conn: Connection) -> PageResult:
+        def unit(conn: Connection) -> PageResult[ReservationRecord]:
             workspace_or_404(conn, caller, ws)
             _parent_or_404(conn, ws, parent)
-            return fetch_page(conn, query, SORT, page)
+            return fetch_page(conn, query, SORT, page, read=store.record)
 
         return await self._scan(unit)
 
@@ -137,11 +137,11 @@ class ReservationService(RoutingService):
         sid: str,
         answer: Answer,
         if_match: int | None,
-    ) -> Any:
+    ) -> ReservationRecord:
         status = requested_status(answer)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ReservationRecord:
             workspace = workspace_or_404(conn, caller, ws)
             reservation = _locked(conn, ws, parent, sid)
             if if_match is not None and reservation.version != if_match:
@@ -161,6 +161,6 @@ class ReservationService(RoutingService):
                 conn, workspace, reservation, status, now, answer.worker_activity_sid
             )
             emit(conn, workspace, caller, now, *events)
-            return store.get(conn, sid)
+            return child_or_404(store.get(conn, sid), f"{parent.path(ws)}/{sid}")
 
         return await self._write(ws, unit)

@@ -7,7 +7,7 @@ transaction, so the two halves of a Statistics answer describe the same moment.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,15 +18,18 @@ from hindsight.domain import statistics as stats
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.expressions import ExpressionError
 from hindsight.domain.worker_choice import selects
-from hindsight.routing.base import RoutingService, child_or_404, workspace_or_404
+from hindsight.routing.base import RoutingService, workspace_or_404
 from hindsight.routing.eligibility import worker_document
+from hindsight.routing.task_queues import TASK_QUEUE
+from hindsight.routing.workers import WORKER
+from hindsight.routing.workflows import WORKFLOW
 from hindsight.service_base import Caller
 from hindsight.store import statistics as store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
-from hindsight.store import workers as worker_store
-from hindsight.store import workflows as workflow_store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.task_queues import TaskQueueRecord
+from hindsight.store.workspaces import WorkspaceRecord
 
 # The TaskQueues/Statistics list pages through queues in their usual order.
 QUEUE_STATISTICS_ORDER = queue_store.SORT
@@ -89,13 +92,26 @@ class Statistics:
 class QueueStatistics:
     """One row of the TaskQueues/Statistics list: the queue and its figures."""
 
-    queue: Any
+    queue: TaskQueueRecord
     statistics: Statistics
 
+    # Paging reads the sort key (QUEUE_STATISTICS_ORDER) of the last row by column name.
     @property
-    def _mapping(self) -> Any:
-        # Paging reads the sort key of the last row through `_mapping`, as of a result row.
-        return self.queue._mapping
+    def date_created(self) -> int:
+        return self.queue.date_created
+
+    @property
+    def sid(self) -> str:
+        return self.queue.sid
+
+
+@dataclass(frozen=True)
+class _TaskScope:
+    """The tasks a Statistics resource about tasks counts, and who may work on them."""
+
+    entry_types: frozenset[str]  # the events that count a task in
+    queue: TaskQueueRecord | None = None  # its tasks, and the workers it targets
+    workflow_sid: str | None = None  # its tasks, and no worker figures
 
 
 @dataclass(frozen=True)
@@ -241,11 +257,69 @@ def _task_cumulative(
     return CumulativeResult(window=window, figures=figures, activity_durations=[])
 
 
+def _task_statistics(
+    conn: Connection,
+    workspace: WorkspaceRecord,
+    request: StatisticsRequest,
+    window: stats.Window,
+    now: int,
+    scope: _TaskScope,
+    realtime: bool,
+    cumulative: bool,
+) -> Statistics:
+    """The figures of the tasks in `scope`: what is waiting now and who could take it, and
+    what happened to them over the window."""
+    ws = workspace.sid
+    channel = _channel(conn, ws, request.task_channel)
+    narrow: dict[str, Any] = {}
+    if scope.queue is not None:
+        narrow["queue_sids"] = [scope.queue.sid]
+    if scope.workflow_sid is not None:
+        narrow["workflow_sid"] = scope.workflow_sid
+    live = None
+    if realtime:
+        activities: list[stats.ActivityRef] = []
+        workers: list[Any] = []
+        if scope.workflow_sid is None:
+            activities = _activity_refs(conn, ws)
+            workers = _workers(conn, ws, channel)
+            if scope.queue is not None:
+                workers = _Roster(workers).eligible(scope.queue.target_workers)
+        live = _realtime(activities, _tasks(conn, ws, channel, **narrow), workers, now)
+    history = None
+    if cumulative:
+        rows = _task_events(conn, ws, window, channel, **narrow)
+        history = _task_cumulative(rows, window, request, scope.entry_types)
+    return Statistics(workspace.account_sid, ws, live, history)
+
+
 class StatisticsService(RoutingService):
     def _window(self, request: StatisticsRequest, now: int) -> stats.Window:
         return stats.window(
             now, minutes=request.minutes, start_ms=request.start_ms, end_ms=request.end_ms
         )
+
+    async def _task_figures(
+        self,
+        caller: Caller,
+        ws: str,
+        request: StatisticsRequest,
+        realtime: bool,
+        cumulative: bool,
+        scope: Callable[[Connection], _TaskScope],
+    ) -> Statistics:
+        """The figures of the tasks `scope` chooses (it raises the 404 of what it names)."""
+        now = self._clock.now_ms()
+        window = self._window(request, now)
+
+        def unit(conn: Connection) -> Statistics:
+            workspace = workspace_or_404(conn, caller, ws)
+            chosen = scope(conn)
+            return _task_statistics(
+                conn, workspace, request, window, now, chosen, realtime, cumulative
+            )
+
+        return await self._scan(unit)
 
     # --- workspace -----------------------------------------------------------------------
 
@@ -258,27 +332,9 @@ class StatisticsService(RoutingService):
         realtime: bool = True,
         cumulative: bool = True,
     ) -> Statistics:
-        now = self._clock.now_ms()
-        window = self._window(request, now)
-
-        def unit(conn: Connection) -> Statistics:
-            workspace = workspace_or_404(conn, caller, ws)
-            channel = _channel(conn, ws, request.task_channel)
-            live = None
-            if realtime:
-                live = _realtime(
-                    _activity_refs(conn, ws),
-                    _tasks(conn, ws, channel),
-                    _workers(conn, ws, channel),
-                    now,
-                )
-            history = None
-            if cumulative:
-                rows = _task_events(conn, ws, window, channel)
-                history = _task_cumulative(rows, window, request, stats.QUEUE_ENTRY)
-            return Statistics(workspace.account_sid, ws, live, history)
-
-        return await self._scan(unit)
+        return await self._task_figures(
+            caller, ws, request, realtime, cumulative, lambda conn: _TaskScope(stats.QUEUE_ENTRY)
+        )
 
     # --- task queues ---------------------------------------------------------------------
 
@@ -292,30 +348,10 @@ class StatisticsService(RoutingService):
         realtime: bool = True,
         cumulative: bool = True,
     ) -> Statistics:
-        now = self._clock.now_ms()
-        window = self._window(request, now)
+        def scope(conn: Connection) -> _TaskScope:
+            return _TaskScope(stats.QUEUE_ENTRY, queue=TASK_QUEUE.find(conn, ws, sid))
 
-        def unit(conn: Connection) -> Statistics:
-            workspace = workspace_or_404(conn, caller, ws)
-            queue = child_or_404(
-                queue_store.get(conn, ws, sid), f"/Workspaces/{ws}/TaskQueues/{sid}"
-            )
-            channel = _channel(conn, ws, request.task_channel)
-            live = None
-            if realtime:
-                live = _realtime(
-                    _activity_refs(conn, ws),
-                    _tasks(conn, ws, channel, queue_sids=[sid]),
-                    _Roster(_workers(conn, ws, channel)).eligible(queue.target_workers),
-                    now,
-                )
-            history = None
-            if cumulative:
-                rows = _task_events(conn, ws, window, channel, queue_sids=[sid])
-                history = _task_cumulative(rows, window, request, stats.QUEUE_ENTRY)
-            return Statistics(workspace.account_sid, ws, live, history)
-
-        return await self._scan(unit)
+        return await self._task_figures(caller, ws, request, realtime, cumulative, scope)
 
     async def task_queues(
         self,
@@ -332,7 +368,7 @@ class StatisticsService(RoutingService):
 
         def unit(conn: Connection) -> PageResult:
             workspace = workspace_or_404(conn, caller, ws)
-            result = fetch_page(conn, query, QUEUE_STATISTICS_ORDER, page)
+            result = fetch_page(conn, query, QUEUE_STATISTICS_ORDER, page, read=queue_store.record)
             if not result.rows:
                 return result
             channel = _channel(conn, ws, request.task_channel)
@@ -404,23 +440,10 @@ class StatisticsService(RoutingService):
         realtime: bool = True,
         cumulative: bool = True,
     ) -> Statistics:
-        now = self._clock.now_ms()
-        window = self._window(request, now)
+        def scope(conn: Connection) -> _TaskScope:
+            return _TaskScope(stats.WORKFLOW_ENTRY, workflow_sid=WORKFLOW.find(conn, ws, sid).sid)
 
-        def unit(conn: Connection) -> Statistics:
-            workspace = workspace_or_404(conn, caller, ws)
-            child_or_404(workflow_store.get(conn, ws, sid), f"/Workspaces/{ws}/Workflows/{sid}")
-            channel = _channel(conn, ws, request.task_channel)
-            live = None
-            if realtime:
-                live = _realtime([], _tasks(conn, ws, channel, workflow_sid=sid), [], now)
-            history = None
-            if cumulative:
-                rows = _task_events(conn, ws, window, channel, workflow_sid=sid)
-                history = _task_cumulative(rows, window, request, stats.WORKFLOW_ENTRY)
-            return Statistics(workspace.account_sid, ws, live, history)
-
-        return await self._scan(unit)
+        return await self._task_figures(caller, ws, request, realtime, cumulative, scope)
 
     # --- workers -------------------------------------------------------------------------
 
@@ -478,7 +501,7 @@ class StatisticsService(RoutingService):
 
         def unit(conn: Connection) -> Statistics:
             workspace = workspace_or_404(conn, caller, ws)
-            child_or_404(worker_store.get(conn, ws, sid), f"/Workspaces/{ws}/Workers/{sid}")
+            WORKER.find(conn, ws, sid)
             channel = _channel(conn, ws, request.task_channel)
             activities = _activity_refs(conn, ws)
             history = _worker_cumulative(conn, ws, window, activities, channel, {sid})

@@ -11,20 +11,21 @@ from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name, check_unique_name
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.workspace_template import ChannelCapacity
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult
+from hindsight.store.task_channels import TaskChannelRecord as TaskChannelRecord
 
-
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/TaskChannels/{sid}"
-
-
-def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
-    fields = ev.task_channel_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"TaskChannel {row.unique_name} {verb}", fields)
+# Found by SID or unique name, as TaskRouter's URLs allow.
+TASK_CHANNEL = ChildKind[TaskChannelRecord](
+    "TaskChannel",
+    "TaskChannels",
+    store.get_by_sid_or_name,
+    ev.task_channel_fields,
+    lambda c: c.unique_name,
+)
 
 
 def worker_channel_rows(
@@ -33,17 +34,16 @@ def worker_channel_rows(
     """Rows for new (worker, task channel) pairs, at the default capacity."""
     default = ChannelCapacity()
     return [
-        {
-            "sid": new_sid(Prefix.WORKER_CHANNEL),
-            "account_sid": account_sid,
-            "workspace_sid": ws,
-            "worker_sid": worker_sid,
-            "task_channel_sid": channel_sid,
-            "configured_capacity": default.capacity,
-            "available": default.available,
-            "date_created": now,
-            "date_updated": now,
-        }
+        resource_row(
+            new_sid(Prefix.WORKER_CHANNEL),
+            account_sid,
+            ws,
+            now,
+            worker_sid=worker_sid,
+            task_channel_sid=channel_sid,
+            configured_capacity=default.capacity,
+            available=default.available,
+        )
         for worker_sid, channel_sid in pairs
     ]
 
@@ -56,13 +56,13 @@ class TaskChannelService(RoutingService):
         friendly_name: str,
         unique_name: str,
         channel_optimized_routing: bool | None,
-    ) -> Any:
+    ) -> TaskChannelRecord:
         check_friendly_name(friendly_name)
         check_unique_name(unique_name)
         now = self._clock.now_ms()
         sid = new_sid(Prefix.TASK_CHANNEL)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
             if store.get_by_sid_or_name(conn, ws, unique_name) is not None:
                 raise InvalidParameter(
@@ -71,35 +71,35 @@ class TaskChannelService(RoutingService):
                 )
             store.insert_channel(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "unique_name": unique_name,
-                    "channel_optimized_routing": channel_optimized_routing,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    unique_name=unique_name,
+                    channel_optimized_routing=channel_optimized_routing,
+                ),
             )
             workers = worker_store.worker_sids(conn, ws)
             worker_store.insert_channels(
                 conn,
                 worker_channel_rows(caller.account_sid, ws, [(w, sid) for w in workers], now),
             )
-            row = store.get(conn, ws, sid)
-            emit(conn, workspace, caller, now, _event("task-channel.created", row, "created"))
-            return row
+            return TASK_CHANNEL.announce(
+                conn, workspace, caller, now, sid, "task-channel.created", "created"
+            )
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, key: str) -> Any:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get_by_sid_or_name(conn, ws, key), _path(ws, key)
-        )
+    async def fetch(self, caller: Caller, ws: str, key: str) -> TaskChannelRecord:
+        return await self._fetch_kind(caller, ws, TASK_CHANNEL, key)
 
-    async def list(self, caller: Caller, ws: str, page: PageRequest) -> PageResult:
-        return await self._list_children(caller, ws, store.list_query(ws), store.SORT, page)
+    async def list(
+        self, caller: Caller, ws: str, page: PageRequest
+    ) -> PageResult[TaskChannelRecord]:
+        query = store.list_query(ws)
+        return await self._list_children(caller, ws, query, store.SORT, page, store.record)
 
     async def update(
         self,
@@ -108,7 +108,7 @@ class TaskChannelService(RoutingService):
         key: str,
         friendly_name: str | None,
         channel_optimized_routing: bool | None,
-    ) -> Any:
+    ) -> TaskChannelRecord:
         if friendly_name is not None:
             check_friendly_name(friendly_name)
         now = self._clock.now_ms()
@@ -118,15 +118,15 @@ class TaskChannelService(RoutingService):
         if channel_optimized_routing is not None:
             values["channel_optimized_routing"] = channel_optimized_routing
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
+            row = TASK_CHANNEL.find(conn, ws, key)
             if not values:
                 return row
             store.update_channel(conn, row.sid, {**values, "date_updated": now})
-            row = store.get(conn, ws, row.sid)
-            emit(conn, workspace, caller, now, _event("task-channel.updated", row, "updated"))
-            return row
+            return TASK_CHANNEL.announce(
+                conn, workspace, caller, now, row.sid, "task-channel.updated", "updated"
+            )
 
         return await self._write(ws, unit)
 
@@ -135,7 +135,7 @@ class TaskChannelService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get_by_sid_or_name(conn, ws, key), _path(ws, key))
+            row = TASK_CHANNEL.find(conn, ws, key)
             active = store.active_task_count(conn, row.sid)
             if active:
                 raise InvalidParameter(
@@ -143,6 +143,12 @@ class TaskChannelService(RoutingService):
                     "use it"
                 )
             store.delete_channel(conn, row.sid)
-            emit(conn, workspace, caller, now, _event("task-channel.deleted", row, "deleted"))
+            emit(
+                conn,
+                workspace,
+                caller,
+                now,
+                TASK_CHANNEL.event("task-channel.deleted", row, "deleted"),
+            )
 
         await self._write(ws, unit)

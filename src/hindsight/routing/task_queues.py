@@ -16,7 +16,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.workflow_config import parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_TARGET_WORKERS
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts
 from hindsight.routing.listing import parse_ordering
 from hindsight.service_base import Caller
@@ -25,6 +25,8 @@ from hindsight.store import task_queues as store
 from hindsight.store import workers as worker_store
 from hindsight.store import workflows as workflow_store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.task_queues import TaskQueueRecord as TaskQueueRecord
+from hindsight.store.workspaces import WorkspaceRecord
 
 MAX_RESERVED_WORKERS = 50
 
@@ -46,8 +48,9 @@ class QueueFilters:
     worker_sid: str | None = None
 
 
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/TaskQueues/{sid}"
+TASK_QUEUE = ChildKind[TaskQueueRecord](
+    "TaskQueue", "TaskQueues", store.get, ev.task_queue_fields, lambda q: q.friendly_name
+)
 
 
 def _check(values: dict[str, Any]) -> None:
@@ -62,7 +65,7 @@ def _check(values: dict[str, Any]) -> None:
 
 
 def _check_refs(
-    conn: Connection, workspace: Any, values: dict[str, Any], own_sid: str | None = None
+    conn: Connection, workspace: WorkspaceRecord, values: dict[str, Any], own_sid: str | None = None
 ) -> None:
     for key, param in (
         ("reservation_activity_sid", "ReservationActivitySid"),
@@ -81,11 +84,6 @@ def _check_refs(
             )
 
 
-def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
-    fields = ev.task_queue_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"TaskQueue {row.friendly_name} {verb}", fields)
-
-
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     """Twilio's `Ordering` for queues: `DateCreated` or `FriendlyName`, `:asc` or `:desc`."""
     allowed = {"DateCreated": store.SORT[0].column, "FriendlyName": store.SORT_BY_NAME[0].column}
@@ -93,7 +91,7 @@ def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
 
 
 class TaskQueueService(RoutingService):
-    async def create(self, caller: Caller, ws: str, settings: QueueSettings) -> Any:
+    async def create(self, caller: Caller, ws: str, settings: QueueSettings) -> TaskQueueRecord:
         values = settings.given()
         values.setdefault("target_workers", DEFAULT_TARGET_WORKERS)
         values.setdefault("max_reserved_workers", 1)
@@ -102,32 +100,27 @@ class TaskQueueService(RoutingService):
         now = self._clock.now_ms()
         sid = new_sid(Prefix.TASK_QUEUE)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskQueueRecord:
             workspace = workspace_or_404(conn, caller, ws)
             _check_refs(conn, workspace, values)
             store.insert_queue(
                 conn,
-                {
-                    "reservation_activity_sid": None,
-                    "assignment_activity_sid": None,
-                    **values,
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    **{"reservation_activity_sid": None, "assignment_activity_sid": None, **values},
+                ),
             )
-            row = store.get(conn, ws, sid)
-            emit(conn, workspace, caller, now, _event("task-queue.created", row, "created"))
-            return row
+            return TASK_QUEUE.announce(
+                conn, workspace, caller, now, sid, "task-queue.created", "created"
+            )
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> TaskQueueRecord:
+        return await self._fetch_kind(caller, ws, TASK_QUEUE, sid)
 
     async def list(
         self,
@@ -136,7 +129,7 @@ class TaskQueueService(RoutingService):
         filters: QueueFilters,
         keys: tuple[SortKey, ...],
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[TaskQueueRecord]:
         query = store.list_query(ws, filters.friendly_name)
         evaluate = None
         if filters.evaluate_worker_attributes is not None:
@@ -146,7 +139,7 @@ class TaskQueueService(RoutingService):
                 parameter="EvaluateWorkerAttributes",
             )
 
-        def unit(conn: Connection) -> PageResult:
+        def unit(conn: Connection) -> PageResult[TaskQueueRecord]:
             workspace_or_404(conn, caller, ws)
             worker_attributes = evaluate
             if filters.worker_sid is not None:
@@ -158,33 +151,35 @@ class TaskQueueService(RoutingService):
             if worker_attributes is not None:
                 attrs = worker_attributes
 
-                def predicate(row: Any) -> bool:
-                    return queue_accepts(row.target_workers, attrs)
+                def predicate(queue: TaskQueueRecord) -> bool:
+                    return queue_accepts(queue.target_workers, attrs)
 
-            return fetch_page(conn, query, keys, page, predicate)
+            return fetch_page(conn, query, keys, page, predicate, read=store.record)
 
         return await self._scan(unit)
 
-    async def update(self, caller: Caller, ws: str, sid: str, settings: QueueSettings) -> Any:
+    async def update(
+        self, caller: Caller, ws: str, sid: str, settings: QueueSettings
+    ) -> TaskQueueRecord:
         values = settings.given()
         _check(values)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TaskQueueRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            before = TASK_QUEUE.find(conn, ws, sid)
             _check_refs(conn, workspace, values, own_sid=sid)
             if not values:
                 return before
             store.update_queue(conn, sid, {**values, "date_updated": now})
-            row = store.get(conn, ws, sid)
+            row = TASK_QUEUE.find(conn, ws, sid)
             if row.target_workers != before.target_workers:
                 emit(
                     conn,
                     workspace,
                     caller,
                     now,
-                    _event("task-queue.expression.updated", row, "expression updated"),
+                    TASK_QUEUE.event("task-queue.expression.updated", row, "expression updated"),
                 )
             return row
 
@@ -195,7 +190,7 @@ class TaskQueueService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = TASK_QUEUE.find(conn, ws, sid)
             active = store.active_task_count(conn, sid)
             if active:
                 raise InvalidParameter(
@@ -211,6 +206,8 @@ class TaskQueueService(RoutingService):
                     f"TaskQueue {sid} cannot be deleted: workflow(s) {', '.join(users)} route to it"
                 )
             store.delete_queue(conn, sid)
-            emit(conn, workspace, caller, now, _event("task-queue.deleted", row, "deleted"))
+            emit(
+                conn, workspace, caller, now, TASK_QUEUE.event("task-queue.deleted", row, "deleted")
+            )
 
         await self._write(ws, unit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,9 @@ from hindsight.domain.workspace_template import DEFAULT_TASK_CHANNEL
 from hindsight.routing.base import (
     RoutingService,
     WorkspaceRef,
-    child_or_404,
     emit,
     emit_routing,
+    not_found,
     workspace_or_404,
 )
 from hindsight.routing.listing import parse_ordering
@@ -35,8 +36,11 @@ from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as store
 from hindsight.store import workflows as workflow_store
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
-from hindsight.store.schema import tasks as tasks_table
+from hindsight.store.keyset import PageRequest, PageResult, SortKey
+from hindsight.store.task_channels import TaskChannelRecord
+from hindsight.store.task_queues import TaskQueueRecord
+from hindsight.store.tasks import TaskRecord as TaskRecord
+from hindsight.store.workflows import WorkflowRecord
 
 MAX_PRIORITY = 2**31 - 1
 DEFAULT_TIMEOUT = 86_400
@@ -100,32 +104,36 @@ def _check_virtual_start(value: int, now: int) -> int:
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     """Parse `Ordering` (`Priority:desc,DateCreated:asc`) into sort keys ending with the SID."""
-    default = (SortKey(tasks_table.c.date_created), SortKey(tasks_table.c.sid))
-    keys = parse_ordering(ordering, store.ORDERABLE, default, several=True)
+    keys = parse_ordering(ordering, store.ORDERABLE, store.SORT, several=True)
     fields = {k.column.name for k in keys}
     if {"date_created", "virtual_start_time"} <= fields:
         raise InvalidParameter("Ordering cannot combine DateCreated and VirtualStartTime")
     return keys
 
 
-def _check_version(task: Any, expected: int | None) -> None:
+def _check_version(task: TaskRecord, expected: int | None) -> None:
     if expected is not None and task.version != expected:
         raise PreconditionFailed(
             f"Task {task.sid} is at version {task.version}, not {expected}; nothing was changed"
         )
 
 
-def _task_event(event_type: str, task: dict[str, Any], now: int, description: str) -> ev.NewEvent:
+def _task_event(
+    event_type: str, task: Mapping[str, Any], now: int, description: str
+) -> ev.NewEvent:
     return ev.NewEvent(event_type, task["sid"], description, ev.task_fields(task, now))
 
 
-def _task_for_change(conn: Connection, caller: Caller, ws: str, sid: str) -> tuple[Any, Any]:
+def _task_for_change(
+    conn: Connection, caller: Caller, ws: str, sid: str
+) -> tuple[TaskRecord, WorkspaceRef]:
     """The task (locked) and its workspace, or the right 404."""
-    task = store.get_for_change(conn, caller.account_sid, ws, sid)
-    if task is None:
+    found = store.get_for_change(conn, caller.account_sid, ws, sid)
+    if found is None:
         workspace_or_404(conn, caller, ws)
-        child_or_404(None, _path(ws, sid))
-    return task, WorkspaceRef(ws, caller.account_sid, task.workspace_name)
+        raise not_found(_path(ws, sid))
+    task, workspace_name = found
+    return task, WorkspaceRef(ws, caller.account_sid, workspace_name)
 
 
 class TaskService(RoutingService):
@@ -136,15 +144,18 @@ class TaskService(RoutingService):
         media_lists(attributes, strict=True)
         return attributes
 
-    def _channel(self, conn: Connection, ws: str, key: str) -> Any:
+    def _channel(self, conn: Connection, ws: str, key: str) -> TaskChannelRecord:
         channel = channel_store.get_by_sid_or_name(conn, ws, key)
         if channel is None:
             raise InvalidParameter(f"TaskChannel {key!r} is not a task channel of workspace {ws}")
         return channel
 
-    def _routing(self, conn: Connection, ws: str, spec: NewTask) -> tuple[Any, Any]:
+    def _routing(
+        self, conn: Connection, ws: str, spec: NewTask
+    ) -> tuple[WorkflowRecord | None, TaskQueueRecord | None]:
         """The workflow and queue a new task starts with."""
-        workflow = queue = None
+        workflow: WorkflowRecord | None = None
+        queue: TaskQueueRecord | None = None
         if spec.workflow_sid is not None:
             workflow = workflow_store.get(conn, ws, spec.workflow_sid)
             if workflow is None:
@@ -167,7 +178,7 @@ class TaskService(RoutingService):
             workflow = candidates[0]
         return workflow, queue
 
-    async def create(self, caller: Caller, ws: str, spec: NewTask) -> dict[str, Any]:
+    async def create(self, caller: Caller, ws: str, spec: NewTask) -> TaskRecord:
         attributes = spec.attributes if spec.attributes is not None else DEFAULT_ATTRIBUTES
         self._attributes(attributes)
         priority = _check_priority(spec.priority) if spec.priority is not None else 0
@@ -195,7 +206,7 @@ class TaskService(RoutingService):
             ignore_capacity = True
         sid = new_sid(Prefix.TASK)
 
-        def unit(conn: Connection) -> dict[str, Any]:
+        def unit(conn: Connection) -> TaskRecord:
             workspace = workspace_or_404(conn, caller, ws)
             channel = self._channel(conn, ws, spec.task_channel or DEFAULT_TASK_CHANNEL)
             workflow, queue = self._routing(conn, ws, spec)
@@ -248,20 +259,18 @@ class TaskService(RoutingService):
                 emit_routing(conn, workspace, now, entered)
             elif workflow is not None:
                 emit_routing(conn, workspace, now, *self._engine.enter_workflow(conn, task, now))
-            return task
+            return store.record_of(task)  # as routing left it (it updates `task` in place)
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
-            workspace_or_404(conn, caller, ws)
-            return child_or_404(store.get(conn, ws, sid), _path(ws, sid))._mapping
-
-        return await self._read(unit)
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> TaskRecord:
+        return await self._fetch_child(
+            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
+        )
 
     async def update(
         self, caller: Caller, ws: str, sid: str, changes: TaskChanges, if_match: int | None
-    ) -> dict[str, Any]:
+    ) -> TaskRecord:
         if changes.attributes is not UNSET:
             self._attributes(changes.attributes)
         if changes.priority is not UNSET:
@@ -272,7 +281,7 @@ class TaskService(RoutingService):
         if changes.virtual_start_time is not UNSET:
             _check_virtual_start(changes.virtual_start_time, now)
 
-        def unit(conn: Connection) -> dict[str, Any]:
+        def unit(conn: Connection) -> TaskRecord:
             before, workspace = _task_for_change(conn, caller, ws, sid)
             _check_version(before, if_match)
             values: dict[str, Any] = {}
@@ -300,14 +309,13 @@ class TaskService(RoutingService):
                 if changes.reason is not UNSET:
                     values["reason"] = changes.reason
             if not values:
-                return {k: v for k, v in before._mapping.items() if k != "workspace_name"}
+                return before
             values["version"] = before.version + 1
             values["date_updated"] = now
             if status in TERMINAL or status == TaskStatus.WRAPPING:
                 values["timeout_at_ms"] = values["step_due_ms"] = None
             store.update_task(conn, sid, values)
             task = {**before._mapping, **values, **names}
-            del task["workspace_name"]
             new_events = []
             if fields_changed:
                 new_events.append(_task_event("task.updated", task, now, f"Task {sid} updated"))
@@ -327,7 +335,7 @@ class TaskService(RoutingService):
             elif "attributes" in values and task["assignment_status"] == TaskStatus.PENDING:
                 # New attributes may match another filter: the workflow is evaluated again.
                 emit_routing(conn, workspace, now, *self._engine.enter_workflow(conn, task, now))
-            return task
+            return store.record_of(task)
 
         return await self._write(ws, unit)
 
@@ -337,7 +345,7 @@ class TaskService(RoutingService):
         def unit(conn: Connection) -> None:
             task, workspace = _task_for_change(conn, caller, ws, sid)
             _check_version(task, if_match)
-            view = {k: v for k, v in task._mapping.items() if k != "workspace_name"}
+            view = dict(task._mapping)
             emit_routing(conn, workspace, now, *self._engine.drop_reservations(conn, view, now))
             store.delete_task(conn, sid)
             emit(
@@ -357,7 +365,7 @@ class TaskService(RoutingService):
         filters: TaskFilters,
         keys: tuple[SortKey, ...],
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[TaskRecord]:
         if filters.priority is not None:
             _check_priority(filters.priority)
         query = store.filtered_query(ws, filters)
@@ -365,12 +373,8 @@ class TaskService(RoutingService):
         if filters.evaluate_task_attributes is not None:
             expression = expressions.parse(filters.evaluate_task_attributes)
 
-            def predicate(row: Any) -> bool:
-                attrs = parse_attributes(row.attributes, limit_bytes=1 << 30)
+            def predicate(task: TaskRecord) -> bool:
+                attrs = parse_attributes(task.attributes, limit_bytes=1 << 30)
                 return expressions.matches(expression, attrs)
 
-        def unit(conn: Connection) -> PageResult:
-            workspace_or_404(conn, caller, ws)
-            return fetch_page(conn, query, keys, page, predicate)
-
-        return await self._scan(unit)
+        return await self._list_children(caller, ws, query, keys, page, store.record, predicate)

@@ -3,17 +3,17 @@ timed out). Either way the worker's status clock restarts and worker.activity.up
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection
 
 from hindsight.domain import events as ev
 from hindsight.store import workers as store
+from hindsight.store.activities import ActivityRecord
+from hindsight.store.workers import WorkerRecord
 
 
 def move_worker(
-    conn: Connection, workspace_sid: str, worker: Any, activity: Any, now: int
-) -> tuple[Any, ev.NewEvent]:
+    conn: Connection, workspace_sid: str, worker: WorkerRecord, activity: ActivityRecord, now: int
+) -> tuple[WorkerRecord, ev.NewEvent]:
     """Put `worker` in `activity`; returns the updated worker and the event to append."""
     store.update_worker(
         conn,
@@ -26,6 +26,8 @@ def move_worker(
         },
     )
     after = store.get(conn, workspace_sid, worker.sid)
+    if after is None:  # updated just above, in this transaction
+        raise LookupError(f"Worker {worker.sid} vanished while changing activity")
     event = ev.NewEvent(
         "worker.activity.update",
         worker.sid,

@@ -15,7 +15,14 @@ from hindsight.domain.names import check_friendly_name
 from hindsight.domain.reservation_lifecycle import ReservationStatus
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET
-from hindsight.routing.base import RoutingService, child_or_404, emit, workspace_or_404
+from hindsight.routing.base import (
+    ChildKind,
+    RoutingService,
+    child_or_404,
+    emit,
+    resource_row,
+    workspace_or_404,
+)
 from hindsight.routing.eligibility import queue_accepts, worker_matches
 from hindsight.routing.listing import parse_ordering
 from hindsight.routing.task_channels import worker_channel_rows
@@ -27,15 +34,10 @@ from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workers as store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
-from hindsight.store.schema import workers as workers_table
+from hindsight.store.workers import WorkerChannelRecord as WorkerChannelRecord
+from hindsight.store.workers import WorkerRecord as WorkerRecord
 
 MAX_CHANNEL_CAPACITY = 50
-
-_ORDERING = {
-    "DateCreated": workers_table.c.date_created,
-    "DateStatusChanged": workers_table.c.date_status_changed,
-    "FriendlyName": workers_table.c.friendly_name,
-}
 
 
 @dataclass(frozen=True)
@@ -57,21 +59,16 @@ class WorkerFilters:
     task_queue_sid: str | None = None
 
 
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/Workers/{sid}"
+WORKER = ChildKind[WorkerRecord](
+    "Worker", "Workers", store.get, ev.worker_fields, lambda w: w.friendly_name
+)
 
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
-    return parse_ordering(ordering, _ORDERING, store.SORT)
+    return parse_ordering(ordering, store.ORDERABLE, store.SORT)
 
 
-def _worker_event(event_type: str, worker: Any, description: str, **extra: str) -> ev.NewEvent:
-    return ev.NewEvent(
-        event_type, worker.sid, description, {**ev.worker_fields(worker._mapping), **extra}
-    )
-
-
-def _check_version(worker: Any, expected: int | None) -> None:
+def _check_version(worker: WorkerRecord, expected: int | None) -> None:
     if expected is not None and worker.version != expected:
         raise PreconditionFailed(
             f"Worker {worker.sid} is at version {worker.version}, not {expected}; "
@@ -91,13 +88,13 @@ class WorkerService(RoutingService):
         friendly_name: str,
         activity_sid: str | None,
         attributes: str | None,
-    ) -> Any:
+    ) -> WorkerRecord:
         check_friendly_name(friendly_name)
         attrs = self._attributes(attributes if attributes is not None else DEFAULT_ATTRIBUTES)
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKER)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkerRecord:
             workspace = workspace_or_404(conn, caller, ws)
             activity = activity_sid or workspace.default_activity_sid
             if activity is None or activity_store.get(conn, ws, activity) is None:
@@ -111,40 +108,29 @@ class WorkerService(RoutingService):
                 )
             store.insert_worker(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "attributes": attrs,
-                    "activity_sid": activity,
-                    "date_status_changed": now,
-                    "version": 0,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    attributes=attrs,
+                    activity_sid=activity,
+                    date_status_changed=now,
+                    version=0,
+                ),
             )
             channels = channel_store.all_in_workspace(conn, ws)
             store.insert_channels(
                 conn,
                 worker_channel_rows(caller.account_sid, ws, [(sid, c.sid) for c in channels], now),
             )
-            worker = store.get(conn, ws, sid)
-            emit(
-                conn,
-                workspace,
-                caller,
-                now,
-                _worker_event("worker.created", worker, f"Worker {friendly_name} created"),
-            )
-            return worker
+            return WORKER.announce(conn, workspace, caller, now, sid, "worker.created", "created")
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkerRecord:
+        return await self._fetch_kind(caller, ws, WORKER, sid)
 
     async def list(
         self,
@@ -153,7 +139,7 @@ class WorkerService(RoutingService):
         filters: WorkerFilters,
         keys: tuple[SortKey, ...],
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[WorkerRecord]:
         query = store.filtered_query(
             ws,
             activity_name=filters.activity_name,
@@ -166,7 +152,7 @@ class WorkerService(RoutingService):
             # Checked up front: a malformed expression is a 400 even when no worker exists.
             expressions.parse(expression)
 
-        def unit(conn: Connection) -> PageResult:
+        def unit(conn: Connection) -> PageResult[WorkerRecord]:
             workspace_or_404(conn, caller, ws)
             queue_expression: str | None = None
             if filters.task_queue_sid is not None or filters.task_queue_name is not None:
@@ -179,32 +165,32 @@ class WorkerService(RoutingService):
                     return PageResult(rows=[], has_next=False, has_previous=False)
                 queue_expression = queue.target_workers or ""
             if expression is None and queue_expression is None:
-                return fetch_page(conn, query, keys, page)
+                return fetch_page(conn, query, keys, page, read=store.record)
 
-            def predicate(row: Any) -> bool:
-                if expression is not None and not worker_matches(expression, row):
+            def predicate(worker: WorkerRecord) -> bool:
+                if expression is not None and not worker_matches(expression, worker):
                     return False
                 if queue_expression is not None:
-                    attrs = parse_attributes(row.attributes, limit_bytes=1 << 30)
+                    attrs = parse_attributes(worker.attributes, limit_bytes=1 << 30)
                     return queue_accepts(queue_expression, attrs)
                 return True
 
-            return fetch_page(conn, query, keys, page, predicate)
+            return fetch_page(conn, query, keys, page, predicate, read=store.record)
 
         return await self._scan(unit)
 
     async def update(
         self, caller: Caller, ws: str, sid: str, changes: WorkerChanges, if_match: int | None
-    ) -> Any:
+    ) -> WorkerRecord:
         if changes.friendly_name is not UNSET:
             check_friendly_name(changes.friendly_name)
         if changes.attributes is not UNSET:
             self._attributes(changes.attributes)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkerRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            before = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            before = child_or_404(store.get(conn, ws, sid, for_update=True), WORKER.path(ws, sid))
             _check_version(before, if_match)
             values: dict[str, Any] = {}
             new_events: list[ev.NewEvent] = []
@@ -240,13 +226,9 @@ class WorkerService(RoutingService):
                 store.update_worker(
                     conn, sid, {**values, "version": before.version + 1, "date_updated": now}
                 )
-                worker = store.get(conn, ws, sid)
+                worker = WORKER.find(conn, ws, sid)
                 new_events.append(
-                    _worker_event(
-                        "worker.attributes.update",
-                        worker,
-                        f"Worker {worker.friendly_name} attributes updated",
-                    )
+                    WORKER.event("worker.attributes.update", worker, "attributes updated")
                 )
             if activity is not None:
                 worker, moved = move_worker(conn, ws, worker, activity, now)
@@ -269,7 +251,7 @@ class WorkerService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            worker = child_or_404(store.get(conn, ws, sid, for_update=True), _path(ws, sid))
+            worker = child_or_404(store.get(conn, ws, sid, for_update=True), WORKER.path(ws, sid))
             _check_version(worker, if_match)
             holding = reservation_store.holding_of_worker(conn, sid)
             if holding:
@@ -283,29 +265,32 @@ class WorkerService(RoutingService):
                 workspace,
                 caller,
                 now,
-                _worker_event("worker.deleted", worker, f"Worker {worker.friendly_name} deleted"),
+                WORKER.event("worker.deleted", worker, "deleted"),
             )
 
         await self._write(ws, unit)
 
     # --- worker channels ------------------------------------------------------------------
 
-    async def fetch_channel(self, caller: Caller, ws: str, worker_sid: str, key: str) -> Any:
-        def unit(conn: Connection) -> Any:
+    async def fetch_channel(
+        self, caller: Caller, ws: str, worker_sid: str, key: str
+    ) -> WorkerChannelRecord:
+        def unit(conn: Connection) -> WorkerChannelRecord:
             workspace_or_404(conn, caller, ws)
-            child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            WORKER.find(conn, ws, worker_sid)
             row = store.get_channel(conn, worker_sid, key)
-            return child_or_404(row, f"{_path(ws, worker_sid)}/Channels/{key}")
+            return child_or_404(row, f"{WORKER.path(ws, worker_sid)}/Channels/{key}")
 
         return await self._read(unit)
 
     async def list_channels(
         self, caller: Caller, ws: str, worker_sid: str, page: PageRequest
-    ) -> PageResult:
-        def unit(conn: Connection) -> PageResult:
+    ) -> PageResult[WorkerChannelRecord]:
+        def unit(conn: Connection) -> PageResult[WorkerChannelRecord]:
             workspace_or_404(conn, caller, ws)
-            child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
-            return fetch_page(conn, store.channels_query(worker_sid), store.CHANNEL_SORT, page)
+            WORKER.find(conn, ws, worker_sid)
+            query = store.channels_query(worker_sid)
+            return fetch_page(conn, query, store.CHANNEL_SORT, page, read=store.channel_record)
 
         return await self._scan(unit)
 
@@ -317,17 +302,17 @@ class WorkerService(RoutingService):
         key: str,
         capacity: int | None,
         available: bool | None,
-    ) -> Any:
+    ) -> WorkerChannelRecord:
         if capacity is not None and not 0 <= capacity <= MAX_CHANNEL_CAPACITY:
             raise InvalidParameter(f"Capacity must be from 0 to {MAX_CHANNEL_CAPACITY}")
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkerChannelRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            worker = child_or_404(store.get(conn, ws, worker_sid), _path(ws, worker_sid))
+            worker = WORKER.find(conn, ws, worker_sid)
             before = child_or_404(
                 store.get_channel(conn, worker_sid, key),
-                f"{_path(ws, worker_sid)}/Channels/{key}",
+                f"{WORKER.path(ws, worker_sid)}/Channels/{key}",
             )
             values: dict[str, Any] = {}
             if capacity is not None and capacity != before.configured_capacity:
@@ -338,7 +323,10 @@ class WorkerService(RoutingService):
             if not values:
                 return before
             store.update_channel(conn, before.sid, {**values, "date_updated": now})
-            after = store.get_channel(conn, worker_sid, before.sid)
+            after = child_or_404(
+                store.get_channel(conn, worker_sid, before.sid),
+                f"{WORKER.path(ws, worker_sid)}/Channels/{key}",
+            )
             new_events = []
             worker_data = ev.worker_fields(worker._mapping)
             if "configured_capacity" in values:

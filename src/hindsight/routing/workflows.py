@@ -18,10 +18,11 @@ from hindsight.domain.worker_choice import parse_order_by
 from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
 from hindsight.routing.base import (
+    ChildKind,
     RoutingService,
-    child_or_404,
     emit,
     emit_routing,
+    resource_row,
     workspace_or_404,
 )
 from hindsight.service_base import Caller
@@ -29,6 +30,8 @@ from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as task_store
 from hindsight.store import workflows as store
 from hindsight.store.keyset import PageRequest, PageResult
+from hindsight.store.workflows import WorkflowRecord as WorkflowRecord
+from hindsight.store.workspaces import WorkspaceRecord
 
 MAX_RESERVATION_TIMEOUT = 86_400
 
@@ -42,8 +45,9 @@ class WorkflowSettings(Changes):
     task_reservation_timeout: Any = UNSET
 
 
-def _path(ws: str, sid: str) -> str:
-    return f"/Workspaces/{ws}/Workflows/{sid}"
+WORKFLOW = ChildKind[WorkflowRecord](
+    "Workflow", "Workflows", store.get, ev.workflow_fields, lambda w: w.friendly_name
+)
 
 
 def _parse_expression(text: str, where: str) -> None:
@@ -93,7 +97,7 @@ def _check(values: dict[str, Any]) -> WorkflowConfiguration | None:
 
 def _check_refs(
     conn: Connection,
-    workspace: Any,
+    workspace: WorkspaceRecord,
     values: dict[str, Any],
     config: WorkflowConfiguration | None,
     own_sid: str | None = None,
@@ -119,13 +123,8 @@ def _check_refs(
             )
 
 
-def _event(event_type: str, row: Any, verb: str) -> ev.NewEvent:
-    fields = ev.workflow_fields(row._mapping)
-    return ev.NewEvent(event_type, row.sid, f"Workflow {row.friendly_name} {verb}", fields)
-
-
 class WorkflowService(RoutingService):
-    async def create(self, caller: Caller, ws: str, settings: WorkflowSettings) -> Any:
+    async def create(self, caller: Caller, ws: str, settings: WorkflowSettings) -> WorkflowRecord:
         values = settings.given()
         if "configuration" not in values:
             raise InvalidParameter("Missing required parameter Configuration in the post body")
@@ -134,39 +133,37 @@ class WorkflowService(RoutingService):
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKFLOW)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkflowRecord:
             workspace = workspace_or_404(conn, caller, ws)
             _check_refs(conn, workspace, values, config)
             store.insert_workflow(
                 conn,
-                {
-                    "assignment_callback_url": None,
-                    "fallback_assignment_callback_url": None,
-                    **values,
-                    "sid": sid,
-                    "account_sid": caller.account_sid,
-                    "workspace_sid": ws,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    sid,
+                    caller.account_sid,
+                    ws,
+                    now,
+                    **{
+                        "assignment_callback_url": None,
+                        "fallback_assignment_callback_url": None,
+                        **values,
+                    },
+                ),
             )
-            row = store.get(conn, ws, sid)
-            emit(conn, workspace, caller, now, _event("workflow.created", row, "created"))
-            return row
+            return WORKFLOW.announce(
+                conn, workspace, caller, now, sid, "workflow.created", "created"
+            )
 
         return await self._write(ws, unit)
 
-    async def fetch(self, caller: Caller, ws: str, sid: str) -> Any:
-        return await self._fetch_child(
-            caller, ws, lambda conn: store.get(conn, ws, sid), _path(ws, sid)
-        )
+    async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkflowRecord:
+        return await self._fetch_kind(caller, ws, WORKFLOW, sid)
 
     async def list(
         self, caller: Caller, ws: str, friendly_name: str | None, page: PageRequest
-    ) -> PageResult:
+    ) -> PageResult[WorkflowRecord]:
         query = store.list_query(ws, friendly_name)
-
-        return await self._list_children(caller, ws, query, store.SORT, page)
+        return await self._list_children(caller, ws, query, store.SORT, page, store.record)
 
     async def update(
         self,
@@ -175,22 +172,23 @@ class WorkflowService(RoutingService):
         sid: str,
         settings: WorkflowSettings,
         re_evaluate: bool = False,
-    ) -> Any:
+    ) -> WorkflowRecord:
         values = settings.given()
         config = _check(values)
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkflowRecord:
             workspace = workspace_or_404(conn, caller, ws)
-            before = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            before = WORKFLOW.find(conn, ws, sid)
             _check_refs(conn, workspace, values, config, own_sid=sid)
             if not values and not re_evaluate:
                 return before
             row = before
             if values:
                 store.update_workflow(conn, sid, {**values, "date_updated": now})
-                row = store.get(conn, ws, sid)
-                emit(conn, workspace, caller, now, _event("workflow.updated", row, "updated"))
+                row = WORKFLOW.announce(
+                    conn, workspace, caller, now, sid, "workflow.updated", "updated"
+                )
             if re_evaluate:
                 # Waiting tasks go through the (new) rules again from the top.
                 for task in task_store.waiting_in_workflow(conn, sid):
@@ -207,13 +205,13 @@ class WorkflowService(RoutingService):
 
         def unit(conn: Connection) -> None:
             workspace = workspace_or_404(conn, caller, ws)
-            row = child_or_404(store.get(conn, ws, sid), _path(ws, sid))
+            row = WORKFLOW.find(conn, ws, sid)
             active = store.active_task_count(conn, sid)
             if active:
                 raise InvalidParameter(
                     f"Workflow {sid} cannot be deleted: {active} active task(s) are routed by it"
                 )
             store.delete_workflow(conn, sid)
-            emit(conn, workspace, caller, now, _event("workflow.deleted", row, "deleted"))
+            emit(conn, workspace, caller, now, WORKFLOW.event("workflow.deleted", row, "deleted"))
 
         await self._write(ws, unit)

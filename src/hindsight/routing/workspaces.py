@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -15,16 +15,16 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
 from hindsight.domain.workflow_config import fifo_configuration
-from hindsight.routing.base import RoutingService, emit, not_found, workspace_or_404
+from hindsight.routing.base import RoutingService, emit, not_found, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as activity_store
+from hindsight.store import callbacks as callback_store
 from hindsight.store import events as event_store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workflows as workflow_store
 from hindsight.store import workspaces as store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
-from hindsight.store.schema import callback_cursors, retired_workspaces
 
 # Re-exported: the HTTP layer names the workspace record through this service.
 from hindsight.store.workspaces import WorkspaceRecord as WorkspaceRecord
@@ -53,22 +53,13 @@ class WorkspaceChanges(Changes):
 
 def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) -> None:
     """Start callbacks from the current end of the log: a new URL gets new events only."""
-    conn.execute(callback_cursors.delete().where(callback_cursors.c.workspace_sid == workspace_sid))
+    callback_store.stop(conn, workspace_sid)
     if url:
-        current = event_store.head(conn, workspace_sid)
-        conn.execute(
-            callback_cursors.insert().values(
-                workspace_sid=workspace_sid,
-                delivered_seq=current,
-                attempts=0,
-                next_attempt_ms=0,
-                lease_until_ms=0,
-            )
-        )
+        callback_store.start(conn, workspace_sid, event_store.head(conn, workspace_sid))
 
 
 class WorkspaceService(RoutingService):
-    async def create(self, caller: Caller, spec: NewWorkspace) -> Any:
+    async def create(self, caller: Caller, spec: NewWorkspace) -> WorkspaceRecord:
         check_friendly_name(spec.friendly_name)
         if spec.template not in template.TEMPLATES:
             raise InvalidParameter(f"Template must be NONE or FIFO, got {spec.template!r}")
@@ -79,7 +70,7 @@ class WorkspaceService(RoutingService):
         now = self._clock.now_ms()
         sid = new_sid(Prefix.WORKSPACE)
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkspaceRecord:
             store.insert_workspace(
                 conn,
                 {
@@ -102,7 +93,7 @@ class WorkspaceService(RoutingService):
             )
             if spec.template == "FIFO":
                 self._create_fifo(conn, caller.account_sid, sid, now)
-            workspace = store.get(conn, caller.account_sid, sid)
+            workspace = workspace_or_404(conn, caller, sid)
             emit(
                 conn,
                 workspace,
@@ -120,31 +111,22 @@ class WorkspaceService(RoutingService):
             sid = new_sid(Prefix.ACTIVITY)
             activity_store.insert_activity(
                 conn,
-                {
-                    "sid": sid,
-                    "account_sid": account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": name,
-                    "available": available,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(sid, account_sid, ws, now, friendly_name=name, available=available),
             )
             if name == template.DEFAULT_ACTIVITY:
                 default_activity = sid
         for unique_name, friendly_name in template.DEFAULT_TASK_CHANNELS:
             channel_store.insert_channel(
                 conn,
-                {
-                    "sid": new_sid(Prefix.TASK_CHANNEL),
-                    "account_sid": account_sid,
-                    "workspace_sid": ws,
-                    "friendly_name": friendly_name,
-                    "unique_name": unique_name,
-                    "channel_optimized_routing": None,
-                    "date_created": now,
-                    "date_updated": now,
-                },
+                resource_row(
+                    new_sid(Prefix.TASK_CHANNEL),
+                    account_sid,
+                    ws,
+                    now,
+                    friendly_name=friendly_name,
+                    unique_name=unique_name,
+                    channel_optimized_routing=None,
+                ),
             )
         return default_activity
 
@@ -152,47 +134,46 @@ class WorkspaceService(RoutingService):
         queue_sid = new_sid(Prefix.TASK_QUEUE)
         queue_store.insert_queue(
             conn,
-            {
-                "sid": queue_sid,
-                "account_sid": account_sid,
-                "workspace_sid": ws,
-                "friendly_name": template.FIFO_QUEUE_NAME,
-                "target_workers": template.DEFAULT_TARGET_WORKERS,
-                "max_reserved_workers": 1,
-                "task_order": "FIFO",
-                "reservation_activity_sid": None,
-                "assignment_activity_sid": None,
-                "date_created": now,
-                "date_updated": now,
-            },
+            resource_row(
+                queue_sid,
+                account_sid,
+                ws,
+                now,
+                friendly_name=template.FIFO_QUEUE_NAME,
+                target_workers=template.DEFAULT_TARGET_WORKERS,
+                max_reserved_workers=1,
+                task_order="FIFO",
+                reservation_activity_sid=None,
+                assignment_activity_sid=None,
+            ),
         )
         workflow_store.insert_workflow(
             conn,
-            {
-                "sid": new_sid(Prefix.WORKFLOW),
-                "account_sid": account_sid,
-                "workspace_sid": ws,
-                "friendly_name": template.FIFO_WORKFLOW_NAME,
-                "configuration": fifo_configuration(queue_sid),
-                "assignment_callback_url": None,
-                "fallback_assignment_callback_url": None,
-                "task_reservation_timeout": template.DEFAULT_RESERVATION_TIMEOUT,
-                "date_created": now,
-                "date_updated": now,
-            },
+            resource_row(
+                new_sid(Prefix.WORKFLOW),
+                account_sid,
+                ws,
+                now,
+                friendly_name=template.FIFO_WORKFLOW_NAME,
+                configuration=fifo_configuration(queue_sid),
+                assignment_callback_url=None,
+                fallback_assignment_callback_url=None,
+                task_reservation_timeout=template.DEFAULT_RESERVATION_TIMEOUT,
+            ),
         )
 
-    async def fetch(self, caller: Caller, sid: str) -> Any:
+    async def fetch(self, caller: Caller, sid: str) -> WorkspaceRecord:
         return await self._read(lambda conn: workspace_or_404(conn, caller, sid))
 
     async def list(
         self, caller: Caller, friendly_name: str | None, page: PageRequest
-    ) -> PageResult:
+    ) -> PageResult[WorkspaceRecord]:
         query = store.list_query(caller.account_sid, friendly_name)
-        result = await self._scan(lambda conn: fetch_page(conn, query, store.SORT, page))
-        return replace(result, rows=[store.record(row) for row in result.rows])
+        return await self._scan(
+            lambda conn: fetch_page(conn, query, store.SORT, page, read=store.record)
+        )
 
-    async def update(self, caller: Caller, sid: str, changes: WorkspaceChanges) -> Any:
+    async def update(self, caller: Caller, sid: str, changes: WorkspaceChanges) -> WorkspaceRecord:
         values = changes.given()
         if "friendly_name" in values:
             check_friendly_name(values["friendly_name"])
@@ -205,7 +186,7 @@ class WorkspaceService(RoutingService):
             values["events_filter"] = ev.parse_events_filter(raw) if raw else None
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> WorkspaceRecord:
             before = store.lock(conn, caller.account_sid, sid)
             if before is None:
                 raise not_found(f"/Workspaces/{sid}")
@@ -215,16 +196,14 @@ class WorkspaceService(RoutingService):
                         f"{_param(key)} {values[key]} is not an Activity of workspace {sid}"
                     )
             if all(getattr(before, key) == value for key, value in values.items()):
-                return store.get(conn, caller.account_sid, sid)
+                return before
             store.update_workspace(conn, sid, {**values, "date_updated": now})
             if (
                 "event_callback_url" in values
                 and values["event_callback_url"] != before.event_callback_url
             ):
                 _set_callback_cursor(conn, sid, values["event_callback_url"])
-            workspace = store.get(conn, caller.account_sid, sid)
-            if workspace is None:  # locked above: only a broken database gets here
-                raise not_found(f"/Workspaces/{sid}")
+            workspace = workspace_or_404(conn, caller, sid)
             emit(
                 conn,
                 workspace,
@@ -254,15 +233,8 @@ class WorkspaceService(RoutingService):
                     "workspace.deleted", sid, f"Workspace {workspace.friendly_name} deleted"
                 ),
             )
-            conn.execute(callback_cursors.delete().where(callback_cursors.c.workspace_sid == sid))
-            conn.execute(
-                retired_workspaces.insert().values(
-                    sid=sid,
-                    account_sid=workspace.account_sid,
-                    last_seq=event_store.head(conn, sid),
-                    retired_ms=now,
-                )
-            )
+            callback_store.stop(conn, sid)
+            store.retire(conn, workspace, event_store.head(conn, sid), now)
             store.delete_workspace(conn, sid)
 
         await self._write(sid, unit)

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import activities, task_queues, workers, workspaces
+
+
+@dataclass(frozen=True)
+class ActivityRecord(RowLike):
+    """An activity (one row of `activities`)."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    friendly_name: str
+    available: bool
+    date_created: int
+    date_updated: int
+
+
+record = reader(ActivityRecord)
 
 SORT = (SortKey(activities.c.date_created), SortKey(activities.c.sid))
 _GET = select(activities).where(
@@ -19,26 +38,25 @@ def insert_activity(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(activities).values(**row))
 
 
-def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
-    return conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first()
+def get(conn: Connection, workspace_sid: str, sid: str) -> ActivityRecord | None:
+    return optional(record, conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first())
 
 
-def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> Any | None:
+def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> ActivityRecord | None:
     query = select(activities).where(
         activities.c.workspace_sid == workspace_sid, activities.c.friendly_name == friendly_name
     )
-    return conn.execute(query).first()
+    return optional(record, conn.execute(query).first())
 
 
 def list_query(
     workspace_sid: str, friendly_name: str | None, available: bool | None
 ) -> Select[Any]:
-    query = select(activities).where(activities.c.workspace_sid == workspace_sid)
-    if friendly_name is not None:
-        query = query.where(activities.c.friendly_name == friendly_name)
-    if available is not None:
-        query = query.where(activities.c.available == available)
-    return query
+    return where_given(
+        select(activities).where(activities.c.workspace_sid == workspace_sid),
+        (activities.c.friendly_name, friendly_name),
+        (activities.c.available, available),
+    )
 
 
 def update_activity(conn: Connection, sid: str, values: dict[str, Any]) -> None:

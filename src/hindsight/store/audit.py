@@ -8,7 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, insert, select, update
 
+from hindsight.store.keyset import SortKey
 from hindsight.store.schema import audit_head, audit_records
+
+# The trail is read newest first.
+NEWEST_FIRST = (SortKey(audit_records.c.seq, descending=True),)
 
 _HEAD_ID = 1
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, or_, select, update
 
 from hindsight.store.schema import accounts, callback_cursors, events, workspaces
 
@@ -112,3 +112,21 @@ def get(conn: Connection, workspace_sid: str) -> Any:
     return conn.execute(
         select(callback_cursors).where(callback_cursors.c.workspace_sid == workspace_sid)
     ).first()
+
+
+def stop(conn: Connection, workspace_sid: str) -> None:
+    """No more deliveries to the workspace's event callback URL."""
+    conn.execute(delete(callback_cursors).where(callback_cursors.c.workspace_sid == workspace_sid))
+
+
+def start(conn: Connection, workspace_sid: str, delivered_seq: int) -> None:
+    """Deliver the workspace's events after position `delivered_seq`, from a fresh cursor."""
+    conn.execute(
+        insert(callback_cursors).values(
+            workspace_sid=workspace_sid,
+            delivered_seq=delivered_seq,
+            attempts=0,
+            next_attempt_ms=0,
+            lease_until_ms=0,
+        )
+    )

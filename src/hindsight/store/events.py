@@ -17,12 +17,38 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, insert, select, text, update
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import event_positions, events
+
+
+@dataclass(frozen=True)
+class EventRecord(RowLike):
+    """An event of the log, as the Events resource shows it (one row of `events`)."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    seq: int
+    event_type: str
+    resource_type: str
+    resource_sid: str
+    actor_type: str | None
+    actor_sid: str | None
+    description: str
+    event_data: str  # JSON object
+    event_date_ms: int
+    source: str
+    source_ip_address: str | None
+
+
+record = reader(EventRecord)
 
 # Newest first, as TaskRouter lists events.
 SORT = (SortKey(events.c.seq, descending=True),)
@@ -118,18 +144,33 @@ def head(conn: Connection, workspace_sid: str) -> int:
     return int(conn.execute(_HEAD, {"ws": workspace_sid}).scalar() or 0)
 
 
-def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
+def get(conn: Connection, workspace_sid: str, sid: str) -> EventRecord | None:
     query = select(events).where(events.c.sid == sid, events.c.workspace_sid == workspace_sid)
-    return conn.execute(query).first()
+    return optional(record, conn.execute(query).first())
 
 
-def list_query(workspace_sid: str) -> Select[Any]:
-    return select(events).where(events.c.workspace_sid == workspace_sid)
+def list_query(workspace_sid: str, filters: EventQuery) -> Select[Any]:
+    """The Events list's SQL filters: a window of event dates and columns equal to values."""
+    query = select(events).where(
+        events.c.workspace_sid == workspace_sid, events.c.event_date_ms >= filters.start_ms
+    )
+    if filters.end_ms is not None:
+        query = query.where(events.c.event_date_ms <= filters.end_ms)
+    return where_given(query, *((events.c[name], value) for name, value in filters.equal.items()))
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """What the Events list selects: [start_ms, end_ms] and columns (by name) equal to values."""
+
+    start_ms: int
+    end_ms: int | None
+    equal: dict[str, str]
 
 
 def after(
     conn: Connection, workspace_sid: str, seq: int, limit: int, upto: int = UNBOUNDED
-) -> list[Any]:
+) -> list[Row[Any]]:
     """Events of a workspace after position `seq` up to `upto` (a horizon), oldest first:
     how consumers follow the log."""
     query = (
@@ -143,7 +184,7 @@ def after(
 
 def follow(
     conn: Connection, horizon: LogHorizon, workspace_sid: str, seq: int, limit: int
-) -> list[Any]:
+) -> list[Row[Any]]:
     """The next events of a workspace a follower may take: after `seq`, up to the horizon."""
     upto = horizon.advance(conn)
     for _ in range(_SETTLE_TRIES):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
-from sqlalchemy import BigInteger, Column, ColumnElement, Connection, Select, and_, or_
+from sqlalchemy import BigInteger, Column, ColumnElement, Connection, Row, Select, and_, or_
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,8 @@ class PageRequest:
 
 
 @dataclass(frozen=True)
-class PageResult:
-    rows: list[Any]
+class PageResult(Generic[T]):
+    rows: list[T]
     has_next: bool
     has_previous: bool
 
@@ -61,17 +63,43 @@ def _order(keys: Sequence[SortKey], forward: bool) -> list[Any]:
     return [k.column.desc() if k.descending == forward else k.column.asc() for k in keys]
 
 
+@overload
 def fetch_page(
     conn: Connection,
     query: Select[Any],
     keys: Sequence[SortKey],
     request: PageRequest,
     predicate: Callable[[Any], bool] | None = None,
-) -> PageResult:
+    *,
+    read: Callable[[Row[Any]], T],
+) -> PageResult[T]: ...
+
+
+@overload
+def fetch_page(
+    conn: Connection,
+    query: Select[Any],
+    keys: Sequence[SortKey],
+    request: PageRequest,
+    predicate: Callable[[Any], bool] | None = None,
+) -> PageResult[Row[Any]]: ...
+
+
+def fetch_page(
+    conn: Connection,
+    query: Select[Any],
+    keys: Sequence[SortKey],
+    request: PageRequest,
+    predicate: Callable[[Any], bool] | None = None,
+    *,
+    read: Callable[[Row[Any]], Any] | None = None,
+) -> PageResult[Any]:
     """Run `query` (already filtered in SQL) for one page in the order `keys`.
 
-    `predicate` filters rows in Python, for conditions SQL cannot express (TaskRouter
-    expressions over JSON attributes); rows are then read in batches until the page is full.
+    `read` turns each row into the store's record for it (rows are returned as they are
+    without it); `predicate` then filters the records in Python, for conditions SQL cannot
+    express (TaskRouter expressions over JSON attributes); rows are read in batches until the
+    page is full.
     """
     forward = request.before is None
     boundary = request.after if forward else request.before
@@ -82,7 +110,8 @@ def fetch_page(
     while len(rows) < wanted:
         page_query = query if cursor is None else query.where(_beyond(keys, cursor, forward))
         chunk = list(conn.execute(page_query.order_by(*_order(keys, forward)).limit(batch)))
-        rows.extend(chunk if predicate is None else [r for r in chunk if predicate(r)])
+        records = chunk if read is None else [read(row) for row in chunk]
+        rows.extend(records if predicate is None else [r for r in records if predicate(r)])
         if len(chunk) < batch:
             break
         cursor = key_of(chunk[-1], keys)
@@ -95,7 +124,7 @@ def fetch_page(
 
 
 def key_of(row: Any, keys: Sequence[SortKey]) -> tuple[Any, ...]:
-    if hasattr(row, "_mapping"):
+    if isinstance(row, Row):
         return tuple(row._mapping[k.column] for k in keys)
     # A typed record (a store's frozen dataclass): its fields are named for the columns.
     return tuple(getattr(row, k.column.name) for k in keys)

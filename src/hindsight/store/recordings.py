@@ -156,3 +156,8 @@ def workspace_known(conn: Connection, account_sid: str, workspace_sid: str) -> b
         if found is not None:
             return True
     return False
+
+
+def blob_keys(conn: Connection) -> set[str]:
+    """The object-store keys every recording names."""
+    return set(conn.execute(select(recordings.c.blob_key)).scalars())

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, insert, select, update
 
 from hindsight.domain.reservation_lifecycle import HOLDING
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import reservations, workers
 
 VIEW = (
@@ -16,6 +19,29 @@ VIEW = (
     .join(workers, workers.c.sid == reservations.c.worker_sid)
 )
 SORT = (SortKey(reservations.c.date_created), SortKey(reservations.c.sid))
+
+
+@dataclass(frozen=True)
+class ReservationRecord(RowLike):
+    """A reservation (one row of `reservations`), with its worker's friendly name."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    task_sid: str
+    worker_sid: str
+    task_channel_sid: str
+    task_queue_sid: str | None
+    workflow_sid: str | None
+    reservation_status: str
+    timeout_at_ms: int | None  # when a pending reservation times out; None once answered
+    version: int
+    date_created: int
+    date_updated: int
+    worker_name: str
+
+
+record = reader(ReservationRecord)
 
 _HOLDING = sorted(s.value for s in HOLDING)
 _INSERT = insert(reservations)
@@ -39,12 +65,13 @@ def update_reservation(conn: Connection, sid: str, values: dict[str, Any]) -> No
     conn.execute(_UPDATE, {**values, "key_sid": sid})
 
 
-def get(conn: Connection, sid: str) -> Any | None:
-    return conn.execute(_GET, {"sid": sid}).first()
+def get(conn: Connection, sid: str) -> ReservationRecord | None:
+    return optional(record, conn.execute(_GET, {"sid": sid}).first())
 
 
-def of_task(conn: Connection, task_sid: str, statuses: list[str]) -> list[Any]:
-    return list(conn.execute(_OF_TASK, {"task": task_sid, "statuses": statuses}))
+def of_task(conn: Connection, task_sid: str, statuses: list[str]) -> list[ReservationRecord]:
+    rows = conn.execute(_OF_TASK, {"task": task_sid, "statuses": statuses})
+    return [record(row) for row in rows]
 
 
 def workers_tried(conn: Connection, task_sid: str) -> set[str]:
@@ -52,28 +79,27 @@ def workers_tried(conn: Connection, task_sid: str) -> set[str]:
     return set(conn.execute(_WORKERS_TRIED, {"task": task_sid}).scalars())
 
 
-def holding_of_worker(conn: Connection, worker_sid: str) -> list[Any]:
+def holding_of_worker(conn: Connection, worker_sid: str) -> list[ReservationRecord]:
     query = VIEW.where(
         reservations.c.worker_sid == worker_sid,
         reservations.c.reservation_status.in_(_HOLDING),
     )
-    return list(conn.execute(query))
+    return [record(row) for row in conn.execute(query)]
 
 
 def list_query(
     workspace_sid: str, task_sid: str | None, worker_sid: str | None, status: str | None
 ) -> Select[Any]:
-    query = VIEW.where(reservations.c.workspace_sid == workspace_sid)
-    if task_sid is not None:
-        query = query.where(reservations.c.task_sid == task_sid)
-    if worker_sid is not None:
-        query = query.where(reservations.c.worker_sid == worker_sid)
-    if status is not None:
-        query = query.where(reservations.c.reservation_status == status)
-    return query
+    return where_given(
+        VIEW.where(reservations.c.workspace_sid == workspace_sid),
+        (reservations.c.task_sid, task_sid),
+        (reservations.c.worker_sid, worker_sid),
+        (reservations.c.reservation_status, status),
+    )
 
 
-def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Any]:
+def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Row[tuple[str, str]]]:
+    """(sid, workspace_sid) of reservations whose timeout has passed, the oldest first."""
     query = (
         select(reservations.c.sid, reservations.c.workspace_sid)
         .where(reservations.c.timeout_at_ms <= now_ms)

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import task_channels, tasks
+
+
+@dataclass(frozen=True)
+class TaskChannelRecord(RowLike):
+    """A task channel (one row of `task_channels`)."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    friendly_name: str
+    unique_name: str
+    channel_optimized_routing: bool | None
+    date_created: int
+    date_updated: int
+
+
+record = reader(TaskChannelRecord)
 
 SORT = (SortKey(task_channels.c.date_created), SortKey(task_channels.c.sid))
 
@@ -23,27 +42,27 @@ def insert_channel(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(task_channels).values(**row))
 
 
-def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
-    return conn.execute(_GET, {"key": sid, "ws": workspace_sid}).first()
+def get(conn: Connection, workspace_sid: str, sid: str) -> TaskChannelRecord | None:
+    return optional(record, conn.execute(_GET, {"key": sid, "ws": workspace_sid}).first())
 
 
-def get_by_sid_or_name(conn: Connection, workspace_sid: str, key: str) -> Any | None:
+def get_by_sid_or_name(conn: Connection, workspace_sid: str, key: str) -> TaskChannelRecord | None:
     """A channel by SID, or else by unique name (TaskRouter accepts either)."""
     params = {"key": key, "ws": workspace_sid}
     if key.startswith("TC") and len(key) == 34:
         row = conn.execute(_GET, params).first()
         if row is not None:
-            return row
-    return conn.execute(_GET_BY_NAME, params).first()
+            return record(row)
+    return optional(record, conn.execute(_GET_BY_NAME, params).first())
 
 
-def all_in_workspace(conn: Connection, workspace_sid: str) -> list[Any]:
+def all_in_workspace(conn: Connection, workspace_sid: str) -> list[TaskChannelRecord]:
     query = (
         select(task_channels)
         .where(task_channels.c.workspace_sid == workspace_sid)
         .order_by(task_channels.c.date_created, task_channels.c.sid)
     )
-    return list(conn.execute(query))
+    return [record(row) for row in conn.execute(query)]
 
 
 def list_query(workspace_sid: str) -> Select[Any]:

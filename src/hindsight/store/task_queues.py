@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import activities, task_queues, tasks
 
 _reservation = activities.alias("reservation_activity")
@@ -24,6 +27,29 @@ VIEW = (
     .outerjoin(_assignment, _assignment.c.sid == task_queues.c.assignment_activity_sid)
 )
 
+
+@dataclass(frozen=True)
+class TaskQueueRecord(RowLike):
+    """A task queue (one row of `task_queues`), with the names of its reservation and
+    assignment activities."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    friendly_name: str
+    target_workers: str | None  # a TaskRouter expression over worker attributes
+    max_reserved_workers: int
+    task_order: str
+    reservation_activity_sid: str | None
+    assignment_activity_sid: str | None
+    date_created: int
+    date_updated: int
+    reservation_activity_name: str | None
+    assignment_activity_name: str | None
+
+
+record = reader(TaskQueueRecord)
+
 _GET = VIEW.where(
     task_queues.c.sid == bindparam("sid"), task_queues.c.workspace_sid == bindparam("ws")
 )
@@ -36,29 +62,27 @@ def insert_queue(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(task_queues).values(**row))
 
 
-def get(conn: Connection, workspace_sid: str, sid: str) -> Any | None:
-    return conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first()
+def get(conn: Connection, workspace_sid: str, sid: str) -> TaskQueueRecord | None:
+    return optional(record, conn.execute(_GET, {"sid": sid, "ws": workspace_sid}).first())
 
 
-def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> Any | None:
+def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> TaskQueueRecord | None:
     query = VIEW.where(
         task_queues.c.workspace_sid == workspace_sid, task_queues.c.friendly_name == friendly_name
     )
-    return conn.execute(query).first()
+    return optional(record, conn.execute(query).first())
 
 
-def all_in_workspace(conn: Connection, workspace_sid: str) -> list[Any]:
+def all_in_workspace(conn: Connection, workspace_sid: str) -> list[TaskQueueRecord]:
     query = VIEW.where(task_queues.c.workspace_sid == workspace_sid).order_by(
         task_queues.c.date_created, task_queues.c.sid
     )
-    return list(conn.execute(query))
+    return [record(row) for row in conn.execute(query)]
 
 
 def list_query(workspace_sid: str, friendly_name: str | None) -> Select[Any]:
     query = VIEW.where(task_queues.c.workspace_sid == workspace_sid)
-    if friendly_name is not None:
-        query = query.where(task_queues.c.friendly_name == friendly_name)
-    return query
+    return where_given(query, (task_queues.c.friendly_name, friendly_name))
 
 
 def update_queue(conn: Connection, sid: str, values: dict[str, Any]) -> None:

@@ -6,10 +6,12 @@ several times more than running it on SQLite, and tasks are the hot path.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
+    Row,
     Select,
     bindparam,
     delete,
@@ -19,6 +21,9 @@ from sqlalchemy import (
     update,
 )
 
+from hindsight.store.filters import where_given
+from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, builder, optional, reader
 from hindsight.store.schema import task_channels, task_queues, tasks, workflows, workspaces
 
 VIEW = (
@@ -33,6 +38,44 @@ VIEW = (
     .outerjoin(workflows, workflows.c.sid == tasks.c.workflow_sid)
     .outerjoin(task_channels, task_channels.c.sid == tasks.c.task_channel_sid)
 )
+
+
+@dataclass(frozen=True)
+class TaskRecord(RowLike):
+    """A task (one row of `tasks`), with the names of its queue, workflow and channel."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    attributes: str  # JSON object
+    assignment_status: str
+    priority: int
+    reason: str | None
+    timeout: int
+    task_channel_sid: str
+    workflow_sid: str | None
+    task_queue_sid: str | None
+    task_queue_entered_date: int | None
+    virtual_start_time: int
+    routing_target: str | None
+    ignore_capacity: bool | None
+    addons: str  # JSON object
+    version: int
+    step_filter: int | None  # where the task stands in its workflow (-1: default filter)
+    step_target: int | None
+    step_due_ms: int | None
+    timeout_at_ms: int | None
+    date_created: int
+    date_updated: int
+    task_queue_friendly_name: str | None
+    workflow_friendly_name: str | None
+    task_channel_unique_name: str | None
+
+
+record = reader(TaskRecord)
+record_of = builder(TaskRecord)
+
+SORT = (SortKey(tasks.c.date_created), SortKey(tasks.c.sid))
 
 # Columns the Tasks list may be ordered by (Twilio's `Ordering` names).
 ORDERABLE = {
@@ -64,34 +107,56 @@ def insert_task(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(_INSERT, row)
 
 
-def get(conn: Connection, workspace_sid: str, sid: str, *, for_update: bool = False) -> Any:
+def get(
+    conn: Connection, workspace_sid: str, sid: str, *, for_update: bool = False
+) -> TaskRecord | None:
     query = _GET_FOR_UPDATE if for_update else _GET
-    return conn.execute(query, {"sid": sid, "ws": workspace_sid}).first()
+    return optional(record, conn.execute(query, {"sid": sid, "ws": workspace_sid}).first())
 
 
-def get_for_change(conn: Connection, account_sid: str, workspace_sid: str, sid: str) -> Any:
-    """The task, locked, with `workspace_name`; None if not in that account's workspace."""
+def get_for_change(
+    conn: Connection, account_sid: str, workspace_sid: str, sid: str
+) -> tuple[TaskRecord, str] | None:
+    """The task, locked, and its workspace's name; None if not in that account's workspace."""
     params = {"sid": sid, "ws": workspace_sid, "account": account_sid}
-    return conn.execute(_GET_SCOPED, params).first()
+    row = conn.execute(_GET_SCOPED, params).first()
+    return None if row is None else (record(row), row.workspace_name)
 
 
-def filtered_query(workspace_sid: str, filters: Any) -> Select[Any]:
-    """The Tasks list's SQL filters (`filters` is a routing.tasks.TaskFilters)."""
-    query = VIEW.where(tasks.c.workspace_sid == workspace_sid)
-    if filters.priority is not None:
-        query = query.where(tasks.c.priority == filters.priority)
+class TaskListFilters(Protocol):
+    """What the Tasks list filters on in SQL (the service's TaskFilters has these)."""
+
+    @property
+    def priority(self) -> int | None: ...
+    @property
+    def assignment_status(self) -> tuple[str, ...]: ...
+    @property
+    def workflow_sid(self) -> str | None: ...
+    @property
+    def workflow_name(self) -> str | None: ...
+    @property
+    def task_queue_sid(self) -> str | None: ...
+    @property
+    def task_queue_name(self) -> str | None: ...
+    @property
+    def routing_target(self) -> str | None: ...
+    @property
+    def has_addons(self) -> bool | None: ...
+
+
+def filtered_query(workspace_sid: str, filters: TaskListFilters) -> Select[Any]:
+    """The Tasks list's SQL filters."""
+    query = where_given(
+        VIEW.where(tasks.c.workspace_sid == workspace_sid),
+        (tasks.c.priority, filters.priority),
+        (tasks.c.workflow_sid, filters.workflow_sid),
+        (workflows.c.friendly_name, filters.workflow_name),
+        (tasks.c.task_queue_sid, filters.task_queue_sid),
+        (task_queues.c.friendly_name, filters.task_queue_name),
+        (tasks.c.routing_target, filters.routing_target),
+    )
     if filters.assignment_status:
         query = query.where(tasks.c.assignment_status.in_(filters.assignment_status))
-    if filters.workflow_sid is not None:
-        query = query.where(tasks.c.workflow_sid == filters.workflow_sid)
-    if filters.workflow_name is not None:
-        query = query.where(workflows.c.friendly_name == filters.workflow_name)
-    if filters.task_queue_sid is not None:
-        query = query.where(tasks.c.task_queue_sid == filters.task_queue_sid)
-    if filters.task_queue_name is not None:
-        query = query.where(task_queues.c.friendly_name == filters.task_queue_name)
-    if filters.routing_target is not None:
-        query = query.where(tasks.c.routing_target == filters.routing_target)
     if filters.has_addons is not None:
         has = tasks.c.addons != "{}"
         query = query.where(has if filters.has_addons else ~has)
@@ -106,7 +171,8 @@ def delete_task(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})
 
 
-def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Any]:
+def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Row[tuple[str, str]]]:
+    """(sid, workspace_sid) of tasks whose TTL has passed, the oldest first."""
     query = (
         select(tasks.c.sid, tasks.c.workspace_sid)
         .where(tasks.c.timeout_at_ms <= now_ms)
@@ -116,7 +182,8 @@ def due_timeouts(conn: Connection, now_ms: int, limit: int) -> list[Any]:
     return list(conn.execute(query))
 
 
-def due_steps(conn: Connection, now_ms: int, limit: int) -> list[Any]:
+def due_steps(conn: Connection, now_ms: int, limit: int) -> list[Row[tuple[str, str]]]:
+    """(sid, workspace_sid) of waiting tasks whose workflow step timed out, the oldest first."""
     query = (
         select(tasks.c.sid, tasks.c.workspace_sid)
         .where(tasks.c.step_due_ms <= now_ms, tasks.c.assignment_status == "pending")
@@ -126,11 +193,11 @@ def due_steps(conn: Connection, now_ms: int, limit: int) -> list[Any]:
     return list(conn.execute(query))
 
 
-def waiting_in_workflow(conn: Connection, workflow_sid: str) -> list[Any]:
+def waiting_in_workflow(conn: Connection, workflow_sid: str) -> list[TaskRecord]:
     query = VIEW.where(
         tasks.c.workflow_sid == workflow_sid, tasks.c.assignment_status == "pending"
     ).order_by(tasks.c.date_created, tasks.c.sid)
-    return list(conn.execute(query))
+    return [record(row) for row in conn.execute(query)]
 
 
 # Routing's walk of a queue's waiting tasks on one channel. The status is written into the
@@ -174,9 +241,10 @@ def waiting_on_channel(
     lifo: bool,
     after: tuple[int, int, str] | None,
     limit: int,
-) -> list[Any]:
+) -> list[Row[Any]]:
     """A page of a queue's waiting tasks on one channel, in routing order, after `after`
-    (priority, virtual start time, sid) of the previous page's last task."""
+    (priority, virtual start time, sid) of the previous page's last task. Rows, not records:
+    routing reads them in its hot loop, where building records costs."""
     params: dict[str, Any] = {"queue": queue_sid, "channel": channel_sid, "limit": limit}
     if after is not None:
         params["p"], params["v"], params["s"] = after

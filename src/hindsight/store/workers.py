@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Row,
     Select,
     bindparam,
     delete,
@@ -17,7 +19,9 @@ from sqlalchemy import (
     update,
 )
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import activities, task_channels, worker_channels, workers, workspaces
 
 VIEW = (
@@ -30,11 +34,60 @@ VIEW = (
     .join(activities, activities.c.sid == workers.c.activity_sid)
 )
 
+
+@dataclass(frozen=True)
+class WorkerRecord(RowLike):
+    """A worker (one row of `workers`), with the name of its activity and whether that
+    activity makes it available."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    friendly_name: str
+    attributes: str  # JSON object
+    activity_sid: str
+    date_status_changed: int
+    last_reserved_ms: int  # 0: never reserved
+    holding: int  # reservations holding the worker, on any channel
+    version: int
+    date_created: int
+    date_updated: int
+    activity_name: str
+    available: bool
+
+
+@dataclass(frozen=True)
+class WorkerChannelRecord(RowLike):
+    """A worker's capacity on one task channel (one row of `worker_channels`), with the
+    channel's unique name."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str
+    worker_sid: str
+    task_channel_sid: str
+    configured_capacity: int
+    available: bool
+    assigned_tasks: int  # reservations holding this channel
+    date_created: int
+    date_updated: int
+    task_channel_unique_name: str
+
+
+record = reader(WorkerRecord)
+channel_record = reader(WorkerChannelRecord)
+
 _GET = VIEW.where(workers.c.sid == bindparam("sid"), workers.c.workspace_sid == bindparam("ws"))
 _GET_FOR_UPDATE = _GET.with_for_update(of=workers)
 
 SORT = (SortKey(workers.c.date_created), SortKey(workers.c.sid))
 SORT_BY_NAME = (SortKey(workers.c.friendly_name), SortKey(workers.c.sid))
+# Columns the Workers list may be ordered by (Twilio's `Ordering` names).
+ORDERABLE = {
+    "DateCreated": workers.c.date_created,
+    "DateStatusChanged": workers.c.date_status_changed,
+    "FriendlyName": workers.c.friendly_name,
+}
 
 CHANNEL_VIEW = (
     select(worker_channels, task_channels.c.unique_name.label("task_channel_unique_name"))
@@ -48,16 +101,18 @@ def insert_worker(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(workers).values(**row))
 
 
-def get(conn: Connection, workspace_sid: str, sid: str, *, for_update: bool = False) -> Any:
+def get(
+    conn: Connection, workspace_sid: str, sid: str, *, for_update: bool = False
+) -> WorkerRecord | None:
     query = _GET_FOR_UPDATE if for_update else _GET
-    return conn.execute(query, {"sid": sid, "ws": workspace_sid}).first()
+    return optional(record, conn.execute(query, {"sid": sid, "ws": workspace_sid}).first())
 
 
-def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> Any | None:
+def get_by_name(conn: Connection, workspace_sid: str, friendly_name: str) -> WorkerRecord | None:
     query = VIEW.where(
         workers.c.workspace_sid == workspace_sid, workers.c.friendly_name == friendly_name
     )
-    return conn.execute(query).first()
+    return optional(record, conn.execute(query).first())
 
 
 def filtered_query(
@@ -68,16 +123,13 @@ def filtered_query(
     available: bool | None,
     friendly_name: str | None,
 ) -> Select[Any]:
-    query = VIEW.where(workers.c.workspace_sid == workspace_sid)
-    if activity_name is not None:
-        query = query.where(activities.c.friendly_name == activity_name)
-    if activity_sid is not None:
-        query = query.where(workers.c.activity_sid == activity_sid)
-    if available is not None:
-        query = query.where(activities.c.available == available)
-    if friendly_name is not None:
-        query = query.where(workers.c.friendly_name == friendly_name)
-    return query
+    return where_given(
+        VIEW.where(workers.c.workspace_sid == workspace_sid),
+        (activities.c.friendly_name, activity_name),
+        (workers.c.activity_sid, activity_sid),
+        (activities.c.available, available),
+        (workers.c.friendly_name, friendly_name),
+    )
 
 
 def update_worker(conn: Connection, sid: str, values: dict[str, Any]) -> None:
@@ -88,8 +140,10 @@ def delete_worker(conn: Connection, sid: str) -> None:
     conn.execute(delete(workers).where(workers.c.sid == sid))
 
 
-def all_in_workspace(conn: Connection, workspace_sid: str) -> list[Any]:
-    return list(conn.execute(VIEW.where(workers.c.workspace_sid == workspace_sid)))
+def all_in_workspace(conn: Connection, workspace_sid: str) -> list[WorkerRecord]:
+    return [
+        record(row) for row in conn.execute(VIEW.where(workers.c.workspace_sid == workspace_sid))
+    ]
 
 
 def worker_sids(conn: Connection, workspace_sid: str) -> list[str]:
@@ -102,14 +156,14 @@ def insert_channels(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(worker_channels), rows)
 
 
-def get_channel(conn: Connection, worker_sid: str, key: str) -> Any | None:
+def get_channel(conn: Connection, worker_sid: str, key: str) -> WorkerChannelRecord | None:
     """A worker channel by its WC sid, or by the TC sid or unique name of its task channel."""
     query = CHANNEL_VIEW.where(worker_channels.c.worker_sid == worker_sid).where(
         (worker_channels.c.sid == key)
         | (worker_channels.c.task_channel_sid == key)
         | (task_channels.c.unique_name == key)
     )
-    return conn.execute(query).first()
+    return optional(channel_record, conn.execute(query).first())
 
 
 def channels_query(worker_sid: str) -> Select[Any]:
@@ -172,9 +226,13 @@ _WITH_ROOM_PAGES = {
 }
 
 
+# Routing's reads below return rows, not records: the engine reads workers with their
+# channel's load (a projection of its own) in its hot loop, where building records costs.
+
+
 def with_room(
     conn: Connection, workspace_sid: str, channel_sid: str, multitask: bool
-) -> Iterator[Any]:
+) -> Iterator[Row[Any]]:
     """Workers who could take a task on this channel now, longest idle first, as a stream
     (routing usually needs only the first few that qualify)."""
     query = _WITH_ROOM_MULTI if multitask else _WITH_ROOM_SINGLE
@@ -188,7 +246,7 @@ def with_room_page(
     multitask: bool,
     after: tuple[int, int, str] | None,
     limit: int,
-) -> list[Any]:
+) -> list[Row[Any]]:
     """A page of `with_room`, after (last_reserved_ms, date_created, sid) of the previous
     page's last worker: read along ix_workers_idle, so routing reads only the few workers
     it needs, not every worker with room."""
@@ -198,7 +256,7 @@ def with_room_page(
     return list(conn.execute(_WITH_ROOM_PAGES[(multitask, after is not None)], params))
 
 
-def one_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any | None:
+def one_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Row[Any] | None:
     return conn.execute(_ONE_ON_CHANNEL, {"sid": worker_sid, "channel": channel_sid}).first()
 
 
@@ -216,7 +274,7 @@ _LOCK_CHANNEL = (
 _LOCK_WORKER = select(workers.c.sid).where(workers.c.sid == bindparam("sid")).with_for_update()
 
 
-def lock_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any | None:
+def lock_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Row[Any] | None:
     """The worker with its channel, as `one_on_channel`, read after locking both rows.
 
     Whatever another transaction committed for this worker before the locks were granted is
@@ -231,8 +289,8 @@ def lock_on_channel(conn: Connection, worker_sid: str, channel_sid: str) -> Any 
     return conn.execute(_ONE_ON_CHANNEL, params).first()
 
 
-def channels_of(conn: Connection, worker_sid: str) -> list[Any]:
-    return list(conn.execute(channels_query(worker_sid)))
+def channels_of(conn: Connection, worker_sid: str) -> list[WorkerChannelRecord]:
+    return [channel_record(row) for row in conn.execute(channels_query(worker_sid))]
 
 
 def adjust_load(conn: Connection, worker_sid: str, channel_sid: str, delta: int) -> None:
@@ -242,7 +300,9 @@ def adjust_load(conn: Connection, worker_sid: str, channel_sid: str, delta: int)
     conn.execute(_ADJUST_WORKER, params)
 
 
-def named_in_account(conn: Connection, account_sid: str, names: set[str]) -> list[Any]:
+def named_in_account(
+    conn: Connection, account_sid: str, names: set[str]
+) -> list[Row[tuple[str, str, str]]]:
     """Workers of the account's workspaces that may go by one of `names` (their SID, friendly
     name, or a name inside their attributes such as contact_uri): candidates for the caller
     to confirm, with `sid`, `friendly_name` and `attributes`."""

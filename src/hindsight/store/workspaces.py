@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, delete, insert, select, update
 
+from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
-from hindsight.store.schema import activities, callback_cursors, workspaces
+from hindsight.store.schema import activities, callback_cursors, retired_workspaces, workspaces
 
 _default = activities.alias("default_activity")
 _timeout = activities.alias("timeout_activity")
@@ -89,9 +90,7 @@ def lock(conn: Connection, account_sid: str, sid: str) -> WorkspaceRecord | None
 
 def list_query(account_sid: str, friendly_name: str | None) -> Select[Any]:
     query = VIEW.where(workspaces.c.account_sid == account_sid)
-    if friendly_name is not None:
-        query = query.where(workspaces.c.friendly_name == friendly_name)
-    return query
+    return where_given(query, (workspaces.c.friendly_name, friendly_name))
 
 
 def update_workspace(conn: Connection, sid: str, values: dict[str, Any]) -> None:
@@ -100,3 +99,15 @@ def update_workspace(conn: Connection, sid: str, values: dict[str, Any]) -> None
 
 def delete_workspace(conn: Connection, sid: str) -> None:
     conn.execute(delete(workspaces).where(workspaces.c.sid == sid))
+
+
+def retire(conn: Connection, workspace: WorkspaceRecord, last_seq: int, now_ms: int) -> None:
+    """Note that the workspace is deleted and its log, kept, ends at `last_seq`."""
+    conn.execute(
+        insert(retired_workspaces).values(
+            sid=workspace.sid,
+            account_sid=workspace.account_sid,
+            last_seq=last_seq,
+            retired_ms=now_ms,
+        )
+    )

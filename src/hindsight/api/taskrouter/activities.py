@@ -10,11 +10,9 @@ from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
-    caller,
     list_response,
     path_sid,
-    services,
-    workspace_sid,
+    scope,
 )
 from hindsight.domain.sids import Prefix
 from hindsight.routing.listing import ACTIVITY_ORDER as SORT
@@ -29,30 +27,30 @@ def _sid(ws: str, sid: str) -> str:
 
 @router.post(BASE)
 async def create(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = await wire.body_params(request, ("FriendlyName", "Available"))
-    row = await services(request).activities.create(
-        caller(request),
-        ws,
+    row = await at.services.activities.create(
+        at.caller,
+        at.ws,
         params.required("FriendlyName"),
         or_none(params.boolean("Available")) is True,
     )
-    return wire.json_response(render.activity(wire.base_url(request), row), 201)
+    return wire.json_response(render.activity(at.base, row), 201)
 
 
 @router.get(BASE)
 async def list_(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(request, ("FriendlyName", "Available", *paging.PAGING_PARAMS))
     page = paging.parse(params, SORT)
-    result = await services(request).activities.list(
-        caller(request),
-        ws,
+    result = await at.services.activities.list(
+        at.caller,
+        at.ws,
         or_none(params.text("FriendlyName")),
         or_none(params.boolean("Available")),
         page.request,
     )
-    base = wire.base_url(request)
+    base = at.base
     return list_response(
         request, "activities", result, SORT, page, lambda r: render.activity(base, r)
     )
@@ -60,24 +58,24 @@ async def list_(request: Request, ws: str) -> Response:
 
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).activities.fetch(caller(request), ws, _sid(ws, sid))
-    return wire.json_response(render.activity(wire.base_url(request), row))
+    at = scope(request, ws)
+    row = await at.services.activities.fetch(at.caller, at.ws, _sid(at.ws, sid))
+    return wire.json_response(render.activity(at.base, row))
 
 
 @router.post(BASE + "/{sid}")
 async def update(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    sid = _sid(ws, sid)
+    at = scope(request, ws)
+    sid = _sid(at.ws, sid)
     params = await wire.body_params(request, ("FriendlyName",))
-    row = await services(request).activities.rename(
-        caller(request), ws, sid, or_none(params.text("FriendlyName"))
+    row = await at.services.activities.rename(
+        at.caller, at.ws, sid, or_none(params.text("FriendlyName"))
     )
-    return wire.json_response(render.activity(wire.base_url(request), row))
+    return wire.json_response(render.activity(at.base, row))
 
 
 @router.delete(BASE + "/{sid}")
 async def delete(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    await services(request).activities.delete(caller(request), ws, _sid(ws, sid))
+    at = scope(request, ws)
+    await at.services.activities.delete(at.caller, at.ws, _sid(at.ws, sid))
     return wire.no_content()

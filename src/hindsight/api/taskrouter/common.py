@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -10,7 +11,7 @@ from starlette.responses import Response
 
 from hindsight.api import paging, wire
 from hindsight.api.forms import Params
-from hindsight.api.kit import services
+from hindsight.api.kit import Services, services
 from hindsight.domain.errors import NotFound
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.routing.listing import PageResult, SortKey
@@ -33,6 +34,23 @@ def workspace_sid(value: str) -> str:
     return path_sid(value, Prefix.WORKSPACE, f"/Workspaces/{value}")
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a request on one workspace's resources works with: who asks, the workspace's SID
+    (checked), the services and the base URL resources are shown under."""
+
+    caller: Caller
+    ws: str
+    services: Services
+    base: str
+
+
+def scope(request: Request, ws: str) -> Scope:
+    """The scope of a request whose path names workspace `ws` (a malformed SID is a 404)."""
+    checked = workspace_sid(ws)  # first: a malformed SID answers 404 before anything is read
+    return Scope(caller(request), checked, services(request), wire.base_url(request))
+
+
 def list_response(
     request: Request,
     key: str,
@@ -46,4 +64,13 @@ def list_response(
     return wire.json_response(body)
 
 
-__all__ = ["Params", "caller", "list_response", "path_sid", "services", "workspace_sid"]
+__all__ = [
+    "Params",
+    "Scope",
+    "caller",
+    "list_response",
+    "path_sid",
+    "scope",
+    "services",
+    "workspace_sid",
+]

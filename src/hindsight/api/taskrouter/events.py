@@ -10,11 +10,9 @@ from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
-    caller,
     list_response,
     path_sid,
-    services,
-    workspace_sid,
+    scope,
 )
 from hindsight.domain.sids import Prefix
 from hindsight.routing.events import EventFilters
@@ -26,7 +24,7 @@ BASE = "/v1/Workspaces/{ws}/Events"
 
 @router.get(BASE)
 async def list_(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(
         request,
         (
@@ -58,14 +56,14 @@ async def list_(request: Request, ws: str) -> Response:
         task_channel=or_none(params.text("TaskChannel")),
         sid=or_none(params.sid("Sid", Prefix.EVENT)),
     )
-    result = await services(request).events.list(caller(request), ws, filters, page.request)
-    base = wire.base_url(request)
+    result = await at.services.events.list(at.caller, at.ws, filters, page.request)
+    base = at.base
     return list_response(request, "events", result, SORT, page, lambda r: render.event(base, r))
 
 
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    sid = path_sid(sid, Prefix.EVENT, f"/Workspaces/{ws}/Events/{sid}")
-    row = await services(request).events.fetch(caller(request), ws, sid)
-    return wire.json_response(render.event(wire.base_url(request), row))
+    at = scope(request, ws)
+    sid = path_sid(sid, Prefix.EVENT, f"/Workspaces/{at.ws}/Events/{sid}")
+    row = await at.services.events.fetch(at.caller, at.ws, sid)
+    return wire.json_response(render.event(at.base, row))

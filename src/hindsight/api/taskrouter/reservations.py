@@ -13,11 +13,11 @@ from hindsight.api.taskrouter.common import (
     caller,
     list_response,
     path_sid,
+    scope,
     services,
-    workspace_sid,
 )
 from hindsight.domain.sids import Prefix
-from hindsight.routing.reservations import SORT, Answer, Parent
+from hindsight.routing.reservations import SORT, Answer, Parent, ReservationRecord
 
 router = Routes()
 TASK_BASE = "/v1/Workspaces/{ws}/Tasks/{task}/Reservations"
@@ -105,9 +105,9 @@ def _answer(params: Params) -> Answer:
     )
 
 
-def _one(request: Request, row: object, through_worker: bool) -> Response:
+def _one(request: Request, row: ReservationRecord, through_worker: bool) -> Response:
     body = render.reservation(wire.base_url(request), row, through_worker)
-    return wire.json_response(body, etag=wire.etag_for(row.version))  # type: ignore[attr-defined]
+    return wire.json_response(body, etag=wire.etag_for(row.version))
 
 
 async def _list(request: Request, ws: str, parent: Parent, with_worker_filter: bool) -> Response:
@@ -142,53 +142,53 @@ def _sid(ws: str, sid: str) -> str:
 
 @router.get(TASK_BASE)
 async def list_for_task(request: Request, ws: str, task: str) -> Response:
-    ws = workspace_sid(ws)
-    return await _list(request, ws, _parent(ws, task=task), with_worker_filter=True)
+    at = scope(request, ws)
+    return await _list(request, at.ws, _parent(at.ws, task=task), with_worker_filter=True)
 
 
 @router.get(WORKER_BASE)
 async def list_for_worker(request: Request, ws: str, worker: str) -> Response:
-    ws = workspace_sid(ws)
-    return await _list(request, ws, _parent(ws, worker=worker), with_worker_filter=False)
+    at = scope(request, ws)
+    return await _list(request, at.ws, _parent(at.ws, worker=worker), with_worker_filter=False)
 
 
 @router.get(TASK_BASE + "/{sid}")
 async def fetch_for_task(request: Request, ws: str, task: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).reservations.fetch(
-        caller(request), ws, _parent(ws, task=task), _sid(ws, sid)
+    at = scope(request, ws)
+    row = await at.services.reservations.fetch(
+        at.caller, at.ws, _parent(at.ws, task=task), _sid(at.ws, sid)
     )
     return _one(request, row, through_worker=False)
 
 
 @router.get(WORKER_BASE + "/{sid}")
 async def fetch_for_worker(request: Request, ws: str, worker: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).reservations.fetch(
-        caller(request), ws, _parent(ws, worker=worker), _sid(ws, sid)
+    at = scope(request, ws)
+    row = await at.services.reservations.fetch(
+        at.caller, at.ws, _parent(at.ws, worker=worker), _sid(at.ws, sid)
     )
     return _one(request, row, through_worker=True)
 
 
 @router.post(TASK_BASE + "/{sid}")
 async def update_for_task(request: Request, ws: str, task: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    parent = _parent(ws, task=task)
+    at = scope(request, ws)
+    parent = _parent(at.ws, task=task)
     params = await wire.body_params(request, _UPDATE_PARAMS)
-    row = await services(request).reservations.update(
-        caller(request), ws, parent, _sid(ws, sid), _answer(params), wire.if_match(request)
+    row = await at.services.reservations.update(
+        at.caller, at.ws, parent, _sid(at.ws, sid), _answer(params), wire.if_match(request)
     )
     return _one(request, row, through_worker=False)
 
 
 @router.post(WORKER_BASE + "/{sid}")
 async def update_for_worker(request: Request, ws: str, worker: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    parent = _parent(ws, worker=worker)
+    at = scope(request, ws)
+    parent = _parent(at.ws, worker=worker)
     params = await wire.body_params(
         request, [p for p in _UPDATE_PARAMS if p not in ("SupervisorMode", "Supervisor")]
     )
-    row = await services(request).reservations.update(
-        caller(request), ws, parent, _sid(ws, sid), _answer(params), wire.if_match(request)
+    row = await at.services.reservations.update(
+        at.caller, at.ws, parent, _sid(at.ws, sid), _answer(params), wire.if_match(request)
     )
     return _one(request, row, through_worker=True)

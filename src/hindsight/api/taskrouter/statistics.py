@@ -17,11 +17,9 @@ from hindsight.api.forms import Params, check_body_size, or_none, parse_form_bod
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import statistics_render as render
 from hindsight.api.taskrouter.common import (
-    caller,
     list_response,
     path_sid,
-    services,
-    workspace_sid,
+    scope,
 )
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.sids import Prefix, is_sid
@@ -74,13 +72,11 @@ def _halves(kind: str) -> dict[str, bool]:
 
 def _workspace_route(kind: str) -> None:
     async def handler(request: Request, ws: str) -> Response:
-        ws = workspace_sid(ws)
+        at = scope(request, ws)
         params = wire.query_params(request, _accepted(kind, split=True))
         query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
-        result = await services(request).statistics.workspace(
-            caller(request), ws, query, **_halves(kind)
-        )
-        return wire.json_response(render.workspace_statistics(wire.base_url(request), result, kind))
+        result = await at.services.statistics.workspace(at.caller, at.ws, query, **_halves(kind))
+        return wire.json_response(render.workspace_statistics(at.base, result, kind))
 
     handler.__name__ = f"workspace_{kind}"
     router.get(f"{WS}/{kind}")(handler)
@@ -91,14 +87,12 @@ def _workspace_route(kind: str) -> None:
 
 @router.get(WS + "/TaskQueues/Statistics")
 async def list_queue_statistics(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(request, ("FriendlyName", *_WINDOW, _SPLIT, *paging.PAGING_PARAMS))
     page = paging.parse(params, QUEUE_STATISTICS_ORDER)
     query = _statistics_request(params, window=True, split=True)
     name = or_none(params.text("FriendlyName"))
-    result = await services(request).statistics.task_queues(
-        caller(request), ws, name, query, page.request
-    )
+    result = await at.services.statistics.task_queues(at.caller, at.ws, name, query, page.request)
     return list_response(
         request,
         "task_queues_statistics",
@@ -111,12 +105,12 @@ async def list_queue_statistics(request: Request, ws: str) -> Response:
 
 @router.post(WS + "/TaskQueues/RealTimeStatistics")
 async def bulk_queue_statistics(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     queue_sids = await _bulk_queue_sids(request)
-    account_sid, answers = await services(request).statistics.bulk_task_queues(
-        caller(request), ws, queue_sids
+    account_sid, answers = await at.services.statistics.bulk_task_queues(
+        at.caller, at.ws, queue_sids
     )
-    body = render.bulk_queue_statistics(wire.base_url(request), account_sid, ws, answers)
+    body = render.bulk_queue_statistics(at.base, account_sid, at.ws, answers)
     return wire.json_response(body)
 
 
@@ -175,16 +169,14 @@ def _queue_sid(ws: str, sid: str) -> str:
 
 def _queue_route(kind: str) -> None:
     async def handler(request: Request, ws: str, sid: str) -> Response:
-        ws = workspace_sid(ws)
-        sid = _queue_sid(ws, sid)
+        at = scope(request, ws)
+        sid = _queue_sid(at.ws, sid)
         params = wire.query_params(request, _accepted(kind, split=True))
         query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
-        result = await services(request).statistics.task_queue(
-            caller(request), ws, sid, query, **_halves(kind)
+        result = await at.services.statistics.task_queue(
+            at.caller, at.ws, sid, query, **_halves(kind)
         )
-        return wire.json_response(
-            render.queue_statistics(wire.base_url(request), result, sid, kind)
-        )
+        return wire.json_response(render.queue_statistics(at.base, result, sid, kind))
 
     handler.__name__ = f"task_queue_{kind}"
     router.get(f"{WS}/TaskQueues/{{sid}}/{kind}")(handler)
@@ -198,7 +190,7 @@ def _workers_route(kind: str) -> None:
     filters = ("TaskQueueSid", "TaskQueueName", "FriendlyName") if kind == "Statistics" else ()
 
     async def handler(request: Request, ws: str) -> Response:
-        ws = workspace_sid(ws)
+        at = scope(request, ws)
         params = wire.query_params(request, (*_accepted(kind, split=False), *filters))
         query = _statistics_request(params, window=kind != "RealTimeStatistics", split=False)
         chosen = WorkerFilters()
@@ -208,10 +200,10 @@ def _workers_route(kind: str) -> None:
                 task_queue_name=or_none(params.text("TaskQueueName")),
                 friendly_name=or_none(params.text("FriendlyName")),
             )
-        result = await services(request).statistics.workers(
-            caller(request), ws, chosen, query, **_halves(kind)
+        result = await at.services.statistics.workers(
+            at.caller, at.ws, chosen, query, **_halves(kind)
         )
-        return wire.json_response(render.workers_statistics(wire.base_url(request), result, kind))
+        return wire.json_response(render.workers_statistics(at.base, result, kind))
 
     handler.__name__ = f"workers_{kind}"
     router.get(f"{WS}/Workers/{kind}")(handler)
@@ -219,12 +211,12 @@ def _workers_route(kind: str) -> None:
 
 @router.get(WS + "/Workers/{sid}/Statistics")
 async def worker_statistics(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    sid = path_sid(sid, Prefix.WORKER, f"/Workspaces/{ws}/Workers/{sid}")
+    at = scope(request, ws)
+    sid = path_sid(sid, Prefix.WORKER, f"/Workspaces/{at.ws}/Workers/{sid}")
     params = wire.query_params(request, _WINDOW)
     query = _statistics_request(params, window=True, split=False)
-    result = await services(request).statistics.worker(caller(request), ws, sid, query)
-    return wire.json_response(render.worker_statistics(wire.base_url(request), result, sid))
+    result = await at.services.statistics.worker(at.caller, at.ws, sid, query)
+    return wire.json_response(render.worker_statistics(at.base, result, sid))
 
 
 # --- workflows -----------------------------------------------------------------------------
@@ -232,16 +224,14 @@ async def worker_statistics(request: Request, ws: str, sid: str) -> Response:
 
 def _workflow_route(kind: str) -> None:
     async def handler(request: Request, ws: str, sid: str) -> Response:
-        ws = workspace_sid(ws)
-        sid = path_sid(sid, Prefix.WORKFLOW, f"/Workspaces/{ws}/Workflows/{sid}")
+        at = scope(request, ws)
+        sid = path_sid(sid, Prefix.WORKFLOW, f"/Workspaces/{at.ws}/Workflows/{sid}")
         params = wire.query_params(request, _accepted(kind, split=True))
         query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
-        result = await services(request).statistics.workflow(
-            caller(request), ws, sid, query, **_halves(kind)
+        result = await at.services.statistics.workflow(
+            at.caller, at.ws, sid, query, **_halves(kind)
         )
-        return wire.json_response(
-            render.workflow_statistics(wire.base_url(request), result, sid, kind)
-        )
+        return wire.json_response(render.workflow_statistics(at.base, result, sid, kind))
 
     handler.__name__ = f"workflow_{kind}"
     router.get(f"{WS}/Workflows/{{sid}}/{kind}")(handler)

@@ -9,7 +9,7 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
-from hindsight.api.taskrouter.common import caller, list_response, services, workspace_sid
+from hindsight.api.taskrouter.common import list_response, scope
 from hindsight.routing.listing import TASK_CHANNEL_ORDER as SORT
 
 router = Routes()
@@ -18,27 +18,27 @@ BASE = "/v1/Workspaces/{ws}/TaskChannels"
 
 @router.post(BASE)
 async def create(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = await wire.body_params(
         request, ("FriendlyName", "UniqueName", "ChannelOptimizedRouting")
     )
-    row = await services(request).task_channels.create(
-        caller(request),
-        ws,
+    row = await at.services.task_channels.create(
+        at.caller,
+        at.ws,
         params.required("FriendlyName"),
         params.required("UniqueName"),
         or_none(params.boolean("ChannelOptimizedRouting")),
     )
-    return wire.json_response(render.task_channel(wire.base_url(request), row), 201)
+    return wire.json_response(render.task_channel(at.base, row), 201)
 
 
 @router.get(BASE)
 async def list_(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(request, paging.PAGING_PARAMS)
     page = paging.parse(params, SORT)
-    result = await services(request).task_channels.list(caller(request), ws, page.request)
-    base = wire.base_url(request)
+    result = await at.services.task_channels.list(at.caller, at.ws, page.request)
+    base = at.base
     return list_response(
         request, "channels", result, SORT, page, lambda r: render.task_channel(base, r)
     )
@@ -46,27 +46,27 @@ async def list_(request: Request, ws: str) -> Response:
 
 @router.get(BASE + "/{key}")
 async def fetch(request: Request, ws: str, key: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).task_channels.fetch(caller(request), ws, key)
-    return wire.json_response(render.task_channel(wire.base_url(request), row))
+    at = scope(request, ws)
+    row = await at.services.task_channels.fetch(at.caller, at.ws, key)
+    return wire.json_response(render.task_channel(at.base, row))
 
 
 @router.post(BASE + "/{key}")
 async def update(request: Request, ws: str, key: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = await wire.body_params(request, ("FriendlyName", "ChannelOptimizedRouting"))
-    row = await services(request).task_channels.update(
-        caller(request),
-        ws,
+    row = await at.services.task_channels.update(
+        at.caller,
+        at.ws,
         key,
         or_none(params.text("FriendlyName")),
         or_none(params.boolean("ChannelOptimizedRouting")),
     )
-    return wire.json_response(render.task_channel(wire.base_url(request), row))
+    return wire.json_response(render.task_channel(at.base, row))
 
 
 @router.delete(BASE + "/{key}")
 async def delete(request: Request, ws: str, key: str) -> Response:
-    ws = workspace_sid(ws)
-    await services(request).task_channels.delete(caller(request), ws, key)
+    at = scope(request, ws)
+    await at.services.task_channels.delete(at.caller, at.ws, key)
     return wire.no_content()

@@ -10,11 +10,9 @@ from hindsight.api.forms import Params, or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
-    caller,
     list_response,
     path_sid,
-    services,
-    workspace_sid,
+    scope,
 )
 from hindsight.domain.sids import Prefix
 from hindsight.routing.task_queues import QueueFilters, QueueSettings, sort_keys
@@ -49,16 +47,16 @@ def _settings(params: Params) -> QueueSettings:
 
 @router.post(BASE)
 async def create(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = await wire.body_params(request, _SETTINGS)
     params.required("FriendlyName")
-    row = await services(request).task_queues.create(caller(request), ws, _settings(params))
-    return wire.json_response(render.task_queue(wire.base_url(request), row), 201)
+    row = await at.services.task_queues.create(at.caller, at.ws, _settings(params))
+    return wire.json_response(render.task_queue(at.base, row), 201)
 
 
 @router.get(BASE)
 async def list_(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(
         request,
         (
@@ -77,10 +75,8 @@ async def list_(request: Request, ws: str) -> Response:
         evaluate_worker_attributes=or_none(params.text("EvaluateWorkerAttributes")),
         worker_sid=or_none(params.sid("WorkerSid", Prefix.WORKER)),
     )
-    result = await services(request).task_queues.list(
-        caller(request), ws, filters, keys, page.request
-    )
-    base = wire.base_url(request)
+    result = await at.services.task_queues.list(at.caller, at.ws, filters, keys, page.request)
+    base = at.base
     return list_response(
         request, "task_queues", result, keys, page, lambda r: render.task_queue(base, r)
     )
@@ -88,22 +84,22 @@ async def list_(request: Request, ws: str) -> Response:
 
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).task_queues.fetch(caller(request), ws, _sid(ws, sid))
-    return wire.json_response(render.task_queue(wire.base_url(request), row))
+    at = scope(request, ws)
+    row = await at.services.task_queues.fetch(at.caller, at.ws, _sid(at.ws, sid))
+    return wire.json_response(render.task_queue(at.base, row))
 
 
 @router.post(BASE + "/{sid}")
 async def update(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    sid = _sid(ws, sid)
+    at = scope(request, ws)
+    sid = _sid(at.ws, sid)
     params = await wire.body_params(request, _SETTINGS)
-    row = await services(request).task_queues.update(caller(request), ws, sid, _settings(params))
-    return wire.json_response(render.task_queue(wire.base_url(request), row))
+    row = await at.services.task_queues.update(at.caller, at.ws, sid, _settings(params))
+    return wire.json_response(render.task_queue(at.base, row))
 
 
 @router.delete(BASE + "/{sid}")
 async def delete(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    await services(request).task_queues.delete(caller(request), ws, _sid(ws, sid))
+    at = scope(request, ws)
+    await at.services.task_queues.delete(at.caller, at.ws, _sid(at.ws, sid))
     return wire.no_content()

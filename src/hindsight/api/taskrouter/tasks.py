@@ -12,11 +12,10 @@ from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
-    caller,
     list_response,
     path_sid,
+    scope,
     services,
-    workspace_sid,
 )
 from hindsight.domain.sids import Prefix
 from hindsight.domain.task_lifecycle import TaskStatus, parse_status
@@ -34,12 +33,12 @@ def _sid(ws: str, sid: str) -> str:
 def _task_response(request: Request, task: Any, status: int = 200) -> Response:
     now = services(request).clock.now_ms()
     body = render.task(wire.base_url(request), task, now)
-    return wire.json_response(body, status, etag=wire.etag_for(task["version"]))
+    return wire.json_response(body, status, etag=wire.etag_for(task.version))
 
 
 @router.post(BASE)
 async def create(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = await wire.body_params(
         request,
         (
@@ -65,13 +64,13 @@ async def create(request: Request, ws: str) -> Response:
         routing_target=or_none(params.text("RoutingTarget")),
         ignore_capacity=or_none(params.boolean("IgnoreCapacity")),
     )
-    task = await services(request).tasks.create(caller(request), ws, spec)
+    task = await at.services.tasks.create(at.caller, at.ws, spec)
     return _task_response(request, task, 201)
 
 
 @router.get(BASE)
 async def list_(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(
         request,
         (
@@ -102,23 +101,23 @@ async def list_(request: Request, ws: str) -> Response:
         routing_target=or_none(params.text("RoutingTarget")),
         has_addons=or_none(params.boolean("HasAddons")),
     )
-    result = await services(request).tasks.list(caller(request), ws, filters, keys, page.request)
-    base = wire.base_url(request)
-    now = services(request).clock.now_ms()
+    result = await at.services.tasks.list(at.caller, at.ws, filters, keys, page.request)
+    base = at.base
+    now = at.services.clock.now_ms()
     return list_response(request, "tasks", result, keys, page, lambda r: render.task(base, r, now))
 
 
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    task = await services(request).tasks.fetch(caller(request), ws, _sid(ws, sid))
+    at = scope(request, ws)
+    task = await at.services.tasks.fetch(at.caller, at.ws, _sid(at.ws, sid))
     return _task_response(request, task)
 
 
 @router.post(BASE + "/{sid}")
 async def update(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    sid = _sid(ws, sid)
+    at = scope(request, ws)
+    sid = _sid(at.ws, sid)
     params = await wire.body_params(
         request,
         ("Attributes", "AssignmentStatus", "Reason", "Priority", "TaskChannel", "VirtualStartTime"),
@@ -131,14 +130,12 @@ async def update(request: Request, ws: str, sid: str) -> Response:
         task_channel=params.text("TaskChannel"),
         virtual_start_time=params.date("VirtualStartTime"),
     )
-    task = await services(request).tasks.update(
-        caller(request), ws, sid, changes, wire.if_match(request)
-    )
+    task = await at.services.tasks.update(at.caller, at.ws, sid, changes, wire.if_match(request))
     return _task_response(request, task)
 
 
 @router.delete(BASE + "/{sid}")
 async def delete(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    await services(request).tasks.delete(caller(request), ws, _sid(ws, sid), wire.if_match(request))
+    at = scope(request, ws)
+    await at.services.tasks.delete(at.caller, at.ws, _sid(at.ws, sid), wire.if_match(request))
     return wire.no_content()

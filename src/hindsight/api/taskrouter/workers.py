@@ -10,15 +10,13 @@ from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
-    caller,
     list_response,
     path_sid,
-    services,
-    workspace_sid,
+    scope,
 )
 from hindsight.domain.sids import Prefix
 from hindsight.routing.listing import WORKER_CHANNEL_ORDER as CHANNEL_SORT
-from hindsight.routing.workers import WorkerChanges, WorkerFilters, sort_keys
+from hindsight.routing.workers import WorkerChanges, WorkerFilters, WorkerRecord, sort_keys
 
 router = Routes()
 BASE = "/v1/Workspaces/{ws}/Workers"
@@ -29,18 +27,18 @@ def _sid(ws: str, sid: str) -> str:
     return path_sid(sid, Prefix.WORKER, f"/Workspaces/{ws}/Workers/{sid}")
 
 
-def _worker_response(request: Request, row: object, status: int = 200) -> Response:
+def _worker_response(request: Request, row: WorkerRecord, status: int = 200) -> Response:
     body = render.worker(wire.base_url(request), row)
-    return wire.json_response(body, status, etag=wire.etag_for(row.version))  # type: ignore[attr-defined]
+    return wire.json_response(body, status, etag=wire.etag_for(row.version))
 
 
 @router.post(BASE)
 async def create(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = await wire.body_params(request, ("FriendlyName", "ActivitySid", "Attributes"))
-    row = await services(request).workers.create(
-        caller(request),
-        ws,
+    row = await at.services.workers.create(
+        at.caller,
+        at.ws,
         params.required("FriendlyName"),
         or_none(params.sid("ActivitySid", Prefix.ACTIVITY)),
         or_none(params.text("Attributes")),
@@ -50,7 +48,7 @@ async def create(request: Request, ws: str) -> Response:
 
 @router.get(BASE)
 async def list_(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(
         request,
         (
@@ -79,22 +77,22 @@ async def list_(request: Request, ws: str) -> Response:
         task_queue_name=or_none(params.text("TaskQueueName")),
         task_queue_sid=or_none(params.sid("TaskQueueSid", Prefix.TASK_QUEUE)),
     )
-    result = await services(request).workers.list(caller(request), ws, filters, keys, page.request)
-    base = wire.base_url(request)
+    result = await at.services.workers.list(at.caller, at.ws, filters, keys, page.request)
+    base = at.base
     return list_response(request, "workers", result, keys, page, lambda r: render.worker(base, r))
 
 
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).workers.fetch(caller(request), ws, _sid(ws, sid))
+    at = scope(request, ws)
+    row = await at.services.workers.fetch(at.caller, at.ws, _sid(at.ws, sid))
     return _worker_response(request, row)
 
 
 @router.post(BASE + "/{sid}")
 async def update(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    sid = _sid(ws, sid)
+    at = scope(request, ws)
+    sid = _sid(at.ws, sid)
     params = await wire.body_params(
         request, ("ActivitySid", "Attributes", "FriendlyName", "RejectPendingReservations")
     )
@@ -104,31 +102,25 @@ async def update(request: Request, ws: str, sid: str) -> Response:
         attributes=params.text("Attributes"),
         reject_pending_reservations=params.boolean("RejectPendingReservations") is True,
     )
-    row = await services(request).workers.update(
-        caller(request), ws, sid, changes, wire.if_match(request)
-    )
+    row = await at.services.workers.update(at.caller, at.ws, sid, changes, wire.if_match(request))
     return _worker_response(request, row)
 
 
 @router.delete(BASE + "/{sid}")
 async def delete(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    await services(request).workers.delete(
-        caller(request), ws, _sid(ws, sid), wire.if_match(request)
-    )
+    at = scope(request, ws)
+    await at.services.workers.delete(at.caller, at.ws, _sid(at.ws, sid), wire.if_match(request))
     return wire.no_content()
 
 
 @router.get(BASE + "/{worker}/Channels")
 async def list_channels(request: Request, ws: str, worker: str) -> Response:
-    ws = workspace_sid(ws)
-    worker = _sid(ws, worker)
+    at = scope(request, ws)
+    worker = _sid(at.ws, worker)
     params = wire.query_params(request, paging.PAGING_PARAMS)
     page = paging.parse(params, CHANNEL_SORT)
-    result = await services(request).workers.list_channels(
-        caller(request), ws, worker, page.request
-    )
-    base = wire.base_url(request)
+    result = await at.services.workers.list_channels(at.caller, at.ws, worker, page.request)
+    base = at.base
     return list_response(
         request,
         "channels",
@@ -141,22 +133,22 @@ async def list_channels(request: Request, ws: str, worker: str) -> Response:
 
 @router.get(BASE + "/{worker}/Channels/{key}")
 async def fetch_channel(request: Request, ws: str, worker: str, key: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).workers.fetch_channel(caller(request), ws, _sid(ws, worker), key)
-    return wire.json_response(render.worker_channel(wire.base_url(request), row))
+    at = scope(request, ws)
+    row = await at.services.workers.fetch_channel(at.caller, at.ws, _sid(at.ws, worker), key)
+    return wire.json_response(render.worker_channel(at.base, row))
 
 
 @router.post(BASE + "/{worker}/Channels/{key}")
 async def update_channel(request: Request, ws: str, worker: str, key: str) -> Response:
-    ws = workspace_sid(ws)
-    worker = _sid(ws, worker)
+    at = scope(request, ws)
+    worker = _sid(at.ws, worker)
     params = await wire.body_params(request, ("Capacity", "Available"))
-    row = await services(request).workers.update_channel(
-        caller(request),
-        ws,
+    row = await at.services.workers.update_channel(
+        at.caller,
+        at.ws,
         worker,
         key,
         or_none(params.integer("Capacity")),
         or_none(params.boolean("Available")),
     )
-    return wire.json_response(render.worker_channel(wire.base_url(request), row))
+    return wire.json_response(render.worker_channel(at.base, row))

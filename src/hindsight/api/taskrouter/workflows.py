@@ -10,11 +10,9 @@ from hindsight.api.forms import Params, or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
 from hindsight.api.taskrouter.common import (
-    caller,
     list_response,
     path_sid,
-    services,
-    workspace_sid,
+    scope,
 )
 from hindsight.domain.sids import Prefix
 from hindsight.routing.listing import WORKFLOW_ORDER as SORT
@@ -48,23 +46,23 @@ def _settings(params: Params) -> WorkflowSettings:
 
 @router.post(BASE)
 async def create(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = await wire.body_params(request, _SETTINGS)
     params.required("FriendlyName")
     params.required("Configuration")
-    row = await services(request).workflows.create(caller(request), ws, _settings(params))
-    return wire.json_response(render.workflow(wire.base_url(request), row), 201)
+    row = await at.services.workflows.create(at.caller, at.ws, _settings(params))
+    return wire.json_response(render.workflow(at.base, row), 201)
 
 
 @router.get(BASE)
 async def list_(request: Request, ws: str) -> Response:
-    ws = workspace_sid(ws)
+    at = scope(request, ws)
     params = wire.query_params(request, ("FriendlyName", *paging.PAGING_PARAMS))
     page = paging.parse(params, SORT)
-    result = await services(request).workflows.list(
-        caller(request), ws, or_none(params.text("FriendlyName")), page.request
+    result = await at.services.workflows.list(
+        at.caller, at.ws, or_none(params.text("FriendlyName")), page.request
     )
-    base = wire.base_url(request)
+    base = at.base
     return list_response(
         request, "workflows", result, SORT, page, lambda r: render.workflow(base, r)
     )
@@ -72,28 +70,28 @@ async def list_(request: Request, ws: str) -> Response:
 
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    row = await services(request).workflows.fetch(caller(request), ws, _sid(ws, sid))
-    return wire.json_response(render.workflow(wire.base_url(request), row))
+    at = scope(request, ws)
+    row = await at.services.workflows.fetch(at.caller, at.ws, _sid(at.ws, sid))
+    return wire.json_response(render.workflow(at.base, row))
 
 
 @router.post(BASE + "/{sid}")
 async def update(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    sid = _sid(ws, sid)
+    at = scope(request, ws)
+    sid = _sid(at.ws, sid)
     params = await wire.body_params(request, (*_SETTINGS, "ReEvaluateTasks"))
-    row = await services(request).workflows.update(
-        caller(request),
-        ws,
+    row = await at.services.workflows.update(
+        at.caller,
+        at.ws,
         sid,
         _settings(params),
         re_evaluate=params.boolean("ReEvaluateTasks") is True,
     )
-    return wire.json_response(render.workflow(wire.base_url(request), row))
+    return wire.json_response(render.workflow(at.base, row))
 
 
 @router.delete(BASE + "/{sid}")
 async def delete(request: Request, ws: str, sid: str) -> Response:
-    ws = workspace_sid(ws)
-    await services(request).workflows.delete(caller(request), ws, _sid(ws, sid))
+    at = scope(request, ws)
+    await at.services.workflows.delete(at.caller, at.ws, _sid(at.ws, sid))
     return wire.no_content()

@@ -1,0 +1,57 @@
+"""How the store turns a row of a view into its typed, frozen record.
+
+Each store module defines one frozen dataclass per aggregate, its fields named for the view's
+columns (so `keyset.key_of` finds the sort keys on it), and reads rows through `reader`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Row
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def reader(record: type[R]) -> Callable[[Row[Any]], R]:
+    """A function that builds a `record` from a row holding (at least) its fields."""
+    build = builder(record)
+
+    def read(row: Row[Any]) -> R:
+        return build(row._mapping)
+
+    return read
+
+
+def builder(record: type[R]) -> Callable[[Mapping[Any, Any]], R]:
+    """A function that builds a `record` from a mapping holding (at least) its fields: for a
+    record assembled in a transaction from what it wrote, without reading it back."""
+    names = tuple(f.name for f in fields(record))
+
+    def build(values: Mapping[Any, Any]) -> R:
+        return record(**{name: values[name] for name in names})
+
+    return build
+
+
+def optional(read: Callable[[Row[Any]], R], row: Row[Any] | None) -> R | None:
+    """`read(row)`, or None for no row."""
+    return None if row is None else read(row)
+
+
+class RowLike:
+    """Gives a record the `_mapping` a SQLAlchemy row has.
+
+    Routing's engine (left as it is: its decision code is tuned elsewhere) copies rows with
+    `dict(row._mapping)`, and the domain's event builders take mappings; a record is read the
+    same way there. Everywhere else a record is read by attribute.
+    """
+
+    @property
+    def _mapping(self) -> Mapping[str, Any]:
+        return dict(vars(self))
