@@ -27,6 +27,7 @@ from hindsight.routing.base import (
     child_or_404,
     emit,
     emit_routing,
+    refuse_mirror,
     workspace_or_404,
 )
 from hindsight.routing.listing import parse_ordering
@@ -120,12 +121,19 @@ def _task_event(event_type: str, task: dict[str, Any], now: int, description: st
 
 
 def _task_for_change(conn: Connection, caller: Caller, ws: str, sid: str) -> tuple[Any, Any]:
-    """The task (locked) and its workspace, or the right 404."""
+    """The task (locked) and its workspace, or the right 404; a 400 when the workspace mirrors
+    a Twilio account (the unit runs under `_write(..., refuses_mirrors=True)`)."""
     task = store.get_for_change(conn, caller.account_sid, ws, sid)
     if task is None:
         workspace_or_404(conn, caller, ws)
         child_or_404(None, _path(ws, sid))
+    refuse_mirror(ws, task.workspace_mirror)
     return task, WorkspaceRef(ws, caller.account_sid, task.workspace_name)
+
+
+def _task_view(row: Any) -> dict[str, Any]:
+    """A task row read for a change, without the workspace's columns read with it."""
+    return {k: v for k, v in row._mapping.items() if k not in store.SCOPED_EXTRAS}
 
 
 class TaskService(RoutingService):
@@ -300,14 +308,13 @@ class TaskService(RoutingService):
                 if changes.reason is not UNSET:
                     values["reason"] = changes.reason
             if not values:
-                return {k: v for k, v in before._mapping.items() if k != "workspace_name"}
+                return _task_view(before)
             values["version"] = before.version + 1
             values["date_updated"] = now
             if status in TERMINAL or status == TaskStatus.WRAPPING:
                 values["timeout_at_ms"] = values["step_due_ms"] = None
             store.update_task(conn, sid, values)
-            task = {**before._mapping, **values, **names}
-            del task["workspace_name"]
+            task = {**_task_view(before), **values, **names}
             new_events = []
             if fields_changed:
                 new_events.append(_task_event("task.updated", task, now, f"Task {sid} updated"))
@@ -329,7 +336,7 @@ class TaskService(RoutingService):
                 emit_routing(conn, workspace, now, *self._engine.enter_workflow(conn, task, now))
             return task
 
-        return await self._write(ws, unit)
+        return await self._write(ws, unit, refuses_mirrors=True)
 
     async def delete(self, caller: Caller, ws: str, sid: str, if_match: int | None) -> None:
         now = self._clock.now_ms()
@@ -337,7 +344,7 @@ class TaskService(RoutingService):
         def unit(conn: Connection) -> None:
             task, workspace = _task_for_change(conn, caller, ws, sid)
             _check_version(task, if_match)
-            view = {k: v for k, v in task._mapping.items() if k != "workspace_name"}
+            view = _task_view(task)
             emit_routing(conn, workspace, now, *self._engine.drop_reservations(conn, view, now))
             store.delete_task(conn, sid)
             emit(
@@ -345,10 +352,10 @@ class TaskService(RoutingService):
                 workspace,
                 caller,
                 now,
-                _task_event("task.deleted", dict(task._mapping), now, f"Task {sid} deleted"),
+                _task_event("task.deleted", _task_view(task), now, f"Task {sid} deleted"),
             )
 
-        await self._write(ws, unit)
+        await self._write(ws, unit, refuses_mirrors=True)
 
     async def list(
         self,

@@ -43,9 +43,14 @@ ORDERABLE = {
 
 _GET = VIEW.where(tasks.c.sid == bindparam("sid"), tasks.c.workspace_sid == bindparam("ws"))
 _GET_FOR_UPDATE = _GET.with_for_update(of=tasks)
-# The task with its workspace's name, in one statement: what an update needs to append events.
+# The task with its workspace's name and mirrored source, in one statement: what an update
+# needs to append events and to refuse a workspace mirroring Twilio without asking again.
+SCOPED_EXTRAS = ("workspace_name", "workspace_mirror")
 _GET_SCOPED = (
-    VIEW.add_columns(workspaces.c.friendly_name.label("workspace_name"))
+    VIEW.add_columns(
+        workspaces.c.friendly_name.label("workspace_name"),
+        workspaces.c.mirror_source.label("workspace_mirror"),
+    )
     .join(workspaces, workspaces.c.sid == tasks.c.workspace_sid)
     .where(
         tasks.c.sid == bindparam("sid"),
@@ -70,7 +75,8 @@ def get(conn: Connection, workspace_sid: str, sid: str, *, for_update: bool = Fa
 
 
 def get_for_change(conn: Connection, account_sid: str, workspace_sid: str, sid: str) -> Any:
-    """The task, locked, with `workspace_name`; None if not in that account's workspace."""
+    """The task, locked, with `workspace_name` and `workspace_mirror` (the Twilio source the
+    workspace mirrors, or None); None if not in that account's workspace."""
     params = {"sid": sid, "ws": workspace_sid, "account": account_sid}
     return conn.execute(_GET_SCOPED, params).first()
 
