@@ -76,7 +76,11 @@ def web_main(settings: Settings, sock: socket.socket) -> None:
     from hindsight.processes.wake import WakeSender, channel_name
 
     configure_logging(settings.log_level)
-    runtime = build_runtime(settings, apply_migrations=False)
+    # With role `all` this supervisor also runs the background process, which checkpoints the
+    # SQLite WAL (the background and other workers' writes included) on its own CPU.
+    runtime = build_runtime(
+        settings, apply_migrations=False, sqlite_checkpoints=settings.role != "all"
+    )
     name = channel_name(runtime.db.url)
     sender = WakeSender(name) if name else None
     if sender is not None:
