@@ -114,7 +114,9 @@ def allocate_positions(conn: Connection, count: int) -> list[int]:
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(_INSERT, rows)
+    # One row (most appends: a task update's one event) as a plain execute: the executemany
+    # path costs more in SQLAlchemy and the driver for nothing.
+    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 def head(conn: Connection, workspace_sid: str) -> int:
