@@ -1,8 +1,8 @@
 """The request path alone: CPU microseconds one task attribute update costs Hindsight's HTTP
 code, in this process, without a server, a socket or background work.
 
-    PYTHONPATH=src python -m benchmarks.request_path                      # SQLite
-    PYTHONPATH=src python -m benchmarks.request_path --backend postgres --profile
+    benchmarks/run-request-path                          # SQLite
+    benchmarks/run-request-path --backend postgres --profile
 
 The application (`create_app`, as an HTTP worker of `hindsight serve` builds it) is called
 through ASGI by 16 concurrent coroutines, each posting the write path's three-item
@@ -29,10 +29,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
 from benchmarks.api_throughput import AUTH, drop_postgres, media_attributes, postgres_url
 from benchmarks.servers import ACCOUNT_SID, AUTH_TOKEN
 
 CONCURRENCY = 16
+
+
+class StatementCount:
+    """SQL statements sent to the database by every engine of this process (BEGIN and COMMIT
+    the driver sends itself are not counted): unlike CPU time, exact whatever the load."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(Engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: Any) -> None:
+        self.count += 1
+
+
 Asgi = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
 
@@ -138,6 +155,7 @@ async def updates(app: Asgi, requests: list[tuple[str, bytes]]) -> None:
 
 
 async def measure(app: Asgi, args: argparse.Namespace) -> None:
+    statements = StatementCount()
     stop = await lifespan(app)
     try:
         ws, sids = await setup(app, args.backlog)
@@ -147,7 +165,7 @@ async def measure(app: Asgi, args: argparse.Namespace) -> None:
         for n in range(args.rounds):
             requests = update_requests(ws, sids, (n + 1) * args.requests, args.requests)
             profiler = cProfile.Profile() if args.profile and n == 0 else None
-            cpu, wall = time.process_time(), time.perf_counter()
+            cpu, wall, sent = time.process_time(), time.perf_counter(), statements.count
             if profiler is not None:
                 profiler.enable()
             await updates(app, requests)
@@ -156,7 +174,8 @@ async def measure(app: Asgi, args: argparse.Namespace) -> None:
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             figures.append(cpu * 1e6 / args.requests)
             print(
-                f"  round {n + 1}: {figures[-1]:6.0f} µs CPU per update "
+                f"  round {n + 1}: {figures[-1]:6.0f} µs CPU per update, "
+                f"{(statements.count - sent) / args.requests:.2f} statements per update "
                 f"({args.requests / wall:5.0f} updates/s in this process)"
                 + (" [profiled]" if profiler is not None else ""),
                 flush=True,
