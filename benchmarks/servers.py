@@ -50,6 +50,19 @@ def hindsight(
 ) -> Iterator[str]:
     """`hindsight serve --workers N` from `data_dir`; with `profile` (a directory), each of
     its processes runs under cProfile and writes <name>.prof there when it stops."""
+    with hindsight_process(data_dir, database_url, workers, profile, extra_env) as (base, _pid):
+        yield base
+
+
+@contextmanager
+def hindsight_process(
+    data_dir: Path,
+    database_url: str | None,
+    workers: int = 1,
+    profile: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[tuple[str, int]]:
+    """`hindsight()`, yielding the supervisor's process id with the base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -66,23 +79,76 @@ def hindsight(
         env["HINDSIGHT_DATABASE_URL"] = database_url
     else:
         env.pop("HINDSIGHT_DATABASE_URL", None)
-    with serving(
-        [sys.executable, "-m", "hindsight.cli.main", "serve", "--workers", str(workers)], port, env
-    ) as base:
-        yield base
+    command = [sys.executable, "-m", "hindsight.cli.main", "serve", "--workers", str(workers)]
+    with serving_process(command, port, env) as served:
+        yield served
 
 
 @contextmanager
 def serving(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `command` (a server listening on `port`) until the block ends; yields its base URL."""
+    with serving_process(command, port, env) as (base, _pid):
+        yield base
+
+
+@contextmanager
+def serving_process(
+    command: list[str], port: int, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """`serving()`, yielding the server's process id with its base URL."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(f"{base}/healthz", process)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=60)
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The name (field 2) is in parentheses and may hold spaces: split after it.
+    return text[text.rindex(")") + 2 :].split()
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None:
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, frontier = [], [pid]
+    while frontier:
+        children = parents.get(frontier.pop(), [])
+        found += children
+        frontier += children
+    return found
+
+
+def process_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def cpu_seconds(pid: int, name_prefix: str | None = None) -> float:
+    """User + system CPU seconds of `pid` and its descendants so far; with `name_prefix`,
+    only of the processes so named (`hs-web` for Hindsight's HTTP workers)."""
+    total_ticks = 0
+    for each in [pid, *_descendants(pid)]:
+        if name_prefix is not None and not process_name(each).startswith(name_prefix):
+            continue
+        fields = _stat_fields(each)
+        if fields is not None:
+            # Fields 14 and 15 of /proc/PID/stat (here 12 and 13, after the name).
+            total_ticks += int(fields[11]) + int(fields[12])
+    return total_ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +44,7 @@ from benchmarks.api_throughput import (
     task_update,
 )
 from benchmarks.loadgen import LoadResult, build_request, run_load
-from benchmarks.servers import free_port, hindsight, serving
+from benchmarks.servers import cpu_seconds, free_port, hindsight_process, serving_process
 from hindsight.store.database import normalise_url
 from hindsight.store.schema import events, projector_cursors, router_cursors
 
@@ -60,6 +60,10 @@ class Phase:
     # Seconds from an event's commit until the projector had taken it in, sampled every 50 ms
     # while the load ran (Hindsight phases only).
     projection_lag: list[float] = field(default_factory=list)
+    # CPU microseconds per request in the HTTP processes (Hindsight: its `hs-web-N` workers;
+    # the ceiling: its uvicorn processes), and for Hindsight in its background process.
+    http_cpu_us: float = float("nan")
+    background_cpu_us: float = float("nan")
 
     @property
     def throughput(self) -> float:
@@ -67,7 +71,7 @@ class Phase:
 
 
 @contextmanager
-def ceiling(database_url: str, processes: int) -> Iterator[str]:
+def ceiling(database_url: str, processes: int) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "CEILING_DB": database_url}
     subprocess.run(
@@ -80,8 +84,19 @@ def ceiling(database_url: str, processes: int) -> Iterator[str]:
         "--port", str(port), "--workers", str(processes),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    with serving(command, port, env) as base:
-        yield base
+    with serving_process(command, port, env) as served:
+        yield served
+
+
+def measured_load(
+    pid: int, name_prefix: str | None, base: str, make: Callable[[int], bytes], requests: int
+) -> tuple[LoadResult, float]:
+    """Run the load and return it with the CPU microseconds per request it cost the processes
+    of `pid` (those named `name_prefix*`, or all): process CPU time is far less sensitive to
+    the rest of the machine's load than throughput is."""
+    before = cpu_seconds(pid, name_prefix)
+    result = asyncio.run(run_load(base, make, CONCURRENCY, requests))
+    return result, (cpu_seconds(pid, name_prefix) - before) * 1e6 / max(1, result.requests)
 
 
 def updates(base: str, ws: str, sids: list[str], mix: str):
@@ -219,26 +234,31 @@ def run_backend(
     hindsight_url = database_url or f"sqlite:///{(data / 'hindsight.db').resolve()}"
     results = []
     try:
-        with hindsight(data, database_url, workers=processes, profile=profile) as base:
+        with hindsight_process(data, database_url, processes, profile) as (base, pid):
             ws, sids = setup_workspace(base, backlog)
             caught_up_after(hindsight_url, ws)
             make_update = updates(base, ws, sids, mix)
             for n in range(rounds):
-                with ceiling(ceiling_url, processes) as ceiling_base:
+                with ceiling(ceiling_url, processes) as (ceiling_base, ceiling_pid):
                     make = ceiling_update(ceiling_base)
                     asyncio.run(run_load(ceiling_base, make, CONCURRENCY, 300))
-                    bare = Phase("ceiling", asyncio.run(
-                        run_load(ceiling_base, make, CONCURRENCY, requests)
-                    ))  # fmt: skip
+                    bare_load, bare_cpu = measured_load(
+                        ceiling_pid, None, ceiling_base, make, requests
+                    )
+                    bare = Phase("ceiling", bare_load, http_cpu_us=bare_cpu)
                 asyncio.run(run_load(base, make_update, CONCURRENCY, 300))
                 caught_up_after(hindsight_url, ws)
+                background_before = cpu_seconds(pid, "hs-background")
                 with LagProbe(hindsight_url, ws) as probe:
-                    load = asyncio.run(run_load(base, make_update, CONCURRENCY, requests))
+                    load, http_cpu = measured_load(pid, "hs-web", base, make_update, requests)
                     ended = time.perf_counter()
                     lags = probe.finish(until=300)
                 # Catch-up counts from the end of the load, the probe's wait included.
                 caught_up_after(hindsight_url, ws)
-                ours = Phase("hindsight", load, time.perf_counter() - ended, lags)
+                ours = Phase("hindsight", load, time.perf_counter() - ended, lags, http_cpu)
+                ours.background_cpu_us = (
+                    (cpu_seconds(pid, "hs-background") - background_before) * 1e6 / load.requests
+                )
                 results.append((bare, ours))
                 print(f"  round {n + 1}: " + describe(bare) + " | " + describe(ours), flush=True)
     finally:
@@ -259,9 +279,12 @@ def describe(phase: Phase) -> str:
             f" (+{phase.catch_up_seconds:.2f} s catch-up; event→projected p50 "
             f"{statistics.median(lag) if lag else float('nan'):.2f} s p99 {lag_p99:.2f} s)"
         )
+    cpu = f" HTTP CPU {phase.http_cpu_us:5.0f} µs/req"
+    if phase.label == "hindsight":
+        cpu += f" (background {phase.background_cpu_us:5.0f} µs/req)"
     return (
         f"{phase.label} {phase.throughput:6.0f}/s p50 {r.percentile(50):5.1f} ms "
-        f"p99 {r.percentile(99):6.1f} ms{catch}{errors}"
+        f"p99 {r.percentile(99):6.1f} ms{cpu}{catch}{errors}"
     )
 
 
@@ -272,12 +295,15 @@ def summarise(label: str, rounds: list[tuple[Phase, Phase]]) -> float:
     p99 = statistics.median(o.load.percentile(99) for _b, o in rounds)
     catch = statistics.median(o.catch_up_seconds for _b, o in rounds)
     ratio = statistics.median(o.throughput / b.throughput for b, o in rounds)
+    cpu = statistics.median(o.http_cpu_us for _b, o in rounds)
+    bare_cpu = statistics.median(b.http_cpu_us for b, _o in rounds)
     lags = sorted(lag for _b, o in rounds for lag in o.projection_lag)
     lag_p99 = lags[max(0, round(0.99 * len(lags)) - 1)] if lags else float("nan")
     print(
         f"{label:<13} hindsight {ours:6.0f} updates/s  p50 {p50:5.1f} ms  p99 {p99:6.1f} ms  "
         f"catch-up {catch:4.2f} s  event→projected p99 {lag_p99:4.2f} s | "
-        f"ceiling {bare:6.0f}/s | ratio {ratio:.2f}"
+        f"ceiling {bare:6.0f}/s | ratio {ratio:.2f} | HTTP CPU µs/update {cpu:.0f}, "
+        f"ceiling {bare_cpu:.0f}"
     )
     return ours
 

@@ -138,9 +138,11 @@ def build_runtime(
     *,
     apply_migrations: bool = True,
     background_process: bool = False,
+    sqlite_checkpoints: bool = True,
 ) -> Runtime:
     """Everything a process needs. `background_process`: the process following the log beside
-    HTTP workers in others (its SQLite writes make way for theirs)."""
+    HTTP workers in others (its SQLite writes make way for theirs). `sqlite_checkpoints`: False
+    for an HTTP worker whose background process checkpoints the SQLite WAL for it."""
     clock = clock or SystemClock()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(
@@ -148,6 +150,7 @@ def build_runtime(
             url=settings.resolved_database_url(),
             sqlite_synchronous=settings.sqlite_synchronous,
             sqlite_yield_writes=background_process,
+            sqlite_checkpoints=sqlite_checkpoints,
         )
     )
     if apply_migrations:

@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from twilio.rest import Client
 
+from hindsight.store.schema import workspaces as workspaces_table
 from tests.api.helpers_tasks import (
     ATTRIBUTES_LIMIT,
     MAX_PRIORITY,
@@ -23,6 +25,7 @@ from tests.api.helpers_tasks import (
     http,
     only_queue,
     only_workflow,
+    stranger,
     ws_api,
 )
 from tests.support.server import RunningServer
@@ -664,3 +667,42 @@ def test_task_of_another_workspace_is_not_found_through_this_one(client: Client,
     with twilio_error(404, 20404):
         api.tasks(task.sid).update(priority=9)
     assert other.tasks(task.sid).fetch().priority == 0
+
+
+# --- a workspace mirroring Twilio -----------------------------------------------------------
+
+
+# A removed source's SID: the mark outlives the source (see schema.workspaces.mirror_source).
+NO_SOURCE = "TS" + "0" * 32
+
+
+def _mirror(server: RunningServer, ws: str) -> None:
+    """Make a workspace a mirror of a Twilio source, as ingestion would have created it."""
+    statement = (
+        update(workspaces_table).where(workspaces_table.c.sid == ws).values(mirror_source=NO_SOURCE)
+    )
+    server.runtime.db.write_sync(lambda conn: conn.execute(statement))
+
+
+def test_updating_or_deleting_a_task_of_a_mirrored_workspace_is_refused_and_changes_nothing(
+    server: RunningServer, api: Any
+) -> None:
+    task = api.tasks.create(attributes='{"a": 1}')
+    events_before = len(api.events.list())
+    _mirror(server, task.workspace_sid)
+
+    with twilio_error(400, 20001, "mirrors a Twilio account", "read-only"):
+        api.tasks(task.sid).update(attributes='{"a": 2}')
+    with twilio_error(400, 20001, "mirrors a Twilio account"):
+        api.tasks(task.sid).update(assignment_status="canceled", if_match=etag_of(api, task.sid))
+    with twilio_error(400, 20001, "mirrors a Twilio account"):
+        api.tasks(task.sid).delete()
+
+    kept = api.tasks(task.sid).fetch()
+    assert (kept.attributes, kept.assignment_status) == ('{"a": 1}', "pending")
+    assert len(api.events.list()) == events_before
+    # The mirror's missing tasks are still 404, and another account learns nothing of it.
+    with twilio_error(404, 20404, NO_TASK):
+        api.tasks(NO_TASK).update(priority=1)
+    with twilio_error(404, 20404):
+        ws_api(stranger(server), task.workspace_sid).tasks(task.sid).update(priority=1)

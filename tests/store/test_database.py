@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from sqlalchemy import func, insert, select
 
+from hindsight.store import migrate
+from hindsight.store.database import Database, DatabaseOptions
 from hindsight.store.schema import accounts
 
 
@@ -89,3 +92,26 @@ def test_reads_see_committed_writes(db):
         return await db.read(lambda conn: conn.execute(select(accounts.c.sid)).scalars().all())
 
     assert asyncio.run(write_then_read()) == ["AC" + "3" * 32]
+
+
+def _checkpoint_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name == "sqlite-checkpoint")
+
+
+@pytest.mark.parametrize("checkpoints", [True, False])
+def test_a_process_told_not_to_checkpoint_starts_no_checkpointer(tmp_path, checkpoints):
+    """`hindsight serve`'s HTTP workers leave the WAL to their background process."""
+    url = f"sqlite:///{tmp_path / 'hindsight.db'}"
+    db = Database(DatabaseOptions(url=url, sqlite_checkpoints=checkpoints))
+    migrate.upgrade(db.write_engine)
+    before = _checkpoint_threads()
+
+    async def write() -> str:
+        return await db.write(_insert("AC" + "7" * 32))
+
+    try:
+        assert asyncio.run(write()) == "AC" + "7" * 32
+        assert _checkpoint_threads() - before == (1 if checkpoints else 0)
+        assert _sids(db) == {"AC" + "7" * 32}
+    finally:
+        db.close()

@@ -193,3 +193,21 @@ def test_the_horizon_probe_leaves_commits_durable(db: Database) -> None:
         return str(conn.exec_driver_sql("SHOW synchronous_commit").scalar_one())
 
     assert db.read_sync(probe_then_setting) == "on"
+
+
+def test_drawing_a_position_gives_the_transaction_its_id_first(db: Database) -> None:
+    """A transaction that has written nothing yet still holds an id once it has positions
+    (taken by the same statement that draws them), so the horizon's probe orders it."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite positions need no transaction id: one writer at a time")
+
+    def draw_then_id(conn: Connection) -> tuple[int | None, int]:
+        before = conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned()::text").scalar()
+        assert before is None
+        [position] = event_store.allocate_positions(conn, 1)
+        xid = conn.exec_driver_sql("SELECT pg_current_xact_id_if_assigned()::text").scalar()
+        return (int(xid) if xid is not None else None), position
+
+    with db.write_engine.connect() as conn, conn.begin():
+        xid, position = draw_then_id(conn)
+    assert xid is not None and position > 0

@@ -76,7 +76,11 @@ def web_main(settings: Settings, sock: socket.socket) -> None:
     from hindsight.processes.wake import WakeSender, channel_name
 
     configure_logging(settings.log_level)
-    runtime = build_runtime(settings, apply_migrations=False)
+    # With role `all` this supervisor also runs the background process, which checkpoints the
+    # SQLite WAL (the background and other workers' writes included) on its own CPU.
+    runtime = build_runtime(
+        settings, apply_migrations=False, sqlite_checkpoints=settings.role != "all"
+    )
     name = channel_name(runtime.db.url)
     sender = WakeSender(name) if name else None
     if sender is not None:
@@ -129,10 +133,23 @@ def background_main(settings: Settings, owner: str) -> None:
         runtime.close()
 
 
+def _name_process(name: str) -> None:
+    """Show the child's role as its process name (`ps`, `top`, /proc/PID/comm: `hs-web-1`,
+    `hs-background`), so an operator and the benchmarks can tell the children apart."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_name = 15
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_name, f"hs-{name}".encode()[:15], 0, 0, 0)
+
+
 def _profiled(name: str, target: Callable[..., None], *args: Any) -> None:
     """Run a child's main function, under cProfile when HINDSIGHT_PROFILE_DIR names a folder
     (the stats land in <folder>/<name>.prof when the child stops): how the benchmarks see
     where each process spends its time."""
+    _name_process(name)
     folder = os.environ.get("HINDSIGHT_PROFILE_DIR")
     if not folder:
         target(*args)

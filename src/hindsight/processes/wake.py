@@ -52,14 +52,38 @@ def _datagrams(workspace_sids: set[str]) -> list[bytes]:
 
 
 class WakeSender:
-    """Subscribed to a process's notifier: forwards every append to the channel."""
+    """Subscribed to a process's notifier: forwards appends to the channel, coalesced.
+
+    A busy HTTP worker commits many times per turn of its event loop (SQLite's group commit
+    settles a whole group at once; PostgreSQL's threads finish side by side), and one datagram
+    per commit cost a system call each and woke the background process as often. Within an
+    event loop the workspaces are collected and sent once, after the callbacks already due in
+    this turn; the background process starts at most one loop turn later. Called from outside
+    a running loop (a CLI command), it sends at once.
+    """
 
     def __init__(self, name: str) -> None:
         self._name = name
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self._socket.setblocking(False)
+        self._pending: set[str] = set()
 
     def __call__(self, workspace_sids: set[str]) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._send(workspace_sids)
+            return
+        if not self._pending:
+            loop.call_soon(self.flush)
+        self._pending |= workspace_sids
+
+    def flush(self) -> None:
+        """Send what was collected (run by the loop; tests call it to send at once)."""
+        pending, self._pending = self._pending, set()
+        self._send(pending)
+
+    def _send(self, workspace_sids: set[str]) -> None:
         for datagram in _datagrams(workspace_sids):
             try:
                 self._socket.sendto(datagram, self._name)

@@ -28,6 +28,7 @@ from hindsight.routing.base import (
     emit,
     emit_routing,
     not_found,
+    refuse_mirror,
     workspace_or_404,
 )
 from hindsight.routing.listing import parse_ordering
@@ -127,12 +128,14 @@ def _task_event(
 def _task_for_change(
     conn: Connection, caller: Caller, ws: str, sid: str
 ) -> tuple[TaskRecord, WorkspaceRef]:
-    """The task (locked) and its workspace, or the right 404."""
+    """The task (locked) and its workspace, or the right 404; a 400 when the workspace mirrors
+    a Twilio account (the unit runs under `_write(..., refuses_mirrors=True)`)."""
     found = store.get_for_change(conn, caller.account_sid, ws, sid)
     if found is None:
         workspace_or_404(conn, caller, ws)
         raise not_found(_path(ws, sid))
-    task, workspace_name = found
+    task, workspace_name, mirror_source = found
+    refuse_mirror(ws, mirror_source)
     return task, WorkspaceRef(ws, caller.account_sid, workspace_name)
 
 
@@ -337,7 +340,7 @@ class TaskService(RoutingService):
                 emit_routing(conn, workspace, now, *self._engine.enter_workflow(conn, task, now))
             return store.record_of(task)
 
-        return await self._write(ws, unit)
+        return await self._write(ws, unit, refuses_mirrors=True)
 
     async def delete(self, caller: Caller, ws: str, sid: str, if_match: int | None) -> None:
         now = self._clock.now_ms()
@@ -353,10 +356,10 @@ class TaskService(RoutingService):
                 workspace,
                 caller,
                 now,
-                _task_event("task.deleted", dict(task._mapping), now, f"Task {sid} deleted"),
+                _task_event("task.deleted", view, now, f"Task {sid} deleted"),
             )
 
-        await self._write(ws, unit)
+        await self._write(ws, unit, refuses_mirrors=True)
 
     async def list(
         self,

@@ -69,6 +69,11 @@ class DatabaseOptions:
     # fair: whoever asks first after a commit gets it, and that is the process that just
     # committed). Background work is asynchronous; requests are waited for.
     sqlite_yield_writes: bool = False
+    # SQLite: copy the WAL back into the database file from a thread of this process (see
+    # `_Checkpointer`). One process per database file is enough: `hindsight serve`'s HTTP
+    # workers leave it to their background process, whose thread would otherwise be one of
+    # N + 1 doing the same copy, and whose CPU the requests would pay for.
+    sqlite_checkpoints: bool = True
 
 
 def is_sqlite(url: str) -> bool:
@@ -330,7 +335,9 @@ class Database:
                     self.url, sync, immediate=True, busy_ms=_LOOP_BUSY_MS, autocheckpoint=False
                 ),
                 _sqlite_engine(self.url, sync, immediate=False, busy_ms=_LOOP_BUSY_MS),
-                checkpoint=(lambda: _Checkpointer(path)) if path else None,
+                checkpoint=(
+                    (lambda: _Checkpointer(path)) if path and options.sqlite_checkpoints else None
+                ),
                 yield_writes=options.sqlite_yield_writes,
             )
         else:

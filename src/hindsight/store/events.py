@@ -63,15 +63,20 @@ _SQLITE_NEXT = (
     .values(last=event_positions.c.last + bindparam("count"))
     .returning(event_positions.c.last)
 )
-# The transaction must hold an id before it draws a position: the horizon's proof that every
-# position it covers is settled rests on "drawn before the probe" implying "xid below it".
-_PG_XID = text("SELECT pg_current_xact_id()")
 # PostgreSQL's sequence steps by a block (migration 0010): one draw reserves BLOCK positions
 # for the transaction, so the events it appends (a task's creation and its routing into a
 # queue, appended separately) stay adjacent even while other transactions draw; unused
 # positions are simply never seen.
 BLOCK = 64
-_PG_NEXT = text("SELECT nextval('event_positions') FROM generate_series(1, :count)")
+# The transaction must hold an id before it draws a position: the horizon's proof that every
+# position it covers is settled rests on "drawn before the probe" implying "xid below it". The
+# id is taken in the same statement, in a one-time filter (pg_current_xact_id is stable), which
+# the executor evaluates before it produces the first row, so before the first nextval: one
+# round trip per append instead of two, while the transaction holds its row locks.
+_PG_NEXT = text(
+    "SELECT nextval('event_positions') FROM generate_series(1, :count) "
+    "WHERE pg_current_xact_id() IS NOT NULL"
+)
 # The last position drawn (L), then a fresh transaction id (X, the probe), in one statement run
 # outside a transaction: the sequence's row is read by the scan before the target list takes
 # the id, so X is taken after L was read, as the horizon's proof needs. The probe writes
@@ -123,7 +128,6 @@ def allocate_positions(conn: Connection, count: int) -> list[int]:
         start = held[1]
         conn.info[_BLOCK_KEY] = (transaction, start + count, held[2])
         return list(range(start, start + count))
-    conn.execute(_PG_XID)
     draws = -(-count // BLOCK)
     blocks = sorted(int(p) for p in conn.execute(_PG_NEXT, {"count": draws}).scalars())
     positions = [start + i for start in blocks for i in range(BLOCK)]
@@ -136,7 +140,9 @@ def allocate_positions(conn: Connection, count: int) -> list[int]:
 
 
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(_INSERT, rows)
+    # One row (most appends: a task update's one event) as a plain execute: the executemany
+    # path costs more in SQLAlchemy and the driver for nothing.
+    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 def head(conn: Connection, workspace_sid: str) -> int:

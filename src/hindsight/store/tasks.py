@@ -86,9 +86,13 @@ ORDERABLE = {
 
 _GET = VIEW.where(tasks.c.sid == bindparam("sid"), tasks.c.workspace_sid == bindparam("ws"))
 _GET_FOR_UPDATE = _GET.with_for_update(of=tasks)
-# The task with its workspace's name, in one statement: what an update needs to append events.
+# The task with its workspace's name and mirrored source, in one statement: what an update
+# needs to append events and to refuse a workspace mirroring Twilio without asking again.
 _GET_SCOPED = (
-    VIEW.add_columns(workspaces.c.friendly_name.label("workspace_name"))
+    VIEW.add_columns(
+        workspaces.c.friendly_name.label("workspace_name"),
+        workspaces.c.mirror_source.label("workspace_mirror"),
+    )
     .join(workspaces, workspaces.c.sid == tasks.c.workspace_sid)
     .where(
         tasks.c.sid == bindparam("sid"),
@@ -116,11 +120,12 @@ def get(
 
 def get_for_change(
     conn: Connection, account_sid: str, workspace_sid: str, sid: str
-) -> tuple[TaskRecord, str] | None:
-    """The task, locked, and its workspace's name; None if not in that account's workspace."""
+) -> tuple[TaskRecord, str, str | None] | None:
+    """The task, locked, its workspace's name and the Twilio source the workspace mirrors (or
+    None); None if not in that account's workspace."""
     params = {"sid": sid, "ws": workspace_sid, "account": account_sid}
     row = conn.execute(_GET_SCOPED, params).first()
-    return None if row is None else (record(row), row.workspace_name)
+    return None if row is None else (record(row), row.workspace_name, row.workspace_mirror)
 
 
 class TaskListFilters(Protocol):
