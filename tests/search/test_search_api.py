@@ -11,7 +11,8 @@ import pytest
 from twilio.rest import Client
 
 from hindsight.domain.access import Scope
-from hindsight.store import search_index
+from hindsight.insights import queries as insight_service
+from hindsight.store import insights_queries, keyset, search_index
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_routing import Floor, floor
 from tests.api.helpers_tasks import stranger
@@ -307,6 +308,72 @@ def test_a_scoped_person_never_finds_counts_or_sees_snippets_out_of_scope(
     assert sales_lead.get(SEARCH, customer="Bob Stone").json()["conversations"] == []
     total = sales_lead.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]
     assert total["volume"] == 1
+
+
+# --- a common word: the list walked and each conversation probed ------------------------------
+
+
+def _pages(get: Any, **params: Any) -> list[list[str]]:
+    """Every page of a search, following `next_page_token`."""
+    pages, token = [], None
+    while True:
+        response = get(SEARCH, **params, **({"page_token": token} if token else {}))
+        assert response.status_code == 200, response.text
+        pages.append([c["conversation_id"] for c in response.json()["conversations"]])
+        token = response.json()["meta"].get("next_page_token")
+        if not token:
+            return pages
+
+
+@pytest.fixture
+def walked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Searches take the walk (no text matches FEW), and whether each walk filled its page."""
+    monkeypatch.setattr(search_index, "FEW", 0)
+    outcomes: list[bool] = []
+
+    def recorded(result: Any, request: Any) -> bool:
+        outcomes.append(keyset.filled(result, request))
+        return outcomes[-1]
+
+    monkeypatch.setattr(insight_service, "filled", recorded)
+    return outcomes
+
+
+def test_a_common_word_pages_by_walking_the_list(scene: Scene, walked: list[bool]) -> None:
+    pages = _pages(scene.get, q="parcel", page_size=1)
+    assert walked[0] is True  # the first page was found by the walk alone
+    # Newest first, each once, and the other account's "parcel" never.
+    assert [p for page in pages for p in page] == [scene.support, scene.sales]
+    assert [
+        p for page in _pages(scene.get, q="parcel", page_size=1, order="asc") for p in page
+    ] == [
+        scene.sales,
+        scene.support,
+    ]
+    # Probes ask the document (attributes, titles, customer) and the transcripts alike.
+    assert set(scene.hits(q="parc", page_size=1)) <= {scene.sales, scene.support}
+    assert list(scene.hits(q='"tracking number 7781"', page_size=1)) == [scene.sales]
+
+
+def test_a_walk_that_leaves_the_page_short_reads_every_match(
+    scene: Scene, walked: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(insights_queries, "WALK", 1)
+    assert set(scene.hits(q="parcel")) == {scene.sales, scene.support}
+    assert walked == [False]
+    assert scene.hits(q="zebra") == {}
+
+
+def test_a_walk_keeps_a_scoped_person_to_their_scope(
+    scene: Scene, sales_lead: Person, walked: list[bool]
+) -> None:
+    for size in (1, 50):
+        page = sales_lead.get(SEARCH, q="parcel", page_size=size)
+        assert page.status_code == 200, page.text
+        assert [c["conversation_id"] for c in page.json()["conversations"]] == [scene.sales]
+        assert "Bob knows" not in page.text and "Invoice" not in page.text
+    assert sales_lead.get(SEARCH, q="invoice", page_size=1).json()["conversations"] == []
+    assert walked  # the walk was asked
 
 
 # --- bad input -------------------------------------------------------------------------------
