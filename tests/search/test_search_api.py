@@ -3,6 +3,7 @@ where it matched, who may find it, and what bad input gets."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,6 +178,34 @@ def test_searches_matching_many_conversations_find_the_same(
     assert {c: set(scene.hits(customer=c)) for c in customers} == customers
     assert set(scene.hits(customer="Stone", q="parcel")) == {scene.support}
     assert scene.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]["volume"] == 2
+
+
+def test_the_index_follows_what_it_reads_and_keeps_through_what_it_does_not(
+    scene: Scene,
+) -> None:
+    """The projector rebuilds a conversation's entry only when the segments' attributes,
+    media or customer change: a new value is found and the old one no longer is; a change of
+    state alone (the task cancelled) leaves the entry as it was."""
+    f = floor(scene.client, "Upkeep")
+    workflow = f.workflow("Desk", default_queue=f.queue("Desk", "skill == 'none'").sid)
+    task = f.task(workflow.sid, conversations={"conversation_attribute_2": "Aubergine"})
+    wait_for(lambda: set(scene.hits(q="aubergine")) == {task.sid} or None, "first value found")
+    f.api.tasks(task.sid).update(
+        attributes=json.dumps({"conversations": {"conversation_attribute_2": "Courgette"}})
+    )
+    wait_for(lambda: set(scene.hits(q="courgette")) == {task.sid} or None, "new value found")
+    assert scene.hits(q="aubergine") == {}
+    before = scene.hits(q="courgette")[task.sid]
+    f.api.tasks(task.sid).update(assignment_status="canceled", reason="done")
+
+    def projected() -> dict[str, Any] | None:
+        now = scene.hits(q="courgette").get(task.sid)
+        return now if now is not None and now != before else None
+
+    after = wait_for(projected, "the cancellation projected")
+    assert after["in_progress"] is False or after["outcome"] != before["outcome"]
+    assert set(scene.hits(q="courgette")) == {task.sid}
+    assert scene.hits(q="aubergine") == {}
 
 
 def test_a_transcript_match_comes_with_a_marked_snippet(scene: Scene) -> None:
