@@ -38,7 +38,11 @@ MATCHES, PROBE, UNASKED = "matches", "probe", "unasked"
 # Conversations a page of a common word's matches walks before giving up on the walk: a page
 # of 50 fills within them when at least one conversation in 20 matches (a common word; the
 # probes cost about as much as reading WALK matches), else reading the matches is cheaper.
+# Only PostgreSQL walks: an FTS5 probe (`rowid = ? AND MATCH`) opens the term in every segment
+# of the index, and at 350,000 conversations a thousand of them took seconds (benchmarks/
+# README.md), more than reading the matches.
 WALK = 1_000
+WALKING_DIALECTS = frozenset({"postgresql"})
 HOUR_MS = 3_600_000
 QUARTER_MS = 900_000
 
@@ -227,7 +231,7 @@ def _search_conditions(
         query = text_query.parse(filters.text)
         transcripts = filters.search_transcripts
         out.append(
-            search_index.text_probe(query, dialect, transcripts)
+            search_index.text_probe(query, transcripts)
             if how == PROBE
             else search_index.text_condition(account_sid, query, dialect, transcripts)
         )
@@ -291,12 +295,12 @@ def walked_query(
     None when the text matches few (`filters.within` lists them) or none is asked. Exact
     when the page fills (`keyset.filled`): else the matches are sparse and the caller reads
     `search_query` instead."""
-    if not filters.text or filters.within is not None:
+    if not filters.text or filters.within is not None or dialect not in WALKING_DIALECTS:
         return None
     candidates = search_query(account_sid, filters, dialect, scope, sort, text=UNASKED)
     walk = keyset.window(candidates.with_only_columns(conversations.c.id), keys, page, WALK)
     query = text_query.parse(filters.text)
-    probe = search_index.text_probe(query, dialect, filters.search_transcripts)
+    probe = search_index.text_probe(query, filters.search_transcripts)
     return select(conversations).where(conversations.c.id.in_(walk), probe)
 
 

@@ -354,55 +354,35 @@ def text_condition(
 
 # --- many matches: probing the conversations a list walks -------------------------------------
 
-# A list of a common word's matches walks the conversations in the list's order and asks of each
-# whether it matches, until it has a page: reading every match first (hundreds of thousands of a
-# million conversations) and sorting them is what made a common word slow. The probes are
-# correlated subqueries: SQLite's FTS5 answers `rowid = ? AND MATCH` for the one document;
-# PostgreSQL evaluates the indexed expression on the one row (`OFFSET 0` keeps the planner from
-# turning the EXISTS into a join that reads every match through the GIN index).
-_SQLITE_DOCUMENT_PROBE = (
-    "EXISTS (SELECT 1 FROM search_documents d CROSS JOIN search_documents_fts f"
-    " ON f.rowid = d.id WHERE d.account_sid = conversations.account_sid"
-    " AND d.conversation_id = conversations.conversation_id"
-    " AND search_documents_fts MATCH :{name})"
-)
-_SQLITE_TRANSCRIPT_PROBE = (
-    "EXISTS (SELECT 1 FROM search_transcript_links l CROSS JOIN search_transcripts t"
-    " ON t.chat_sid = l.chat_sid AND t.account_sid = l.account_sid"
-    " CROSS JOIN search_transcripts_fts f ON f.rowid = t.id"
-    " WHERE l.account_sid = conversations.account_sid"
-    " AND l.conversation_id = conversations.conversation_id"
-    " AND search_transcripts_fts MATCH :{name})"
-)
-_POSTGRES_DOCUMENT_PROBE = (
+# A list of a common word's matches on PostgreSQL walks the conversations in the list's order
+# and asks of each whether it matches, until it has a page: reading every match first (hundreds
+# of thousands of a million conversations) and sorting them is what made a common word slow.
+# The probe evaluates the indexed expression on the one row; `OFFSET 0` keeps the planner from
+# turning the EXISTS into a join that reads every match through the GIN index. (SQLite does
+# not walk: see insights_queries.WALKING_DIALECTS.)
+_DOCUMENT_PROBE = (
     "EXISTS (SELECT 1 FROM search_documents d WHERE d.account_sid = conversations.account_sid"
     " AND d.conversation_id = conversations.conversation_id"
-    f" AND {_VECTOR.format('d')} @@ to_tsquery('simple'::regconfig, :{{name}}) OFFSET 0)"
+    f" AND {_VECTOR.format('d')} @@ to_tsquery('simple'::regconfig, :probe_document) OFFSET 0)"
 )
-_POSTGRES_TRANSCRIPT_PROBE = (
+_TRANSCRIPT_PROBE = (
     "EXISTS (SELECT 1 FROM search_transcript_links l JOIN search_transcripts t"
     " ON t.chat_sid = l.chat_sid AND t.account_sid = l.account_sid"
     " WHERE l.account_sid = conversations.account_sid"
     " AND l.conversation_id = conversations.conversation_id"
-    f" AND {_VECTOR.format('t')} @@ to_tsquery('simple'::regconfig, :{{name}}) OFFSET 0)"
+    f" AND {_VECTOR.format('t')} @@ to_tsquery('simple'::regconfig, :probe_transcript) OFFSET 0)"
 )
 
 
-def text_probe(query: TextQuery, dialect: str, transcripts: bool) -> ColumnElement[bool]:
-    """The `conversations` row matches `query` in its document or (if allowed) a transcript,
-    asked of that row alone (for a list walking the conversations in its order)."""
+def text_probe(query: TextQuery, transcripts: bool) -> ColumnElement[bool]:
+    """PostgreSQL: the `conversations` row matches `query` in its document or (if allowed) a
+    transcript, asked of that row alone (for a list walking the conversations in its order)."""
     if query.empty:
         return false()
-    postgres = dialect == "postgresql"
-    rendered = query.tsquery() if postgres else query.fts5()
-    probes = [_POSTGRES_DOCUMENT_PROBE if postgres else _SQLITE_DOCUMENT_PROBE]
+    rendered = query.tsquery()
+    found = [text(_DOCUMENT_PROBE).bindparams(probe_document=rendered)]
     if transcripts:
-        probes.append(_POSTGRES_TRANSCRIPT_PROBE if postgres else _SQLITE_TRANSCRIPT_PROBE)
-    names = ("probe_document", "probe_transcript")  # a statement holds one text search
-    found = [
-        text(probe.format(name=name)).bindparams(**{name: rendered})
-        for probe, name in zip(probes, names, strict=False)
-    ]
+        found.append(text(_TRANSCRIPT_PROBE).bindparams(probe_transcript=rendered))
     return or_(*found)
 
 
