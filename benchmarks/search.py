@@ -49,6 +49,7 @@ from hindsight.insights import projector as projector_module
 from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
+from hindsight.store import insights_queries
 from hindsight.store.keyset import PageRequest
 from hindsight.store.schema import (
     conversation_scopes,
@@ -279,7 +280,12 @@ def generate(
 
 
 def time_searches(
-    runtime: Any, caller: Viewer, built: Built, rounds: int, sorts_only: bool = False
+    runtime: Any,
+    caller: Viewer,
+    built: Built,
+    rounds: int,
+    sorts_only: bool = False,
+    compare_walk: bool = False,
 ) -> None:
     service = runtime.services.insights
     rng = random.Random(5)
@@ -358,7 +364,24 @@ def time_searches(
             await measure_sorts()
             return
         for label, make in cases.items():
-            report(label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)])
+            if not compare_walk:
+                report(
+                    label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)]
+                )
+                continue
+            # The same queries with and without the walk, alternating (same load for both).
+            walking = insights_queries.WALKING_DIALECTS
+            timings: dict[bool, list[float]] = {True: [], False: []}
+            for _ in range(rounds):
+                filters = make()
+                for walk in (True, False):
+                    insights_queries.WALKING_DIALECTS = walking if walk else frozenset()
+                    try:
+                        timings[walk].append(await one(caller, filters, ConversationSort()))
+                    finally:
+                        insights_queries.WALKING_DIALECTS = walking
+            report(label, timings[True])
+            report("  (same, reading every match)", timings[False])
         for label, make in (
             ("total: an order number", cases["q: an order number (1 match)"]),
             ("total: a common word", cases["q: a common word (rank ~10)"]),
@@ -563,7 +586,7 @@ def run_store(store: str, args: argparse.Namespace) -> None:
         if args.build_only:
             return
         caller = Viewer.service(built.account_sid, built.account_sid, "127.0.0.1")
-        time_searches(runtime, caller, built, args.rounds, args.sorts_only)
+        time_searches(runtime, caller, built, args.rounds, args.sorts_only, args.compare_walk)
 
 
 def main() -> None:
@@ -586,6 +609,11 @@ def main() -> None:
         help="where built data sets are kept and reused (PostgreSQL: its databases' notes)",
     )
     parser.add_argument("--upkeep-rounds", type=int, default=3, help="rounds of each variant")
+    parser.add_argument(
+        "--compare-walk",
+        action="store_true",
+        help="time each search also without the walk (PostgreSQL), interleaved",
+    )
     parser.add_argument("--rebuild", action="store_true", help="build the data set anew")
     parser.add_argument("--build-only", action="store_true", help="build (or find) the data only")
     parser.add_argument(
