@@ -4,7 +4,7 @@ where it matched, who may find it, and what bad input gets."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -186,6 +186,13 @@ def test_the_index_follows_what_it_reads_and_keeps_through_what_it_does_not(
     """The projector rebuilds a conversation's entry only when the segments' attributes,
     media or customer change: a new value is found and the old one no longer is; a change of
     state alone (the task cancelled) leaves the entry as it was."""
+    # An account of its own: the module's scene lists exactly its two conversations.
+    account = scene.server.new_account()
+    scene = replace(
+        scene,
+        account=account,
+        client=client_for(scene.server.base_url, account.sid, account.auth_token),
+    )
     f = floor(scene.client, "Upkeep")
     workflow = f.workflow("Desk", default_queue=f.queue("Desk", "skill == 'none'").sid)
     task = f.task(workflow.sid, conversations={"conversation_attribute_2": "Aubergine"})
