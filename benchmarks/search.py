@@ -23,16 +23,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 from sqlalchemy import insert
 
-from benchmarks.api_throughput import drop_postgres, postgres_url
+from benchmarks.api_throughput import POSTGRES_ADMIN, drop_postgres, postgres_url
 from benchmarks.insights import AGENTS, DAY_MS, QUEUES, _served, _wait_projected, pct
 from hindsight.app import build_runtime
 from hindsight.demo import simulation
@@ -44,6 +49,7 @@ from hindsight.insights import projector as projector_module
 from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
+from hindsight.store import insights_queries
 from hindsight.store.keyset import PageRequest
 from hindsight.store.schema import (
     conversation_scopes,
@@ -79,54 +85,63 @@ class Words:
         self.rng = rng
         weights = [1 / (r + 1) for r in range(VOCABULARY)]
         total = sum(weights)
-        self.cumulative = []
+        self.words = [_word(r) for r in range(VOCABULARY)]
+        self.cumulative: list[float] = []
         acc = 0.0
         for w in weights:
             acc += w / total
             self.cumulative.append(acc)
 
     def sentence(self, length: int) -> str:
-        import bisect
-
-        picks = [bisect.bisect_left(self.cumulative, self.rng.random()) for _ in range(length)]
-        return " ".join(_word(min(p, VOCABULARY - 1)) for p in picks)
+        return " ".join(self.rng.choices(self.words, cum_weights=self.cumulative, k=length))
 
 
-def generate(
-    runtime: Any, account_sid: str, total: int, messages: int, seed: int = 1, text: bool = True
-) -> None:
-    """`text=False` writes the conversation rows and scope tags only (what sorted lists read)."""
-    rng = random.Random(seed)
-    words = Words(rng)
-    end = int(time.time() * 1000)
+# Each table's columns in the order the generator yields its rows.
+COLUMNS: dict[Any, tuple[str, ...]] = {
+    conversations: (
+        "account_sid", "workspace_sid", "conversation_id", "start_ms", "end_ms",
+        "segment_count", "queue", "agent", "channel", "direction", "outcome", "abandoned",
+        "handled", "in_progress", "has_media", "queue_time", "talk_time", "wrap_up_time",
+        "handling_time", "abandon_time", "customer_key", "handling_team", "attributes",
+        "search_text", "updated_ms",
+    ),
+    conversation_scopes: ("account_sid", "conversation_id", "tag"),
+    search_documents: ("account_sid", "conversation_id", "body", "customer"),
+    search_transcripts: ("account_sid", "chat_sid", "body"),
+    search_transcript_links: ("account_sid", "conversation_id", "chat_sid"),
+    search_customer_keys: ("account_sid", "conversation_id", "value"),
+}  # fmt: skip
+# Conversations per transaction while building (large: the build is one writer, unshared).
+CHUNK = 25_000
+
+
+@dataclass(frozen=True)
+class Built:
+    """A generated data set, kept between runs (its account and the instant it ends at)."""
+
+    account_sid: str
+    end_ms: int
+    conversations: int
+    messages: int
+    text: bool
+    seconds: float
+
+
+class Rows:
+    """One chunk of generated rows, as tuples in COLUMNS order."""
+
+    def __init__(self) -> None:
+        self.tables: dict[Any, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
+        self.picks: Counter[tuple[str, str, str]] = Counter()
+
+
+def _chunk(
+    rng: random.Random, words: Words, account_sid: str, end: int, first: int, last: int,
+    messages: int, text: bool,
+) -> Rows:  # fmt: skip
+    out = Rows()
     workspace = "WS" + "e" * 32
-    tables: dict[Any, list[dict[str, Any]]] = {
-        t: []
-        for t in (
-            conversations,
-            conversation_scopes,
-            search_documents,
-            search_transcripts,
-            search_transcript_links,
-            search_customer_keys,
-        )
-    }
-
-    def flush() -> None:
-        batch = {t: list(rows) for t, rows in tables.items()}
-        for rows in tables.values():
-            rows.clear()
-
-        def unit(conn: Any) -> None:
-            for table, rows in batch.items():
-                if rows:
-                    conn.execute(insert(table), rows)
-
-        runtime.db.write_sync(unit)
-
-    picks: Counter[tuple[str, str, str]] = Counter()
-    started = time.perf_counter()
-    for n in range(total):
+    for n in range(first, last):
         cid = f"WT{n:032x}"
         chat = f"CH{n:032x}"
         start = end - rng.randint(0, 90 * DAY_MS)
@@ -135,38 +150,15 @@ def generate(
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         phone = f"+1555{n % 10_000_000:07d}"
         attributes = {"queue": queue, "conversation_attribute_1": rng.choice(("gold", "silver"))}
-        tables[conversations].append(
-            {
-                "account_sid": account_sid,
-                "workspace_sid": workspace,
-                "conversation_id": cid,
-                "start_ms": start,
-                "end_ms": start + (wait + talk + wrap) * 1000,
-                "segment_count": 2,
-                "queue": queue,
-                "agent": agent,
-                "channel": "chat",
-                "direction": "inbound",
-                "outcome": "resolved",
-                "abandoned": False,
-                "handled": True,
-                "in_progress": False,
-                "has_media": True,
-                "queue_time": wait,
-                "talk_time": talk,
-                "wrap_up_time": wrap,
-                "handling_time": talk + wrap,
-                "abandon_time": 0,
-                "customer_key": f"phone:{phone}",
-                "handling_team": queue,
-                "attributes": orjson.dumps(attributes).decode(),
-                "search_text": "",
-                "updated_ms": end,
-            }
-        )
-        tables[conversation_scopes].append(
-            {"account_sid": account_sid, "conversation_id": cid, "tag": f"team:{queue}"}
-        )
+        out.tables[conversations].append(
+            (
+                account_sid, workspace, cid, start, start + (wait + talk + wrap) * 1000, 2,
+                queue, agent, "chat", "inbound", "resolved", False, True, False, True, wait,
+                talk, wrap, talk + wrap, 0, f"phone:{phone}", queue,
+                orjson.dumps(attributes).decode(), "", end,
+            )
+        )  # fmt: skip
+        out.tables[conversation_scopes].append((account_sid, cid, f"team:{queue}"))
         for facet, value in (
             ("queue", queue),
             ("agent", agent),
@@ -174,37 +166,88 @@ def generate(
             ("outcome", "resolved"),
             ("channel", "chat"),
         ):
-            picks[(facet, value, f"team:{queue.lower()}")] += 1
+            out.picks[(facet, value, f"team:{queue.lower()}")] += 1
         if not text:
-            if len(tables[conversations]) >= BATCH:
-                flush()
             continue
-        tables[search_documents].append(
-            {
-                "account_sid": account_sid,
-                "conversation_id": cid,
-                "body": "\n".join([*attributes.values(), "Web chat", name, phone]),
-                "customer": name,
-            }
-        )
+        body = "\n".join([*attributes.values(), "Web chat", name, phone])
+        out.tables[search_documents].append((account_sid, cid, body, name))
         lines = [
             f"{'visitor' if i % 2 == 0 else agent}: {words.sentence(rng.randint(4, 16))}"
             for i in range(messages)
         ]
         lines[0] += f" order ord{n:07d}"
-        tables[search_transcripts].append(
-            {"account_sid": account_sid, "chat_sid": chat, "body": "\n".join(lines)}
-        )
-        tables[search_transcript_links].append(
-            {"account_sid": account_sid, "conversation_id": cid, "chat_sid": chat}
-        )
+        out.tables[search_transcripts].append((account_sid, chat, "\n".join(lines)))
+        out.tables[search_transcript_links].append((account_sid, cid, chat))
         for key in customer_keys.stored_keys({"name": name, "phone": phone}, []):
-            tables[search_customer_keys].append(
-                {"account_sid": account_sid, "conversation_id": cid, "value": key}
+            out.tables[search_customer_keys].append((account_sid, cid, key))
+    return out
+
+
+def _write_sqlite(conn: Any, rows: Rows) -> None:
+    for target, values in rows.tables.items():
+        if values:
+            names = COLUMNS[target]
+            marks = ", ".join("?" * len(names))
+            conn.exec_driver_sql(
+                f"INSERT INTO {target.name} ({', '.join(names)}) VALUES ({marks})", values
             )
-        if len(tables[conversations]) >= BATCH:
-            flush()
-    flush()
+
+
+def _write_postgres(conn: Any, rows: Rows) -> None:
+    cursor = conn.connection.driver_connection.cursor()
+    for target, values in rows.tables.items():
+        if values:
+            with cursor.copy(
+                f"COPY {target.name} ({', '.join(COLUMNS[target])}) FROM STDIN"
+            ) as copy:
+                for row in values:
+                    copy.write_row(row)
+
+
+def _full_text_indexes(conn: Any) -> list[tuple[str, str]]:
+    """PostgreSQL's GIN indexes (name, definition): dropped for the load, built after it
+    (one sorted build instead of a million insertions into the posting lists)."""
+    return [
+        (r[0], r[1])
+        for r in conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE '%%USING gin%%'"
+        )
+    ]
+
+
+def generate(
+    runtime: Any, account_sid: str, total: int, messages: int, seed: int = 1, text: bool = True
+) -> Built:
+    """`text=False` writes the conversation rows and scope tags only (what sorted lists read).
+    Rows go straight into the projected and search tables, CHUNK conversations a transaction
+    (SQLite: executemany with the FTS5 triggers; PostgreSQL: COPY, GIN indexes built after)."""
+    rng = random.Random(seed)
+    words = Words(rng)
+    end = int(time.time() * 1000)
+    postgres = runtime.db.write_engine.dialect.name == "postgresql"
+    gin: list[tuple[str, str]] = []
+    if postgres:
+
+        def drop(conn: Any) -> list[tuple[str, str]]:
+            found = _full_text_indexes(conn)
+            for name, _definition in found:
+                conn.exec_driver_sql(f"DROP INDEX {name}")
+            return found
+
+        gin = runtime.db.write_sync(drop)
+    write = _write_postgres if postgres else _write_sqlite
+    picks: Counter[tuple[str, str, str]] = Counter()
+    started = time.perf_counter()
+    for first in range(0, total, CHUNK):
+        rows = _chunk(
+            rng, words, account_sid, end, first, min(total, first + CHUNK), messages, text
+        )
+        picks.update(rows.picks)
+        runtime.db.write_sync(lambda conn, rows=rows: write(conn, rows))
+        done = min(total, first + CHUNK)
+        print(
+            f"  {done:,} conversations written, {time.perf_counter() - started:.0f} s", flush=True
+        )
     pick_rows = [
         {
             "account_sid": account_sid,
@@ -217,6 +260,15 @@ def generate(
         for (facet, value, tag), uses in picks.items()
     ]
     runtime.db.write_sync(lambda conn: conn.execute(insert(search_pick_values), pick_rows))
+    if postgres:
+        with runtime.db.write_engine.connect() as conn:
+            auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            auto.exec_driver_sql("SET maintenance_work_mem = '1GB'")
+            for _name, definition in gin:
+                auto.exec_driver_sql(definition)
+            auto.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        runtime.db.write_sync(lambda conn: conn.exec_driver_sql("ANALYZE"))
     elapsed = time.perf_counter() - started
     texts = (
         f", {total:,} transcripts of {messages} messages ({total * messages:,} messages)"
@@ -224,14 +276,21 @@ def generate(
         else " (no search text)"
     )
     print(f"generated {total:,} conversations{texts} in {elapsed:.0f} s")
+    return Built(account_sid, end, total, messages, text, elapsed)
 
 
 def time_searches(
-    runtime: Any, caller: Viewer, total: int, rounds: int, sorts_only: bool = False
+    runtime: Any,
+    caller: Viewer,
+    built: Built,
+    rounds: int,
+    sorts_only: bool = False,
+    compare_walk: bool = False,
 ) -> None:
     service = runtime.services.insights
     rng = random.Random(5)
-    now = int(time.time() * 1000)
+    total = built.conversations
+    now = built.end_ms
     month = ConversationFilters(start_ms=now - 31 * DAY_MS, end_ms=now)
     scoped = Viewer(
         account_sid=caller.account_sid,
@@ -305,7 +364,34 @@ def time_searches(
             await measure_sorts()
             return
         for label, make in cases.items():
-            report(label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)])
+            if not compare_walk or "common word" not in label:  # the walk's cases
+                report(
+                    label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)]
+                )
+                continue
+            # The same queries with and without the walk, alternating (same load for both).
+            walking = insights_queries.WALKING_DIALECTS
+            timings: dict[bool, list[float]] = {True: [], False: []}
+            for _ in range(rounds):
+                filters = make()
+                for walk in (True, False):
+                    insights_queries.WALKING_DIALECTS = walking if walk else frozenset()
+                    try:
+                        timings[walk].append(await one(caller, filters, ConversationSort()))
+                    finally:
+                        insights_queries.WALKING_DIALECTS = walking
+            report(label, timings[True])
+            report("  (same, reading every match)", timings[False])
+        for label, make in (
+            ("total: an order number", cases["q: an order number (1 match)"]),
+            ("total: a common word", cases["q: a common word (rank ~10)"]),
+        ):
+            timings = []
+            for _ in range(min(rounds, 5)):
+                started = time.perf_counter()
+                await service.count(caller, make())
+                timings.append((time.perf_counter() - started) * 1000)
+            report(label, timings)
         report(
             "q: mid word, scoped to one team",
             [
@@ -354,10 +440,11 @@ def _typed_phone(n: int) -> str:
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
 
 
-def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
-    """Simulated traffic, taken in through the ingest API, then projected from the log three
-    times alternately with the search index kept and with `index_conversations` replaced by
-    nothing (what the projector did before); best run of each."""
+def projector_upkeep(runtime: Any, account_sid: str, days: int, rounds: int = 3) -> None:
+    """Simulated traffic, taken in through the ingest API, then projected from the log
+    `rounds` times, the variants alternating: the search upkeep as it is, as it was before it
+    skipped conversations whose searched inputs did not change, without pick-list counts, and
+    with `index_conversations` replaced by nothing; best and median run of each."""
     twilio_account, token, workspace = new_identity()
     source = runtime.twilio_sources.add(account_sid, twilio_account, token, "upkeep")
     generated = list(simulation.week(twilio_account, workspace, int(time.time() * 1000), days))
@@ -367,16 +454,21 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
         _wait_projected(runtime, workspace, len(generated))
     original = projector_module.index_conversations
     picks = projector_module.PickListChanges
+    inputs = projector_module.searched_inputs
+    # (label, index hook, pick-list hook, what decides a conversation's entry is rebuilt)
     variants = (
-        ("with search upkeep", original, picks),
-        ("index, no pick lists", original, _NoPicks),
-        ("without", _nothing, _NoPicks),
+        ("with search upkeep", original, picks, inputs),
+        ("upkeep of every touched (before)", original, picks, _always_new),
+        ("index, no pick lists", original, _NoPicks, inputs),
+        ("without", _nothing, _NoPicks, inputs),
     )
     best: dict[str, float] = {}
-    for _round in range(3):
-        for label, hook, pick_hook in variants:
+    rates: dict[str, list[float]] = {}
+    for _round in range(rounds):
+        for label, hook, pick_hook, inputs_hook in variants:
             projector_module.index_conversations = hook
             projector_module.PickListChanges = pick_hook  # type: ignore[misc]
+            projector_module.searched_inputs = inputs_hook
             try:
                 runtime.db.write_sync(projector_module.reset)
                 started = time.perf_counter()
@@ -385,14 +477,29 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int) -> None:
             finally:
                 projector_module.index_conversations = original
                 projector_module.PickListChanges = picks  # type: ignore[misc]
+                projector_module.searched_inputs = inputs
             best[label] = max(best.get(label, 0.0), rate)
+            rates.setdefault(label, []).append(rate)
     for label, rate in best.items():
-        print(f"  projection {label:<20} {len(generated):,} events: {rate:,.0f} events/s")
-    print(f"  search upkeep keeps {best['with search upkeep'] / best['without']:.0%} of it")
+        median = sorted(rates[label])[len(rates[label]) // 2]
+        print(
+            f"  projection {label:<34} {len(generated):,} events: best {rate:,.0f} events/s,"
+            f" median {median:,.0f}"
+        )
+    print(f"  search upkeep keeps {best['with search upkeep'] / best['without']:.0%} of it (best)")
+    print(
+        "  before this change it kept "
+        f"{best['upkeep of every touched (before)'] / best['without']:.0%} (best)"
+    )
     print(
         "  pick lists keep "
         f"{best['with search upkeep'] / best['index, no pick lists']:.0%} of the indexed rate"
     )
+
+
+def _always_new(_members: Any) -> object:
+    """Every touched conversation's entry rebuilt (what the projector did before)."""
+    return object()
 
 
 def _nothing(*_args: Any) -> None:
@@ -409,27 +516,77 @@ class _NoPicks:
         return None
 
 
-def run_store(
-    store: str, total: int, messages: int, rounds: int, days: int, sorts_only: bool = False
-) -> None:
+def _database_exists(url: str) -> bool:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return found is not None
+
+
+@contextmanager
+def prepared(
+    store: str, root: Path, total: int, messages: int, text: bool, rebuild: bool
+) -> Iterator[tuple[Any, Built]]:
+    """A runtime over the data set of this size, built on first use and kept under `root`
+    (SQLite's file; PostgreSQL's database `hindsight_search_…`) for the next runs."""
+    name = f"{store}-{total}x{messages}{'' if text else '-rows'}"
+    home = root / name
+    meta = home / "built.json"
+    database_url = None
+    if store == "postgres":
+        database_url = f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/hindsight_search_{name[9:]}".replace(
+            "-", "_"
+        )
+        if rebuild or not meta.exists() or not _database_exists(database_url):
+            drop_postgres(database_url)
+            shutil.rmtree(home, ignore_errors=True)
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{database_url.rsplit("/", 1)[1]}"')
+    elif rebuild or not meta.exists():
+        shutil.rmtree(home, ignore_errors=True)
+    settings = Settings(data_dir=home, database_url=database_url, sqlite_synchronous="OFF")
+    runtime = build_runtime(settings)
+    try:
+        if meta.exists():
+            built = Built(**orjson.loads(meta.read_bytes()))
+            print(f"[{store}] reusing {home} (built in {built.seconds:.0f} s)")
+        else:
+            print(f"[{store}] building {name} in {home}")
+            account = runtime.services.accounts.create_account("bench")
+            built = generate(runtime, account.sid, total, messages, text=text)
+            meta.write_bytes(orjson.dumps(asdict(built)))
+        yield runtime, built
+    finally:
+        runtime.close()
+
+
+def upkeep_store(store: str, days: int, rounds: int) -> None:
+    """The projector's upkeep run, on a fresh store of its own (it resets the projection)."""
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if store == "postgres" else None
         try:
             runtime = build_runtime(Settings(data_dir=Path(tmp), database_url=database_url))
             account = runtime.services.accounts.create_account("bench")
-            caller = Viewer.service(account.sid, account.sid, "127.0.0.1")
-            print(f"[{store}]")
-            if days:
-                projector_upkeep(runtime, account.sid, days)
-            generate(runtime, account.sid, total, messages, text=not sorts_only)
-            if store == "postgres":
-                with runtime.db.write_engine.connect() as conn:
-                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
-            time_searches(runtime, caller, total, rounds, sorts_only)
+            print(f"[{store}] projector upkeep, {days} days of traffic")
+            projector_upkeep(runtime, account.sid, days, rounds)
             runtime.close()
         finally:
             if database_url:
                 drop_postgres(database_url)
+
+
+def run_store(store: str, args: argparse.Namespace) -> None:
+    if args.days:
+        upkeep_store(store, args.days, args.upkeep_rounds)
+    if args.upkeep_only:
+        return
+    with prepared(
+        store, args.data, args.conversations, args.messages, not args.sorts_only, args.rebuild
+    ) as (runtime, built):
+        if args.build_only:
+            return
+        caller = Viewer.service(built.account_sid, built.account_sid, "127.0.0.1")
+        time_searches(runtime, caller, built, args.rounds, args.sorts_only, args.compare_walk)
 
 
 def main() -> None:
@@ -445,9 +602,26 @@ def main() -> None:
         help="write conversation rows only and time the 31-day sorted lists (interleaved, "
         "each sort's p95 against sorting by start)",
     )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "hindsight-search-bench",
+        help="where built data sets are kept and reused (PostgreSQL: its databases' notes)",
+    )
+    parser.add_argument("--upkeep-rounds", type=int, default=3, help="rounds of each variant")
+    parser.add_argument(
+        "--compare-walk",
+        action="store_true",
+        help="time each search also without the walk (PostgreSQL), interleaved",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="build the data set anew")
+    parser.add_argument("--build-only", action="store_true", help="build (or find) the data only")
+    parser.add_argument(
+        "--upkeep-only", action="store_true", help="only the projector upkeep run (--days)"
+    )
     args = parser.parse_args()
     for store in ("sqlite", "postgres") if args.store == "all" else (args.store,):
-        run_store(store, args.conversations, args.messages, args.rounds, args.days, args.sorts_only)
+        run_store(store, args)
 
 
 if __name__ == "__main__":

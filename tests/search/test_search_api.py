@@ -3,7 +3,8 @@ where it matched, who may find it, and what bad input gets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -11,7 +12,8 @@ import pytest
 from twilio.rest import Client
 
 from hindsight.domain.access import Scope
-from hindsight.store import search_index
+from hindsight.insights import queries as insight_service
+from hindsight.store import insights_queries, keyset, search_index
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_routing import Floor, floor
 from tests.api.helpers_tasks import stranger
@@ -178,6 +180,41 @@ def test_searches_matching_many_conversations_find_the_same(
     assert scene.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]["volume"] == 2
 
 
+def test_the_index_follows_what_it_reads_and_keeps_through_what_it_does_not(
+    scene: Scene,
+) -> None:
+    """The projector rebuilds a conversation's entry only when the segments' attributes,
+    media or customer change: a new value is found and the old one no longer is; a change of
+    state alone (the task cancelled) leaves the entry as it was."""
+    # An account of its own: the module's scene lists exactly its two conversations.
+    account = scene.server.new_account()
+    scene = replace(
+        scene,
+        account=account,
+        client=client_for(scene.server.base_url, account.sid, account.auth_token),
+    )
+    f = floor(scene.client, "Upkeep")
+    workflow = f.workflow("Desk", default_queue=f.queue("Desk", "skill == 'none'").sid)
+    task = f.task(workflow.sid, conversations={"conversation_attribute_2": "Aubergine"})
+    wait_for(lambda: set(scene.hits(q="aubergine")) == {task.sid} or None, "first value found")
+    f.api.tasks(task.sid).update(
+        attributes=json.dumps({"conversations": {"conversation_attribute_2": "Courgette"}})
+    )
+    wait_for(lambda: set(scene.hits(q="courgette")) == {task.sid} or None, "new value found")
+    assert scene.hits(q="aubergine") == {}
+    before = scene.hits(q="courgette")[task.sid]
+    f.api.tasks(task.sid).update(assignment_status="canceled", reason="done")
+
+    def projected() -> dict[str, Any] | None:
+        now = scene.hits(q="courgette").get(task.sid)
+        return now if now is not None and now != before else None
+
+    after = wait_for(projected, "the cancellation projected")
+    assert after["in_progress"] is False or after["outcome"] != before["outcome"]
+    assert set(scene.hits(q="courgette")) == {task.sid}
+    assert scene.hits(q="aubergine") == {}
+
+
 def test_a_transcript_match_comes_with_a_marked_snippet(scene: Scene) -> None:
     hit = scene.hits(q="tracking")[scene.sales]
     snippet = hit["snippet"]
@@ -307,6 +344,75 @@ def test_a_scoped_person_never_finds_counts_or_sees_snippets_out_of_scope(
     assert sales_lead.get(SEARCH, customer="Bob Stone").json()["conversations"] == []
     total = sales_lead.get(AGGREGATES, q="parcel", group_by="queue").json()["total"]
     assert total["volume"] == 1
+
+
+# --- a common word: the list walked and each conversation probed ------------------------------
+
+
+def _pages(get: Any, **params: Any) -> list[list[str]]:
+    """Every page of a search, following `next_page_token`."""
+    pages, token = [], None
+    while True:
+        response = get(SEARCH, **params, **({"page_token": token} if token else {}))
+        assert response.status_code == 200, response.text
+        pages.append([c["conversation_id"] for c in response.json()["conversations"]])
+        token = response.json()["meta"].get("next_page_token")
+        if not token:
+            return pages
+
+
+@pytest.fixture
+def walked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Searches take the walk (no text matches FEW), and whether each walk filled its page."""
+    monkeypatch.setattr(search_index, "FEW", 0)
+    outcomes: list[bool] = []
+
+    def recorded(result: Any, request: Any) -> bool:
+        outcomes.append(keyset.filled(result, request))
+        return outcomes[-1]
+
+    monkeypatch.setattr(insight_service, "filled", recorded)
+    return outcomes
+
+
+def test_a_common_word_pages_by_walking_the_list(scene: Scene, walked: list[bool]) -> None:
+    pages = _pages(scene.get, q="parcel", page_size=1)
+    # PostgreSQL found the first page by the walk alone; SQLite reads the matches instead.
+    assert walked[:1] == ([True] if _walks(scene) else [])
+    # Newest first, each once, and the other account's "parcel" never.
+    assert [p for page in pages for p in page] == [scene.support, scene.sales]
+    ascending = _pages(scene.get, q="parcel", page_size=1, order="asc")
+    assert [p for page in ascending for p in page] == [scene.sales, scene.support]
+    # Probes ask the document (attributes, titles, customer) and the transcripts alike.
+    assert set(scene.hits(q="platinum", page_size=1)) == {scene.sales}
+    assert set(scene.hits(q="invoice", page_size=1)) == {scene.support}
+    assert list(scene.hits(q='"tracking number 7781"', page_size=1)) == [scene.sales]
+    assert list(scene.hits(q='"number tracking"', page_size=1)) == []
+
+
+def test_a_walk_that_leaves_the_page_short_reads_every_match(
+    scene: Scene, walked: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(insights_queries, "WALK", 1)
+    assert set(scene.hits(q="parcel")) == {scene.sales, scene.support}
+    assert walked == ([False] if _walks(scene) else [])
+    assert scene.hits(q="zebra") == {}
+
+
+def test_a_walk_keeps_a_scoped_person_to_their_scope(
+    scene: Scene, sales_lead: Person, walked: list[bool]
+) -> None:
+    for size in (1, 50):
+        page = sales_lead.get(SEARCH, q="parcel", page_size=size)
+        assert page.status_code == 200, page.text
+        assert [c["conversation_id"] for c in page.json()["conversations"]] == [scene.sales]
+        assert "Bob knows" not in page.text and "Invoice" not in page.text
+    assert sales_lead.get(SEARCH, q="invoice", page_size=1).json()["conversations"] == []
+    assert bool(walked) == _walks(scene)
+
+
+def _walks(scene: Scene) -> bool:
+    return scene.server.runtime.db.write_engine.dialect.name in insights_queries.WALKING_DIALECTS
 
 
 # --- bad input -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from hindsight.insights.derive import (
     conversation_row,
     segment_row,
 )
-from hindsight.search.indexing import index_conversations
+from hindsight.search.indexing import index_conversations, searched_inputs
 from hindsight.search.pick_lists import PickListChanges
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
@@ -252,7 +252,12 @@ class _Batch:
                 members.get(conversation, {}).values(),
                 key=lambda r: (r["start_ms"], r["segment_id"]),
             )
-            searched[conversation] = rows
+            before_rows = [
+                r._mapping
+                for r in self.before_moves.get(conversation, stored.get(conversation, []))
+            ]
+            if searched_inputs(rows) != searched_inputs(before_rows):
+                searched[conversation] = rows
             summary = conversation_row(
                 rows,
                 account_sid=self.account_sid,
@@ -269,13 +274,7 @@ class _Batch:
                 wanted = conversation_tags(rows)
             before = summaries.get(conversation)
             picks.rewritten(
-                before._mapping if before is not None else None,
-                [
-                    r._mapping
-                    for r in self.before_moves.get(conversation, stored.get(conversation, []))
-                ],
-                summary,
-                rows,
+                before._mapping if before is not None else None, before_rows, summary, rows
             )
             current = tags.get(conversation, set())
             if wanted != current:

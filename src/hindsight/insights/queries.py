@@ -46,7 +46,7 @@ from hindsight.store import recordings as recording_store
 from hindsight.store import search_index as search_store
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.insights_queries import ScopeTags
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page, filled
 
 SORT_FIELDS = tuple(store.SORT_COLUMNS)
 SEGMENT_ORDER = store.SEGMENT_SORT
@@ -338,10 +338,7 @@ class InsightsService(Service):
 
         def unit(conn: Connection) -> PageResult:
             found = narrowed(conn, viewer.account_sid, filters)
-            query = store.search_query(
-                viewer.account_sid, found, conn.dialect.name, scope, sort.field
-            )
-            return fetch_page(conn, query, sort.keys, page)
+            return search_page(conn, viewer.account_sid, found, scope, sort, page)
 
         result = await self._scan(unit)
         await self._audit.record(
@@ -573,10 +570,7 @@ class InsightsService(Service):
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
                 found = narrowed(conn, viewer.account_sid, filters)
-                query = store.search_query(
-                    viewer.account_sid, found, conn.dialect.name, scope, sort.field
-                )
-                return fetch_page(conn, query, sort.keys, page)
+                return search_page(conn, viewer.account_sid, found, scope, sort, page)
 
             result = await self._scan(unit)
             if result.rows:
@@ -703,6 +697,27 @@ class InsightsService(Service):
             detail={"returned": len(result.rows)},
         )
         return result, members
+
+
+def search_page(
+    conn: Connection,
+    account_sid: str,
+    filters: ConversationFilters,
+    scope: ScopeTags,
+    sort: ConversationSort,
+    page: PageRequest,
+) -> PageResult:
+    """One page of a search: a text matching many conversations is first looked for by
+    walking the list (it soon fills a page when the text is common); when that leaves the
+    page short, every match is read and ordered."""
+    dialect = conn.dialect.name
+    walked = store.walked_query(account_sid, filters, dialect, scope, sort.field, sort.keys, page)
+    if walked is not None:
+        result = fetch_page(conn, walked, sort.keys, page)
+        if filled(result, page):
+            return result
+    query = store.search_query(account_sid, filters, dialect, scope, sort.field)
+    return fetch_page(conn, query, sort.keys, page)
 
 
 def _task_segment(rows: list[Any]) -> Any | None:

@@ -88,6 +88,18 @@ def _entry(
     )
 
 
+# The segment columns a conversation's search entry is made from (see `_entry`).
+_SEARCHED = ("attributes", "media", "customer", "customer_key")
+
+
+def searched_inputs(members: Sequence[Mapping[str, Any]]) -> tuple[tuple[Any, ...], ...]:
+    """What a conversation's search entry is made from, in the order it reads its segments:
+    when a projection batch leaves this unchanged (a reservation accepted, a task wrapping
+    up), the entry is unchanged and is not rebuilt."""
+    ordered = sorted(members, key=lambda r: (r["start_ms"], r["segment_id"]))
+    return tuple((r["segment_id"], *(r[k] for k in _SEARCHED)) for r in ordered)
+
+
 def index_conversations(
     conn: Connection,
     account_sid: str,

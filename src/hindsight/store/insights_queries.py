@@ -27,12 +27,22 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
-from hindsight.store import pick_lists, search_index
-from hindsight.store.keyset import SortKey
+from hindsight.store import keyset, pick_lists, search_index
+from hindsight.store.keyset import PageRequest, SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
 
 DAY_MS = 86_400_000
+# How a text search is asked (see `conditions`).
+MATCHES, PROBE, UNASKED = "matches", "probe", "unasked"
+# Conversations a page of a common word's matches walks before giving up on the walk: a page
+# of 50 fills within them when at least one conversation in 20 matches (a common word; the
+# probes cost about as much as reading WALK matches), else reading the matches is cheaper.
+# Only PostgreSQL walks: an FTS5 probe (`rowid = ? AND MATCH`) opens the term in every segment
+# of the index, and at 350,000 conversations a thousand of them took seconds (benchmarks/
+# README.md), more than reading the matches.
+WALK = 1_000
+WALKING_DIALECTS = frozenset({"postgresql"})
 HOUR_MS = 3_600_000
 QUARTER_MS = 900_000
 
@@ -157,8 +167,12 @@ def conditions(
     scope: ScopeTags = None,
     *,
     bounded: bool = True,
+    text: str = MATCHES,
 ) -> list[ColumnElement[bool]]:
-    """The filters as SQL conditions; without `bounded`, the period is left to the caller."""
+    """The filters as SQL conditions; without `bounded`, the period is left to the caller.
+    `text` says how the text search is asked: MATCHES (the conversation is among every
+    match, read first: what counts and sums need), PROBE (asked of each conversation read:
+    a page walking its order) or UNASKED (left to the caller)."""
     c = conversations.c
     # Narrowed rows are the account's already; leaving the account out of the condition keeps
     # SQLite from walking an index of the account's conversations instead of reading them.
@@ -205,18 +219,21 @@ def conditions(
         column = DURATION_COLUMNS[measure]
         out.append(column >= seconds if bound == AT_LEAST else column <= seconds)
     if filters.within is None:  # else `within` is what the text and customer matched
-        out.extend(_search_conditions(account_sid, filters, dialect))
+        out.extend(_search_conditions(account_sid, filters, dialect, text))
     return out
 
 
 def _search_conditions(
-    account_sid: str, filters: ConversationCriteria, dialect: str
+    account_sid: str, filters: ConversationCriteria, dialect: str, how: str
 ) -> list[ColumnElement[bool]]:
     out = []
-    if filters.text:
+    if filters.text and how != UNASKED:
         query = text_query.parse(filters.text)
+        transcripts = filters.search_transcripts
         out.append(
-            search_index.text_condition(account_sid, query, dialect, filters.search_transcripts)
+            search_index.text_probe(query, transcripts)
+            if how == PROBE
+            else search_index.text_condition(account_sid, query, dialect, transcripts)
         )
     if filters.customer:
         keys = customer_search.wanted_keys(filters.customer)
@@ -247,19 +264,44 @@ def search_query(
     dialect: str,
     scope: ScopeTags = None,
     sort: str = "start",
+    text: str = MATCHES,
 ) -> Select[Any]:
     """The conversations matching, for a list in the order `sort` (a SORT_COLUMNS name)."""
     if dialect != "sqlite" or sort == "start":
-        return select(conversations).where(*conditions(account_sid, filters, dialect, scope))
+        where = conditions(account_sid, filters, dialect, scope, text=text)
+        return select(conversations).where(*where)
     # SQLite would read the period by start and sort it; walking the measure's index (which
     # holds start_ms) soon fills a page. `+ 0` keeps it from choosing the start index.
-    where = conditions(account_sid, filters, dialect, scope, bounded=False)
+    where = conditions(account_sid, filters, dialect, scope, bounded=False, text=text)
     start = conversations.c.start_ms + 0
     if filters.start_ms is not None:
         where.append(start >= filters.start_ms)
     if filters.end_ms is not None:
         where.append(start < filters.end_ms)
     return select(conversations).where(*where)
+
+
+def walked_query(
+    account_sid: str,
+    filters: ConversationCriteria,
+    dialect: str,
+    scope: ScopeTags,
+    sort: str,
+    keys: Sequence[SortKey],
+    page: PageRequest,
+) -> Select[Any] | None:
+    """A page of a text search that matches many conversations, drawn from the next WALK
+    conversations of the list (every other filter applied) probed one by one for the text;
+    None when the text matches few (`filters.within` lists them) or none is asked. Exact
+    when the page fills (`keyset.filled`): else the matches are sparse and the caller reads
+    `search_query` instead."""
+    if not filters.text or filters.within is not None or dialect not in WALKING_DIALECTS:
+        return None
+    candidates = search_query(account_sid, filters, dialect, scope, sort, text=UNASKED)
+    walk = keyset.window(candidates.with_only_columns(conversations.c.id), keys, page, WALK)
+    query = text_query.parse(filters.text)
+    probe = search_index.text_probe(query, filters.search_transcripts)
+    return select(conversations).where(conversations.c.id.in_(walk), probe)
 
 
 def count(

@@ -63,6 +63,21 @@ def _order(keys: Sequence[SortKey], forward: bool) -> list[Any]:
     return [k.column.desc() if k.descending == forward else k.column.asc() for k in keys]
 
 
+def window(query: Select[Any], keys: Sequence[SortKey], request: PageRequest, limit: int) -> Any:
+    """The first `limit` rows of `query` past the request's boundary, in the order the page
+    reads them: the candidates a page may be drawn from."""
+    forward = request.before is None
+    boundary = request.after if forward else request.before
+    if boundary is not None:
+        query = query.where(_beyond(keys, boundary, forward))
+    return query.order_by(*_order(keys, forward)).limit(limit)
+
+
+def filled(result: PageResult[Any], request: PageRequest) -> bool:
+    """The page holds its size and knows there is more beyond it (so no row was left out)."""
+    return result.has_next if request.before is None else result.has_previous
+
+
 @overload
 def fetch_page(
     conn: Connection,

@@ -24,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -349,6 +350,40 @@ def text_condition(
     if transcripts:
         found = union(found, _transcripts_matching(account_sid, query, dialect))
     return conversations.c.conversation_id.in_(found)
+
+
+# --- many matches: probing the conversations a list walks -------------------------------------
+
+# A list of a common word's matches on PostgreSQL walks the conversations in the list's order
+# and asks of each whether it matches, until it has a page: reading every match first (hundreds
+# of thousands of a million conversations) and sorting them is what made a common word slow.
+# The probe evaluates the indexed expression on the one row; `OFFSET 0` keeps the planner from
+# turning the EXISTS into a join that reads every match through the GIN index. (SQLite does
+# not walk: see insights_queries.WALKING_DIALECTS.)
+_DOCUMENT_PROBE = (
+    "EXISTS (SELECT 1 FROM search_documents d WHERE d.account_sid = conversations.account_sid"
+    " AND d.conversation_id = conversations.conversation_id"
+    f" AND {_VECTOR.format('d')} @@ to_tsquery('simple'::regconfig, :probe_document) OFFSET 0)"
+)
+_TRANSCRIPT_PROBE = (
+    "EXISTS (SELECT 1 FROM search_transcript_links l JOIN search_transcripts t"
+    " ON t.chat_sid = l.chat_sid AND t.account_sid = l.account_sid"
+    " WHERE l.account_sid = conversations.account_sid"
+    " AND l.conversation_id = conversations.conversation_id"
+    f" AND {_VECTOR.format('t')} @@ to_tsquery('simple'::regconfig, :probe_transcript) OFFSET 0)"
+)
+
+
+def text_probe(query: TextQuery, transcripts: bool) -> ColumnElement[bool]:
+    """PostgreSQL: the `conversations` row matches `query` in its document or (if allowed) a
+    transcript, asked of that row alone (for a list walking the conversations in its order)."""
+    if query.empty:
+        return false()
+    rendered = query.tsquery()
+    found = [text(_DOCUMENT_PROBE).bindparams(probe_document=rendered)]
+    if transcripts:
+        found.append(text(_TRANSCRIPT_PROBE).bindparams(probe_transcript=rendered))
+    return or_(*found)
 
 
 def customer_condition(account_sid: str, values: Sequence[str]) -> ColumnElement[bool]:

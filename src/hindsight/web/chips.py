@@ -4,9 +4,9 @@ removes it and keeps the others (a period arriving from a report drill-down incl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from hindsight.web.render import query
+from hindsight.web.render import clock_words, date_words, query
 
 # Query parameters that are not filters (the order and page of the list, the report's shape).
 NOT_FILTERS = frozenset({"sort", "order", "page_token", "group_by", "sl", "range", "saved"})
@@ -55,14 +55,41 @@ class Chip:
         return f"{self.label}: {self.value}"
 
 
-def _day_or_instant(value: str) -> str:
+def _moment(value: str) -> datetime | None:
+    """A period bound as UTC (a drill-down sends ISO 8601 with an offset; a bare date or time
+    is taken as UTC, as the server reads it)."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _at_midnight(moment: datetime) -> bool:
+    return (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0)
+
+
+def _words(moment: datetime) -> str:
+    """ "Dec 7, 2026" for a day's start, else "Dec 7, 2026, 9:15 AM" (the pages' date styles)."""
+    if _at_midnight(moment):
+        return date_words(moment)
+    return f"{date_words(moment)}, {clock_words(moment)}"
+
+
+def _bound(value: str) -> str:
+    moment = _moment(value)
+    if moment is None:
         return value
-    if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
-        return moment.strftime("%Y-%m-%d")
-    return moment.strftime("%Y-%m-%d %H:%M")
+    return _words(moment) if _at_midnight(moment) else f"{_words(moment)} UTC"
+
+
+def _span(first: datetime, last: datetime) -> str:
+    if _at_midnight(first) and last - first == timedelta(days=1):
+        return date_words(first)  # a report's day
+    if first.date() == last.date() or (_at_midnight(last) and last - first < timedelta(days=1)):
+        return f"{_words(first)} to {clock_words(last)} UTC"  # a report's hour, or part of a day
+    times = not (_at_midnight(first) and _at_midnight(last))
+    return f"{_words(first)} to {_words(last)}{' UTC' if times else ''}"
 
 
 def period_text(shown: dict[str, str]) -> str | None:
@@ -71,17 +98,11 @@ def period_text(shown: dict[str, str]) -> str | None:
     if not start and not end:
         return None
     if start and end:
-        first, last = _day_or_instant(start), _day_or_instant(end)
-        try:
-            span = datetime.fromisoformat(end) - datetime.fromisoformat(start)
-        except ValueError:
-            span = None
-        if span is not None and span.total_seconds() == 86_400 and len(first) == 10:
-            return first
-        if span is not None and span.total_seconds() == 3_600:
-            return f"{first} to {last[11:]} UTC"
-        return f"{first} to {last}"
-    return f"from {_day_or_instant(start)}" if start else f"before {_day_or_instant(end or '')}"
+        first, last = _moment(start), _moment(end)
+        if first is not None and last is not None:
+            return _span(first, last)
+        return f"{_bound(start)} to {_bound(end)}"
+    return f"from {_bound(start)}" if start else f"before {_bound(end or '')}"
 
 
 def build(path: str, shown: dict[str, str]) -> list[Chip]:
@@ -98,7 +119,7 @@ def build(path: str, shown: dict[str, str]) -> list[Chip]:
         chips.append(Chip("Period", period, without("start", "end")))
     preset = shown.get("range", "7d")
     if preset == "custom":
-        dates = " to ".join(shown[k] for k in ("from", "to") if shown.get(k))
+        dates = " to ".join(_bound(shown[k]) for k in ("from", "to") if shown.get(k))
         if dates:
             chips.append(Chip("Dates", dates, without("from", "to", range="all")))
     elif preset in PRESET_NAMES and preset != "all":

@@ -55,8 +55,17 @@ def readable(epoch_ms: int | None) -> str:
 
 def day_label(epoch_ms: int) -> str:
     """A UTC day as the pages show dates ("Dec 4, 2026", the date of "Dec 4, 2026, 9:15 AM")."""
-    day = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC)
-    return f"{day:%b} {day.day}, {day.year}"
+    return date_words(datetime.fromtimestamp(epoch_ms / 1000, tz=UTC))
+
+
+def date_words(moment: datetime) -> str:
+    """A date as the pages show it: "Dec 4, 2026" (the browser's medium date style)."""
+    return f"{moment:%b} {moment.day}, {moment.year}"
+
+
+def clock_words(moment: datetime) -> str:
+    """A time of day as the pages show it: "9:15 AM" (the browser's short time style)."""
+    return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def percent(part: float | None, whole: float | None) -> str:
