@@ -7,6 +7,7 @@ to a workflow or queue bumps in its own transaction. The changes here come from 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -25,8 +26,14 @@ OTHER_WS = "WS" + "e" * 32
 WW = "WW" + "c" * 32
 WQ = "WQ" + "d" * 32
 FIRST_QUEUE = "WQ" + "1" * 32
-FIRST = '{"task_routing": {"filters": [], "default_filter": {"queue": "%s"}}}' % FIRST_QUEUE
-SECOND = '{"task_routing": {"filters": [], "default_filter": {"queue": "%s"}}}' % WQ
+
+
+def _document(default_queue: str) -> str:
+    return json.dumps({"task_routing": {"filters": [], "default_filter": {"queue": default_queue}}})
+
+
+FIRST = _document(FIRST_QUEUE)
+SECOND = _document(WQ)
 DATES = {"date_created": 1, "date_updated": 1}
 
 
