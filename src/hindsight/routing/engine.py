@@ -276,8 +276,8 @@ class RoutingEngine:
         events = [
             _task_event("task-queue.timeout", task, now, f"Task {task_sid} timed out of its queue")
         ]
-        following = next_step(config, current) if current is not None else None
-        if following is None:
+        following = next_step(config, current) if config and current is not None else None
+        if following is None or config is None:
             events.append(
                 _task_event("workflow.timeout", task, now, f"Task {task_sid} left its workflow")
             )
