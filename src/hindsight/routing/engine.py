@@ -55,11 +55,6 @@ def _attributes(raw: str) -> dict[str, Any]:
     return parse_attributes(raw, limit_bytes=_NO_LIMIT)
 
 
-def task_view(conn: Connection, workspace_sid: str, task_sid: str) -> dict[str, Any]:
-    row = task_store.get(conn, workspace_sid, task_sid)
-    return dict(row._mapping)
-
-
 def _task_event(
     event_type: str, task: Mapping[str, Any], now: int, description: str
 ) -> ev.NewEvent:
@@ -479,16 +474,15 @@ class RoutingEngine:
             return _Reserved([], [], full)
         workflow, _config = self._configuration(conn, workspace.sid, task["workflow_sid"])
         timeout = workflow.task_reservation_timeout if workflow else DEFAULT_RESERVATION_TIMEOUT
-        task_store.update_task(
-            conn,
-            task["sid"],
-            {
-                "assignment_status": TaskStatus.RESERVED.value,
-                "version": task["version"] + 1,
-                "date_updated": now,
-            },
-        )
-        task = task_view(conn, workspace.sid, task["sid"])
+        reserved = {
+            "assignment_status": TaskStatus.RESERVED.value,
+            "version": task["version"] + 1,
+            "date_updated": now,
+        }
+        task_store.update_task(conn, task["sid"], reserved)
+        # `task` is the row as read (the tasks view, with its names) at the version just locked,
+        # so it is the row now with these values: reading it back cost a statement.
+        task = {**task, **reserved}
         events: list[ev.NewEvent] = []
         for worker_sid in chosen:
             sid = new_sid(Prefix.RESERVATION)
