@@ -83,7 +83,9 @@ async def list_(request: Request, account: str) -> Response:
 @router.get(BASE + "/{sid}")
 async def fetch(request: Request, account: str, sid: str) -> Response:
     _account(request, account)
-    row = await kit.services(request).accounts.fetch_api_key(wire.principal(request), _key_sid(sid))
+    row = await kit.services(request).accounts.fetch_api_key(
+        wire.principal(request), _key_sid(sid)
+    )
     return wire.json_response(_render(row))
 
 

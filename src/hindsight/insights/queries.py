@@ -284,7 +284,9 @@ def _not_found(what: str) -> NotFound:
 
 
 class InsightsService(Service):
-    def __init__(self, deps: Deps, audit: AuditTrail, *, extended_media: bool = True) -> None:
+    def __init__(
+        self, deps: Deps, audit: AuditTrail, *, extended_media: bool = True
+    ) -> None:
         super().__init__(deps)
         self._audit = audit
         # Whether held recordings laid over defaults are all playable, or only the first.
