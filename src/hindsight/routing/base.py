@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.events import Actor, NewEvent
-from hindsight.eventlog.append import Origin, append
+from hindsight.eventlog.append import Origin, append, append_from
 from hindsight.service_base import Caller, Service
 from hindsight.store import twilio_sources as twilio_source_store
 from hindsight.store import workspaces as workspace_store
@@ -49,10 +49,28 @@ def emit(conn: Connection, workspace: Any, caller: Caller, now: int, *events: Ne
     append(conn, workspace, events, now, caller.origin())
 
 
+def _routing_origin(workspace: Any) -> Origin:
+    return Origin(Actor("workspace", workspace.sid), "routing")
+
+
 def emit_routing(conn: Connection, workspace: Any, now: int, *events: NewEvent) -> None:
     """Append what routing did as a consequence of a request (actor: the workspace)."""
     if events:
-        append(conn, workspace, events, now, Origin(Actor("workspace", workspace.sid), "routing"))
+        append(conn, workspace, events, now, _routing_origin(workspace))
+
+
+def emit_with_routing(
+    conn: Connection,
+    workspace: Any,
+    caller: Caller,
+    now: int,
+    own: Sequence[NewEvent],
+    routed: Sequence[NewEvent],
+) -> None:
+    """`emit` then `emit_routing`, in one append (one draw of log positions, one insert)."""
+    append_from(
+        conn, workspace, [(own, caller.origin()), (routed, _routing_origin(workspace))], now
+    )
 
 
 def resource_row(sid: str, account_sid: str, ws: str, now: int, **values: Any) -> dict[str, Any]:

@@ -25,16 +25,15 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.task_lifecycle import EVENT_FOR_STATUS as TASK_EVENT
 from hindsight.domain.task_lifecycle import TaskStatus
 from hindsight.domain.worker_choice import Candidate, rank, selects
-from hindsight.domain.workflow_config import WorkflowConfiguration, parse_configuration
+from hindsight.domain.workflow_config import WorkflowConfiguration
 from hindsight.domain.workflow_steps import Step, first_step, next_step, step_at
 from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
+from hindsight.routing.configurations import RoutingConfigurations
 from hindsight.routing.worker_activity import move_worker
 from hindsight.store import activities as activity_store
 from hindsight.store import reservations as reservation_store
-from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as task_store
 from hindsight.store import workers as worker_store
-from hindsight.store import workflows as workflow_store
 from hindsight.store.routing import workspace as workspace_store_get
 
 log = logging.getLogger(__name__)
@@ -54,11 +53,6 @@ NO_MATCHING_FILTER = "Task did not match any workflow filter"
 
 def _attributes(raw: str) -> dict[str, Any]:
     return parse_attributes(raw, limit_bytes=_NO_LIMIT)
-
-
-def task_view(conn: Connection, workspace_sid: str, task_sid: str) -> dict[str, Any]:
-    row = task_store.get(conn, workspace_sid, task_sid)
-    return dict(row._mapping)
 
 
 def _task_event(
@@ -108,30 +102,26 @@ class _Inserted(NamedTuple):
     date_updated: int
 
 
-_CONFIGURATIONS: dict[str, tuple[str, WorkflowConfiguration]] = {}
-
-
-def _configuration(conn: Connection, workspace_sid: str, workflow_sid: str | None) -> Any:
-    """The workflow and its parsed configuration (parsed once per version of the document)."""
-    if workflow_sid is None:
-        return None, None
-    workflow = workflow_store.get_in_transaction(conn, workspace_sid, workflow_sid)
-    if workflow is None:
-        return None, None
-    cached = _CONFIGURATIONS.get(workflow_sid)
-    if cached is None or cached[0] != workflow.configuration:
-        if len(_CONFIGURATIONS) > 10_000:
-            _CONFIGURATIONS.clear()
-        cached = (workflow.configuration, parse_configuration(workflow.configuration))
-        _CONFIGURATIONS[workflow_sid] = cached
-    return workflow, cached[1]
-
-
 class RoutingEngine:
     """Routing decisions; keeps parsed worker documents between calls (keyed by version)."""
 
     def __init__(self) -> None:
         self._documents: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._kept = RoutingConfigurations()
+
+    def _configuration(
+        self, conn: Connection, workspace_sid: str, workflow_sid: str | None
+    ) -> tuple[Any, WorkflowConfiguration | None]:
+        """The workflow row and its parsed configuration, (None, None) without one."""
+        if workflow_sid is None:
+            return None, None
+        workflow = self._kept.workflow(conn, workspace_sid, workflow_sid)
+        if workflow is None:
+            return None, None
+        return workflow.row, workflow.configuration
+
+    def _queue(self, conn: Connection, workspace_sid: str, queue_sid: str) -> Any | None:
+        return self._kept.queue(conn, workspace_sid, queue_sid)
 
     def _document(self, worker: Any) -> dict[str, Any]:
         cached = self._documents.get(worker.sid)
@@ -157,7 +147,7 @@ class RoutingEngine:
         Used on create and when a waiting task's attributes change, inside that request's own
         change (so the task's version is not bumped again). `task` is updated in place.
         """
-        workflow, config = _configuration(conn, task["workspace_sid"], task["workflow_sid"])
+        workflow, config = self._configuration(conn, task["workspace_sid"], task["workflow_sid"])
         if config is None:
             return []
         events = [
@@ -215,7 +205,7 @@ class RoutingEngine:
     def _skips(self, conn: Connection, task: Mapping[str, Any], step: Step) -> bool:
         """Evaluate a target's `skip_if` (e.g. `workers.available == 0`) for this task."""
         workspace = workspace_store_get(conn, task["workspace_sid"])
-        queue = queue_store.get(conn, task["workspace_sid"], step.queue_sid)
+        queue = self._queue(conn, task["workspace_sid"], step.queue_sid)
         if workspace is None or queue is None:
             return False
         attributes = _attributes(task["attributes"])
@@ -232,7 +222,7 @@ class RoutingEngine:
         self, conn: Connection, task: dict[str, Any], step: Step, now: int, *, bump: bool
     ) -> list[ev.NewEvent]:
         """Put a task into a workflow step: its queue, priority and step timer."""
-        queue = queue_store.get(conn, task["workspace_sid"], step.queue_sid)
+        queue = self._queue(conn, task["workspace_sid"], step.queue_sid)
         moved = task["task_queue_sid"] is not None and task["task_queue_sid"] != step.queue_sid
         values: dict[str, Any] = {
             "step_filter": step.filter_index,
@@ -276,13 +266,13 @@ class RoutingEngine:
         if row.step_due_ms > now:
             return []
         task = dict(row._mapping)
-        _workflow, config = _configuration(conn, workspace_sid, task["workflow_sid"])
+        _workflow, config = self._configuration(conn, workspace_sid, task["workflow_sid"])
         current = step_at(config, task["step_filter"], task["step_target"]) if config else None
         events = [
             _task_event("task-queue.timeout", task, now, f"Task {task_sid} timed out of its queue")
         ]
-        following = next_step(config, current) if current is not None else None
-        if following is None:
+        following = next_step(config, current) if config and current is not None else None
+        if following is None or config is None:
             events.append(
                 _task_event("workflow.timeout", task, now, f"Task {task_sid} left its workflow")
             )
@@ -351,7 +341,7 @@ class RoutingEngine:
     ) -> list[ev.NewEvent]:
         """Offer a queue's waiting tasks on `channels`, in order, to the workers with room
         who qualify."""
-        queue = queue_store.get(conn, workspace.sid, queue_sid)
+        queue = self._queue(conn, workspace.sid, queue_sid)
         if queue is None:
             return []
         pool = _Pool(self, conn, workspace, queue)
@@ -408,7 +398,7 @@ class RoutingEngine:
     ) -> list[str]:
         """The best workers (other than `skip`) in `pool` to offer a waiting task to."""
         task = dict(row._mapping)
-        _workflow, config = _configuration(conn, workspace.sid, task["workflow_sid"])
+        _workflow, config = self._configuration(conn, workspace.sid, task["workflow_sid"])
         step = step_at(config, task["step_filter"], task["step_target"]) if config else None
         attributes = _attributes(task["attributes"])
         tried = reservation_store.workers_tried(conn, row.sid)
@@ -482,22 +472,17 @@ class RoutingEngine:
         chosen = [sid for sid in dict.fromkeys(worker_sids) if sid in granted]
         if not chosen:
             return _Reserved([], [], full)
-        workflow = (
-            workflow_store.get_in_transaction(conn, workspace.sid, task["workflow_sid"])
-            if task["workflow_sid"]
-            else None
-        )
+        workflow, _config = self._configuration(conn, workspace.sid, task["workflow_sid"])
         timeout = workflow.task_reservation_timeout if workflow else DEFAULT_RESERVATION_TIMEOUT
-        task_store.update_task(
-            conn,
-            task["sid"],
-            {
-                "assignment_status": TaskStatus.RESERVED.value,
-                "version": task["version"] + 1,
-                "date_updated": now,
-            },
-        )
-        task = task_view(conn, workspace.sid, task["sid"])
+        reserved = {
+            "assignment_status": TaskStatus.RESERVED.value,
+            "version": task["version"] + 1,
+            "date_updated": now,
+        }
+        task_store.update_task(conn, task["sid"], reserved)
+        # `task` is the row as read (the tasks view, with its names) at the version just locked,
+        # so it is the row now with these values: reading it back cost a statement.
+        task = {**task, **reserved}
         events: list[ev.NewEvent] = []
         for worker_sid in chosen:
             sid = new_sid(Prefix.RESERVATION)
@@ -578,7 +563,7 @@ class RoutingEngine:
             return None
         open_channels = [channel for channel, room in rooms.items() if room > 0]
         best: tuple[Any, Any] | None = None
-        for queue in queue_store.all_in_workspace(conn, workspace.sid):
+        for queue in self._kept.queues(conn, workspace.sid):
             if not _needs_task(queue) and not selects(queue.target_workers, None, document, {}):
                 continue
             lifo = queue.task_order == "LIFO"
@@ -614,7 +599,7 @@ class RoutingEngine:
             return False
         if worker.sid in reservation_store.workers_tried(conn, task.sid):
             return False
-        _workflow, config = _configuration(conn, workspace.sid, task.workflow_sid)
+        _workflow, config = self._configuration(conn, workspace.sid, task.workflow_sid)
         step = step_at(config, task.step_filter, task.step_target) if config else None
         attributes = _attributes(task.attributes)
         if step is not None and not step.target.admits_known(document, attributes):
@@ -803,7 +788,7 @@ class RoutingEngine:
                     )
                 )
             queue = (
-                queue_store.get(conn, workspace.sid, reservation.task_queue_sid)
+                self._queue(conn, workspace.sid, reservation.task_queue_sid)
                 if reservation.task_queue_sid
                 else None
             )

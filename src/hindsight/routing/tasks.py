@@ -27,6 +27,7 @@ from hindsight.routing.base import (
     WorkspaceRef,
     emit,
     emit_routing,
+    emit_with_routing,
     not_found,
     refuse_mirror,
     workspace_or_404,
@@ -245,23 +246,21 @@ class TaskService(RoutingService):
                 "workflow_friendly_name": workflow.friendly_name if workflow else None,
                 "task_queue_friendly_name": queue.friendly_name if queue else None,
             }
-            emit(
-                conn,
-                workspace,
-                caller,
-                now,
-                _task_event("task.created", task, now, f"Task {sid} created"),
-            )
+            # `task.created` describes the row as inserted, before the workflow places it.
+            created = _task_event("task.created", task, now, f"Task {sid} created")
+            routed: list[ev.NewEvent] = []
             if queue is not None:
-                entered = _task_event(
-                    "task-queue.entered",
-                    task,
-                    now,
-                    f"Task {sid} entered queue {queue.friendly_name}",
+                routed.append(
+                    _task_event(
+                        "task-queue.entered",
+                        task,
+                        now,
+                        f"Task {sid} entered queue {queue.friendly_name}",
+                    )
                 )
-                emit_routing(conn, workspace, now, entered)
             elif workflow is not None:
-                emit_routing(conn, workspace, now, *self._engine.enter_workflow(conn, task, now))
+                routed = self._engine.enter_workflow(conn, task, now)
+            emit_with_routing(conn, workspace, caller, now, [created], routed)
             return store.record_of(task)  # as routing left it (it updates `task` in place)
 
         return await self._write(ws, unit)

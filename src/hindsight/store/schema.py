@@ -111,6 +111,9 @@ workspaces = Table(
     # workspace Hindsight routes itself. A mirror's log is Twilio's, so the API keeps it
     # read-only. No foreign key: the mark outlives a removed source, so the mirror stays apart.
     Column("mirror_source", SID, nullable=True),
+    # Bumped by every change to the workspace's workflows and task queues (store/
+    # routing_versions.py): a process keeps their parsed form while this stays the same.
+    Column("routing_version", BigInteger, nullable=False, default=0, server_default="0"),
     *_dates(),
     Index(None, "account_sid", "date_created", "sid"),
 )

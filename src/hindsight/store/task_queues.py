@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
+from hindsight.store import routing_versions
 from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
@@ -60,6 +61,7 @@ SORT_BY_NAME = (SortKey(task_queues.c.friendly_name), SortKey(task_queues.c.sid)
 
 def insert_queue(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(task_queues).values(**row))
+    routing_versions.bump(conn, row["workspace_sid"])
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> TaskQueueRecord | None:
@@ -86,10 +88,12 @@ def list_query(workspace_sid: str, friendly_name: str | None) -> Select[Any]:
 
 
 def update_queue(conn: Connection, sid: str, values: dict[str, Any]) -> None:
+    routing_versions.bump_for_queue(conn, sid)
     conn.execute(update(task_queues).where(task_queues.c.sid == sid).values(**values))
 
 
 def delete_queue(conn: Connection, sid: str) -> None:
+    routing_versions.bump_for_queue(conn, sid)
     conn.execute(delete(task_queues).where(task_queues.c.sid == sid))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from hindsight.domain.task_lifecycle import ACTIVE
+from hindsight.store import routing_versions
 from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
@@ -42,6 +43,7 @@ _FIRST_TWO = select(workflows).where(workflows.c.workspace_sid == bindparam("ws"
 
 def insert_workflow(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(workflows).values(**row))
+    routing_versions.bump(conn, row["workspace_sid"])
 
 
 def get(conn: Connection, workspace_sid: str, sid: str) -> WorkflowRecord | None:
@@ -83,11 +85,13 @@ def list_query(workspace_sid: str, friendly_name: str | None) -> Select[Any]:
 
 def update_workflow(conn: Connection, sid: str, values: dict[str, Any]) -> None:
     _forget_read(conn)
+    routing_versions.bump_for_workflow(conn, sid)
     conn.execute(update(workflows).where(workflows.c.sid == sid).values(**values))
 
 
 def delete_workflow(conn: Connection, sid: str) -> None:
     _forget_read(conn)
+    routing_versions.bump_for_workflow(conn, sid)
     conn.execute(delete(workflows).where(workflows.c.sid == sid))
 
 
