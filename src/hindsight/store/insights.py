@@ -56,6 +56,20 @@ _OF_CONVERSATIONS = (
     .order_by(segments.c.conversation_id, segments.c.start_ms, segments.c.segment_id)
 )
 _OF_TASK = select(segments).where(segments.c.task_sid == bindparam("task"))
+_OF_TASKS = select(segments).where(segments.c.task_sid.in_(bindparam("tasks", expanding=True)))
+_COUNT_TRACKS = (
+    select(func.count())
+    .select_from(projection_tasks)
+    .where(projection_tasks.c.task_sid.in_(bindparam("sids", expanding=True)))
+)
+_COUNT_SEGMENTS = (
+    select(func.count())
+    .select_from(segments)
+    .where(
+        segments.c.account_sid == bindparam("account"),
+        segments.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    )
+)
 _POSITION = select(projector_cursors.c.seq).where(
     projector_cursors.c.workspace_sid == bindparam("ws")
 )
@@ -159,6 +173,30 @@ def segments_of_conversation(conn: Connection, account_sid: str, conversation: s
 
 def segments_of_task(conn: Connection, task_sid: str) -> list[Any]:
     return list(conn.execute(_OF_TASK, {"task": task_sid}))
+
+
+def segments_of_tasks(conn: Connection, task_sids: Iterable[str]) -> list[Any]:
+    """The stored segments of the tasks named (one query per 500 of them)."""
+    return [
+        row for chunk in _chunks(task_sids) for row in conn.execute(_OF_TASKS, {"tasks": chunk})
+    ]
+
+
+def count_tracks(conn: Connection, task_sids: Iterable[str]) -> int:
+    """How many of the tasks named have a stored track."""
+    return sum(
+        int(conn.execute(_COUNT_TRACKS, {"sids": c}).scalar_one()) for c in _chunks(task_sids)
+    )
+
+
+def count_segments(conn: Connection, account_sid: str, conversation_ids: Iterable[str]) -> int:
+    """How many segments the conversations named hold."""
+    return sum(
+        int(
+            conn.execute(_COUNT_SEGMENTS, {"account": account_sid, "conversations": c}).scalar_one()
+        )
+        for c in _chunks(conversation_ids)
+    )
 
 
 def segments_of_conversations(
