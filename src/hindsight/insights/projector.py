@@ -151,7 +151,9 @@ class _Batch:
         self.changed: dict[str, set[seg.Slot]] = {}
         self.conversations: set[str] = set()
         # Conversations' segments as they were before this batch moved a task between them
-        # (the pick-list counts take off what each showed before, not after the move).
+        # (the pick-list counts take off what each showed before, not after the move): the
+        # conversations are noted as events move tasks, and their segments read once, in `save`.
+        self.moved_between: set[str] = set()
         self.before_moves: dict[str, list[Any]] = {}
         self.agent_rows: dict[str, dict[str, Any]] = {}
         # Tasks regrouped under another conversation (task SID -> its latest), moved in one
@@ -218,7 +220,7 @@ class _Batch:
             regrouped = self.attributes(attributes).conversation_key(track.task_sid)
             if regrouped != track.conversation:
                 self.conversations.add(track.conversation)
-                self._remember_before_move(track.conversation, regrouped)
+                self.moved_between.update((track.conversation, regrouped))
                 track.conversation = regrouped
                 self.moves[track.task_sid] = regrouped
             self.conversations.add(track.conversation)
@@ -249,14 +251,6 @@ class _Batch:
                 workspace_sid=self.workspace_sid,
                 now_ms=self.now_ms,
             )
-
-    def _remember_before_move(self, *conversation_ids: str) -> None:
-        unseen = [c for c in conversation_ids if c not in self.before_moves]
-        if not unseen:
-            return
-        found = store.segments_of_conversations(self.conn, self.account_sid, unseen)
-        for conversation in unseen:
-            self.before_moves[conversation] = found.get(conversation, [])
 
     def _segment_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -298,6 +292,7 @@ class _Batch:
         (they are written only in the write step, so they are applied here to what was read)."""
         found = store.segments_of_conversations(self.conn, self.account_sid, self.conversations)
         self.segments_read = sum(len(rows) for rows in found.values())
+        self.before_moves = {c: found.get(c, []) for c in self.moved_between}
         if not self.moves:
             return found
         rows = {row.segment_id: row for conversation in found.values() for row in conversation}
