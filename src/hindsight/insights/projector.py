@@ -78,6 +78,12 @@ class _Guard:
 
     def holds(self, conn: Connection) -> bool:
         """Checked first in the write transaction (locking the cursor row on PostgreSQL)."""
+        expected = (self.position, self.tracks, self.segments)
+        found = store.locked_position_and_counts(
+            conn, self.workspace_sid, self.account_sid, self.task_sids, self.conversations
+        )
+        if found is not None:
+            return found == expected
         return (
             store.lock_position(conn, self.workspace_sid) == self.position
             and store.count_tracks(conn, self.task_sids) == self.tracks
@@ -94,10 +100,10 @@ class Plan:
     last_seq: int
 
     def write(self, conn: Connection) -> None:
-        """Write the batch and move the cursor past it."""
+        """Write the batch and move the cursor past it (the cursor exists: it was locked)."""
         for write in self.writes:
             write(conn)
-        store.advance(conn, self.guard.workspace_sid, self.last_seq)
+        store.move_cursor(conn, self.guard.workspace_sid, self.last_seq)
 
 
 class PreparedEvents(list[Any]):
