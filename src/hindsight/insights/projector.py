@@ -6,13 +6,22 @@ transaction, so it is idempotent and resumes exactly where it stopped. `reprojec
 projection and replays the whole log, giving the same rows (segment ids are deterministic).
 It runs in the server (woken by every commit that appends events) or on its own
 (`hindsight project`).
+
+A batch runs in two steps (`prepare`, then `Plan.write`): it reads what it needs and computes
+its changes in a read transaction, then opens the write transaction only to write them. On
+SQLite, whose one write lock every HTTP writer waits for, the lock is held for the writes and
+not for the computation; on PostgreSQL the transaction (and the cursor's row lock) is as short.
+The write step first checks that what was read is as it was (`_Guard`); if it is not (rare),
+the batch is computed again inside the write transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -47,6 +56,81 @@ _GATHER_SECONDS = 0.1
 _UNSETTLED_SECONDS = 0.02
 
 
+Write = Callable[[Connection], None]
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """What a prepared batch read that someone else could have changed before it writes.
+
+    Only the projector adds or changes projection rows, and it holds the cursor while it
+    writes; other writers (retention, a workspace's deletion, `reproject`) only delete them. So
+    the cursor's position and the number of tracks and segments read are enough: any change
+    between the read and the write moves one of them."""
+
+    workspace_sid: str
+    account_sid: str
+    position: int
+    task_sids: tuple[str, ...]
+    tracks: int
+    conversations: tuple[str, ...]
+    segments: int
+
+    def holds(self, conn: Connection) -> bool:
+        """Checked first in the write transaction (locking the cursor row on PostgreSQL)."""
+        expected = (self.position, self.tracks, self.segments)
+        found = store.locked_position_and_counts(
+            conn, self.workspace_sid, self.account_sid, self.task_sids, self.conversations
+        )
+        if found is not None:
+            return found == expected
+        return (
+            store.lock_position(conn, self.workspace_sid) == self.position
+            and store.count_tracks(conn, self.task_sids) == self.tracks
+            and store.count_segments(conn, self.account_sid, self.conversations) == self.segments
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A prepared batch: its writes, in the order the projection makes them."""
+
+    guard: _Guard
+    writes: tuple[Write, ...]
+    last_seq: int
+
+    def write(self, conn: Connection) -> None:
+        """Write the batch and move the cursor past it (the cursor exists: it was locked)."""
+        for write in self.writes:
+            write(conn)
+        store.move_cursor(conn, self.guard.workspace_sid, self.last_seq)
+
+
+class PreparedEvents(list[Any]):
+    """A batch of events with the plan prepared for them on a read connection (None: the cursor
+    was already past them)."""
+
+    def __init__(self, events: list[Any], plan: Plan | None) -> None:
+        super().__init__(events)
+        self.plan = plan
+
+
+class _StoredSegment:
+    """A stored segment row as it reads once this batch's moves are written: its conversation
+    is the one its task moved to."""
+
+    __slots__ = ("_mapping",)
+
+    def __init__(self, row: Any, conversation_id: str) -> None:
+        self._mapping: dict[str, Any] = {**row._mapping, "conversation_id": conversation_id}
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._mapping[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 class _Batch:
     """One batch of one workspace's events, applied to the projection.
 
@@ -73,13 +157,18 @@ class _Batch:
         self.changed: dict[str, set[seg.Slot]] = {}
         self.conversations: set[str] = set()
         # Conversations' segments as they were before this batch moved a task between them
-        # (the pick-list counts take off what each showed before, not after the move).
+        # (the pick-list counts take off what each showed before, not after the move): the
+        # conversations are noted as events move tasks, and their segments read once, in `save`.
+        self.moved_between: set[str] = set()
         self.before_moves: dict[str, list[Any]] = {}
         self.agent_rows: dict[str, dict[str, Any]] = {}
         # Tasks regrouped under another conversation (task SID -> its latest), moved in one
         # batch when the batch is saved.
         self.moves: dict[str, str] = {}
         self._readings: dict[str | None, TaskAttributes] = {}
+        # What the batch writes, in order: run later, in the write transaction.
+        self.writes: list[Write] = []
+        self.segments_read = 0
 
     def attributes(self, raw: str | None) -> TaskAttributes:
         """The reading of one attributes string, made once per batch."""
@@ -137,7 +226,7 @@ class _Batch:
             regrouped = self.attributes(attributes).conversation_key(track.task_sid)
             if regrouped != track.conversation:
                 self.conversations.add(track.conversation)
-                self._remember_before_move(track.conversation, regrouped)
+                self.moved_between.update((track.conversation, regrouped))
                 track.conversation = regrouped
                 self.moves[track.task_sid] = regrouped
             self.conversations.add(track.conversation)
@@ -154,7 +243,13 @@ class _Batch:
     def _agent_status(self, data: dict[str, str], at: int) -> None:
         statuses = seg.agent_status(data, at)
         if statuses and statuses[0].kind == seg.AGENT_STATUS:
-            store.end_agent_status_in_progress(self.conn, data.get("worker_sid", ""), at)
+            self.writes.append(
+                functools.partial(
+                    store.end_agent_status_in_progress,
+                    worker_sid=data.get("worker_sid", ""),
+                    before_ms=at,
+                )
+            )
         for facts in statuses:
             self.agent_rows[facts.segment_id] = agent_status_row(
                 facts,
@@ -162,14 +257,6 @@ class _Batch:
                 workspace_sid=self.workspace_sid,
                 now_ms=self.now_ms,
             )
-
-    def _remember_before_move(self, *conversation_ids: str) -> None:
-        unseen = [c for c in conversation_ids if c not in self.before_moves]
-        if not unseen:
-            return
-        found = store.segments_of_conversations(self.conn, self.account_sid, unseen)
-        for conversation in unseen:
-            self.before_moves[conversation] = found.get(conversation, [])
 
     def _segment_rows(self) -> list[dict[str, Any]]:
         rows = []
@@ -193,20 +280,53 @@ class _Batch:
         return rows
 
     def save(self) -> None:
-        store.move_task_segments(self.conn, self.moves)
+        """Compute the batch's writes (into `writes`)."""
+        moves = dict(self.moves)
+        self.writes.append(lambda conn: store.move_task_segments(conn, moves))
         computed = self._segment_rows()
-        # The touched conversations' segments as stored (the moves above included).
-        stored = store.segments_of_conversations(self.conn, self.account_sid, self.conversations)
+        stored = self._stored_after_moves()
         stored_segments = {row.segment_id: row for rows in stored.values() for row in rows}
         written = [row for row in computed if _differs(row, stored_segments.get(row["segment_id"]))]
-        store.save_segments(
-            self.conn,
-            sorted([*self.agent_rows.values(), *written], key=lambda r: r["segment_id"]),
-        )
-        self._save_tracks()
+        segment_rows = sorted([*self.agent_rows.values(), *written], key=lambda r: r["segment_id"])
+        self.writes.append(lambda conn: store.save_segments(conn, segment_rows))
+        track_rows = self._track_rows()
+        self.writes.append(lambda conn: store.save_tracks(conn, track_rows))
         self._save_conversations(stored, written, stored_segments)
 
-    def _save_tracks(self) -> None:
+    def _stored_after_moves(self) -> dict[str, list[Any]]:
+        """The touched conversations' segments as stored once this batch's moves are written
+        (they are written only in the write step, so they are applied here to what was read)."""
+        found = store.segments_of_conversations(self.conn, self.account_sid, self.conversations)
+        self.segments_read = sum(len(rows) for rows in found.values())
+        self.before_moves = {c: found.get(c, []) for c in self.moved_between}
+        if not self.moves:
+            return found
+        rows = {row.segment_id: row for conversation in found.values() for row in conversation}
+        rows.update((row.segment_id, row) for row in store.segments_of_tasks(self.conn, self.moves))
+        regrouped: dict[str, list[Any]] = {}
+        for row in rows.values():
+            moved_to = self.moves.get(row.task_sid)
+            if moved_to is not None:
+                row = _StoredSegment(row, moved_to)
+            if row.conversation_id in self.conversations:
+                regrouped.setdefault(row.conversation_id, []).append(row)
+        return {
+            conversation: sorted(regrouped[conversation], key=lambda r: (r.start_ms, r.segment_id))
+            for conversation in sorted(regrouped)
+        }
+
+    def guard(self, position: int) -> _Guard:
+        return _Guard(
+            workspace_sid=self.workspace_sid,
+            account_sid=self.account_sid,
+            position=position,
+            task_sids=tuple(sorted(self.stored_tracks.keys() | self.tracks.keys())),
+            tracks=len(self.stored_tracks),
+            conversations=tuple(sorted(self.conversations)),
+            segments=self.segments_read,
+        )
+
+    def _track_rows(self) -> list[dict[str, Any]]:
         rows = []
         for sid, track in sorted(self.tracks.items()):
             if sid not in self.changed:
@@ -223,7 +343,7 @@ class _Batch:
                     "track": document,
                 }
             )
-        store.save_tracks(self.conn, rows)
+        return rows
 
     def _save_conversations(
         self,
@@ -279,11 +399,14 @@ class _Batch:
             current = tags.get(conversation, set())
             if wanted != current:
                 retagged[conversation] = (current, wanted)
-        store.delete_conversations(self.conn, self.account_sid, deleted)
-        store.save_conversations(self.conn, saved)
-        store.replace_scope_tags(self.conn, self.account_sid, retagged)
-        index_conversations(self.conn, self.account_sid, searched)
-        picks.save(self.conn, self.account_sid)
+        account = self.account_sid
+        self.writes.append(lambda conn: store.delete_conversations(conn, account, deleted))
+        self.writes.append(lambda conn: store.save_conversations(conn, saved))
+        # These read tables that HTTP writers change too (assessments, chat participants), so
+        # they read them in the write transaction.
+        self.writes.append(lambda conn: store.replace_scope_tags(conn, account, retagged))
+        self.writes.append(lambda conn: index_conversations(conn, account, searched))
+        self.writes.append(lambda conn: picks.save(conn, account))
 
 
 def _differs(row: Mapping[str, Any], stored: Any | None) -> bool:
@@ -292,6 +415,26 @@ def _differs(row: Mapping[str, Any], stored: Any | None) -> bool:
         return True
     before = stored._mapping
     return any(before[key] != value for key, value in row.items() if key != "updated_ms")
+
+
+def prepare(
+    conn: Connection,
+    workspace_sid: str,
+    events: list[Any],
+    options: ProjectionOptions,
+    now_ms: int,
+) -> Plan | None:
+    """Read what a batch of one workspace's events (in log order) needs and compute its writes;
+    None if the cursor is already past them (another projector took them in)."""
+    position = store.position(conn, workspace_sid)
+    if position >= events[0].seq:
+        return None
+    account_sid = store.account_of(conn, workspace_sid) or events[0].account_sid
+    batch = _Batch(conn, workspace_sid, account_sid, options, now_ms)
+    for event, data in batch.load(events):
+        batch.apply(event, data)
+    batch.save()
+    return Plan(batch.guard(position), tuple(batch.writes), events[-1].seq)
 
 
 def project(
@@ -303,17 +446,20 @@ def project(
 ) -> None:
     """Apply a batch of one workspace's events (in log order) and move the cursor past them.
 
-    The cursor row is locked first: if another projector (a second process) has already taken
-    these events in, the batch is skipped rather than applied twice.
+    Events prepared beforehand (`PreparedEvents`) are written as planned if what the plan read
+    is unchanged; otherwise the batch is computed here, in the write transaction. The cursor
+    row is locked first: if another projector (a second process) has already taken these
+    events in, the batch is skipped rather than applied twice.
     """
+    planned = events.plan if isinstance(events, PreparedEvents) else None
+    if planned is not None and planned.guard.holds(conn):
+        planned.write(conn)
+        return
     if store.lock_position(conn, workspace_sid) >= events[0].seq:
         return
-    account_sid = store.account_of(conn, workspace_sid) or events[0].account_sid
-    batch = _Batch(conn, workspace_sid, account_sid, options, now_ms)
-    for event, data in batch.load(events):
-        batch.apply(event, data)
-    batch.save()
-    store.advance(conn, workspace_sid, events[-1].seq)
+    plan = prepare(conn, workspace_sid, events, options, now_ms)
+    if plan is not None:
+        plan.write(conn)
 
 
 class Projector:
@@ -331,9 +477,17 @@ class Projector:
         if notifier is not None:
             notifier.subscribe(self._wake)
 
-    def _unit(self, workspace_sid: str, batch: list[Any]) -> Callable[[Connection], None]:
+    async def _project(self, workspace_sid: str, batch: list[Any]) -> None:
+        """Compute the batch on a read connection, then only write it in the write transaction."""
         now = self._clock.now_ms()
-        return lambda conn: project(conn, workspace_sid, batch, self._options, now)
+        prepared = await self._db.read(
+            lambda conn: PreparedEvents(
+                batch, prepare(conn, workspace_sid, batch, self._options, now)
+            )
+        )
+        await self._db.write(
+            lambda conn: project(conn, workspace_sid, prepared, self._options, now)
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -364,7 +518,7 @@ class Projector:
             )
             if not batch:
                 return applied
-            await self._db.write(self._unit(workspace_sid, batch))
+            await self._project(workspace_sid, batch)
             applied += len(batch)
             if progress is not None:
                 progress(len(batch))
@@ -386,4 +540,12 @@ def total_events(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(events)).scalar_one())
 
 
-__all__ = ["ProjectionOptions", "Projector", "project", "reset", "total_events"]
+__all__ = [
+    "PreparedEvents",
+    "ProjectionOptions",
+    "Projector",
+    "prepare",
+    "project",
+    "reset",
+    "total_events",
+]

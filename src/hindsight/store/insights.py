@@ -56,6 +56,20 @@ _OF_CONVERSATIONS = (
     .order_by(segments.c.conversation_id, segments.c.start_ms, segments.c.segment_id)
 )
 _OF_TASK = select(segments).where(segments.c.task_sid == bindparam("task"))
+_OF_TASKS = select(segments).where(segments.c.task_sid.in_(bindparam("tasks", expanding=True)))
+_COUNT_TRACKS = (
+    select(func.count())
+    .select_from(projection_tasks)
+    .where(projection_tasks.c.task_sid.in_(bindparam("sids", expanding=True)))
+)
+_COUNT_SEGMENTS = (
+    select(func.count())
+    .select_from(segments)
+    .where(
+        segments.c.account_sid == bindparam("account"),
+        segments.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    )
+)
 _POSITION = select(projector_cursors.c.seq).where(
     projector_cursors.c.workspace_sid == bindparam("ws")
 )
@@ -159,6 +173,60 @@ def segments_of_conversation(conn: Connection, account_sid: str, conversation: s
 
 def segments_of_task(conn: Connection, task_sid: str) -> list[Any]:
     return list(conn.execute(_OF_TASK, {"task": task_sid}))
+
+
+def segments_of_tasks(conn: Connection, task_sids: Iterable[str]) -> list[Any]:
+    """The stored segments of the tasks named (one query per 500 of them)."""
+    return [
+        row for chunk in _chunks(task_sids) for row in conn.execute(_OF_TASKS, {"tasks": chunk})
+    ]
+
+
+def locked_position_and_counts(
+    conn: Connection,
+    workspace_sid: str,
+    account_sid: str,
+    task_sids: Iterable[str],
+    conversation_ids: Iterable[str],
+) -> tuple[int, int, int] | None:
+    """The cursor (locked until the transaction ends), how many of the tasks named have a
+    track and how many segments the conversations named hold: one statement, so one round
+    trip for the projector's check before it writes. None if the cursor does not exist yet or
+    a list is longer than one IN list takes (then ask `lock_position` and the counts)."""
+    sids, conversations = sorted(set(task_sids)), sorted(set(conversation_ids))
+    if len(sids) > _CHUNK or len(conversations) > _CHUNK:
+        return None
+    tracks = _COUNT_TRACKS.scalar_subquery() if sids else literal_column("0")
+    held = _COUNT_SEGMENTS.scalar_subquery() if conversations else literal_column("0")
+    query = (
+        select(projector_cursors.c.seq, tracks, held)
+        .where(projector_cursors.c.workspace_sid == bindparam("ws"))
+        .with_for_update(of=projector_cursors)
+    )
+    row = conn.execute(
+        query,
+        {"ws": workspace_sid, "account": account_sid, "sids": sids, "conversations": conversations},
+    ).first()
+    if row is None:
+        return None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def count_tracks(conn: Connection, task_sids: Iterable[str]) -> int:
+    """How many of the tasks named have a stored track."""
+    return sum(
+        int(conn.execute(_COUNT_TRACKS, {"sids": c}).scalar_one()) for c in _chunks(task_sids)
+    )
+
+
+def count_segments(conn: Connection, account_sid: str, conversation_ids: Iterable[str]) -> int:
+    """How many segments the conversations named hold."""
+    return sum(
+        int(
+            conn.execute(_COUNT_SEGMENTS, {"account": account_sid, "conversations": c}).scalar_one()
+        )
+        for c in _chunks(conversation_ids)
+    )
 
 
 def segments_of_conversations(
@@ -291,6 +359,11 @@ def advance(conn: Connection, workspace_sid: str, seq: int) -> None:
         conn.execute(_START_CURSOR, {"workspace_sid": workspace_sid, "seq": seq})
     else:
         conn.execute(_ADVANCE, {"ws": workspace_sid, "target": seq})
+
+
+def move_cursor(conn: Connection, workspace_sid: str, seq: int) -> None:
+    """Advance a cursor that exists (the projector has locked it): one statement."""
+    conn.execute(_ADVANCE, {"ws": workspace_sid, "target": seq})
 
 
 def behind(conn: Connection) -> list[Any]:
