@@ -18,7 +18,6 @@ from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
 from hindsight.api import media_exports as media_exports_api
-from hindsight.api import retention as retention_api
 from hindsight.api import saved_searches as saved_searches_api
 from hindsight.api import session as session_api
 from hindsight.api import sso as sso_api
@@ -72,6 +71,7 @@ from hindsight.quality.catalogue import CatalogueService
 from hindsight.quality.reports import QualityReports
 from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
 from hindsight.quality.sessions import InsightsSessions
+from hindsight.retention import http as retention_api
 from hindsight.retention.schedule import RetentionSchedule
 from hindsight.retention.service import RetentionService
 from hindsight.routing.engine import RoutingEngine
