@@ -22,7 +22,6 @@ from hindsight.api import saved_searches as saved_searches_api
 from hindsight.api import session as session_api
 from hindsight.api import sso as sso_api
 from hindsight.api import users as users_api
-from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.scim import admin as scim_admin
 from hindsight.api.scim.routes import PREFIX as SCIM_PREFIX
@@ -65,9 +64,11 @@ from hindsight.media.exports import ExportOptions, MediaExports
 from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
+from hindsight.quality import pages as quality_pages
 from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
+from hindsight.quality.http import routes as quality_api
 from hindsight.quality.reports import QualityReports
 from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
 from hindsight.quality.sessions import InsightsSessions
@@ -82,7 +83,7 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import error_pages, pages, quality_pages, sso_pages, stand_in_pages
+from hindsight.web import error_pages, pages, sso_pages, stand_in_pages
 from hindsight.web import render as web_render
 
 Job = Callable[[asyncio.Event], Awaitable[None]]

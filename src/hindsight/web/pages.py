@@ -17,7 +17,6 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity, kit
-from hindsight.api.quality.search_params import quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
 from hindsight.api.sso import SIGNED_OUT_PATH, described, own_url
@@ -38,6 +37,7 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights import hour_profile
 from hindsight.insights.filters import DAY_MS, GROUPINGS, ConversationFilters
 from hindsight.insights.queries import ConversationSort, conversation_record
+from hindsight.quality.http.search_params import quality_pairs
 from hindsight.retention.service import hold_json
 from hindsight.routing.listing import PageRequest
 from hindsight.search.annotations import Annotation
