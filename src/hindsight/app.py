@@ -18,7 +18,6 @@ from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
 from hindsight.api import media_exports as media_exports_api
-from hindsight.api import saved_searches as saved_searches_api
 from hindsight.api import session as session_api
 from hindsight.api import sso as sso_api
 from hindsight.api import users as users_api
@@ -78,6 +77,7 @@ from hindsight.retention.service import RetentionService
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
 from hindsight.routing.timers import Timers
+from hindsight.search import http as saved_searches_api
 from hindsight.service_base import Deps, Limits
 from hindsight.settings import Settings
 from hindsight.store import audit as audit_store

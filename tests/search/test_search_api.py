@@ -11,7 +11,7 @@ import pytest
 from twilio.rest import Client
 
 from hindsight.domain.access import Scope
-from hindsight.store import search_index
+from hindsight.store.search import index as search_index
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_routing import Floor, floor
 from tests.api.helpers_tasks import stranger

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hindsight.domain.search import pick_lists as rules
-from hindsight.store import pick_lists as store
+from hindsight.store.search import pick_lists as store
 
 Rows = Sequence[Mapping[str, Any]]
 

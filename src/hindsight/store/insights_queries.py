@@ -27,10 +27,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
-from hindsight.store import pick_lists, search_index
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
+from hindsight.store.search import index as search_index
+from hindsight.store.search import pick_lists
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
