@@ -17,7 +17,6 @@ from hindsight.api import audit as audit_api
 from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
-from hindsight.api import media_exports as media_exports_api
 from hindsight.api import session as session_api
 from hindsight.api import sso as sso_api
 from hindsight.api import users as users_api
@@ -59,7 +58,8 @@ from hindsight.media.analysis import (
 )
 from hindsight.media.blobs.build import blob_store
 from hindsight.media.broker import Analyses, MediaBroker, MediaSources
-from hindsight.media.exports import ExportOptions, MediaExports
+from hindsight.media.exports import http as media_exports_api
+from hindsight.media.exports.service import ExportOptions, MediaExports
 from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
