@@ -18,7 +18,6 @@ from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
 from hindsight.api import session as session_api
-from hindsight.api import sso as sso_api
 from hindsight.api import users as users_api
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.scim import admin as scim_admin
@@ -35,6 +34,8 @@ from hindsight.auth.accounts import AccountService
 from hindsight.auth.request_counts import RequestCounts
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
+from hindsight.auth.sso import http as sso_api
+from hindsight.auth.sso import pages as sso_pages
 from hindsight.auth.sso.config import SsoConfigService
 from hindsight.auth.sso.oidc import OidcClient
 from hindsight.auth.sso.signin import SsoSignIn
@@ -83,7 +84,7 @@ from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import error_pages, pages, sso_pages, stand_in_pages
+from hindsight.web import error_pages, pages, stand_in_pages
 from hindsight.web import render as web_render
 
 Job = Callable[[asyncio.Event], Awaitable[None]]

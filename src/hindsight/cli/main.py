@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from hindsight.auth.sso.cli import sso_app
 from hindsight.cli.errors import FriendlyTyper
 from hindsight.cli.media import media_app
 from hindsight.cli.people import audit_app, users_app
-from hindsight.cli.sso import sso_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.domain.errors import HindsightError, NotFound
 from hindsight.quality.cli import quality_app

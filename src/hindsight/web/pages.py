@@ -19,9 +19,9 @@ from starlette.responses import RedirectResponse, Response
 from hindsight.api import identity, kit
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
-from hindsight.api.sso import SIGNED_OUT_PATH, described, own_url
 from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
+from hindsight.auth.sso.http import SIGNED_OUT_PATH, described, own_url
 from hindsight.auth.users import SignInBusy, user_json
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import (
