@@ -20,9 +20,6 @@ from hindsight.api import media as media_api
 from hindsight.api import session as session_api
 from hindsight.api import users as users_api
 from hindsight.api.rate_limit import RateLimiter
-from hindsight.api.scim import admin as scim_admin
-from hindsight.api.scim.routes import PREFIX as SCIM_PREFIX
-from hindsight.api.scim.routes import build_scim_app
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
@@ -64,6 +61,9 @@ from hindsight.media.exports.service import ExportOptions, MediaExports
 from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
+from hindsight.provisioning.http import admin as scim_admin
+from hindsight.provisioning.http.routes import PREFIX as SCIM_PREFIX
+from hindsight.provisioning.http.routes import build_scim_app
 from hindsight.quality import pages as quality_pages
 from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService

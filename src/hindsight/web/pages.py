@@ -37,12 +37,12 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights import hour_profile
 from hindsight.insights.filters import DAY_MS, GROUPINGS, ConversationFilters
 from hindsight.insights.queries import ConversationSort, conversation_record
+from hindsight.provisioning.pages import provisioning_view
 from hindsight.quality.http.search_params import quality_pairs
 from hindsight.retention.service import hold_json
 from hindsight.routing.listing import PageRequest
 from hindsight.search.annotations import Annotation
 from hindsight.web import audit_view, chips, plugins, reports, timeline
-from hindsight.web.provisioning_view import provisioning_view
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
