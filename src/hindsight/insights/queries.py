@@ -588,7 +588,7 @@ class InsightsService(Service):
             last = result.rows[-1]._mapping
             page = PageRequest(size=EXPORT_BATCH, after=tuple(last[k.column] for k in sort.keys))
 
-    # --- bulk media exports (media/exports.py) --------------------------------------------
+    # --- bulk media exports (media/exports/) -----------------------------------------------
 
     async def in_scope(self, viewer: Viewer, conversation_ids: Sequence[str]) -> list[str]:
         """Those of `conversation_ids` the viewer may see, in the order given, once each; an

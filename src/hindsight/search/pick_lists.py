@@ -1,6 +1,6 @@
 """Keeping the pick lists current: the projector reports each conversation it rewrites,
 before and after, and the count changes are written once per batch in its transaction
-(retention takes deleted conversations off in store/pick_lists.py)."""
+(retention takes deleted conversations off in store/search/pick_lists.py)."""
 
 from __future__ import annotations
 
