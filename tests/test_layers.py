@@ -2,8 +2,9 @@
 
 A feature folder (`retention/`, `quality/`, `search/`, `media/exports/`, `auth/sso/`,
 `provisioning/`) holds the feature's services beside its HTTP routes (`http`), page routes
-(`pages`) and commands (`cli`); those modules belong to the api, web and cli layers wherever
-they live, so the rules below follow the module's role, not its folder.
+(`pages`), commands (`cli`) and the routers it hands the app factory (`wiring`); those modules
+belong to the api, web and cli layers wherever they live, so the rules below follow the
+module's role, not its folder.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "hindsight"
 
-# The module names that give a module in a feature folder the layer of its role.
-ROLES = {"http": "api", "pages": "web", "cli": "cli"}
+# The module names that give a module in a feature folder the layer of its role; `wiring`
+# hands the app factory the feature's HTTP and page routers, so it sits above both.
+ROLES = {"http": "api", "pages": "web", "cli": "cli", "wiring": "web"}
 LAYER_PACKAGES = ("domain", "store", "api", "web", "cli")
 # The composition root wires everything; `app_services` is the typed registry of the services
 # that api and web handlers are given (api/kit.py), so they may name its type.
@@ -133,6 +135,7 @@ def test_no_module_imports_a_higher_layer() -> None:
         ("hindsight.retention.service", "services"),
         ("hindsight.retention.http", "api"),
         ("hindsight.retention.cli", "cli"),
+        ("hindsight.retention.wiring", "web"),
         ("hindsight.quality.http.twilio_routes", "api"),
         ("hindsight.quality.pages", "web"),
         ("hindsight.media.exports.service", "services"),
@@ -161,6 +164,7 @@ def test_modules_take_the_layer_of_their_role(module: str, layer: str) -> None:
         ("hindsight.search.http", "from hindsight.store.search import saved\n"),
         ("hindsight.web.pages", "from hindsight.cli import people\n"),
         ("hindsight.api.kit", "from hindsight.app import create_app\n"),
+        ("hindsight.retention.http", "from hindsight.retention.wiring import routes\n"),
         ("hindsight.store.search.index", "from ...routing import tasks\n"),
         (
             "hindsight.provisioning.service",
