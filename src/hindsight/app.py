@@ -17,17 +17,9 @@ from hindsight.api import audit as audit_api
 from hindsight.api import errors, insights, media_analysis, recordings
 from hindsight.api import ingest as ingest_api
 from hindsight.api import media as media_api
-from hindsight.api import media_exports as media_exports_api
-from hindsight.api import retention as retention_api
-from hindsight.api import saved_searches as saved_searches_api
 from hindsight.api import session as session_api
-from hindsight.api import sso as sso_api
 from hindsight.api import users as users_api
-from hindsight.api.quality import routes as quality_api
 from hindsight.api.rate_limit import RateLimiter
-from hindsight.api.scim import admin as scim_admin
-from hindsight.api.scim.routes import PREFIX as SCIM_PREFIX
-from hindsight.api.scim.routes import build_scim_app
 from hindsight.api.security_headers import SecurityHeaders
 from hindsight.api.shared_limits import SharedWindows
 from hindsight.api.twilio_app import TwilioFirst, build_twilio_app
@@ -39,6 +31,7 @@ from hindsight.auth.accounts import AccountService
 from hindsight.auth.request_counts import RequestCounts
 from hindsight.auth.sealing import Sealer, load_or_create_key
 from hindsight.auth.sessions import SessionPolicy, SessionService
+from hindsight.auth.sso import wiring as sso_wiring
 from hindsight.auth.sso.config import SsoConfigService
 from hindsight.auth.sso.oidc import OidcClient
 from hindsight.auth.sso.signin import SsoSignIn
@@ -62,27 +55,32 @@ from hindsight.media.analysis import (
 )
 from hindsight.media.blobs.build import blob_store
 from hindsight.media.broker import Analyses, MediaBroker, MediaSources
-from hindsight.media.exports import ExportOptions, MediaExports
+from hindsight.media.exports import wiring as media_exports_wiring
+from hindsight.media.exports.service import ExportOptions, MediaExports
 from hindsight.media.fetch import SafeFetcher
 from hindsight.media.recordings import RecordingService
 from hindsight.media.sources import HeldRecordingAudio, HindsightSources
+from hindsight.provisioning import wiring as scim_wiring
+from hindsight.quality import wiring as quality_wiring
 from hindsight.quality.agents import AgentViews
 from hindsight.quality.assessments import AssessmentService
 from hindsight.quality.catalogue import CatalogueService
 from hindsight.quality.reports import QualityReports
 from hindsight.quality.sessions import PURPOSE as INSIGHTS_SESSION
 from hindsight.quality.sessions import InsightsSessions
+from hindsight.retention import wiring as retention_wiring
 from hindsight.retention.schedule import RetentionSchedule
 from hindsight.retention.service import RetentionService
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Router
 from hindsight.routing.timers import Timers
+from hindsight.search import wiring as search_wiring
 from hindsight.service_base import Deps, Limits
 from hindsight.settings import Settings
 from hindsight.store import audit as audit_store
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.web import error_pages, pages, quality_pages, sso_pages, stand_in_pages
+from hindsight.web import error_pages, pages, stand_in_pages
 from hindsight.web import render as web_render
 
 Job = Callable[[asyncio.Event], Awaitable[None]]
@@ -410,40 +408,38 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     app.state.plugins_dir = settings.resolved_plugins_dir()
     app.state.frame_origins = settings.frame_origin_list()
     app.mount("/static", StaticFiles(directory=web_render.STATIC), name="static")
+    # Each feature folder names its routers (`<feature>/wiring.py`).
+    quality, sso, scim = quality_wiring.routes(), sso_wiring.routes(), scim_wiring.routes()
+    retention = retention_wiring.routes()
+    saved_searches, media_exports = search_wiring.routes(), media_exports_wiring.routes()
     app.mount(
-        SCIM_PREFIX,
-        build_scim_app(runtime.services.provisioning, settings.public_url, limiters.api),
+        *scim_wiring.scim_app(runtime.services.provisioning, settings.public_url, limiters.api)
     )
-    app.include_router(pages.router)
-    app.include_router(quality_pages.router)
-    app.include_router(stand_in_pages.router)
-    app.include_router(session_api.router)
-    app.include_router(sso_api.router)
-    app.include_router(sso_pages.router)
-    app.include_router(users_api.router)
-    app.include_router(scim_admin.router)
-    app.include_router(audit_api.router)
-    app.include_router(retention_api.router)
-    app.include_router(quality_api.router)
-    app.include_router(media_api.router)
-    app.include_router(saved_searches_api.router)
-    app.include_router(media_exports_api.router)
-    app.include_router(insights.router)
-    app.include_router(recordings.router)
-    app.include_router(media_analysis.router)
-    app.state.api_routes = [
-        *session_api.router.routes,
-        *sso_api.router.routes,
-        *users_api.router.routes,
-        *scim_admin.router.routes,
-        *audit_api.router.routes,
-        *retention_api.router.routes,
-        *quality_api.router.routes,
-        *media_api.router.routes,
-        *insights.router.routes,
-        *recordings.router.routes,
-        *media_analysis.router.routes,
+    # Hindsight's own JSON API, in the order its OpenAPI document lists it.
+    api_routers = [
+        session_api.router,
+        *sso.api,
+        users_api.router,
+        *scim.api,
+        audit_api.router,
+        *retention.api,
+        *quality.api,
+        media_api.router,
+        insights.router,
+        recordings.router,
+        media_analysis.router,
     ]
+    for router in (
+        pages.router,
+        *quality.pages,
+        stand_in_pages.router,
+        *sso.pages,
+        *api_routers,
+        *saved_searches.undocumented_api,
+        *media_exports.undocumented_api,
+    ):
+        app.include_router(router)
+    app.state.api_routes = [route for router in api_routers for route in router.routes]
     app.state.analysis = runtime.analysis
     app.include_router(insights.openapi_router)
     app.include_router(

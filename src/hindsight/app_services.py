@@ -14,7 +14,7 @@ from hindsight.chat.service import ChatService
 from hindsight.domain.clock import Clock
 from hindsight.insights.queries import InsightsService
 from hindsight.media.broker import MediaBroker
-from hindsight.media.exports import MediaExports
+from hindsight.media.exports.service import MediaExports
 from hindsight.media.recordings import RecordingService
 from hindsight.provisioning.service import Provisioning
 from hindsight.quality.agents import AgentViews

@@ -9,9 +9,10 @@ from collections import defaultdict
 import httpx
 import pytest
 
-from hindsight.api import audit, insights, media_analysis, recordings, retention, session, users
+from hindsight.api import audit, insights, media_analysis, recordings, session, users
 from hindsight.api import media as media_api
 from hindsight.api.twilio_app import build_twilio_app
+from hindsight.retention import http as retention
 from hindsight.web import pages
 
 _PARAM = re.compile(r"\{([^}:]+)(:[^}]+)?\}")

@@ -13,7 +13,8 @@ from twilio.rest import Client
 
 from hindsight.domain.access import Scope
 from hindsight.insights import queries as insight_service
-from hindsight.store import insights_queries, keyset, search_index
+from hindsight.store import insights_queries, keyset
+from hindsight.store.search import index as search_index
 from tests.api.helpers_chat import conversations
 from tests.api.helpers_routing import Floor, floor
 from tests.api.helpers_tasks import stranger

@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 
 from hindsight.store import migrate
 from hindsight.store.schema import metadata
-from hindsight.store.search_index import described_by_migration
+from hindsight.store.search.index import described_by_migration
 
 
 def _compared(dialect: str):

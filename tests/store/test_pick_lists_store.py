@@ -8,8 +8,8 @@ from typing import Any
 
 from hindsight.domain.access import Scope
 from hindsight.domain.search import pick_lists as rules
-from hindsight.store import pick_lists
 from hindsight.store.database import Database
+from hindsight.store.search import pick_lists
 
 ACCOUNT = "AC" + "0" * 32
 

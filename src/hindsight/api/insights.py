@@ -19,7 +19,6 @@ from hindsight import __version__
 from hindsight.api import identity, kit
 from hindsight.api import insights_models as models
 from hindsight.api.openapi_document import api_document
-from hindsight.api.quality.search_params import QUALITY_PARAMS
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
@@ -39,6 +38,7 @@ from hindsight.insights.queries import (
     conversation_record,
     is_segment_id,
 )
+from hindsight.quality.http.search_params import QUALITY_PARAMS
 from hindsight.search.annotations import Annotation
 
 PREFIX = "/api/v1/insights"

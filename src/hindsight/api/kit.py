@@ -17,13 +17,13 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 
 from hindsight.api.paging import decode_token, encode_token
-from hindsight.api.quality.search_params import quality_filter
 from hindsight.app_services import Services
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.insights.filters import AT_LEAST, AT_MOST, DURATION_MEASURES, ConversationFilters
+from hindsight.quality.http.search_params import quality_filter
 from hindsight.routing.listing import PageRequest, PageResult, SortKey, key_of
 
 ATTRIBUTE_PREFIX = "attribute."

@@ -16,7 +16,6 @@ from hindsight.api import errors, insights_twilio
 from hindsight.api.auth import PROTECTED_PREFIXES, BasicAuthMiddleware
 from hindsight.api.conversations import routes as conversation_routes
 from hindsight.api.keys import router as keys_router
-from hindsight.api.quality import twilio_routes as quality_routes
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.api.taskrouter import (
     activities,
@@ -31,6 +30,7 @@ from hindsight.api.taskrouter import (
     workspaces,
 )
 from hindsight.app_services import Services
+from hindsight.quality.http import twilio_routes as quality_routes
 
 
 def build_twilio_app(

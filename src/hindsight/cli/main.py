@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 from rich.console import Console
 
+from hindsight.auth.sso.cli import sso_app
 from hindsight.cli.errors import FriendlyTyper
 from hindsight.cli.media import media_app
 from hindsight.cli.people import audit_app, users_app
-from hindsight.cli.quality import quality_app
-from hindsight.cli.retention import retention_app
-from hindsight.cli.sso import sso_app
 from hindsight.cli.twilio_sources import app as twilio_sources_app
 from hindsight.domain.errors import HindsightError, NotFound
+from hindsight.quality.cli import quality_app
+from hindsight.retention.cli import retention_app
 
 if TYPE_CHECKING:
     from hindsight.app import Runtime

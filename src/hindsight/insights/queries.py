@@ -41,12 +41,12 @@ from hindsight.search.annotations import Annotation, annotate
 from hindsight.service_base import Deps, Service
 from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
-from hindsight.store import pick_lists as pick_store
 from hindsight.store import recordings as recording_store
-from hindsight.store import search_index as search_store
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page, filled
+from hindsight.store.search import index as search_store
+from hindsight.store.search import pick_lists as pick_store
 
 SORT_FIELDS = tuple(store.SORT_COLUMNS)
 SEGMENT_ORDER = store.SEGMENT_SORT
@@ -580,7 +580,7 @@ class InsightsService(Service):
             last = result.rows[-1]._mapping
             page = PageRequest(size=EXPORT_BATCH, after=tuple(last[k.column] for k in sort.keys))
 
-    # --- bulk media exports (media/exports.py) --------------------------------------------
+    # --- bulk media exports (media/exports/) -----------------------------------------------
 
     async def in_scope(self, viewer: Viewer, conversation_ids: Sequence[str]) -> list[str]:
         """Those of `conversation_ids` the viewer may see, in the order given, once each; an

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 
 from hindsight.domain.search import text_query
 from hindsight.domain.search.snippet import Snippet, snippet
-from hindsight.store import search_index as store
+from hindsight.store.search import index as store
 
 ATTRIBUTES = "attributes"
 TRANSCRIPT = "transcript"

@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from hindsight.store import insights_queries as conversations
 from hindsight.store import recordings as recording_store
-from hindsight.store import search_index
+from hindsight.store.search import index as search_index
 
 _SID = re.compile(r"^(WT|WR|CA|CH|RE)[0-9a-fA-F]{32}$")
 MAX_ID = 128  # conversations.conversation_id

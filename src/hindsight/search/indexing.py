@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import Connection
 
 from hindsight.domain.search import customer as customers
-from hindsight.store import search_index as store
+from hindsight.store.search import index as store
 
 _CHAT_SID = re.compile(r"^CH[0-9a-fA-F]{32}$")
 _ADDRESS_KEY = "address:"

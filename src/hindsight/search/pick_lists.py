@@ -1,6 +1,6 @@
 """Keeping the pick lists current: the projector reports each conversation it rewrites,
 before and after, and the count changes are written once per batch in its transaction
-(retention takes deleted conversations off in store/pick_lists.py)."""
+(retention takes deleted conversations off in store/search/pick_lists.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from hindsight.domain.search import pick_lists as rules
-from hindsight.store import pick_lists as store
+from hindsight.store.search import pick_lists as store
 
 Rows = Sequence[Mapping[str, Any]]
 

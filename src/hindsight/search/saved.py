@@ -12,9 +12,9 @@ from hindsight.domain.errors import Conflict, Forbidden, InvalidParameter, NotFo
 from hindsight.domain.permissions import Permission
 from hindsight.domain.search import saved as rules
 from hindsight.domain.sids import Prefix, is_sid, new_sid
-from hindsight.store import saved_searches as store
 from hindsight.store.database import Database
-from hindsight.store.saved_searches import SavedSearch
+from hindsight.store.search import saved as store
+from hindsight.store.search.saved import SavedSearch
 
 # The conversation list's columns a person may hide (when it started always shows: it opens
 # the conversation).

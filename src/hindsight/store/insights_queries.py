@@ -27,10 +27,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
-from hindsight.store import keyset, pick_lists, search_index
+from hindsight.store import keyset
 from hindsight.store.keyset import PageRequest, SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
+from hindsight.store.search import index as search_index
+from hindsight.store.search import pick_lists
 
 DAY_MS = 86_400_000
 # How a text search is asked (see `conditions`).

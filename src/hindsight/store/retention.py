@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, true, update
 
 from hindsight.store import insights as projection
-from hindsight.store import pick_lists, search_index
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality import assessments as quality
 from hindsight.store.schema import (
@@ -29,6 +28,8 @@ from hindsight.store.schema import (
     segments,
     tasks,
 )
+from hindsight.store.search import index as search_index
+from hindsight.store.search import pick_lists
 
 # Newest first.
 HOLD_ORDER = (

@@ -1113,7 +1113,7 @@ qm_agent_links = Table(
 
 # --- conversation search: what the search box and the customer field look in ------------------
 # Kept by search/indexing.py. Full-text indexes over `body` (SQLite FTS5 tables, PostgreSQL GIN
-# indexes) are created by migration 0013 and described in store/search_index.py.
+# indexes) are created by migration 0013 and described in store/search/index.py.
 
 # One per Insights conversation: its attributes' values, media titles and customer, as text.
 search_documents = Table(

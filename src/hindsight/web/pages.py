@@ -17,12 +17,11 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity, kit
-from hindsight.api.quality.search_params import quality_pairs
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
 from hindsight.api.session import describe
-from hindsight.api.sso import SIGNED_OUT_PATH, described, own_url
 from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
+from hindsight.auth.sso.http import SIGNED_OUT_PATH, described, own_url
 from hindsight.auth.users import SignInBusy, user_json
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import (
@@ -39,11 +38,12 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights import hour_profile
 from hindsight.insights.filters import DAY_MS, GROUPINGS, ConversationFilters
 from hindsight.insights.queries import ConversationSort, conversation_record
+from hindsight.provisioning.pages import provisioning_view
+from hindsight.quality.http.search_params import quality_pairs
 from hindsight.retention.service import hold_json
 from hindsight.routing.listing import PageRequest
 from hindsight.search.annotations import Annotation
 from hindsight.web import audit_view, chips, plugins, reports, timeline
-from hindsight.web.provisioning_view import provisioning_view
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)

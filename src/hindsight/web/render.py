@@ -17,7 +17,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from hindsight import __version__
-from hindsight.web.provisioning_view import source_of
+from hindsight.provisioning.pages import source_of
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from hindsight.store.schema import metadata
-from hindsight.store.search_index import described_by_migration
+from hindsight.store.search.index import described_by_migration
 
 connection = context.config.attributes["connection"]
 context.configure(

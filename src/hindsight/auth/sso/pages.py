@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity
-from hindsight.api.sso import CALLBACK_PATH, own_url
 from hindsight.auth.sso.errors import ProviderUnavailable, SsoRefused
+from hindsight.auth.sso.http import CALLBACK_PATH, own_url
 from hindsight.auth.sso.signin import SIGN_IN, TEST
 from hindsight.domain.errors import Forbidden, NotFound
 from hindsight.domain.permissions import Permission

@@ -13,12 +13,12 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity
-from hindsight.api.quality.routes import drill_value, report_filters, sample_period
 from hindsight.auth.sessions import ActiveSession
 from hindsight.domain.access import PermissionDenied
 from hindsight.domain.errors import Forbidden
 from hindsight.domain.permissions import Permission
 from hindsight.quality.catalogue import PageRequest
+from hindsight.quality.http.routes import drill_value, report_filters, sample_period
 from hindsight.web.pages import _context, _page
 from hindsight.web.render import day_label, render
 

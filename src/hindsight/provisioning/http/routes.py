@@ -20,8 +20,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from hindsight.api.rate_limit import RateLimiter
-from hindsight.api.scim import discovery
-from hindsight.api.scim.wire import error_response, read_object, scim_response
 from hindsight.domain.errors import HindsightError
 from hindsight.domain.scim.attributes import GROUP_SCHEMA, USER_SCHEMA
 from hindsight.domain.scim.errors import (
@@ -31,6 +29,8 @@ from hindsight.domain.scim.errors import (
     invalid_value,
     not_found,
 )
+from hindsight.provisioning.http import discovery
+from hindsight.provisioning.http.wire import error_response, read_object, scim_response
 from hindsight.provisioning.resources import (
     LIST_SCHEMA,
     MAX_COUNT,

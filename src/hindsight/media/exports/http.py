@@ -23,7 +23,7 @@ from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter
 from hindsight.insights.filters import ConversationFilters
-from hindsight.media.exports import ExportStatus, MediaExports
+from hindsight.media.exports.service import ExportStatus, MediaExports
 
 router = APIRouter(prefix="/api/v1/insights", tags=["media exports"])
 MAX_ID = 256

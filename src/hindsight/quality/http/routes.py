@@ -14,7 +14,6 @@ from starlette.responses import Response
 
 from hindsight.api import identity
 from hindsight.api.json_io import json_object, json_response
-from hindsight.api.quality import views
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter, NotFound
@@ -25,6 +24,7 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.domain.unset import UNSET, Unset
 from hindsight.quality.assessments import AnswerInput, CommentInput
 from hindsight.quality.catalogue import PageRequest
+from hindsight.quality.http import views
 from hindsight.quality.reports import Assessed, QualityReport, ReportFilters, ReportRow
 
 PREFIX = "/api/v1/quality"

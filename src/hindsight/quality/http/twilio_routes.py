@@ -16,7 +16,6 @@ from starlette.responses import Response
 from hindsight.api import paging, wire
 from hindsight.api.forms import Params, Unset, or_none
 from hindsight.api.insights_twilio import service_viewer
-from hindsight.api.quality import twilio_render as render
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter.common import path_sid, services
 from hindsight.domain.errors import InvalidParameter
@@ -26,6 +25,7 @@ from hindsight.quality import assessments as assessment_order
 from hindsight.quality import catalogue as catalogue_order
 from hindsight.quality.assessments import AnswerInput, CommentInput
 from hindsight.quality.catalogue import Page
+from hindsight.quality.http import twilio_render as render
 
 router = Routes()
 # The helper libraries repeat the `Authorization` header argument in list queries; the

@@ -1,0 +1,10 @@
+"""Retention's routes, for the app factory."""
+
+from __future__ import annotations
+
+from hindsight.api.feature_routes import FeatureRoutes
+from hindsight.retention import http
+
+
+def routes() -> FeatureRoutes:
+    return FeatureRoutes(api=(http.router,))

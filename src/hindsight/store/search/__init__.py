@@ -1,0 +1,1 @@
+"""Conversation search's tables: the search index, the pick lists, saved searches."""
