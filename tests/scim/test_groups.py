@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
+from hindsight.audit.trail import operator
 from tests.scim.conftest import ERROR, GROUP, Scim, unique
 from tests.support.people import PASSWORD, Person
 
@@ -19,7 +20,7 @@ MAPPING = {
 
 
 def _grant(scim: Scim, sid: str) -> tuple[list[str], dict]:
-    row = scim.server.runtime.services.users.find_sync(sid)
+    row = scim.server.call(scim.server.runtime.services.users.find(sid))
     return sorted(orjson.loads(row.roles)), orjson.loads(row.scope)
 
 
@@ -117,8 +118,10 @@ def test_saving_the_mapping_applies_it_to_everyone_and_is_audited(scim: Scim) ->
     saved = scim.admin.http.put("/api/v1/scim/mapping", json=MAPPING, headers=headers)
     assert saved.json()["people_changed"] == 1
     # A person created locally keeps the roles an admin gave, in a mapped group or not.
-    local = scim.server.runtime.services.users.create_sync(
-        scim.account_sid, unique("local"), ["wfo.data_analyst"], password=PASSWORD
+    local = scim.server.call(
+        scim.server.runtime.services.users.create(
+            operator(scim.account_sid), unique("local"), ["wfo.data_analyst"], password=PASSWORD
+        )
     )
     scim.group("QA Team", [local.row.sid])
     assert (
@@ -140,11 +143,13 @@ def test_saving_the_mapping_applies_it_to_everyone_and_is_audited(scim: Scim) ->
         refused = scim.admin.http.put("/api/v1/scim/mapping", json=bad, headers=headers)
         assert refused.status_code == 400, refused.text
     assert scim.admin.get("/api/v1/scim/mapping").json() == MAPPING
-    not_admin = scim.server.runtime.services.users.create_sync(
-        scim.account_sid,
-        unique("lead"),
-        ["wfo.team_leader"],
-        password="correct horse battery staple",
+    not_admin = scim.server.call(
+        scim.server.runtime.services.users.create(
+            operator(scim.account_sid),
+            unique("lead"),
+            ["wfo.team_leader"],
+            password="correct horse battery staple",
+        )
     )
 
     lead = Person(

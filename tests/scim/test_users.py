@@ -7,6 +7,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from hindsight.audit.trail import operator
 from hindsight.store.schema import audit_records
 from tests.scim.conftest import ERROR, SCIM_JSON, USER, Scim, unique
 
@@ -16,7 +17,7 @@ def _ids(listing: dict) -> set[str]:
 
 
 def _user(scim: Scim, sid: str):
-    return scim.server.runtime.services.users.find_sync(sid)
+    return scim.server.call(scim.server.runtime.services.users.find(sid))
 
 
 def _audit_actions(scim: Scim, sid: str) -> list[str]:
@@ -185,8 +186,13 @@ def test_a_duplicate_user_name_is_409_uniqueness_even_across_accounts(
     scim.user(name)
     _error(scim.post("/Users", {"schemas": [USER], "userName": name}), 409, "uniqueness")
     _error(other.post("/Users", {"schemas": [USER], "userName": name}), 409, "uniqueness")
-    local = scim.server.runtime.services.users.create_sync(
-        scim.account_sid, unique("local"), ["agent"], password="correct horse battery staple"
+    local = scim.server.call(
+        scim.server.runtime.services.users.create(
+            operator(scim.account_sid),
+            unique("local"),
+            ["agent"],
+            password="correct horse battery staple",
+        )
     )
     taken = scim.post("/Users", {"schemas": [USER], "userName": local.row.username})
     _error(taken, 409, "uniqueness")

@@ -65,6 +65,12 @@ class Actor:
 SYSTEM = Actor("system", None, "hindsight")
 
 
+def operator(account_sid: str | None) -> Actor:
+    """The operator at the server's own machine (the CLI) acting in an account, or in every
+    account when None: trusted as the machine is, and recorded as the system."""
+    return replace(SYSTEM, account_sid=account_sid)
+
+
 @dataclass(frozen=True)
 class Verification:
     records: int
@@ -172,22 +178,6 @@ class AuditTrail:
         ]
         append_all(conn, self._key, rows)
 
-    def record_sync(
-        self,
-        who: Viewer | Actor,
-        action: str,
-        *,
-        object_type: str | None = None,
-        object_id: str | None = None,
-        outcome: str = ALLOWED,
-        reason: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-    ) -> None:
-        """For the CLI, which runs outside the event loop."""
-        actor = Actor.of(who) if isinstance(who, Viewer) else who
-        row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
-        self._db.write_sync(lambda conn: append(conn, self._key, row))
-
     async def require(
         self,
         viewer: Viewer,
@@ -210,6 +200,23 @@ class AuditTrail:
                 reason=denied.message,
             )
             raise
+
+    async def authorise(
+        self,
+        who: Viewer | Actor,
+        permission: Permission,
+        action: str,
+        *,
+        object_type: str | None = None,
+        object_id: str | None = None,
+    ) -> Actor:
+        """Who acts, once allowed: a Viewer (someone signed in) must hold the permission, and
+        a refusal is recorded; an Actor is the operator on the server's own machine (the CLI),
+        whom the machine's own access control guards."""
+        if isinstance(who, Actor):
+            return who
+        await self.require(who, permission, action, object_type=object_type, object_id=object_id)
+        return Actor.of(who)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -306,11 +313,6 @@ class AuditTrail:
         if self._checkpoints is None:
             return None
         return self._publish(await self._db.read(self._checkpoint_of))
-
-    def publish_checkpoint_sync(self) -> Checkpoint | None:
-        if self._checkpoints is None:
-            return None
-        return self._publish(self._db.read_sync(self._checkpoint_of))
 
 
 def _checkpoint_break(

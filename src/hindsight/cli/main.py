@@ -49,18 +49,26 @@ def _runtime() -> Runtime:
 
 def _first_admin(runtime: Runtime, account_sid: str) -> tuple[str, str | None] | None:
     """Create the first person (an admin) when there is nobody yet: (name, shown password)."""
+    import asyncio
+
+    from hindsight.audit.trail import SYSTEM, operator
+
     settings = runtime.settings
     users = runtime.services.users
-    if users.list_sync():
-        return None
-    issued = users.create_sync(
-        account_sid,
-        settings.bootstrap_admin_username,
-        ("admin",),
-        password=settings.bootstrap_admin_password,
-        full_name="Administrator",
-    )
-    return issued.row.username, issued.password
+
+    async def first() -> tuple[str, str | None] | None:
+        if await users.list(SYSTEM):
+            return None
+        issued = await users.create(
+            operator(account_sid),
+            settings.bootstrap_admin_username,
+            ("admin",),
+            password=settings.bootstrap_admin_password,
+            full_name="Administrator",
+        )
+        return issued.row.username, issued.password
+
+    return asyncio.run(first())
 
 
 def _first_run_banner(runtime: Runtime, base_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from hindsight.domain.permissions import ROLES
 # The application is imported inside the commands, so `--help` needs none of it.
 if TYPE_CHECKING:
     from hindsight.app import Runtime
-    from hindsight.auth.users import UserChanges
+    from hindsight.auth.users import IssuedUser, UserChanges
     from hindsight.store.users import UserRecord
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
@@ -91,10 +92,12 @@ def create(
     ),
 ) -> None:
     """Create a user; a generated password is printed once."""
+    from hindsight.audit.trail import operator
+
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with _runtime() as runtime:
-        issued = runtime.services.users.create_sync(
-            _account_for(runtime, account),
+        create = runtime.services.users.create(
+            operator(_account_for(runtime, account)),
             username,
             role,
             password=password,
@@ -102,6 +105,7 @@ def create(
             full_name=full_name,
             email=email,
         )
+        issued = asyncio.run(create)
         _show(issued.row)
         if issued.password:
             console.print(f"Password (shown only now): {issued.password}")
@@ -109,8 +113,10 @@ def create(
 
 @users_app.command("list")
 def list_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
+    from hindsight.audit.trail import operator
+
     with _runtime() as runtime:
-        for row in runtime.services.users.list_sync(account):
+        for row in asyncio.run(runtime.services.users.list(operator(account))):
             _show(row)
 
 
@@ -132,17 +138,21 @@ PEOPLE_COLUMNS = (
 @users_app.command("export")
 def export_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
     """Write the users as CSV to standard output (never their password hashes)."""
-    from hindsight.audit.trail import SYSTEM
+    from hindsight.audit.trail import SYSTEM, operator
     from hindsight.auth.users import user_json
 
     writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
     with _runtime() as runtime:
-        for row in runtime.services.users.list_sync(account):
-            data = user_json(row)
-            writer.write({**data, "roles": " ".join(data["roles"])})
-        runtime.services.audit.record_sync(
-            SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
-        )
+
+        async def export() -> None:
+            for row in await runtime.services.users.list(operator(account)):
+                data = user_json(row)
+                writer.write({**data, "roles": " ".join(data["roles"])})
+            await runtime.services.audit.record(
+                SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
+            )
+
+        asyncio.run(export())
 
 
 def _changes(**fields: object) -> UserChanges:
@@ -152,8 +162,16 @@ def _changes(**fields: object) -> UserChanges:
 
 
 def _change(user: str, changes: UserChanges) -> None:
+    from hindsight.audit.trail import SYSTEM
+
     with _runtime() as runtime:
-        _show(runtime.services.users.update_sync(user, changes))
+        users = runtime.services.users
+
+        async def change() -> UserRecord:
+            target = await users.find(user)
+            return await users.update(SYSTEM, target.sid, changes)
+
+        _show(asyncio.run(change()))
 
 
 @users_app.command("disable")
@@ -200,9 +218,17 @@ def reset(
     ),
 ) -> None:
     """Set a new password (generated unless given); the user's sessions end."""
+    from hindsight.audit.trail import SYSTEM
+
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with _runtime() as runtime:
-        issued = runtime.services.users.reset_password_sync(user, password)
+        users = runtime.services.users
+
+        async def reset() -> IssuedUser:
+            target = await users.find(user)
+            return await users.reset_password(SYSTEM, target.sid, password)
+
+        issued = asyncio.run(reset())
         _show(issued.row)
         if issued.password:
             console.print(f"New password (shown only now): {issued.password}")
@@ -219,15 +245,20 @@ def verify(
     from hindsight.audit.trail import SYSTEM
 
     with _runtime() as runtime:
-        result = runtime.services.audit.verify()
-        runtime.services.audit.record_sync(
-            SYSTEM,
-            "audit.verify",
-            outcome="allowed" if result.intact else "failed",
-            detail={"records": result.records, "checkpoints": result.checkpoints},
-        )
-        if result.intact:
-            runtime.services.audit.publish_checkpoint_sync()
+        trail = runtime.services.audit
+        result = trail.verify()
+
+        async def record() -> None:
+            await trail.record(
+                SYSTEM,
+                "audit.verify",
+                outcome="allowed" if result.intact else "failed",
+                detail={"records": result.records, "checkpoints": result.checkpoints},
+            )
+            if result.intact:
+                await trail.publish_checkpoint()
+
+        asyncio.run(record())
     if result.broken is not None:
         _fail(
             f"The audit trail is NOT intact: record {result.broken.record_id} "
@@ -291,6 +322,8 @@ def export(account: str = typer.Option(None, help="Only this account's records."
                 writer.write(record.fields())
 
         runtime.db.read_sync(rows)
-        runtime.services.audit.record_sync(
-            SYSTEM, "audit.export", detail={"account_sid": account, "via": "cli"}
+        asyncio.run(
+            runtime.services.audit.record(
+                SYSTEM, "audit.export", detail={"account_sid": account, "via": "cli"}
+            )
         )
