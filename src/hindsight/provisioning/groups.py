@@ -7,26 +7,19 @@ Members are people of this account only; naming anyone else is refused (400 inva
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection
 
-from hindsight.audit.trail import AuditTrail
-from hindsight.domain.clock import Clock
-from hindsight.domain.scim import patch as scim_patch
 from hindsight.domain.scim.attributes import GROUP_ATTRS, GROUP_SCHEMA, clean
 from hindsight.domain.scim.errors import invalid_value, not_found
 from hindsight.domain.sids import Prefix, is_sid, new_sid
-from hindsight.provisioning.mapping import MappingRules
-from hindsight.provisioning.resources import Page, check_if_match, group_resource, page_of
+from hindsight.provisioning.collection import ScimCollection
+from hindsight.provisioning.resources import check_if_match, group_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
-from hindsight.store.database import Database
 from hindsight.store.scim import Group, ScimToken
-
-T = TypeVar("T")
 
 
 def _member_sids(attributes: Mapping[str, Any]) -> set[str]:
@@ -40,31 +33,18 @@ def _member_sids(attributes: Mapping[str, Any]) -> set[str]:
     return sids
 
 
-class ProvisionedGroups:
-    def __init__(
-        self, db: Database, clock: Clock, audit: AuditTrail, mapping: MappingRules
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._audit = audit
-        self._mapping = mapping
+class ProvisionedGroups(ScimCollection[Group]):
+    attrs = GROUP_ATTRS
+    schema = GROUP_SCHEMA
+    noun = "group"
 
-    async def _write(self, unit: Callable[[Connection], T]) -> T:
-        return await self._db.write(unit)
+    @staticmethod
+    def _all(conn: Connection, account_sid: str) -> list[Group]:
+        return store.list_groups(conn, account_sid)
 
-    # --- reading ----------------------------------------------------------------------------
-
-    async def list(
-        self, token: ScimToken, base: str, filter_text: str | None, start: int, count: int
-    ) -> Page:
-        groups = await self._db.read(lambda conn: store.list_groups(conn, token.account_sid))
-        documents = [group_resource(g, base) for g in groups]
-        return await asyncio.to_thread(
-            page_of, documents, filter_text, GROUP_ATTRS, GROUP_SCHEMA, start, count
-        )
-
-    async def get(self, token: ScimToken, sid: str) -> Group:
-        return await self._db.read(lambda conn: self._find(conn, token.account_sid, sid))
+    @staticmethod
+    def resource(record: Group, base: str) -> dict[str, Any]:
+        return group_resource(record, base)
 
     @staticmethod
     def _find(conn: Connection, account_sid: str, sid: str) -> Group:
@@ -115,47 +95,12 @@ class ProvisionedGroups:
 
         return await self._write(unit)
 
-    async def replace(
-        self,
-        token: ScimToken,
-        sid: str,
-        document: Mapping[str, Any],
-        ip: str | None,
-        if_match: str | None = None,
-    ) -> Group:
-        attributes = clean(GROUP_ATTRS, GROUP_SCHEMA, document)
-        return await self._write(
-            lambda conn: self._store(
-                conn, token, sid, attributes, ip, "scim.group_replace", if_match
-            )
-        )
-
-    async def patch(
-        self,
-        token: ScimToken,
-        sid: str,
-        document: Mapping[str, Any],
-        base: str,
-        ip: str | None,
-        if_match: str | None = None,
-    ) -> Group:
-        operations = scim_patch.parse_operations(document, GROUP_ATTRS, GROUP_SCHEMA)
-
-        def unit(conn: Connection) -> Group:
-            current = self._find(conn, token.account_sid, sid)
-            resource = group_resource(current, base)
-            changed = scim_patch.apply(resource, operations, GROUP_ATTRS, GROUP_SCHEMA)
-            attributes = clean(GROUP_ATTRS, GROUP_SCHEMA, changed)
-            return self._store(conn, token, sid, attributes, ip, "scim.group_patch", if_match)
-
-        return await self._write(unit)
-
     def _store(
         self,
         conn: Connection,
         token: ScimToken,
         sid: str,
-        attributes: Mapping[str, Any],
+        attributes: dict[str, Any],
         ip: str | None,
         action: str,
         if_match: str | None,
