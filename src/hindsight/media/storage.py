@@ -155,6 +155,30 @@ class IncomingBudget:
         return self._incoming_bytes
 
 
+class IncomingBuffer:
+    """A writer's received bytes not yet handed on, each counted against the store's budget
+    as it arrives (the writer releases them when its store no longer holds them)."""
+
+    def __init__(self, budget: IncomingBudget) -> None:
+        self._budget = budget
+        self._parts: list[bytes] = []
+        self.pending = 0  # bytes held, not yet taken
+        self.received = 0  # bytes received in all
+
+    def add(self, data: bytes) -> int:
+        """Hold `data` (IncomingFull past the budget); the bytes now held."""
+        self._budget.reserve(len(data))
+        self._parts.append(data)
+        self.pending += len(data)
+        self.received += len(data)
+        return self.pending
+
+    def take(self) -> bytes:
+        """The bytes held, in order; none are held after."""
+        batch, self._parts, self.pending = b"".join(self._parts), [], 0
+        return batch
+
+
 async def read_all(store: BlobStore, key: str) -> bytes:
     """A small blob's bytes (key records, tests), never a recording's."""
     size = await store.size(key)
@@ -187,31 +211,24 @@ class LocalWriter:
         self._temp = store.incoming / f"{_HOST}-{os.getpid()}-{secrets.token_hex(12)}.part"
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
-        self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._size = 0
+        # Held until commit or abort: the temporary file counts against the budget too.
+        self._incoming = IncomingBuffer(store)
         self._done = False
         self._released = False
 
     @property
     def size(self) -> int:
         """Bytes received so far."""
-        return self._size
+        return self._incoming.received
 
     async def write(self, data: bytes) -> None:
         if self._done:
             raise RuntimeError("the blob writer is closed")
-        if not data:
-            return
-        self._store.reserve(len(data))
-        self._pending.append(data)
-        self._pending_size += len(data)
-        self._size += len(data)
-        if self._pending_size >= _WRITE_BATCH:
+        if data and self._incoming.add(data) >= _WRITE_BATCH:
             await self._flush()
 
     async def _flush(self) -> None:
-        batch, self._pending, self._pending_size = b"".join(self._pending), [], 0
+        batch = self._incoming.take()
         if batch:
             await anyio.to_thread.run_sync(self._write_sync, batch)
 
@@ -229,11 +246,11 @@ class LocalWriter:
         finally:
             self._release()
         self._done = True
-        return StoredBlob(self.key, self._size, self._hash.hexdigest())
+        return StoredBlob(self.key, self.size, self._hash.hexdigest())
 
     def _release(self) -> None:
         if not self._released:
-            self._store.release(self._size)
+            self._store.release(self.size)
             self._released = True
 
     def _commit_sync(self) -> None:
@@ -258,7 +275,7 @@ class LocalWriter:
             return
         self._done = True
         self._release()
-        self._pending = []
+        self._incoming.take()
         await anyio.to_thread.run_sync(self._abort_sync)
 
     def _abort_sync(self) -> None:
