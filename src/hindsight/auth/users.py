@@ -32,6 +32,7 @@ from hindsight.domain.errors import (
 )
 from hindsight.domain.login_throttle import Lockout, LoginThrottle, ThrottlePolicy, user_lock
 from hindsight.domain.permissions import Permission, parse_roles
+from hindsight.domain.record_fields import fields_of
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.store import accounts as account_store
 from hindsight.store import sso as sso_store
@@ -84,19 +85,12 @@ def normalise_username(username: str) -> str:
 def user_json(row: UserRecord) -> dict[str, Any]:
     """A user as the API and the CLI show it: never the password hash."""
     return {
-        "sid": row.sid,
-        "account_sid": row.account_sid,
-        "username": row.username,
-        "full_name": row.full_name,
-        "email": row.email,
+        **fields_of(row, "sid", "account_sid", "username", "full_name", "email"),
         "roles": orjson.loads(row.roles),
         "scope": orjson.loads(row.scope),
         "status": row.status,
         "locked": bool(row.locked_until_ms),
-        "auth_provider": row.auth_provider,
-        "last_login_ms": row.last_login_ms,
-        "date_created": row.date_created,
-        "date_updated": row.date_updated,
+        **fields_of(row, "auth_provider", "last_login_ms", "date_created", "date_updated"),
     }
 
 

@@ -25,6 +25,7 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import Conflict, InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
+from hindsight.domain.record_fields import fields_of
 from hindsight.insights import held_media
 from hindsight.insights.queries import scope_of
 from hindsight.media.analysis import recording_media_key
@@ -111,13 +112,9 @@ class Protected:
 
 
 def hold_json(row: Any) -> dict[str, Any]:
-    return {
-        "conversation_id": row.conversation_id,
-        "reason": row.reason,
-        "placed_by_sid": row.placed_by_sid,
-        "placed_by_name": row.placed_by_name,
-        "placed_ms": row.placed_ms,
-    }
+    return fields_of(
+        row, "conversation_id", "reason", "placed_by_sid", "placed_by_name", "placed_ms"
+    )
 
 
 def _policy_of(row: Any) -> rules.RetentionPolicy:
@@ -185,9 +182,7 @@ class RetentionService:
         self._blobs = blobs
         self._batch = batch_size
 
-    async def _manager(
-        self, who: Viewer | Actor, action: str, object_id: str | None = None
-    ) -> str:
+    async def _manager(self, who: Viewer | Actor, action: str, object_id: str | None = None) -> str:
         """The account `who` acts in, once allowed (see AuditTrail.authorise)."""
         actor = await self._audit.authorise(
             who,
