@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import orjson
 from sqlalchemy import Connection
@@ -69,6 +69,16 @@ def operator(account_sid: str | None) -> Actor:
     """The operator at the server's own machine (the CLI) acting in an account, or in every
     account when None: trusted as the machine is, and recorded as the system."""
     return replace(SYSTEM, account_sid=account_sid)
+
+
+class About(TypedDict, total=False):
+    """What a record says besides who and what: its object, outcome, reason and detail."""
+
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+    reason: str | None
+    detail: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -131,20 +141,9 @@ class AuditTrail:
             "detail": _detail(detail),
         }
 
-    async def record(
-        self,
-        who: Viewer | Actor,
-        action: str,
-        *,
-        object_type: str | None = None,
-        object_id: str | None = None,
-        outcome: str = ALLOWED,
-        reason: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-    ) -> None:
-        actor = Actor.of(who) if isinstance(who, Viewer) else who
-        row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
-        await self._db.write(lambda conn: append(conn, self._key, row))
+    async def record(self, who: Viewer | Actor, action: str, **about: Unpack[About]) -> None:
+        """In a transaction of its own (see `record_in` for the arguments)."""
+        await self._db.write(lambda conn: self.record_in(conn, who, action, **about))
 
     def record_in(
         self,

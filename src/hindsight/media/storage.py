@@ -155,27 +155,42 @@ class IncomingBudget:
         return self._incoming_bytes
 
 
-class IncomingBuffer:
-    """A writer's received bytes not yet handed on, each counted against the store's budget
-    as it arrives (the writer releases them when its store no longer holds them)."""
+class BufferedWriter:
+    """A blob writer's front: received bytes are held, each counted against the store's
+    incoming budget as it arrives, and handed on (`_hand_on`) once `batch` bytes are held.
+    The writer releases the budget when its store no longer holds the bytes."""
 
-    def __init__(self, budget: IncomingBudget) -> None:
+    def __init__(self, budget: IncomingBudget, batch: int) -> None:
         self._budget = budget
-        self._parts: list[bytes] = []
-        self.pending = 0  # bytes held, not yet taken
-        self.received = 0  # bytes received in all
+        self._batch = batch
+        self._held: list[bytes] = []
+        self._pending = 0  # bytes held, not yet taken
+        self._received = 0
+        self._done = False
 
-    def add(self, data: bytes) -> int:
-        """Hold `data` (IncomingFull past the budget); the bytes now held."""
+    @property
+    def size(self) -> int:
+        """Bytes received so far."""
+        return self._received
+
+    async def write(self, data: bytes) -> None:
+        if self._done:
+            raise RuntimeError("the blob writer is closed")
+        if not data:
+            return
         self._budget.reserve(len(data))
-        self._parts.append(data)
-        self.pending += len(data)
-        self.received += len(data)
-        return self.pending
+        self._held.append(data)
+        self._pending += len(data)
+        self._received += len(data)
+        if self._pending >= self._batch:
+            await self._hand_on()
 
-    def take(self) -> bytes:
+    async def _hand_on(self) -> None:
+        raise NotImplementedError
+
+    def _take(self) -> bytes:
         """The bytes held, in order; none are held after."""
-        batch, self._parts, self.pending = b"".join(self._parts), [], 0
+        batch, self._held, self._pending = b"".join(self._held), [], 0
         return batch
 
 
@@ -202,33 +217,21 @@ def check_key(key: str) -> str:
     return key
 
 
-class LocalWriter:
+class LocalWriter(BufferedWriter):
     """One blob being written to a temporary file beside the store's blobs."""
 
     def __init__(self, store: LocalBlobStore, key: str) -> None:
+        # Held until commit or abort: the temporary file counts against the budget too.
+        super().__init__(store, _WRITE_BATCH)
         self.key = key
         self._store = store
         self._temp = store.incoming / f"{_HOST}-{os.getpid()}-{secrets.token_hex(12)}.part"
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
-        # Held until commit or abort: the temporary file counts against the budget too.
-        self._incoming = IncomingBuffer(store)
-        self._done = False
         self._released = False
 
-    @property
-    def size(self) -> int:
-        """Bytes received so far."""
-        return self._incoming.received
-
-    async def write(self, data: bytes) -> None:
-        if self._done:
-            raise RuntimeError("the blob writer is closed")
-        if data and self._incoming.add(data) >= _WRITE_BATCH:
-            await self._flush()
-
-    async def _flush(self) -> None:
-        batch = self._incoming.take()
+    async def _hand_on(self) -> None:
+        batch = self._take()
         if batch:
             await anyio.to_thread.run_sync(self._write_sync, batch)
 
@@ -241,7 +244,7 @@ class LocalWriter:
 
     async def commit(self) -> StoredBlob:
         try:
-            await self._flush()
+            await self._hand_on()
             await anyio.to_thread.run_sync(self._commit_sync)
         finally:
             self._release()
@@ -275,7 +278,7 @@ class LocalWriter:
             return
         self._done = True
         self._release()
-        self._incoming.take()
+        self._take()
         await anyio.to_thread.run_sync(self._abort_sync)
 
     def _abort_sync(self) -> None:

@@ -1,29 +1,46 @@
-"""What SCIM Users and Groups share: reading, listing, and the two ways of changing a resource.
+"""What SCIM Users and Groups share: reading, listing, and changing a resource.
 
 RFC 7644 §3.5: a PUT replaces the resource with the document given; a PATCH applies its
 operations to the resource as the server shows it, and the result is stored as a PUT of it
-would be. Each kind says how it is found, shown and stored; the rules live here once.
+would be; a write naming a version (If-Match) changes nothing unless it is the current one.
+Each kind says how it is read, shown, stored and removed; the rules live here once.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection
 
-from hindsight.audit.trail import AuditTrail
+from hindsight.audit.trail import Actor, AuditTrail
 from hindsight.domain.clock import Clock
 from hindsight.domain.scim import patch as scim_patch
 from hindsight.domain.scim.attributes import Attr, clean
+from hindsight.domain.scim.errors import not_found
+from hindsight.domain.sids import Prefix, is_sid
 from hindsight.provisioning.mapping import MappingRules
-from hindsight.provisioning.resources import Page, page_of
+from hindsight.provisioning.resources import Page, check_if_match, page_of
+from hindsight.provisioning.tokens import provisioner
 from hindsight.store.database import Database
 from hindsight.store.scim import ScimToken
 
 T = TypeVar("T")
-R = TypeVar("R")
+
+
+class Versioned(Protocol):
+    @property
+    def sid(self) -> str: ...
+
+    @property
+    def account_sid(self) -> str: ...
+
+    @property
+    def version(self) -> int: ...
+
+
+R = TypeVar("R", bound=Versioned)
 
 
 class ScimCollection(Generic[R]):
@@ -31,8 +48,10 @@ class ScimCollection(Generic[R]):
 
     attrs: ClassVar[tuple[Attr, ...]]
     schema: ClassVar[str]
-    # The noun of the audit actions: scim.<noun>_replace, scim.<noun>_patch.
+    # The noun of the audit actions (scim.<noun>_replace, …) and of "No <label> …".
     noun: ClassVar[str]
+    label: ClassVar[str]
+    prefix: ClassVar[Prefix]
 
     def __init__(
         self, db: Database, clock: Clock, audit: AuditTrail, mapping: MappingRules
@@ -44,37 +63,26 @@ class ScimCollection(Generic[R]):
 
     # --- what each kind says ------------------------------------------------------------------
 
-    def _find(self, conn: Connection, account_sid: str, sid: str) -> R:
-        """The account's resource; another account's is "not found" (a token never learns it
-        exists)."""
+    def _get(self, conn: Connection, account_sid: str, sid: str) -> R | None:
         raise NotImplementedError
 
     def _all(self, conn: Connection, account_sid: str) -> list[R]:
         raise NotImplementedError
 
-    def resource(self, record: R, base: str) -> dict[str, Any]:
+    def resource(self, record: R, base: str, /) -> dict[str, Any]:
         """The record as the SCIM resource a client reads (`base`: the SCIM root URL)."""
         raise NotImplementedError
 
     async def create(self, token: ScimToken, document: Mapping[str, Any], ip: str | None) -> R:
         raise NotImplementedError
 
-    async def delete(
-        self, token: ScimToken, sid: str, ip: str | None, if_match: str | None = None
-    ) -> None:
+    def _store(
+        self, conn: Connection, current: R, attributes: dict[str, Any], who: Actor, action: str
+    ) -> R:
+        """Replace `current` with these (clean) attributes, audited as `action` by `who`."""
         raise NotImplementedError
 
-    def _store(
-        self,
-        conn: Connection,
-        token: ScimToken,
-        sid: str,
-        attributes: dict[str, Any],
-        ip: str | None,
-        action: str,
-        if_match: str | None,
-    ) -> R:
-        """Replace the resource with these (clean) attributes, audited as `action`."""
+    def _remove(self, conn: Connection, current: R, who: Actor) -> None:
         raise NotImplementedError
 
     def _patched(self, current: R, changed: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,6 +93,13 @@ class ScimCollection(Generic[R]):
         return await self._db.write(unit)
 
     # --- reading ------------------------------------------------------------------------------
+
+    def _find(self, conn: Connection, account_sid: str, sid: str) -> R:
+        # Another account's resource is "not found": a token never learns it exists.
+        found = self._get(conn, account_sid, sid) if is_sid(sid, self.prefix) else None
+        if found is None:
+            raise not_found(f"No {self.label} {sid[:40]}")
+        return found
 
     async def list(
         self, token: ScimToken, base: str, filter_text: str | None, start: int, count: int
@@ -111,10 +126,14 @@ class ScimCollection(Generic[R]):
         if_match: str | None = None,
     ) -> R:
         attributes = clean(self.attrs, self.schema, document)
-        action = f"scim.{self.noun}_replace"
-        return await self._write(
-            lambda conn: self._store(conn, token, sid, attributes, ip, action, if_match)
-        )
+        who = provisioner(token, ip)
+
+        def unit(conn: Connection) -> R:
+            current = self._find(conn, token.account_sid, sid)
+            check_if_match(current.version, if_match)
+            return self._store(conn, current, attributes, who, f"scim.{self.noun}_replace")
+
+        return await self._write(unit)
 
     async def patch(
         self,
@@ -126,13 +145,26 @@ class ScimCollection(Generic[R]):
         if_match: str | None = None,
     ) -> R:
         operations = scim_patch.parse_operations(document, self.attrs, self.schema)
-        action = f"scim.{self.noun}_patch"
+        who = provisioner(token, ip)
 
         def unit(conn: Connection) -> R:
             current = self._find(conn, token.account_sid, sid)
             resource = self.resource(current, base)
             changed = scim_patch.apply(resource, operations, self.attrs, self.schema)
             attributes = self._patched(current, changed)
-            return self._store(conn, token, sid, attributes, ip, action, if_match)
+            check_if_match(current.version, if_match)
+            return self._store(conn, current, attributes, who, f"scim.{self.noun}_patch")
 
         return await self._write(unit)
+
+    async def delete(
+        self, token: ScimToken, sid: str, ip: str | None, if_match: str | None = None
+    ) -> None:
+        who = provisioner(token, ip)
+
+        def unit(conn: Connection) -> None:
+            current = self._find(conn, token.account_sid, sid)
+            check_if_match(current.version, if_match)
+            self._remove(conn, current, who)
+
+        await self._write(unit)

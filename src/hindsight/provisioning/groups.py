@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from hindsight.audit.trail import Actor
 from hindsight.domain.scim.attributes import GROUP_ATTRS, GROUP_SCHEMA, clean
-from hindsight.domain.scim.errors import invalid_value, not_found
-from hindsight.domain.sids import Prefix, is_sid, new_sid
+from hindsight.domain.scim.errors import invalid_value
+from hindsight.domain.sids import Prefix, new_sid
 from hindsight.provisioning.collection import ScimCollection
-from hindsight.provisioning.resources import check_if_match, group_resource
+from hindsight.provisioning.resources import group_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
 from hindsight.store.scim import Group, ScimToken
@@ -37,21 +38,11 @@ class ProvisionedGroups(ScimCollection[Group]):
     attrs = GROUP_ATTRS
     schema = GROUP_SCHEMA
     noun = "group"
-
-    @staticmethod
-    def _all(conn: Connection, account_sid: str) -> list[Group]:
-        return store.list_groups(conn, account_sid)
-
-    @staticmethod
-    def resource(record: Group, base: str) -> dict[str, Any]:
-        return group_resource(record, base)
-
-    @staticmethod
-    def _find(conn: Connection, account_sid: str, sid: str) -> Group:
-        found = store.get_group(conn, account_sid, sid) if is_sid(sid, Prefix.SCIM_GROUP) else None
-        if found is None:
-            raise not_found(f"No Group {sid[:40]}")
-        return found
+    label = "Group"
+    prefix = Prefix.SCIM_GROUP
+    _get = staticmethod(store.get_group)
+    _all = staticmethod(store.list_groups)
+    resource = staticmethod(group_resource)
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -96,19 +87,11 @@ class ProvisionedGroups(ScimCollection[Group]):
         return await self._write(unit)
 
     def _store(
-        self,
-        conn: Connection,
-        token: ScimToken,
-        sid: str,
-        attributes: dict[str, Any],
-        ip: str | None,
-        action: str,
-        if_match: str | None,
+        self, conn: Connection, current: Group, attributes: dict[str, Any], who: Actor, action: str
     ) -> Group:
-        current = self._find(conn, token.account_sid, sid)
-        check_if_match(current.version, if_match)
+        sid = current.sid
         members = _member_sids(attributes)
-        self._members_of_account(conn, token.account_sid, members)
+        self._members_of_account(conn, current.account_sid, members)
         now = self._clock.now_ms()
         store.update_group(
             conn,
@@ -124,7 +107,7 @@ class ProvisionedGroups(ScimCollection[Group]):
         before = set(current.members)
         self._audit.record_in(
             conn,
-            provisioner(token, ip),
+            who,
             action,
             object_type="scim_group",
             object_id=sid,
@@ -137,25 +120,18 @@ class ProvisionedGroups(ScimCollection[Group]):
         # A new name can change what the mapping gives every member.
         renamed = attributes["displayName"] != current.display_name
         self._mapping.apply_in(
-            conn, token.account_sid, members | before if renamed else touched, now
+            conn, current.account_sid, members | before if renamed else touched, now
         )
-        return self._find(conn, token.account_sid, sid)
+        return self._find(conn, current.account_sid, sid)
 
-    async def delete(
-        self, token: ScimToken, sid: str, ip: str | None, if_match: str | None = None
-    ) -> None:
-        def unit(conn: Connection) -> None:
-            current = self._find(conn, token.account_sid, sid)
-            check_if_match(current.version, if_match)
-            store.delete_group(conn, sid)
-            self._audit.record_in(
-                conn,
-                provisioner(token, ip),
-                "scim.group_delete",
-                object_type="scim_group",
-                object_id=sid,
-                detail={"display_name": current.display_name, "members": list(current.members)},
-            )
-            self._mapping.apply_in(conn, token.account_sid, current.members, self._clock.now_ms())
-
-        await self._write(unit)
+    def _remove(self, conn: Connection, current: Group, who: Actor) -> None:
+        store.delete_group(conn, current.sid)
+        self._audit.record_in(
+            conn,
+            who,
+            "scim.group_delete",
+            object_type="scim_group",
+            object_id=current.sid,
+            detail={"display_name": current.display_name, "members": list(current.members)},
+        )
+        self._mapping.apply_in(conn, current.account_sid, current.members, self._clock.now_ms())

@@ -19,15 +19,16 @@ import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from hindsight.audit.trail import Actor
 from hindsight.auth.users import ACTIVE, DISABLED, normalise_username
 from hindsight.domain.access import Scope
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.group_mapping import NO_ACCESS_ROLE
 from hindsight.domain.scim.attributes import USER_ATTRS, USER_SCHEMA, clean
-from hindsight.domain.scim.errors import invalid_value, not_found, uniqueness
-from hindsight.domain.sids import Prefix, is_sid, new_sid
+from hindsight.domain.scim.errors import invalid_value, uniqueness
+from hindsight.domain.sids import Prefix, new_sid
 from hindsight.provisioning.collection import ScimCollection
-from hindsight.provisioning.resources import check_if_match, user_resource
+from hindsight.provisioning.resources import user_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
 from hindsight.store import users as user_store
@@ -65,28 +66,17 @@ class ProvisionedPeople(ScimCollection[ProvisionedUser]):
     attrs = USER_ATTRS
     schema = USER_SCHEMA
     noun = "user"
+    label = "User"
+    prefix = Prefix.USER
+    _get = staticmethod(store.get_person)
+    _all = staticmethod(store.list_people)
+    resource = staticmethod(user_resource)
 
     async def _write(self, unit: Callable[[Connection], T]) -> T:
         try:
             return await self._db.write(unit)
         except IntegrityError:
             raise uniqueness("A person with that userName exists already") from None
-
-    @staticmethod
-    def _all(conn: Connection, account_sid: str) -> list[ProvisionedUser]:
-        return store.list_people(conn, account_sid)
-
-    @staticmethod
-    def resource(record: ProvisionedUser, base: str) -> dict[str, Any]:
-        return user_resource(record, base)
-
-    @staticmethod
-    def _find(conn: Connection, account_sid: str, sid: str) -> ProvisionedUser:
-        # Another account's person is "not found": a token never learns they exist.
-        found = store.get_person(conn, account_sid, sid) if is_sid(sid, Prefix.USER) else None
-        if found is None:
-            raise not_found(f"No User {sid[:40]}")
-        return found
 
     # --- creating ---------------------------------------------------------------------------
 
@@ -162,15 +152,12 @@ class ProvisionedPeople(ScimCollection[ProvisionedUser]):
     def _store(
         self,
         conn: Connection,
-        token: ScimToken,
-        sid: str,
+        current: ProvisionedUser,
         attributes: dict[str, Any],
-        ip: str | None,
+        who: Actor,
         action: str,
-        if_match: str | None,
     ) -> ProvisionedUser:
-        current = self._find(conn, token.account_sid, sid)
-        check_if_match(current.version, if_match)
+        sid = current.sid
         attributes = dict(attributes)
         username = _username(attributes.pop("userName"))
         external_id = attributes.pop("externalId", None)
@@ -207,29 +194,19 @@ class ProvisionedPeople(ScimCollection[ProvisionedUser]):
         if status == DISABLED and current.status != DISABLED:
             # Deactivation ends access at once: every session, and with them every link.
             detail["sessions_ended"] = user_store.end_user_sessions(conn, sid, now)
-        self._audit.record_in(
-            conn, provisioner(token, ip), action, object_type="user", object_id=sid, detail=detail
-        )
-        return self._find(conn, token.account_sid, sid)
+        self._audit.record_in(conn, who, action, object_type="user", object_id=sid, detail=detail)
+        return self._find(conn, current.account_sid, sid)
 
     # --- removing ---------------------------------------------------------------------------
 
-    async def delete(
-        self, token: ScimToken, sid: str, ip: str | None, if_match: str | None = None
-    ) -> None:
-        def unit(conn: Connection) -> None:
-            current = self._find(conn, token.account_sid, sid)
-            check_if_match(current.version, if_match)
-            now = self._clock.now_ms()
-            ended = user_store.end_user_sessions(conn, sid, now)
-            store.delete_user(conn, sid)
-            self._audit.record_in(
-                conn,
-                provisioner(token, ip),
-                "scim.user_delete",
-                object_type="user",
-                object_id=sid,
-                detail={"username": current.username, "sessions_ended": ended},
-            )
-
-        await self._write(unit)
+    def _remove(self, conn: Connection, current: ProvisionedUser, who: Actor) -> None:
+        ended = user_store.end_user_sessions(conn, current.sid, self._clock.now_ms())
+        store.delete_user(conn, current.sid)
+        self._audit.record_in(
+            conn,
+            who,
+            "scim.user_delete",
+            object_type="user",
+            object_id=current.sid,
+            detail={"username": current.username, "sessions_ended": ended},
+        )

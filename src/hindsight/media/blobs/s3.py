@@ -40,8 +40,8 @@ from hindsight.media.storage import (
     BlobInfo,
     BlobMissing,
     BlobUnavailable,
+    BufferedWriter,
     IncomingBudget,
-    IncomingBuffer,
     StoredBlob,
     check_key,
 )
@@ -246,33 +246,25 @@ class _RangeReader(SeekableReader):
         return len(data)
 
 
-class S3Writer:
+class S3Writer(BufferedWriter):
     """One blob on its way up: one buffered part at a time, visible only once committed."""
 
     def __init__(self, store: S3BlobStore, key: str) -> None:
+        super().__init__(store, store.options.part_size)
         self.key = key
         self._store = store
         self._name = store.object_name(key)
         self._hash = hashlib.sha256()
-        self._incoming = IncomingBuffer(store)
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
-        self._done = False
-
-    @property
-    def size(self) -> int:
-        return self._incoming.received
-
-    async def write(self, data: bytes) -> None:
-        if self._done:
-            raise RuntimeError("the blob writer is closed")
-        if data and self._incoming.add(data) >= self._store.options.part_size:
-            await self._send_part()
 
     def _take(self) -> bytes:
         # Once taken, the part is no longer held here: the budget gets its bytes back.
-        self._store.release(self._incoming.pending)
-        return self._incoming.take()
+        self._store.release(self._pending)
+        return super()._take()
+
+    async def _hand_on(self) -> None:
+        await self._send_part()
 
     async def _send_part(self) -> None:
         part = self._take()
@@ -309,7 +301,7 @@ class S3Writer:
                     client.put_object, Bucket=self._store.bucket, Key=self._name, Body=body
                 )
             else:
-                if self._incoming.pending:
+                if self._pending:
                     await self._send_part()
                 await self._store.run(
                     client.complete_multipart_upload,
@@ -328,7 +320,7 @@ class S3Writer:
         if self._done:
             return
         self._done = True
-        if self._incoming.pending:
+        if self._pending:
             self._take()
         if self._upload_id is not None:
             upload_id, self._upload_id = self._upload_id, None
