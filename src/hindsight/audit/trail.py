@@ -145,6 +145,20 @@ class AuditTrail:
         """In a transaction of its own (see `record_in` for the arguments)."""
         await self._db.write(lambda conn: self.record_in(conn, who, action, **about))
 
+    async def refused_sign_in(
+        self, actor: Actor, action: str, reason: str, detail: Mapping[str, Any] | None
+    ) -> None:
+        """A sign-in refused (by password or single sign-on): about the person it names."""
+        await self.record(
+            actor,
+            action,
+            object_type="user",
+            object_id=actor.actor_sid,
+            outcome=DENIED,
+            reason=reason,
+            detail=detail,
+        )
+
     def record_in(
         self,
         conn: Connection,

@@ -464,15 +464,7 @@ class UserService:
             self._waiting -= 0 if trusted else 1
 
     async def _deny(self, actor: Actor, reason: str, detail: Mapping[str, Any] | None) -> None:
-        await self._audit.record(
-            actor,
-            "auth.login",
-            object_type="user",
-            object_id=actor.actor_sid,
-            outcome=DENIED,
-            reason=reason,
-            detail=detail,
-        )
+        await self._audit.refused_sign_in(actor, "auth.login", reason, detail)
 
     async def _count_failure(
         self, actor: Actor, key: str, client: str, row: Any | None, now: int

@@ -48,7 +48,8 @@ def _runtime() -> Iterator[Runtime]:
         runtime.close()
 
 
-def _account_for(runtime: Runtime, account: str | None) -> str:
+def _account_for(runtime: Runtime, account: str | None, which: str = "the user's") -> str:
+    """The account named, or the only one there is; `which` says what to name if several."""
     if account:
         return account
     accounts = runtime.services.accounts.list_accounts()
@@ -56,7 +57,7 @@ def _account_for(runtime: Runtime, account: str | None) -> str:
         return accounts[0].sid
     if not accounts:
         _fail("There is no account yet: run `hindsight serve` once or `hindsight accounts create`.")
-    _fail("There are several accounts: name the user's with --account AC….")
+    _fail(f"There are several accounts: name {which} with --account AC….")
 
 
 def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope | None:
