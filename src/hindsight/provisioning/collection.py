@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import Connection
@@ -43,15 +44,19 @@ class Versioned(Protocol):
 R = TypeVar("R", bound=Versioned)
 
 
+@dataclass(frozen=True)
+class ScimKind:
+    attrs: tuple[Attr, ...]
+    schema: str
+    noun: str  # of the audit actions: scim.<noun>_replace, scim.<noun>_patch
+    label: str  # of the resource type: "No <label> …"
+    prefix: Prefix  # of its SIDs
+
+
 class ScimCollection(Generic[R]):
     """One kind of SCIM resource of an account (R: its stored record)."""
 
-    attrs: ClassVar[tuple[Attr, ...]]
-    schema: ClassVar[str]
-    # The noun of the audit actions (scim.<noun>_replace, …) and of "No <label> …".
-    noun: ClassVar[str]
-    label: ClassVar[str]
-    prefix: ClassVar[Prefix]
+    kind: ClassVar[ScimKind]
 
     def __init__(
         self, db: Database, clock: Clock, audit: AuditTrail, mapping: MappingRules
@@ -87,7 +92,7 @@ class ScimCollection(Generic[R]):
 
     def _patched(self, current: R, changed: Mapping[str, Any]) -> dict[str, Any]:
         """The attributes a PATCH leaves, from the resource it changed."""
-        return clean(self.attrs, self.schema, changed)
+        return clean(self.kind.attrs, self.kind.schema, changed)
 
     async def _write(self, unit: Callable[[Connection], T]) -> T:
         return await self._db.write(unit)
@@ -96,9 +101,9 @@ class ScimCollection(Generic[R]):
 
     def _find(self, conn: Connection, account_sid: str, sid: str) -> R:
         # Another account's resource is "not found": a token never learns it exists.
-        found = self._get(conn, account_sid, sid) if is_sid(sid, self.prefix) else None
+        found = self._get(conn, account_sid, sid) if is_sid(sid, self.kind.prefix) else None
         if found is None:
-            raise not_found(f"No {self.label} {sid[:40]}")
+            raise not_found(f"No {self.kind.label} {sid[:40]}")
         return found
 
     async def list(
@@ -109,7 +114,7 @@ class ScimCollection(Generic[R]):
         # Filtering in Python: an account holds thousands of people, not millions, and every
         # filter SCIM allows then behaves the same on SQLite and PostgreSQL.
         return await asyncio.to_thread(
-            page_of, documents, filter_text, self.attrs, self.schema, start, count
+            page_of, documents, filter_text, self.kind.attrs, self.kind.schema, start, count
         )
 
     async def get(self, token: ScimToken, sid: str) -> R:
@@ -125,13 +130,13 @@ class ScimCollection(Generic[R]):
         ip: str | None,
         if_match: str | None = None,
     ) -> R:
-        attributes = clean(self.attrs, self.schema, document)
+        attributes = clean(self.kind.attrs, self.kind.schema, document)
         who = provisioner(token, ip)
 
         def unit(conn: Connection) -> R:
             current = self._find(conn, token.account_sid, sid)
             check_if_match(current.version, if_match)
-            return self._store(conn, current, attributes, who, f"scim.{self.noun}_replace")
+            return self._store(conn, current, attributes, who, f"scim.{self.kind.noun}_replace")
 
         return await self._write(unit)
 
@@ -144,16 +149,16 @@ class ScimCollection(Generic[R]):
         ip: str | None,
         if_match: str | None = None,
     ) -> R:
-        operations = scim_patch.parse_operations(document, self.attrs, self.schema)
+        operations = scim_patch.parse_operations(document, self.kind.attrs, self.kind.schema)
         who = provisioner(token, ip)
 
         def unit(conn: Connection) -> R:
             current = self._find(conn, token.account_sid, sid)
             resource = self.resource(current, base)
-            changed = scim_patch.apply(resource, operations, self.attrs, self.schema)
+            changed = scim_patch.apply(resource, operations, self.kind.attrs, self.kind.schema)
             attributes = self._patched(current, changed)
             check_if_match(current.version, if_match)
-            return self._store(conn, current, attributes, who, f"scim.{self.noun}_patch")
+            return self._store(conn, current, attributes, who, f"scim.{self.kind.noun}_patch")
 
         return await self._write(unit)
 

@@ -16,7 +16,7 @@ from hindsight.audit.trail import Actor
 from hindsight.domain.scim.attributes import GROUP_ATTRS, GROUP_SCHEMA, clean
 from hindsight.domain.scim.errors import invalid_value
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.provisioning.collection import ScimCollection
+from hindsight.provisioning.collection import ScimCollection, ScimKind
 from hindsight.provisioning.resources import group_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
@@ -35,11 +35,7 @@ def _member_sids(attributes: Mapping[str, Any]) -> set[str]:
 
 
 class ProvisionedGroups(ScimCollection[Group]):
-    attrs = GROUP_ATTRS
-    schema = GROUP_SCHEMA
-    noun = "group"
-    label = "Group"
-    prefix = Prefix.SCIM_GROUP
+    kind = ScimKind(GROUP_ATTRS, GROUP_SCHEMA, "group", "Group", Prefix.SCIM_GROUP)
     _get = staticmethod(store.get_group)
     _all = staticmethod(store.list_groups)
     resource = staticmethod(group_resource)

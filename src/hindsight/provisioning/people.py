@@ -27,7 +27,7 @@ from hindsight.domain.group_mapping import NO_ACCESS_ROLE
 from hindsight.domain.scim.attributes import USER_ATTRS, USER_SCHEMA, clean
 from hindsight.domain.scim.errors import invalid_value, uniqueness
 from hindsight.domain.sids import Prefix, new_sid
-from hindsight.provisioning.collection import ScimCollection
+from hindsight.provisioning.collection import ScimCollection, ScimKind
 from hindsight.provisioning.resources import user_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
@@ -63,11 +63,7 @@ def _username(value: Any) -> str:
 
 
 class ProvisionedPeople(ScimCollection[ProvisionedUser]):
-    attrs = USER_ATTRS
-    schema = USER_SCHEMA
-    noun = "user"
-    label = "User"
-    prefix = Prefix.USER
+    kind = ScimKind(USER_ATTRS, USER_SCHEMA, "user", "User", Prefix.USER)
     _get = staticmethod(store.get_person)
     _all = staticmethod(store.list_people)
     resource = staticmethod(user_resource)

@@ -92,18 +92,9 @@ def progress(
 def finish(
     conn: Connection, export_id: str, owner: str, now_ms: int, file_name: str, size_bytes: int
 ) -> bool:
-    return update_owned(
-        conn,
-        table,
-        export_id,
-        owner,
-        BUILDING,
-        status=READY,
-        file_name=file_name,
-        size_bytes=size_bytes,
-        finished_ms=now_ms,
-        lease_owner=None,
-    )
+    ready = {"status": READY, "file_name": file_name, "size_bytes": size_bytes}
+    ended = {"finished_ms": now_ms, "lease_owner": None}
+    return update_owned(conn, table, export_id, owner, BUILDING, **ready, **ended)
 
 
 def fail(conn: Connection, export_id: str, owner: str, now_ms: int, error: str) -> bool:

@@ -189,13 +189,15 @@ def _resources(
         return collection_of(_services(request))
 
     def one(request: Request, record: Any, status: int = 200) -> Response:
-        kind = collection(request)
-        return _one(request, kind.resource(record, _base(request)), kind.schema, status)
+        resources = collection(request)
+        document = resources.resource(record, _base(request))
+        return _one(request, document, resources.kind.schema, status)
 
     async def page(request: Request, token: ScimToken, query: Query) -> Response:
-        kind = collection(request)
-        found = await kind.list(token, _base(request), query.filter, query.start, query.count)
-        return _listing(found, query, kind.schema)
+        resources = collection(request)
+        base = _base(request)
+        found = await resources.list(token, base, query.filter, query.start, query.count)
+        return _listing(found, query, resources.kind.schema)
 
     async def listing(request: Request) -> Response:
         token = await _token(request)
