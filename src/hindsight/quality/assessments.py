@@ -142,7 +142,7 @@ class AssessmentService:
         self._audit = audit
 
     async def _may(
-        self, viewer: Viewer, permission: Permission, action: str, kind: str, object_id: str
+        self, viewer: Viewer, permission: Permission, action: str, kind: str, object_id: str | None
     ) -> None:
         """Check a permission about one object; a refusal is recorded (AuditTrail.require)."""
         await self._audit.require(viewer, permission, action, object_type=kind, object_id=object_id)
