@@ -406,9 +406,12 @@ def time_pages(runtime: Any, account_sid: str, total: int, rounds: int = 50) -> 
     server time to the whole HTML (the pages' scripts then ask for media links)."""
     import httpx
 
-    runtime.services.users.create_sync(
-        account_sid, "bench-lead", ("wfo.full_access",), password="bench password 123"
+    from hindsight.audit.trail import operator
+
+    create = runtime.services.users.create(
+        operator(account_sid), "bench-lead", ("wfo.full_access",), password="bench password 123"
     )
+    asyncio.run(create)
     rng = random.Random(3)
     with _served(runtime) as base, httpx.Client(base_url=base, timeout=60) as http:
         signed = http.post(

@@ -415,10 +415,10 @@ def run_store(store: str, total: int, batch_size: int) -> None:
                 )
             )
             service = runtime.services.retention
-            policy = service.set_policy_sync(
-                account,
-                Actor("cli", None, "bench", account_sid=account),
-                {"conversation_days": 365},
+            policy = asyncio.run(
+                service.set_policy(
+                    Actor("cli", None, "bench", account_sid=account), {"conversation_days": 365}
+                )
             ).policy
             before = {t.name: _count(runtime, t) for t in (events, recordings, chat_messages)}
 

@@ -142,7 +142,7 @@ def test_object_operation(
 
 
 def actor_account(who: Person) -> str:
-    return who.server.runtime.services.users.find_sync(who.sid).account_sid
+    return who.server.call(who.server.runtime.services.users.find(who.sid)).account_sid
 
 
 # --- list operations: what is outside the scope is absent ---------------------------------------

@@ -140,6 +140,7 @@ def test_sign_ins_past_the_hashing_queue_are_refused_busy_but_not_the_usual_plac
     import asyncio
 
     from hindsight.app import build_runtime
+    from hindsight.audit.trail import operator
     from hindsight.auth.users import SignInBusy
     from hindsight.settings import Settings
 
@@ -153,7 +154,7 @@ def test_sign_ins_past_the_hashing_queue_are_refused_busy_but_not_the_usual_plac
     try:
         account = runtime.services.accounts.create_account("busy")
         users = runtime.services.users
-        users.create_sync(account.sid, "ana", ["admin"], password=PASSWORD)
+        asyncio.run(users.create(operator(account.sid), "ana", ["admin"], password=PASSWORD))
 
         async def scenario() -> None:
             ana = await users.authenticate("ana", PASSWORD, "10.0.0.1")  # her usual place

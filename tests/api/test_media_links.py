@@ -13,7 +13,7 @@ import pytest
 
 from hindsight.auth.users import UserChanges
 from tests.conftest import BACKENDS, database_url_for
-from tests.support.people import Person, audit_of, last_audit, person
+from tests.support.people import Person, audit_of, change_user, last_audit, person
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
 from tests.support.waiting import wait_for
@@ -141,9 +141,7 @@ def test_an_expired_link_is_refused(case) -> None:
 def test_losing_play_permission_stops_links_already_minted(case) -> None:
     who = _viewer(case)
     url = _mint(who, case, 0).json()["url"]
-    case.server.runtime.services.users.update_sync(
-        who.username, UserChanges(roles=("wfo.quality_process_manager",))
-    )
+    change_user(case.server, who.username, UserChanges(roles=("wfo.quality_process_manager",)))
     assert who.get(url).status_code == 401  # the session ended with the change
     assert who.login().status_code == 200
     assert who.get(url).status_code == 403

@@ -10,9 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hindsight.audit.trail import operator
 from hindsight.auth.users import UserChanges
 from tests.conftest import BACKENDS, database_url_for
-from tests.support.people import PASSWORD, Person, audit_of, last_audit, person
+from tests.support.people import PASSWORD, Person, audit_of, change_user, last_audit, person
 from tests.support.server import RunningServer, start_server
 
 IDLE_SECONDS = 2.4
@@ -147,17 +148,17 @@ def test_unknown_user_is_audited_as_denied(tight) -> None:
 
 def test_disabled_user_cannot_sign_in_and_loses_open_sessions(tight, admin_account) -> None:
     who = _someone(tight, admin_account)
-    tight.runtime.services.users.update_sync(who.username, UserChanges(status="disabled"))
+    change_user(tight, who.username, UserChanges(status="disabled"))
     assert who.get("/api/v1/insights/conversations").status_code == 401
     assert who.login().status_code == 401
-    tight.runtime.services.users.update_sync(who.username, UserChanges(status="active"))
+    change_user(tight, who.username, UserChanges(status="active"))
     assert who.login().status_code == 200
 
 
 def test_changing_roles_ends_sessions_so_new_rights_apply_at_once(tight, admin_account) -> None:
     who = _someone(tight, admin_account)
     assert who.get("/api/v1/insights/conversations").status_code == 200
-    tight.runtime.services.users.update_sync(who.username, UserChanges(roles=("agent",)))
+    change_user(tight, who.username, UserChanges(roles=("agent",)))
     assert who.get("/api/v1/insights/conversations").status_code == 401
     assert who.login().status_code == 200
     assert who.get("/api/v1/insights/conversations").status_code == 403
@@ -217,7 +218,8 @@ def test_state_changes_need_the_csrf_token_and_a_same_site_origin(tight, admin_a
         headers={"X-CSRF-Token": admin.csrf or "", "Origin": "https://evil.example"},
     )
     assert cross_site.status_code == 403
-    assert tight.runtime.services.users.list_sync(admin_account.sid)[-1].username != "new-person"
+    listed = tight.call(tight.runtime.services.users.list(operator(admin_account.sid)))
+    assert listed[-1].username != "new-person"
     created = admin.post("/api/v1/users", body)
     assert created.status_code == 201, created.text
     assert len(created.json()["generated_password"]) >= 20

@@ -43,7 +43,7 @@ def admin(server: RunningServer) -> Iterator[Person]:
 
 
 def account_of(server: RunningServer, who: Person) -> str:
-    return server.runtime.services.users.find_sync(who.username).account_sid
+    return server.call(server.runtime.services.users.find(who.username)).account_sid
 
 
 def test_admins_read_back_what_they_saved_but_never_the_secret(
@@ -199,7 +199,7 @@ def test_roles_of_people_the_provider_manages_are_not_edited_by_hand(
             stub.claims(started["nonce"], CLIENT_ID, sub=f"s-{name}", preferred_username=name)
         )
         assert come_back(client, started["state"]).status_code == 303
-    sid = server.runtime.services.users.find_sync(name).sid
+    sid = server.call(server.runtime.services.users.find(name)).sid
     refused = admin.post(f"/api/v1/users/{sid}", {"roles": ["admin"]})
     assert refused.status_code == 409
     assert "identity provider" in refused.json()["message"]

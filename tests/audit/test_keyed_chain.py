@@ -4,6 +4,7 @@ records verifiable. Run against a real runtime on both stores."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from sqlalchemy import delete, select, update
 
 from hindsight.app import Runtime, build_runtime
 from hindsight.audit import keyring
+from hindsight.audit.checkpoints import Checkpoint
 from hindsight.audit.trail import SYSTEM
 from hindsight.domain import audit_chain
 from hindsight.settings import Settings
@@ -37,8 +39,15 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 
 def _record(runtime: Runtime, count: int) -> None:
-    for n in range(count):
-        runtime.services.audit.record_sync(SYSTEM, "test.event", detail={"n": n})
+    async def record() -> None:
+        for n in range(count):
+            await runtime.services.audit.record(SYSTEM, "test.event", detail={"n": n})
+
+    asyncio.run(record())
+
+
+def _publish(runtime: Runtime) -> Checkpoint | None:
+    return asyncio.run(runtime.services.audit.publish_checkpoint())
 
 
 def _records(runtime: Runtime) -> list[dict]:
@@ -80,7 +89,7 @@ def test_a_deleted_record_with_the_chain_recomputed_is_detected(runtime):
 
 def test_a_trail_cut_short_is_detected_through_the_published_checkpoint(runtime):
     _record(runtime, 6)
-    checkpoint = runtime.services.audit.publish_checkpoint_sync()
+    checkpoint = _publish(runtime)
     assert checkpoint is not None and checkpoint.seq == 6
     assert runtime.services.audit.verify().checkpoints == 1
 
@@ -98,8 +107,8 @@ def test_a_trail_cut_short_is_detected_through_the_published_checkpoint(runtime)
 
 def test_checkpoints_are_published_to_a_file_and_an_edited_one_is_detected(runtime, settings):
     _record(runtime, 3)
-    runtime.services.audit.publish_checkpoint_sync()
-    assert runtime.services.audit.publish_checkpoint_sync() is None  # nothing new to publish
+    _publish(runtime)
+    assert _publish(runtime) is None  # nothing new to publish
     path = settings.resolved_audit_checkpoint_file()
     [line] = path.read_text().splitlines()
     # Moving the checkpoint back to cover a truncation needs the key.

@@ -3,11 +3,10 @@ and scope following memberships, members only from the token's account."""
 
 from __future__ import annotations
 
-import httpx
 import orjson
 
 from tests.scim.conftest import ERROR, GROUP, Scim, unique
-from tests.support.people import PASSWORD, Person
+from tests.support.people import person
 
 MAPPING = {
     "groups": {
@@ -19,7 +18,7 @@ MAPPING = {
 
 
 def _grant(scim: Scim, sid: str) -> tuple[list[str], dict]:
-    row = scim.server.runtime.services.users.find_sync(sid)
+    row = scim.server.call(scim.server.runtime.services.users.find(sid))
     return sorted(orjson.loads(row.roles)), orjson.loads(row.scope)
 
 
@@ -117,17 +116,15 @@ def test_saving_the_mapping_applies_it_to_everyone_and_is_audited(scim: Scim) ->
     saved = scim.admin.http.put("/api/v1/scim/mapping", json=MAPPING, headers=headers)
     assert saved.json()["people_changed"] == 1
     # A person created locally keeps the roles an admin gave, in a mapped group or not.
-    local = scim.server.runtime.services.users.create_sync(
-        scim.account_sid, unique("local"), ["wfo.data_analyst"], password=PASSWORD
-    )
-    scim.group("QA Team", [local.row.sid])
+    local = person(scim.server, scim.account_sid, ["wfo.data_analyst"], name="local", login=False)
+    scim.group("QA Team", [local.sid])
     assert (
         scim.admin.http.put("/api/v1/scim/mapping", json=MAPPING, headers=headers).json()[
             "people_changed"
         ]
         == 0
     )
-    assert _grant(scim, local.row.sid)[0] == ["wfo.data_analyst"]
+    assert _grant(scim, local.sid)[0] == ["wfo.data_analyst"]
     assert _grant(scim, ada)[0] == ["wfo.quality_manager"]
     assert scim.admin.get("/api/v1/scim/mapping").json() == MAPPING
     for bad in (
@@ -140,20 +137,7 @@ def test_saving_the_mapping_applies_it_to_everyone_and_is_audited(scim: Scim) ->
         refused = scim.admin.http.put("/api/v1/scim/mapping", json=bad, headers=headers)
         assert refused.status_code == 400, refused.text
     assert scim.admin.get("/api/v1/scim/mapping").json() == MAPPING
-    not_admin = scim.server.runtime.services.users.create_sync(
-        scim.account_sid,
-        unique("lead"),
-        ["wfo.team_leader"],
-        password="correct horse battery staple",
-    )
-
-    lead = Person(
-        scim.server,
-        not_admin.row.sid,
-        not_admin.row.username,
-        PASSWORD,
-        httpx.Client(base_url=scim.server.base_url, timeout=30),
-    )
+    lead = person(scim.server, scim.account_sid, ["wfo.team_leader"], name="lead", login=False)
     assert lead.login().status_code == 200
     assert lead.get("/api/v1/scim/mapping").status_code == 403
     assert (

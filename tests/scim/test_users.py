@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from hindsight.store.schema import audit_records
 from tests.scim.conftest import ERROR, SCIM_JSON, USER, Scim, unique
+from tests.support.people import person
 
 
 def _ids(listing: dict) -> set[str]:
@@ -16,7 +17,7 @@ def _ids(listing: dict) -> set[str]:
 
 
 def _user(scim: Scim, sid: str):
-    return scim.server.runtime.services.users.find_sync(sid)
+    return scim.server.call(scim.server.runtime.services.users.find(sid))
 
 
 def _audit_actions(scim: Scim, sid: str) -> list[str]:
@@ -185,10 +186,8 @@ def test_a_duplicate_user_name_is_409_uniqueness_even_across_accounts(
     scim.user(name)
     _error(scim.post("/Users", {"schemas": [USER], "userName": name}), 409, "uniqueness")
     _error(other.post("/Users", {"schemas": [USER], "userName": name}), 409, "uniqueness")
-    local = scim.server.runtime.services.users.create_sync(
-        scim.account_sid, unique("local"), ["agent"], password="correct horse battery staple"
-    )
-    taken = scim.post("/Users", {"schemas": [USER], "userName": local.row.username})
+    local = person(scim.server, scim.account_sid, ["agent"], name="local", login=False)
+    taken = scim.post("/Users", {"schemas": [USER], "userName": local.username})
     _error(taken, 409, "uniqueness")
     renamed = scim.user(unique("ren"))
     _error(

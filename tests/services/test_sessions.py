@@ -9,6 +9,7 @@ import secrets
 import pytest
 
 from hindsight.app import Runtime
+from hindsight.audit.trail import SYSTEM, operator
 from hindsight.auth.sessions import MAX_TOKEN_LENGTH, StartedSession
 from hindsight.auth.users import UserChanges
 from hindsight.domain.clock import ManualClock
@@ -19,9 +20,10 @@ PASSWORD = "correct horse battery staple"
 
 def _user(runtime: Runtime, name: str = "ana") -> UserRecord:
     account = runtime.services.accounts.create_account(f"Sessions {secrets.token_hex(2)}")
-    issued = runtime.services.users.create_sync(
-        account.sid, name, ["wfo.team_leader"], password=PASSWORD, full_name="Ana Lima"
+    create = runtime.services.users.create(
+        operator(account.sid), name, ["wfo.team_leader"], password=PASSWORD, full_name="Ana Lima"
     )
+    issued = asyncio.run(create)
     return issued.row
 
 
@@ -83,7 +85,7 @@ def test_signing_out_ends_only_that_session(runtime: Runtime) -> None:
 def test_a_disabled_user_has_no_session(runtime: Runtime) -> None:
     user = _user(runtime)
     started = _start(runtime, user)
-    runtime.services.users.update_sync(user.sid, UserChanges(status="disabled"))
+    asyncio.run(runtime.services.users.update(SYSTEM, user.sid, UserChanges(status="disabled")))
     assert _resolve(runtime, started.token) is None
 
 

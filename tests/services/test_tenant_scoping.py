@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from hindsight.app import Runtime
+from hindsight.audit.trail import operator
 from hindsight.auth.accounts import Principal
 from hindsight.auth.users import UserChanges
 from hindsight.domain.access import Scope, Viewer
@@ -71,7 +72,7 @@ def test_another_accounts_workspace_is_answered_as_one_that_does_not_exist(
 def _admin_viewer(runtime: Runtime, account_name: str) -> tuple[Viewer, UserRecord]:
     account = runtime.services.accounts.create_account(account_name)
     name = f"admin-{account_name.lower()}"
-    admin = runtime.services.users.create_sync(account.sid, name, ["admin"])
+    admin = _run(runtime.services.users.create(operator(account.sid), name, ["admin"]))
     viewer = Viewer.person(
         account_sid=account.sid,
         user_sid=admin.row.sid,
@@ -100,4 +101,4 @@ def test_an_admin_cannot_see_or_change_another_accounts_users(runtime: Runtime) 
         assert _not_found(work, theirs.sid) == _not_found(work, unknown)
     assert theirs.sid not in {u.sid for u in _run(users.list(ours))}
     # Their admin is still active.
-    assert users.find_sync(theirs.sid).status == "active"
+    assert _run(users.find(theirs.sid)).status == "active"

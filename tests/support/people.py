@@ -10,6 +10,8 @@ import httpx
 import orjson
 from sqlalchemy import select
 
+from hindsight.audit.trail import SYSTEM, operator
+from hindsight.auth.users import UserChanges
 from hindsight.domain.access import Scope
 from hindsight.store.schema import audit_records
 from tests.support.server import RunningServer
@@ -66,8 +68,10 @@ def person(
     login: bool = True,
 ) -> Person:
     username = unique(name)
-    issued = server.runtime.services.users.create_sync(
-        account_sid, username, roles, password=PASSWORD, scope=scope
+    issued = server.call(
+        server.runtime.services.users.create(
+            operator(account_sid), username, roles, password=PASSWORD, scope=scope
+        )
     )
     who = Person(
         server,
@@ -80,6 +84,17 @@ def person(
         response = who.login()
         assert response.status_code == 200, response.text
     return who
+
+
+def change_user(server: RunningServer, username_or_sid: str, changes: UserChanges) -> Any:
+    """What `hindsight users enable|disable|roles|scope` does: the operator changes a user."""
+    users = server.runtime.services.users
+
+    async def change() -> Any:
+        target = await users.find(username_or_sid)
+        return await users.update(SYSTEM, target.sid, changes)
+
+    return server.call(change())
 
 
 def audit_of(server: RunningServer, actor_sid: str) -> list[dict[str, Any]]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import tempfile
 import threading
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -16,6 +19,7 @@ from hindsight.auth.accounts import IssuedAccount
 from hindsight.domain.clock import Clock, SystemClock
 from hindsight.settings import Settings
 
+T = TypeVar("T")
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -32,6 +36,12 @@ class RunningServer:
 
     def new_account(self, name: str = "test") -> IssuedAccount:
         return self.runtime.services.accounts.create_account(name)
+
+    def call(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run a service's coroutine on the server's own event loop and wait for it: on SQLite
+        the database's loop-side connections belong to that loop and its thread."""
+        loop = self._server.servers[0].get_loop()
+        return asyncio.run_coroutine_threadsafe(work, loop).result(timeout=60)
 
     def stop(self) -> None:
         self._server.should_exit = True

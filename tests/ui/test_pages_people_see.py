@@ -35,9 +35,15 @@ def busy_trail(ui_server: RunningServer, shop: Tenant, admin: Any) -> str:
     """250 records by one actor (more than two pages), the last naming a conversation."""
     who = Actor("user", admin.sid, "busy-bee", account_sid=shop.account.sid)
     audit = ui_server.runtime.services.audit
-    for n in range(249):
-        audit.record_sync(who, "report.view", object_type="report", object_id=f"r-{n}")
-    audit.record_sync(who, "conversation.read", object_type="conversation", object_id="conv-42")
+
+    async def record() -> None:
+        for n in range(249):
+            await audit.record(who, "report.view", object_type="report", object_id=f"r-{n}")
+        await audit.record(
+            who, "conversation.read", object_type="conversation", object_id="conv-42"
+        )
+
+    ui_server.call(record())
     return "busy-bee"
 
 

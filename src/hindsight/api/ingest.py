@@ -11,7 +11,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from hindsight.api.forms import check_body_size, parse_form_body
+from hindsight.api.forms import parse_form_body
+from hindsight.api.wire import read_capped
 from hindsight.domain.errors import InvalidParameter
 from hindsight.eventlog.ingest import TwilioIngest
 from hindsight.eventlog.twilio_sources import EVENT_STREAMS_PATH, TASKROUTER_PATH
@@ -30,16 +31,7 @@ def build_router(ingest: TwilioIngest, public_url: str | None, max_body_bytes: i
         return origin + request.url.path + (f"?{query}" if query else "")
 
     async def read_body(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit():
-            check_body_size(int(declared), max_body_bytes)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            check_body_size(size, max_body_bytes)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return await read_capped(request, max_body_bytes)
 
     @router.post(TASKROUTER_PATH)
     async def taskrouter(request: Request, source: str) -> Response:

@@ -25,8 +25,8 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-async def body_params(request: Request, allowed: Iterable[str]) -> Params:
-    limit: int = request.app.state.max_body_bytes
+async def read_capped(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it says or proves to be over `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit():
         check_body_size(int(declared), limit)
@@ -36,8 +36,12 @@ async def body_params(request: Request, allowed: Iterable[str]) -> Params:
         size += len(chunk)
         check_body_size(size, limit)
         chunks.append(chunk)
-    pairs = parse_form_body(b"".join(chunks), request.headers.get("content-type"))
-    return Params(pairs, allowed)
+    return b"".join(chunks)
+
+
+async def body_params(request: Request, allowed: Iterable[str]) -> Params:
+    body = await read_capped(request, request.app.state.max_body_bytes)
+    return Params(parse_form_body(body, request.headers.get("content-type")), allowed)
 
 
 def query_params(request: Request, allowed: Iterable[str]) -> Params:

@@ -12,8 +12,8 @@ short. Records carry identifiers and outcomes, never the personal data itself.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypedDict, Unpack
 
 import orjson
 from sqlalchemy import Connection
@@ -62,6 +62,22 @@ class Actor:
 
 
 SYSTEM = Actor("system", None, "hindsight")
+
+
+def operator(account_sid: str | None) -> Actor:
+    """The operator at the server's own machine (the CLI) acting in an account, or in every
+    account when None: trusted as the machine is, and recorded as the system."""
+    return replace(SYSTEM, account_sid=account_sid)
+
+
+class About(TypedDict, total=False):
+    """What a record says besides who and what: its object, outcome, reason and detail."""
+
+    object_type: str | None
+    object_id: str | None
+    outcome: str
+    reason: str | None
+    detail: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -124,20 +140,23 @@ class AuditTrail:
             "detail": _detail(detail),
         }
 
-    async def record(
-        self,
-        who: Viewer | Actor,
-        action: str,
-        *,
-        object_type: str | None = None,
-        object_id: str | None = None,
-        outcome: str = ALLOWED,
-        reason: str | None = None,
-        detail: Mapping[str, Any] | None = None,
+    async def record(self, who: Viewer | Actor, action: str, **about: Unpack[About]) -> None:
+        """In a transaction of its own (see `record_in` for the arguments)."""
+        await self._db.write(lambda conn: self.record_in(conn, who, action, **about))
+
+    async def refused_sign_in(
+        self, actor: Actor, action: str, reason: str, detail: Mapping[str, Any] | None
     ) -> None:
-        actor = Actor.of(who) if isinstance(who, Viewer) else who
-        row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
-        await self._db.write(lambda conn: append(conn, self._key, row))
+        """A sign-in refused (by password or single sign-on): about the person it names."""
+        await self.record(
+            actor,
+            action,
+            object_type="user",
+            object_id=actor.actor_sid,
+            outcome=DENIED,
+            reason=reason,
+            detail=detail,
+        )
 
     def record_in(
         self,
@@ -171,22 +190,6 @@ class AuditTrail:
         ]
         append_all(conn, self._key, rows)
 
-    def record_sync(
-        self,
-        who: Viewer | Actor,
-        action: str,
-        *,
-        object_type: str | None = None,
-        object_id: str | None = None,
-        outcome: str = ALLOWED,
-        reason: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-    ) -> None:
-        """For the CLI, which runs outside the event loop."""
-        actor = Actor.of(who) if isinstance(who, Viewer) else who
-        row = self._row(actor, action, object_type, object_id, outcome, reason, detail)
-        self._db.write_sync(lambda conn: append(conn, self._key, row))
-
     async def require(
         self,
         viewer: Viewer,
@@ -209,6 +212,23 @@ class AuditTrail:
                 reason=denied.message,
             )
             raise
+
+    async def authorise(
+        self,
+        who: Viewer | Actor,
+        permission: Permission,
+        action: str,
+        *,
+        object_type: str | None = None,
+        object_id: str | None = None,
+    ) -> Actor:
+        """Who acts, once allowed: a Viewer (someone signed in) must hold the permission, and
+        a refusal is recorded; an Actor is the operator on the server's own machine (the CLI),
+        whom the machine's own access control guards."""
+        if isinstance(who, Actor):
+            return who
+        await self.require(who, permission, action, object_type=object_type, object_id=object_id)
+        return Actor.of(who)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -310,11 +330,6 @@ class AuditTrail:
         if self._checkpoints is None:
             return None
         return self._publish(await self._db.read(self._checkpoint_of))
-
-    def publish_checkpoint_sync(self) -> Checkpoint | None:
-        if self._checkpoints is None:
-            return None
-        return self._publish(self._db.read_sync(self._checkpoint_of))
 
 
 def _checkpoint_break(

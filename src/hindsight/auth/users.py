@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from hindsight.audit.trail import ALLOWED, DENIED, SYSTEM, Actor, AuditTrail
+from hindsight.audit.trail import ALLOWED, DENIED, Actor, AuditTrail
 from hindsight.auth import passwords
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.clock import Clock
@@ -38,6 +38,7 @@ from hindsight.domain.login_throttle import (
     user_lock,
 )
 from hindsight.domain.permissions import Permission, parse_roles
+from hindsight.domain.record_fields import fields_of
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.store import accounts as account_store
 from hindsight.store import sso as sso_store
@@ -90,19 +91,12 @@ def normalise_username(username: str) -> str:
 def user_json(row: UserRecord) -> dict[str, Any]:
     """A user as the API and the CLI show it: never the password hash."""
     return {
-        "sid": row.sid,
-        "account_sid": row.account_sid,
-        "username": row.username,
-        "full_name": row.full_name,
-        "email": row.email,
+        **fields_of(row, "sid", "account_sid", "username", "full_name", "email"),
         "roles": orjson.loads(row.roles),
         "scope": orjson.loads(row.scope),
         "status": row.status,
         "locked": bool(row.locked_until_ms),
-        "auth_provider": row.auth_provider,
-        "last_login_ms": row.last_login_ms,
-        "date_created": row.date_created,
-        "date_updated": row.date_updated,
+        **fields_of(row, "auth_provider", "last_login_ms", "date_created", "date_updated"),
     }
 
 
@@ -146,9 +140,8 @@ class UserService:
 
     # --- who may manage whom ----------------------------------------------------------------
 
-    async def _manager(self, viewer: Viewer, action: str) -> Actor:
-        await self._audit.require(viewer, Permission.MANAGE_USERS, action)
-        return Actor.of(viewer)
+    async def _manager(self, who: Viewer | Actor, action: str) -> Actor:
+        return await self._audit.authorise(who, Permission.MANAGE_USERS, action)
 
     @staticmethod
     def _visible(viewer: Viewer | None, row: Any | None, sid: str) -> Any:
@@ -211,41 +204,9 @@ class UserService:
         store.insert_user(conn, row)
         return store.get_user(conn, row["sid"])
 
-    def create_sync(
-        self,
-        account_sid: str,
-        username: str,
-        roles: Iterable[str],
-        *,
-        password: str | None = None,
-        scope: Scope | None = None,
-        full_name: str | None = None,
-        email: str | None = None,
-    ) -> IssuedUser:
-        """For the CLI: create a user, generating a password when none is given."""
-        name, secret, generated, parsed = self._prepare(username, password, roles)
-        row = self._new_row(
-            account_sid,
-            name,
-            passwords.hash_password(secret),
-            parsed,
-            scope or Scope(),
-            full_name,
-            email,
-        )
-        created = self._write_sync(lambda conn: self._insert(conn, row))
-        self._audit.record_sync(
-            SYSTEM,
-            "user.create",
-            object_type="user",
-            object_id=created.sid,
-            detail={"username": name, "roles": list(parsed), "account_sid": account_sid},
-        )
-        return IssuedUser(created, generated)
-
     async def create(
         self,
-        viewer: Viewer,
+        who: Viewer | Actor,
         username: str,
         roles: Iterable[str],
         *,
@@ -254,10 +215,13 @@ class UserService:
         full_name: str | None = None,
         email: str | None = None,
     ) -> IssuedUser:
-        actor = await self._manager(viewer, "user.create")
+        """Create a user in `who`'s account, generating a password when none is given."""
+        actor = await self._manager(who, "user.create")
+        if actor.account_sid is None:
+            raise InvalidParameter("Name the account the user belongs to")
         name, secret, generated, parsed = self._prepare(username, password, roles)
         row = self._new_row(
-            viewer.account_sid,
+            actor.account_sid,
             name,
             await passwords.hash_password_async(secret),
             parsed,
@@ -281,25 +245,17 @@ class UserService:
         except IntegrityError:
             raise Conflict("A user with that name exists already") from None
 
-    def _write_sync(self, unit: Callable[[Connection], T]) -> T:
-        try:
-            return self._db.write_sync(unit)
-        except IntegrityError:
-            raise Conflict("A user with that name exists already") from None
-
     # --- reading ----------------------------------------------------------------------------
 
-    async def list(self, viewer: Viewer) -> list[Any]:
-        await self._manager(viewer, "user.list")
-        return await self._db.read(lambda conn: store.list_users(conn, viewer.account_sid))
+    async def list(self, who: Viewer | Actor) -> list[Any]:
+        """The users of `who`'s account; the operator's without an account sees everyone."""
+        actor = await self._manager(who, "user.list")
+        return await self._db.read(lambda conn: store.list_users(conn, actor.account_sid))
 
-    def list_sync(self, account_sid: str | None = None) -> list[Any]:
-        return self._db.read_sync(lambda conn: store.list_users(conn, account_sid))
-
-    async def get(self, viewer: Viewer, sid: str) -> Any:
-        await self._manager(viewer, "user.view")
+    async def get(self, who: Viewer | Actor, sid: str) -> Any:
+        await self._manager(who, "user.view")
         row = await self._db.read(lambda conn: store.get_user(conn, sid)) if is_sid(sid) else None
-        return self._visible(viewer, row, sid)
+        return self._visible(_viewer(who), row, sid)
 
     async def is_active(self, sid: str) -> bool:
         """Whether this person exists and is not disabled (media links and url_provider
@@ -307,7 +263,8 @@ class UserService:
         row = await self._db.read(lambda conn: store.get_user(conn, sid)) if is_sid(sid) else None
         return row is not None and row.status == ACTIVE
 
-    def find_sync(self, username_or_sid: str) -> Any:
+    async def find(self, username_or_sid: str) -> Any:
+        """For the operator (the CLI): a user of any account, by name or SID."""
         key = username_or_sid.strip()
 
         def unit(conn: Connection) -> Any:
@@ -315,7 +272,7 @@ class UserService:
                 return store.get_user(conn, key)
             return store.get_by_username(conn, key.lower())
 
-        row = self._db.read_sync(unit)
+        row = await self._db.read(unit)
         if row is None:
             raise NotFound(f"No user {username_or_sid!r}")
         return row
@@ -368,25 +325,12 @@ class UserService:
 
         return unit
 
-    async def update(self, viewer: Viewer, sid: str, changes: UserChanges) -> Any:
-        actor = await self._manager(viewer, "user.update")
+    async def update(self, who: Viewer | Actor, sid: str, changes: UserChanges) -> Any:
+        actor = await self._manager(who, "user.update")
         values = self._changes(changes)
-        row = await self._db.write(self._apply(viewer, sid, values))
+        row = await self._db.write(self._apply(_viewer(who), sid, values))
         await self._audit.record(
             actor,
-            "user.update",
-            object_type="user",
-            object_id=row.sid,
-            detail=_change_detail(values),
-        )
-        return row
-
-    def update_sync(self, username_or_sid: str, changes: UserChanges) -> Any:
-        values = self._changes(changes)
-        target = self.find_sync(username_or_sid)
-        row = self._db.write_sync(self._apply(None, target.sid, values))
-        self._audit.record_sync(
-            SYSTEM,
             "user.update",
             object_type="user",
             object_id=row.sid,
@@ -403,31 +347,18 @@ class UserService:
         }
 
     async def reset_password(
-        self, viewer: Viewer, sid: str, password: str | None = None
+        self, who: Viewer | Actor, sid: str, password: str | None = None
     ) -> IssuedUser:
-        actor = await self._manager(viewer, "user.password_reset")
-        target = await self.get(viewer, sid)
+        actor = await self._manager(who, "user.password_reset")
+        target = await self.get(who, sid)
         generated = None
         if password is None:
             password = generated = passwords.generate()
         passwords.check_rules(password, target.username)
         values = self._password_values(await passwords.hash_password_async(password))
-        row = await self._db.write(self._apply(viewer, sid, values))
+        row = await self._db.write(self._apply(_viewer(who), sid, values))
         await self._audit.record(
             actor, "user.password_reset", object_type="user", object_id=row.sid
-        )
-        return IssuedUser(row, generated)
-
-    def reset_password_sync(self, username_or_sid: str, password: str | None = None) -> IssuedUser:
-        target = self.find_sync(username_or_sid)
-        generated = None
-        if password is None:
-            password = generated = passwords.generate()
-        passwords.check_rules(password, target.username)
-        values = self._password_values(passwords.hash_password(password))
-        row = self._db.write_sync(self._apply(None, target.sid, values))
-        self._audit.record_sync(
-            SYSTEM, "user.password_reset", object_type="user", object_id=row.sid
         )
         return IssuedUser(row, generated)
 
@@ -551,15 +482,7 @@ class UserService:
             self._waiting -= 0 if trusted else 1
 
     async def _deny(self, actor: Actor, reason: str, detail: Mapping[str, Any] | None) -> None:
-        await self._audit.record(
-            actor,
-            "auth.login",
-            object_type="user",
-            object_id=actor.actor_sid,
-            outcome=DENIED,
-            reason=reason,
-            detail=detail,
-        )
+        await self._audit.refused_sign_in(actor, "auth.login", reason, detail)
 
     async def _count_failure(
         self, actor: Actor, key: str, client: str, row: Any | None, now: int
@@ -632,6 +555,11 @@ def _user_and_last_ip(
         sso_store.get_provider(conn, row.account_sid),
         store.client_failures(conn, row.sid, client),
     )
+
+
+def _viewer(who: Viewer | Actor) -> Viewer | None:
+    """The signed-in person whose account bounds what they reach; None for the operator."""
+    return who if isinstance(who, Viewer) else None
 
 
 def _passwords_off(sso: SsoProviderRecord | None) -> bool:

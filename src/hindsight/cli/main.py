@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -40,6 +42,26 @@ app.add_typer(sso_app, name="sso")
 console = Console()
 
 
+@contextmanager
+def _counting(title: str, total: int, time_left: bool = True) -> Iterator[Callable[[int], None]]:
+    """A progress bar of `total` items while the block runs; it yields "n more are done"."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns: list[ProgressColumn] = [TextColumn(title), BarColumn(), MofNCompleteColumn()]
+    if time_left:
+        columns.append(TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        bar = progress.add_task(title, total=total)
+        yield lambda n: progress.advance(bar, n)
+
+
 def _runtime() -> Runtime:
     from hindsight.app import build_runtime
     from hindsight.settings import Settings
@@ -49,18 +71,26 @@ def _runtime() -> Runtime:
 
 def _first_admin(runtime: Runtime, account_sid: str) -> tuple[str, str | None] | None:
     """Create the first person (an admin) when there is nobody yet: (name, shown password)."""
+    import asyncio
+
+    from hindsight.audit.trail import SYSTEM, operator
+
     settings = runtime.settings
     users = runtime.services.users
-    if users.list_sync():
-        return None
-    issued = users.create_sync(
-        account_sid,
-        settings.bootstrap_admin_username,
-        ("admin",),
-        password=settings.bootstrap_admin_password,
-        full_name="Administrator",
-    )
-    return issued.row.username, issued.password
+
+    async def first() -> tuple[str, str | None] | None:
+        if await users.list(SYSTEM):
+            return None
+        issued = await users.create(
+            operator(account_sid),
+            settings.bootstrap_admin_username,
+            ("admin",),
+            password=settings.bootstrap_admin_password,
+            full_name="Administrator",
+        )
+        return issued.row.username, issued.password
+
+    return asyncio.run(first())
 
 
 def _first_run_banner(runtime: Runtime, base_url: str) -> None:
@@ -194,29 +224,14 @@ def reproject() -> None:
     """Rebuild conversations and segments from the whole event log."""
     import asyncio
 
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from hindsight.insights import projector as projector_module
 
     runtime = _runtime()
     try:
         total = runtime.db.read_sync(projector_module.total_events)
         runtime.db.write_sync(projector_module.reset)
-        with Progress(
-            TextColumn("Projecting the event log"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as progress:
-            bar = progress.add_task("events", total=total)
-            applied = asyncio.run(runtime.projector.catch_up(lambda n: progress.advance(bar, n)))
+        with _counting("Projecting the event log", total) as advance:
+            applied = asyncio.run(runtime.projector.catch_up(advance))
         console.print(f"Projected {applied} events.")
     finally:
         runtime.close()
@@ -259,14 +274,6 @@ def demo(
     custom media of every type) through the Twilio ingest API of a local server. Chats get
     transcripts and answered calls recordings that Hindsight holds, and pages are stand-ins
     Hindsight serves, so every conversation screen works with no network."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from hindsight.demo import held_media as demo_held_media
     from hindsight.demo import runner as demo_runner
     from hindsight.demo import simulation as demo_simulation
@@ -290,32 +297,12 @@ def demo(
         row = next(a for a in runtime.services.accounts.list_accounts() if a.sid == owner)
         auth = (owner, runtime.services.accounts.auth_token_of(row))
         media_items = demo_held_media.planned(events, recordings)
-        with Progress(
-            TextColumn("Writing transcripts and recordings"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=console,
-        ) as progress:
-            bar = progress.add_task("media", total=media_items)
+        with _counting("Writing transcripts and recordings", media_items, False) as advance:
             held = demo_held_media.put_in_place(
-                server.base_url,
-                auth,
-                events,
-                recordings=recordings,
-                seed=seed,
-                progress=lambda n: progress.advance(bar, n),
+                server.base_url, auth, events, recordings=recordings, seed=seed, progress=advance
             )
-        with Progress(
-            TextColumn("Posting TaskRouter events"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        ) as progress:
-            bar = progress.add_task("events", total=len(events))
-            demo_runner.post_batches(
-                server.base_url, identity, events, lambda n: progress.advance(bar, n)
-            )
+        with _counting("Posting TaskRouter events", len(events)) as advance:
+            demo_runner.post_batches(server.base_url, identity, events, advance)
         caught_up = demo_runner.wait_for_projection(
             lambda: runtime.db.read_sync(lambda c: insights_store.position(c, workspace)),
             len(events),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from hindsight.domain.permissions import ROLES
 # The application is imported inside the commands, so `--help` needs none of it.
 if TYPE_CHECKING:
     from hindsight.app import Runtime
-    from hindsight.auth.users import UserChanges
+    from hindsight.auth.users import IssuedUser, UserChanges
     from hindsight.store.users import UserRecord
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
@@ -47,7 +48,8 @@ def _runtime() -> Iterator[Runtime]:
         runtime.close()
 
 
-def _account_for(runtime: Runtime, account: str | None) -> str:
+def _account_for(runtime: Runtime, account: str | None, which: str = "the user's") -> str:
+    """The account named, or the only one there is; `which` says what to name if several."""
     if account:
         return account
     accounts = runtime.services.accounts.list_accounts()
@@ -55,7 +57,7 @@ def _account_for(runtime: Runtime, account: str | None) -> str:
         return accounts[0].sid
     if not accounts:
         _fail("There is no account yet: run `hindsight serve` once or `hindsight accounts create`.")
-    _fail("There are several accounts: name the user's with --account AC….")
+    _fail(f"There are several accounts: name {which} with --account AC….")
 
 
 def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope | None:
@@ -91,10 +93,12 @@ def create(
     ),
 ) -> None:
     """Create a user; a generated password is printed once."""
+    from hindsight.audit.trail import operator
+
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with _runtime() as runtime:
-        issued = runtime.services.users.create_sync(
-            _account_for(runtime, account),
+        create = runtime.services.users.create(
+            operator(_account_for(runtime, account)),
             username,
             role,
             password=password,
@@ -102,6 +106,7 @@ def create(
             full_name=full_name,
             email=email,
         )
+        issued = asyncio.run(create)
         _show(issued.row)
         if issued.password:
             console.print(f"Password (shown only now): {issued.password}")
@@ -109,8 +114,10 @@ def create(
 
 @users_app.command("list")
 def list_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
+    from hindsight.audit.trail import operator
+
     with _runtime() as runtime:
-        for row in runtime.services.users.list_sync(account):
+        for row in asyncio.run(runtime.services.users.list(operator(account))):
             _show(row)
 
 
@@ -132,17 +139,21 @@ PEOPLE_COLUMNS = (
 @users_app.command("export")
 def export_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
     """Write the users as CSV to standard output (never their password hashes)."""
-    from hindsight.audit.trail import SYSTEM
+    from hindsight.audit.trail import SYSTEM, operator
     from hindsight.auth.users import user_json
 
     writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
     with _runtime() as runtime:
-        for row in runtime.services.users.list_sync(account):
-            data = user_json(row)
-            writer.write({**data, "roles": " ".join(data["roles"])})
-        runtime.services.audit.record_sync(
-            SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
-        )
+
+        async def export() -> None:
+            for row in await runtime.services.users.list(operator(account)):
+                data = user_json(row)
+                writer.write({**data, "roles": " ".join(data["roles"])})
+            await runtime.services.audit.record(
+                SYSTEM, "user.export", detail={"account_sid": account, "via": "cli"}
+            )
+
+        asyncio.run(export())
 
 
 def _changes(**fields: object) -> UserChanges:
@@ -152,8 +163,16 @@ def _changes(**fields: object) -> UserChanges:
 
 
 def _change(user: str, changes: UserChanges) -> None:
+    from hindsight.audit.trail import SYSTEM
+
     with _runtime() as runtime:
-        _show(runtime.services.users.update_sync(user, changes))
+        users = runtime.services.users
+
+        async def change() -> UserRecord:
+            target = await users.find(user)
+            return await users.update(SYSTEM, target.sid, changes)
+
+        _show(asyncio.run(change()))
 
 
 @users_app.command("disable")
@@ -200,9 +219,17 @@ def reset(
     ),
 ) -> None:
     """Set a new password (generated unless given); the user's sessions end."""
+    from hindsight.audit.trail import SYSTEM
+
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with _runtime() as runtime:
-        issued = runtime.services.users.reset_password_sync(user, password)
+        users = runtime.services.users
+
+        async def reset() -> IssuedUser:
+            target = await users.find(user)
+            return await users.reset_password(SYSTEM, target.sid, password)
+
+        issued = asyncio.run(reset())
         _show(issued.row)
         if issued.password:
             console.print(f"New password (shown only now): {issued.password}")
@@ -219,15 +246,20 @@ def verify(
     from hindsight.audit.trail import SYSTEM
 
     with _runtime() as runtime:
-        result = runtime.services.audit.verify()
-        runtime.services.audit.record_sync(
-            SYSTEM,
-            "audit.verify",
-            outcome="allowed" if result.intact else "failed",
-            detail={"records": result.records, "checkpoints": result.checkpoints},
-        )
-        if result.intact:
-            runtime.services.audit.publish_checkpoint_sync()
+        trail = runtime.services.audit
+        result = trail.verify()
+
+        async def record() -> None:
+            await trail.record(
+                SYSTEM,
+                "audit.verify",
+                outcome="allowed" if result.intact else "failed",
+                detail={"records": result.records, "checkpoints": result.checkpoints},
+            )
+            if result.intact:
+                await trail.publish_checkpoint()
+
+        asyncio.run(record())
     if result.broken is not None:
         _fail(
             f"The audit trail is NOT intact: record {result.broken.record_id} "
@@ -291,6 +323,8 @@ def export(account: str = typer.Option(None, help="Only this account's records."
                 writer.write(record.fields())
 
         runtime.db.read_sync(rows)
-        runtime.services.audit.record_sync(
-            SYSTEM, "audit.export", detail={"account_sid": account, "via": "cli"}
+        asyncio.run(
+            runtime.services.audit.record(
+                SYSTEM, "audit.export", detail={"account_sid": account, "via": "cli"}
+            )
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 from rich.console import Console
 
+from hindsight.cli.people import _account_for as people_account
 from hindsight.domain.errors import HindsightError
 
 # The application is imported inside the commands, so `--help` needs none of it.
@@ -52,14 +53,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def _account_for(runtime: Runtime, account: str | None) -> str:
-    if account:
-        return account
-    accounts = runtime.services.accounts.list_accounts()
-    if len(accounts) == 1:
-        return accounts[0].sid
-    if not accounts:
-        _fail("There is no account yet: run `hindsight serve` once or `hindsight accounts create`.")
-    _fail("There are several accounts: name the one to receive the events with --account AC….")
+    return people_account(runtime, account, "the one to receive the events")
 
 
 @app.command("add")

@@ -155,6 +155,45 @@ class IncomingBudget:
         return self._incoming_bytes
 
 
+class BufferedWriter:
+    """A blob writer's front: received bytes are held, each counted against the store's
+    incoming budget as it arrives, and handed on (`_hand_on`) once `batch` bytes are held.
+    The writer releases the budget when its store no longer holds the bytes."""
+
+    def __init__(self, budget: IncomingBudget, batch: int) -> None:
+        self._budget = budget
+        self._batch = batch
+        self._held: list[bytes] = []
+        self._pending = 0  # bytes held, not yet taken
+        self._received = 0
+        self._done = False
+
+    @property
+    def size(self) -> int:
+        """Bytes received so far."""
+        return self._received
+
+    async def write(self, data: bytes) -> None:
+        if self._done:
+            raise RuntimeError("the blob writer is closed")
+        if not data:
+            return
+        self._budget.reserve(len(data))
+        self._held.append(data)
+        self._pending += len(data)
+        self._received += len(data)
+        if self._pending >= self._batch:
+            await self._hand_on()
+
+    async def _hand_on(self) -> None:
+        raise NotImplementedError
+
+    def _take(self) -> bytes:
+        """The bytes held, in order; none are held after."""
+        batch, self._held, self._pending = b"".join(self._held), [], 0
+        return batch
+
+
 async def read_all(store: BlobStore, key: str) -> bytes:
     """A small blob's bytes (key records, tests), never a recording's."""
     size = await store.size(key)
@@ -178,40 +217,21 @@ def check_key(key: str) -> str:
     return key
 
 
-class LocalWriter:
+class LocalWriter(BufferedWriter):
     """One blob being written to a temporary file beside the store's blobs."""
 
     def __init__(self, store: LocalBlobStore, key: str) -> None:
+        # Held until commit or abort: the temporary file counts against the budget too.
+        super().__init__(store, _WRITE_BATCH)
         self.key = key
         self._store = store
         self._temp = store.incoming / f"{_HOST}-{os.getpid()}-{secrets.token_hex(12)}.part"
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
-        self._pending: list[bytes] = []
-        self._pending_size = 0
-        self._size = 0
-        self._done = False
         self._released = False
 
-    @property
-    def size(self) -> int:
-        """Bytes received so far."""
-        return self._size
-
-    async def write(self, data: bytes) -> None:
-        if self._done:
-            raise RuntimeError("the blob writer is closed")
-        if not data:
-            return
-        self._store.reserve(len(data))
-        self._pending.append(data)
-        self._pending_size += len(data)
-        self._size += len(data)
-        if self._pending_size >= _WRITE_BATCH:
-            await self._flush()
-
-    async def _flush(self) -> None:
-        batch, self._pending, self._pending_size = b"".join(self._pending), [], 0
+    async def _hand_on(self) -> None:
+        batch = self._take()
         if batch:
             await anyio.to_thread.run_sync(self._write_sync, batch)
 
@@ -224,16 +244,16 @@ class LocalWriter:
 
     async def commit(self) -> StoredBlob:
         try:
-            await self._flush()
+            await self._hand_on()
             await anyio.to_thread.run_sync(self._commit_sync)
         finally:
             self._release()
         self._done = True
-        return StoredBlob(self.key, self._size, self._hash.hexdigest())
+        return StoredBlob(self.key, self.size, self._hash.hexdigest())
 
     def _release(self) -> None:
         if not self._released:
-            self._store.release(self._size)
+            self._store.release(self.size)
             self._released = True
 
     def _commit_sync(self) -> None:
@@ -258,7 +278,7 @@ class LocalWriter:
             return
         self._done = True
         self._release()
-        self._pending = []
+        self._take()
         await anyio.to_thread.run_sync(self._abort_sync)
 
     def _abort_sync(self) -> None:

@@ -7,26 +7,20 @@ Members are people of this account only; naming anyone else is refused (400 inva
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Connection
 
-from hindsight.audit.trail import AuditTrail
-from hindsight.domain.clock import Clock
-from hindsight.domain.scim import patch as scim_patch
+from hindsight.audit.trail import Actor
 from hindsight.domain.scim.attributes import GROUP_ATTRS, GROUP_SCHEMA, clean
-from hindsight.domain.scim.errors import invalid_value, not_found
-from hindsight.domain.sids import Prefix, is_sid, new_sid
-from hindsight.provisioning.mapping import MappingRules
-from hindsight.provisioning.resources import Page, check_if_match, group_resource, page_of
+from hindsight.domain.scim.errors import invalid_value
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.provisioning.collection import ScimCollection, ScimKind
+from hindsight.provisioning.resources import group_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
-from hindsight.store.database import Database
 from hindsight.store.scim import Group, ScimToken
-
-T = TypeVar("T")
 
 
 def _member_sids(attributes: Mapping[str, Any]) -> set[str]:
@@ -40,38 +34,11 @@ def _member_sids(attributes: Mapping[str, Any]) -> set[str]:
     return sids
 
 
-class ProvisionedGroups:
-    def __init__(
-        self, db: Database, clock: Clock, audit: AuditTrail, mapping: MappingRules
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._audit = audit
-        self._mapping = mapping
-
-    async def _write(self, unit: Callable[[Connection], T]) -> T:
-        return await self._db.write(unit)
-
-    # --- reading ----------------------------------------------------------------------------
-
-    async def list(
-        self, token: ScimToken, base: str, filter_text: str | None, start: int, count: int
-    ) -> Page:
-        groups = await self._db.read(lambda conn: store.list_groups(conn, token.account_sid))
-        documents = [group_resource(g, base) for g in groups]
-        return await asyncio.to_thread(
-            page_of, documents, filter_text, GROUP_ATTRS, GROUP_SCHEMA, start, count
-        )
-
-    async def get(self, token: ScimToken, sid: str) -> Group:
-        return await self._db.read(lambda conn: self._find(conn, token.account_sid, sid))
-
-    @staticmethod
-    def _find(conn: Connection, account_sid: str, sid: str) -> Group:
-        found = store.get_group(conn, account_sid, sid) if is_sid(sid, Prefix.SCIM_GROUP) else None
-        if found is None:
-            raise not_found(f"No Group {sid[:40]}")
-        return found
+class ProvisionedGroups(ScimCollection[Group]):
+    kind = ScimKind(GROUP_ATTRS, GROUP_SCHEMA, "group", "Group", Prefix.SCIM_GROUP)
+    _get = staticmethod(store.get_group)
+    _all = staticmethod(store.list_groups)
+    resource = staticmethod(group_resource)
 
     # --- writing ----------------------------------------------------------------------------
 
@@ -115,55 +82,12 @@ class ProvisionedGroups:
 
         return await self._write(unit)
 
-    async def replace(
-        self,
-        token: ScimToken,
-        sid: str,
-        document: Mapping[str, Any],
-        ip: str | None,
-        if_match: str | None = None,
-    ) -> Group:
-        attributes = clean(GROUP_ATTRS, GROUP_SCHEMA, document)
-        return await self._write(
-            lambda conn: self._store(
-                conn, token, sid, attributes, ip, "scim.group_replace", if_match
-            )
-        )
-
-    async def patch(
-        self,
-        token: ScimToken,
-        sid: str,
-        document: Mapping[str, Any],
-        base: str,
-        ip: str | None,
-        if_match: str | None = None,
-    ) -> Group:
-        operations = scim_patch.parse_operations(document, GROUP_ATTRS, GROUP_SCHEMA)
-
-        def unit(conn: Connection) -> Group:
-            current = self._find(conn, token.account_sid, sid)
-            resource = group_resource(current, base)
-            changed = scim_patch.apply(resource, operations, GROUP_ATTRS, GROUP_SCHEMA)
-            attributes = clean(GROUP_ATTRS, GROUP_SCHEMA, changed)
-            return self._store(conn, token, sid, attributes, ip, "scim.group_patch", if_match)
-
-        return await self._write(unit)
-
     def _store(
-        self,
-        conn: Connection,
-        token: ScimToken,
-        sid: str,
-        attributes: Mapping[str, Any],
-        ip: str | None,
-        action: str,
-        if_match: str | None,
+        self, conn: Connection, current: Group, attributes: dict[str, Any], who: Actor, action: str
     ) -> Group:
-        current = self._find(conn, token.account_sid, sid)
-        check_if_match(current.version, if_match)
+        sid = current.sid
         members = _member_sids(attributes)
-        self._members_of_account(conn, token.account_sid, members)
+        self._members_of_account(conn, current.account_sid, members)
         now = self._clock.now_ms()
         store.update_group(
             conn,
@@ -179,7 +103,7 @@ class ProvisionedGroups:
         before = set(current.members)
         self._audit.record_in(
             conn,
-            provisioner(token, ip),
+            who,
             action,
             object_type="scim_group",
             object_id=sid,
@@ -192,25 +116,18 @@ class ProvisionedGroups:
         # A new name can change what the mapping gives every member.
         renamed = attributes["displayName"] != current.display_name
         self._mapping.apply_in(
-            conn, token.account_sid, members | before if renamed else touched, now
+            conn, current.account_sid, members | before if renamed else touched, now
         )
-        return self._find(conn, token.account_sid, sid)
+        return self._find(conn, current.account_sid, sid)
 
-    async def delete(
-        self, token: ScimToken, sid: str, ip: str | None, if_match: str | None = None
-    ) -> None:
-        def unit(conn: Connection) -> None:
-            current = self._find(conn, token.account_sid, sid)
-            check_if_match(current.version, if_match)
-            store.delete_group(conn, sid)
-            self._audit.record_in(
-                conn,
-                provisioner(token, ip),
-                "scim.group_delete",
-                object_type="scim_group",
-                object_id=sid,
-                detail={"display_name": current.display_name, "members": list(current.members)},
-            )
-            self._mapping.apply_in(conn, token.account_sid, current.members, self._clock.now_ms())
-
-        await self._write(unit)
+    def _remove(self, conn: Connection, current: Group, who: Actor) -> None:
+        store.delete_group(conn, current.sid)
+        self._audit.record_in(
+            conn,
+            who,
+            "scim.group_delete",
+            object_type="scim_group",
+            object_id=current.sid,
+            detail={"display_name": current.display_name, "members": list(current.members)},
+        )
+        self._mapping.apply_in(conn, current.account_sid, current.members, self._clock.now_ms())

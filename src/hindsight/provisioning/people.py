@@ -12,7 +12,6 @@ Every change is one audit record in the same transaction, recorded as the token 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -20,22 +19,19 @@ import orjson
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from hindsight.audit.trail import AuditTrail
+from hindsight.audit.trail import Actor
 from hindsight.auth.users import ACTIVE, DISABLED, normalise_username
 from hindsight.domain.access import Scope
-from hindsight.domain.clock import Clock
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.group_mapping import NO_ACCESS_ROLE
-from hindsight.domain.scim import patch as scim_patch
 from hindsight.domain.scim.attributes import USER_ATTRS, USER_SCHEMA, clean
-from hindsight.domain.scim.errors import invalid_value, not_found, uniqueness
-from hindsight.domain.sids import Prefix, is_sid, new_sid
-from hindsight.provisioning.mapping import MappingRules
-from hindsight.provisioning.resources import Page, check_if_match, page_of, user_resource
+from hindsight.domain.scim.errors import invalid_value, uniqueness
+from hindsight.domain.sids import Prefix, new_sid
+from hindsight.provisioning.collection import ScimCollection, ScimKind
+from hindsight.provisioning.resources import user_resource
 from hindsight.provisioning.tokens import provisioner
 from hindsight.store import scim as store
 from hindsight.store import users as user_store
-from hindsight.store.database import Database
 from hindsight.store.scim import ProvisionedUser, ScimToken
 
 T = TypeVar("T")
@@ -66,14 +62,11 @@ def _username(value: Any) -> str:
         raise invalid_value(f"userName: {bad.message}") from None
 
 
-class ProvisionedPeople:
-    def __init__(
-        self, db: Database, clock: Clock, audit: AuditTrail, mapping: MappingRules
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._audit = audit
-        self._mapping = mapping
+class ProvisionedPeople(ScimCollection[ProvisionedUser]):
+    kind = ScimKind(USER_ATTRS, USER_SCHEMA, "user", "User", Prefix.USER)
+    _get = staticmethod(store.get_person)
+    _all = staticmethod(store.list_people)
+    resource = staticmethod(user_resource)
 
     async def _write(self, unit: Callable[[Connection], T]) -> T:
         try:
@@ -81,33 +74,11 @@ class ProvisionedPeople:
         except IntegrityError:
             raise uniqueness("A person with that userName exists already") from None
 
-    # --- reading ----------------------------------------------------------------------------
-
-    async def list(
-        self, token: ScimToken, base: str, filter_text: str | None, start: int, count: int
-    ) -> Page:
-        people = await self._db.read(lambda conn: store.list_people(conn, token.account_sid))
-        documents = [user_resource(p, base) for p in people]
-        # Filtering in Python: an account holds thousands of people, not millions, and every
-        # filter SCIM allows then behaves the same on SQLite and PostgreSQL.
-        return await asyncio.to_thread(
-            page_of, documents, filter_text, USER_ATTRS, USER_SCHEMA, start, count
-        )
-
-    async def get(self, token: ScimToken, sid: str) -> ProvisionedUser:
-        return await self._db.read(lambda conn: self._find(conn, token.account_sid, sid))
-
-    @staticmethod
-    def _find(conn: Connection, account_sid: str, sid: str) -> ProvisionedUser:
-        # Another account's person is "not found": a token never learns they exist.
-        found = store.get_person(conn, account_sid, sid) if is_sid(sid, Prefix.USER) else None
-        if found is None:
-            raise not_found(f"No User {sid[:40]}")
-        return found
-
     # --- creating ---------------------------------------------------------------------------
 
-    async def create(self, token: ScimToken, document: Mapping[str, Any], ip: str | None) -> Any:
+    async def create(
+        self, token: ScimToken, document: Mapping[str, Any], ip: str | None
+    ) -> ProvisionedUser:
         attributes = clean(USER_ATTRS, USER_SCHEMA, document)
         username = _username(attributes.pop("userName"))
         external_id = attributes.pop("externalId", None)
@@ -167,55 +138,22 @@ class ProvisionedPeople:
 
     # --- changing ---------------------------------------------------------------------------
 
-    async def replace(
-        self,
-        token: ScimToken,
-        sid: str,
-        document: Mapping[str, Any],
-        ip: str | None,
-        if_match: str | None = None,
-    ) -> ProvisionedUser:
-        attributes = clean(USER_ATTRS, USER_SCHEMA, document)
-        return await self._write(
-            lambda conn: self._store(
-                conn, token, sid, attributes, ip, "scim.user_replace", if_match
-            )
-        )
-
-    async def patch(
-        self,
-        token: ScimToken,
-        sid: str,
-        document: Mapping[str, Any],
-        base: str,
-        ip: str | None,
-        if_match: str | None = None,
-    ) -> ProvisionedUser:
-        operations = scim_patch.parse_operations(document, USER_ATTRS, USER_SCHEMA)
-
-        def unit(conn: Connection) -> ProvisionedUser:
-            current = self._find(conn, token.account_sid, sid)
-            resource = user_resource(current, base)
-            changed = scim_patch.apply(resource, operations, USER_ATTRS, USER_SCHEMA)
-            attributes = clean(USER_ATTRS, USER_SCHEMA, changed)
-            if "active" not in changed:
-                attributes["active"] = current.status == ACTIVE
-            return self._store(conn, token, sid, attributes, ip, "scim.user_patch", if_match)
-
-        return await self._write(unit)
+    def _patched(self, current: ProvisionedUser, changed: Mapping[str, Any]) -> dict[str, Any]:
+        attributes = clean(USER_ATTRS, USER_SCHEMA, changed)
+        # A PATCH that does not name `active` leaves it as it is.
+        if "active" not in changed:
+            attributes["active"] = current.status == ACTIVE
+        return attributes
 
     def _store(
         self,
         conn: Connection,
-        token: ScimToken,
-        sid: str,
+        current: ProvisionedUser,
         attributes: dict[str, Any],
-        ip: str | None,
+        who: Actor,
         action: str,
-        if_match: str | None,
     ) -> ProvisionedUser:
-        current = self._find(conn, token.account_sid, sid)
-        check_if_match(current.version, if_match)
+        sid = current.sid
         attributes = dict(attributes)
         username = _username(attributes.pop("userName"))
         external_id = attributes.pop("externalId", None)
@@ -252,29 +190,19 @@ class ProvisionedPeople:
         if status == DISABLED and current.status != DISABLED:
             # Deactivation ends access at once: every session, and with them every link.
             detail["sessions_ended"] = user_store.end_user_sessions(conn, sid, now)
-        self._audit.record_in(
-            conn, provisioner(token, ip), action, object_type="user", object_id=sid, detail=detail
-        )
-        return self._find(conn, token.account_sid, sid)
+        self._audit.record_in(conn, who, action, object_type="user", object_id=sid, detail=detail)
+        return self._find(conn, current.account_sid, sid)
 
     # --- removing ---------------------------------------------------------------------------
 
-    async def delete(
-        self, token: ScimToken, sid: str, ip: str | None, if_match: str | None = None
-    ) -> None:
-        def unit(conn: Connection) -> None:
-            current = self._find(conn, token.account_sid, sid)
-            check_if_match(current.version, if_match)
-            now = self._clock.now_ms()
-            ended = user_store.end_user_sessions(conn, sid, now)
-            store.delete_user(conn, sid)
-            self._audit.record_in(
-                conn,
-                provisioner(token, ip),
-                "scim.user_delete",
-                object_type="user",
-                object_id=sid,
-                detail={"username": current.username, "sessions_ended": ended},
-            )
-
-        await self._write(unit)
+    def _remove(self, conn: Connection, current: ProvisionedUser, who: Actor) -> None:
+        ended = user_store.end_user_sessions(conn, current.sid, self._clock.now_ms())
+        store.delete_user(conn, current.sid)
+        self._audit.record_in(
+            conn,
+            who,
+            "scim.user_delete",
+            object_type="user",
+            object_id=current.sid,
+            detail={"username": current.username, "sessions_ended": ended},
+        )

@@ -18,6 +18,7 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import InvalidParameter, NotFound, Unauthenticated
 from hindsight.domain.permissions import Permission
+from hindsight.domain.record_fields import fields_of
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.store import scim as store
 from hindsight.store.database import Database
@@ -47,15 +48,8 @@ def provisioner(token: ScimToken, ip: str | None) -> Actor:
 
 def token_json(token: ScimToken) -> dict[str, Any]:
     """A token as the admin API and page show it: never the token itself."""
-    return {
-        "sid": token.sid,
-        "name": token.name,
-        "created_ms": token.created_ms,
-        "created_by": token.created_by,
-        "last_used_ms": token.last_used_ms,
-        "revoked_ms": token.revoked_ms,
-        "active": token.revoked_ms is None,
-    }
+    shown = ("sid", "name", "created_ms", "created_by", "last_used_ms", "revoked_ms")
+    return {**fields_of(token, *shown), "active": token.revoked_ms is None}
 
 
 class ScimTokens:

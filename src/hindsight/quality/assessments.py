@@ -141,6 +141,12 @@ class AssessmentService:
         self._clock = clock
         self._audit = audit
 
+    async def _may(
+        self, viewer: Viewer, permission: Permission, action: str, kind: str, object_id: str | None
+    ) -> None:
+        """Check a permission about one object; a refusal is recorded (AuditTrail.require)."""
+        await self._audit.require(viewer, permission, action, object_type=kind, object_id=object_id)
+
     # --- answers (Twilio's assessments) ----------------------------------------------------
 
     async def create(
@@ -152,12 +158,8 @@ class AssessmentService:
         answer: AnswerInput,
     ) -> Assessment:
         """One submitted answer, as Twilio's API creates them."""
-        await self._audit.require(
-            viewer,
-            Permission.ASSESS,
-            "quality.assessment.create",
-            object_type="segment",
-            object_id=segment_id,
+        await self._may(
+            viewer, Permission.ASSESS, "quality.assessment.create", "segment", segment_id
         )
 
         def unit(conn: Connection) -> Assessment:
@@ -198,12 +200,8 @@ class AssessmentService:
         answer_text: str | None,
         offset: float | None,
     ) -> Assessment:
-        await self._audit.require(
-            viewer,
-            Permission.ASSESS,
-            "quality.assessment.update",
-            object_type="qm_assessment",
-            object_id=sid,
+        await self._may(
+            viewer, Permission.ASSESS, "quality.assessment.update", "qm_assessment", sid
         )
 
         def unit(conn: Connection) -> Assessment:
@@ -233,13 +231,7 @@ class AssessmentService:
         return await self._db.write(unit)
 
     async def list(self, viewer: Viewer, segment_id: str | None, page: PageRequest) -> Page:
-        await self._audit.require(
-            viewer,
-            Permission.VIEW,
-            "quality.assessment.list",
-            object_type="segment",
-            object_id=segment_id,
-        )
+        await self._may(viewer, Permission.VIEW, "quality.assessment.list", "segment", segment_id)
         query = store.assessments_query(viewer.account_sid, segment_id, scope_of(viewer))
         result = await self._db.scan(lambda c: fetch_page(c, query, store.ASSESSMENT_ORDER, page))
         items = [Assessment.of(r) for r in result.rows]
@@ -275,13 +267,7 @@ class AssessmentService:
     ) -> Review:
         """Write the viewer's answers (a draft, or submitted); changes to a submitted review
         are kept as history. Answers not given are left as they are."""
-        await self._audit.require(
-            viewer,
-            Permission.ASSESS,
-            "quality.review.save",
-            object_type="segment",
-            object_id=segment_id,
-        )
+        await self._may(viewer, Permission.ASSESS, "quality.review.save", "segment", segment_id)
         if len({a.question_sid for a in answers}) != len(answers):
             raise InvalidParameter("A question is answered twice")
 
@@ -316,12 +302,8 @@ class AssessmentService:
         return await self._db.write(unit)
 
     async def conversation(self, viewer: Viewer, conversation_id: str) -> ConversationQuality:
-        await self._audit.require(
-            viewer,
-            Permission.VIEW,
-            "quality.conversation",
-            object_type="conversation",
-            object_id=conversation_id,
+        await self._may(
+            viewer, Permission.VIEW, "quality.conversation", "conversation", conversation_id
         )
 
         def unit(conn: Connection) -> ConversationQuality:
@@ -346,12 +328,8 @@ class AssessmentService:
     # --- comments --------------------------------------------------------------------------
 
     async def comment(self, viewer: Viewer, given: CommentInput) -> Comment:
-        await self._audit.require(
-            viewer,
-            Permission.ASSESS,
-            "quality.comment.create",
-            object_type="segment",
-            object_id=given.segment_id,
+        await self._may(
+            viewer, Permission.ASSESS, "quality.comment.create", "segment", given.segment_id
         )
         text = clean_text(given.comment, "Comment", MAX_COMMENT)
         tag = comment_tag(given.tag_id)
@@ -407,13 +385,7 @@ class AssessmentService:
     async def comments(
         self, viewer: Viewer, segment_id: str | None, agent_id: str | None, page: PageRequest
     ) -> Page:
-        await self._audit.require(
-            viewer,
-            Permission.VIEW,
-            "quality.comment.list",
-            object_type="segment",
-            object_id=segment_id,
-        )
+        await self._may(viewer, Permission.VIEW, "quality.comment.list", "segment", segment_id)
         query = store.comments_query(viewer.account_sid, segment_id, agent_id, scope_of(viewer))
         result = await self._db.scan(lambda c: fetch_page(c, query, store.COMMENT_ORDER, page))
         items = [Comment.of(r) for r in result.rows]

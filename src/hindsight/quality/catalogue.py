@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select
 
 from hindsight.audit.trail import AuditTrail
 from hindsight.domain.access import Viewer
@@ -40,7 +40,7 @@ from hindsight.quality import answer_sets as sets
 from hindsight.quality.permissions import CATALOGUE_READERS, require_any
 from hindsight.quality.records import Category, Question, Questionnaire
 from hindsight.store.database import Database
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 from hindsight.store.quality import catalogue as store
 
 T = TypeVar("T")
@@ -175,13 +175,36 @@ class CatalogueService:
             conn, viewer, action, object_type=f"qm_{kind}", object_id=sid, detail=detail
         )
 
+    async def _page(
+        self,
+        viewer: Viewer,
+        action: str,
+        query: Select[Any],
+        order: Sequence[SortKey],
+        page: PageRequest,
+        build: Callable[[Connection, str, Sequence[Any]], list[Any]],
+    ) -> Page:
+        """One page of a catalogue list, its rows built into records in the same read."""
+        await self._can_read(viewer, action)
+
+        def unit(conn: Connection) -> Page:
+            result = fetch_page(conn, query, order, page)
+            return Page(build(conn, viewer.account_sid, result.rows), result)
+
+        return await self._db.scan(unit)
+
     # --- categories ------------------------------------------------------------------------
 
     async def categories(self, viewer: Viewer, page: PageRequest) -> Page:
-        await self._can_read(viewer, "quality.category.list")
         query = store.categories_query(viewer.account_sid)
-        result = await self._db.scan(lambda c: fetch_page(c, query, store.CATEGORY_ORDER, page))
-        return Page([Category.of(r) for r in result.rows], result)
+        return await self._page(
+            viewer,
+            "quality.category.list",
+            query,
+            store.CATEGORY_ORDER,
+            page,
+            lambda _conn, _account, rows: [Category.of(r) for r in rows],
+        )
 
     async def create_category(self, viewer: Viewer, name: str) -> Category:
         await self._can_change(viewer, "quality.category.create", None)
@@ -234,14 +257,10 @@ class CatalogueService:
     async def questions(
         self, viewer: Viewer, category_sids: Sequence[str], page: PageRequest
     ) -> Page:
-        await self._can_read(viewer, "quality.question.list")
         query = store.questions_query(viewer.account_sid, category_sids)
-
-        def unit(conn: Connection) -> Page:
-            result = fetch_page(conn, query, store.QUESTION_ORDER, page)
-            return Page(build_questions(conn, viewer.account_sid, result.rows), result)
-
-        return await self._db.scan(unit)
+        return await self._page(
+            viewer, "quality.question.list", query, store.QUESTION_ORDER, page, build_questions
+        )
 
     async def question(self, viewer: Viewer, sid: str) -> Question:
         await self._can_read(viewer, "quality.question.fetch")
@@ -342,14 +361,15 @@ class CatalogueService:
     async def questionnaires(
         self, viewer: Viewer, include_inactive: bool, page: PageRequest
     ) -> Page:
-        await self._can_read(viewer, "quality.questionnaire.list")
         query = store.questionnaires_query(viewer.account_sid, include_inactive)
-
-        def unit(conn: Connection) -> Page:
-            result = fetch_page(conn, query, store.QUESTIONNAIRE_ORDER, page)
-            return Page(build_questionnaires(conn, viewer.account_sid, result.rows), result)
-
-        return await self._db.scan(unit)
+        return await self._page(
+            viewer,
+            "quality.questionnaire.list",
+            query,
+            store.QUESTIONNAIRE_ORDER,
+            page,
+            build_questionnaires,
+        )
 
     async def questionnaire(self, viewer: Viewer, sid: str) -> Questionnaire:
         await self._can_read(viewer, "quality.questionnaire.fetch")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -65,12 +66,12 @@ def policy(
     given = dict(zip(FIELDS, (conversations, recordings, transcripts), strict=True))
     changes = {name: (value or None) for name, value in given.items() if value is not None}
     with _runtime() as runtime:
-        account_sid = _account_for(runtime, account)
+        actor = _actor(_account_for(runtime, account))
         service = runtime.services.retention
         if changes:
-            view = service.set_policy_sync(account_sid, _actor(account_sid), changes)
+            view = asyncio.run(service.set_policy(actor, changes))
         else:
-            view = service.policy_sync(account_sid)
+            view = asyncio.run(service.policy(actor))
         _show_policy(view)
 
 
@@ -80,8 +81,6 @@ def run(
     account: str = typer.Option(None, help="Only this account (default: every account)."),
 ) -> None:
     """Delete now what the policies say has expired (the server also does this on a schedule)."""
-    import asyncio
-
     from hindsight.retention.service import CLI
 
     with _runtime() as runtime:
@@ -92,7 +91,7 @@ def run(
             accounts = [account] if account else [a.sid for a in everyone]
             reports = []
             for sid in accounts:
-                view = service.policy_sync(sid)
+                view = await service.policy(_actor(sid))
                 if view.policy.keeps_everything:
                     console.print(f"{sid}: no retention policy, everything is kept.")
                     continue
@@ -115,10 +114,8 @@ def hold(
 ) -> None:
     """Place a conversation on legal hold: nothing of it is deleted until it is released."""
     with _runtime() as runtime:
-        account_sid = _account_for(runtime, account)
-        row = runtime.services.retention.place_hold_sync(
-            account_sid, _actor(account_sid), conversation_id, reason
-        )
+        actor = _actor(_account_for(runtime, account))
+        row = asyncio.run(runtime.services.retention.place_hold(actor, conversation_id, reason))
         console.print(f"On hold: {row.conversation_id} ({row.reason})")
 
 
@@ -129,10 +126,8 @@ def release(
 ) -> None:
     """Release a legal hold; the conversation is then subject to the policy again."""
     with _runtime() as runtime:
-        account_sid = _account_for(runtime, account)
-        runtime.services.retention.release_hold_sync(
-            account_sid, _actor(account_sid), conversation_id
-        )
+        actor = _actor(_account_for(runtime, account))
+        asyncio.run(runtime.services.retention.release_hold(actor, conversation_id))
         console.print(f"Released: {conversation_id}")
 
 
@@ -144,8 +139,8 @@ def holds(
     from hindsight.retention.service import hold_json
 
     with _runtime() as runtime:
-        account_sid = _account_for(runtime, account)
-        for row in runtime.services.retention.holds_sync(account_sid):
+        actor = _actor(_account_for(runtime, account))
+        for row in asyncio.run(runtime.services.retention.all_holds(actor)):
             data = hold_json(row)
             placed = datetime.fromtimestamp(data["placed_ms"] / 1000, UTC).isoformat()
             console.print(

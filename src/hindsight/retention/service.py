@@ -25,6 +25,7 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import Conflict, InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
+from hindsight.domain.record_fields import fields_of
 from hindsight.insights import held_media
 from hindsight.insights.queries import scope_of
 from hindsight.media.analysis import recording_media_key
@@ -111,13 +112,9 @@ class Protected:
 
 
 def hold_json(row: Any) -> dict[str, Any]:
-    return {
-        "conversation_id": row.conversation_id,
-        "reason": row.reason,
-        "placed_by_sid": row.placed_by_sid,
-        "placed_by_name": row.placed_by_name,
-        "placed_ms": row.placed_ms,
-    }
+    return fields_of(
+        row, "conversation_id", "reason", "placed_by_sid", "placed_by_name", "placed_ms"
+    )
 
 
 def _policy_of(row: Any) -> rules.RetentionPolicy:
@@ -185,24 +182,25 @@ class RetentionService:
         self._blobs = blobs
         self._batch = batch_size
 
-    async def _manager(self, viewer: Viewer, action: str, object_id: str | None = None) -> None:
-        await self._audit.require(
-            viewer,
+    async def _manager(self, who: Viewer | Actor, action: str, object_id: str | None = None) -> str:
+        """The account `who` acts in, once allowed (see AuditTrail.authorise)."""
+        actor = await self._audit.authorise(
+            who,
             Permission.MANAGE_RETENTION,
             action,
             object_type="conversation" if object_id else None,
             object_id=object_id,
         )
+        if actor.account_sid is None:
+            raise InvalidParameter("Name the account")
+        return actor.account_sid
 
     # --- the policy ---------------------------------------------------------------------------
 
-    async def policy(self, viewer: Viewer) -> PolicyView:
-        await self._manager(viewer, "retention.policy.read")
-        row = await self._db.read(lambda conn: store.get_policy(conn, viewer.account_sid))
+    async def policy(self, who: Viewer | Actor) -> PolicyView:
+        account_sid = await self._manager(who, "retention.policy.read")
+        row = await self._db.read(lambda conn: store.get_policy(conn, account_sid))
         return self._view(row)
-
-    def policy_sync(self, account_sid: str) -> PolicyView:
-        return self._view(self._db.read_sync(lambda conn: store.get_policy(conn, account_sid)))
 
     @staticmethod
     def _view(row: Any) -> PolicyView:
@@ -234,17 +232,11 @@ class RetentionService:
 
         return unit
 
-    async def set_policy(self, viewer: Viewer, document: dict[str, Any]) -> PolicyView:
+    async def set_policy(self, who: Viewer | Actor, document: dict[str, Any]) -> PolicyView:
         """Change the fields `document` names (days, or null to keep for ever)."""
-        await self._manager(viewer, "retention.policy.update")
+        account_sid = await self._manager(who, "retention.policy.update")
         rules.RetentionPolicy.from_json(document)  # refuse before touching anything
-        return await self._db.write(self._policy_unit(viewer.account_sid, viewer, document))
-
-    def set_policy_sync(
-        self, account_sid: str, actor: Actor, document: dict[str, Any]
-    ) -> PolicyView:
-        rules.RetentionPolicy.from_json(document)
-        return self._db.write_sync(self._policy_unit(account_sid, actor, document))
+        return await self._db.write(self._policy_unit(account_sid, who, document))
 
     # --- legal holds --------------------------------------------------------------------------
 
@@ -253,10 +245,12 @@ class RetentionService:
         query = store.holds_query(viewer.account_sid)
         return await self._db.read(lambda conn: fetch_page(conn, query, store.HOLD_ORDER, page))
 
-    def holds_sync(self, account_sid: str) -> list[Any]:
+    async def all_holds(self, who: Viewer | Actor) -> list[Any]:
+        """Every hold of the account, newest first, in one list (the CLI's)."""
+        account_sid = await self._manager(who, "retention.hold.list")
         newest = (k.column.desc() for k in store.HOLD_ORDER)
         query = store.holds_query(account_sid).order_by(*newest)
-        return self._db.read_sync(lambda conn: list(conn.execute(query)))
+        return await self._db.scan(lambda conn: list(conn.execute(query)))
 
     async def hold(self, viewer: Viewer, conversation_id: str) -> Any:
         await self._manager(viewer, "retention.hold.read", conversation_id)
@@ -304,21 +298,11 @@ class RetentionService:
 
         return unit
 
-    async def place_hold(self, viewer: Viewer, conversation_id: str, reason: Any) -> Any:
+    async def place_hold(self, who: Viewer | Actor, conversation_id: str, reason: Any) -> Any:
         conversation_id = conversation_id_of(conversation_id)
-        await self._manager(viewer, "retention.hold.place", conversation_id)
-        unit = self._place_unit(
-            viewer.account_sid, viewer, conversation_id, rules.hold_reason(reason)
-        )
+        account_sid = await self._manager(who, "retention.hold.place", conversation_id)
+        unit = self._place_unit(account_sid, who, conversation_id, rules.hold_reason(reason))
         return await self._db.write(unit)
-
-    def place_hold_sync(
-        self, account_sid: str, actor: Actor, conversation_id: str, reason: Any
-    ) -> Any:
-        unit = self._place_unit(
-            account_sid, actor, conversation_id_of(conversation_id), rules.hold_reason(reason)
-        )
-        return self._db.write_sync(unit)
 
     def _release_unit(
         self, account_sid: str, who: Viewer | Actor, conversation_id: str
@@ -338,12 +322,9 @@ class RetentionService:
 
         return unit
 
-    async def release_hold(self, viewer: Viewer, conversation_id: str) -> None:
-        await self._manager(viewer, "retention.hold.release", conversation_id)
-        await self._db.write(self._release_unit(viewer.account_sid, viewer, conversation_id))
-
-    def release_hold_sync(self, account_sid: str, actor: Actor, conversation_id: str) -> None:
-        self._db.write_sync(self._release_unit(account_sid, actor, conversation_id))
+    async def release_hold(self, who: Viewer | Actor, conversation_id: str) -> None:
+        account_sid = await self._manager(who, "retention.hold.release", conversation_id)
+        await self._db.write(self._release_unit(account_sid, who, conversation_id))
 
     # --- sweeping -----------------------------------------------------------------------------
 

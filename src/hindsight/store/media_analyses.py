@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hindsight.store.job_rows import claim_first, update_owned
 from hindsight.store.schema import media_analyses as table
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
@@ -48,103 +49,65 @@ def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -
     candidates = conn.execute(
         select(table.c.id).where(_claimable(now_ms)).order_by(table.c.id).limit(5)
     ).scalars()
-    for job_id in list(candidates):
-        # The condition is checked again under the row lock, so only one claimer wins.
-        result = conn.execute(
-            update(table)
-            .where(table.c.id == job_id, _claimable(now_ms))
-            .values(
-                status=RUNNING,
-                lease_owner=owner,
-                lease_until_ms=lease_until_ms,
-                attempts=table.c.attempts + 1,
-                date_updated=now_ms,
-            )
-        )
-        if result.rowcount == 1:
-            return conn.execute(select(table).where(table.c.id == job_id)).first()
-    return None
+    return claim_first(
+        conn,
+        table,
+        candidates,
+        _claimable(now_ms),
+        status=RUNNING,
+        lease_owner=owner,
+        lease_until_ms=lease_until_ms,
+        attempts=table.c.attempts + 1,
+        date_updated=now_ms,
+    )
 
 
 def renew(conn: Connection, job_id: int, owner: str, lease_until_ms: int) -> bool:
-    result = conn.execute(
-        update(table)
-        .where(table.c.id == job_id, table.c.lease_owner == owner, table.c.status == RUNNING)
-        .values(lease_until_ms=lease_until_ms)
+    return update_owned(conn, table, job_id, owner, RUNNING, lease_until_ms=lease_until_ms)
+
+
+def _unlease(conn: Connection, job_id: int, owner: str, now_ms: int, **values: Any) -> bool:
+    """End `owner`'s lease on the job, leaving it with `values`; False if it no longer held it."""
+    return update_owned(
+        conn,
+        table,
+        job_id,
+        owner,
+        RUNNING,
+        lease_owner=None,
+        lease_until_ms=0,
+        date_updated=now_ms,
+        **values,
     )
-    return result.rowcount == 1
-
-
-def _owned(job_id: int, owner: str) -> Any:
-    return and_(table.c.id == job_id, table.c.lease_owner == owner, table.c.status == RUNNING)
 
 
 def finish(conn: Connection, job_id: int, owner: str, now_ms: int, result: dict[str, Any]) -> bool:
-    outcome = conn.execute(
-        update(table)
-        .where(_owned(job_id, owner))
-        .values(
-            status=DONE,
-            error=None,
-            lease_owner=None,
-            lease_until_ms=0,
-            completed_ms=now_ms,
-            date_updated=now_ms,
-            **result,
-        )
+    return _unlease(
+        conn, job_id, owner, now_ms, status=DONE, error=None, completed_ms=now_ms, **result
     )
-    return outcome.rowcount == 1
 
 
 def fail(conn: Connection, job_id: int, owner: str, now_ms: int, error: str) -> bool:
-    outcome = conn.execute(
-        update(table)
-        .where(_owned(job_id, owner))
-        .values(
-            status=FAILED,
-            error=error,
-            lease_owner=None,
-            lease_until_ms=0,
-            completed_ms=now_ms,
-            date_updated=now_ms,
-        )
-    )
-    return outcome.rowcount == 1
+    return _unlease(conn, job_id, owner, now_ms, status=FAILED, error=error, completed_ms=now_ms)
 
 
 def retry_later(
     conn: Connection, job_id: int, owner: str, now_ms: int, at_ms: int, error: str
 ) -> bool:
-    outcome = conn.execute(
-        update(table)
-        .where(_owned(job_id, owner))
-        .values(
-            status=PENDING,
-            error=error,
-            lease_owner=None,
-            lease_until_ms=0,
-            next_attempt_ms=at_ms,
-            date_updated=now_ms,
-        )
-    )
-    return outcome.rowcount == 1
+    return _unlease(conn, job_id, owner, now_ms, status=PENDING, error=error, next_attempt_ms=at_ms)
 
 
 def release(conn: Connection, job_id: int, owner: str, now_ms: int) -> bool:
     """Hand a job back untried (the server is stopping): due again at once."""
-    outcome = conn.execute(
-        update(table)
-        .where(_owned(job_id, owner))
-        .values(
-            status=PENDING,
-            lease_owner=None,
-            lease_until_ms=0,
-            attempts=table.c.attempts - 1,
-            next_attempt_ms=now_ms,
-            date_updated=now_ms,
-        )
+    return _unlease(
+        conn,
+        job_id,
+        owner,
+        now_ms,
+        status=PENDING,
+        attempts=table.c.attempts - 1,
+        next_attempt_ms=now_ms,
     )
-    return outcome.rowcount == 1
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select, update
 
+from hindsight.store.job_rows import claim_first, update_owned
 from hindsight.store.schema import media_exports as table
 
 QUEUED, BUILDING, READY, DOWNLOADED, FAILED, EXPIRED = (
@@ -50,27 +51,18 @@ def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -
         .order_by(table.c.created_ms, table.c.id)
         .limit(5)
     ).scalars()
-    for export_id in list(candidates):
-        # Checked again in the update itself, so of two claimers only one changes the row.
-        claimed = conn.execute(
-            update(table)
-            .where(table.c.id == export_id, _claimable(now_ms))
-            .values(
-                status=BUILDING,
-                lease_owner=owner,
-                lease_until_ms=lease_until_ms,
-                done=0,
-                items=0,
-                failed_items=0,
-            )
-        )
-        if claimed.rowcount == 1:
-            return conn.execute(select(table).where(table.c.id == export_id)).first()
-    return None
-
-
-def _owned(export_id: str, owner: str) -> Any:
-    return and_(table.c.id == export_id, table.c.lease_owner == owner, table.c.status == BUILDING)
+    return claim_first(
+        conn,
+        table,
+        candidates,
+        _claimable(now_ms),
+        status=BUILDING,
+        lease_owner=owner,
+        lease_until_ms=lease_until_ms,
+        done=0,
+        items=0,
+        failed_items=0,
+    )
 
 
 def progress(
@@ -84,38 +76,30 @@ def progress(
     failed_items: int,
 ) -> bool:
     """Record progress and renew the lease; False if this builder no longer holds it."""
-    result = conn.execute(
-        update(table)
-        .where(_owned(export_id, owner))
-        .values(lease_until_ms=lease_until_ms, done=done, items=items, failed_items=failed_items)
+    return update_owned(
+        conn,
+        table,
+        export_id,
+        owner,
+        BUILDING,
+        lease_until_ms=lease_until_ms,
+        done=done,
+        items=items,
+        failed_items=failed_items,
     )
-    return result.rowcount == 1
 
 
 def finish(
     conn: Connection, export_id: str, owner: str, now_ms: int, file_name: str, size_bytes: int
 ) -> bool:
-    result = conn.execute(
-        update(table)
-        .where(_owned(export_id, owner))
-        .values(
-            status=READY,
-            file_name=file_name,
-            size_bytes=size_bytes,
-            finished_ms=now_ms,
-            lease_owner=None,
-        )
-    )
-    return result.rowcount == 1
+    ready = {"status": READY, "file_name": file_name, "size_bytes": size_bytes}
+    ended = {"finished_ms": now_ms, "lease_owner": None}
+    return update_owned(conn, table, export_id, owner, BUILDING, **ready, **ended)
 
 
 def fail(conn: Connection, export_id: str, owner: str, now_ms: int, error: str) -> bool:
-    result = conn.execute(
-        update(table)
-        .where(_owned(export_id, owner))
-        .values(status=FAILED, error=error[:500], finished_ms=now_ms, lease_owner=None)
-    )
-    return result.rowcount == 1
+    values = {"status": FAILED, "error": error[:500], "finished_ms": now_ms, "lease_owner": None}
+    return update_owned(conn, table, export_id, owner, BUILDING, **values)
 
 
 def take_download(conn: Connection, account_sid: str, export_id: str, now_ms: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 
 import typer
@@ -41,7 +42,7 @@ def passwords_on(
         if runtime.services.sso.config.record_for(account_sid) is None:
             _fail("Single sign-on is not configured for this account.")
         actor = Actor("cli", None, f"cli:{getpass.getuser()}", account_sid=account_sid)
-        if runtime.services.sso.config.restore_passwords_sync(account_sid, actor):
+        if asyncio.run(runtime.services.sso.config.restore_passwords(account_sid, actor)):
             console.print(
                 "Local passwords are on again for this account (recorded in the audit trail)."
             )

@@ -242,7 +242,7 @@ class SsoConfigService:
             "date_updated": now,
         }
 
-    def restore_passwords_sync(self, account_sid: str, actor: Actor) -> bool:
+    async def restore_passwords(self, account_sid: str, actor: Actor) -> bool:
         """The break-glass from the server itself (`hindsight sso passwords-on`): local
         passwords work again in this account, whatever the provider does. True if they were
         off. Always audited."""
@@ -256,8 +256,8 @@ class SsoConfigService:
             store.save_provider(conn, values)
             return True
 
-        changed = self._db.write_sync(unit)
-        self._audit.record_sync(
+        changed = await self._db.write(unit)
+        await self._audit.record(
             actor,
             "auth.break_glass",
             object_type="account",

@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 import orjson
 from sqlalchemy import Connection
 
-from hindsight.audit.trail import ALLOWED, DENIED, Actor, AuditTrail
+from hindsight.audit.trail import ALLOWED, Actor, AuditTrail
 from hindsight.auth.sso.config import SsoConfigService, settings_of
 from hindsight.auth.sso.errors import ProviderUnavailable, SsoRefused
 from hindsight.auth.sso.oidc import OidcClient, ProviderMetadata
@@ -376,15 +376,7 @@ class SsoSignIn:
             actor, detail = Actor("user", None, None, account, (), ip), {}
         if login is not None and login.purpose == TEST:
             detail["test"] = True
-        await self._audit.record(
-            actor,
-            "auth.sso_login",
-            object_type="user",
-            object_id=actor.actor_sid,
-            outcome=DENIED,
-            reason=reason,
-            detail=detail,
-        )
+        await self._audit.refused_sign_in(actor, "auth.sso_login", reason, detail)
 
 
 def _roles_from_scim(conn: Connection, row: Any | None) -> bool:

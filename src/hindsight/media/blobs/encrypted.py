@@ -27,6 +27,7 @@ import anyio
 from hindsight.media.blobs import chunks
 from hindsight.media.blobs.chunks import ChunkCipher, ChunkRefused, Layout
 from hindsight.media.blobs.envelope import KeyRecord, Keyring, KeyringError, unwrap, wrap
+from hindsight.media.blobs.seekable import SeekableReader
 from hindsight.media.storage import (
     BlobInfo,
     BlobMissing,
@@ -236,27 +237,14 @@ async def _trimmed(
         await rest.aclose()
 
 
-class _DecryptingReader(io.RawIOBase):
+class _DecryptingReader(SeekableReader):
     """A seekable plaintext file over a stored encrypted file (for probing, in a thread)."""
 
     def __init__(self, stored: BinaryIO, cipher: ChunkCipher, layout: Layout) -> None:
-        self._stored, self._cipher, self._layout, self._pos = stored, cipher, layout, 0
+        super().__init__(layout.plain_size)
+        self._stored, self._cipher, self._layout = stored, cipher, layout
         self._chunk_index = -1
         self._chunk = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._layout.plain_size}
-        self._pos = max(0, base[whence] + offset)
-        return self._pos
 
     def readinto(self, buffer: Any) -> int:
         if self._pos >= self._layout.plain_size:

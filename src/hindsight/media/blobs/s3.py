@@ -34,11 +34,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from hindsight.media.blobs.seekable import SeekableReader
 from hindsight.media.storage import (
     READ_CHUNK,
     BlobInfo,
     BlobMissing,
     BlobUnavailable,
+    BufferedWriter,
     IncomingBudget,
     StoredBlob,
     check_key,
@@ -227,25 +229,12 @@ async def _stream(body: Any, length: int) -> AsyncIterator[bytes]:
         body.close()
 
 
-class _RangeReader(io.RawIOBase):
+class _RangeReader(SeekableReader):
     """A seekable file over ranged GETs (for probing a blob's headers in a thread)."""
 
     def __init__(self, store: S3BlobStore, key: str, size: int) -> None:
-        self._store, self._key, self._size, self._pos = store, key, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
+        super().__init__(size)
+        self._store, self._key = store, key
 
     def readinto(self, buffer: Any) -> int:
         length = min(len(buffer), self._size - self._pos)
@@ -257,42 +246,25 @@ class _RangeReader(io.RawIOBase):
         return len(data)
 
 
-class S3Writer:
+class S3Writer(BufferedWriter):
     """One blob on its way up: one buffered part at a time, visible only once committed."""
 
     def __init__(self, store: S3BlobStore, key: str) -> None:
+        super().__init__(store, store.options.part_size)
         self.key = key
         self._store = store
         self._name = store.object_name(key)
         self._hash = hashlib.sha256()
-        self._buffer: list[bytes] = []
-        self._buffered = 0
-        self._size = 0
         self._upload_id: str | None = None
         self._parts: list[dict[str, Any]] = []
-        self._done = False
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    async def write(self, data: bytes) -> None:
-        if self._done:
-            raise RuntimeError("the blob writer is closed")
-        if not data:
-            return
-        self._store.reserve(len(data))
-        self._buffer.append(data)
-        self._buffered += len(data)
-        self._size += len(data)
-        if self._buffered >= self._store.options.part_size:
-            await self._send_part()
 
     def _take(self) -> bytes:
-        part, self._buffer = b"".join(self._buffer), []
-        self._store.release(self._buffered)
-        self._buffered = 0
-        return part
+        # Once taken, the part is no longer held here: the budget gets its bytes back.
+        self._store.release(self._pending)
+        return super()._take()
+
+    async def _hand_on(self) -> None:
+        await self._send_part()
 
     async def _send_part(self) -> None:
         part = self._take()
@@ -329,7 +301,7 @@ class S3Writer:
                     client.put_object, Bucket=self._store.bucket, Key=self._name, Body=body
                 )
             else:
-                if self._buffered:
+                if self._pending:
                     await self._send_part()
                 await self._store.run(
                     client.complete_multipart_upload,
@@ -342,13 +314,13 @@ class S3Writer:
             await self.abort()
             raise
         self._done = True
-        return StoredBlob(self.key, self._size, self._hash.hexdigest())
+        return StoredBlob(self.key, self.size, self._hash.hexdigest())
 
     async def abort(self) -> None:
         if self._done:
             return
         self._done = True
-        if self._buffered:
+        if self._pending:
             self._take()
         if self._upload_id is not None:
             upload_id, self._upload_id = self._upload_id, None

@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.domain.errors import HindsightError
-from hindsight.domain.scim.attributes import GROUP_SCHEMA, USER_SCHEMA
 from hindsight.domain.scim.errors import (
     ScimError,
     invalid_filter,
@@ -29,16 +28,14 @@ from hindsight.domain.scim.errors import (
     invalid_value,
     not_found,
 )
+from hindsight.provisioning.collection import ScimCollection
 from hindsight.provisioning.http import discovery
 from hindsight.provisioning.http.wire import error_response, read_object, scim_response
 from hindsight.provisioning.resources import (
     LIST_SCHEMA,
     MAX_COUNT,
-    Group,
     Page,
-    group_resource,
     project,
-    user_resource,
 )
 from hindsight.provisioning.service import Provisioning
 from hindsight.provisioning.tokens import ScimToken
@@ -180,152 +177,93 @@ def _services(request: Request) -> Provisioning:
     return request.app.state.provisioning
 
 
-# --- Users ------------------------------------------------------------------------------------
+# --- Users and Groups ---------------------------------------------------------------------------
 
 
-async def _users_page(request: Request, token: ScimToken, query: Query) -> Response:
-    page = await _services(request).people.list(
-        token, _base(request), query.filter, query.start, query.count
-    )
-    return _listing(page, query, USER_SCHEMA)
+def _resources(
+    path: str, collection_of: Callable[[Provisioning], ScimCollection[Any]]
+) -> list[Route]:
+    """The routes of one kind of resource (RFC 7644 §3): the same for Users and Groups."""
 
+    def collection(request: Request) -> ScimCollection[Any]:
+        return collection_of(_services(request))
 
-async def list_users(request: Request) -> Response:
-    token = await _token(request)
-    return await _users_page(request, token, _query(request))
+    def one(request: Request, record: Any, status: int = 200) -> Response:
+        resources = collection(request)
+        document = resources.resource(record, _base(request))
+        return _one(request, document, resources.kind.schema, status)
 
+    async def page(request: Request, token: ScimToken, query: Query) -> Response:
+        resources = collection(request)
+        base = _base(request)
+        found = await resources.list(token, base, query.filter, query.start, query.count)
+        return _listing(found, query, resources.kind.schema)
 
-async def search_users(request: Request) -> Response:
-    token = await _token(request)
-    return await _users_page(request, token, await _search_query(request))
+    async def listing(request: Request) -> Response:
+        token = await _token(request)
+        return await page(request, token, _query(request))
 
+    async def search(request: Request) -> Response:
+        token = await _token(request)
+        return await page(request, token, await _search_query(request))
 
-async def create_user(request: Request) -> Response:
-    token = await _token(request)
-    document = await read_object(request)
-    person = await _services(request).people.create(token, document, _client_ip(request))
-    return _one(request, user_resource(person, _base(request)), USER_SCHEMA, 201)
+    async def create(request: Request) -> Response:
+        token = await _token(request)
+        document = await read_object(request)
+        record = await collection(request).create(token, document, _client_ip(request))
+        return one(request, record, 201)
 
+    async def get(request: Request) -> Response:
+        token = await _token(request)
+        return one(request, await collection(request).get(token, request.path_params["id"]))
 
-async def get_user(request: Request) -> Response:
-    token = await _token(request)
-    person = await _services(request).people.get(token, request.path_params["id"])
-    return _one(request, user_resource(person, _base(request)), USER_SCHEMA)
+    async def replace(request: Request) -> Response:
+        token = await _token(request)
+        document = await read_object(request)
+        record = await collection(request).replace(
+            token,
+            request.path_params["id"],
+            document,
+            _client_ip(request),
+            request.headers.get("if-match"),
+        )
+        return one(request, record)
 
+    async def patch(request: Request) -> Response:
+        token = await _token(request)
+        document = await read_object(request)
+        record = await collection(request).patch(
+            token,
+            request.path_params["id"],
+            document,
+            _base(request),
+            _client_ip(request),
+            request.headers.get("if-match"),
+        )
+        return one(request, record)
 
-async def replace_user(request: Request) -> Response:
-    token = await _token(request)
-    document = await read_object(request)
-    person = await _services(request).people.replace(
-        token,
-        request.path_params["id"],
-        document,
-        _client_ip(request),
-        request.headers.get("if-match"),
-    )
-    return _one(request, user_resource(person, _base(request)), USER_SCHEMA)
+    async def delete(request: Request) -> Response:
+        token = await _token(request)
+        await collection(request).delete(
+            token, request.path_params["id"], _client_ip(request), request.headers.get("if-match")
+        )
+        return Response(status_code=204)
 
-
-async def patch_user(request: Request) -> Response:
-    token = await _token(request)
-    document = await read_object(request)
-    base = _base(request)
-    person = await _services(request).people.patch(
-        token,
-        request.path_params["id"],
-        document,
-        base,
-        _client_ip(request),
-        request.headers.get("if-match"),
-    )
-    return _one(request, user_resource(person, base), USER_SCHEMA)
-
-
-async def delete_user(request: Request) -> Response:
-    token = await _token(request)
-    await _services(request).people.delete(
-        token, request.path_params["id"], _client_ip(request), request.headers.get("if-match")
-    )
-    return Response(status_code=204)
-
-
-# --- Groups -----------------------------------------------------------------------------------
-
-
-def _group_document(request: Request, group: Group) -> dict[str, Any]:
-    return group_resource(group, _base(request))
-
-
-async def _groups_page(request: Request, token: ScimToken, query: Query) -> Response:
-    page = await _services(request).groups.list(
-        token, _base(request), query.filter, query.start, query.count
-    )
-    return _listing(page, query, GROUP_SCHEMA)
-
-
-async def list_groups(request: Request) -> Response:
-    token = await _token(request)
-    return await _groups_page(request, token, _query(request))
-
-
-async def search_groups(request: Request) -> Response:
-    token = await _token(request)
-    return await _groups_page(request, token, await _search_query(request))
+    return [
+        Route(path, listing, methods=["GET"]),
+        Route(path, create, methods=["POST"]),
+        Route(f"{path}/.search", search, methods=["POST"]),
+        Route(f"{path}/{{id}}", get, methods=["GET"]),
+        Route(f"{path}/{{id}}", replace, methods=["PUT"]),
+        Route(f"{path}/{{id}}", patch, methods=["PATCH"]),
+        Route(f"{path}/{{id}}", delete, methods=["DELETE"]),
+    ]
 
 
 async def search_everything(request: Request) -> Response:
     await _token(request)
     # One filter over Users and Groups at once would mean different attributes per type.
     raise ScimError(501, "Search Users or Groups: POST /Users/.search or /Groups/.search")
-
-
-async def create_group(request: Request) -> Response:
-    token = await _token(request)
-    document = await read_object(request)
-    group = await _services(request).groups.create(token, document, _client_ip(request))
-    created = _group_document(request, group)
-    return _one(request, created, GROUP_SCHEMA, 201)
-
-
-async def get_group(request: Request) -> Response:
-    token = await _token(request)
-    group = await _services(request).groups.get(token, request.path_params["id"])
-    return _one(request, _group_document(request, group), GROUP_SCHEMA)
-
-
-async def replace_group(request: Request) -> Response:
-    token = await _token(request)
-    document = await read_object(request)
-    group = await _services(request).groups.replace(
-        token,
-        request.path_params["id"],
-        document,
-        _client_ip(request),
-        request.headers.get("if-match"),
-    )
-    return _one(request, _group_document(request, group), GROUP_SCHEMA)
-
-
-async def patch_group(request: Request) -> Response:
-    token = await _token(request)
-    document = await read_object(request)
-    group = await _services(request).groups.patch(
-        token,
-        request.path_params["id"],
-        document,
-        _base(request),
-        _client_ip(request),
-        request.headers.get("if-match"),
-    )
-    return _one(request, _group_document(request, group), GROUP_SCHEMA)
-
-
-async def delete_group(request: Request) -> Response:
-    token = await _token(request)
-    await _services(request).groups.delete(
-        token, request.path_params["id"], _client_ip(request), request.headers.get("if-match")
-    )
-    return Response(status_code=204)
 
 
 # --- discovery --------------------------------------------------------------------------------
@@ -401,21 +339,9 @@ def build_scim_app(
 ) -> Starlette:
     app = Starlette(
         routes=[
-            Route("/Users", list_users, methods=["GET"]),
-            Route("/Users", create_user, methods=["POST"]),
-            Route("/Users/.search", search_users, methods=["POST"]),
-            Route("/Users/{id}", get_user, methods=["GET"]),
-            Route("/Users/{id}", replace_user, methods=["PUT"]),
-            Route("/Users/{id}", patch_user, methods=["PATCH"]),
-            Route("/Users/{id}", delete_user, methods=["DELETE"]),
-            Route("/Groups", list_groups, methods=["GET"]),
-            Route("/Groups", create_group, methods=["POST"]),
-            Route("/Groups/.search", search_groups, methods=["POST"]),
+            *_resources("/Users", lambda services: services.people),
+            *_resources("/Groups", lambda services: services.groups),
             Route("/.search", search_everything, methods=["POST"]),
-            Route("/Groups/{id}", get_group, methods=["GET"]),
-            Route("/Groups/{id}", replace_group, methods=["PUT"]),
-            Route("/Groups/{id}", patch_group, methods=["PATCH"]),
-            Route("/Groups/{id}", delete_group, methods=["DELETE"]),
             Route("/ServiceProviderConfig", service_provider_config, methods=["GET"]),
             Route("/Schemas", list_schemas, methods=["GET"]),
             Route("/Schemas/{id:path}", get_schema, methods=["GET"]),

@@ -19,6 +19,7 @@ from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.offsets import parse_offset
+from hindsight.domain.record_fields import fields_of
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.domain.unset import UNSET, Unset
@@ -335,12 +336,7 @@ def report_filters(request: Request) -> ReportFilters:
 
 def report_json(found: QualityReport) -> dict[str, Any]:
     def row(item: ReportRow) -> dict[str, Any]:
-        return {
-            "group": item.group,
-            "label": item.label,
-            "assessments": item.assessments,
-            "average": item.average,
-        }
+        return fields_of(item, "group", "label", "assessments", "average")
 
     return {
         "group_by": found.group_by,
@@ -401,11 +397,7 @@ def drill_value(group_by: str | None, raw: str | None) -> str | int | None:
 
 def assessed_json(item: Assessed) -> dict[str, Any]:
     return {
-        "review_sid": item.review_sid,
-        "conversation_id": item.conversation_id,
-        "segment_id": item.segment_id,
-        "agent_id": item.agent_id,
-        "agent_name": item.agent_name,
+        **fields_of(item, "review_sid", "conversation_id", "segment_id", "agent_id", "agent_name"),
         "queue": item.queue_name,
         "questionnaire": item.questionnaire_name,
         "author": item.author_name,

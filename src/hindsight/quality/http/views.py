@@ -7,6 +7,7 @@ from typing import Any
 
 from hindsight.domain.access import Viewer
 from hindsight.domain.quality.answer_sets import AnswerSet
+from hindsight.domain.record_fields import fields_of
 from hindsight.quality.records import Assessment, Comment, Question, Questionnaire, Review
 
 
@@ -28,25 +29,19 @@ def question(item: Question) -> dict[str, Any]:
 
 def questionnaire(item: Questionnaire) -> dict[str, Any]:
     return {
-        "sid": item.sid,
-        "name": item.name,
-        "description": item.description,
-        "active": item.active,
+        **fields_of(item, "sid", "name", "description", "active"),
         "questions": [question(q) for q in item.questions],
     }
 
 
 def answer(item: Assessment) -> dict[str, Any]:
     return {
-        "sid": item.sid,
-        "question_sid": item.question_sid,
+        **fields_of(item, "sid", "question_sid"),
         "question": item.question_name,
         "category": item.category_name,
         "answer_id": item.answer_id,
         "answer": item.answer_text,
-        "score": item.score,
-        "max_score": item.max_score,
-        "offset": item.offset,
+        **fields_of(item, "score", "max_score", "offset"),
     }
 
 

@@ -6,7 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from hindsight.store.keyset import SortKey
 from hindsight.store.schema import (
@@ -26,6 +37,26 @@ QUESTIONNAIRE_ORDER = (
 )
 
 
+def _the(table: Table, account_sid: str, sid: str) -> ColumnElement[bool]:
+    """The account's row of `table` with this SID (another account's is never it)."""
+    return and_(table.c.account_sid == account_sid, table.c.sid == sid)
+
+
+def _get(conn: Connection, table: Table, account_sid: str, sid: str) -> Any | None:
+    return conn.execute(select(table).where(_the(table, account_sid, sid))).first()
+
+
+def _update(
+    conn: Connection, table: Table, account_sid: str, sid: str, values: dict[str, Any]
+) -> bool:
+    statement = update(table).where(_the(table, account_sid, sid)).values(**values)
+    return conn.execute(statement).rowcount > 0
+
+
+def _delete(conn: Connection, table: Table, account_sid: str, sid: str) -> bool:
+    return conn.execute(delete(table).where(_the(table, account_sid, sid))).rowcount > 0
+
+
 # --- categories ---------------------------------------------------------------------------------
 
 
@@ -34,10 +65,7 @@ def categories_query(account_sid: str) -> Select[Any]:
 
 
 def get_category(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    query = select(qm_categories).where(
-        qm_categories.c.account_sid == account_sid, qm_categories.c.sid == sid
-    )
-    return conn.execute(query).first()
+    return _get(conn, qm_categories, account_sid, sid)
 
 
 def categories_by_sid(conn: Connection, sids: Sequence[str]) -> dict[str, Any]:
@@ -52,19 +80,11 @@ def insert_category(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def update_category(conn: Connection, account_sid: str, sid: str, values: dict[str, Any]) -> bool:
-    statement = (
-        update(qm_categories)
-        .where(qm_categories.c.account_sid == account_sid, qm_categories.c.sid == sid)
-        .values(**values)
-    )
-    return conn.execute(statement).rowcount > 0
+    return _update(conn, qm_categories, account_sid, sid, values)
 
 
 def delete_category(conn: Connection, account_sid: str, sid: str) -> bool:
-    statement = delete(qm_categories).where(
-        qm_categories.c.account_sid == account_sid, qm_categories.c.sid == sid
-    )
-    return conn.execute(statement).rowcount > 0
+    return _delete(conn, qm_categories, account_sid, sid)
 
 
 def questions_in_category(conn: Connection, sid: str) -> int:
@@ -83,10 +103,7 @@ def questions_query(account_sid: str, category_sids: Sequence[str] = ()) -> Sele
 
 
 def get_question(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    query = select(qm_questions).where(
-        qm_questions.c.account_sid == account_sid, qm_questions.c.sid == sid
-    )
-    return conn.execute(query).first()
+    return _get(conn, qm_questions, account_sid, sid)
 
 
 def questions_by_sid(conn: Connection, account_sid: str, sids: Sequence[str]) -> dict[str, Any]:
@@ -103,19 +120,11 @@ def insert_question(conn: Connection, row: dict[str, Any]) -> None:
 
 
 def update_question(conn: Connection, account_sid: str, sid: str, values: dict[str, Any]) -> bool:
-    statement = (
-        update(qm_questions)
-        .where(qm_questions.c.account_sid == account_sid, qm_questions.c.sid == sid)
-        .values(**values)
-    )
-    return conn.execute(statement).rowcount > 0
+    return _update(conn, qm_questions, account_sid, sid, values)
 
 
 def delete_question(conn: Connection, account_sid: str, sid: str) -> bool:
-    statement = delete(qm_questions).where(
-        qm_questions.c.account_sid == account_sid, qm_questions.c.sid == sid
-    )
-    return conn.execute(statement).rowcount > 0
+    return _delete(conn, qm_questions, account_sid, sid)
 
 
 def usage(conn: Connection, question_sids: Sequence[str]) -> dict[str, int]:
@@ -144,10 +153,7 @@ def questionnaires_query(account_sid: str, include_inactive: bool) -> Select[Any
 
 
 def get_questionnaire(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    query = select(qm_questionnaires).where(
-        qm_questionnaires.c.account_sid == account_sid, qm_questionnaires.c.sid == sid
-    )
-    return conn.execute(query).first()
+    return _get(conn, qm_questionnaires, account_sid, sid)
 
 
 def insert_questionnaire(conn: Connection, row: dict[str, Any]) -> None:
@@ -157,12 +163,7 @@ def insert_questionnaire(conn: Connection, row: dict[str, Any]) -> None:
 def update_questionnaire(
     conn: Connection, account_sid: str, sid: str, values: dict[str, Any]
 ) -> bool:
-    statement = (
-        update(qm_questionnaires)
-        .where(qm_questionnaires.c.account_sid == account_sid, qm_questionnaires.c.sid == sid)
-        .values(**values)
-    )
-    return conn.execute(statement).rowcount > 0
+    return _update(conn, qm_questionnaires, account_sid, sid, values)
 
 
 def delete_questionnaire(conn: Connection, account_sid: str, sid: str) -> bool:
@@ -171,10 +172,7 @@ def delete_questionnaire(conn: Connection, account_sid: str, sid: str) -> bool:
             qm_questionnaire_questions.c.questionnaire_sid == sid
         )
     )
-    statement = delete(qm_questionnaires).where(
-        qm_questionnaires.c.account_sid == account_sid, qm_questionnaires.c.sid == sid
-    )
-    return conn.execute(statement).rowcount > 0
+    return _delete(conn, qm_questionnaires, account_sid, sid)
 
 
 def set_questions(conn: Connection, questionnaire_sid: str, question_sids: Sequence[str]) -> None:

@@ -4,6 +4,7 @@
 // history of a submitted assessment. Comments and answered moments are markers on the player's
 // timeline. Everything from the server is written as text, never as HTML.
 import { api, notify } from "./app.js";
+import { element } from "./dom.js";
 
 const box = document.getElementById("quality");
 const state = JSON.parse(document.getElementById("conversation-state").textContent);
@@ -11,19 +12,6 @@ const segmentId = state.selected;
 const segment = state.segments.find((s) => s.segment_id === segmentId) || null;
 let data = null;
 let pinnedMessage = null;
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 function clock(seconds) {
   if (!Number.isFinite(seconds)) return "";

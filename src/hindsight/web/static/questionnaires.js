@@ -2,22 +2,10 @@
 // questionnaires (their questions in order, active or not) and the account's answer sets.
 // Text from the server is written as text, never as HTML.
 import { api, notify } from "./app.js";
+import { element } from "./dom.js";
 
 let data = null;
 let chosen = []; // the question SIDs of the questionnaire being edited, in order
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 const $ = (id) => document.getElementById(id);
 
