@@ -428,6 +428,8 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
         insights.router,
         recordings.router,
         media_analysis.router,
+        *saved_searches.api,
+        *media_exports.api,
     ]
     for router in (
         pages.router,
@@ -435,8 +437,6 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
         stand_in_pages.router,
         *sso.pages,
         *api_routers,
-        *saved_searches.undocumented_api,
-        *media_exports.undocumented_api,
     ):
         app.include_router(router)
     app.state.api_routes = [route for router in api_routers for route in router.routes]

@@ -2,7 +2,7 @@
 every operation of `/api/openapi.json` (valid and invalid ones) against a real server and checks
 each answer: never a 5xx, a status code the document lists, a content type and a body that
 match it. The document names every route of the API (sessions, users, audit, retention, media
-links, Insights, recordings, analyses)."""
+links, Insights, saved searches, media exports, recordings, analyses)."""
 
 from __future__ import annotations
 
@@ -65,6 +65,12 @@ EXPECTED_PATHS = {
     "/api/v1/insights/conversations",
     "/api/v1/insights/conversations.csv",
     "/api/v1/insights/pick-lists",
+    "/api/v1/insights/saved-searches",
+    "/api/v1/insights/saved-searches/{sid}",
+    "/api/v1/insights/list-columns",
+    "/api/v1/insights/exports",
+    "/api/v1/insights/exports/{export_id}",
+    "/api/v1/insights/exports/{export_id}/download",
     "/api/v1/insights/conversations/{conversation_id}",
     "/api/v1/insights/drilldown",
     "/api/v1/insights/aggregates",

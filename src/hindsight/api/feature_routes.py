@@ -15,9 +15,7 @@ from fastapi import APIRouter
 @dataclass(frozen=True)
 class FeatureRoutes:
     """`pages`: routes of the web UI. `api`: routes of Hindsight's JSON API that its OpenAPI
-    document describes. `undocumented_api`: JSON API routes the document leaves out (as today
-    for saved searches and media exports)."""
+    document describes."""
 
     pages: tuple[APIRouter, ...] = ()
     api: tuple[APIRouter, ...] = ()
-    undocumented_api: tuple[APIRouter, ...] = ()

@@ -34,6 +34,8 @@ _MEANINGS = {
     "401": "Not signed in, and no valid API credentials",
     "403": "The caller's roles do not allow this, or the CSRF token is missing",
     "404": "Not found in the caller's account and scope",
+    "409": "The resource is not in a state that allows this (taken name, not ready yet)",
+    "410": "The resource was there once and is gone (a download already taken, expired)",
     "413": "The request body is larger than allowed",
     "415": "The body is not sent as application/json",
     "429": "Too many requests; try again after Retry-After seconds",
@@ -71,6 +73,12 @@ def api_document(title: str, version: str, routes: Sequence[BaseRoute]) -> dict[
                 operation["operationId"] = f"{operation['operationId']}_{method}"
             seen.add(operation.get("operationId", ""))
     return document
+
+
+def error_answers(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """For a route decorator's `responses=`: error answers beyond those every operation of this
+    API can give (see `_finish`), such as 409 and 410, in Twilio's error body."""
+    return {code: _error(str(code)) for code in codes}
 
 
 def _error(code: str) -> dict[str, Any]:

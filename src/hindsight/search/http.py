@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from hindsight.api import identity
 from hindsight.api.json_io import json_object, json_response
+from hindsight.api.openapi_document import error_answers
 from hindsight.domain.access import Viewer
 from hindsight.search.saved import SavedSearch
 
@@ -37,14 +38,23 @@ async def list_saved(request: Request, viewer: Viewer = Depends(identity.person)
     return json_response({"saved_searches": [saved_json(s) for s in found]})
 
 
-@router.post("/saved-searches", status_code=201, summary="Save the list's filters under a name")
+@router.post(
+    "/saved-searches",
+    status_code=201,
+    summary="Save the list's filters under a name",
+    responses=error_answers(409),
+)
 async def save(request: Request, viewer: Viewer = Depends(identity.person)) -> Response:
     body = await json_object(request, MAX_BODY, ("name", "query"))
     saved = await _saved(request).save(viewer, body.get("name"), body.get("query", ""))
     return json_response(saved_json(saved), status=201)
 
 
-@router.patch("/saved-searches/{sid}", summary="Rename one of your saved searches")
+@router.patch(
+    "/saved-searches/{sid}",
+    summary="Rename one of your saved searches",
+    responses=error_answers(409),
+)
 async def rename(request: Request, sid: str, viewer: Viewer = Depends(identity.person)) -> Response:
     body = await json_object(request, MAX_BODY, ("name",))
     saved = await _saved(request).rename(viewer, sid, body.get("name"))

@@ -8,4 +8,4 @@ from hindsight.search import http
 
 
 def routes() -> FeatureRoutes:
-    return FeatureRoutes(undocumented_api=(http.router,))
+    return FeatureRoutes(api=(http.router,))

@@ -20,6 +20,7 @@ from starlette.responses import Response, StreamingResponse
 from hindsight.api import identity, kit
 from hindsight.api.insights import FILTER_PARAMS, conversation_filters
 from hindsight.api.json_io import json_object, json_response
+from hindsight.api.openapi_document import error_answers
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter
 from hindsight.insights.filters import ConversationFilters
@@ -112,7 +113,7 @@ async def export_status(
     "/exports/{export_id}/download",
     summary="Download a ready export, once (it is deleted when sent)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={200: {"content": {"application/zip": {}}}, **error_answers(409, 410)},
 )
 async def download(
     request: Request, export_id: str, viewer: Viewer = Depends(identity.viewer)

@@ -7,4 +7,4 @@ from hindsight.media.exports import http
 
 
 def routes() -> FeatureRoutes:
-    return FeatureRoutes(undocumented_api=(http.router,))
+    return FeatureRoutes(api=(http.router,))
