@@ -292,6 +292,7 @@ def build_people(
                 idle_ms=int(settings.session_idle_minutes * 60_000),
                 absolute_ms=int(settings.session_absolute_hours * 3_600_000),
             ),
+            Sealer(secret),
         ),
         broker=MediaBroker(
             insights=insights,

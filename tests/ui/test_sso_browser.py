@@ -5,8 +5,11 @@ disabled), the Admin page's test sign-in, and sign-out ending both sessions."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,7 +17,7 @@ from sqlalchemy import select
 
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.store import users as user_store
-from hindsight.store.schema import audit_records
+from hindsight.store.schema import audit_records, sessions
 from tests.support.oidc_provider import RealProvider, start_provider
 from tests.support.people import PASSWORD, Person, person, unique
 from tests.support.server import RunningServer
@@ -215,8 +218,22 @@ def test_a_disabled_person_is_refused(page: Page, idp: Idp) -> None:
 def test_sign_out_ends_the_hindsight_session_and_the_providers(page: Page, idp: Idp) -> None:
     sign_in_at_provider(page, idp, f"sub-{idp.names['alice']}")
     page.wait_for_url("**/conversations**")
-    page.click("form[action='/logout'] button")
-    # RP-initiated logout: the provider asks, then comes back to Hindsight's sign-in page.
+    kept = idp.server.runtime.db.read_sync(
+        lambda conn: conn.execute(
+            select(sessions.c.id_token_sealed).where(sessions.c.ended_ms.is_(None))
+        ).all()
+    )
+    with page.expect_request(lambda r: r.url.startswith(idp.provider.issuer)) as leaving:
+        page.click("form[action='/logout'] button")
+    # RP-initiated logout names the session by the ID token it began with (Okta and Entra ID
+    # refuse a return address without it), which Hindsight kept sealed, never in the clear.
+    hint = parse_qs(urlsplit(leaving.value.url).query)["id_token_hint"][0]
+    claims = json.loads(base64.urlsafe_b64decode(hint.split(".")[1] + "=="))
+    assert claims["sub"] == f"sub-{idp.names['alice']}"
+    assert claims["aud"] == CLIENT_ID
+    assert kept and all(hint not in (row.id_token_sealed or "") for row in kept)
+    assert any(row.id_token_sealed for row in kept)
+    # The provider asks, then comes back to Hindsight's sign-in page.
     page.wait_for_url(f"{idp.provider.issuer}/**")
     page.click("button[name=logout]")
     page.wait_for_url(f"{idp.server.base_url}/login**")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hindsight.audit.trail import Actor, AuditTrail
+from hindsight.auth.sealing import Sealer
 from hindsight.auth.users import ACTIVE, roles_of, scope_of
 from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
@@ -61,20 +62,38 @@ def session_id(token_hash_hex: str) -> str:
 
 class SessionService:
     def __init__(
-        self, db: Database, clock: Clock, audit: AuditTrail, policy: SessionPolicy
+        self,
+        db: Database,
+        clock: Clock,
+        audit: AuditTrail,
+        policy: SessionPolicy,
+        sealer: Sealer | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._audit = audit
         self.policy = policy
+        self._sealer = sealer
 
-    async def start(self, user: Any, ip: str | None, user_agent: str | None) -> StartedSession:
+    async def start(
+        self,
+        user: Any,
+        ip: str | None,
+        user_agent: str | None,
+        id_token: str | None = None,
+    ) -> StartedSession:
+        """`id_token`: the provider's ID token of a single sign-on, kept sealed for signing out
+        there (a copy of the database alone does not reveal it)."""
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         now = self._clock.now_ms()
         expires = now + self.policy.absolute_ms
+        hashed = token_hash(token)
+        sealed = None
+        if id_token is not None and self._sealer is not None:
+            sealed = self._sealer.seal(id_token, _id_token_context(hashed))
         row = {
-            "token_hash": token_hash(token),
+            "token_hash": hashed,
             "user_sid": user.sid,
             "csrf_token": csrf,
             "created_ms": now,
@@ -83,6 +102,7 @@ class SessionService:
             "ended_ms": None,
             "ip": (ip or "")[:64] or None,
             "user_agent": (user_agent or "")[:300] or None,
+            "id_token_sealed": sealed,
         }
         await self._db.write(lambda conn: store.insert_session(conn, row))
         return StartedSession(token, csrf, expires, user)
@@ -126,6 +146,16 @@ class SessionService:
             and row.user.status == ACTIVE
         )
 
+    async def id_token_of(self, token: str | None) -> str | None:
+        """The provider's ID token the session behind `token` began with, if it kept one."""
+        if not token or len(token) > MAX_TOKEN_LENGTH or self._sealer is None:
+            return None
+        hashed = token_hash(token)
+        row = await self._db.read(lambda conn: store.get_session(conn, hashed))
+        if row is None or row.id_token_sealed is None:
+            return None
+        return self._sealer.unseal(row.id_token_sealed, _id_token_context(hashed))
+
     async def end(self, token: str | None, viewer: Viewer | None) -> None:
         if not token or len(token) > MAX_TOKEN_LENGTH:
             return
@@ -140,6 +170,11 @@ class SessionService:
     def purge(self) -> int:
         keep_after = self._clock.now_ms() - 24 * 3_600_000
         return self._db.write_sync(lambda conn: store.purge_sessions(conn, keep_after))
+
+
+def _id_token_context(hashed_token: str) -> str:
+    # Bound to its session: a sealed token copied into another row does not open.
+    return f"session-id-token:{hashed_token}"
 
 
 def actor_for_user(user: Any, ip: str | None) -> Actor:

@@ -549,6 +549,9 @@ sessions = Table(
     Column("ended_ms", BigInteger, nullable=True),
     Column("ip", String(64), nullable=True),
     Column("user_agent", Text, nullable=True),
+    # A session begun through single sign-on keeps the provider's ID token, sealed with the
+    # server's key, to name itself when signing out at the provider (`id_token_hint`).
+    Column("id_token_sealed", Text, nullable=True),
     Index(None, "user_sid"),
 )
 

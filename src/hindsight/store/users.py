@@ -49,6 +49,7 @@ class SessionRecord:
     ended_ms: int | None
     ip: str | None
     user_agent: str | None
+    id_token_sealed: str | None
     user: UserRecord
 
 

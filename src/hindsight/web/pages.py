@@ -228,11 +228,13 @@ async def logout(request: Request) -> Response:
         if _text(form, "csrf") != session.csrf_token or not identity.same_origin(request):
             return Response("Sign-out refused: reload the page and try again.", status_code=403)
         services = identity.services(request)
-        await services.sessions.end(identity.session_token(request), session.viewer)
+        token = identity.session_token(request)
+        id_token = await services.sessions.id_token_of(token)
+        await services.sessions.end(token, session.viewer)
         if session.user.external_subject:
             # Signed in through the provider: end its session too (RP-initiated logout).
             ending = await services.sso.sign_in.end_session_url(
-                session.viewer.account_sid, own_url(request, SIGNED_OUT_PATH)
+                session.viewer.account_sid, own_url(request, SIGNED_OUT_PATH), id_token
             )
             if ending:
                 response = render("sso_signed_out.html", {"provider_logout": ending})

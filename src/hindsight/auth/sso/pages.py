@@ -125,7 +125,7 @@ async def callback(request: Request) -> Response:
         response = await _test_report(request, finished.account_sid, finished.report)
     else:
         started = await services.sessions.start(
-            finished.user, ip, request.headers.get("user-agent")
+            finished.user, ip, request.headers.get("user-agent"), finished.id_token
         )
         response = RedirectResponse(_safe_next(finished.next_path), status_code=303)
         identity.set_session_cookie(

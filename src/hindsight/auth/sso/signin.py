@@ -67,6 +67,7 @@ class Finished:
     account_sid: str
     next_path: str
     user: Any | None = None  # the person signed in (purpose sign_in)
+    id_token: str | None = None  # the provider's, for signing out there (purpose sign_in)
     report: dict[str, Any] = field(default_factory=dict)  # what a test sign-in found
 
 
@@ -89,9 +90,13 @@ class SsoSignIn:
         self._config = config
         self._oidc = oidc
 
-    async def end_session_url(self, account_sid: str, post_logout_redirect_uri: str) -> str | None:
+    async def end_session_url(
+        self, account_sid: str, post_logout_redirect_uri: str, id_token_hint: str | None = None
+    ) -> str | None:
         """Where to send the browser to end the provider's session too (RP-initiated logout),
-        when the account's provider advertises `end_session_endpoint`; else None."""
+        when the account's provider advertises `end_session_endpoint`; else None. The ID token
+        the session began with names it: several providers (Okta, Entra ID) refuse a
+        `post_logout_redirect_uri` without it, others ask the person to confirm."""
         record = await self._db.read(lambda conn: store.get_provider(conn, account_sid))
         if record is None or not record.enabled:
             return None
@@ -101,9 +106,11 @@ class SsoSignIn:
             return None
         if not metadata.end_session_endpoint:
             return None
-        query = urlencode(
-            {"client_id": record.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
-        )
+        parameters = {"client_id": record.client_id}
+        if id_token_hint:
+            parameters["id_token_hint"] = id_token_hint
+        parameters["post_logout_redirect_uri"] = post_logout_redirect_uri
+        query = urlencode(parameters)
         separator = "&" if "?" in metadata.end_session_endpoint else "?"
         return f"{metadata.end_session_endpoint}{separator}{query}"
 
@@ -157,7 +164,9 @@ class SsoSignIn:
         record = await self._config.provider(login.account_sid)
         mapped: MappedPerson | None = None
         try:
-            mapped, claims = await self._identify(record, login, code, error, redirect_uri)
+            mapped, claims, id_token = await self._identify(
+                record, login, code, error, redirect_uri
+            )
             if login.purpose == TEST:
                 return await self._tested(record, login, mapped, claims, ip)
             person = mapped
@@ -187,7 +196,7 @@ class SsoSignIn:
                 "scope": mapped.scope.to_json(),
             },
         )
-        return Finished(SIGN_IN, login.account_sid, login.next_path, user=user)
+        return Finished(SIGN_IN, login.account_sid, login.next_path, user=user, id_token=id_token)
 
     async def _pending(
         self, state: str | None, browser_state: str | None, ip: str | None
@@ -217,7 +226,7 @@ class SsoSignIn:
         code: str | None,
         error: str | None,
         redirect_uri: str,
-    ) -> tuple[MappedPerson, dict[str, Any]]:
+    ) -> tuple[MappedPerson, dict[str, Any], str]:
         if login.purpose == SIGN_IN and not record.enabled:
             raise SsoRefused("single sign-on is not enabled for this account")
         if error:
@@ -235,7 +244,7 @@ class SsoSignIn:
             raise _about(
                 SsoRefused(refused.reason), {"sub": claims.get("sub"), "name": name}
             ) from None
-        return mapped, claims
+        return mapped, claims, id_token
 
     def _person(
         self, conn: Connection, record: SsoProviderRecord, mapped: MappedPerson
