@@ -21,6 +21,7 @@ from hindsight.settings import Settings
 
 T = TypeVar("T")
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
