@@ -571,6 +571,9 @@ def test_reservation_timeout_fires_after_a_restart(storage: tuple[Any, str]) -> 
         task = before.task(workflow.sid)
         reservation = before.pending_one(task.sid)
         assert reservation.worker_sid == alice.sid
+        # Alice's reservation keeps the 2 s it was made with; Bob's, made after the restart,
+        # takes the workflow's timeout then: long, so it is still pending when looked at.
+        before.api.workflows(workflow.sid).update(task_reservation_timeout=3600)
         bob = before.worker("Bob")
         (created,) = before.events(task_sid=task.sid, event_type="reservation.created")
     finally:
