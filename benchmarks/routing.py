@@ -4,6 +4,10 @@ with 1,000 workers and 10,000 pending tasks in the workspace.
     benchmarks/run-routing             # SQLite
     benchmarks/run-routing --postgres  # PostgreSQL
     benchmarks/run-routing --profile   # SQLite, and where the routing passes spent their time
+    benchmarks/run-routing --workers 300 --backlog 2000 --steady 300 --burst 1500  # smaller
+
+The sizes are options so that a paired comparison (main beside a branch, on a shared machine)
+stays short; the figures quoted in benchmarks/README.md use the defaults unless they say not.
 
 Latencies come from the event log: the gap between each task's `task.created` and its
 `reservation.created` event, both stamped by the server's clock (milliseconds).
@@ -17,6 +21,7 @@ import json
 import pstats
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,8 +31,13 @@ from benchmarks.api_throughput import AUTH, FORM, drop_postgres, postgres_url
 from benchmarks.loadgen import build_request, run_load
 from benchmarks.servers import ACCOUNT_SID, AUTH_TOKEN, hindsight
 
-WORKERS = 1_000
-BACKLOG = 10_000
+
+@dataclass(frozen=True)
+class Sizes:
+    workers: int = 1_000  # available, capacity 50 each
+    backlog: int = 10_000  # pending in a queue none of them serves
+    steady: int = 1_000  # tasks arriving at 100/s, for the latency
+    burst: int = 5_000  # tasks created 16 at a time, for the throughput
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -67,8 +77,8 @@ class Workspace:
         return out
 
 
-def setup(ws: Workspace) -> tuple[str, str, str]:
-    """Queues, a workflow, 1,000 available workers and a 10,000-task backlog they don't serve."""
+def setup(ws: Workspace, sizes: Sizes) -> tuple[str, str, str]:
+    """Queues, a workflow, the available workers and a backlog of tasks they don't serve."""
     served = ws.resource("TaskQueues", FriendlyName="Served", TargetWorkers="team == 'a'")["sid"]
     backlog = ws.resource("TaskQueues", FriendlyName="Backlog", TargetWorkers="team == 'z'")["sid"]
     config = {
@@ -91,8 +101,8 @@ def setup(ws: Workspace) -> tuple[str, str, str]:
         body = urlencode({"Attributes": attributes, "WorkflowSid": workflow["sid"]})
         return build_request("POST", url, AUTH, body.encode(), FORM)
 
-    asyncio.run(run_load(url, backlog_task, 16, BACKLOG))
-    for i in range(WORKERS):
+    asyncio.run(run_load(url, backlog_task, 16, sizes.backlog))
+    for i in range(sizes.workers):
         worker = ws.resource(
             "Workers", FriendlyName=f"agent-{i}", Attributes=json.dumps({"team": "a", "n": i})
         )
@@ -112,9 +122,9 @@ def wait_until_routed(ws: Workspace, queue: str, timeout: float = 600) -> float:
     raise RuntimeError("tasks are still waiting")
 
 
-def measure(base: str) -> None:
+def measure(base: str, sizes: Sizes) -> None:
     ws = Workspace(base)
-    workflow, served, url = setup(ws)
+    workflow, served, url = setup(ws, sizes)
 
     def task(i: int) -> bytes:
         attributes = json.dumps({"kind": "call", "n": i})
@@ -128,27 +138,28 @@ def measure(base: str) -> None:
             await asyncio.sleep(max(0.0, 1 / rate - (time.monotonic() - started)))
 
     # Latency: tasks arriving at a steady 100/s, each routed to some free worker.
-    asyncio.run(steady(1_000, 100))
+    asyncio.run(steady(sizes.steady, 100))
     wait_until_routed(ws, served)
     created = {e["resource_sid"]: e["event_date_ms"] for e in ws.events("task.created")}
     reserved = {
         e["event_data"]["task_sid"]: e["event_date_ms"] for e in ws.events("reservation.created")
     }
     latencies = [reserved[t] - created[t] for t in reserved]
+    p50, p99 = _percentile(latencies, 50), _percentile(latencies, 99)
     print(
         f"routing latency (task.created -> reservation.created), {len(latencies)} tasks at"
-        f" 100/s, {WORKERS} workers, {BACKLOG} pending: p50 {_percentile(latencies, 50):.0f} ms,"
-        f" p99 {_percentile(latencies, 99):.0f} ms"
+        f" 100/s, {sizes.workers} workers, {sizes.backlog} pending: p50 {p50:.0f} ms,"
+        f" p99 {p99:.0f} ms"
     )
 
     # Throughput: a burst of 5,000 tasks as fast as the API takes them.
     started = time.monotonic()
-    asyncio.run(run_load(url, lambda i: task(10_000 + i), 16, 5_000))
+    asyncio.run(run_load(url, lambda i: task(sizes.steady + i), 16, sizes.burst))
     created_in = time.monotonic() - started
     elapsed = created_in + wait_until_routed(ws, served)
     print(
-        f"routing throughput: 5,000 tasks created in {created_in:.1f} s, all reserved after"
-        f" {elapsed:.1f} s: {5_000 / elapsed:.0f} tasks routed/s"
+        f"routing throughput: {sizes.burst:,} tasks created in {created_in:.1f} s, all reserved"
+        f" after {elapsed:.1f} s: {sizes.burst / elapsed:.0f} tasks routed/s"
     )
 
 
@@ -182,13 +193,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--profile", action="store_true", help="SQLite only")
+    defaults = Sizes()
+    for name in ("workers", "backlog", "steady", "burst"):
+        parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
     args = parser.parse_args()
+    sizes = Sizes(args.workers, args.backlog, args.steady, args.burst)
     with tempfile.TemporaryDirectory() as tmp:
         database_url = postgres_url() if args.postgres else None
         profile = Path(tmp) / "profiles" if args.profile and not args.postgres else None
         try:
             with hindsight(Path(tmp), database_url, profile=profile) as base:
-                measure(base)
+                measure(base, sizes)
         finally:
             if database_url:
                 drop_postgres(database_url)

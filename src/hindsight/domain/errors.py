@@ -64,3 +64,13 @@ class UnsupportedMediaType(HindsightError):
 
     status = 415
     code = 20415
+
+
+class Unavailable(HindsightError):
+    """The database could not take the change just now (it kept losing lock conflicts to
+    concurrent writers, or refused connections): nothing was written, try again shortly.
+    Twilio answers overload with 503 and Retry-After; so does Hindsight, never with a 500."""
+
+    status = 503
+    code = 20503
+    retry_after = 1

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from hindsight.domain import events as ev
 from hindsight.domain import expressions
 from hindsight.domain.attributes import parse_attributes
+from hindsight.domain.errors import NotFound
 from hindsight.domain.reservation_lifecycle import EVENT_FOR_STATUS as RESERVATION_EVENT
 from hindsight.domain.reservation_lifecycle import HOLDING, ReservationStatus
 from hindsight.domain.sids import Prefix, new_sid
@@ -35,6 +36,7 @@ from hindsight.store import reservations as reservation_store
 from hindsight.store import tasks as task_store
 from hindsight.store import workers as worker_store
 from hindsight.store.routing import workspace as workspace_store_get
+from hindsight.store.workers import WorkerRecord
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,14 @@ class RoutingEngine:
     def _queue(self, conn: Connection, workspace_sid: str, queue_sid: str) -> Any | None:
         return self._kept.queue(conn, workspace_sid, queue_sid)
 
+    def workflow(self, conn: Connection, workspace_sid: str, workflow_sid: str) -> Any | None:
+        """The workflow row as routing keeps it (store/workflows.py's record), or None."""
+        return self._configuration(conn, workspace_sid, workflow_sid)[0]
+
+    def queue(self, conn: Connection, workspace_sid: str, queue_sid: str) -> Any | None:
+        """The task queue row as routing keeps it (store/task_queues.py's record), or None."""
+        return self._queue(conn, workspace_sid, queue_sid)
+
     def _document(self, worker: Any) -> dict[str, Any]:
         cached = self._documents.get(worker.sid)
         if cached is not None and cached[0] == worker.version:
@@ -141,11 +151,15 @@ class RoutingEngine:
 
     # --- workflow ------------------------------------------------------------------------
 
-    def enter_workflow(self, conn: Connection, task: dict[str, Any], now: int) -> list[ev.NewEvent]:
+    def enter_workflow(
+        self, conn: Connection, task: dict[str, Any], now: int, *, stored: bool = True
+    ) -> list[ev.NewEvent]:
         """Evaluate the task's workflow from the top and place it in its first step.
 
         Used on create and when a waiting task's attributes change, inside that request's own
-        change (so the task's version is not bumped again). `task` is updated in place.
+        change (so the task's version is not bumped again). `task` is updated in place; with
+        `stored` False it is a new task not inserted yet, and only `task` changes (the caller
+        inserts it placed: one statement instead of an insert and an update).
         """
         workflow, config = self._configuration(conn, task["workspace_sid"], task["workflow_sid"])
         if config is None:
@@ -174,9 +188,9 @@ class RoutingEngine:
             # in the queue); nothing happened worth logging.
             return []
         if step is None:
-            events += self._cancel_waiting(conn, task, now, NO_MATCHING_FILTER)
+            events += self._cancel_waiting(conn, task, now, NO_MATCHING_FILTER, stored=stored)
             return events
-        return events + self._enter(conn, task, config, step, now, bump=False)
+        return events + self._enter(conn, task, config, step, now, bump=False, stored=stored)
 
     def _enter(
         self,
@@ -187,6 +201,7 @@ class RoutingEngine:
         now: int,
         *,
         bump: bool,
+        stored: bool = True,
     ) -> list[ev.NewEvent]:
         """Place the task in `step`, passing over targets whose `skip_if` holds."""
         while step is not None and step.target.skip_if and self._skips(conn, task, step):
@@ -197,10 +212,12 @@ class RoutingEngine:
                         "workflow.skipped", task, now, f"Task {task['sid']} skipped its workflow"
                     )
                 ]
-                return events + self._cancel_waiting(conn, task, now, WORKFLOW_SKIPPED)
+                return events + self._cancel_waiting(
+                    conn, task, now, WORKFLOW_SKIPPED, stored=stored
+                )
         if step is None:
             return []
-        return self._place(conn, task, step, now, bump=bump)
+        return self._place(conn, task, step, now, bump=bump, stored=stored)
 
     def _skips(self, conn: Connection, task: Mapping[str, Any], step: Step) -> bool:
         """Evaluate a target's `skip_if` (e.g. `workers.available == 0`) for this task."""
@@ -219,7 +236,14 @@ class RoutingEngine:
         return expressions.matches(step.target.skip_if or "", context)
 
     def _place(
-        self, conn: Connection, task: dict[str, Any], step: Step, now: int, *, bump: bool
+        self,
+        conn: Connection,
+        task: dict[str, Any],
+        step: Step,
+        now: int,
+        *,
+        bump: bool,
+        stored: bool = True,
     ) -> list[ev.NewEvent]:
         """Put a task into a workflow step: its queue, priority and step timer."""
         queue = self._queue(conn, task["workspace_sid"], step.queue_sid)
@@ -236,7 +260,8 @@ class RoutingEngine:
             values["version"] = task["version"] + 1
         if step.target.priority is not None:
             values["priority"] = step.target.priority
-        task_store.update_task(conn, task["sid"], values)
+        if stored:
+            task_store.update_task(conn, task["sid"], values)
         task.update(values)
         task["task_queue_friendly_name"] = queue.friendly_name if queue is not None else None
         events = [
@@ -317,12 +342,15 @@ class RoutingEngine:
         # Each queue is routed on the channels of the tasks that arrived in it: an arrival
         # gives no worker room, so waiting tasks on other channels have nobody new to go to.
         queues: dict[str, list[str]] = {}
-        for sid in task_sids:
-            row = task_store.get(conn, workspace.sid, sid)
+        # One read for all the tasks that arrived (a burst brings hundreds per pass).
+        found = task_store.get_many(conn, workspace.sid, list(dict.fromkeys(task_sids)))
+        for sid in dict.fromkeys(task_sids):
+            row = found.get(sid)
             if row is None or row.assignment_status != TaskStatus.PENDING:
                 continue
-            if (row.routing_target or "").startswith(Prefix.WORKER):
-                events += self._route_to_worker(conn, workspace, row, row.routing_target, now)
+            target = row.routing_target
+            if target is not None and target.startswith(Prefix.WORKER):
+                events += self._route_to_worker(conn, workspace, row, target, now)
             elif row.task_queue_sid:
                 channels = queues.setdefault(row.task_queue_sid, [])
                 if row.task_channel_sid not in channels:
@@ -401,7 +429,7 @@ class RoutingEngine:
         _workflow, config = self._configuration(conn, workspace.sid, task["workflow_sid"])
         step = step_at(config, task["step_filter"], task["step_target"]) if config else None
         attributes = _attributes(task["attributes"])
-        tried = reservation_store.workers_tried(conn, row.sid)
+        tried = _workers_tried(conn, row)
         expression = step.target.expression if step else None
         order_by = step.target.order_by if step else None
         chosen = (
@@ -422,7 +450,7 @@ class RoutingEngine:
     ) -> list[ev.NewEvent]:
         task = dict(row._mapping)
         worker = worker_store.one_on_channel(conn, worker_sid, task["task_channel_sid"])
-        if worker is None or worker_sid in reservation_store.workers_tried(conn, task["sid"]):
+        if worker is None or worker_sid in _workers_tried(conn, row):
             return []
         ignore_capacity = bool(task["ignore_capacity"])
         if not ignore_capacity and not _has_room(workspace, worker):
@@ -459,14 +487,16 @@ class RoutingEngine:
         ):
             return _Reserved([], [], [])
         channel = task["task_channel_sid"]
-        granted: set[str] = set()
+        granted: dict[str, WorkerRecord] = {}
         full: list[str] = []
         # Workers are locked in one order everywhere, so two passes reserving the same two
         # workers for different tasks cannot each hold one and wait for the other.
         for worker_sid in sorted(set(worker_sids)):
             row = worker_store.lock_on_channel(conn, worker_sid, channel)
             if row is not None and (ignore_capacity or _has_room(workspace, row)):
-                granted.add(worker_sid)
+                # Read under the locks, so it is the worker as this transaction leaves it
+                # (but for its load and idle time, which no event shows).
+                granted[worker_sid] = worker_store.record(row)
             else:
                 full.append(worker_sid)
         chosen = [sid for sid in dict.fromkeys(worker_sids) if sid in granted]
@@ -502,9 +532,8 @@ class RoutingEngine:
                 "date_updated": now,
             }
             reservation_store.insert_reservation(conn, reservation)
-            worker = worker_store.get(conn, workspace.sid, worker_sid)
-            worker_store.update_worker(conn, worker_sid, {"last_reserved_ms": now})
-            worker_store.adjust_load(conn, worker_sid, task["task_channel_sid"], +1)
+            worker = granted[worker_sid]
+            worker_store.reserve_load(conn, worker_sid, task["task_channel_sid"], now)
             # The event is made from the row as inserted: reading it back cost a statement
             # per reservation.
             events.append(
@@ -597,7 +626,7 @@ class RoutingEngine:
             Prefix.WORKER
         ) and task.routing_target != worker.sid:
             return False
-        if worker.sid in reservation_store.workers_tried(conn, task.sid):
+        if worker.sid in _workers_tried(conn, task):
             return False
         _workflow, config = self._configuration(conn, workspace.sid, task.workflow_sid)
         step = step_at(config, task.step_filter, task.step_target) if config else None
@@ -635,9 +664,10 @@ class RoutingEngine:
         return _reservation_event(RESERVATION_EVENT[status], after, task, worker, now)
 
     def _cancel_waiting(
-        self, conn: Connection, task: dict[str, Any], now: int, reason: str
+        self, conn: Connection, task: dict[str, Any], now: int, reason: str, *, stored: bool = True
     ) -> list[ev.NewEvent]:
-        """Cancel a pending or reserved task (its pending reservations are canceled too)."""
+        """Cancel a pending or reserved task (its pending reservations are canceled too).
+        A task not `stored` yet (being created) has no row to update and no reservations."""
         values = {
             "assignment_status": TaskStatus.CANCELED.value,
             "reason": reason,
@@ -646,13 +676,16 @@ class RoutingEngine:
             "version": task["version"] + 1,
             "date_updated": now,
         }
-        task_store.update_task(conn, task["sid"], values)
+        if stored:
+            task_store.update_task(conn, task["sid"], values)
         task.update(values)
         events = [
             _task_event(
                 TASK_EVENT[TaskStatus.CANCELED], task, now, f"Task {task['sid']} canceled: {reason}"
             )
         ]
+        if not stored:
+            return events
         return events + self.close_reservations(conn, task, TaskStatus.CANCELED, now)
 
     def close_reservations(
@@ -764,6 +797,12 @@ class RoutingEngine:
     ) -> list[ev.NewEvent]:
         """A worker accepts, rejects, wraps or completes a reservation (already validated)."""
         task_row = task_store.get(conn, workspace.sid, reservation.task_sid, for_update=True)
+        if task_row is None:
+            # Deleted since the caller read the reservation (callers lock the task before
+            # reading it, so only a caller that did not could see this): nothing to answer.
+            raise NotFound(
+                f"Task {reservation.task_sid} of reservation {reservation.sid} no longer exists"
+            )
         task = dict(task_row._mapping)
         events: list[ev.NewEvent] = []
         if status == ReservationStatus.ACCEPTED:
@@ -829,7 +868,9 @@ class RoutingEngine:
         if worker_activity_sid:
             worker = worker_store.get(conn, workspace.sid, reservation.worker_sid, for_update=True)
             activity = activity_store.get(conn, workspace.sid, worker_activity_sid)
-            if activity is not None and worker.activity_sid != activity.sid:
+            # A worker deleted meanwhile (its reservations ended with it) has no activity to
+            # move; the answer itself stands.
+            if worker is not None and activity is not None and worker.activity_sid != activity.sid:
                 events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
         return events
 
@@ -942,6 +983,15 @@ class _Reserved:
     events: list[ev.NewEvent]
     workers: list[str]
     full: list[str]
+
+
+def _workers_tried(conn: Connection, task: Any) -> set[str]:
+    """Workers who rejected the task or let its reservation time out. A task at version 0
+    has never been reserved (reserving bumps the version), so it needs no read: most tasks
+    routed are new ones."""
+    if task.version == 0:
+        return set()
+    return reservation_store.workers_tried(conn, task.sid)
 
 
 def _has_room(workspace: Any, worker: Any) -> bool:

@@ -35,7 +35,6 @@ from hindsight.routing.base import (
 from hindsight.routing.listing import parse_ordering
 from hindsight.service_base import Caller
 from hindsight.store import task_channels as channel_store
-from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as store
 from hindsight.store import workflows as workflow_store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey
@@ -161,13 +160,15 @@ class TaskService(RoutingService):
         workflow: WorkflowRecord | None = None
         queue: TaskQueueRecord | None = None
         if spec.workflow_sid is not None:
-            workflow = workflow_store.get(conn, ws, spec.workflow_sid)
+            # As routing keeps it (checked against the workspace's routing version, which
+            # placing the task reads anyway): no read of the workflow per create.
+            workflow = self._engine.workflow(conn, ws, spec.workflow_sid)
             if workflow is None:
                 raise InvalidParameter(
                     f"WorkflowSid {spec.workflow_sid} is not a workflow of workspace {ws}"
                 )
         if spec.task_queue_sid is not None:
-            queue = queue_store.get(conn, ws, spec.task_queue_sid)
+            queue = self._engine.queue(conn, ws, spec.task_queue_sid)
             if queue is None:
                 raise InvalidParameter(
                     f"TaskQueueSid {spec.task_queue_sid} is not a queue of workspace {ws}"
@@ -212,6 +213,7 @@ class TaskService(RoutingService):
 
         def unit(conn: Connection) -> TaskRecord:
             workspace = workspace_or_404(conn, caller, ws)
+            refuse_mirror(ws, workspace.mirror_source)
             channel = self._channel(conn, ws, spec.task_channel or DEFAULT_TASK_CHANNEL)
             workflow, queue = self._routing(conn, ws, spec)
             row = {
@@ -239,14 +241,13 @@ class TaskService(RoutingService):
                 "date_created": now,
                 "date_updated": now,
             }
-            store.insert_task(conn, row)
             task = {
                 **row,
                 "task_channel_unique_name": channel.unique_name,
                 "workflow_friendly_name": workflow.friendly_name if workflow else None,
                 "task_queue_friendly_name": queue.friendly_name if queue else None,
             }
-            # `task.created` describes the row as inserted, before the workflow places it.
+            # `task.created` describes the task as given, before the workflow places it.
             created = _task_event("task.created", task, now, f"Task {sid} created")
             routed: list[ev.NewEvent] = []
             if queue is not None:
@@ -259,11 +260,14 @@ class TaskService(RoutingService):
                     )
                 )
             elif workflow is not None:
-                routed = self._engine.enter_workflow(conn, task, now)
+                routed = self._engine.enter_workflow(conn, task, now, stored=False)
+            # Inserted as the workflow placed it: one statement, not an insert and an update.
+            store.insert_task(conn, {column: task[column] for column in row})
             emit_with_routing(conn, workspace, caller, now, [created], routed)
             return store.record_of(task)  # as routing left it (it updates `task` in place)
 
-        return await self._write(ws, unit)
+        # The unit refuses a mirrored workspace itself, from the workspace row it reads.
+        return await self._write(ws, unit, refuses_mirrors=True)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> TaskRecord:
         return await self._fetch_child(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -36,6 +37,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
 
+from hindsight.domain.errors import Unavailable
 from hindsight.store.events import LogHorizon
 
 T = TypeVar("T")
@@ -54,8 +56,12 @@ _LOCKED_RETRY_SECONDS = 0.002
 _YIELD_MAX_SECONDS = 0.05
 _LOCKED_GIVE_UP_SECONDS = 30.0
 _WAL_TRUNCATE_BYTES = 32 * 1024 * 1024
-# PostgreSQL's deadlock_detected and serialization_failure.
+# PostgreSQL's deadlock_detected and serialization_failure: the losing unit runs again, up to
+# _ATTEMPTS times, after a short random pause (two losers retrying in step would meet again).
 _RETRYABLE = {"40P01", "40001"}
+_ATTEMPTS = 8
+# PostgreSQL refusing connections for a moment (too_many_connections, cannot_connect_now).
+_REFUSED = {"53300", "57P03"}
 
 
 @dataclass(frozen=True)
@@ -315,6 +321,15 @@ class _LoopSqlite:
         self._writer = self._reader = None
 
 
+def _raise_unavailable(exc: DBAPIError, state: str | None) -> None:
+    """A lock conflict lost on every attempt, or a connection refused: a passing condition of
+    a busy server, not a fault of the request. Nothing was written; the caller is told to try
+    again (503) rather than given a 500."""
+    if state in _RETRYABLE or state in _REFUSED:
+        log.warning("database unavailable for a unit of work (%s): %s", state, exc.orig)
+        raise Unavailable("The database is busy; nothing was changed. Try again.") from exc
+
+
 class Database:
     """The composition root's handle on storage; see the module docstring."""
 
@@ -383,14 +398,21 @@ class Database:
             except DBAPIError as exc:
                 # PostgreSQL aborts one of two transactions that wait on each other's row locks;
                 # units are functions of what they read, so running the loser again is safe.
+                state = getattr(exc.orig, "sqlstate", None)
                 attempt += 1
-                if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt >= 5:
-                    raise
-                time.sleep(0.01 * attempt)
+                if state in _RETRYABLE and attempt < _ATTEMPTS:
+                    time.sleep(random.uniform(0.005, 0.02) * attempt)
+                    continue
+                _raise_unavailable(exc, state)
+                raise
 
     def read_sync(self, fn: Unit[T]) -> T:
-        with self.engine.connect() as conn, conn.begin():
-            return fn(conn)
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                return fn(conn)
+        except DBAPIError as exc:
+            _raise_unavailable(exc, getattr(exc.orig, "sqlstate", None))
+            raise
 
     def close(self) -> None:
         if self._loop is not None:
