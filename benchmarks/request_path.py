@@ -8,9 +8,12 @@ The application (`create_app`, as an HTTP worker of `hindsight serve` builds it)
 through ASGI by 16 concurrent coroutines, each posting the write path's three-item
 `conversations.media` update to tasks of a backlog of pending tasks; the figure is this
 process's CPU time (all threads: the SQLite commit thread and PostgreSQL's worker threads
-count) divided by the updates. CPU time hardly depends on the rest of the machine's load, so
-two versions of the code measured one after the other compare fairly, where throughput would
-not. `--profile` prints where the time went (cProfile, own time and cumulative time).
+count) divided by the updates, and the share of it spent on the event loop's own thread (the
+request handling and, on SQLite, the statements; not the commit thread's fsync, whose cost per
+update depends on how many commits the load lets share one). CPU time depends less on the rest
+of the machine's load than throughput does, but still moves with it (at load average 20, the
+same code measured 1,100 to 1,900 µs): compare versions in interleaved runs, several of them.
+`--profile` prints where the time went (cProfile, own time and cumulative time).
 """
 
 from __future__ import annotations
@@ -161,20 +164,25 @@ async def measure(app: Asgi, args: argparse.Namespace) -> None:
         ws, sids = await setup(app, args.backlog)
         # Warm caches and statement compilation first.
         await updates(app, update_requests(ws, sids, 0, 300))
-        figures = []
+        figures: list[float] = []
+        loop_figures: list[float] = []
         for n in range(args.rounds):
             requests = update_requests(ws, sids, (n + 1) * args.requests, args.requests)
             profiler = cProfile.Profile() if args.profile and n == 0 else None
             cpu, wall, sent = time.process_time(), time.perf_counter(), statements.count
+            on_loop = time.thread_time()
             if profiler is not None:
                 profiler.enable()
             await updates(app, requests)
             if profiler is not None:
                 profiler.disable()
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            on_loop = time.thread_time() - on_loop
             figures.append(cpu * 1e6 / args.requests)
+            loop_figures.append(on_loop * 1e6 / args.requests)
             print(
-                f"  round {n + 1}: {figures[-1]:6.0f} µs CPU per update, "
+                f"  round {n + 1}: {figures[-1]:6.0f} µs CPU per update "
+                f"({loop_figures[-1]:4.0f} on the event loop's thread), "
                 f"{(statements.count - sent) / args.requests:.2f} statements per update "
                 f"({args.requests / wall:5.0f} updates/s in this process)"
                 + (" [profiled]" if profiler is not None else ""),
@@ -186,10 +194,11 @@ async def measure(app: Asgi, args: argparse.Namespace) -> None:
                 stats.sort_stats("cumulative").print_stats(args.top)
                 if args.callees:
                     stats.print_callees(args.callees)
-        unprofiled = figures[1:] if args.profile and len(figures) > 1 else figures
+        skip = 1 if args.profile and len(figures) > 1 else 0
         print(
-            f"{args.backend}: median {statistics.median(unprofiled):.0f} µs CPU per task update "
-            f"({args.requests} updates x {len(unprofiled)} rounds, load average "
+            f"{args.backend}: median {statistics.median(figures[skip:]):.0f} µs CPU per task "
+            f"update, {statistics.median(loop_figures[skip:]):.0f} of them on the event loop's "
+            f"thread ({args.requests} updates x {len(figures) - skip} rounds, load average "
             f"{os.getloadavg()[0]:.1f})"
         )
     finally:

@@ -164,14 +164,6 @@ class RoutingEngine:
         workflow, config = self._configuration(conn, task["workspace_sid"], task["workflow_sid"])
         if config is None:
             return []
-        events = [
-            _task_event(
-                "workflow.entered",
-                task,
-                now,
-                f"Task {task['sid']} entered workflow {workflow.friendly_name}",
-            )
-        ]
         step = first_step(config, _attributes(task["attributes"]))
         placed = task["step_filter"] is not None
         if (
@@ -185,8 +177,17 @@ class RoutingEngine:
             )
         ):
             # Re-evaluated into the step it is already in: it keeps its place (and its time
-            # in the queue); nothing happened worth logging.
+            # in the queue); nothing happened worth logging, so no event is built (the usual
+            # attribute update of a waiting task ends here).
             return []
+        events = [
+            _task_event(
+                "workflow.entered",
+                task,
+                now,
+                f"Task {task['sid']} entered workflow {workflow.friendly_name}",
+            )
+        ]
         if step is None:
             events += self._cancel_waiting(conn, task, now, NO_MATCHING_FILTER, stored=stored)
             return events

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, bindparam, func, insert, select, text, update
 
+from hindsight.store.direct import DirectStatement
 from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, optional, reader
@@ -57,7 +58,10 @@ SORT = (SortKey(events.c.seq, descending=True),)
 UNBOUNDED = 2**62
 
 _INSERT = insert(events)
-_SQLITE_NEXT = (
+# The position draw and a one-event insert are on every write's path (a task update): sent
+# directly to the driver (store.direct).
+_INSERT_ONE = DirectStatement(_INSERT)
+_SQLITE_NEXT = DirectStatement(
     update(event_positions)
     .where(event_positions.c.id == 1)
     .values(last=event_positions.c.last + bindparam("count"))
@@ -73,9 +77,11 @@ BLOCK = 64
 # id is taken in the same statement, in a one-time filter (pg_current_xact_id is stable), which
 # the executor evaluates before it produces the first row, so before the first nextval: one
 # round trip per append instead of two, while the transaction holds its row locks.
-_PG_NEXT = text(
-    "SELECT nextval('event_positions') FROM generate_series(1, :count) "
-    "WHERE pg_current_xact_id() IS NOT NULL"
+_PG_NEXT = DirectStatement(
+    text(
+        "SELECT nextval('event_positions') FROM generate_series(1, :count) "
+        "WHERE pg_current_xact_id() IS NOT NULL"
+    )
 )
 # The last position drawn (L), then a fresh transaction id (X, the probe), in one statement run
 # outside a transaction: the sequence's row is read by the scan before the target list takes
@@ -120,7 +126,7 @@ _HEAD = select(func.max(events.c.seq)).where(events.c.workspace_sid == bindparam
 def allocate_positions(conn: Connection, count: int) -> list[int]:
     """`count` increasing log positions for events this transaction is about to insert."""
     if conn.dialect.name == "sqlite":
-        last = int(conn.execute(_SQLITE_NEXT, {"count": count}).scalar_one())
+        (last,) = _SQLITE_NEXT.scalars(conn, {"count": count})
         return list(range(last - count + 1, last + 1))
     transaction = conn.get_transaction()
     held = conn.info.get(_BLOCK_KEY)
@@ -129,7 +135,7 @@ def allocate_positions(conn: Connection, count: int) -> list[int]:
         conn.info[_BLOCK_KEY] = (transaction, start + count, held[2])
         return list(range(start, start + count))
     draws = -(-count // BLOCK)
-    blocks = sorted(int(p) for p in conn.execute(_PG_NEXT, {"count": draws}).scalars())
+    blocks = sorted(int(p) for p in _PG_NEXT.scalars(conn, {"count": draws}))
     positions = [start + i for start in blocks for i in range(BLOCK)]
     conn.info[_BLOCK_KEY] = (
         transaction,
@@ -142,7 +148,10 @@ def allocate_positions(conn: Connection, count: int) -> list[int]:
 def insert_events(conn: Connection, rows: list[dict[str, Any]]) -> None:
     # One row (most appends: a task update's one event) as a plain execute: the executemany
     # path costs more in SQLAlchemy and the driver for nothing.
-    conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    if len(rows) == 1:
+        _INSERT_ONE.execute(conn, rows[0])
+    else:
+        conn.execute(_INSERT, rows)
 
 
 def head(conn: Connection, workspace_sid: str) -> int:

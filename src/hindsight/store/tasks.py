@@ -21,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 
+from hindsight.store.direct import DirectStatement
 from hindsight.store.filters import where_given
 from hindsight.store.keyset import SortKey
 from hindsight.store.records import RowLike, builder, optional, reader
@@ -102,8 +103,10 @@ _GET_SCOPED = (
     .with_for_update(of=tasks)
 )
 _INSERT = insert(tasks)
-# The SET clause comes from the keys given at execution.
-_UPDATE = update(tasks).where(tasks.c.sid == bindparam("key_sid"))
+# The SET clause comes from the keys given at execution. Sent directly to the driver, as the
+# locked read above is by `get_for_change`: both are on every task update's path.
+_UPDATE = DirectStatement(update(tasks).where(tasks.c.sid == bindparam("key_sid")))
+_GET_SCOPED_DIRECT = DirectStatement(_GET_SCOPED)
 _DELETE = delete(tasks).where(tasks.c.sid == bindparam("sid"))
 
 
@@ -139,8 +142,8 @@ def get_for_change(
     """The task, locked, its workspace's name and the Twilio source the workspace mirrors (or
     None); None if not in that account's workspace."""
     params = {"sid": sid, "ws": workspace_sid, "account": account_sid}
-    row = conn.execute(_GET_SCOPED, params).first()
-    return None if row is None else (record(row), row.workspace_name, row.workspace_mirror)
+    row = _GET_SCOPED_DIRECT.first(conn, params)
+    return None if row is None else (record_of(row), row["workspace_name"], row["workspace_mirror"])
 
 
 class TaskListFilters(Protocol):
@@ -184,7 +187,7 @@ def filtered_query(workspace_sid: str, filters: TaskListFilters) -> Select[Any]:
 
 
 def update_task(conn: Connection, sid: str, values: dict[str, Any]) -> None:
-    conn.execute(_UPDATE, {**values, "key_sid": sid})
+    _UPDATE.execute(conn, {**values, "key_sid": sid})
 
 
 def delete_task(conn: Connection, sid: str) -> None:

@@ -11,12 +11,7 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
-from hindsight.api.taskrouter.common import (
-    list_response,
-    path_sid,
-    scope,
-    services,
-)
+from hindsight.api.taskrouter.common import Scope, list_response, path_sid, scope
 from hindsight.domain.sids import Prefix
 from hindsight.domain.task_lifecycle import TaskStatus, parse_status
 from hindsight.routing.tasks import NewTask, TaskChanges, TaskFilters, sort_keys
@@ -30,9 +25,10 @@ def _sid(ws: str, sid: str) -> str:
     return path_sid(sid, Prefix.TASK, f"/Workspaces/{ws}/Tasks/{sid}")
 
 
-def _task_response(request: Request, task: Any, status: int = 200) -> Response:
-    now = services(request).clock.now_ms()
-    body = render.task(wire.base_url(request), task, now)
+def _task_response(at: Scope, task: Any, status: int = 200) -> Response:
+    # The scope's base URL: working it out from the request again would cost a second parse
+    # of the request's URL.
+    body = render.task(at.base, task, at.services.clock.now_ms())
     return wire.json_response(body, status, etag=wire.etag_for(task.version))
 
 
@@ -65,7 +61,7 @@ async def create(request: Request, ws: str) -> Response:
         ignore_capacity=or_none(params.boolean("IgnoreCapacity")),
     )
     task = await at.services.tasks.create(at.caller, at.ws, spec)
-    return _task_response(request, task, 201)
+    return _task_response(at, task, 201)
 
 
 @router.get(BASE)
@@ -111,7 +107,7 @@ async def list_(request: Request, ws: str) -> Response:
 async def fetch(request: Request, ws: str, sid: str) -> Response:
     at = scope(request, ws)
     task = await at.services.tasks.fetch(at.caller, at.ws, _sid(at.ws, sid))
-    return _task_response(request, task)
+    return _task_response(at, task)
 
 
 @router.post(BASE + "/{sid}")
@@ -131,7 +127,7 @@ async def update(request: Request, ws: str, sid: str) -> Response:
         virtual_start_time=params.date("VirtualStartTime"),
     )
     task = await at.services.tasks.update(at.caller, at.ws, sid, changes, wire.if_match(request))
-    return _task_response(request, task)
+    return _task_response(at, task)
 
 
 @router.delete(BASE + "/{sid}")
