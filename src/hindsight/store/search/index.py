@@ -29,6 +29,7 @@ from sqlalchemy import (
     table,
     text,
     union,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -340,6 +341,16 @@ def _transcripts_matching(account_sid: str, query: TextQuery, dialect: str) -> A
     )
 
 
+def matches(account_sid: str, query: TextQuery, dialect: str, transcripts: bool) -> Any:
+    """The conversation ids matching `query` in their document or (if allowed) a transcript,
+    as a subquery (column `conversation_id`) yielding them as the index does: an id may come
+    twice (document and transcript), and nothing is sorted or gathered before the first."""
+    found: Any = _documents_matching(account_sid, query, dialect)
+    if transcripts:
+        found = union_all(found, _transcripts_matching(account_sid, query, dialect))
+    return found.subquery("matched")
+
+
 def text_condition(
     account_sid: str, query: TextQuery, dialect: str, transcripts: bool
 ) -> ColumnElement[bool]:
@@ -401,6 +412,20 @@ def customer_condition(account_sid: str, values: Sequence[str]) -> ColumnElement
 FEW = 5_000
 
 
+# PostgreSQL: a text the planner expects in more than this many rows is taken to match many
+# without reading FEW + 1 of them through the GIN bitmap first (every common word paid that
+# before its walk). Below it the count is read, as the estimate can be far off either way.
+SURELY_MANY = 4 * FEW
+
+
+def _estimated_rows(conn: Connection, query: Select[Any]) -> float:
+    """The planner's estimate of the rows `query` returns (from the statistics ANALYZE keeps
+    of the indexed text's words): a plan, nothing read."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": False})
+    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
 def _capped(conn: Connection, query: Select[Any]) -> set[str] | None:
     found = set(conn.execute(query.limit(FEW + 1)).scalars())
     return None if len(found) > FEW else found
@@ -424,13 +449,19 @@ def _text_ids(
     if sqlite:
         found = _capped_sqlite(conn, _SQLITE_DOCUMENTS, account_sid, query)
     else:
-        found = _capped(conn, _documents_matching(account_sid, query, conn.dialect.name))
+        documents = _documents_matching(account_sid, query, conn.dialect.name)
+        if _estimated_rows(conn, documents) > SURELY_MANY:
+            return None
+        found = _capped(conn, documents)
     if found is None or not transcripts:
         return found
     if sqlite:
         more = _capped_sqlite(conn, _SQLITE_TRANSCRIPTS, account_sid, query)
     else:
-        more = _capped(conn, _transcripts_matching(account_sid, query, conn.dialect.name))
+        chats = _transcripts_matching(account_sid, query, conn.dialect.name)
+        if _estimated_rows(conn, chats) > SURELY_MANY:
+            return None
+        more = _capped(conn, chats)
     if more is None or len(found | more) > FEW:
         return None
     return found | more
