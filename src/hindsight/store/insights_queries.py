@@ -322,23 +322,43 @@ def count(
     dialect = conn.dialect.name
     query = text_query.parse(filters.text) if filters.text else None
     if query is not None and not query.empty and filters.within is None:
-        # Many text matches: they are read as the index yields them, each looked up with the
-        # other filters, until the cap. (`conversation_id IN (every match)` read them all
-        # first; so does a join, which SQLite reorders to read the period first.)
-        matched = search_index.matches(account_sid, query, dialect, filters.search_transcripts)
-        c = conversations.c
-        holds = exists().where(
-            c.account_sid == account_sid,
-            c.conversation_id == matched.c.conversation_id,
-            *conditions(account_sid, filters, dialect, scope, text=UNASKED),
-        )
-        counted: Select[Any] = select(matched.c.conversation_id).where(holds).distinct()
-    else:
-        counted = select(conversations.c.id).where(
-            *conditions(account_sid, filters, dialect, scope)
-        )
+        return _count_matches(conn, account_sid, filters, query, scope, cap)
+    counted = select(conversations.c.id).where(*conditions(account_sid, filters, dialect, scope))
     capped = counted.limit(cap + 1).subquery()
     return int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
+
+
+def _count_matches(
+    conn: Connection,
+    account_sid: str,
+    filters: ConversationCriteria,
+    query: text_query.TextQuery,
+    scope: ScopeTags,
+    cap: int,
+) -> int:
+    """Up to `cap + 1` of the conversations a text matches many times over: the matches are
+    streamed as the index yields them, each looked up with the other filters, and told apart
+    here (a conversation matching in its document and a transcript comes twice). In SQL,
+    `conversation_id IN (every match)` reads them all first; so does a join (SQLite reorders
+    it to read the period first) and PostgreSQL's DISTINCT (it hashes or sorts every row)."""
+    dialect = conn.dialect.name
+    matched = search_index.matches(account_sid, query, dialect, filters.search_transcripts)
+    c = conversations.c
+    holds = exists().where(
+        c.account_sid == account_sid,
+        c.conversation_id == matched.c.conversation_id,
+        *conditions(account_sid, filters, dialect, scope, text=UNASKED),
+    )
+    matching = select(matched.c.conversation_id).where(holds)
+    # Read with a LIMIT (no server-side cursor: reads run outside a transaction), doubled
+    # while repeats keep the distinct ones at or under the cap.
+    limit = cap + 1
+    while True:
+        read = list(conn.execute(matching.limit(limit)).scalars())
+        found = len(set(read))
+        if found > cap or len(read) < limit:
+            return found
+        limit *= 2
 
 
 def conversation(
