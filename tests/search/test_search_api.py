@@ -435,6 +435,20 @@ def test_a_walk_that_leaves_the_page_short_reads_every_match(
     assert scene.hits(q="zebra") == {}
 
 
+def test_a_phrase_walks_on_in_longer_windows_before_reading_every_match(
+    scene: Scene, walked: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase's page left short by a walk is looked for in the next, longer window (the
+    matches of a phrase of common words are rechecked one by one when read)."""
+    monkeypatch.setattr(insights_queries, "PHRASE_WALKS", (1, 3))
+    pages = _pages(scene.get, q='"my parcel"', page_size=1)
+    assert pages == [[scene.support], [scene.sales]]
+    # The first page: one conversation walked was short, three filled it. The second: both
+    # windows hold only the last conversation, then every match is read (it has no next).
+    assert walked == ([False, True, False, False] if _walks(scene) else [])
+    assert scene.hits(q='"parcel my"') == {}
+
+
 def test_a_walk_keeps_a_scoped_person_to_their_scope(
     scene: Scene, sales_lead: Person, walked: list[bool]
 ) -> None:

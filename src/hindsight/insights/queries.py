@@ -724,11 +724,15 @@ def search_page(
     page: PageRequest,
 ) -> PageResult:
     """One page of a search: a text matching many conversations is first looked for by
-    walking the list (it soon fills a page when the text is common); when that leaves the
-    page short, every match is read and ordered."""
+    walking the list (it soon fills a page when the text is common; a phrase walks on in
+    longer windows); when that leaves the page short, every match is read and ordered."""
     dialect = conn.dialect.name
-    walked = store.walked_query(account_sid, filters, dialect, scope, sort.field, sort.keys, page)
-    if walked is not None:
+    for walk in store.walks(filters):
+        walked = store.walked_query(
+            account_sid, filters, dialect, scope, sort.field, sort.keys, page, walk
+        )
+        if walked is None:
+            break
         result = fetch_page(conn, walked, sort.keys, page)
         if filled(result, page):
             return result

@@ -45,6 +45,11 @@ MATCHES, PROBE, UNASKED = "matches", "probe", "unasked"
 # README.md), more than reading the matches.
 WALK = 1_000
 WALKING_DIALECTS = frozenset({"postgresql"})
+# A phrase whose words are common walks on in longer windows when a window leaves its page
+# short: reading every match then rechecks each conversation holding all its words (the GIN
+# index keeps no positions), which took minutes at 750,000 conversations; a walk probes each
+# conversation once, in order, and stops at a full page.
+PHRASE_WALKS = (WALK, 4 * WALK, 16 * WALK, 64 * WALK)
 # The list's total counts this many conversations at most and then says "more than 10,000":
 # counting every match of a common word read hundreds of thousands of rows (seconds at 1 M),
 # and nobody pages through more than this.
@@ -295,8 +300,9 @@ def walked_query(
     sort: str,
     keys: Sequence[SortKey],
     page: PageRequest,
+    walk: int = WALK,
 ) -> Select[Any] | None:
-    """A page of a text search that matches many conversations, drawn from the next WALK
+    """A page of a text search that matches many conversations, drawn from the next `walk`
     conversations of the list (every other filter applied) probed one by one for the text;
     None when the text matches few (`filters.within` lists them) or none is asked. Exact
     when the page fills (`keyset.filled`): else the matches are sparse and the caller reads
@@ -304,10 +310,18 @@ def walked_query(
     if not filters.text or filters.within is not None or dialect not in WALKING_DIALECTS:
         return None
     candidates = search_query(account_sid, filters, dialect, scope, sort, text=UNASKED)
-    walk = keyset.window(candidates.with_only_columns(conversations.c.id), keys, page, WALK)
+    walked = keyset.window(candidates.with_only_columns(conversations.c.id), keys, page, walk)
     query = text_query.parse(filters.text)
     probe = search_index.text_probe(query, filters.search_transcripts)
-    return select(conversations).where(conversations.c.id.in_(walk), probe)
+    return select(conversations).where(conversations.c.id.in_(walked), probe)
+
+
+def walks(filters: ConversationCriteria) -> tuple[int, ...]:
+    """How many conversations each walk of a text search reads, in turn, before reading
+    every match: longer walks for a phrase (PHRASE_WALKS)."""
+    if filters.text and any(len(t.words) > 1 for t in text_query.parse(filters.text).terms):
+        return PHRASE_WALKS
+    return (WALK,)
 
 
 def count(
