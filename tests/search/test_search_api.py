@@ -331,6 +331,41 @@ def test_the_total_counts_every_match_when_asked(scene: Scene, sales_lead: Perso
     assert scene.get(SEARCH, customer="doe", with_total="true").json()["meta"]["total"] == 1
     scoped = sales_lead.get(SEARCH, q="parcel", with_total="true").json()
     assert scoped["meta"]["total"] == 1
+    assert scoped["meta"]["total_capped"] is False
+
+
+def _total(get: Any, **params: Any) -> tuple[int, bool]:
+    response = get(SEARCH, page_size=1, with_total="true", **params)
+    assert response.status_code == 200, response.text
+    meta = response.json()["meta"]
+    return meta["total"], meta["total_capped"]
+
+
+@pytest.mark.parametrize("few", [True, False], ids=["few-matches", "many-matches"])
+def test_the_total_stops_at_the_cap_and_says_there_are_more(
+    scene: Scene, sales_lead: Person, monkeypatch: pytest.MonkeyPatch, few: bool
+) -> None:
+    """Past TOTAL_CAP the total says "more than" instead of counting every match; below it,
+    it is exact. Both ways of reading the matches: by id (few) and as the index yields them."""
+    if not few:
+        monkeypatch.setattr(search_index, "FEW", 0)
+    assert _total(scene.get, q="parcel") == (2, False)
+    monkeypatch.setattr(insights_queries, "TOTAL_CAP", 2)
+    assert _total(scene.get, q="parcel") == (2, False)
+    # "p…" matches the sales conversation twice (Platinum in its document, parcel in its
+    # transcript): still one conversation, so two in all and not "more than two".
+    assert set(scene.hits(q="p")) == {scene.sales, scene.support}
+    assert _total(scene.get, q="p") == (2, False)
+    monkeypatch.setattr(insights_queries, "TOTAL_CAP", 1)
+    assert _total(scene.get, q="parcel") == (1, True)
+    assert _total(scene.get, q="platinum") == (1, False)
+    assert _total(scene.get, q="zebra") == (0, False)
+    # Without text, and by customer, the same cap.
+    assert _total(scene.get) == (1, True)
+    assert _total(scene.get, customer="doe") == (1, False)
+    # The other team's match is never counted, so one match in scope is exact.
+    assert _total(sales_lead.get, q="parcel") == (1, False)
+    assert _total(sales_lead.get, q="invoice") == (0, False)
 
 
 def test_a_scoped_person_never_finds_counts_or_sees_snippets_out_of_scope(
@@ -400,6 +435,20 @@ def test_a_walk_that_leaves_the_page_short_reads_every_match(
     assert scene.hits(q="zebra") == {}
 
 
+def test_a_phrase_walks_on_in_longer_windows_before_reading_every_match(
+    scene: Scene, walked: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phrase's page left short by a walk is looked for in the next, longer window (the
+    matches of a phrase of common words are rechecked one by one when read)."""
+    monkeypatch.setattr(insights_queries, "PHRASE_WALKS", (1, 3))
+    pages = _pages(scene.get, q='"my parcel"', page_size=1)
+    assert pages == [[scene.support], [scene.sales]]
+    # The first page: one conversation walked was short, three filled it. The second: both
+    # windows hold only the last conversation, then every match is read (it has no next).
+    assert walked == ([False, True, False, False] if _walks(scene) else [])
+    assert scene.hits(q='"parcel my"') == {}
+
+
 def test_a_walk_keeps_a_scoped_person_to_their_scope(
     scene: Scene, sales_lead: Person, walked: list[bool]
 ) -> None:
@@ -410,6 +459,28 @@ def test_a_walk_keeps_a_scoped_person_to_their_scope(
         assert "Bob knows" not in page.text and "Invoice" not in page.text
     assert sales_lead.get(SEARCH, q="invoice", page_size=1).json()["conversations"] == []
     assert bool(walked) == _walks(scene)
+
+
+def test_a_text_the_statistics_call_common_is_walked_without_reading_matches_first(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: when the planner expects a text in more than SURELY_MANY rows, the search
+    walks without first reading FEW + 1 matches; what it finds is the same."""
+    reads: list[Any] = []
+    for name in ("_capped", "_capped_sqlite"):  # each store's read of FEW + 1 matches
+        read = getattr(search_index, name)
+
+        def counted(*args: Any, read: Any = read) -> Any:
+            reads.append(args)
+            return read(*args)
+
+        monkeypatch.setattr(search_index, name, counted)
+    monkeypatch.setattr(search_index, "SURELY_MANY", -1)
+    assert set(scene.hits(q="parcel")) == {scene.sales, scene.support}
+    assert list(scene.hits(q="parcel", page_size=1)) == [scene.support]
+    assert list(scene.hits(q='"tracking number 7781"')) == [scene.sales]
+    assert scene.hits(q='"number tracking"') == {}
+    assert (reads == []) == (scene.server.runtime.db.write_engine.dialect.name == "postgresql")
 
 
 def _walks(scene: Scene) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from hindsight.store import insights_queries
 from tests.ui.conftest import screenshot
 from tests.ui.test_reporting_ui import (  # noqa: F401 (fixtures)
     Scene,
@@ -57,6 +58,23 @@ def test_a_word_from_a_chat_finds_it_with_the_match_marked(
     expect(page.locator("tr.snippet mark").first).to_have_text("onerror")
     expect(page.locator("tr.snippet").first).to_contain_text("<img src=x")
     assert page.evaluate("window.__xss") is None
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_total_past_the_cap_says_more_than_the_cap(
+    page: Page,
+    scene: Scene,  # noqa: F811
+    people: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The list counts up to TOTAL_CAP conversations, then says "More than …"; a search
+    finding fewer shows its exact total."""
+    monkeypatch.setattr(insights_queries, "TOTAL_CAP", 2)
+    sign_in(page, scene, people["lead"], "/conversations?range=all")
+    expect(page.locator("p.total")).to_have_text("More than 2 conversations")
+    _search(page, "late")
+    expect(_row(page, "ui-chat")).to_be_visible()
+    expect(page.locator("p.total")).to_have_text("1 conversation")
     assert page.errors == []  # type: ignore[attr-defined]
 
 

@@ -297,7 +297,11 @@ async def search(
     sort: ConversationSort = Depends(conversation_sort),
     page_size: int = Query(50, ge=1, le=1000),
     page_token: str | None = Query(None),
-    with_total: bool = Query(False, description="Also count every match (`meta.total`)."),
+    with_total: bool = Query(
+        False,
+        description="Also count the matches (`meta.total`, up to 10,000; `meta.total_capped` "
+        "says there are more).",
+    ),
 ) -> dict[str, Any]:
     kit.only(request, (*FILTER_PARAMS, *SORT_PARAMS, *PAGE_PARAMS, "with_total"), attributes=True)
     page = kit.page_request(page_token, page_size, sort.keys, sort.ordering)
@@ -306,7 +310,9 @@ async def search(
     notes = await insights.annotations(viewer, filters, result.rows)
     records = [_hit(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
     meta = kit.page_meta(request, result, sort.keys, sort.ordering, page_size)
-    meta["total"] = await insights.count(viewer, filters) if with_total else None
+    total = await insights.count(viewer, filters) if with_total else None
+    meta["total"] = None if total is None else total.conversations
+    meta["total_capped"] = None if total is None else total.more
     return {"conversations": records, "meta": meta}
 
 

@@ -148,7 +148,15 @@ class PageMeta(BaseModel):
     previous_page_token: str | None
     next_page_url: str | None
     previous_page_url: str | None
-    total: int | None = Field(None, description="Every match, when asked with `with_total`.")
+    total: int | None = Field(
+        None,
+        description="How many conversations match, when asked with `with_total`: exact up to "
+        "10,000; past that, 10,000 with `total_capped` true (counting stops there).",
+    )
+    total_capped: bool | None = Field(
+        None,
+        description="With `with_total`: true when more than `total` conversations match.",
+    )
 
 
 class ConversationPage(BaseModel):

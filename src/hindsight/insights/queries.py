@@ -122,6 +122,19 @@ def conversation_record(row: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
+class SearchTotal:
+    """The list's "1,284 conversations": exact up to `TOTAL_CAP`, else "more than 10,000"
+    (counting stops there: a common word's every match took seconds to count)."""
+
+    conversations: int  # exact, or TOTAL_CAP when `more`
+    more: bool = False  # more than `conversations` match
+
+    @classmethod
+    def counted(cls, found: int, cap: int) -> SearchTotal:
+        return cls(cap, more=True) if found > cap else cls(found)
+
+
+@dataclass(frozen=True)
 class ConversationDetail:
     conversation: dict[str, Any]
     segments: list[dict[str, Any]]
@@ -348,15 +361,18 @@ class InsightsService(Service):
         )
         return result
 
-    async def count(self, viewer: Viewer, filters: ConversationFilters) -> int:
-        """How many conversations a search finds (checked and scoped as the search itself)."""
+    async def count(self, viewer: Viewer, filters: ConversationFilters) -> SearchTotal:
+        """How many conversations a search finds, up to `TOTAL_CAP` (checked and scoped as
+        the search itself)."""
         await self._allow(viewer, Permission.SEARCH, "conversation.search")
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
+        cap = store.TOTAL_CAP
 
-        def unit(conn: Connection) -> int:
+        def unit(conn: Connection) -> SearchTotal:
             found = narrowed(conn, viewer.account_sid, filters)
-            return store.count(conn, viewer.account_sid, found, scope)
+            counted = store.count(conn, viewer.account_sid, found, scope, cap)
+            return SearchTotal.counted(counted, cap)
 
         return await self._scan(unit)
 
@@ -708,11 +724,15 @@ def search_page(
     page: PageRequest,
 ) -> PageResult:
     """One page of a search: a text matching many conversations is first looked for by
-    walking the list (it soon fills a page when the text is common); when that leaves the
-    page short, every match is read and ordered."""
+    walking the list (it soon fills a page when the text is common; a phrase walks on in
+    longer windows); when that leaves the page short, every match is read and ordered."""
     dialect = conn.dialect.name
-    walked = store.walked_query(account_sid, filters, dialect, scope, sort.field, sort.keys, page)
-    if walked is not None:
+    for walk in store.walks(filters):
+        walked = store.walked_query(
+            account_sid, filters, dialect, scope, sort.field, sort.keys, page, walk
+        )
+        if walked is None:
+            break
         result = fetch_page(conn, walked, sort.keys, page)
         if filled(result, page):
             return result
@@ -744,6 +764,7 @@ __all__ = [
     "ConversationSort",
     "Drilldown",
     "InsightsService",
+    "SearchTotal",
     "conversation_record",
     "is_segment_id",
     "segment_record",

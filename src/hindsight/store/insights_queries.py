@@ -45,6 +45,15 @@ MATCHES, PROBE, UNASKED = "matches", "probe", "unasked"
 # README.md), more than reading the matches.
 WALK = 1_000
 WALKING_DIALECTS = frozenset({"postgresql"})
+# A phrase whose words are common walks on in longer windows when a window leaves its page
+# short: reading every match then rechecks each conversation holding all its words (the GIN
+# index keeps no positions), which took minutes at 750,000 conversations; a walk probes each
+# conversation once, in order, and stops at a full page.
+PHRASE_WALKS = (WALK, 4 * WALK, 16 * WALK, 64 * WALK)
+# The list's total counts this many conversations at most and then says "more than 10,000":
+# counting every match of a common word read hundreds of thousands of rows (seconds at 1 M),
+# and nobody pages through more than this.
+TOTAL_CAP = 10_000
 HOUR_MS = 3_600_000
 QUARTER_MS = 900_000
 
@@ -291,8 +300,9 @@ def walked_query(
     sort: str,
     keys: Sequence[SortKey],
     page: PageRequest,
+    walk: int = WALK,
 ) -> Select[Any] | None:
-    """A page of a text search that matches many conversations, drawn from the next WALK
+    """A page of a text search that matches many conversations, drawn from the next `walk`
     conversations of the list (every other filter applied) probed one by one for the text;
     None when the text matches few (`filters.within` lists them) or none is asked. Exact
     when the page fills (`keyset.filled`): else the matches are sparse and the caller reads
@@ -300,20 +310,69 @@ def walked_query(
     if not filters.text or filters.within is not None or dialect not in WALKING_DIALECTS:
         return None
     candidates = search_query(account_sid, filters, dialect, scope, sort, text=UNASKED)
-    walk = keyset.window(candidates.with_only_columns(conversations.c.id), keys, page, WALK)
+    walked = keyset.window(candidates.with_only_columns(conversations.c.id), keys, page, walk)
     query = text_query.parse(filters.text)
     probe = search_index.text_probe(query, filters.search_transcripts)
-    return select(conversations).where(conversations.c.id.in_(walk), probe)
+    return select(conversations).where(conversations.c.id.in_(walked), probe)
+
+
+def walks(filters: ConversationCriteria) -> tuple[int, ...]:
+    """How many conversations each walk of a text search reads, in turn, before reading
+    every match: longer walks for a phrase (PHRASE_WALKS)."""
+    if filters.text and any(len(t.words) > 1 for t in text_query.parse(filters.text).terms):
+        return PHRASE_WALKS
+    return (WALK,)
 
 
 def count(
-    conn: Connection, account_sid: str, filters: ConversationCriteria, scope: ScopeTags = None
+    conn: Connection,
+    account_sid: str,
+    filters: ConversationCriteria,
+    scope: ScopeTags = None,
+    cap: int = TOTAL_CAP,
 ) -> int:
-    """How many conversations the filters match (the list's "1,284 conversations")."""
-    where = conditions(account_sid, filters, conn.dialect.name, scope)
-    return int(
-        conn.execute(select(func.count()).select_from(conversations).where(*where)).scalar_one()
+    """How many conversations the filters match (the list's "1,284 conversations"), counted
+    up to `cap + 1`: a larger answer means "more than `cap`"."""
+    dialect = conn.dialect.name
+    query = text_query.parse(filters.text) if filters.text else None
+    if query is not None and not query.empty and filters.within is None:
+        return _count_matches(conn, account_sid, filters, query, scope, cap)
+    counted = select(conversations.c.id).where(*conditions(account_sid, filters, dialect, scope))
+    capped = counted.limit(cap + 1).subquery()
+    return int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
+
+
+def _count_matches(
+    conn: Connection,
+    account_sid: str,
+    filters: ConversationCriteria,
+    query: text_query.TextQuery,
+    scope: ScopeTags,
+    cap: int,
+) -> int:
+    """Up to `cap + 1` of the conversations a text matches many times over: the matches are
+    streamed as the index yields them, each looked up with the other filters, and told apart
+    here (a conversation matching in its document and a transcript comes twice). In SQL,
+    `conversation_id IN (every match)` reads them all first; so does a join (SQLite reorders
+    it to read the period first) and PostgreSQL's DISTINCT (it hashes or sorts every row)."""
+    dialect = conn.dialect.name
+    matched = search_index.matches(account_sid, query, dialect, filters.search_transcripts)
+    c = conversations.c
+    holds = exists().where(
+        c.account_sid == account_sid,
+        c.conversation_id == matched.c.conversation_id,
+        *conditions(account_sid, filters, dialect, scope, text=UNASKED),
     )
+    matching = select(matched.c.conversation_id).where(holds)
+    # Read with a LIMIT (no server-side cursor: reads run outside a transaction), doubled
+    # while repeats keep the distinct ones at or under the cap.
+    limit = cap + 1
+    while True:
+        read = list(conn.execute(matching.limit(limit)).scalars())
+        found = len(set(read))
+        if found > cap or len(read) < limit:
+            return found
+        limit *= 2
 
 
 def conversation(

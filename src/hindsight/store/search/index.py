@@ -28,7 +28,9 @@ from sqlalchemy import (
     select,
     table,
     text,
+    true,
     union,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -340,6 +342,37 @@ def _transcripts_matching(account_sid: str, query: TextQuery, dialect: str) -> A
     )
 
 
+def matches(account_sid: str, query: TextQuery, dialect: str, transcripts: bool) -> Any:
+    """The conversation ids matching `query` in their document or (if allowed) a transcript,
+    as a subquery (column `conversation_id`) yielding them as the index does: an id may come
+    twice (document and transcript), and nothing is sorted or gathered before the first."""
+    found: Any = _documents_matching(account_sid, query, dialect)
+    if transcripts:
+        found = union_all(found, _transcripts_streamed(account_sid, query, dialect))
+    return found.subquery("matched")
+
+
+def _transcripts_streamed(account_sid: str, query: TextQuery, dialect: str) -> Any:
+    """`_transcripts_matching` for reading only the first matches: PostgreSQL plans the join
+    of every match with every link (a hash of a million links, 3.8 s for a common word at
+    1 M before the first row); each transcript's links looked up in turn (`OFFSET 0` keeps
+    the lateral subquery from being merged back into that join) yield rows at once."""
+    if dialect == "sqlite":
+        return _transcripts_matching(account_sid, query, dialect)
+    link, t = search_transcript_links, search_transcripts
+    links = (
+        select(link.c.conversation_id)
+        .where(link.c.account_sid == t.c.account_sid, link.c.chat_sid == t.c.chat_sid)
+        .offset(0)
+        .lateral("links")
+    )
+    return (
+        select(links.c.conversation_id)
+        .select_from(t.join(links, true()))
+        .where(t.c.account_sid == account_sid, _matching(t, query, dialect))
+    )
+
+
 def text_condition(
     account_sid: str, query: TextQuery, dialect: str, transcripts: bool
 ) -> ColumnElement[bool]:
@@ -401,6 +434,20 @@ def customer_condition(account_sid: str, values: Sequence[str]) -> ColumnElement
 FEW = 5_000
 
 
+# PostgreSQL: a text the planner expects in more than this many rows is taken to match many
+# without reading FEW + 1 of them through the GIN bitmap first (every common word paid that
+# before its walk). Below it the count is read, as the estimate can be far off either way.
+SURELY_MANY = 4 * FEW
+
+
+def _estimated_rows(conn: Connection, query: Select[Any]) -> float:
+    """The planner's estimate of the rows `query` returns (from the statistics ANALYZE keeps
+    of the indexed text's words): a plan, nothing read."""
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": False})
+    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
+    return float(plan[0]["Plan"]["Plan Rows"])
+
+
 def _capped(conn: Connection, query: Select[Any]) -> set[str] | None:
     found = set(conn.execute(query.limit(FEW + 1)).scalars())
     return None if len(found) > FEW else found
@@ -424,13 +471,19 @@ def _text_ids(
     if sqlite:
         found = _capped_sqlite(conn, _SQLITE_DOCUMENTS, account_sid, query)
     else:
-        found = _capped(conn, _documents_matching(account_sid, query, conn.dialect.name))
+        documents = _documents_matching(account_sid, query, conn.dialect.name)
+        if _estimated_rows(conn, documents) > SURELY_MANY:
+            return None
+        found = _capped(conn, documents)
     if found is None or not transcripts:
         return found
     if sqlite:
         more = _capped_sqlite(conn, _SQLITE_TRANSCRIPTS, account_sid, query)
     else:
-        more = _capped(conn, _transcripts_matching(account_sid, query, conn.dialect.name))
+        chats = _transcripts_matching(account_sid, query, conn.dialect.name)
+        if _estimated_rows(conn, chats) > SURELY_MANY:
+            return None
+        more = _capped(conn, chats)
     if more is None or len(found | more) > FEW:
         return None
     return found | more
