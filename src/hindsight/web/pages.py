@@ -32,6 +32,7 @@ from hindsight.domain.errors import (
     Unauthenticated,
 )
 from hindsight.domain.permissions import ROLES, Permission
+from hindsight.domain.search import filter_keys
 from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
@@ -49,17 +50,8 @@ from hindsight.web.render import render
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 PRESETS = {"today": 0, "7d": 7, "30d": 30, "90d": 90, "all": None}
-FILTER_FIELDS = (
-    "queue",
-    "agent",
-    "team",
-    "channel",
-    "direction",
-    "outcome",
-    "abandoned",
-    "has_media",
-    "q",
-)
+# The list form's fields (a subset of the API's filters: domain/search/filter_keys.py).
+FILTER_FIELDS = (*filter_keys.DIMENSIONS, "abandoned", "has_media", "q")
 # The conversation list's columns after "Started": (key, heading, sort field, numeric).
 LIST_COLUMNS = (
     ("customer", "Customer", None, False),

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
-from hindsight.api.forms import Params, check_body_size, or_none, parse_form_body
+from hindsight.api.forms import Params, or_none, parse_form_body
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import statistics_render as render
 from hindsight.api.taskrouter.common import (
@@ -117,17 +117,7 @@ async def bulk_queue_statistics(request: Request, ws: str) -> Response:
 async def _bulk_queue_sids(request: Request) -> list[str]:
     """The queue SIDs of a bulk request: a JSON body `{"QueueSids": [...]}`, as the helper
     libraries send it, or a form with `QueueSids` (repeated or comma-separated)."""
-    limit: int = request.app.state.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit():
-        check_body_size(int(declared), limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        check_body_size(size, limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
+    body = await wire.read_capped(request, request.app.state.max_body_bytes)
     content_type = request.headers.get("content-type")
     if (content_type or "").split(";")[0].strip().lower() == "application/json":
         values = _json_queue_sids(body)
