@@ -55,7 +55,7 @@ def scope(request: Request, ws: str) -> Scope:
 def list_response(
     request: Request,
     key: str,
-    result: PageResult,
+    result: PageResult[Any],
     keys: Sequence[SortKey],
     page: paging.Paging,
     render: Callable[[Any], dict[str, Any]],
@@ -111,7 +111,7 @@ class ChildResource(Generic[R]):
         self,
         request: Request,
         at: Scope,
-        result: PageResult,
+        result: PageResult[Any],
         keys: Sequence[SortKey],
         page: paging.Paging,
     ) -> Response:
