@@ -331,14 +331,7 @@ async def export_csv(
                 writer.write(row)
             yield writer.take()
 
-    return StreamingResponse(
-        body(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="conversations.csv"',
-        },
-    )
+    return kit.csv_attachment(body(), "conversations.csv")
 
 
 @router.get(
