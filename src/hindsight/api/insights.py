@@ -316,7 +316,7 @@ async def export_csv(
     viewer: Viewer = Depends(identity.viewer),
     filters: ConversationFilters = Depends(conversation_filters),
     sort: ConversationSort = Depends(conversation_sort),
-) -> StreamingResponse:
+) -> Response:
     kit.only(request, (*FILTER_PARAMS, *SORT_PARAMS), attributes=True)
     await kit.services(request).insights.start_export(viewer, filters)
     pages = kit.services(request).insights.export(viewer, filters, sort)

@@ -47,14 +47,14 @@ def no_store(response: Response) -> None:
 # --- parameters -----------------------------------------------------------------------------
 
 
-def csv_attachment(body: bytes | AsyncIterator[bytes], filename: str) -> Response:
+def csv_attachment(body: str | AsyncIterator[str], filename: str) -> Response:
     """A CSV download (`body` whole or streamed as it is written), never cached."""
     headers = {
         "Cache-Control": "no-store",
         "Content-Disposition": f'attachment; filename="{filename}"',
     }
     media_type = "text/csv; charset=utf-8"
-    if isinstance(body, bytes):
+    if isinstance(body, str):
         return Response(body, media_type=media_type, headers=headers)
     return StreamingResponse(body, media_type=media_type, headers=headers)
 
