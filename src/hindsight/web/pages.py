@@ -34,6 +34,7 @@ from hindsight.domain.errors import (
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.search import filter_keys
 from hindsight.domain.search.snippet import Snippet
+from hindsight.domain.segments import main_segment
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights import hour_profile
@@ -436,8 +437,8 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
         segments = detail.segments
         wanted = request.query_params.get("segment")
         selected = next((s for s in segments if s["segment_id"] == wanted), None)
-        if selected is None:
-            selected = _main_segment(segments)
+        if selected is None and segments:
+            selected = segments[main_segment([s["kind"] for s in segments])]
         state = {
             "conversation_id": conversation_id,
             "selected": selected["segment_id"] if selected else None,
@@ -478,14 +479,6 @@ async def _hold_of(services: Services, viewer: Viewer, conversation_id: str) -> 
         return hold_json(await services.retention.hold(viewer, conversation_id))
     except NotFound:
         return None
-
-
-def _main_segment(segments: list[dict[str, Any]]) -> dict[str, Any] | None:
-    for kind in ("Conversation", "Conversation in Progress"):
-        matching = [s for s in segments if s["kind"] == kind]
-        if matching:
-            return matching[-1]
-    return segments[-1] if segments else None
 
 
 def _segment_state(record: dict[str, Any]) -> dict[str, Any]:
