@@ -57,7 +57,8 @@ def test_admins_read_back_what_they_saved_but_never_the_secret(
     assert SECRET not in str(shown)
     assert shown["redirect_uri"] == f"{server.base_url}/sso/callback"
     assert shown["scopes"] == "openid profile email"
-    assert shown["claims_mapping"]["group_roles"]["supervisors"] == ["wfo.team_leader"]
+    # Shown in the one group-mapping format SCIM uses too (domain/group_mapping.py).
+    assert shown["claims_mapping"]["group_roles"]["supervisors"] == {"roles": ["wfo.team_leader"]}
     # The database holds the secret sealed, not as it was sent.
     account = account_of(server, admin)
     record = server.runtime.db.read_sync(lambda conn: sso_store.get_provider(conn, account))

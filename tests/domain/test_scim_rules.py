@@ -218,3 +218,11 @@ def test_group_mapping_unions_roles_and_scopes() -> None:
 def test_bad_mappings(document: object) -> None:
     with pytest.raises(InvalidParameter):
         parse_mapping(document)
+
+
+def test_a_grant_written_as_just_its_roles_reads_as_roles_only() -> None:
+    # The claims mapping's older form, read by the one parser for both features.
+    short = parse_mapping({"groups": {"Admins": "admin", "QA": ["wfo.quality_manager"]}})
+    assert short == parse_mapping(
+        {"groups": {"Admins": {"roles": ["admin"]}, "QA": {"roles": ["wfo.quality_manager"]}}}
+    )

@@ -779,3 +779,10 @@ def test_a_track_serialises_as_asdict_does_and_reads_back():
     assert seg.TaskTrack.from_json(orjson.loads(orjson.dumps(document))) == track
     document["offers"][wr(1)]["outcome"] = "changed"
     assert track.offers[wr(1)].outcome == "completed"  # a copy, not the track's own state
+
+
+def test_a_conversations_detail_opens_on_its_last_conversation_segment() -> None:
+    talk, live, queue = "Conversation", "Conversation in Progress", "Queue"
+    assert seg.main_segment([queue, talk, live, talk, queue]) == 3
+    assert seg.main_segment([queue, live, queue]) == 1
+    assert seg.main_segment([queue, queue]) == 1

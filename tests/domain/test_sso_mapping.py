@@ -3,11 +3,15 @@ tokens give no way in."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hindsight.domain.access import Scope
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.group_mapping import Grant, parse_mapping
 from hindsight.domain.sso_mapping import ClaimsMapping, MappingRefused, map_claims
 
 MAPPING = ClaimsMapping.from_json(
@@ -97,3 +101,32 @@ def test_any_claims_either_map_or_are_refused_never_crash(extra: dict) -> None:
     except MappingRefused:
         return
     assert mapped.roles
+
+
+def test_group_roles_are_the_group_mapping_format_scim_uses() -> None:
+    # Written as SCIM's mapping writes a group's grant; one parser reads both.
+    assert MAPPING.to_json()["group_roles"]["cc-supervisors"] == {"roles": ["wfo.team_leader"]}
+    scim = parse_mapping({"groups": MAPPING.to_json()["group_roles"]})
+    assert scim == MAPPING.group_roles
+
+
+def test_mappings_stored_before_the_one_format_still_read() -> None:
+    # As auth/sso/config.py stored a claims mapping before group_roles took SCIM's format.
+    stored = (
+        '{"username_claim": "preferred_username", "groups_claim": "groups",'
+        ' "group_roles": {"supervisors": ["wfo.team_leader"], "it": ["admin"]},'
+        ' "scope_claims": {}}'
+    )
+    mapping = ClaimsMapping.from_json(json.loads(stored))
+    assert mapping.group_roles.groups["supervisors"] == Grant(("wfo.team_leader",), Scope())
+    assert map_claims(mapping, claims(groups=["it"])).roles == ("admin",)
+    assert ClaimsMapping.from_json(mapping.to_json()) == mapping
+
+
+def test_groups_give_scope_when_no_claim_does() -> None:
+    mapping = ClaimsMapping.from_json(
+        {"group_roles": {"north": {"roles": ["wfo.team_leader"], "teams": ["North"]}}}
+    )
+    assert map_claims(mapping, claims(groups=["north"])).scope == Scope(teams=("North",))
+    # Scope claims, where the mapping names them, decide instead of the groups.
+    assert map_claims(MAPPING, claims(groups=["it"])).scope == Scope()

@@ -14,6 +14,7 @@ from hindsight.media.analysis import url_media_key
 from tests.media.test_analysis import EXPECTED, known_conversation
 from tests.support.media_server import MediaServer
 from tests.support.server import RunningServer, start_server
+from tests.support.waiting import wait_for
 
 API = "/api/v1/insights/media-analyses"
 SETTINGS = {"media_fetch_allow": "127.0.0.1/32"}
@@ -41,13 +42,14 @@ def client(server: RunningServer, account) -> httpx.Client:
     )
 
 
-def wait_for(http: httpx.Client, key: str, status: str = "done", seconds: float = 30) -> dict:
-    deadline = time.monotonic() + seconds
-    while True:
+def analysed(http: httpx.Client, key: str, seconds: float = 30) -> dict:
+    """The analysis of `key` once it is done (tests/support/waiting.py polls for it)."""
+
+    def done() -> dict | None:
         body = http.get(f"{API}/{key}").json()
-        if body["status"] == status or time.monotonic() > deadline:
-            return body
-        time.sleep(0.1)
+        return body if body["status"] == "done" else None
+
+    return wait_for(done, f"the analysis of {key} to be done", seconds, interval=0.1)
 
 
 def test_the_server_analyses_a_recording_and_keeps_it_across_a_restart(place, media):
@@ -63,7 +65,7 @@ def test_the_server_analyses_a_recording_and_keeps_it_across_a_restart(place, me
             assert answer.json()["media_key"] == key
             assert answer.json()["status"] in ("pending", "running", "done")
             assert answer.headers["Cache-Control"] == "no-store"
-            done = wait_for(http, key)
+            done = analysed(http, key)
             assert done["status"] == "done", done
             assert done["measures"] == EXPECTED
             assert done["peaks"]["channels"] == 2
@@ -102,7 +104,7 @@ def test_a_pending_job_survives_a_restart(place, media):
     working = start_server(data_dir, url, **SETTINGS)
     try:
         with client(working, account) as http:
-            done = wait_for(http, key)
+            done = analysed(http, key)
         assert done["status"] == "done" and done["measures"] == EXPECTED
         assert done["attempts"] == 1
     finally:

@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
-from hindsight.api import identity
+from hindsight.api import identity, kit
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.audit.trail import NEWEST_FIRST, AuditFilters, record_fields
 from hindsight.domain.access import Viewer
@@ -126,11 +126,4 @@ async def export(request: Request, viewer: Viewer = Depends(identity.viewer)) ->
             page = await anext(pages, None)
         yield writer.take()
 
-    return StreamingResponse(
-        body(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="audit.csv"',
-        },
-    )
+    return kit.csv_attachment(body(), "audit.csv")

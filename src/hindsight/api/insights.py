@@ -23,14 +23,11 @@ from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.search import customer as customer_search
-from hindsight.domain.search import text_query
+from hindsight.domain.search import filter_keys, text_query
 from hindsight.domain.search.snippet import Snippet
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights.queries import (
-    AT_LEAST,
-    AT_MOST,
-    DURATION_MEASURES,
     AggregateRow,
     ConversationDetail,
     ConversationFilters,
@@ -38,32 +35,16 @@ from hindsight.insights.queries import (
     conversation_record,
     is_segment_id,
 )
-from hindsight.quality.http.search_params import QUALITY_PARAMS
 from hindsight.search.annotations import Annotation
 
 PREFIX = "/api/v1/insights"
-# min_talk_time=600: talk of at least 600 s; max_queue_time=20: queued at most 20 s.
-DURATION_PARAMS = tuple(
-    f"{bound}_{measure}" for measure in DURATION_MEASURES for bound in (AT_LEAST, AT_MOST)
-)
 FILTER_PARAMS = (
-    "start",
-    "end",
-    "workspace_sid",
-    "queue",
-    "agent",
-    "team",
-    "channel",
-    "direction",
-    "outcome",
-    "abandoned",
-    "handled",
-    "has_media",
-    "in_progress",
-    "q",
-    *QUALITY_PARAMS,
-    "customer",
-    *DURATION_PARAMS,
+    *("start", "end", "workspace_sid"),
+    *filter_keys.DIMENSIONS,
+    *filter_keys.FLAGS,
+    *filter_keys.TEXT,
+    *filter_keys.QUALITY,
+    *filter_keys.DURATIONS,
 )
 SORT_PARAMS = ("sort", "order")
 PAGE_PARAMS = ("page_size", "page_token")
@@ -341,7 +322,7 @@ async def export_csv(
     viewer: Viewer = Depends(identity.viewer),
     filters: ConversationFilters = Depends(conversation_filters),
     sort: ConversationSort = Depends(conversation_sort),
-) -> StreamingResponse:
+) -> Response:
     kit.only(request, (*FILTER_PARAMS, *SORT_PARAMS), attributes=True)
     await kit.services(request).insights.start_export(viewer, filters)
     pages = kit.services(request).insights.export(viewer, filters, sort)
@@ -356,14 +337,7 @@ async def export_csv(
                 writer.write(row)
             yield writer.take()
 
-    return StreamingResponse(
-        body(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="conversations.csv"',
-        },
-    )
+    return kit.csv_attachment(body(), "conversations.csv")
 
 
 @router.get(

@@ -24,11 +24,8 @@ def json_response(
     )
 
 
-class UnsupportedMediaType(HindsightError):
+class UnsupportedMediaType(HindsightError, status=415):
     """The body was sent as a media type this endpoint does not read (HTTP 415)."""
-
-    status = 415
-    code = 20415
 
 
 async def json_object(

@@ -9,12 +9,13 @@ the Insights API, the conversation pages and their CSV exports.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request, Response
+from starlette.responses import StreamingResponse
 
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.app_services import Services
@@ -44,6 +45,18 @@ def no_store(response: Response) -> None:
 
 
 # --- parameters -----------------------------------------------------------------------------
+
+
+def csv_attachment(body: str | AsyncIterator[str], filename: str) -> Response:
+    """A CSV download (`body` whole or streamed as it is written), never cached."""
+    headers = {
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    }
+    media_type = "text/csv; charset=utf-8"
+    if isinstance(body, str):
+        return Response(body, media_type=media_type, headers=headers)
+    return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
 def only(request: Request, allowed: Iterable[str], attributes: bool = False) -> None:

@@ -19,9 +19,8 @@ from hindsight.domain.errors import HindsightError
 _MAX_KEYS = 50_000
 
 
-class TooManyRequests(HindsightError):
-    status = 429
-    code = 20429
+class TooManyRequests(HindsightError, status=429):
+    """The caller has sent more requests than its rate allows (HTTP 429)."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Too many requests; try again in {retry_after} s")

@@ -56,11 +56,9 @@ _MAX_NAME = 200
 _BAD_SIGN_IN = "The user name or password is not correct, or the user is locked"
 
 
-class SignInBusy(HindsightError):
+class SignInBusy(HindsightError, status=429):
     """More sign-ins are waiting for a password check than allowed; like a rate limit."""
 
-    status = 429
-    code = 20429
     retry_after = 1
 
 

@@ -40,11 +40,8 @@ MAX_URL_LENGTH = 4096
 _LOOPBACK = ipaddress.IPv4Address("127.0.0.1")
 
 
-class UrlRefused(HindsightError):
+class UrlRefused(HindsightError, status=400, code=20001):
     """The URL may not be connected to: its scheme, form or address is not allowed."""
-
-    status = 400
-    code = 20001
 
 
 @dataclass(frozen=True)

@@ -61,32 +61,6 @@ TEXT_KEYS = frozenset(
         *(f"conversation_label_{n}" for n in range(1, 11)),
     }
 )
-MEASURE_KEYS = frozenset(
-    {
-        "abandon_time",
-        "queue_time",
-        "ring_time",
-        "talk_time",
-        "wrap_up_time",
-        "hold_time",
-        "ivr_time",
-        "activity_time",
-        "agent_talk_time",
-        "customer_talk_time",
-        "crosstalk_time",
-        "silence_time",
-        "longest_silence_before_agent",
-        "longest_silence_before_customer",
-        "longest_talk_by_agent",
-        "longest_talk_by_customer",
-        "first_response_time",
-        "average_response_time",
-        "focus_time",
-        "segment_recording_offset",
-        "priority",
-        *(f"conversation_measure_{n}" for n in range(1, 11)),
-    }
-)
 # Time measures a caller may set to override what Hindsight computes from events.
 TIME_OVERRIDES = (
     "abandon_time",
@@ -96,6 +70,30 @@ TIME_OVERRIDES = (
     "wrap_up_time",
     "hold_time",
     "activity_time",
+)
+# What the analysis of a recording's speech measures (domain/speech_activity.py).
+SPEECH_MEASURES = (
+    "agent_talk_time",
+    "customer_talk_time",
+    "crosstalk_time",
+    "silence_time",
+    "longest_silence_before_agent",
+    "longest_silence_before_customer",
+    "longest_talk_by_agent",
+    "longest_talk_by_customer",
+)
+MEASURE_KEYS = frozenset(
+    {
+        *TIME_OVERRIDES,
+        "ivr_time",
+        *SPEECH_MEASURES,
+        "first_response_time",
+        "average_response_time",
+        "focus_time",
+        "segment_recording_offset",
+        "priority",
+        *(f"conversation_measure_{n}" for n in range(1, 11)),
+    }
 )
 CUSTOMER_KEYS = frozenset(
     {

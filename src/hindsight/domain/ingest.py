@@ -22,7 +22,6 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -30,6 +29,7 @@ import orjson
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.events import EVENT_TYPES, snake_case
 from hindsight.domain.sids import Prefix, is_sid
+from hindsight.domain.timefmt import iso8601_ms
 
 SOURCE_PREFIX = "IS"
 TASKROUTER_TYPE_PREFIX = "com.twilio.taskrouter."
@@ -376,16 +376,10 @@ def _text(value: str, name: str) -> str:
 
 
 def _iso_ms(value: str, name: str) -> int:
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
+    epoch_ms = iso8601_ms(value)
+    if epoch_ms is None:
         raise InvalidParameter(
             f"{name} must be a date-time such as 2025-01-01T00:00:00.000Z or epoch seconds, "
             f"got {value[:40]!r}"
-        ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return int(parsed.timestamp() * 1000)
+        )
+    return epoch_ms

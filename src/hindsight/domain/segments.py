@@ -20,7 +20,7 @@ each timestamp, as Insights does. Values a caller set in `conversations.*_time` 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -405,3 +405,13 @@ def agent_status(data: Mapping[str, str], at_ms: int) -> list[AgentStatusFacts]:
             )
         )
     return out
+
+
+def main_segment(kinds: Sequence[str]) -> int:
+    """Which of a conversation's segments (their kinds, in order; at least one) its detail
+    opens on: the last Conversation segment, else the last one in progress, else the last."""
+    for wanted in (CONVERSATION, IN_PROGRESS):
+        found = [i for i, kind in enumerate(kinds) if kind == wanted]
+        if found:
+            return found[-1]
+    return len(kinds) - 1

@@ -58,6 +58,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
+from hindsight.domain.conversation_attributes import SPEECH_MEASURES
+
 # Intervals are [start_ms, end_ms) pairs, sorted, disjoint and non-empty.
 Interval = tuple[int, int]
 
@@ -66,16 +68,7 @@ AGENT = "agent"
 MIXED = "mixed"
 DEFAULT_CHANNELS = ("customer", "others")
 
-MEASURES = (
-    "agent_talk_time",
-    "customer_talk_time",
-    "crosstalk_time",
-    "silence_time",
-    "longest_silence_before_agent",
-    "longest_silence_before_customer",
-    "longest_talk_by_agent",
-    "longest_talk_by_customer",
-)
+MEASURES = SPEECH_MEASURES
 
 # Peaks: at most this many buckets whatever the length, so one hour of stereo stays under
 # 200 KB of JSON (8,000 buckets x 2 channels x min/max x at most 5 characters, "-128,").

@@ -1,11 +1,13 @@
 """How an identity provider's claims become a person of Hindsight: name, roles and scope.
 
 An account's claims mapping says which claim carries the person's groups, which groups give
-which role (a Flex Insights role or `admin`), and which claims carry the teams, queues and
-departments the person is limited to. Roles and scope are taken from the token at every
-sign-in and replace what the person had: the identity provider is the one place they are
-managed (Flex's own rule; its most asked question is roles overwritten at sign-in, so
-Hindsight says so on the Admin page instead of mixing hand-set and mapped roles).
+which role (a Flex Insights role or `admin`) and scope, in the one format SCIM's group mapping
+uses too (domain/group_mapping.py), and which claims carry the teams, queues and departments
+the person is limited to (when it names any, they decide the scope, not the groups). Roles
+and scope are taken from the token at every sign-in and replace what the person had: the
+identity provider is the one place they are managed (Flex's own rule; its most asked question
+is roles overwritten at sign-in, so Hindsight says so on the Admin page instead of mixing
+hand-set and mapped roles).
 
 Pure: parsing and checking a mapping, and applying it to a token's claims.
 """
@@ -18,13 +20,11 @@ from typing import Any
 
 from hindsight.domain.access import SCOPE_KINDS, Scope
 from hindsight.domain.errors import InvalidParameter
-from hindsight.domain.permissions import ROLES
+from hindsight.domain.group_mapping import GroupMapping, parse_grants
 
 DEFAULT_USERNAME_CLAIM = "preferred_username"
 DEFAULT_GROUPS_CLAIM = "groups"
 _MAX_CLAIM_NAME = 100
-_MAX_GROUP = 256
-_MAX_GROUP_RULES = 200
 _MAX_CLAIM_VALUES = 500
 
 
@@ -40,8 +40,8 @@ class MappingRefused(Exception):
 class ClaimsMapping:
     username_claim: str = DEFAULT_USERNAME_CLAIM
     groups_claim: str = DEFAULT_GROUPS_CLAIM
-    # group name → roles it gives (a person in several groups gets all their roles).
-    group_roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # group name → roles (and scope) it gives; a person in several groups gets all their roles.
+    group_roles: GroupMapping = field(default_factory=lambda: GroupMapping({}))
     # scope kind (teams, queues, departments) → the claim that carries its values.
     scope_claims: Mapping[str, str] = field(default_factory=dict)
 
@@ -49,7 +49,7 @@ class ClaimsMapping:
         return {
             "username_claim": self.username_claim,
             "groups_claim": self.groups_claim,
-            "group_roles": {group: list(roles) for group, roles in self.group_roles.items()},
+            "group_roles": self.group_roles.grants_json(),
             "scope_claims": dict(self.scope_claims),
         }
 
@@ -72,7 +72,7 @@ class ClaimsMapping:
             groups_claim=_claim_name(
                 document.get("groups_claim") or DEFAULT_GROUPS_CLAIM, "groups_claim"
             ),
-            group_roles=_group_roles(document.get("group_roles") or {}),
+            group_roles=parse_grants(document.get("group_roles") or {}, "group_roles"),
             scope_claims=_scope_claims(document.get("scope_claims") or {}),
         )
 
@@ -106,18 +106,10 @@ def map_claims(
         raise MappingRefused("the token has no usable subject (sub)")
     username = _username(mapping, claims)
     groups = _strings(claims.get(mapping.groups_claim))
-    roles = tuple(
-        dict.fromkeys(role for group in groups for role in mapping.group_roles.get(group, ()))
-    )
+    roles = mapping.group_roles.roles_for(groups)
     if not roles and require_roles:
         raise no_role(groups)
-    scope_values = {
-        kind: list(_strings(claims.get(claim))) for kind, claim in mapping.scope_claims.items()
-    }
-    try:
-        scope = Scope.from_json(scope_values)
-    except InvalidParameter as bad:
-        raise MappingRefused(f"the scope claims are not usable: {bad.message}") from None
+    scope = _scope(mapping, claims, groups) if mapping.scope_claims or roles else Scope()
     email = claims.get("email")
     name = claims.get("name")
     return MappedPerson(
@@ -129,6 +121,19 @@ def map_claims(
         roles=roles,
         scope=scope,
     )
+
+
+def _scope(mapping: ClaimsMapping, claims: Mapping[str, Any], groups: tuple[str, ...]) -> Scope:
+    """The scope its claims give, when the mapping names scope claims; else its groups'."""
+    if not mapping.scope_claims:
+        return mapping.group_roles.grant_for(groups).scope
+    scope_values = {
+        kind: list(_strings(claims.get(claim))) for kind, claim in mapping.scope_claims.items()
+    }
+    try:
+        return Scope.from_json(scope_values)
+    except InvalidParameter as bad:
+        raise MappingRefused(f"the scope claims are not usable: {bad.message}") from None
 
 
 def _username(mapping: ClaimsMapping, claims: Mapping[str, Any]) -> str:
@@ -154,29 +159,6 @@ def _claim_name(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_CLAIM_NAME:
         raise InvalidParameter(f"{what} must be a claim name of 1 to {_MAX_CLAIM_NAME} characters")
     return value.strip()
-
-
-def _group_roles(document: Any) -> dict[str, tuple[str, ...]]:
-    if not isinstance(document, Mapping):
-        raise InvalidParameter("group_roles must be an object: group name → list of roles")
-    if len(document) > _MAX_GROUP_RULES:
-        raise InvalidParameter(f"group_roles may hold at most {_MAX_GROUP_RULES} groups")
-    mapped: dict[str, tuple[str, ...]] = {}
-    for group, roles in document.items():
-        if not isinstance(group, str) or not group.strip() or len(group) > _MAX_GROUP:
-            raise InvalidParameter(f"A group name is 1 to {_MAX_GROUP} characters")
-        if isinstance(roles, str):
-            roles = [roles]
-        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
-            raise InvalidParameter(f"Group {group!r} must map to a list of roles")
-        unknown = [r for r in roles if r not in ROLES]
-        if unknown:
-            raise InvalidParameter(
-                f"Unknown role {unknown[0]!r} for group {group!r}; roles are "
-                f"{', '.join(sorted(ROLES))}"
-            )
-        mapped[group.strip()] = tuple(dict.fromkeys(roles))
-    return mapped
 
 
 def _scope_claims(document: Any) -> dict[str, str]:

@@ -35,15 +35,24 @@ def parse_iso8601(value: str, parameter: str) -> int:
     numeric offsets, and bare dates (midnight UTC). A value without a zone is taken as UTC,
     as Twilio documents its dates in GMT.
     """
+    epoch_ms = iso8601_ms(value)
+    if epoch_ms is None:
+        raise InvalidParameter(
+            f"{parameter} must be an ISO 8601 date-time such as 2024-05-14T14:26:54Z, got {value!r}"
+        )
+    return epoch_ms
+
+
+def iso8601_ms(value: str) -> int | None:
+    """An ISO 8601 date or date-time as epoch milliseconds (no zone: UTC); None if it is not
+    one. Callers say what they expected in their own words."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidParameter(
-            f"{parameter} must be an ISO 8601 date-time such as 2024-05-14T14:26:54Z, got {value!r}"
-        ) from None
+        return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return int(parsed.timestamp() * 1000)

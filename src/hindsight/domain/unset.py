@@ -35,3 +35,11 @@ class Changes:
 
     def given(self) -> dict[str, object]:
         return {k: v for k, v in vars(self).items() if not isinstance(v, Unset)}
+
+
+C = TypeVar("C", bound=Changes)
+
+
+def changes_of(kind: type[C], **values: object) -> C:
+    """A `Changes` of the values given: UNSET and None (not sent) leave a field unset."""
+    return kind(**{k: v for k, v in values.items() if or_none(v) is not None})

@@ -48,11 +48,8 @@ _MAX_PROVIDER_ANSWER = 64 * 1024
 _SETTLED = frozenset({"done", "failed"})
 
 
-class MediaUnavailable(HindsightError):
+class MediaUnavailable(HindsightError, status=502):
     """The media's source could not be reached or gave nothing playable (HTTP 502)."""
-
-    status = 502
-    code = 20502
 
 
 @dataclass

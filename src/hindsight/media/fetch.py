@@ -47,31 +47,26 @@ _CHUNK = 64 * 1024
 _USER_AGENT = "Hindsight-Media/1.0"
 
 
-class FetchError(HindsightError):
+class FetchError(HindsightError, status=502):
     """A media URL could not be fetched. `permanent` says whether trying again could help."""
 
-    status = 502
-    code = 20502
     permanent = False
 
 
-class FetchRefused(FetchError, UrlRefused):
+class FetchRefused(FetchError, UrlRefused, status=400, code=20001):
     """The URL may not be fetched: its scheme, form or address is not allowed."""
 
-    status = 400
-    code = 20001
     permanent = True
 
 
-class FetchTooLarge(FetchError):
-    status = 413
-    code = 20413
+class FetchTooLarge(FetchError, status=413):
+    """The media at the URL is larger than allowed; trying again cannot help."""
+
     permanent = True
 
 
-class FetchTimeout(FetchError):
-    status = 504
-    code = 20504
+class FetchTimeout(FetchError, status=504):
+    """The media's source did not answer in time (HTTP 504)."""
 
 
 class FetchFailed(FetchError):

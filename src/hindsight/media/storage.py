@@ -24,6 +24,7 @@ upload is refused with 503 and Retry-After rather than filling the disk.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import hashlib
 import os
@@ -64,27 +65,20 @@ class MediaUnreadable(HindsightError):
         self.reason = reason
 
 
-class BlobUnavailable(MediaUnreadable):
+class BlobUnavailable(MediaUnreadable, status=503):
     """The store holding the bytes cannot be reached or refused us; trying again may help."""
 
-    status = 503
-    code = 20503
     retry_after = 5
 
 
-class BlobRefused(MediaUnreadable):
+class BlobRefused(MediaUnreadable, status=409):
     """The stored bytes fail their integrity check (tampered, cut short, keys missing): they
     are never played. Trying again cannot help, which a 4xx says."""
 
-    status = 409
-    code = 20409
 
-
-class IncomingFull(HindsightError):
+class IncomingFull(HindsightError, status=503):
     """Uploads in progress hold as many bytes as allowed; try again shortly."""
 
-    status = 503
-    code = 20503
     retry_after = 30
 
 
@@ -155,7 +149,7 @@ class IncomingBudget:
         return self._incoming_bytes
 
 
-class BufferedWriter:
+class BufferedWriter(abc.ABC):
     """A blob writer's front: received bytes are held, each counted against the store's
     incoming budget as it arrives, and handed on (`_hand_on`) once `batch` bytes are held.
     The writer releases the budget when its store no longer holds the bytes."""
@@ -185,8 +179,9 @@ class BufferedWriter:
         if self._pending >= self._batch:
             await self._hand_on()
 
+    @abc.abstractmethod
     async def _hand_on(self) -> None:
-        raise NotImplementedError
+        """Pass the held bytes on (`_take`) to where the blob is written."""
 
     def _take(self) -> bytes:
         """The bytes held, in order; none are held after."""

@@ -8,6 +8,7 @@ Each kind says how it is read, shown, stored and removed; the rules live here on
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ class ScimKind:
     prefix: Prefix  # of its SIDs
 
 
-class ScimCollection(Generic[R]):
+class ScimCollection(abc.ABC, Generic[R]):
     """One kind of SCIM resource of an account (R: its stored record)."""
 
     kind: ClassVar[ScimKind]
@@ -68,27 +69,27 @@ class ScimCollection(Generic[R]):
 
     # --- what each kind says ------------------------------------------------------------------
 
-    def _get(self, conn: Connection, account_sid: str, sid: str) -> R | None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _get(self, conn: Connection, account_sid: str, sid: str) -> R | None: ...
 
-    def _all(self, conn: Connection, account_sid: str) -> list[R]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _all(self, conn: Connection, account_sid: str) -> list[R]: ...
 
+    @abc.abstractmethod
     def resource(self, record: R, base: str, /) -> dict[str, Any]:
         """The record as the SCIM resource a client reads (`base`: the SCIM root URL)."""
-        raise NotImplementedError
 
-    async def create(self, token: ScimToken, document: Mapping[str, Any], ip: str | None) -> R:
-        raise NotImplementedError
+    @abc.abstractmethod
+    async def create(self, token: ScimToken, document: Mapping[str, Any], ip: str | None) -> R: ...
 
+    @abc.abstractmethod
     def _store(
         self, conn: Connection, current: R, attributes: dict[str, Any], who: Actor, action: str
     ) -> R:
         """Replace `current` with these (clean) attributes, audited as `action` by `who`."""
-        raise NotImplementedError
 
-    def _remove(self, conn: Connection, current: R, who: Actor) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _remove(self, conn: Connection, current: R, who: Actor) -> None: ...
 
     def _patched(self, current: R, changed: Mapping[str, Any]) -> dict[str, Any]:
         """The attributes a PATCH leaves, from the resource it changed."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection
 
 from hindsight.domain import events as ev
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
-from hindsight.domain.sids import Prefix, new_sid
-from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
+from hindsight.domain.sids import Prefix
+from hindsight.routing.base import ChildKind, RoutingService, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as store
 from hindsight.store.activities import ActivityRecord as ActivityRecord
@@ -16,7 +18,12 @@ from hindsight.store.keyset import PageRequest, PageResult
 from hindsight.store.workspaces import WorkspaceRecord
 
 ACTIVITY = ChildKind[ActivityRecord](
-    "Activity", "Activities", store.get, ev.activity_fields, lambda a: a.friendly_name
+    "Activity",
+    "Activities",
+    store.get,
+    ev.activity_fields,
+    lambda a: a.friendly_name,
+    Prefix.ACTIVITY,
 )
 
 
@@ -36,28 +43,13 @@ class ActivityService(RoutingService):
         self, caller: Caller, ws: str, friendly_name: str, available: bool
     ) -> ActivityRecord:
         check_friendly_name(friendly_name)
-        now = self._clock.now_ms()
-        sid = new_sid(Prefix.ACTIVITY)
 
-        def unit(conn: Connection) -> ActivityRecord:
-            workspace = workspace_or_404(conn, caller, ws)
+        def insert(conn: Connection, workspace: WorkspaceRecord, row: dict[str, Any]) -> None:
             _unique(conn, workspace, friendly_name)
-            store.insert_activity(
-                conn,
-                resource_row(
-                    sid,
-                    caller.account_sid,
-                    ws,
-                    now,
-                    friendly_name=friendly_name,
-                    available=available,
-                ),
-            )
-            return ACTIVITY.announce(
-                conn, workspace, caller, now, sid, "activity.created", "created"
-            )
+            store.insert_activity(conn, row)
 
-        return await self._write(ws, unit)
+        values = {"friendly_name": friendly_name, "available": available}
+        return await self._create_kind(caller, ws, ACTIVITY, values, insert)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> ActivityRecord:
         return await self._fetch_kind(caller, ws, ACTIVITY, sid)
@@ -94,17 +86,12 @@ class ActivityService(RoutingService):
         return await self._write(ws, unit)
 
     async def delete(self, caller: Caller, ws: str, sid: str) -> None:
-        now = self._clock.now_ms()
-
-        def unit(conn: Connection) -> None:
-            workspace = workspace_or_404(conn, caller, ws)
-            row = ACTIVITY.find(conn, ws, sid)
+        def remove(conn: Connection, row: ActivityRecord) -> None:
             uses = store.usage(conn, ws, sid)
             if uses:
                 raise InvalidParameter(
                     f"Activity {sid} cannot be deleted while in use: {'; '.join(uses)}"
                 )
             store.delete_activity(conn, sid)
-            emit(conn, workspace, caller, now, ACTIVITY.event("activity.deleted", row, "deleted"))
 
-        await self._write(ws, unit)
+        await self._delete_kind(caller, ws, ACTIVITY, sid, remove)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.events import Actor, NewEvent
+from hindsight.domain.sids import Prefix, new_sid
 from hindsight.eventlog.append import Origin, append, append_from
 from hindsight.service_base import Caller, Service
 from hindsight.store import twilio_sources as twilio_source_store
@@ -110,6 +111,12 @@ class ChildKind(Generic[N]):
     get: Callable[[Connection, str, str], N | None]  # (conn, workspace SID, key)
     fields: Callable[[Mapping[str, Any]], dict[str, str]]  # its event data
     name: Callable[[N], str]  # what descriptions call one: its friendly or unique name
+    prefix: Prefix  # of its SIDs
+
+    @property
+    def topic(self) -> str:
+        """The kind as event types name it: "task-queue" (of `task-queue.created`)."""
+        return "".join(f"-{c.lower()}" if c.isupper() else c for c in self.label).lstrip("-")
 
     def path(self, ws: str, key: str) -> str:
         return f"/Workspaces/{ws}/{self.collection}/{key}"
@@ -158,6 +165,48 @@ class RoutingService(Service):
         return await self._fetch_child(
             caller, ws, lambda conn: kind.get(conn, ws, key), kind.path(ws, key)
         )
+
+    async def _create_kind(
+        self,
+        caller: Caller,
+        ws: str,
+        kind: ChildKind[N],
+        values: Mapping[str, Any],
+        insert: Callable[[Connection, WorkspaceRecord, dict[str, Any]], None],
+    ) -> N:
+        """Create one resource of `values`: `insert` checks what the new row (a new SID, its
+        dates and `values`) refers to and writes it; the resource is read back and its
+        `<topic>.created` event appended, in one transaction."""
+        now = self._clock.now_ms()
+        row = resource_row(new_sid(kind.prefix), caller.account_sid, ws, now, **values)
+
+        def unit(conn: Connection) -> N:
+            workspace = workspace_or_404(conn, caller, ws)
+            insert(conn, workspace, row)
+            created = f"{kind.topic}.created"
+            return kind.announce(conn, workspace, caller, now, row["sid"], created, "created")
+
+        return await self._write(ws, unit)
+
+    async def _delete_kind(
+        self,
+        caller: Caller,
+        ws: str,
+        kind: ChildKind[N],
+        key: str,
+        remove: Callable[[Connection, N], None],
+    ) -> None:
+        """Delete one resource: `remove` refuses (raises) while it is in use, else deletes it;
+        its `<topic>.deleted` event is appended in the same transaction."""
+        now = self._clock.now_ms()
+
+        def unit(conn: Connection) -> None:
+            workspace = workspace_or_404(conn, caller, ws)
+            row = kind.find(conn, ws, key)
+            remove(conn, row)
+            emit(conn, workspace, caller, now, kind.event(f"{kind.topic}.deleted", row, "deleted"))
+
+        await self._write(ws, unit)
 
     async def _list_children(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import Connection
@@ -28,6 +28,7 @@ from hindsight.store import statistics as store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.statistics import ActiveTask, LoggedRow, WorkerState
 from hindsight.store.task_queues import TaskQueueRecord
 from hindsight.store.workspaces import WorkspaceRecord
 
@@ -133,7 +134,7 @@ def _channel(conn: Connection, ws: str, key: str | None) -> _Channel | None:
     return _Channel(row.sid, row.unique_name)
 
 
-def _task_rows(rows: Iterable[Any]) -> list[stats.TaskRow]:
+def _task_rows(rows: Iterable[ActiveTask]) -> list[stats.TaskRow]:
     return [
         stats.TaskRow(
             sid=r.sid,
@@ -150,13 +151,15 @@ def _activity_refs(conn: Connection, ws: str) -> list[stats.ActivityRef]:
     return [stats.ActivityRef(a.sid, a.friendly_name) for a in store.activities_of(conn, ws)]
 
 
-def _tasks(conn: Connection, ws: str, channel: _Channel | None, **scope: Any) -> list[Any]:
+def _tasks(conn: Connection, ws: str, channel: _Channel | None, **scope: Any) -> list[ActiveTask]:
     if channel is not None and channel.sid is None:
         return []
     return store.active_tasks(conn, ws, channel_sid=channel.sid if channel else None, **scope)
 
 
-def _workers(conn: Connection, ws: str, channel: _Channel | None, **scope: Any) -> list[Any]:
+def _workers(
+    conn: Connection, ws: str, channel: _Channel | None, **scope: Any
+) -> list[WorkerState]:
     """The workers; a TaskChannel narrows them to those whose channel is on (who can take
     that kind of work), a channel that does not exist to none."""
     if channel is not None and channel.sid is None:
@@ -168,11 +171,11 @@ class _Roster:
     """Workers, with the documents their expressions are matched against parsed once per
     request (a page of queue statistics matches every worker against every queue)."""
 
-    def __init__(self, workers: Sequence[Any]) -> None:
+    def __init__(self, workers: Sequence[WorkerState]) -> None:
         self.workers = list(workers)
         self._documents: list[dict[str, Any]] | None = None
 
-    def eligible(self, target_workers: str | None) -> list[Any]:
+    def eligible(self, target_workers: str | None) -> list[WorkerState]:
         """The workers a queue's TargetWorkers selects, whatever their activity.
 
         An expression that compares with `task.` attributes is judged with no task, as when
@@ -192,8 +195,8 @@ class _Roster:
 
 def _realtime(
     activities: list[stats.ActivityRef],
-    tasks: Sequence[Any],
-    workers: Sequence[Any],
+    tasks: Sequence[ActiveTask],
+    workers: Sequence[WorkerState],
     now: int,
 ) -> RealTime:
     return RealTime(
@@ -205,7 +208,7 @@ def _realtime(
     )
 
 
-def _logged(rows: Iterable[Any]) -> list[stats.LoggedEvent]:
+def _logged(rows: Iterable[LoggedRow]) -> list[stats.LoggedEvent]:
     events = []
     for row in rows:
         data: dict[str, str] = {}
@@ -233,7 +236,7 @@ def _task_events(
     window: stats.Window,
     channel: _Channel | None,
     **scope: Any,
-) -> list[Any]:
+) -> list[LoggedRow]:
     return store.logged(
         conn,
         ws,
@@ -246,7 +249,7 @@ def _task_events(
 
 
 def _task_cumulative(
-    rows: Iterable[Any],
+    rows: Iterable[LoggedRow],
     window: stats.Window,
     request: StatisticsRequest,
     entry_types: frozenset[str],
@@ -279,7 +282,7 @@ def _task_statistics(
     live = None
     if realtime:
         activities: list[stats.ActivityRef] = []
-        workers: list[Any] = []
+        workers: list[WorkerState] = []
         if scope.workflow_sid is None:
             activities = _activity_refs(conn, ws)
             workers = _workers(conn, ws, channel)
@@ -360,24 +363,24 @@ class StatisticsService(RoutingService):
         friendly_name: str | None,
         request: StatisticsRequest,
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[QueueStatistics]:
         """A page of queues (FriendlyName narrows them), each with both kinds of figures."""
         now = self._clock.now_ms()
         window = self._window(request, now)
         query = queue_store.list_query(ws, friendly_name)
 
-        def unit(conn: Connection) -> PageResult:
+        def unit(conn: Connection) -> PageResult[QueueStatistics]:
             workspace = workspace_or_404(conn, caller, ws)
             result = fetch_page(conn, query, QUEUE_STATISTICS_ORDER, page, read=queue_store.record)
             if not result.rows:
-                return result
+                return PageResult([], has_next=result.has_next, has_previous=result.has_previous)
             channel = _channel(conn, ws, request.task_channel)
             sids = [q.sid for q in result.rows]
             activities = _activity_refs(conn, ws)
             roster = _Roster(_workers(conn, ws, channel))
             tasks_by_queue = _grouped(_tasks(conn, ws, channel, queue_sids=sids))
             events_by_queue = _grouped(_task_events(conn, ws, window, channel, queue_sids=sids))
-            rows = []
+            rows: list[QueueStatistics] = []
             for queue in result.rows:
                 live = _realtime(
                     activities,
@@ -510,8 +513,16 @@ class StatisticsService(RoutingService):
         return await self._scan(unit)
 
 
-def _grouped(rows: Iterable[Any]) -> dict[str, list[Any]]:
-    by_queue: dict[str, list[Any]] = {}
+class _InQueue(Protocol):
+    @property
+    def task_queue_sid(self) -> str | None: ...
+
+
+Q = TypeVar("Q", bound=_InQueue)
+
+
+def _grouped(rows: Iterable[Q]) -> dict[str | None, list[Q]]:
+    by_queue: dict[str | None, list[Q]] = {}
     for row in rows:
         by_queue.setdefault(row.task_queue_sid, []).append(row)
     return by_queue

@@ -11,12 +11,13 @@ from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name, check_unique_name
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.workspace_template import ChannelCapacity
-from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
 from hindsight.store.keyset import PageRequest, PageResult
 from hindsight.store.task_channels import TaskChannelRecord as TaskChannelRecord
+from hindsight.store.workspaces import WorkspaceRecord
 
 # Found by SID or unique name, as TaskRouter's URLs allow.
 TASK_CHANNEL = ChildKind[TaskChannelRecord](
@@ -25,6 +26,7 @@ TASK_CHANNEL = ChildKind[TaskChannelRecord](
     store.get_by_sid_or_name,
     ev.task_channel_fields,
     lambda c: c.unique_name,
+    Prefix.TASK_CHANNEL,
 )
 
 
@@ -59,38 +61,25 @@ class TaskChannelService(RoutingService):
     ) -> TaskChannelRecord:
         check_friendly_name(friendly_name)
         check_unique_name(unique_name)
-        now = self._clock.now_ms()
-        sid = new_sid(Prefix.TASK_CHANNEL)
 
-        def unit(conn: Connection) -> TaskChannelRecord:
-            workspace = workspace_or_404(conn, caller, ws)
+        def insert(conn: Connection, workspace: WorkspaceRecord, row: dict[str, Any]) -> None:
             if store.get_by_sid_or_name(conn, ws, unique_name) is not None:
                 raise InvalidParameter(
                     f"TaskChannel with UniqueName {unique_name} already exists for workspace "
                     f"{ws} for account {caller.account_sid}"
                 )
-            store.insert_channel(
-                conn,
-                resource_row(
-                    sid,
-                    caller.account_sid,
-                    ws,
-                    now,
-                    friendly_name=friendly_name,
-                    unique_name=unique_name,
-                    channel_optimized_routing=channel_optimized_routing,
-                ),
-            )
-            workers = worker_store.worker_sids(conn, ws)
+            store.insert_channel(conn, row)
+            pairs = [(w, row["sid"]) for w in worker_store.worker_sids(conn, ws)]
             worker_store.insert_channels(
-                conn,
-                worker_channel_rows(caller.account_sid, ws, [(w, sid) for w in workers], now),
-            )
-            return TASK_CHANNEL.announce(
-                conn, workspace, caller, now, sid, "task-channel.created", "created"
+                conn, worker_channel_rows(caller.account_sid, ws, pairs, row["date_created"])
             )
 
-        return await self._write(ws, unit)
+        values = {
+            "friendly_name": friendly_name,
+            "unique_name": unique_name,
+            "channel_optimized_routing": channel_optimized_routing,
+        }
+        return await self._create_kind(caller, ws, TASK_CHANNEL, values, insert)
 
     async def fetch(self, caller: Caller, ws: str, key: str) -> TaskChannelRecord:
         return await self._fetch_kind(caller, ws, TASK_CHANNEL, key)
@@ -131,11 +120,7 @@ class TaskChannelService(RoutingService):
         return await self._write(ws, unit)
 
     async def delete(self, caller: Caller, ws: str, key: str) -> None:
-        now = self._clock.now_ms()
-
-        def unit(conn: Connection) -> None:
-            workspace = workspace_or_404(conn, caller, ws)
-            row = TASK_CHANNEL.find(conn, ws, key)
+        def remove(conn: Connection, row: TaskChannelRecord) -> None:
             active = store.active_task_count(conn, row.sid)
             if active:
                 raise InvalidParameter(
@@ -143,12 +128,5 @@ class TaskChannelService(RoutingService):
                     "use it"
                 )
             store.delete_channel(conn, row.sid)
-            emit(
-                conn,
-                workspace,
-                caller,
-                now,
-                TASK_CHANNEL.event("task-channel.deleted", row, "deleted"),
-            )
 
-        await self._write(ws, unit)
+        await self._delete_kind(caller, ws, TASK_CHANNEL, key, remove)

@@ -12,11 +12,11 @@ from hindsight.domain import expressions
 from hindsight.domain.attributes import parse_attributes
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
-from hindsight.domain.sids import Prefix, new_sid
+from hindsight.domain.sids import Prefix
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.workflow_config import parse_configuration
 from hindsight.domain.workspace_template import DEFAULT_TARGET_WORKERS
-from hindsight.routing.base import ChildKind, RoutingService, emit, resource_row, workspace_or_404
+from hindsight.routing.base import ChildKind, RoutingService, emit, workspace_or_404
 from hindsight.routing.eligibility import queue_accepts
 from hindsight.routing.listing import parse_ordering
 from hindsight.service_base import Caller
@@ -49,7 +49,12 @@ class QueueFilters:
 
 
 TASK_QUEUE = ChildKind[TaskQueueRecord](
-    "TaskQueue", "TaskQueues", store.get, ev.task_queue_fields, lambda q: q.friendly_name
+    "TaskQueue",
+    "TaskQueues",
+    store.get,
+    ev.task_queue_fields,
+    lambda q: q.friendly_name,
+    Prefix.TASK_QUEUE,
 )
 
 
@@ -97,27 +102,13 @@ class TaskQueueService(RoutingService):
         values.setdefault("max_reserved_workers", 1)
         values.setdefault("task_order", "FIFO")
         _check(values)
-        now = self._clock.now_ms()
-        sid = new_sid(Prefix.TASK_QUEUE)
 
-        def unit(conn: Connection) -> TaskQueueRecord:
-            workspace = workspace_or_404(conn, caller, ws)
+        def insert(conn: Connection, workspace: WorkspaceRecord, row: dict[str, Any]) -> None:
             _check_refs(conn, workspace, values)
-            store.insert_queue(
-                conn,
-                resource_row(
-                    sid,
-                    caller.account_sid,
-                    ws,
-                    now,
-                    **{"reservation_activity_sid": None, "assignment_activity_sid": None, **values},
-                ),
-            )
-            return TASK_QUEUE.announce(
-                conn, workspace, caller, now, sid, "task-queue.created", "created"
-            )
+            store.insert_queue(conn, row)
 
-        return await self._write(ws, unit)
+        unset = {"reservation_activity_sid": None, "assignment_activity_sid": None}
+        return await self._create_kind(caller, ws, TASK_QUEUE, {**unset, **values}, insert)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> TaskQueueRecord:
         return await self._fetch_kind(caller, ws, TASK_QUEUE, sid)
@@ -186,11 +177,7 @@ class TaskQueueService(RoutingService):
         return await self._write(ws, unit)
 
     async def delete(self, caller: Caller, ws: str, sid: str) -> None:
-        now = self._clock.now_ms()
-
-        def unit(conn: Connection) -> None:
-            workspace = workspace_or_404(conn, caller, ws)
-            row = TASK_QUEUE.find(conn, ws, sid)
+        def remove(conn: Connection, row: TaskQueueRecord) -> None:
             active = store.active_task_count(conn, sid)
             if active:
                 raise InvalidParameter(
@@ -206,8 +193,5 @@ class TaskQueueService(RoutingService):
                     f"TaskQueue {sid} cannot be deleted: workflow(s) {', '.join(users)} route to it"
                 )
             store.delete_queue(conn, sid)
-            emit(
-                conn, workspace, caller, now, TASK_QUEUE.event("task-queue.deleted", row, "deleted")
-            )
 
-        await self._write(ws, unit)
+        await self._delete_kind(caller, ws, TASK_QUEUE, sid, remove)

@@ -13,14 +13,13 @@ from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
 from hindsight.domain.names import check_friendly_name
 from hindsight.domain.reservation_lifecycle import ReservationStatus
-from hindsight.domain.sids import Prefix, new_sid
+from hindsight.domain.sids import Prefix
 from hindsight.domain.unset import UNSET
 from hindsight.routing.base import (
     ChildKind,
     RoutingService,
     child_or_404,
     emit,
-    resource_row,
     workspace_or_404,
 )
 from hindsight.routing.eligibility import queue_accepts, worker_matches
@@ -36,6 +35,7 @@ from hindsight.store import workers as store
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
 from hindsight.store.workers import WorkerChannelRecord as WorkerChannelRecord
 from hindsight.store.workers import WorkerRecord as WorkerRecord
+from hindsight.store.workspaces import WorkspaceRecord
 
 MAX_CHANNEL_CAPACITY = 50
 
@@ -60,7 +60,12 @@ class WorkerFilters:
 
 
 WORKER = ChildKind[WorkerRecord](
-    "Worker", "Workers", store.get, ev.worker_fields, lambda w: w.friendly_name
+    "Worker",
+    "Workers",
+    store.get,
+    ev.worker_fields,
+    lambda w: w.friendly_name,
+    Prefix.WORKER,
 )
 
 
@@ -91,11 +96,8 @@ class WorkerService(RoutingService):
     ) -> WorkerRecord:
         check_friendly_name(friendly_name)
         attrs = self._attributes(attributes if attributes is not None else DEFAULT_ATTRIBUTES)
-        now = self._clock.now_ms()
-        sid = new_sid(Prefix.WORKER)
 
-        def unit(conn: Connection) -> WorkerRecord:
-            workspace = workspace_or_404(conn, caller, ws)
+        def insert(conn: Connection, workspace: WorkspaceRecord, row: dict[str, Any]) -> None:
             activity = activity_sid or workspace.default_activity_sid
             if activity is None or activity_store.get(conn, ws, activity) is None:
                 raise InvalidParameter(
@@ -106,28 +108,13 @@ class WorkerService(RoutingService):
                     f"Worker named {friendly_name} already exists for workspace {ws} "
                     f"for account {caller.account_sid}"
                 )
-            store.insert_worker(
-                conn,
-                resource_row(
-                    sid,
-                    caller.account_sid,
-                    ws,
-                    now,
-                    friendly_name=friendly_name,
-                    attributes=attrs,
-                    activity_sid=activity,
-                    date_status_changed=now,
-                    version=0,
-                ),
-            )
-            channels = channel_store.all_in_workspace(conn, ws)
-            store.insert_channels(
-                conn,
-                worker_channel_rows(caller.account_sid, ws, [(sid, c.sid) for c in channels], now),
-            )
-            return WORKER.announce(conn, workspace, caller, now, sid, "worker.created", "created")
+            now = row["date_created"]
+            store.insert_worker(conn, {**row, "activity_sid": activity, "date_status_changed": now})
+            pairs = [(row["sid"], c.sid) for c in channel_store.all_in_workspace(conn, ws)]
+            store.insert_channels(conn, worker_channel_rows(caller.account_sid, ws, pairs, now))
 
-        return await self._write(ws, unit)
+        values = {"friendly_name": friendly_name, "attributes": attrs, "version": 0}
+        return await self._create_kind(caller, ws, WORKER, values, insert)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkerRecord:
         return await self._fetch_kind(caller, ws, WORKER, sid)

@@ -11,7 +11,7 @@ from hindsight.domain import events as ev
 from hindsight.domain import expressions
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
-from hindsight.domain.sids import Prefix, new_sid
+from hindsight.domain.sids import Prefix
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
 from hindsight.domain.worker_choice import parse_order_by
@@ -20,9 +20,7 @@ from hindsight.domain.workspace_template import DEFAULT_RESERVATION_TIMEOUT
 from hindsight.routing.base import (
     ChildKind,
     RoutingService,
-    emit,
     emit_routing,
-    resource_row,
     workspace_or_404,
 )
 from hindsight.service_base import Caller
@@ -46,7 +44,12 @@ class WorkflowSettings(Changes):
 
 
 WORKFLOW = ChildKind[WorkflowRecord](
-    "Workflow", "Workflows", store.get, ev.workflow_fields, lambda w: w.friendly_name
+    "Workflow",
+    "Workflows",
+    store.get,
+    ev.workflow_fields,
+    lambda w: w.friendly_name,
+    Prefix.WORKFLOW,
 )
 
 
@@ -130,31 +133,13 @@ class WorkflowService(RoutingService):
             raise InvalidParameter("Missing required parameter Configuration in the post body")
         config = _check(values)
         values.setdefault("task_reservation_timeout", DEFAULT_RESERVATION_TIMEOUT)
-        now = self._clock.now_ms()
-        sid = new_sid(Prefix.WORKFLOW)
 
-        def unit(conn: Connection) -> WorkflowRecord:
-            workspace = workspace_or_404(conn, caller, ws)
+        def insert(conn: Connection, workspace: WorkspaceRecord, row: dict[str, Any]) -> None:
             _check_refs(conn, workspace, values, config)
-            store.insert_workflow(
-                conn,
-                resource_row(
-                    sid,
-                    caller.account_sid,
-                    ws,
-                    now,
-                    **{
-                        "assignment_callback_url": None,
-                        "fallback_assignment_callback_url": None,
-                        **values,
-                    },
-                ),
-            )
-            return WORKFLOW.announce(
-                conn, workspace, caller, now, sid, "workflow.created", "created"
-            )
+            store.insert_workflow(conn, row)
 
-        return await self._write(ws, unit)
+        unset = {"assignment_callback_url": None, "fallback_assignment_callback_url": None}
+        return await self._create_kind(caller, ws, WORKFLOW, {**unset, **values}, insert)
 
     async def fetch(self, caller: Caller, ws: str, sid: str) -> WorkflowRecord:
         return await self._fetch_kind(caller, ws, WORKFLOW, sid)
@@ -201,17 +186,12 @@ class WorkflowService(RoutingService):
         return await self._write(ws, unit)
 
     async def delete(self, caller: Caller, ws: str, sid: str) -> None:
-        now = self._clock.now_ms()
-
-        def unit(conn: Connection) -> None:
-            workspace = workspace_or_404(conn, caller, ws)
-            row = WORKFLOW.find(conn, ws, sid)
+        def remove(conn: Connection, row: WorkflowRecord) -> None:
             active = store.active_task_count(conn, sid)
             if active:
                 raise InvalidParameter(
                     f"Workflow {sid} cannot be deleted: {active} active task(s) are routed by it"
                 )
             store.delete_workflow(conn, sid)
-            emit(conn, workspace, caller, now, WORKFLOW.event("workflow.deleted", row, "deleted"))
 
-        await self._write(ws, unit)
+        await self._delete_kind(caller, ws, WORKFLOW, sid, remove)

@@ -58,6 +58,14 @@ def _set_callback_cursor(conn: Connection, workspace_sid: str, url: str | None) 
         callback_store.start(conn, workspace_sid, event_store.head(conn, workspace_sid))
 
 
+def _announce(
+    conn: Connection, workspace: WorkspaceRecord, caller: Caller, now: int, verb: str
+) -> None:
+    """Append `workspace.<verb>`, "Workspace <name> <verb>", to the workspace's log."""
+    description = f"Workspace {workspace.friendly_name} {verb}"
+    emit(conn, workspace, caller, now, ev.NewEvent(f"workspace.{verb}", workspace.sid, description))
+
+
 class WorkspaceService(RoutingService):
     async def create(self, caller: Caller, spec: NewWorkspace) -> WorkspaceRecord:
         check_friendly_name(spec.friendly_name)
@@ -94,13 +102,7 @@ class WorkspaceService(RoutingService):
             if spec.template == "FIFO":
                 self._create_fifo(conn, caller.account_sid, sid, now)
             workspace = workspace_or_404(conn, caller, sid)
-            emit(
-                conn,
-                workspace,
-                caller,
-                now,
-                ev.NewEvent("workspace.created", sid, f"Workspace {spec.friendly_name} created"),
-            )
+            _announce(conn, workspace, caller, now, "created")
             return workspace
 
         return await self._write(sid, unit)
@@ -204,15 +206,7 @@ class WorkspaceService(RoutingService):
             ):
                 _set_callback_cursor(conn, sid, values["event_callback_url"])
             workspace = workspace_or_404(conn, caller, sid)
-            emit(
-                conn,
-                workspace,
-                caller,
-                now,
-                ev.NewEvent(
-                    "workspace.updated", sid, f"Workspace {workspace.friendly_name} updated"
-                ),
-            )
+            _announce(conn, workspace, caller, now, "updated")
             return workspace
 
         return await self._write(sid, unit)
@@ -224,15 +218,7 @@ class WorkspaceService(RoutingService):
             workspace = workspace_or_404(conn, caller, sid)
             # The deletion is the last entry of the workspace's log; the log itself is kept,
             # as the verbatim record the conversation projection is built from.
-            emit(
-                conn,
-                workspace,
-                caller,
-                now,
-                ev.NewEvent(
-                    "workspace.deleted", sid, f"Workspace {workspace.friendly_name} deleted"
-                ),
-            )
+            _announce(conn, workspace, caller, now, "deleted")
             callback_store.stop(conn, sid)
             store.retire(conn, workspace, event_store.head(conn, sid), now)
             store.delete_workspace(conn, sid)

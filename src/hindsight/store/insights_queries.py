@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from hindsight.domain.search import customer as customer_search
-from hindsight.domain.search import text_query
+from hindsight.domain.search import filter_keys, text_query
 from hindsight.store import keyset
 from hindsight.store.keyset import PageRequest, SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
@@ -71,7 +71,7 @@ DURATION_COLUMNS = {
     "queue_time": conversations.c.queue_time,
     "handling_time": conversations.c.handling_time,
 }
-AT_LEAST, AT_MOST = "min", "max"
+AT_LEAST, AT_MOST = filter_keys.AT_LEAST, filter_keys.AT_MOST
 # The Twilio-shaped segment list: newest first.
 SEGMENT_SORT = (
     SortKey(segments.c.start_ms, descending=True),

@@ -32,7 +32,9 @@ from hindsight.domain.errors import (
     Unauthenticated,
 )
 from hindsight.domain.permissions import ROLES, Permission
+from hindsight.domain.search import filter_keys
 from hindsight.domain.search.snippet import Snippet
+from hindsight.domain.segments import main_segment
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.insights import hour_profile
@@ -49,17 +51,8 @@ from hindsight.web.render import render
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 PRESETS = {"today": 0, "7d": 7, "30d": 30, "90d": 90, "all": None}
-FILTER_FIELDS = (
-    "queue",
-    "agent",
-    "team",
-    "channel",
-    "direction",
-    "outcome",
-    "abandoned",
-    "has_media",
-    "q",
-)
+# The list form's fields (a subset of the API's filters: domain/search/filter_keys.py).
+FILTER_FIELDS = (*filter_keys.DIMENSIONS, "abandoned", "has_media", "q")
 # The conversation list's columns after "Started": (key, heading, sort field, numeric).
 LIST_COLUMNS = (
     ("customer", "Customer", None, False),
@@ -446,8 +439,8 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
         segments = detail.segments
         wanted = request.query_params.get("segment")
         selected = next((s for s in segments if s["segment_id"] == wanted), None)
-        if selected is None:
-            selected = _main_segment(segments)
+        if selected is None and segments:
+            selected = segments[main_segment([s["kind"] for s in segments])]
         state = {
             "conversation_id": conversation_id,
             "selected": selected["segment_id"] if selected else None,
@@ -488,14 +481,6 @@ async def _hold_of(services: Services, viewer: Viewer, conversation_id: str) -> 
         return hold_json(await services.retention.hold(viewer, conversation_id))
     except NotFound:
         return None
-
-
-def _main_segment(segments: list[dict[str, Any]]) -> dict[str, Any] | None:
-    for kind in ("Conversation", "Conversation in Progress"):
-        matching = [s for s in segments if s["kind"] == kind]
-        if matching:
-            return matching[-1]
-    return segments[-1] if segments else None
 
 
 def _segment_state(record: dict[str, Any]) -> dict[str, Any]:

@@ -9,20 +9,16 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
-from hindsight.api.taskrouter.common import (
-    list_response,
-    path_sid,
-    scope,
-)
+from hindsight.api.taskrouter.common import ChildResource, at_base, scope
 from hindsight.domain.sids import Prefix
+from hindsight.routing.activities import ActivityRecord
 from hindsight.routing.listing import ACTIVITY_ORDER as SORT
 
 router = Routes()
-BASE = "/v1/Workspaces/{ws}/Activities"
-
-
-def _sid(ws: str, sid: str) -> str:
-    return path_sid(sid, Prefix.ACTIVITY, f"/Workspaces/{ws}/Activities/{sid}")
+ACTIVITIES = ChildResource[ActivityRecord](
+    "Activities", Prefix.ACTIVITY, "activities", lambda s: s.activities, at_base(render.activity)
+)
+BASE = ACTIVITIES.base
 
 
 @router.post(BASE)
@@ -35,7 +31,7 @@ async def create(request: Request, ws: str) -> Response:
         params.required("FriendlyName"),
         or_none(params.boolean("Available")) is True,
     )
-    return wire.json_response(render.activity(at.base, row), 201)
+    return ACTIVITIES.respond(at, row, 201)
 
 
 @router.get(BASE)
@@ -50,32 +46,18 @@ async def list_(request: Request, ws: str) -> Response:
         or_none(params.boolean("Available")),
         page.request,
     )
-    base = at.base
-    return list_response(
-        request, "activities", result, SORT, page, lambda r: render.activity(base, r)
-    )
+    return ACTIVITIES.page(request, at, result, SORT, page)
 
 
-@router.get(BASE + "/{sid}")
-async def fetch(request: Request, ws: str, sid: str) -> Response:
-    at = scope(request, ws)
-    row = await at.services.activities.fetch(at.caller, at.ws, _sid(at.ws, sid))
-    return wire.json_response(render.activity(at.base, row))
+ACTIVITIES.route_fetch_and_delete(router)
 
 
-@router.post(BASE + "/{sid}")
+@router.post(ACTIVITIES.item)
 async def update(request: Request, ws: str, sid: str) -> Response:
     at = scope(request, ws)
-    sid = _sid(at.ws, sid)
+    sid = ACTIVITIES.key(at.ws, sid)
     params = await wire.body_params(request, ("FriendlyName",))
     row = await at.services.activities.rename(
         at.caller, at.ws, sid, or_none(params.text("FriendlyName"))
     )
-    return wire.json_response(render.activity(at.base, row))
-
-
-@router.delete(BASE + "/{sid}")
-async def delete(request: Request, ws: str, sid: str) -> Response:
-    at = scope(request, ws)
-    await at.services.activities.delete(at.caller, at.ws, _sid(at.ws, sid))
-    return wire.no_content()
+    return ACTIVITIES.respond(at, row)

@@ -152,22 +152,24 @@ async def list_for_worker(request: Request, ws: str, worker: str) -> Response:
     return await _list(request, at.ws, _parent(at.ws, worker=worker), with_worker_filter=False)
 
 
+async def _fetch(
+    request: Request, ws: str, sid: str, task: str | None = None, worker: str | None = None
+) -> Response:
+    """One reservation, through its task or its worker (as the URL names it)."""
+    at = scope(request, ws)
+    parent = _parent(at.ws, task=task, worker=worker)
+    row = await at.services.reservations.fetch(at.caller, at.ws, parent, _sid(at.ws, sid))
+    return _one(request, row, through_worker=worker is not None)
+
+
 @router.get(TASK_BASE + "/{sid}")
 async def fetch_for_task(request: Request, ws: str, task: str, sid: str) -> Response:
-    at = scope(request, ws)
-    row = await at.services.reservations.fetch(
-        at.caller, at.ws, _parent(at.ws, task=task), _sid(at.ws, sid)
-    )
-    return _one(request, row, through_worker=False)
+    return await _fetch(request, ws, sid, task=task)
 
 
 @router.get(WORKER_BASE + "/{sid}")
 async def fetch_for_worker(request: Request, ws: str, worker: str, sid: str) -> Response:
-    at = scope(request, ws)
-    row = await at.services.reservations.fetch(
-        at.caller, at.ws, _parent(at.ws, worker=worker), _sid(at.ws, sid)
-    )
-    return _one(request, row, through_worker=True)
+    return await _fetch(request, ws, sid, worker=worker)
 
 
 @router.post(TASK_BASE + "/{sid}")

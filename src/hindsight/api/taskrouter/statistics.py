@@ -6,6 +6,7 @@ These paths share their prefixes with the resources' own (`/TaskQueues/{sid}`,
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hindsight.api import paging, wire
-from hindsight.api.forms import Params, check_body_size, or_none, parse_form_body
+from hindsight.api.forms import Params, or_none, parse_form_body
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import statistics_render as render
 from hindsight.api.taskrouter.common import (
@@ -27,6 +28,7 @@ from hindsight.domain.statistics import parse_thresholds
 from hindsight.routing.statistics import (
     QUEUE_STATISTICS_ORDER,
     StatisticsRequest,
+    StatisticsService,
     WorkerFilters,
 )
 
@@ -117,17 +119,7 @@ async def bulk_queue_statistics(request: Request, ws: str) -> Response:
 async def _bulk_queue_sids(request: Request) -> list[str]:
     """The queue SIDs of a bulk request: a JSON body `{"QueueSids": [...]}`, as the helper
     libraries send it, or a form with `QueueSids` (repeated or comma-separated)."""
-    limit: int = request.app.state.max_body_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit():
-        check_body_size(int(declared), limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        check_body_size(size, limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
+    body = await wire.read_capped(request, request.app.state.max_body_bytes)
     content_type = request.headers.get("content-type")
     if (content_type or "").split(";")[0].strip().lower() == "application/json":
         values = _json_queue_sids(body)
@@ -163,23 +155,34 @@ def _json_queue_sids(body: bytes) -> list[Any]:
     return values
 
 
-def _queue_sid(ws: str, sid: str) -> str:
-    return path_sid(sid, Prefix.TASK_QUEUE, f"/Workspaces/{ws}/TaskQueues/{sid}")
+def _one_route(
+    kind: str,
+    name: str,
+    collection: str,
+    prefix: Prefix,
+    figures: Callable[[StatisticsService], Callable[..., Awaitable[Any]]],
+    show: Callable[[str, Any, str, str], dict[str, Any]],
+) -> None:
+    """`/<collection>/{sid}/<kind>`: the statistics of one queue or workflow."""
+
+    async def handler(request: Request, ws: str, sid: str) -> Response:
+        at = scope(request, ws)
+        sid = path_sid(sid, prefix, f"/Workspaces/{at.ws}/{collection}/{sid}")
+        params = wire.query_params(request, _accepted(kind, split=True))
+        query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
+        read = figures(at.services.statistics)
+        result = await read(at.caller, at.ws, sid, query, **_halves(kind))
+        return wire.json_response(show(at.base, result, sid, kind))
+
+    handler.__name__ = f"{name}_{kind}"
+    router.get(f"{WS}/{collection}/{{sid}}/{kind}")(handler)
 
 
 def _queue_route(kind: str) -> None:
-    async def handler(request: Request, ws: str, sid: str) -> Response:
-        at = scope(request, ws)
-        sid = _queue_sid(at.ws, sid)
-        params = wire.query_params(request, _accepted(kind, split=True))
-        query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
-        result = await at.services.statistics.task_queue(
-            at.caller, at.ws, sid, query, **_halves(kind)
-        )
-        return wire.json_response(render.queue_statistics(at.base, result, sid, kind))
-
-    handler.__name__ = f"task_queue_{kind}"
-    router.get(f"{WS}/TaskQueues/{{sid}}/{kind}")(handler)
+    queue = Prefix.TASK_QUEUE
+    _one_route(
+        kind, "task_queue", "TaskQueues", queue, lambda s: s.task_queue, render.queue_statistics
+    )
 
 
 # --- workers -------------------------------------------------------------------------------
@@ -223,18 +226,14 @@ async def worker_statistics(request: Request, ws: str, sid: str) -> Response:
 
 
 def _workflow_route(kind: str) -> None:
-    async def handler(request: Request, ws: str, sid: str) -> Response:
-        at = scope(request, ws)
-        sid = path_sid(sid, Prefix.WORKFLOW, f"/Workspaces/{at.ws}/Workflows/{sid}")
-        params = wire.query_params(request, _accepted(kind, split=True))
-        query = _statistics_request(params, window=kind != "RealTimeStatistics", split=True)
-        result = await at.services.statistics.workflow(
-            at.caller, at.ws, sid, query, **_halves(kind)
-        )
-        return wire.json_response(render.workflow_statistics(at.base, result, sid, kind))
-
-    handler.__name__ = f"workflow_{kind}"
-    router.get(f"{WS}/Workflows/{{sid}}/{kind}")(handler)
+    _one_route(
+        kind,
+        "workflow",
+        "Workflows",
+        Prefix.WORKFLOW,
+        lambda s: s.workflow,
+        render.workflow_statistics,
+    )
 
 
 for _kind in KINDS:

@@ -9,11 +9,15 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
-from hindsight.api.taskrouter.common import list_response, scope
+from hindsight.api.taskrouter.common import ChildResource, at_base, scope
 from hindsight.routing.listing import TASK_CHANNEL_ORDER as SORT
+from hindsight.routing.task_channels import TaskChannelRecord
 
 router = Routes()
-BASE = "/v1/Workspaces/{ws}/TaskChannels"
+TASK_CHANNELS = ChildResource[TaskChannelRecord](
+    "TaskChannels", None, "channels", lambda s: s.task_channels, at_base(render.task_channel)
+)
+BASE = TASK_CHANNELS.base
 
 
 @router.post(BASE)
@@ -29,7 +33,7 @@ async def create(request: Request, ws: str) -> Response:
         params.required("UniqueName"),
         or_none(params.boolean("ChannelOptimizedRouting")),
     )
-    return wire.json_response(render.task_channel(at.base, row), 201)
+    return TASK_CHANNELS.respond(at, row, 201)
 
 
 @router.get(BASE)
@@ -38,35 +42,21 @@ async def list_(request: Request, ws: str) -> Response:
     params = wire.query_params(request, paging.PAGING_PARAMS)
     page = paging.parse(params, SORT)
     result = await at.services.task_channels.list(at.caller, at.ws, page.request)
-    base = at.base
-    return list_response(
-        request, "channels", result, SORT, page, lambda r: render.task_channel(base, r)
-    )
+    return TASK_CHANNELS.page(request, at, result, SORT, page)
 
 
-@router.get(BASE + "/{key}")
-async def fetch(request: Request, ws: str, key: str) -> Response:
-    at = scope(request, ws)
-    row = await at.services.task_channels.fetch(at.caller, at.ws, key)
-    return wire.json_response(render.task_channel(at.base, row))
+TASK_CHANNELS.route_fetch_and_delete(router)
 
 
-@router.post(BASE + "/{key}")
-async def update(request: Request, ws: str, key: str) -> Response:
+@router.post(TASK_CHANNELS.item)
+async def update(request: Request, ws: str, sid: str) -> Response:
     at = scope(request, ws)
     params = await wire.body_params(request, ("FriendlyName", "ChannelOptimizedRouting"))
     row = await at.services.task_channels.update(
         at.caller,
         at.ws,
-        key,
+        sid,  # or the unique name
         or_none(params.text("FriendlyName")),
         or_none(params.boolean("ChannelOptimizedRouting")),
     )
-    return wire.json_response(render.task_channel(at.base, row))
-
-
-@router.delete(BASE + "/{key}")
-async def delete(request: Request, ws: str, key: str) -> Response:
-    at = scope(request, ws)
-    await at.services.task_channels.delete(at.caller, at.ws, key)
-    return wire.no_content()
+    return TASK_CHANNELS.respond(at, row)

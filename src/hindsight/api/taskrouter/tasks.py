@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -11,25 +9,24 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
-from hindsight.api.taskrouter.common import Scope, list_response, path_sid, scope
+from hindsight.api.taskrouter.common import ChildResource, list_response, scope
 from hindsight.domain.sids import Prefix
 from hindsight.domain.task_lifecycle import TaskStatus, parse_status
-from hindsight.routing.tasks import NewTask, TaskChanges, TaskFilters, sort_keys
+from hindsight.routing.tasks import NewTask, TaskChanges, TaskFilters, TaskRecord, sort_keys
 
 router = Routes()
-BASE = "/v1/Workspaces/{ws}/Tasks"
+
+
+TASKS = ChildResource[TaskRecord](
+    "Tasks",
+    Prefix.TASK,
+    "tasks",
+    lambda s: s.tasks,
+    lambda at, task: render.task(at.base, task, at.services.clock.now_ms()),  # its age: now
+    versioned=True,
+)
+BASE = TASKS.base
 _STATUSES = tuple(s.value for s in TaskStatus)
-
-
-def _sid(ws: str, sid: str) -> str:
-    return path_sid(sid, Prefix.TASK, f"/Workspaces/{ws}/Tasks/{sid}")
-
-
-def _task_response(at: Scope, task: Any, status: int = 200) -> Response:
-    # The scope's base URL: working it out from the request again would cost a second parse
-    # of the request's URL.
-    body = render.task(at.base, task, at.services.clock.now_ms())
-    return wire.json_response(body, status, etag=wire.etag_for(task.version))
 
 
 @router.post(BASE)
@@ -61,7 +58,7 @@ async def create(request: Request, ws: str) -> Response:
         ignore_capacity=or_none(params.boolean("IgnoreCapacity")),
     )
     task = await at.services.tasks.create(at.caller, at.ws, spec)
-    return _task_response(at, task, 201)
+    return TASKS.respond(at, task, 201)
 
 
 @router.get(BASE)
@@ -103,17 +100,13 @@ async def list_(request: Request, ws: str) -> Response:
     return list_response(request, "tasks", result, keys, page, lambda r: render.task(base, r, now))
 
 
-@router.get(BASE + "/{sid}")
-async def fetch(request: Request, ws: str, sid: str) -> Response:
-    at = scope(request, ws)
-    task = await at.services.tasks.fetch(at.caller, at.ws, _sid(at.ws, sid))
-    return _task_response(at, task)
+TASKS.route_fetch_and_delete(router)
 
 
-@router.post(BASE + "/{sid}")
+@router.post(TASKS.item)
 async def update(request: Request, ws: str, sid: str) -> Response:
     at = scope(request, ws)
-    sid = _sid(at.ws, sid)
+    sid = TASKS.key(at.ws, sid)
     params = await wire.body_params(
         request,
         ("Attributes", "AssignmentStatus", "Reason", "Priority", "TaskChannel", "VirtualStartTime"),
@@ -127,11 +120,4 @@ async def update(request: Request, ws: str, sid: str) -> Response:
         virtual_start_time=params.date("VirtualStartTime"),
     )
     task = await at.services.tasks.update(at.caller, at.ws, sid, changes, wire.if_match(request))
-    return _task_response(at, task)
-
-
-@router.delete(BASE + "/{sid}")
-async def delete(request: Request, ws: str, sid: str) -> Response:
-    at = scope(request, ws)
-    await at.services.tasks.delete(at.caller, at.ws, _sid(at.ws, sid), wire.if_match(request))
-    return wire.no_content()
+    return TASKS.respond(at, task)

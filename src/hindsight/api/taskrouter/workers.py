@@ -9,27 +9,21 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
 from hindsight.api.taskrouter import render
-from hindsight.api.taskrouter.common import (
-    list_response,
-    path_sid,
-    scope,
-)
+from hindsight.api.taskrouter.common import ChildResource, at_base, list_response, scope
 from hindsight.domain.sids import Prefix
 from hindsight.routing.listing import WORKER_CHANNEL_ORDER as CHANNEL_SORT
 from hindsight.routing.workers import WorkerChanges, WorkerFilters, WorkerRecord, sort_keys
 
 router = Routes()
-BASE = "/v1/Workspaces/{ws}/Workers"
+WORKERS = ChildResource[WorkerRecord](
+    "Workers", Prefix.WORKER, "workers", lambda s: s.workers, at_base(render.worker), True
+)
+BASE = WORKERS.base
 _TRUE_FILTER = {"true", "1", "yes", "True"}
 
 
 def _sid(ws: str, sid: str) -> str:
-    return path_sid(sid, Prefix.WORKER, f"/Workspaces/{ws}/Workers/{sid}")
-
-
-def _worker_response(request: Request, row: WorkerRecord, status: int = 200) -> Response:
-    body = render.worker(wire.base_url(request), row)
-    return wire.json_response(body, status, etag=wire.etag_for(row.version))
+    return WORKERS.key(ws, sid)
 
 
 @router.post(BASE)
@@ -43,7 +37,7 @@ async def create(request: Request, ws: str) -> Response:
         or_none(params.sid("ActivitySid", Prefix.ACTIVITY)),
         or_none(params.text("Attributes")),
     )
-    return _worker_response(request, row, 201)
+    return WORKERS.respond(at, row, 201)
 
 
 @router.get(BASE)
@@ -78,18 +72,13 @@ async def list_(request: Request, ws: str) -> Response:
         task_queue_sid=or_none(params.sid("TaskQueueSid", Prefix.TASK_QUEUE)),
     )
     result = await at.services.workers.list(at.caller, at.ws, filters, keys, page.request)
-    base = at.base
-    return list_response(request, "workers", result, keys, page, lambda r: render.worker(base, r))
+    return WORKERS.page(request, at, result, keys, page)
 
 
-@router.get(BASE + "/{sid}")
-async def fetch(request: Request, ws: str, sid: str) -> Response:
-    at = scope(request, ws)
-    row = await at.services.workers.fetch(at.caller, at.ws, _sid(at.ws, sid))
-    return _worker_response(request, row)
+WORKERS.route_fetch_and_delete(router)
 
 
-@router.post(BASE + "/{sid}")
+@router.post(WORKERS.item)
 async def update(request: Request, ws: str, sid: str) -> Response:
     at = scope(request, ws)
     sid = _sid(at.ws, sid)
@@ -103,14 +92,7 @@ async def update(request: Request, ws: str, sid: str) -> Response:
         reject_pending_reservations=params.boolean("RejectPendingReservations") is True,
     )
     row = await at.services.workers.update(at.caller, at.ws, sid, changes, wire.if_match(request))
-    return _worker_response(request, row)
-
-
-@router.delete(BASE + "/{sid}")
-async def delete(request: Request, ws: str, sid: str) -> Response:
-    at = scope(request, ws)
-    await at.services.workers.delete(at.caller, at.ws, _sid(at.ws, sid), wire.if_match(request))
-    return wire.no_content()
+    return WORKERS.respond(at, row)
 
 
 @router.get(BASE + "/{worker}/Channels")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hindsight.domain.errors import HindsightError
 
 
@@ -15,33 +17,16 @@ class ScimError(HindsightError):
         self.scim_type = scim_type
 
 
-def invalid_filter(message: str) -> ScimError:
-    return ScimError(400, message, "invalidFilter")
+def _kind(status: int, scim_type: str | None = None) -> Callable[[str], ScimError]:
+    """The error of one kind of RFC 7644 §3.12's table, given its message."""
+    return lambda message: ScimError(status, message, scim_type)
 
 
-def invalid_path(message: str) -> ScimError:
-    return ScimError(400, message, "invalidPath")
-
-
-def invalid_value(message: str) -> ScimError:
-    return ScimError(400, message, "invalidValue")
-
-
-def invalid_syntax(message: str) -> ScimError:
-    return ScimError(400, message, "invalidSyntax")
-
-
-def no_target(message: str) -> ScimError:
-    return ScimError(400, message, "noTarget")
-
-
-def mutability(message: str) -> ScimError:
-    return ScimError(400, message, "mutability")
-
-
-def uniqueness(message: str) -> ScimError:
-    return ScimError(409, message, "uniqueness")
-
-
-def not_found(message: str) -> ScimError:
-    return ScimError(404, message)
+invalid_filter = _kind(400, "invalidFilter")
+invalid_path = _kind(400, "invalidPath")
+invalid_value = _kind(400, "invalidValue")
+invalid_syntax = _kind(400, "invalidSyntax")
+no_target = _kind(400, "noTarget")
+mutability = _kind(400, "mutability")
+uniqueness = _kind(409, "uniqueness")
+not_found = _kind(404)

@@ -11,39 +11,23 @@ import unicodedata
 from urllib.parse import parse_qsl, urlencode
 
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.search import filter_keys as filters
 
 MAX_NAME = 80
 MAX_QUERY = 2000
 MAX_PER_PERSON = 100
+# The list's filters, its date range as the page's form gives it, and its order.
 KEYS = frozenset(
-    {
-        "range",
-        "from",
-        "to",
-        "start",
-        "end",
-        "queue",
-        "agent",
-        "team",
-        "channel",
-        "direction",
-        "outcome",
-        "abandoned",
-        "has_media",
-        "handled",
-        "in_progress",
-        "q",
-        "customer",
-        "attr_key",
-        "attr_value",
-        "assessed",
-        "questionnaire_sid",
-        "score_min",
-        "score_max",
-        "sort",
-        "order",
-        *(f"{b}_{m}" for b in ("min", "max") for m in ("talk_time", "queue_time", "handling_time")),
-    }
+    (
+        *("range", "from", "to", "start", "end"),
+        *filters.DIMENSIONS,
+        *filters.FLAGS,
+        *filters.TEXT,
+        *filters.ATTRIBUTE,
+        *filters.QUALITY,
+        *filters.DURATIONS,
+        *("sort", "order"),
+    )
 )
 ATTRIBUTE_PREFIX = "attribute."
 

@@ -368,14 +368,12 @@ class _LeaseLost(Exception):
     pass
 
 
-class ExportNotReady(HindsightError):
-    status = 409
-    code = 20409
+class ExportNotReady(HindsightError, status=409):
+    """The export is still being written; its archive cannot be read yet (HTTP 409)."""
 
 
-class ExportGone(HindsightError):
-    status = 410
-    code = 20410
+class ExportGone(HindsightError, status=410):
+    """The export's archive has expired or was removed (HTTP 410)."""
 
 
 class _Builder:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from hindsight.api import identity
+from hindsight.api import identity, kit
 from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
@@ -377,14 +377,7 @@ async def report_csv(request: Request, viewer: Viewer = Depends(identity.viewer)
                 "average_score": item.average,
             }
         )
-    return Response(
-        writer.take(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="quality-report.csv"',
-        },
-    )
+    return kit.csv_attachment(writer.take(), "quality-report.csv")
 
 
 def drill_value(group_by: str | None, raw: str | None) -> str | int | None:

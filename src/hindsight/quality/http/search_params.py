@@ -6,10 +6,11 @@ import math
 from collections.abc import Mapping
 
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.search import filter_keys
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.insights.filters import QualityFilter
 
-QUALITY_PARAMS = ("assessed", "questionnaire_sid", "score_min", "score_max")
+QUALITY_PARAMS = filter_keys.QUALITY
 
 
 def _score(params: Mapping[str, str], name: str) -> float | None:
