@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hindsight.store.any_of import any_of
 from hindsight.store.quality import daily_totals
 from hindsight.store.schema import (
     conversation_scopes,
@@ -36,9 +37,7 @@ from hindsight.store.schema import (
     workspaces,
 )
 
-_TRACKS = select(projection_tasks).where(
-    projection_tasks.c.task_sid.in_(bindparam("sids", expanding=True))
-)
+_TRACKS = select(projection_tasks).where(any_of(projection_tasks.c.task_sid, "sids"))
 _OF_CONVERSATION = (
     select(segments)
     .where(
@@ -51,23 +50,23 @@ _OF_CONVERSATIONS = (
     select(segments)
     .where(
         segments.c.account_sid == bindparam("account"),
-        segments.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+        any_of(segments.c.conversation_id, "conversations"),
     )
     .order_by(segments.c.conversation_id, segments.c.start_ms, segments.c.segment_id)
 )
 _OF_TASK = select(segments).where(segments.c.task_sid == bindparam("task"))
-_OF_TASKS = select(segments).where(segments.c.task_sid.in_(bindparam("tasks", expanding=True)))
+_OF_TASKS = select(segments).where(any_of(segments.c.task_sid, "tasks"))
 _COUNT_TRACKS = (
     select(func.count())
     .select_from(projection_tasks)
-    .where(projection_tasks.c.task_sid.in_(bindparam("sids", expanding=True)))
+    .where(any_of(projection_tasks.c.task_sid, "sids"))
 )
 _COUNT_SEGMENTS = (
     select(func.count())
     .select_from(segments)
     .where(
         segments.c.account_sid == bindparam("account"),
-        segments.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+        any_of(segments.c.conversation_id, "conversations"),
     )
 )
 _POSITION = select(projector_cursors.c.seq).where(
@@ -82,15 +81,15 @@ _MOVE_TASK = (
 )
 _SUMMARIES = select(conversations).where(
     conversations.c.account_sid == bindparam("account"),
-    conversations.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversations.c.conversation_id, "conversations"),
 )
 _DELETE_CONVERSATIONS = delete(conversations).where(
     conversations.c.account_sid == bindparam("account"),
-    conversations.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversations.c.conversation_id, "conversations"),
 )
 _SCOPE_TAGS = select(conversation_scopes.c.conversation_id, conversation_scopes.c.tag).where(
     conversation_scopes.c.account_sid == bindparam("account"),
-    conversation_scopes.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversation_scopes.c.conversation_id, "conversations"),
 )
 _DELETE_SCOPE_TAG = delete(conversation_scopes).where(
     conversation_scopes.c.account_sid == bindparam("account"),
@@ -99,7 +98,7 @@ _DELETE_SCOPE_TAG = delete(conversation_scopes).where(
 )
 _DELETE_ALL_SCOPE_TAGS = delete(conversation_scopes).where(
     conversation_scopes.c.account_sid == bindparam("account"),
-    conversation_scopes.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversation_scopes.c.conversation_id, "conversations"),
 )
 _INSERT_SCOPE_TAG = insert(conversation_scopes)
 _END_AGENT_STATUS = delete(segments).where(
