@@ -9,7 +9,7 @@ receives what a person typed: `TextQuery` renders only quoted letters-and-digits
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,9 +113,9 @@ def _replace_sets(
     target: Table,
     name: str,
     account_sid: str,
-    wanted: dict[str, frozenset[str]],
+    current: Mapping[str, set[str]],
+    wanted: Mapping[str, frozenset[str]],
 ) -> None:
-    current = _existing(conn, target, name, account_sid, sorted(wanted))
     added = [
         {"account_sid": account_sid, "conversation_id": cid, name: value}
         for cid, values in sorted(wanted.items())
@@ -130,7 +130,7 @@ def _replace_sets(
     if stale:
         conn.execute(_delete_stale(target, name), stale)
     if added:
-        conn.execute(insert(target), added)
+        conn.execute(insert(target).inline(), added)
 
 
 _STORED_DOCUMENTS = select(
@@ -144,20 +144,37 @@ _STORED_DOCUMENTS = select(
 @functools.cache
 def _save_documents(dialect: str) -> Any:
     build = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = build(search_documents)
+    statement = build(search_documents).inline()
     return statement.on_conflict_do_update(
         index_elements=["account_sid", "conversation_id"],
         set_={"body": statement.excluded.body, "customer": statement.excluded.customer},
     )
 
 
-def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEntry]) -> None:
-    """Replace what search knows of these conversations, writing only what changed."""
-    ids = [e.conversation_id for e in entries]
-    stored = {
-        row.conversation_id: (row.body, row.customer)
-        for row in conn.execute(_STORED_DOCUMENTS, {"account": account_sid, "conversations": ids})
-    }
+@dataclass(frozen=True)
+class StoredEntries:
+    """What search holds of some conversations, read before their entries are rewritten."""
+
+    documents: Mapping[str, tuple[str, str | None]]
+    chat_sids: Mapping[str, set[str]]
+    customer_keys: Mapping[str, set[str]]
+
+
+def stored_entries(conn: Connection, account_sid: str, ids: Sequence[str]) -> StoredEntries:
+    wanted = sorted(set(ids))
+    documents = conn.execute(_STORED_DOCUMENTS, {"account": account_sid, "conversations": wanted})
+    return StoredEntries(
+        documents={row.conversation_id: (row.body, row.customer) for row in documents},
+        chat_sids=_existing(conn, search_transcript_links, "chat_sid", account_sid, wanted),
+        customer_keys=_existing(conn, search_customer_keys, "value", account_sid, wanted),
+    )
+
+
+def write_entries(
+    conn: Connection, account_sid: str, entries: Sequence[SearchEntry], stored: StoredEntries
+) -> None:
+    """Write what changed of these conversations' entries against what `stored_entries` read
+    (statements only, no reads: they can be sent together)."""
     changed = [
         {
             "account_sid": account_sid,
@@ -166,7 +183,7 @@ def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEnt
             "customer": e.customer,
         }
         for e in entries
-        if stored.get(e.conversation_id) != (e.body, e.customer)
+        if stored.documents.get(e.conversation_id) != (e.body, e.customer)
     ]
     if changed:
         conn.execute(_save_documents(conn.dialect.name), changed)
@@ -175,6 +192,7 @@ def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEnt
         search_transcript_links,
         "chat_sid",
         account_sid,
+        stored.chat_sids,
         {e.conversation_id: e.chat_sids for e in entries},
     )
     _replace_sets(
@@ -182,8 +200,15 @@ def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEnt
         search_customer_keys,
         "value",
         account_sid,
+        stored.customer_keys,
         {e.conversation_id: e.customer_keys for e in entries},
     )
+
+
+def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEntry]) -> None:
+    """Replace what search knows of these conversations, writing only what changed."""
+    stored = stored_entries(conn, account_sid, [e.conversation_id for e in entries])
+    write_entries(conn, account_sid, entries, stored)
 
 
 SEARCH_TABLES = (search_documents, search_transcript_links, search_customer_keys)
