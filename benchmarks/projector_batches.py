@@ -101,16 +101,21 @@ def updates(first_seq: int, count: int, tasks: int) -> list[LoggedEvent]:
 
 
 class Statements:
-    """Counts the statements (executions, an executemany counting once) sent to the store."""
+    """Counts the statements (executions, an executemany counting once) sent to the store,
+    and those of them sent inside a PostgreSQL pipeline (together, one round trip)."""
 
     def __init__(self, db: Database) -> None:
         self.count = 0
+        self.pipelined = 0
         # PostgreSQL's read engine is the write engine with other options: it shares its events.
         for engine in (db.write_engine, db.engine) if db.sqlite else (db.write_engine,):
             event.listen(engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *_args: Any) -> None:
+    def _seen(self, conn: Any, *_args: Any) -> None:
         self.count += 1
+        pgconn = getattr(conn.connection.driver_connection, "pgconn", None)
+        if pgconn is not None and pgconn.pipeline_status:
+            self.pipelined += 1
 
 
 @dataclass
@@ -120,12 +125,14 @@ class Timing:
     cpu_s: float
     read_statements: int
     write_statements: int
+    write_pipelined: int
 
 
 def project_batch(db: Database, batch: list[LoggedEvent], counter: Statements, now: int) -> Timing:
     """One batch as `Projector._project` runs it: prepared on a read connection, then written."""
     options = ProjectionOptions()
     cpu, started, before = time.process_time(), time.perf_counter(), counter.count
+    pipelined = counter.pipelined
 
     def read(conn: Connection) -> PreparedEvents:
         return PreparedEvents(batch, prepare(conn, WS, batch, options, now))
@@ -140,6 +147,7 @@ def project_batch(db: Database, batch: list[LoggedEvent], counter: Statements, n
         time.process_time() - cpu,
         read_n,
         counter.count - before,
+        counter.pipelined - pipelined,
     )
 
 
@@ -191,7 +199,8 @@ def report(store: str, size: int, timings: list[Timing]) -> None:
         f"read step {median(lambda t: t.read_s) * 1e3:6.1f} ms "
         f"({median(lambda t: t.read_statements):.0f} statements), "
         f"write step {median(lambda t: t.write_s) * 1e3:6.1f} ms "
-        f"({median(lambda t: t.write_statements):.0f} statements) (medians)",
+        f"({median(lambda t: t.write_statements):.0f} statements, "
+        f"{median(lambda t: t.write_pipelined):.0f} of them pipelined) (medians)",
         flush=True,
     )
 
