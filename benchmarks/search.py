@@ -15,7 +15,7 @@ measure-sorted lists, on SQLite and PostgreSQL; and what the index upkeep costs 
   for them, for the whole account and for a person scoped to one team; the generated
   conversations' entries are counted into `search_pick_values` as the projector would.
 * Projector upkeep: a month of simulated traffic projected from the log with and without
-  `index_conversations` and the pick-list counts (events per second each, and the ratios).
+  `prepare_index` and the pick-list counts (events per second each, and the ratios).
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
 from hindsight.store import insights_queries
 from hindsight.store.keyset import PageRequest
+from hindsight.store.pipeline import Statements
 from hindsight.store.schema import (
     conversation_scopes,
     conversations,
@@ -453,7 +454,7 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int, rounds: int = 3)
     """Simulated traffic, taken in through the ingest API, then projected from the log
     `rounds` times, the variants alternating: the search upkeep as it is, as it was before it
     skipped conversations whose searched inputs did not change, without pick-list counts, and
-    with `index_conversations` replaced by nothing; best and median run of each."""
+    with `prepare_index` replaced by nothing; best and median run of each."""
     twilio_account, token, workspace = new_identity()
     source = runtime.twilio_sources.add(account_sid, twilio_account, token, "upkeep")
     generated = list(simulation.week(twilio_account, workspace, int(time.time() * 1000), days))
@@ -461,7 +462,7 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int, rounds: int = 3)
     with _served(runtime) as base:
         post_events(base, identity, generated)
         _wait_projected(runtime, workspace, len(generated))
-    original = projector_module.index_conversations
+    original = projector_module.prepare_index
     picks = projector_module.PickListChanges
     inputs = projector_module.searched_inputs
     # (label, index hook, pick-list hook, what decides a conversation's entry is rebuilt)
@@ -475,7 +476,7 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int, rounds: int = 3)
     rates: dict[str, list[float]] = {}
     for _round in range(rounds):
         for label, hook, pick_hook, inputs_hook in variants:
-            projector_module.index_conversations = hook
+            projector_module.prepare_index = hook
             projector_module.PickListChanges = pick_hook  # type: ignore[misc]
             projector_module.searched_inputs = inputs_hook
             try:
@@ -484,7 +485,7 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int, rounds: int = 3)
                 applied = asyncio.run(runtime.projector.catch_up())
                 rate = applied / (time.perf_counter() - started)
             finally:
-                projector_module.index_conversations = original
+                projector_module.prepare_index = original
                 projector_module.PickListChanges = picks  # type: ignore[misc]
                 projector_module.searched_inputs = inputs
             best[label] = max(best.get(label, 0.0), rate)
@@ -511,8 +512,8 @@ def _always_new(_members: Any) -> object:
     return object()
 
 
-def _nothing(*_args: Any) -> None:
-    return None
+def _nothing(*_args: Any) -> Statements:
+    return Statements(lambda _conn: None)
 
 
 class _NoPicks:

@@ -38,11 +38,12 @@ from hindsight.insights.derive import (
     conversation_row,
     segment_row,
 )
-from hindsight.search.indexing import index_conversations, searched_inputs
+from hindsight.search.indexing import prepare_index, searched_inputs
 from hindsight.search.pick_lists import PickListChanges
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
 from hindsight.store.database import Database
+from hindsight.store.pipeline import Statements, pipelined
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,10 @@ _UNSETTLED_SECONDS = 0.02
 
 
 Write = Callable[[Connection], None]
+# A write that first reads, in the write transaction, tables other writers change too
+# (assessments under scope tags, chat participants and stored search entries), and returns
+# the statements it then sends.
+Staged = Callable[[Connection], Statements]
 
 
 @dataclass(frozen=True)
@@ -93,17 +98,27 @@ class _Guard:
 
 @dataclass(frozen=True)
 class Plan:
-    """A prepared batch: its writes, in the order the projection makes them."""
+    """A prepared batch: its writes, in the order the projection makes them, then the staged
+    writes (which read first)."""
 
     guard: _Guard
     writes: tuple[Write, ...]
+    staged: tuple[Staged, ...]
     last_seq: int
 
     def write(self, conn: Connection) -> None:
-        """Write the batch and move the cursor past it (the cursor exists: it was locked)."""
-        for write in self.writes:
-            write(conn)
-        store.move_cursor(conn, self.guard.workspace_sid, self.last_seq)
+        """Write the batch and move the cursor past it (the cursor exists: it was locked).
+
+        The staged writes read first, before any statement is sent (what they read, no
+        write of the batch changes); then every statement goes out, on PostgreSQL in one
+        pipeline: one round trip for the batch's writes instead of one per statement."""
+        statements = [stage(conn) for stage in self.staged]
+        with pipelined(conn, enabled=not any(s.reads for s in statements)):
+            for write in self.writes:
+                write(conn)
+            for staged in statements:
+                staged.send(conn)
+            store.move_cursor(conn, self.guard.workspace_sid, self.last_seq)
 
 
 class PreparedEvents(list[Any]):
@@ -168,6 +183,7 @@ class _Batch:
         self._readings: dict[str | None, TaskAttributes] = {}
         # What the batch writes, in order: run later, in the write transaction.
         self.writes: list[Write] = []
+        self.staged: list[Staged] = []
         self.segments_read = 0
 
     def attributes(self, raw: str | None) -> TaskAttributes:
@@ -402,11 +418,11 @@ class _Batch:
         account = self.account_sid
         self.writes.append(lambda conn: store.delete_conversations(conn, account, deleted))
         self.writes.append(lambda conn: store.save_conversations(conn, saved))
+        self.writes.append(lambda conn: picks.save(conn, account))
         # These read tables that HTTP writers change too (assessments, chat participants), so
         # they read them in the write transaction.
-        self.writes.append(lambda conn: store.replace_scope_tags(conn, account, retagged))
-        self.writes.append(lambda conn: index_conversations(conn, account, searched))
-        self.writes.append(lambda conn: picks.save(conn, account))
+        self.staged.append(lambda conn: store.prepare_scope_tags(conn, account, retagged))
+        self.staged.append(lambda conn: prepare_index(conn, account, searched))
 
 
 def _differs(row: Mapping[str, Any], stored: Any | None) -> bool:
@@ -434,7 +450,7 @@ def prepare(
     for event, data in batch.load(events):
         batch.apply(event, data)
     batch.save()
-    return Plan(batch.guard(position), tuple(batch.writes), events[-1].seq)
+    return Plan(batch.guard(position), tuple(batch.writes), tuple(batch.staged), events[-1].seq)
 
 
 def project(

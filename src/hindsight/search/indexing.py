@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import Connection
 
 from hindsight.domain.search import customer as customers
+from hindsight.store.pipeline import Statements
 from hindsight.store.search import index as store
 
 _CHAT_SID = re.compile(r"^CH[0-9a-fA-F]{32}$")
@@ -108,18 +109,36 @@ def index_conversations(
     """Rewrite the search entries of the conversations a projection batch touched, from
     their segments (none: forget the conversation). Batched: a handful of statements
     whatever the number of conversations, and only what changed is written."""
+    prepare_index(conn, account_sid, conversations).send(conn)
+
+
+def prepare_index(
+    conn: Connection,
+    account_sid: str,
+    conversations: Mapping[str, Sequence[Mapping[str, Any]]],
+) -> Statements:
+    """`index_conversations` in two steps: read what the entries are made from and what is
+    stored of them now, and return the writes (statements only, which the projector sends
+    together). The reads touch only the conversations kept, the writes delete the others
+    first, so reading before any of the writes reads the same."""
     members = {cid: list(rows) for cid, rows in conversations.items()}
     gone = sorted(cid for cid, rows in members.items() if not rows)
-    if gone:
-        store.delete_conversations(conn, account_sid, gone)
     kept = {cid: rows for cid, rows in members.items() if rows}
-    if not kept:
-        return
-    chats = sorted({sid for rows in kept.values() for sid in transcripts_named(rows)})
-    addresses = store.participant_addresses(conn, account_sid, chats)
-    store.save_entries(
-        conn, account_sid, [_entry(cid, rows, addresses) for cid, rows in sorted(kept.items())]
-    )
+    entries: list[store.SearchEntry] = []
+    stored = store.StoredEntries({}, {}, {})
+    if kept:
+        chats = sorted({sid for rows in kept.values() for sid in transcripts_named(rows)})
+        addresses = store.participant_addresses(conn, account_sid, chats)
+        entries = [_entry(cid, rows, addresses) for cid, rows in sorted(kept.items())]
+        stored = store.stored_entries(conn, account_sid, sorted(kept))
+
+    def write(conn: Connection) -> None:
+        if gone:
+            store.delete_conversations(conn, account_sid, gone)
+        if entries:
+            store.write_entries(conn, account_sid, entries, stored)
+
+    return Statements(write)
 
 
 def message_added(

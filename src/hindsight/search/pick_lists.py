@@ -36,5 +36,6 @@ class PickListChanges:
         )
 
     def save(self, conn: Connection, account_sid: str) -> None:
+        # The changes are kept: a write transaction that fails (a deadlock's loser) is run
+        # again from its start, and must write them again.
         store.apply(conn, account_sid, self._delta)
-        self._delta.clear()

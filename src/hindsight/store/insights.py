@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hindsight.store.any_of import any_of
+from hindsight.store.pipeline import Statements
 from hindsight.store.quality import daily_totals
 from hindsight.store.schema import (
     conversation_scopes,
@@ -36,9 +38,7 @@ from hindsight.store.schema import (
     workspaces,
 )
 
-_TRACKS = select(projection_tasks).where(
-    projection_tasks.c.task_sid.in_(bindparam("sids", expanding=True))
-)
+_TRACKS = select(projection_tasks).where(any_of(projection_tasks.c.task_sid, "sids"))
 _OF_CONVERSATION = (
     select(segments)
     .where(
@@ -51,23 +51,23 @@ _OF_CONVERSATIONS = (
     select(segments)
     .where(
         segments.c.account_sid == bindparam("account"),
-        segments.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+        any_of(segments.c.conversation_id, "conversations"),
     )
     .order_by(segments.c.conversation_id, segments.c.start_ms, segments.c.segment_id)
 )
 _OF_TASK = select(segments).where(segments.c.task_sid == bindparam("task"))
-_OF_TASKS = select(segments).where(segments.c.task_sid.in_(bindparam("tasks", expanding=True)))
+_OF_TASKS = select(segments).where(any_of(segments.c.task_sid, "tasks"))
 _COUNT_TRACKS = (
     select(func.count())
     .select_from(projection_tasks)
-    .where(projection_tasks.c.task_sid.in_(bindparam("sids", expanding=True)))
+    .where(any_of(projection_tasks.c.task_sid, "sids"))
 )
 _COUNT_SEGMENTS = (
     select(func.count())
     .select_from(segments)
     .where(
         segments.c.account_sid == bindparam("account"),
-        segments.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+        any_of(segments.c.conversation_id, "conversations"),
     )
 )
 _POSITION = select(projector_cursors.c.seq).where(
@@ -82,15 +82,15 @@ _MOVE_TASK = (
 )
 _SUMMARIES = select(conversations).where(
     conversations.c.account_sid == bindparam("account"),
-    conversations.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversations.c.conversation_id, "conversations"),
 )
 _DELETE_CONVERSATIONS = delete(conversations).where(
     conversations.c.account_sid == bindparam("account"),
-    conversations.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversations.c.conversation_id, "conversations"),
 )
 _SCOPE_TAGS = select(conversation_scopes.c.conversation_id, conversation_scopes.c.tag).where(
     conversation_scopes.c.account_sid == bindparam("account"),
-    conversation_scopes.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversation_scopes.c.conversation_id, "conversations"),
 )
 _DELETE_SCOPE_TAG = delete(conversation_scopes).where(
     conversation_scopes.c.account_sid == bindparam("account"),
@@ -99,9 +99,9 @@ _DELETE_SCOPE_TAG = delete(conversation_scopes).where(
 )
 _DELETE_ALL_SCOPE_TAGS = delete(conversation_scopes).where(
     conversation_scopes.c.account_sid == bindparam("account"),
-    conversation_scopes.c.conversation_id.in_(bindparam("conversations", expanding=True)),
+    any_of(conversation_scopes.c.conversation_id, "conversations"),
 )
-_INSERT_SCOPE_TAG = insert(conversation_scopes)
+_INSERT_SCOPE_TAG = insert(conversation_scopes).inline()
 _END_AGENT_STATUS = delete(segments).where(
     segments.c.worker_sid == bindparam("worker"),
     # Written out, not bound: only then may the planner use the partial index on it.
@@ -144,7 +144,9 @@ def _upsert_statement(
 ) -> Any:
     """Built once per shape: constructing an ON CONFLICT statement costs more than running it."""
     build = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = build(table)
+    # Inline: no RETURNING of a generated key, which the projector's pipelined writes (and
+    # every caller) would not read.
+    statement = build(table).inline()
     return statement.on_conflict_do_update(
         index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
     )
@@ -307,6 +309,15 @@ def replace_scope_tags(
 
     A conversation losing every tag (it was deleted or regrouped away) loses them in one
     statement per few hundred conversations, not one per tag."""
+    prepare_scope_tags(conn, account_sid, changes).send(conn)
+
+
+def prepare_scope_tags(
+    conn: Connection, account_sid: str, changes: dict[str, tuple[set[str], set[str]]]
+) -> Statements:
+    """`replace_scope_tags` in two steps: read the assessments totalled under the tags that
+    change, and return the writes. Without such assessments (the common case) the writes are
+    statements only; with them, their totals are refiled around the change, which reads."""
     emptied = [c for c, (current, wanted) in changes.items() if current and not wanted]
     gone = [
         {"account": account_sid, "conversation": conversation, "gone": tag}
@@ -320,18 +331,32 @@ def replace_scope_tags(
         for tag in sorted(wanted - current)
     ]
     if not emptied and not gone and not added:
-        return
+        return Statements(_nothing)
     # Assessments of these conversations are totalled under their tags: refile them.
     moved = [c for c, (current, wanted) in changes.items() if current != wanted]
     reviews = daily_totals.submitted_of_conversations(conn, account_sid, moved)
-    daily_totals.withdraw(conn, reviews)
-    for chunk in _chunks(emptied):
-        conn.execute(_DELETE_ALL_SCOPE_TAGS, {"account": account_sid, "conversations": chunk})
-    if gone:
-        conn.execute(_DELETE_SCOPE_TAG, gone)
-    if added:
-        conn.execute(_INSERT_SCOPE_TAG, added)
-    daily_totals.restore(conn, reviews)
+
+    def write(conn: Connection) -> None:
+        for chunk in _chunks(emptied):
+            conn.execute(_DELETE_ALL_SCOPE_TAGS, {"account": account_sid, "conversations": chunk})
+        if gone:
+            conn.execute(_DELETE_SCOPE_TAG, gone)
+        if added:
+            conn.execute(_INSERT_SCOPE_TAG, added)
+
+    if not reviews:
+        return Statements(write)
+
+    def refile(conn: Connection) -> None:
+        daily_totals.withdraw(conn, reviews)
+        write(conn)
+        daily_totals.restore(conn, reviews)
+
+    return Statements(refile, reads=True)
+
+
+def _nothing(conn: Connection) -> None:
+    return None
 
 
 def end_agent_status_in_progress(conn: Connection, worker_sid: str, before_ms: int) -> None:

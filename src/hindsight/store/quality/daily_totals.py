@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, and_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from hindsight.store.any_of import any_of
 from hindsight.store.schema import (
     conversation_scopes,
     qm_assessments,
@@ -254,20 +255,22 @@ def refiled(conn: Connection, review_sids: Sequence[str]) -> Iterator[None]:
     restore(conn, review_sids)
 
 
+_SUBMITTED_OF_CONVERSATIONS = select(qm_reviews.c.sid).where(
+    qm_reviews.c.account_sid == bindparam("account"),
+    any_of(qm_reviews.c.conversation_id, "conversations"),
+    qm_reviews.c.status == SUBMITTED,
+)
+
+
 def submitted_of_conversations(
     conn: Connection, account_sid: str, conversation_ids: Sequence[str]
 ) -> list[str]:
     """The submitted reviews of some conversations (whose scope tags are about to change)."""
     found: list[str] = []
-    r = qm_reviews.c
     for chunk in _chunks(sorted(set(conversation_ids))):
         found.extend(
             conn.execute(
-                select(r.sid).where(
-                    r.account_sid == account_sid,
-                    r.conversation_id.in_(chunk),
-                    r.status == SUBMITTED,
-                )
+                _SUBMITTED_OF_CONVERSATIONS, {"account": account_sid, "conversations": chunk}
             ).scalars()
         )
     return found

@@ -8,16 +8,19 @@ receives what a person typed: `TextQuery` renders only quoted letters-and-digits
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Delete,
     Select,
     String,
     Table,
+    bindparam,
     column,
     delete,
     false,
@@ -36,6 +39,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hindsight.domain.search.text_query import TextQuery
+from hindsight.store.any_of import any_of
 from hindsight.store.schema import (
     chat_messages,
     chat_participants,
@@ -77,15 +81,30 @@ class SearchEntry:
     customer_keys: frozenset[str]
 
 
+@functools.cache
+def _existing_query(target: Table, name: str) -> Select[Any]:
+    """Built once per table: the projector reads these for every batch."""
+    return select(target.c.conversation_id, target.c[name]).where(
+        target.c.account_sid == bindparam("account"),
+        any_of(target.c.conversation_id, "conversations"),
+    )
+
+
+@functools.cache
+def _delete_stale(target: Table, name: str) -> Delete:
+    return delete(target).where(
+        target.c.account_sid == bindparam("account"),
+        target.c.conversation_id == bindparam("conversation"),
+        target.c[name] == bindparam("stale"),
+    )
+
+
 def _existing(
     conn: Connection, target: Table, name: str, account_sid: str, ids: list[str]
 ) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {cid: set() for cid in ids}
-    rows = conn.execute(
-        select(target.c.conversation_id, target.c[name]).where(
-            target.c.account_sid == account_sid, target.c.conversation_id.in_(ids)
-        )
-    )
+    query = _existing_query(target, name)
+    rows = conn.execute(query, {"account": account_sid, "conversations": ids})
     for row in rows:
         found[row[0]].add(row[1])
     return found
@@ -96,38 +115,68 @@ def _replace_sets(
     target: Table,
     name: str,
     account_sid: str,
-    wanted: dict[str, frozenset[str]],
+    current: Mapping[str, set[str]],
+    wanted: Mapping[str, frozenset[str]],
 ) -> None:
-    current = _existing(conn, target, name, account_sid, sorted(wanted))
     added = [
         {"account_sid": account_sid, "conversation_id": cid, name: value}
         for cid, values in sorted(wanted.items())
         for value in sorted(values - current[cid])
     ]
-    for cid, values in sorted(wanted.items()):
-        stale = current[cid] - values
-        if stale:
-            conn.execute(
-                delete(target).where(
-                    _of(target, account_sid, cid), target.c[name].in_(sorted(stale))
-                )
-            )
+    # One statement for every stale value of every conversation (one parameter set each).
+    stale = [
+        {"account": account_sid, "conversation": cid, "stale": value}
+        for cid, values in sorted(wanted.items())
+        for value in sorted(current[cid] - values)
+    ]
+    if stale:
+        conn.execute(_delete_stale(target, name), stale)
     if added:
-        conn.execute(insert(target), added)
+        conn.execute(insert(target).inline(), added)
 
 
-def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEntry]) -> None:
-    """Replace what search knows of these conversations, writing only what changed."""
-    ids = [e.conversation_id for e in entries]
-    d = search_documents.c
-    stored = {
-        row.conversation_id: (row.body, row.customer)
-        for row in conn.execute(
-            select(d.conversation_id, d.body, d.customer).where(
-                d.account_sid == account_sid, d.conversation_id.in_(ids)
-            )
-        )
-    }
+_STORED_DOCUMENTS = select(
+    search_documents.c.conversation_id, search_documents.c.body, search_documents.c.customer
+).where(
+    search_documents.c.account_sid == bindparam("account"),
+    any_of(search_documents.c.conversation_id, "conversations"),
+)
+
+
+@functools.cache
+def _save_documents(dialect: str) -> Any:
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = build(search_documents).inline()
+    return statement.on_conflict_do_update(
+        index_elements=["account_sid", "conversation_id"],
+        set_={"body": statement.excluded.body, "customer": statement.excluded.customer},
+    )
+
+
+@dataclass(frozen=True)
+class StoredEntries:
+    """What search holds of some conversations, read before their entries are rewritten."""
+
+    documents: Mapping[str, tuple[str, str | None]]
+    chat_sids: Mapping[str, set[str]]
+    customer_keys: Mapping[str, set[str]]
+
+
+def stored_entries(conn: Connection, account_sid: str, ids: Sequence[str]) -> StoredEntries:
+    wanted = sorted(set(ids))
+    documents = conn.execute(_STORED_DOCUMENTS, {"account": account_sid, "conversations": wanted})
+    return StoredEntries(
+        documents={row.conversation_id: (row.body, row.customer) for row in documents},
+        chat_sids=_existing(conn, search_transcript_links, "chat_sid", account_sid, wanted),
+        customer_keys=_existing(conn, search_customer_keys, "value", account_sid, wanted),
+    )
+
+
+def write_entries(
+    conn: Connection, account_sid: str, entries: Sequence[SearchEntry], stored: StoredEntries
+) -> None:
+    """Write what changed of these conversations' entries against what `stored_entries` read
+    (statements only, no reads: they can be sent together)."""
     changed = [
         {
             "account_sid": account_sid,
@@ -136,23 +185,16 @@ def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEnt
             "customer": e.customer,
         }
         for e in entries
-        if stored.get(e.conversation_id) != (e.body, e.customer)
+        if stored.documents.get(e.conversation_id) != (e.body, e.customer)
     ]
     if changed:
-        build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        statement = build(search_documents)
-        conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["account_sid", "conversation_id"],
-                set_={"body": statement.excluded.body, "customer": statement.excluded.customer},
-            ),
-            changed,
-        )
+        conn.execute(_save_documents(conn.dialect.name), changed)
     _replace_sets(
         conn,
         search_transcript_links,
         "chat_sid",
         account_sid,
+        stored.chat_sids,
         {e.conversation_id: e.chat_sids for e in entries},
     )
     _replace_sets(
@@ -160,11 +202,26 @@ def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEnt
         search_customer_keys,
         "value",
         account_sid,
+        stored.customer_keys,
         {e.conversation_id: e.customer_keys for e in entries},
     )
 
 
+def save_entries(conn: Connection, account_sid: str, entries: Sequence[SearchEntry]) -> None:
+    """Replace what search knows of these conversations, writing only what changed."""
+    stored = stored_entries(conn, account_sid, [e.conversation_id for e in entries])
+    write_entries(conn, account_sid, entries, stored)
+
+
 SEARCH_TABLES = (search_documents, search_transcript_links, search_customer_keys)
+
+
+@functools.cache
+def _delete_of_conversations(target: Table) -> Delete:
+    return delete(target).where(
+        target.c.account_sid == bindparam("account"),
+        any_of(target.c.conversation_id, "conversations"),
+    )
 
 
 def delete_conversations(
@@ -173,10 +230,8 @@ def delete_conversations(
     """Forget conversations (the projection removed them, or retention deleted them)."""
     for target in SEARCH_TABLES:
         conn.execute(
-            delete(target).where(
-                target.c.account_sid == account_sid,
-                target.c.conversation_id.in_(list(conversation_ids)),
-            )
+            _delete_of_conversations(target),
+            {"account": account_sid, "conversations": list(conversation_ids)},
         )
 
 
@@ -186,6 +241,17 @@ def clear(conn: Connection) -> None:
         conn.execute(delete(target))
 
 
+_ADDRESSES = (
+    select(chat_participants.c.conversation_sid, chat_participants.c.address)
+    .where(
+        chat_participants.c.account_sid == bindparam("account"),
+        any_of(chat_participants.c.conversation_sid, "chats"),
+        chat_participants.c.address.is_not(None),
+    )
+    .order_by(chat_participants.c.date_created, chat_participants.c.sid)
+)
+
+
 def participant_addresses(
     conn: Connection, account_sid: str, chat_sids: Sequence[str]
 ) -> dict[str, list[str]]:
@@ -193,13 +259,7 @@ def participant_addresses(
     identities are left out: they name agents as often as customers."""
     if not chat_sids:
         return {}
-    p = chat_participants.c
-    rows = conn.execute(
-        select(p.conversation_sid, p.address)
-        .where(p.account_sid == account_sid, p.conversation_sid.in_(list(chat_sids)))
-        .where(p.address.is_not(None))
-        .order_by(p.date_created, p.sid)
-    )
+    rows = conn.execute(_ADDRESSES, {"account": account_sid, "chats": list(chat_sids)})
     found: dict[str, list[str]] = {}
     for row in rows:
         found.setdefault(row.conversation_sid, []).append(row.address)

@@ -38,7 +38,7 @@ def apply(conn: Connection, account_sid: str, delta: Mapping[Entry, int]) -> Non
         for (facet, value, tag), n in sorted(changed.items())
     ]
     build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = build(search_pick_values)
+    statement = build(search_pick_values).inline()
     conn.execute(
         statement.on_conflict_do_update(
             index_elements=["account_sid", "facet", "tag", "value"],
