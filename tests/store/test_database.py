@@ -11,23 +11,12 @@ from sqlalchemy import func, insert, select
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
 from hindsight.store.schema import accounts
-
-
-def _account(sid: str) -> dict:
-    return {
-        "sid": sid,
-        "friendly_name": "t",
-        "status": "active",
-        "auth_token_hash": "0" * 64,
-        "auth_token_sealed": "x",
-        "date_created": 1,
-        "date_updated": 1,
-    }
+from tests.support.rows import account_row
 
 
 def _insert(sid: str):
     def unit(conn):
-        conn.execute(insert(accounts).values(**_account(sid)))
+        conn.execute(insert(accounts).values(**account_row(sid)))
         return sid
 
     return unit
@@ -35,7 +24,7 @@ def _insert(sid: str):
 
 def _insert_then_fail(sid: str):
     def unit(conn):
-        conn.execute(insert(accounts).values(**_account(sid)))
+        conn.execute(insert(accounts).values(**account_row(sid)))
         raise ValueError(f"unit {sid} refuses")
 
     return unit

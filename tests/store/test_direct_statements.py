@@ -11,21 +11,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from hindsight.store.direct import DirectStatement
 from hindsight.store.schema import accounts, workspaces
+from tests.support.rows import account_row
 
 ACCOUNT = "AC" + "1" * 32
 WORKSPACE = "WS" + "2" * 32
-
-
-def _account(sid: str) -> dict[str, Any]:
-    return {
-        "sid": sid,
-        "friendly_name": "t",
-        "status": "active",
-        "auth_token_hash": "0" * 64,
-        "auth_token_sealed": "x",
-        "date_created": 1,
-        "date_updated": 1,
-    }
 
 
 def _workspace(multi_task: bool) -> dict[str, Any]:
@@ -57,7 +46,7 @@ _RENAME = DirectStatement(
 @pytest.mark.parametrize("multi_task", [True, False])
 def test_a_row_reads_as_core_reads_it(db, multi_task: bool) -> None:
     def unit(conn):
-        _INSERT_ACCOUNT.execute(conn, _account(ACCOUNT))
+        _INSERT_ACCOUNT.execute(conn, account_row(ACCOUNT))
         conn.execute(insert(workspaces), _workspace(multi_task))
         core = conn.execute(_READ._statement, {"sid": WORKSPACE}).first()
         return dict(core._mapping), _READ.first(conn, {"sid": WORKSPACE})
@@ -72,7 +61,7 @@ def test_a_row_reads_as_core_reads_it(db, multi_task: bool) -> None:
 
 def test_a_returning_update_with_a_literal_in_its_where_clause(db) -> None:
     def unit(conn):
-        _INSERT_ACCOUNT.execute(conn, _account(ACCOUNT))
+        _INSERT_ACCOUNT.execute(conn, account_row(ACCOUNT))
         conn.execute(insert(workspaces), _workspace(True))
         return _RENAME.scalars(conn, {"friendly_name": "renamed", "key_sid": WORKSPACE})
 
@@ -84,7 +73,7 @@ def test_a_returning_update_with_a_literal_in_its_where_clause(db) -> None:
 
 def test_its_writes_belong_to_the_callers_transaction(db) -> None:
     def unit(conn):
-        _INSERT_ACCOUNT.execute(conn, _account(ACCOUNT))
+        _INSERT_ACCOUNT.execute(conn, account_row(ACCOUNT))
         raise ValueError("the unit fails after writing")
 
     with pytest.raises(ValueError):
@@ -94,9 +83,9 @@ def test_its_writes_belong_to_the_callers_transaction(db) -> None:
 
 
 def test_driver_errors_are_sqlalchemys(db) -> None:
-    db.write_sync(lambda conn: _INSERT_ACCOUNT.execute(conn, _account(ACCOUNT)))
+    db.write_sync(lambda conn: _INSERT_ACCOUNT.execute(conn, account_row(ACCOUNT)))
     with pytest.raises(IntegrityError) as raised:
-        db.write_sync(lambda conn: _INSERT_ACCOUNT.execute(conn, _account(ACCOUNT)))
+        db.write_sync(lambda conn: _INSERT_ACCOUNT.execute(conn, account_row(ACCOUNT)))
     assert isinstance(raised.value, DBAPIError)
     assert raised.value.orig is not None
 
@@ -109,7 +98,7 @@ def test_listeners_see_each_statement(db) -> None:
 
     event.listen(db.write_engine, "before_cursor_execute", listen)
     try:
-        db.write_sync(lambda conn: _INSERT_ACCOUNT.execute(conn, _account(ACCOUNT)))
+        db.write_sync(lambda conn: _INSERT_ACCOUNT.execute(conn, account_row(ACCOUNT)))
     finally:
         event.remove(db.write_engine, "before_cursor_execute", listen)
     assert [s for s in seen if s.startswith("INSERT INTO accounts")] != []

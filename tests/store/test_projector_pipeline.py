@@ -20,6 +20,7 @@ from hindsight.store.pipeline import pipelined
 from hindsight.store.quality import assessments, catalogue, daily_totals
 from hindsight.store.schema import conversation_scopes, qm_scope_sets, search_pick_values
 from tests.store.test_projector_writes import AC, T0, WS, projection, rows, run, the_log
+from tests.support.rows import account_row
 
 CALL = "CA" + "5" * 32
 QUESTIONNAIRE = "GM" + "3" * 32
@@ -99,18 +100,7 @@ def test_a_batch_retagging_assessed_conversations_refiles_their_totals_outside_t
     is written without the pipeline, and the totals equal those computed from scratch."""
 
     def seed(conn: Connection) -> None:
-        accounts.insert_account(
-            conn,
-            {
-                "sid": AC,
-                "friendly_name": "t",
-                "status": "active",
-                "auth_token_hash": "0" * 64,
-                "auth_token_sealed": "x",
-                "date_created": T0,
-                "date_updated": T0,
-            },
-        )
+        accounts.insert_account(conn, account_row(AC, T0))
         catalogue.insert_questionnaire(
             conn,
             {

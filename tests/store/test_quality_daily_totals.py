@@ -26,6 +26,7 @@ from hindsight.store.schema import (
     qm_questionnaires,
     qm_reviews,
 )
+from tests.support.rows import account_row
 
 ACCOUNTS = ("AC" + "1" * 32, "AC" + "9" * 32)
 DAY_MS = 86_400_000
@@ -39,18 +40,7 @@ QUEUES = ("Sales", "Support", None)
 
 def _seed_catalogue(conn: Any) -> None:
     for account in ACCOUNTS:
-        accounts.insert_account(
-            conn,
-            {
-                "sid": account,
-                "friendly_name": "t",
-                "status": "active",
-                "auth_token_hash": "0" * 64,
-                "auth_token_sealed": "x",
-                "date_created": NOW,
-                "date_updated": NOW,
-            },
-        )
+        accounts.insert_account(conn, account_row(account, NOW))
     for i, sid in enumerate(QUESTIONNAIRES):
         catalogue.insert_questionnaire(
             conn,

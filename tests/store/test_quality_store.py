@@ -9,6 +9,7 @@ from hindsight.store import accounts, retention
 from hindsight.store.database import Database
 from hindsight.store.quality import assessments, catalogue
 from hindsight.store.schema import qm_assessments, qm_changes, qm_comments, qm_reviews
+from tests.support.rows import account_row
 
 ACCOUNT = "AC" + "1" * 32
 NOW = 1_700_000_000_000
@@ -100,18 +101,7 @@ def _seed(conn, conversation: str, n: int) -> None:
 
 def test_retention_deletes_a_conversations_quality_rows(db: Database) -> None:
     def seed(conn) -> None:
-        accounts.insert_account(
-            conn,
-            {
-                "sid": ACCOUNT,
-                "friendly_name": "t",
-                "status": "active",
-                "auth_token_hash": "0" * 64,
-                "auth_token_sealed": "x",
-                "date_created": NOW,
-                "date_updated": NOW,
-            },
-        )
+        accounts.insert_account(conn, account_row(ACCOUNT, NOW))
         catalogue.insert_questionnaire(
             conn,
             {
