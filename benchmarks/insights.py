@@ -44,6 +44,7 @@ from hindsight.demo.runner import (
     post_events,
 )
 from hindsight.domain.access import Scope, Viewer
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.segments import segment_id
 from hindsight.domain.signature import compute_signature
 from hindsight.eventlog.twilio_sources import EVENT_STREAMS_PATH
@@ -52,7 +53,6 @@ from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
 from hindsight.store import insights as insights_store
-from hindsight.store.keyset import PageRequest
 from hindsight.store.schema import conversation_scopes, conversations, events, segments
 
 QUEUES = ("Sales", "Support", "Billing", "Chat Support", "Retention", "Technical")

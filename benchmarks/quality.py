@@ -36,11 +36,11 @@ from sqlalchemy import insert
 from benchmarks.api_throughput import drop_postgres, postgres_url
 from hindsight.app import build_runtime
 from hindsight.domain.access import Viewer
+from hindsight.domain.paging import PageRequest
 from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.quality.reports import ReportFilters
 from hindsight.settings import Settings
-from hindsight.store.keyset import PageRequest
 from hindsight.store.quality import daily_totals
 from hindsight.store.quality.search import QualityFilter
 from hindsight.store.schema import (

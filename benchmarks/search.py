@@ -43,6 +43,7 @@ from hindsight.app import build_runtime
 from hindsight.demo import simulation
 from hindsight.demo.runner import DemoSource, new_identity, post_events
 from hindsight.domain.access import Scope, Viewer
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.search import customer as customer_keys
 from hindsight.domain.search.pick_lists import fold
 from hindsight.insights import projector as projector_module
@@ -50,7 +51,6 @@ from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort
 from hindsight.settings import Settings
 from hindsight.store import insights_queries
-from hindsight.store.keyset import PageRequest
 from hindsight.store.pipeline import Statements
 from hindsight.store.schema import (
     conversation_scopes,

@@ -12,8 +12,8 @@ import pytest
 from hindsight.app import Runtime
 from hindsight.auth.accounts import Principal
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.paging import PageRequest
 from hindsight.routing.events import EventFilters
-from hindsight.routing.listing import PageRequest
 from hindsight.routing.task_queues import QueueFilters, QueueSettings, sort_keys
 from hindsight.routing.workspaces import NewWorkspace
 from hindsight.service_base import Caller

@@ -15,7 +15,7 @@ from hindsight.auth.accounts import Principal
 from hindsight.auth.users import UserChanges
 from hindsight.domain.access import Scope, Viewer
 from hindsight.domain.errors import NotFound
-from hindsight.routing.listing import PageRequest
+from hindsight.domain.paging import PageRequest
 from hindsight.routing.tasks import NewTask, TaskFilters, sort_keys
 from hindsight.routing.workspaces import NewWorkspace, WorkspaceChanges
 from hindsight.service_base import Caller

@@ -18,7 +18,8 @@ from sqlalchemy import (
     select,
 )
 
-from hindsight.store.keyset import PageRequest, SortKey, fetch_page, key_of
+from hindsight.domain.paging import PageRequest
+from hindsight.store.keyset import SortKey, fetch_page, key_of
 
 _meta = MetaData()
 _rows = Table(

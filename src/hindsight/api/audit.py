@@ -20,8 +20,8 @@ from hindsight.audit.trail import NEWEST_FIRST, AuditFilters, record_fields
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.timefmt import parse_iso8601
-from hindsight.routing.listing import PageRequest
 
 PREFIX = "/api/v1/audit"
 COLUMNS = (

@@ -20,12 +20,13 @@ from starlette.responses import StreamingResponse
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.app_services import Services
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import text_query
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.insights.filters import AT_LEAST, AT_MOST, DURATION_MEASURES, ConversationFilters
 from hindsight.quality.http.search_params import quality_filter
-from hindsight.routing.listing import PageRequest, PageResult, SortKey, key_of
+from hindsight.routing.listing import SortKey, key_of
 
 ATTRIBUTE_PREFIX = "attribute."
 # Conversation attribute keys a filter may name (the store reads them as JSON keys).

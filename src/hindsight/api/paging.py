@@ -19,7 +19,8 @@ from fastapi import Request
 
 from hindsight.api.forms import Params
 from hindsight.domain.errors import InvalidParameter
-from hindsight.routing.listing import PageRequest, PageResult, SortKey, key_of
+from hindsight.domain.paging import PageRequest, PageResult
+from hindsight.routing.listing import SortKey, key_of
 
 PAGING_PARAMS = ("PageSize", "Page", "PageToken")
 # Credentials the helper libraries copy into list queries (the Flex token): never echoed into

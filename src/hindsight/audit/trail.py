@@ -24,11 +24,12 @@ from hindsight.domain import audit_chain
 from hindsight.domain.access import PermissionDenied, Viewer
 from hindsight.domain.audit_chain import ChainKey
 from hindsight.domain.clock import Clock
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.permissions import Permission
 from hindsight.store import audit as store
 from hindsight.store.audit import AuditFilters, AuditRecord
 from hindsight.store.database import Database
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import fetch_page
 
 ALLOWED = "allowed"
 DENIED = "denied"

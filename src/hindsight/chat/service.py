@@ -29,13 +29,14 @@ from sqlalchemy.exc import IntegrityError
 from hindsight.chat.transcript import Transcript, build_transcript, names_to_identify
 from hindsight.domain import chat as rules
 from hindsight.domain.errors import NotFound
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.domain.unset import UNSET, Changes, Unset
 from hindsight.search import indexing
 from hindsight.service_base import Caller, Deps
 from hindsight.store import chat as store
 from hindsight.store import workers as worker_store
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.keyset import SortKey, fetch_page
 
 T = TypeVar("T")
 

@@ -24,6 +24,7 @@ from hindsight.audit.trail import DENIED, AuditTrail
 from hindsight.domain import segments as seg
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter, NotFound
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.permissions import Permission
 from hindsight.domain.search.pick_lists import FACETS
 from hindsight.insights import held_media, hour_profile
@@ -44,7 +45,7 @@ from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.insights_queries import ScopeTags
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page, filled
+from hindsight.store.keyset import SortKey, fetch_page, filled
 from hindsight.store.search import index as search_store
 from hindsight.store.search import pick_lists as pick_store
 

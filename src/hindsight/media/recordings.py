@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 
 from hindsight.domain import recordings as rules
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound, PayloadTooLarge
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.recordings import UNSATISFIABLE, ByteRange, RecordingLinks
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.timefmt import to_datetime
@@ -32,7 +33,7 @@ from hindsight.media import audio
 from hindsight.media.storage import BlobMissing, BlobStore, BlobWriter
 from hindsight.service_base import Caller, Deps, Service
 from hindsight.store import recordings as store
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import fetch_page
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from hindsight.audit.trail import AuditTrail
 from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.answer_sets import (
     NOT_APPLICABLE,
@@ -39,7 +40,7 @@ from hindsight.quality.records import Assessment, Author, Change, Comment, Revie
 from hindsight.quality.segments import SegmentRef
 from hindsight.store import users as user_store
 from hindsight.store.database import Database
-from hindsight.store.keyset import PageRequest, fetch_page
+from hindsight.store.keyset import fetch_page
 from hindsight.store.quality import assessments as store
 from hindsight.store.quality import catalogue as catalogue_store
 

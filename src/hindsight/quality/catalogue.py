@@ -20,6 +20,7 @@ from hindsight.audit.trail import AuditTrail
 from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import InvalidParameter, NotFound
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.answer_sets import (
     CATEGORIES,
@@ -40,7 +41,7 @@ from hindsight.quality import answer_sets as sets
 from hindsight.quality.permissions import CATALOGUE_READERS, require_any
 from hindsight.quality.records import Category, Question, Questionnaire
 from hindsight.store.database import Database
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.keyset import SortKey, fetch_page
 from hindsight.store.quality import catalogue as store
 
 T = TypeVar("T")

@@ -16,8 +16,8 @@ from hindsight.api import identity
 from hindsight.auth.sessions import ActiveSession
 from hindsight.domain.access import PermissionDenied
 from hindsight.domain.errors import Forbidden
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.permissions import Permission
-from hindsight.quality.catalogue import PageRequest
 from hindsight.quality.http.routes import drill_value, report_filters, sample_period
 from hindsight.web.pages import _context, _page
 from hindsight.web.render import day_label, render

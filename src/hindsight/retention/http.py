@@ -13,9 +13,9 @@ from hindsight.api.json_io import json_object, json_response
 from hindsight.api.paging import decode_token, encode_token
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.retention import FIELDS
 from hindsight.retention.service import HOLD_ORDER, conversation_id_of, hold_json
-from hindsight.routing.listing import PageRequest
 
 PREFIX = "/api/v1/retention"
 _MAX_BODY = 16 * 1024

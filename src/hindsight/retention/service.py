@@ -24,6 +24,7 @@ from hindsight.domain import retention as rules
 from hindsight.domain.access import Viewer
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import Conflict, InvalidParameter, NotFound
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.permissions import Permission
 from hindsight.domain.record_fields import fields_of
 from hindsight.insights import held_media
@@ -34,7 +35,7 @@ from hindsight.store import insights_queries
 from hindsight.store import recordings as recording_store
 from hindsight.store import retention as store
 from hindsight.store.database import Database
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import fetch_page
 
 # The order holds are listed in: newest first.
 HOLD_ORDER = store.HOLD_ORDER

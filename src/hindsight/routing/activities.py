@@ -9,12 +9,12 @@ from sqlalchemy import Connection
 from hindsight.domain import events as ev
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix
 from hindsight.routing.base import ChildKind, RoutingService, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import activities as store
 from hindsight.store.activities import ActivityRecord as ActivityRecord
-from hindsight.store.keyset import PageRequest, PageResult
 from hindsight.store.workspaces import WorkspaceRecord
 
 ACTIVITY = ChildKind[ActivityRecord](

@@ -14,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from hindsight.domain.errors import HindsightError, InvalidParameter, NotFound
 from hindsight.domain.events import Actor, NewEvent
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.eventlog.append import Origin, append, append_from
 from hindsight.service_base import Caller, Service
 from hindsight.store import twilio_sources as twilio_source_store
 from hindsight.store import workspaces as workspace_store
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.keyset import SortKey, fetch_page
 from hindsight.store.workspaces import WorkspaceRecord
 
 T = TypeVar("T")

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from hindsight.domain.errors import InvalidParameter
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.routing.base import RoutingService, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import events as store
 from hindsight.store import task_channels as channel_store
 from hindsight.store.events import EventRecord as EventRecord
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import fetch_page
 
 DEFAULT_MINUTES = 15
 

@@ -1,7 +1,8 @@
 """Paging and ordering of lists, as services offer them to the HTTP layer.
 
 The keyset machinery lives in the store; these names are what callers above the services
-use, so the HTTP layer never imports the store.
+use, so the HTTP layer never imports the store. The page request and result are the domain's
+(domain/paging.py).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from hindsight.domain.errors import InvalidParameter
 from hindsight.store import activities, events, task_channels, workers, workflows, workspaces
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, key_of
+from hindsight.store.keyset import SortKey, key_of
 
 WORKSPACE_ORDER = workspaces.SORT
 ACTIVITY_ORDER = activities.SORT
@@ -59,8 +60,6 @@ __all__ = [
     "WORKER_CHANNEL_ORDER",
     "WORKFLOW_ORDER",
     "WORKSPACE_ORDER",
-    "PageRequest",
-    "PageResult",
     "SortKey",
     "key_of",
     "parse_ordering",

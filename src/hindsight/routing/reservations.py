@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.reservation_lifecycle import (
     ReservationStatus,
     check_worker_transition,
@@ -19,7 +20,7 @@ from hindsight.store import activities as activity_store
 from hindsight.store import reservations as store
 from hindsight.store import tasks as task_store
 from hindsight.store import workers as worker_store
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import fetch_page
 from hindsight.store.reservations import ReservationRecord as ReservationRecord
 
 # Instructions that accept a reservation. Hindsight does no telephony: the call-handling

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from hindsight.domain import statistics as stats
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.expressions import ExpressionError
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.worker_choice import selects
 from hindsight.routing.base import RoutingService, workspace_or_404
 from hindsight.routing.eligibility import worker_document
@@ -27,7 +28,7 @@ from hindsight.service_base import Caller
 from hindsight.store import statistics as store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import fetch_page
 from hindsight.store.statistics import ActiveTask, LoggedRow, WorkerState
 from hindsight.store.task_queues import TaskQueueRecord
 from hindsight.store.workspaces import WorkspaceRecord

@@ -9,13 +9,13 @@ from sqlalchemy import Connection
 from hindsight.domain import events as ev
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name, check_unique_name
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.workspace_template import ChannelCapacity
 from hindsight.routing.base import ChildKind, RoutingService, resource_row, workspace_or_404
 from hindsight.service_base import Caller
 from hindsight.store import task_channels as store
 from hindsight.store import workers as worker_store
-from hindsight.store.keyset import PageRequest, PageResult
 from hindsight.store.task_channels import TaskChannelRecord as TaskChannelRecord
 from hindsight.store.workspaces import WorkspaceRecord
 

@@ -12,6 +12,7 @@ from hindsight.domain import expressions
 from hindsight.domain.attributes import parse_attributes
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.workflow_config import parse_configuration
@@ -24,7 +25,7 @@ from hindsight.store import activities as activity_store
 from hindsight.store import task_queues as store
 from hindsight.store import workers as worker_store
 from hindsight.store import workflows as workflow_store
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.keyset import SortKey, fetch_page
 from hindsight.store.task_queues import TaskQueueRecord as TaskQueueRecord
 from hindsight.store.workspaces import WorkspaceRecord
 

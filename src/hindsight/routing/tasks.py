@@ -13,6 +13,7 @@ from hindsight.domain import expressions
 from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
 from hindsight.domain.media import media_lists
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.domain.task_lifecycle import (
     EVENT_FOR_STATUS,
@@ -37,7 +38,7 @@ from hindsight.service_base import Caller
 from hindsight.store import task_channels as channel_store
 from hindsight.store import tasks as store
 from hindsight.store import workflows as workflow_store
-from hindsight.store.keyset import PageRequest, PageResult, SortKey
+from hindsight.store.keyset import SortKey
 from hindsight.store.task_channels import TaskChannelRecord
 from hindsight.store.task_queues import TaskQueueRecord
 from hindsight.store.tasks import TaskRecord as TaskRecord

@@ -12,6 +12,7 @@ from hindsight.domain import expressions
 from hindsight.domain.attributes import DEFAULT_ATTRIBUTES, parse_attributes
 from hindsight.domain.errors import InvalidParameter, PreconditionFailed
 from hindsight.domain.names import check_friendly_name
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.reservation_lifecycle import ReservationStatus
 from hindsight.domain.sids import Prefix
 from hindsight.domain.unset import UNSET
@@ -32,7 +33,7 @@ from hindsight.store import reservations as reservation_store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workers as store
-from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page
+from hindsight.store.keyset import SortKey, fetch_page
 from hindsight.store.workers import WorkerChannelRecord as WorkerChannelRecord
 from hindsight.store.workers import WorkerRecord as WorkerRecord
 from hindsight.store.workspaces import WorkspaceRecord

@@ -11,6 +11,7 @@ from hindsight.domain import events as ev
 from hindsight.domain import expressions
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
@@ -27,7 +28,6 @@ from hindsight.service_base import Caller
 from hindsight.store import task_queues as queue_store
 from hindsight.store import tasks as task_store
 from hindsight.store import workflows as store
-from hindsight.store.keyset import PageRequest, PageResult
 from hindsight.store.workflows import WorkflowRecord as WorkflowRecord
 from hindsight.store.workspaces import WorkspaceRecord
 

@@ -11,6 +11,7 @@ from hindsight.domain import events as ev
 from hindsight.domain import workspace_template as template
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.names import check_friendly_name
+from hindsight.domain.paging import PageRequest, PageResult
 from hindsight.domain.sids import Prefix, new_sid
 from hindsight.domain.unset import UNSET, Changes
 from hindsight.domain.urls import check_callback_url
@@ -24,7 +25,7 @@ from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
 from hindsight.store import workflows as workflow_store
 from hindsight.store import workspaces as store
-from hindsight.store.keyset import PageRequest, PageResult, fetch_page
+from hindsight.store.keyset import fetch_page
 
 # Re-exported: the HTTP layer names the workspace record through this service.
 from hindsight.store.workspaces import WorkspaceRecord as WorkspaceRecord

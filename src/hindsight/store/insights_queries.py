@@ -25,10 +25,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.search import customer as customer_search
 from hindsight.domain.search import filter_keys, text_query
 from hindsight.store import keyset
-from hindsight.store.keyset import PageRequest, SortKey
+from hindsight.store.keyset import SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
 from hindsight.store.schema import conversation_scopes, conversations, segments
 from hindsight.store.search import index as search_index

@@ -2,15 +2,19 @@
 
 A page is asked for by the sort key of the row it starts after (forward) or ends before
 (backward). The ordering always ends with a unique column, so every row has exactly one place.
+The request and result types are the domain's (domain/paging.py); a `SortKey` names a column,
+so it stays here with the SQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import BigInteger, Column, ColumnElement, Connection, Row, Select, and_, or_
+
+from hindsight.domain.paging import PageRequest, PageResult
 
 T = TypeVar("T")
 
@@ -31,21 +35,6 @@ class SortKey:
         if expected is str:
             return isinstance(value, str)
         return isinstance(value, str | int | float | bool)
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    size: int
-    # Sort-key values of the boundary row, or None for the first page.
-    after: tuple[Any, ...] | None = None
-    before: tuple[Any, ...] | None = None
-
-
-@dataclass(frozen=True)
-class PageResult(Generic[T]):
-    rows: list[T]
-    has_next: bool
-    has_previous: bool
 
 
 def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from hindsight.api.audit import next_page_token, page_after
 from hindsight.audit.trail import AuditFilters, record_fields
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import InvalidParameter
-from hindsight.routing.listing import PageRequest
+from hindsight.domain.paging import PageRequest
 
 PAGE_SIZE = 100
 _DAY_MS = 86_400_000

@@ -31,6 +31,7 @@ from hindsight.domain.errors import (
     NotFound,
     Unauthenticated,
 )
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.permissions import ROLES, Permission
 from hindsight.domain.search import filter_keys
 from hindsight.domain.search.snippet import Snippet
@@ -43,7 +44,6 @@ from hindsight.insights.queries import ConversationSort, conversation_record
 from hindsight.provisioning.pages import provisioning_view
 from hindsight.quality.http.search_params import quality_pairs
 from hindsight.retention.service import hold_json
-from hindsight.routing.listing import PageRequest
 from hindsight.search.annotations import Annotation
 from hindsight.web import audit_view, chips, plugins, reports, timeline
 from hindsight.web.render import render

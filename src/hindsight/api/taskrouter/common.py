@@ -14,8 +14,9 @@ from hindsight.api.forms import Params
 from hindsight.api.kit import Services, services
 from hindsight.api.routes import Routes
 from hindsight.domain.errors import NotFound
+from hindsight.domain.paging import PageResult
 from hindsight.domain.sids import Prefix, is_sid
-from hindsight.routing.listing import PageResult, SortKey
+from hindsight.routing.listing import SortKey
 from hindsight.service_base import Caller
 
 

@@ -17,6 +17,7 @@ from hindsight.api.json_io import json_object, json_response
 from hindsight.domain.access import Viewer
 from hindsight.domain.csv_export import CsvWriter
 from hindsight.domain.errors import InvalidParameter, NotFound
+from hindsight.domain.paging import PageRequest
 from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.offsets import parse_offset
 from hindsight.domain.record_fields import fields_of
@@ -24,7 +25,6 @@ from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import parse_iso8601
 from hindsight.domain.unset import UNSET, Unset
 from hindsight.quality.assessments import AnswerInput, CommentInput
-from hindsight.quality.catalogue import PageRequest
 from hindsight.quality.http import views
 from hindsight.quality.reports import Assessed, QualityReport, ReportFilters, ReportRow
 
