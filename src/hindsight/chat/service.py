@@ -36,7 +36,9 @@ from hindsight.search import indexing
 from hindsight.service_base import Caller, Deps
 from hindsight.store import chat as store
 from hindsight.store import workers as worker_store
+from hindsight.store.chat import ChatConversation, ChatMessage, ChatParticipant
 from hindsight.store.keyset import SortKey, fetch_page
+from hindsight.store.records import written
 
 T = TypeVar("T")
 
@@ -101,7 +103,7 @@ def _conversation_path(ref: str) -> str:
 
 def _conversation_or_404(
     conn: Connection, account_sid: str, ref: str, *, lock: bool = False
-) -> Any:
+) -> ChatConversation:
     """A conversation of the account named by SID or by unique name; `lock` for writes."""
     if not rules.is_storable(ref):
         raise _not_found(_conversation_path(ref.replace("\x00", "")))
@@ -183,7 +185,9 @@ class ChatService:
         if existing is not None and existing.sid != own_sid:
             raise rules.ChatConflict("Conversation with provided unique name already exists", 50353)
 
-    async def create_conversation(self, caller: Caller, changes: ConversationChanges) -> Any:
+    async def create_conversation(
+        self, caller: Caller, changes: ConversationChanges
+    ) -> ChatConversation:
         values = self._conversation_values(changes)
         now = self._clock.now_ms()
         created, updated = _dates(changes, now)
@@ -191,7 +195,7 @@ class ChatService:
         sid = new_sid(Prefix.CONVERSATION)
         account = caller.account_sid
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ChatConversation:
             self._unique_name_free(conn, account, values.get("unique_name"))
             store.insert_conversation(
                 conn,
@@ -209,11 +213,11 @@ class ChatService:
                     "date_updated": updated,
                 },
             )
-            return store.get_conversation(conn, account, sid)
+            return written(store.get_conversation(conn, account, sid))
 
         return await self._write(unit)
 
-    async def fetch_conversation(self, caller: Caller, ref: str) -> Any:
+    async def fetch_conversation(self, caller: Caller, ref: str) -> ChatConversation:
         return await self._db.read(lambda conn: _conversation_or_404(conn, caller.account_sid, ref))
 
     async def list_conversations(
@@ -223,19 +227,21 @@ class ChatService:
         start_ms: int | None,
         end_ms: int | None,
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[ChatConversation]:
         query = store.conversation_list_query(caller.account_sid, state, start_ms, end_ms)
         keys = conversation_order(start_ms is not None or end_ms is not None)
-        return await self._db.scan(lambda conn: fetch_page(conn, query, keys, page))
+        return await self._db.scan(
+            lambda conn: fetch_page(conn, query, keys, page, read=store.read_conversation)
+        )
 
     async def update_conversation(
         self, caller: Caller, ref: str, changes: ConversationChanges
-    ) -> Any:
+    ) -> ChatConversation:
         given = self._conversation_values(changes)
         now = self._clock.now_ms()
         account = caller.account_sid
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ChatConversation:
             row = _conversation_or_404(conn, account, ref, lock=True)
             values = dict(given)
             if "unique_name" in values:
@@ -250,7 +256,7 @@ class ChatService:
                 else now
             )
             store.update_conversation(conn, row.sid, values)
-            return store.get_conversation(conn, account, row.sid)
+            return written(store.get_conversation(conn, account, row.sid))
 
         return await self._write(unit)
 
@@ -268,7 +274,9 @@ class ChatService:
     def _message_path(ref: str, sid: str) -> str:
         return f"{_conversation_path(ref)}/Messages/{sid}"
 
-    def _message_or_404(self, conn: Connection, conversation: Any, ref: str, sid: str) -> Any:
+    def _message_or_404(
+        self, conn: Connection, conversation: ChatConversation, ref: str, sid: str
+    ) -> ChatMessage:
         row = None
         if is_sid(sid, Prefix.MESSAGE):
             row = store.get_message(conn, conversation.sid, sid)
@@ -276,7 +284,9 @@ class ChatService:
             raise _not_found(self._message_path(ref, sid))
         return row
 
-    async def create_message(self, caller: Caller, ref: str, changes: MessageChanges) -> Any:
+    async def create_message(
+        self, caller: Caller, ref: str, changes: MessageChanges
+    ) -> ChatMessage:
         author = (
             rules.check_author(changes.author)
             if isinstance(changes.author, str)
@@ -291,7 +301,7 @@ class ChatService:
         sid = new_sid(Prefix.MESSAGE)
         account = caller.account_sid
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ChatMessage:
             conversation = _conversation_or_404(conn, account, ref, lock=True)
             speaker = store.participant_named(conn, conversation.sid, author)
             store.insert_message(
@@ -311,12 +321,12 @@ class ChatService:
                 },
             )
             indexing.message_added(conn, account, conversation.sid, author, body)
-            return store.get_message(conn, conversation.sid, sid)
+            return written(store.get_message(conn, conversation.sid, sid))
 
         return await self._write(unit)
 
-    async def fetch_message(self, caller: Caller, ref: str, sid: str) -> Any:
-        def unit(conn: Connection) -> Any:
+    async def fetch_message(self, caller: Caller, ref: str, sid: str) -> ChatMessage:
+        def unit(conn: Connection) -> ChatMessage:
             conversation = _conversation_or_404(conn, caller.account_sid, ref)
             return self._message_or_404(conn, conversation, ref, sid)
 
@@ -324,17 +334,17 @@ class ChatService:
 
     async def list_messages(
         self, caller: Caller, ref: str, order: str, page: PageRequest
-    ) -> PageResult:
-        def unit(conn: Connection) -> PageResult:
+    ) -> PageResult[ChatMessage]:
+        def unit(conn: Connection) -> PageResult[ChatMessage]:
             conversation = _conversation_or_404(conn, caller.account_sid, ref)
             query = store.message_list_query(conversation.sid)
-            return fetch_page(conn, query, message_order(order), page)
+            return fetch_page(conn, query, message_order(order), page, read=store.read_message)
 
         return await self._db.scan(unit)
 
     async def update_message(
         self, caller: Caller, ref: str, sid: str, changes: MessageChanges
-    ) -> Any:
+    ) -> ChatMessage:
         given: dict[str, Any] = {}
         if isinstance(changes.author, str):
             given["author"] = rules.check_author(changes.author)
@@ -349,7 +359,7 @@ class ChatService:
             else now
         )
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ChatMessage:
             conversation = _conversation_or_404(conn, caller.account_sid, ref, lock=True)
             row = self._message_or_404(conn, conversation, ref, sid)
             values = dict(given)
@@ -361,7 +371,7 @@ class ChatService:
                 values["participant_sid"] = speaker.sid if speaker is not None else None
             store.update_message(conn, row.sid, values)
             indexing.transcript_changed(conn, conversation.account_sid, conversation.sid)
-            return store.get_message(conn, conversation.sid, row.sid)
+            return written(store.get_message(conn, conversation.sid, row.sid))
 
         return await self._write(unit)
 
@@ -377,7 +387,9 @@ class ChatService:
     # --- participants --------------------------------------------------------------------------
 
     @staticmethod
-    def _participant_or_404(conn: Connection, conversation: Any, ref: str, who: str) -> Any:
+    def _participant_or_404(
+        conn: Connection, conversation: ChatConversation, ref: str, who: str
+    ) -> ChatParticipant:
         """A participant named by SID, or (as Twilio allows) by identity."""
         if not rules.is_storable(who):
             raise _not_found(f"{_conversation_path(ref)}/Participants")
@@ -437,7 +449,7 @@ class ChatService:
 
     async def create_participant(
         self, caller: Caller, ref: str, changes: ParticipantChanges
-    ) -> Any:
+    ) -> ChatParticipant:
         values = self._participant_values(changes)
         identity, address = values.get("identity"), values.get("address")
         proxy, projected = values.get("proxy_address"), values.get("projected_address")
@@ -446,7 +458,7 @@ class ChatService:
         sid = new_sid(Prefix.PARTICIPANT)
         account = caller.account_sid
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ChatParticipant:
             conversation = _conversation_or_404(conn, account, ref, lock=True)
             if identity is not None:
                 self._identity_free(conn, conversation.sid, identity)
@@ -471,28 +483,30 @@ class ChatService:
                 },
             )
             indexing.participant_added(conn, account, conversation.sid, address)
-            return store.get_participant(conn, conversation.sid, sid)
+            return written(store.get_participant(conn, conversation.sid, sid))
 
         return await self._write(unit)
 
-    async def fetch_participant(self, caller: Caller, ref: str, who: str) -> Any:
-        def unit(conn: Connection) -> Any:
+    async def fetch_participant(self, caller: Caller, ref: str, who: str) -> ChatParticipant:
+        def unit(conn: Connection) -> ChatParticipant:
             conversation = _conversation_or_404(conn, caller.account_sid, ref)
             return self._participant_or_404(conn, conversation, ref, who)
 
         return await self._db.read(unit)
 
-    async def list_participants(self, caller: Caller, ref: str, page: PageRequest) -> PageResult:
-        def unit(conn: Connection) -> PageResult:
+    async def list_participants(
+        self, caller: Caller, ref: str, page: PageRequest
+    ) -> PageResult[ChatParticipant]:
+        def unit(conn: Connection) -> PageResult[ChatParticipant]:
             conversation = _conversation_or_404(conn, caller.account_sid, ref)
             query = store.participant_list_query(conversation.sid)
-            return fetch_page(conn, query, PARTICIPANT_ORDER, page)
+            return fetch_page(conn, query, PARTICIPANT_ORDER, page, read=store.read_participant)
 
         return await self._db.scan(unit)
 
     async def update_participant(
         self, caller: Caller, ref: str, who: str, changes: ParticipantChanges
-    ) -> Any:
+    ) -> ChatParticipant:
         values = self._participant_values(changes)
         now = self._clock.now_ms()
         if isinstance(changes.date_created, int):
@@ -504,7 +518,7 @@ class ChatService:
             else now
         )
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> ChatParticipant:
             conversation = _conversation_or_404(conn, caller.account_sid, ref, lock=True)
             row = self._participant_or_404(conn, conversation, ref, who)
             merged = {
@@ -519,7 +533,7 @@ class ChatService:
             if row.address is not None and proxy is not None and proxy != row.proxy_address:
                 self._binding_free(conn, conversation.sid, row.address, proxy)
             store.update_participant(conn, row.sid, values)
-            return store.get_participant(conn, conversation.sid, row.sid)
+            return written(store.get_participant(conn, conversation.sid, row.sid))
 
         return await self._write(unit)
 
@@ -564,3 +578,21 @@ def _json_object(text: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+# The records the service returns are named here too, for the HTTP layer (which never imports
+# the store).
+__all__ = [
+    "CONVERSATION_ORDER",
+    "CONVERSATION_ORDER_NEWEST",
+    "PARTICIPANT_ORDER",
+    "ChatConversation",
+    "ChatMessage",
+    "ChatParticipant",
+    "ChatService",
+    "ConversationChanges",
+    "MessageChanges",
+    "ParticipantChanges",
+    "conversation_order",
+    "message_order",
+]

@@ -13,6 +13,7 @@ from typing import Any
 
 from hindsight.domain import chat as rules
 from hindsight.domain.timefmt import iso8601
+from hindsight.store.chat import ChatConversation, ChatMessage, ChatParticipant
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,9 @@ def _object(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def names_to_identify(participants: Sequence[Any], messages: Sequence[Any]) -> set[str]:
+def names_to_identify(
+    participants: Sequence[ChatParticipant], messages: Sequence[ChatMessage]
+) -> set[str]:
     """Identities, addresses and authors that may name a worker of the account."""
     names = {p.identity for p in participants if p.identity}
     names |= {m.author for m in messages if m.author != rules.DEFAULT_AUTHOR}
@@ -112,9 +115,9 @@ def names_to_identify(participants: Sequence[Any], messages: Sequence[Any]) -> s
 
 
 def build_transcript(
-    conversation: Any,
-    participants: Sequence[Any],
-    messages: Sequence[Any],
+    conversation: ChatConversation,
+    participants: Sequence[ChatParticipant],
+    messages: Sequence[ChatMessage],
     agent_names: Collection[str],
 ) -> Transcript:
     """The transcript of stored rows; `agent_names` are the names workers go by."""
@@ -140,27 +143,27 @@ def build_transcript(
             if name:
                 roles_by_name.setdefault(name, person.role)
     lines = []
-    for row in messages:
-        attributes = _object(row.attributes)
+    for message in messages:
+        attributes = _object(message.attributes)
         role = rules.message_role(
             attributes,
-            row.author,
-            role_of_sid.get(row.participant_sid) if row.participant_sid else None,
+            message.author,
+            role_of_sid.get(message.participant_sid) if message.participant_sid else None,
             roles_by_name,
             agent_names,
         )
         lines.append(
             TranscriptMessage(
-                sid=row.sid,
-                index=row.message_index,
-                author=row.author,
+                sid=message.sid,
+                index=message.message_index,
+                author=message.author,
                 role=role,
-                participant_sid=row.participant_sid,
-                body=row.body,
-                media_sids=tuple(json.loads(row.media)) if row.media else (),
+                participant_sid=message.participant_sid,
+                body=message.body,
+                media_sids=tuple(json.loads(message.media)) if message.media else (),
                 attributes=attributes,
-                timestamp_ms=row.date_created,
-                date_updated_ms=row.date_updated,
+                timestamp_ms=message.date_created,
+                date_updated_ms=message.date_updated,
             )
         )
     return Transcript(

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import orjson
@@ -36,9 +36,25 @@ from hindsight.store import recordings as recording_store
 from hindsight.store import retention as store
 from hindsight.store.database import Database
 from hindsight.store.keyset import fetch_page
+from hindsight.store.records import written
+from hindsight.store.retention import LegalHold, RetentionPolicyRow, RetentionRun
 
 # The order holds are listed in: newest first.
 HOLD_ORDER = store.HOLD_ORDER
+
+
+class _Expired(Protocol):
+    """A row a sweep walks over: `key` is what a hold protects, `position` where the walk
+    goes on after it."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def position(self) -> store.Position: ...
+
+
+E = TypeVar("E", bound=_Expired)
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +84,7 @@ class SweepReport:
         return dict(self.__dict__)
 
     @classmethod
-    def from_row(cls, row: Any) -> SweepReport:
+    def from_row(cls, row: RetentionRun) -> SweepReport:
         return cls(
             account_sid=row.account_sid,
             trigger=row.trigger,
@@ -112,13 +128,13 @@ class Protected:
         return len(self.held)
 
 
-def hold_json(row: Any) -> dict[str, Any]:
+def hold_json(row: LegalHold) -> dict[str, Any]:
     return fields_of(
         row, "conversation_id", "reason", "placed_by_sid", "placed_by_name", "placed_ms"
     )
 
 
-def _policy_of(row: Any) -> rules.RetentionPolicy:
+def _policy_of(row: RetentionPolicyRow | None) -> rules.RetentionPolicy:
     if row is None:
         return rules.RetentionPolicy()
     return rules.RetentionPolicy(
@@ -204,7 +220,7 @@ class RetentionService:
         return self._view(row)
 
     @staticmethod
-    def _view(row: Any) -> PolicyView:
+    def _view(row: RetentionPolicyRow | None) -> PolicyView:
         return PolicyView(
             _policy_of(row),
             None if row is None else row.updated_ms,
@@ -241,19 +257,23 @@ class RetentionService:
 
     # --- legal holds --------------------------------------------------------------------------
 
-    async def holds(self, viewer: Viewer, page: PageRequest) -> PageResult:
+    async def holds(self, viewer: Viewer, page: PageRequest) -> PageResult[LegalHold]:
         await self._manager(viewer, "retention.hold.list")
         query = store.holds_query(viewer.account_sid)
-        return await self._db.read(lambda conn: fetch_page(conn, query, store.HOLD_ORDER, page))
+        return await self._db.read(
+            lambda conn: fetch_page(conn, query, store.HOLD_ORDER, page, read=store.read_hold)
+        )
 
-    async def all_holds(self, who: Viewer | Actor) -> list[Any]:
+    async def all_holds(self, who: Viewer | Actor) -> list[LegalHold]:
         """Every hold of the account, newest first, in one list (the CLI's)."""
         account_sid = await self._manager(who, "retention.hold.list")
         newest = (k.column.desc() for k in store.HOLD_ORDER)
         query = store.holds_query(account_sid).order_by(*newest)
-        return await self._db.scan(lambda conn: list(conn.execute(query)))
+        return await self._db.scan(
+            lambda conn: [store.read_hold(row) for row in conn.execute(query)]
+        )
 
-    async def hold(self, viewer: Viewer, conversation_id: str) -> Any:
+    async def hold(self, viewer: Viewer, conversation_id: str) -> LegalHold:
         await self._manager(viewer, "retention.hold.read", conversation_id)
         row = await self._db.read(
             lambda conn: store.get_hold(conn, viewer.account_sid, conversation_id)
@@ -264,11 +284,11 @@ class RetentionService:
 
     def _place_unit(
         self, account_sid: str, who: Viewer | Actor, conversation_id: str, reason: str
-    ) -> Callable[[Connection], Any]:
+    ) -> Callable[[Connection], LegalHold]:
         scope = scope_of(who) if isinstance(who, Viewer) else None
         now = self._clock.now_ms()
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> LegalHold:
             # Locked first: a sweep deleting this conversation waits, then sees the hold.
             locked = store.lock_conversation(conn, account_sid, conversation_id)
             # ... and the policy: a sweep deleting media takes it before reading the holds.
@@ -295,11 +315,11 @@ class RetentionService:
                 object_id=conversation_id,
                 reason=reason,
             )
-            return store.get_hold(conn, account_sid, conversation_id)
+            return written(store.get_hold(conn, account_sid, conversation_id))
 
         return unit
 
-    async def place_hold(self, who: Viewer | Actor, conversation_id: str, reason: Any) -> Any:
+    async def place_hold(self, who: Viewer | Actor, conversation_id: str, reason: Any) -> LegalHold:
         conversation_id = conversation_id_of(conversation_id)
         account_sid = await self._manager(who, "retention.hold.place", conversation_id)
         unit = self._place_unit(account_sid, who, conversation_id, rules.hold_reason(reason))
@@ -446,9 +466,8 @@ class _Sweep:
 
     async def _walk(
         self,
-        find: Callable[[Connection, store.Position], list[Any]],
-        position_of: Callable[[Any], store.Position],
-        delete_batch: Callable[[list[Any]], Awaitable[int]],
+        find: Callable[[Connection, store.Position], list[E]],
+        delete_batch: Callable[[list[E]], Awaitable[int]],
         protected: frozenset[str] = frozenset(),
     ) -> int:
         """`protected`: SIDs of recordings or chats a hold keeps, skipped."""
@@ -458,10 +477,10 @@ class _Sweep:
             rows = await self._db.read(lambda conn, at=position: find(conn, at))
             if not rows:
                 return total
-            wanted = [r for r in rows if r.sid not in protected] if protected else rows
+            wanted = [r for r in rows if r.key not in protected] if protected else rows
             if wanted:
                 total += len(wanted) if self._dry else await delete_batch(wanted)
-            position = position_of(rows[-1])
+            position = rows[-1].position
             if len(rows) < self._batch:
                 return total
             # Lets requests in between batches (SQLite writes run on the server's loop).
@@ -476,10 +495,10 @@ class _Sweep:
     async def conversations(self, cutoff_ms: int, days: int | None) -> int:
         account = self._account
 
-        def find(conn: Connection, at: store.Position) -> list[Any]:
+        def find(conn: Connection, at: store.Position) -> list[store.ExpiredConversation]:
             return store.expired_conversations(conn, account, cutoff_ms, self._batch, at)
 
-        def unit(rows: list[Any]) -> Callable[[Connection], int]:
+        def unit(rows: list[store.ExpiredConversation]) -> Callable[[Connection], int]:
             ended = {r.conversation_id: r.end_ms for r in rows}
 
             def delete(conn: Connection) -> int:
@@ -502,18 +521,18 @@ class _Sweep:
 
             return delete
 
-        async def delete_batch(rows: list[Any]) -> int:
+        async def delete_batch(rows: list[store.ExpiredConversation]) -> int:
             return await self._db.write(unit(rows))
 
-        return await self._walk(find, lambda r: (r.end_ms, r.id), delete_batch)
+        return await self._walk(find, delete_batch)
 
     async def recordings(self, cutoff_ms: int, days: int | None, protected: Protected) -> int:
         account = self._account
 
-        def find(conn: Connection, at: store.Position) -> list[Any]:
+        def find(conn: Connection, at: store.Position) -> list[store.ExpiredRecording]:
             return store.expired_recordings(conn, account, cutoff_ms, self._batch, at)
 
-        async def delete_batch(rows: list[Any]) -> int:
+        async def delete_batch(rows: list[store.ExpiredRecording]) -> int:
             created = {r.sid: r.date_created for r in rows}
 
             def delete(conn: Connection) -> list[str]:
@@ -534,17 +553,15 @@ class _Sweep:
                     await self._blobs.delete(key)
             return len(keys)
 
-        return await self._walk(
-            find, lambda r: (r.date_created, r.sid), delete_batch, protected.recordings
-        )
+        return await self._walk(find, delete_batch, protected.recordings)
 
     async def transcripts(self, cutoff_ms: int, days: int | None, protected: Protected) -> int:
         account = self._account
 
-        def find(conn: Connection, at: store.Position) -> list[Any]:
+        def find(conn: Connection, at: store.Position) -> list[store.ExpiredTranscript]:
             return store.expired_transcripts(conn, account, cutoff_ms, self._batch, at)
 
-        async def delete_batch(rows: list[Any]) -> int:
+        async def delete_batch(rows: list[store.ExpiredTranscript]) -> int:
             created = {r.sid: r.date_created for r in rows}
 
             def delete(conn: Connection) -> int:
@@ -559,6 +576,4 @@ class _Sweep:
 
             return await self._db.write(delete)
 
-        return await self._walk(
-            find, lambda r: (r.date_created, r.sid), delete_batch, protected.transcripts
-        )
+        return await self._walk(find, delete_batch, protected.transcripts)

@@ -3,12 +3,72 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, or_, select, update
 
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import optional, reader
 from hindsight.store.schema import chat_conversations, chat_messages, chat_participants
+
+
+@dataclass(frozen=True, slots=True)
+class ChatConversation:
+    """A conversation (one row of `chat_conversations`); `attributes` is its JSON text."""
+
+    sid: str
+    account_sid: str
+    unique_name: str | None
+    friendly_name: str | None
+    attributes: str
+    state: str
+    messaging_service_sid: str | None
+    next_message_index: int
+    date_created: int
+    date_updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChatParticipant:
+    """A participant (one row of `chat_participants`): a chat one has an `identity`, a
+    messaging one an `address` and `proxy_address`."""
+
+    sid: str
+    account_sid: str
+    conversation_sid: str
+    identity: str | None
+    address: str | None
+    proxy_address: str | None
+    projected_address: str | None
+    attributes: str
+    role_sid: str | None
+    last_read_message_index: int | None
+    last_read_timestamp: int | None
+    date_created: int
+    date_updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    """A message (one row of `chat_messages`); `media` is the JSON list of MediaSids given."""
+
+    sid: str
+    account_sid: str
+    conversation_sid: str
+    message_index: int
+    author: str
+    body: str | None
+    media: str | None
+    attributes: str
+    participant_sid: str | None
+    date_created: int
+    date_updated: int
+
+
+read_conversation = reader(ChatConversation)
+read_participant = reader(ChatParticipant)
+read_message = reader(ChatMessage)
 
 CONVERSATION_ORDER = (
     SortKey(chat_conversations.c.date_created),
@@ -33,23 +93,27 @@ def insert_conversation(conn: Connection, row: dict[str, Any]) -> None:
 
 def get_conversation(
     conn: Connection, account_sid: str, sid: str, *, lock: bool = False
-) -> Any | None:
+) -> ChatConversation | None:
     """`lock`: hold the row until the transaction ends (PostgreSQL), so that a write to the
     conversation's messages or participants and a delete of the conversation take turns."""
     query = select(chat_conversations).where(
         chat_conversations.c.sid == sid, chat_conversations.c.account_sid == account_sid
     )
-    return conn.execute(query.with_for_update() if lock else query).first()
+    return optional(
+        read_conversation, conn.execute(query.with_for_update() if lock else query).first()
+    )
 
 
 def get_conversation_by_unique_name(
     conn: Connection, account_sid: str, unique_name: str, *, lock: bool = False
-) -> Any | None:
+) -> ChatConversation | None:
     query = select(chat_conversations).where(
         chat_conversations.c.account_sid == account_sid,
         chat_conversations.c.unique_name == unique_name,
     )
-    return conn.execute(query.with_for_update() if lock else query).first()
+    return optional(
+        read_conversation, conn.execute(query.with_for_update() if lock else query).first()
+    )
 
 
 def conversation_list_query(
@@ -118,35 +182,37 @@ def insert_participant(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(chat_participants).values(**row))
 
 
-def get_participant(conn: Connection, conversation_sid: str, sid: str) -> Any | None:
+def get_participant(conn: Connection, conversation_sid: str, sid: str) -> ChatParticipant | None:
     query = select(chat_participants).where(
         chat_participants.c.conversation_sid == conversation_sid, chat_participants.c.sid == sid
     )
-    return conn.execute(query).first()
+    return optional(read_participant, conn.execute(query).first())
 
 
 def get_participant_by_identity(
     conn: Connection, conversation_sid: str, identity: str
-) -> Any | None:
+) -> ChatParticipant | None:
     query = select(chat_participants).where(
         chat_participants.c.conversation_sid == conversation_sid,
         chat_participants.c.identity == identity,
     )
-    return conn.execute(query).first()
+    return optional(read_participant, conn.execute(query).first())
 
 
 def get_participant_by_binding(
     conn: Connection, conversation_sid: str, address: str, proxy_address: str
-) -> Any | None:
+) -> ChatParticipant | None:
     query = select(chat_participants).where(
         chat_participants.c.conversation_sid == conversation_sid,
         chat_participants.c.address == address,
         chat_participants.c.proxy_address == proxy_address,
     )
-    return conn.execute(query).first()
+    return optional(read_participant, conn.execute(query).first())
 
 
-def participant_named(conn: Connection, conversation_sid: str, author: str) -> Any | None:
+def participant_named(
+    conn: Connection, conversation_sid: str, author: str
+) -> ChatParticipant | None:
     """The participant a message author names: by identity, else by messaging address."""
     query = (
         select(chat_participants)
@@ -156,16 +222,16 @@ def participant_named(conn: Connection, conversation_sid: str, author: str) -> A
         )
         .order_by(chat_participants.c.identity.is_(None), chat_participants.c.date_created)
     )
-    return conn.execute(query).first()
+    return optional(read_participant, conn.execute(query).first())
 
 
-def participants_of(conn: Connection, conversation_sid: str) -> list[Any]:
+def participants_of(conn: Connection, conversation_sid: str) -> list[ChatParticipant]:
     query = (
         select(chat_participants)
         .where(chat_participants.c.conversation_sid == conversation_sid)
         .order_by(*(k.column for k in PARTICIPANT_ORDER))
     )
-    return list(conn.execute(query))
+    return [read_participant(row) for row in conn.execute(query)]
 
 
 def participant_list_query(conversation_sid: str) -> Select[Any]:
@@ -187,24 +253,24 @@ def insert_message(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(chat_messages).values(**row))
 
 
-def get_message(conn: Connection, conversation_sid: str, sid: str) -> Any | None:
+def get_message(conn: Connection, conversation_sid: str, sid: str) -> ChatMessage | None:
     query = select(chat_messages).where(
         chat_messages.c.conversation_sid == conversation_sid, chat_messages.c.sid == sid
     )
-    return conn.execute(query).first()
+    return optional(read_message, conn.execute(query).first())
 
 
 def message_list_query(conversation_sid: str) -> Select[Any]:
     return select(chat_messages).where(chat_messages.c.conversation_sid == conversation_sid)
 
 
-def messages_of(conn: Connection, conversation_sid: str) -> list[Any]:
+def messages_of(conn: Connection, conversation_sid: str) -> list[ChatMessage]:
     query = (
         select(chat_messages)
         .where(chat_messages.c.conversation_sid == conversation_sid)
         .order_by(chat_messages.c.message_index)
     )
-    return list(conn.execute(query))
+    return [read_message(row) for row in conn.execute(query)]
 
 
 def update_message(conn: Connection, sid: str, values: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, Unpack
 
 from sqlalchemy import Row
 
@@ -16,13 +16,15 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")
+# Any row, whatever its columns: a select of a whole table and one of a few columns alike.
+AnyRow = Row[Unpack[tuple[Any, ...]]]
 
 
-def reader(record: type[R]) -> Callable[[Row[Any]], R]:
+def reader(record: type[R]) -> Callable[[AnyRow], R]:
     """A function that builds a `record` from a row holding (at least) its fields."""
     build = builder(record)
 
-    def read(row: Row[Any]) -> R:
+    def read(row: AnyRow) -> R:
         return build(row._mapping)
 
     return read
@@ -52,7 +54,7 @@ def builder(record: type[R]) -> Callable[[Mapping[Any, Any]], R]:
     return build
 
 
-def optional(read: Callable[[Row[Any]], R], row: Row[Any] | None) -> R | None:
+def optional(read: Callable[[AnyRow], R], row: AnyRow | None) -> R | None:
     """`read(row)`, or None for no row."""
     return None if row is None else read(row)
 
@@ -68,3 +70,11 @@ class RowLike:
     @property
     def _mapping(self) -> Mapping[str, Any]:
         return dict(vars(self))
+
+
+def written(record: R | None) -> R:
+    """A record read back in the transaction that wrote it: present by construction, so a
+    missing one is a bug in the caller, not a 404."""
+    if record is None:
+        raise LookupError("a record written in this transaction was not found")
+    return record

@@ -4,13 +4,27 @@ a sweep makes. Every query is for one account."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, exists, insert, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from hindsight.store import insights as projection
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality import assessments as quality
+from hindsight.store.records import optional, reader
 from hindsight.store.schema import (
     chat_conversations,
     chat_messages,
@@ -43,12 +57,142 @@ _FINISHED_TASK = ("completed", "canceled")
 Position = tuple[int, Any] | None
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionPolicyRow:
+    """An account's policy as stored (one row of `retention_policies`); None days keep
+    everything of that kind."""
+
+    account_sid: str
+    conversation_days: int | None
+    recording_days: int | None
+    transcript_days: int | None
+    updated_ms: int
+    updated_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LegalHold:
+    """A conversation kept from every sweep (one row of `legal_holds`)."""
+
+    account_sid: str
+    conversation_id: str
+    reason: str
+    placed_by_sid: str | None
+    placed_by_name: str | None
+    placed_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionRun:
+    """One sweep of an account (one row of `retention_runs`); `finished_ms` is None while
+    it runs."""
+
+    id: int
+    account_sid: str
+    trigger: str
+    dry_run: bool
+    started_ms: int
+    finished_ms: int | None
+    conversations: int
+    recordings: int
+    transcripts: int
+    held: int
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LockedConversation:
+    """A projected conversation read under its row lock, to place a hold on."""
+
+    id: int
+    end_ms: int | None
+    in_progress: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredConversation:
+    """A finished conversation past its policy. `key` is what a hold protects; `position`
+    is where the walk goes on after it."""
+
+    id: int
+    conversation_id: str
+    end_ms: int
+
+    @property
+    def key(self) -> str:
+        return self.conversation_id
+
+    @property
+    def position(self) -> Position:
+        return (self.end_ms, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredRecording:
+    """A recording past its policy (or a deleted one: `date_created` is then unused)."""
+
+    sid: str
+    blob_key: str
+    date_created: int
+
+    @property
+    def key(self) -> str:
+        return self.sid
+
+    @property
+    def position(self) -> Position:
+        return (self.date_created, self.sid)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredTranscript:
+    """A chat with no activity since its policy's cutoff."""
+
+    sid: str
+    date_created: int
+
+    @property
+    def key(self) -> str:
+        return self.sid
+
+    @property
+    def position(self) -> Position:
+        return (self.date_created, self.sid)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOfConversation:
+    """A task the projection filed under a conversation."""
+
+    conversation_id: str
+    task_sid: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedRecording:
+    """A recording whose row was deleted: its file is deleted next."""
+
+    sid: str
+    blob_key: str
+
+
+read_policy = reader(RetentionPolicyRow)
+read_hold = reader(LegalHold)
+read_run = reader(RetentionRun)
+_read_locked = reader(LockedConversation)
+_read_expired_conversation = reader(ExpiredConversation)
+_read_expired_recording = reader(ExpiredRecording)
+_read_expired_transcript = reader(ExpiredTranscript)
+_read_task = reader(TaskOfConversation)
+_read_deleted_recording = reader(DeletedRecording)
+
+
 # --- policies -----------------------------------------------------------------------------------
 
 
-def get_policy(conn: Connection, account_sid: str) -> Any | None:
+def get_policy(conn: Connection, account_sid: str) -> RetentionPolicyRow | None:
     query = select(retention_policies).where(retention_policies.c.account_sid == account_sid)
-    return conn.execute(query).first()
+    return optional(read_policy, conn.execute(query).first())
 
 
 def save_policy(conn: Connection, account_sid: str, values: dict[str, Any]) -> None:
@@ -72,23 +216,25 @@ def lock_policy(conn: Connection, account_sid: str) -> None:
     conn.execute(query).first()
 
 
-def policies(conn: Connection) -> list[Any]:
+def policies(conn: Connection) -> list[RetentionPolicyRow]:
     """Every account's policy, for the scheduled sweep."""
-    return list(conn.execute(select(retention_policies).order_by(retention_policies.c.account_sid)))
+    query = select(retention_policies).order_by(retention_policies.c.account_sid)
+    return [read_policy(row) for row in conn.execute(query)]
 
 
 # --- legal holds --------------------------------------------------------------------------------
 
 
-def _hold(account_sid: str, conversation_id: str) -> Any:
+def _hold(account_sid: str, conversation_id: str) -> ColumnElement[bool]:
     return and_(
         legal_holds.c.account_sid == account_sid,
         legal_holds.c.conversation_id == conversation_id,
     )
 
 
-def get_hold(conn: Connection, account_sid: str, conversation_id: str) -> Any | None:
-    return conn.execute(select(legal_holds).where(_hold(account_sid, conversation_id))).first()
+def get_hold(conn: Connection, account_sid: str, conversation_id: str) -> LegalHold | None:
+    query = select(legal_holds).where(_hold(account_sid, conversation_id))
+    return optional(read_hold, conn.execute(query).first())
 
 
 def place_hold(conn: Connection, row: dict[str, Any]) -> None:
@@ -108,7 +254,9 @@ def held_conversations(conn: Connection, account_sid: str) -> list[str]:
     return list(conn.execute(query).scalars())
 
 
-def lock_conversation(conn: Connection, account_sid: str, conversation_id: str) -> Any | None:
+def lock_conversation(
+    conn: Connection, account_sid: str, conversation_id: str
+) -> LockedConversation | None:
     """The projected conversation, locked until the transaction ends (on PostgreSQL; SQLite
     has one writer at a time): a hold and a deletion of the same conversation serialise."""
     query = (
@@ -119,13 +267,15 @@ def lock_conversation(conn: Connection, account_sid: str, conversation_id: str) 
         )
         .with_for_update()
     )
-    return conn.execute(query).first()
+    return optional(_read_locked, conn.execute(query).first())
 
 
 # --- what expired -------------------------------------------------------------------------------
 
 
-def _after(instant: Any, key: Any, position: Position) -> Any:
+def _after(
+    instant: ColumnElement[Any], key: ColumnElement[Any], position: Position
+) -> ColumnElement[bool]:
     if position is None:
         return true()
     at, last = position
@@ -136,7 +286,7 @@ def _after(instant: Any, key: Any, position: Position) -> Any:
 
 def expired_conversations(
     conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
-) -> list[Any]:
+) -> list[ExpiredConversation]:
     """Finished conversations that ended before the cutoff and are not on hold, oldest first."""
     c = conversations.c
     query = (
@@ -155,12 +305,12 @@ def expired_conversations(
         .order_by(c.end_ms, c.id)
         .limit(limit)
     )
-    return list(conn.execute(query))
+    return [_read_expired_conversation(row) for row in conn.execute(query)]
 
 
 def expired_recordings(
     conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
-) -> list[Any]:
+) -> list[ExpiredRecording]:
     r = recordings.c
     query = (
         select(r.sid, r.blob_key, r.date_created)
@@ -172,10 +322,10 @@ def expired_recordings(
         .order_by(r.date_created, r.sid)
         .limit(limit)
     )
-    return list(conn.execute(query))
+    return [_read_expired_recording(row) for row in conn.execute(query)]
 
 
-def _quiet_since(cutoff_ms: int) -> Any:
+def _quiet_since(cutoff_ms: int) -> ColumnElement[bool]:
     """A chat with no activity since the cutoff: created, updated and last written to before."""
     c = chat_conversations.c
     recent_message = exists().where(
@@ -187,7 +337,7 @@ def _quiet_since(cutoff_ms: int) -> Any:
 
 def expired_transcripts(
     conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
-) -> list[Any]:
+) -> list[ExpiredTranscript]:
     c = chat_conversations.c
     query = (
         select(c.sid, c.date_created)
@@ -199,7 +349,7 @@ def expired_transcripts(
         .order_by(c.date_created, c.sid)
         .limit(limit)
     )
-    return list(conn.execute(query))
+    return [_read_expired_transcript(row) for row in conn.execute(query)]
 
 
 # --- deleting (a batch at a time) ---------------------------------------------------------------
@@ -234,13 +384,15 @@ def lock_expired_conversations(
     return [c for c in candidates if c not in held]
 
 
-def tasks_of(conn: Connection, account_sid: str, conversation_ids: Sequence[str]) -> list[Any]:
-    """(conversation id, task SID) of every task the projection filed under them."""
+def tasks_of(
+    conn: Connection, account_sid: str, conversation_ids: Sequence[str]
+) -> list[TaskOfConversation]:
+    """Every task the projection filed under them."""
     query = select(projection_tasks.c.conversation_id, projection_tasks.c.task_sid).where(
         projection_tasks.c.account_sid == account_sid,
         projection_tasks.c.conversation_id.in_(list(conversation_ids)),
     )
-    return list(conn.execute(query))
+    return [_read_task(row) for row in conn.execute(query)]
 
 
 def delete_conversations(
@@ -289,16 +441,12 @@ def delete_conversations(
 
 def delete_recordings(
     conn: Connection, account_sid: str, sids: Sequence[str], media_key: Callable[[str], str]
-) -> list[Any]:
-    """The recordings (and their analyses, keyed by `media_key(sid)`) that still exist:
-    (sid, blob_key) of each."""
-    found = list(
-        conn.execute(
-            select(recordings.c.sid, recordings.c.blob_key).where(
-                recordings.c.account_sid == account_sid, recordings.c.sid.in_(list(sids))
-            )
-        )
+) -> list[DeletedRecording]:
+    """The recordings (and their analyses, keyed by `media_key(sid)`) that still exist."""
+    query = select(recordings.c.sid, recordings.c.blob_key).where(
+        recordings.c.account_sid == account_sid, recordings.c.sid.in_(list(sids))
     )
+    found = [_read_deleted_recording(row) for row in conn.execute(query)]
     if not found:
         return []
     gone = [r.sid for r in found]
@@ -356,11 +504,11 @@ def finish_run(conn: Connection, run_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(retention_runs).where(retention_runs.c.id == run_id).values(**values))
 
 
-def recent_runs(conn: Connection, account_sid: str, limit: int) -> list[Any]:
+def recent_runs(conn: Connection, account_sid: str, limit: int) -> list[RetentionRun]:
     query = (
         select(retention_runs)
         .where(retention_runs.c.account_sid == account_sid)
         .order_by(retention_runs.c.started_ms.desc(), retention_runs.c.id.desc())
         .limit(limit)
     )
-    return list(conn.execute(query))
+    return [read_run(row) for row in conn.execute(query)]
