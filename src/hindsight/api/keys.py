@@ -13,6 +13,7 @@ from starlette.responses import Response
 from hindsight.api import kit, wire
 from hindsight.api.forms import or_none
 from hindsight.api.routes import Routes
+from hindsight.auth.accounts import ApiKeyRecord
 from hindsight.domain.errors import InvalidParameter, NotFound
 from hindsight.domain.sids import Prefix, is_sid
 from hindsight.domain.timefmt import rfc2822
@@ -36,7 +37,7 @@ def _key_sid(sid: str) -> str:
     return sid
 
 
-def _render(row: Any, secret: str | None = None) -> dict[str, Any]:
+def _render(row: ApiKeyRecord, secret: str | None = None) -> dict[str, Any]:
     body = {
         "sid": row.sid,
         "friendly_name": row.friendly_name,

@@ -10,13 +10,17 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
+
 from hindsight.auth.sealing import Sealer
 from hindsight.domain import credentials
 from hindsight.domain.clock import Clock
 from hindsight.domain.errors import Forbidden, InvalidParameter, NotFound, Unauthenticated
 from hindsight.domain.sids import Prefix, is_sid, new_sid
 from hindsight.store import accounts as store
+from hindsight.store.accounts import AccountRecord, ApiKeyRecord
 from hindsight.store.database import Database
+from hindsight.store.records import written
 
 # Successful authentications are remembered this long, so the hot path skips the database.
 # Rotating a token or deleting a key clears this process's cache at once; other processes
@@ -46,7 +50,7 @@ class IssuedAccount:
 
 @dataclass(frozen=True)
 class IssuedKey:
-    row: Any
+    row: ApiKeyRecord
     secret: str
 
 
@@ -104,7 +108,7 @@ class AccountService:
         account = self.create_account("Hindsight", sid=sid, auth_token=auth_token)
         return account, sid is not None
 
-    def list_accounts(self) -> list[Any]:
+    def list_accounts(self) -> list[AccountRecord]:
         return self._db.read_sync(store.list_accounts)
 
     def rotate_auth_token(self, sid: str) -> str:
@@ -119,7 +123,7 @@ class AccountService:
         self._auth_cache.clear()
         return token
 
-    def auth_token_of(self, account_row: Any) -> str:
+    def auth_token_of(self, account_row: AccountRecord) -> str:
         """The plaintext Auth Token, for signing what we send on the account's behalf."""
         return self._sealer.unseal(account_row.auth_token_sealed, account_row.sid)
 
@@ -153,17 +157,17 @@ class AccountService:
             "date_updated": now,
         }
 
-        def unit(conn: Any) -> Any:
+        def unit(conn: Connection) -> ApiKeyRecord:
             store.insert_api_key(conn, row)
-            return store.get_api_key(conn, row["sid"])
+            return written(store.get_api_key(conn, row["sid"]))
 
         return IssuedKey(row=await self._db.write(unit), secret=secret)
 
-    async def list_api_keys(self, principal: Principal) -> list[Any]:
+    async def list_api_keys(self, principal: Principal) -> list[ApiKeyRecord]:
         _require_auth_token(principal)
         return await self._db.read(lambda conn: store.list_api_keys(conn, principal.account_sid))
 
-    async def fetch_api_key(self, principal: Principal, sid: str) -> Any:
+    async def fetch_api_key(self, principal: Principal, sid: str) -> ApiKeyRecord:
         _require_auth_token(principal)
         row = await self._db.read(
             lambda conn: store.get_account_api_key(conn, principal.account_sid, sid)
@@ -172,11 +176,13 @@ class AccountService:
             raise NotFound(f"The requested resource /Keys/{sid} was not found")
         return row
 
-    async def rename_api_key(self, principal: Principal, sid: str, friendly_name: str) -> Any:
+    async def rename_api_key(
+        self, principal: Principal, sid: str, friendly_name: str
+    ) -> ApiKeyRecord:
         _require_auth_token(principal)
         values = {"friendly_name": friendly_name, "date_updated": self._clock.now_ms()}
 
-        def unit(conn: Any) -> Any:
+        def unit(conn: Connection) -> ApiKeyRecord | None:
             if not store.update_api_key(conn, principal.account_sid, sid, values):
                 return None
             return store.get_api_key(conn, sid)

@@ -35,6 +35,7 @@ from hindsight.eventlog.twilio_sources import SigningKey, TwilioSourceService
 from hindsight.store import events as event_store
 from hindsight.store import twilio_sources as store
 from hindsight.store.database import Database
+from hindsight.store.records import written
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,11 @@ def _bad_signature(key: SigningKey, url: str, json: bool = False) -> Forbidden:
 
 
 def _store(
-    conn: Connection, source: Any, events: list[IngestedEvent], now: int, skipped: int
+    conn: Connection,
+    source: store.TwilioSourceRecord,
+    events: list[IngestedEvent],
+    now: int,
+    skipped: int,
 ) -> IngestResult:
     by_workspace: dict[str, list[IngestedEvent]] = {}
     for event in events:
@@ -158,7 +163,13 @@ def _store(
     return IngestResult(stored, duplicates, skipped, frozenset(touched))
 
 
-def _mirror(conn: Connection, source: Any, workspace_sid: str, name: str | None, now: int) -> Any:
+def _mirror(
+    conn: Connection,
+    source: store.TwilioSourceRecord,
+    workspace_sid: str,
+    name: str | None,
+    now: int,
+) -> store.IngestWorkspace:
     """The workspace mirroring this Twilio workspace, created on first sight, locked."""
     if store.is_retired(conn, workspace_sid):
         raise Conflict(
@@ -185,7 +196,7 @@ def _mirror(conn: Connection, source: Any, workspace_sid: str, name: str | None,
                 "date_updated": now,
             },
         )
-        workspace = store.lock_workspace(conn, workspace_sid)
+        workspace = written(store.lock_workspace(conn, workspace_sid))
     if workspace.account_sid != source.account_sid:
         raise Conflict(
             f"Workspace {workspace_sid} belongs to another Hindsight account; Twilio source "
@@ -209,11 +220,13 @@ def _mirror(conn: Connection, source: Any, workspace_sid: str, name: str | None,
         changes["friendly_name"] = name
     if changes:
         store.update_workspace(conn, workspace_sid, {**changes, "date_updated": now})
-        workspace = store.lock_workspace(conn, workspace_sid)
+        workspace = written(store.lock_workspace(conn, workspace_sid))
     return workspace
 
 
-def _append_rows(conn: Connection, workspace: Any, events: list[IngestedEvent]) -> None:
+def _append_rows(
+    conn: Connection, workspace: store.IngestWorkspace, events: list[IngestedEvent]
+) -> None:
     positions = event_store.allocate_positions(conn, len(events))
     rows = []
     for position, event in zip(positions, events, strict=True):

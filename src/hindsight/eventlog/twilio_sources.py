@@ -8,6 +8,7 @@ its ingest but keeps its mirrored workspaces and their logs, still read-only.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from hindsight.domain.sids import Prefix, is_sid
 from hindsight.store import accounts as account_store
 from hindsight.store import twilio_sources as store
 from hindsight.store.database import Database
+from hindsight.store.records import written
+from hindsight.store.twilio_sources import MirrorWorkspace, TwilioSourceRecord
 
 INGEST_PATH = "/ingest/twilio/{source}"
 TASKROUTER_PATH = INGEST_PATH + "/taskrouter"
@@ -69,7 +72,7 @@ class TwilioSourceService:
         twilio_account_sid: str,
         auth_token: str,
         friendly_name: str | None = None,
-    ) -> Any:
+    ) -> TwilioSourceRecord:
         twilio_account_sid = twilio_account_sid.strip()
         auth_token = auth_token.strip()
         if not is_sid(twilio_account_sid, Prefix.ACCOUNT):
@@ -88,7 +91,7 @@ class TwilioSourceService:
             "date_updated": now,
         }
 
-        def unit(conn: Connection) -> Any:
+        def unit(conn: Connection) -> TwilioSourceRecord:
             if account_store.get_account(conn, account_sid) is None:
                 raise NotFound(f"No account {account_sid}")
             existing = store.get_by_twilio_account(conn, twilio_account_sid)
@@ -98,24 +101,25 @@ class TwilioSourceService:
                     f"(account {existing.account_sid}); a Twilio account is mirrored once"
                 )
             store.insert_source(conn, row)
-            return store.get_source(conn, sid)
+            return written(store.get_source(conn, sid))
 
         return self._db.write_sync(unit)
 
-    def list(self, account_sid: str | None = None) -> list[Any]:
+    def list(self, account_sid: str | None = None) -> list[TwilioSourceRecord]:
         return self._db.read_sync(lambda conn: store.list_sources(conn, account_sid))
 
-    def remove(self, sid: str) -> list[Any]:
+    # `builtins.list`: the class has a method named `list`.
+    def remove(self, sid: str) -> builtins.list[MirrorWorkspace]:
         """Remove a source; returns the workspaces that mirrored it (they stay, read-only)."""
 
-        def unit(conn: Connection) -> list[Any]:
+        def unit(conn: Connection) -> list[MirrorWorkspace]:
             if not store.delete_source(conn, sid):
                 raise _not_found(sid)
             return store.mirrors_of(conn, sid)
 
         return self._db.write_sync(unit)
 
-    def mirrors(self, sid: str) -> list[Any]:
+    def mirrors(self, sid: str) -> builtins.list[MirrorWorkspace]:
         return self._db.read_sync(lambda conn: store.mirrors_of(conn, sid))
 
     # --- ingest -----------------------------------------------------------------------------

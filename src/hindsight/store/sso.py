@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
+from hindsight.store.records import AnyRow, optional
 from hindsight.store.schema import sso_logins, sso_providers, users
+from hindsight.store.users import UserRecord, read_user
 
 # People whose sign-in a provider may take over: created by it (OIDC) or by SCIM provisioning.
 SSO_PROVIDERS = ("oidc", "scim")
@@ -43,7 +45,7 @@ class PendingLogin:
     expires_ms: int
 
 
-def _provider(row: Any | None) -> SsoProviderRecord | None:
+def _provider(row: AnyRow | None) -> SsoProviderRecord | None:
     if row is None:
         return None
     values = dict(row._mapping)
@@ -102,19 +104,20 @@ def purge_logins(conn: Connection, now_ms: int) -> int:
     return conn.execute(delete(sso_logins).where(sso_logins.c.expires_ms < now_ms)).rowcount
 
 
-def by_subject(conn: Connection, account_sid: str, subject: str) -> Any | None:
-    return conn.execute(
-        select(users).where(users.c.account_sid == account_sid, users.c.external_subject == subject)
-    ).first()
+def by_subject(conn: Connection, account_sid: str, subject: str) -> UserRecord | None:
+    query = select(users).where(
+        users.c.account_sid == account_sid, users.c.external_subject == subject
+    )
+    return optional(read_user, conn.execute(query).first())
 
 
-def linkable(conn: Connection, account_sid: str, names: tuple[str, ...]) -> Any | None:
+def linkable(conn: Connection, account_sid: str, names: tuple[str, ...]) -> UserRecord | None:
     """A person of the account, provisioned for SSO and not yet linked to a subject, whose
     user name or e-mail is one of `names` (compared without case)."""
     wanted = [n.lower() for n in names if n]
     if not wanted:
         return None
-    return conn.execute(
+    query = (
         select(users)
         .where(
             users.c.account_sid == account_sid,
@@ -124,4 +127,5 @@ def linkable(conn: Connection, account_sid: str, names: tuple[str, ...]) -> Any 
         )
         .order_by(users.c.date_created)
         .limit(1)
-    ).first()
+    )
+    return optional(read_user, conn.execute(query).first())

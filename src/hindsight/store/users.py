@@ -65,6 +65,11 @@ def _user(row: Row[Any] | None, prefix: str = "") -> UserRecord | None:
     return UserRecord(**{name: values[prefix + name] for name in _USER_FIELDS})
 
 
+def read_user(row: Row[Any]) -> UserRecord:
+    """The user in a row of `users`."""
+    return UserRecord(**{name: row._mapping[name] for name in _USER_FIELDS})
+
+
 _BY_SID = select(users).where(users.c.sid == bindparam("sid"))
 _BY_USERNAME = select(users).where(users.c.username == bindparam("username"))
 # The session's columns, then the user's prefixed with `u_` (both tables know a `user_sid`-like
