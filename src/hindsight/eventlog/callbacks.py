@@ -37,6 +37,7 @@ from hindsight.eventlog.notify import LogNotifier, WakeUp
 from hindsight.media.fetch import FetchError, FetchOptions, FetchRefused, SafeFetcher
 from hindsight.store import callbacks as store
 from hindsight.store import events as event_store
+from hindsight.store.callbacks import CallbackTarget
 from hindsight.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class CallbackDeliverer:
         db: Database,
         clock: Clock,
         notifier: LogNotifier,
-        unseal_token: Callable[[Any], str],
+        unseal_token: Callable[[CallbackTarget], str],
         options: CallbackOptions,
         fetcher: SafeFetcher | None = None,
     ) -> None:
@@ -168,7 +169,7 @@ class CallbackDeliverer:
                 return
 
     async def _send_batch(
-        self, target: Any, batch: list[Any]
+        self, target: CallbackTarget, batch: list[Any]
     ) -> tuple[int | None, tuple[Any, str] | None]:
         """Send events in order until one fails.
 

@@ -137,7 +137,7 @@ class Analysis:
     completed_ms: int | None
 
     @classmethod
-    def from_row(cls, row: Any) -> Analysis:
+    def from_row(cls, row: store.MediaAnalysisRecord) -> Analysis:
         def load(text: str | None) -> Any:
             return None if text is None else orjson.loads(text)
 
@@ -341,7 +341,7 @@ class AnalysisService:
         await self._process(job)
         return True
 
-    async def _process(self, job: Any) -> None:
+    async def _process(self, job: store.MediaAnalysisRecord) -> None:
         heartbeat = asyncio.create_task(self._renew(job.id))
         spool: str | None = None
         try:
@@ -368,7 +368,7 @@ class AnalysisService:
                 with contextlib.suppress(OSError):
                     os.unlink(spool)
 
-    def _unseal(self, job: Any) -> str:
+    def _unseal(self, job: store.MediaAnalysisRecord) -> str:
         try:
             return self._sealer.unseal(job.source_sealed, _context(job.account_sid, job.media_key))
         except Exception:
@@ -379,7 +379,7 @@ class AnalysisService:
                 "(do all servers sharing the database use the same HINDSIGHT_SECRET_KEY?)"
             ) from None
 
-    async def _failed(self, job: Any, exc: Exception) -> None:
+    async def _failed(self, job: store.MediaAnalysisRecord, exc: Exception) -> None:
         now = self._clock.now_ms()
         message = _describe(exc)[:2000]
         permanent = bool(getattr(exc, "permanent", False)) or isinstance(exc, InvalidParameter)

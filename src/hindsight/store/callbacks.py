@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, delete, exists, insert, or_, select, update
 
+from hindsight.store.records import optional, reader
 from hindsight.store.schema import accounts, callback_cursors, events, workspaces
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackCursor:
+    """How far a workspace's events were delivered to its event callback URL (one row of
+    `callback_cursors`), and who holds the lease to deliver more."""
+
+    workspace_sid: str
+    delivered_seq: int
+    attempts: int
+    next_attempt_ms: int
+    last_error: str | None
+    lease_owner: str | None
+    lease_until_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackTarget:
+    """Where and how to deliver a workspace's events; `events_filter` is a JSON list or None
+    (every type), the account's token is sealed."""
+
+    event_callback_url: str | None
+    events_filter: str | None
+    account_sid: str
+    auth_token_sealed: str
+
+
+read_cursor = reader(CallbackCursor)
+_read_target = reader(CallbackTarget)
 
 _DUE = (
     select(callback_cursors.c.workspace_sid)
@@ -24,8 +54,8 @@ _DUE = (
 _WATCHED = select(callback_cursors.c.workspace_sid)
 
 
-def due(conn: Connection, now_ms: int, limit: int) -> list[Any]:
-    """Cursors with undelivered events whose next attempt is due and that nobody else holds."""
+def due(conn: Connection, now_ms: int, limit: int) -> list[str]:
+    """Workspaces whose cursor has undelivered events, is due and nobody else holds."""
     return list(conn.execute(_DUE, {"now": now_ms, "limit": limit}).scalars())
 
 
@@ -33,7 +63,9 @@ def workspaces_with_callbacks(conn: Connection) -> list[str]:
     return list(conn.execute(_WATCHED).scalars())
 
 
-def claim(conn: Connection, workspace_sid: str, owner: str, now_ms: int, until_ms: int) -> Any:
+def claim(
+    conn: Connection, workspace_sid: str, owner: str, now_ms: int, until_ms: int
+) -> CallbackCursor | None:
     """Take (or renew) the lease on a workspace's cursor; returns the cursor, or None if held."""
     result = conn.execute(
         update(callback_cursors)
@@ -48,12 +80,10 @@ def claim(conn: Connection, workspace_sid: str, owner: str, now_ms: int, until_m
     )
     if result.rowcount != 1:
         return None
-    return conn.execute(
-        select(callback_cursors).where(callback_cursors.c.workspace_sid == workspace_sid)
-    ).first()
+    return get(conn, workspace_sid)
 
 
-def target(conn: Connection, workspace_sid: str) -> Any:
+def target(conn: Connection, workspace_sid: str) -> CallbackTarget | None:
     """Where and how to deliver: the workspace's URL and filter, and its account's token."""
     query = (
         select(
@@ -65,7 +95,7 @@ def target(conn: Connection, workspace_sid: str) -> Any:
         .join(accounts, accounts.c.sid == workspaces.c.account_sid)
         .where(workspaces.c.sid == workspace_sid)
     )
-    return conn.execute(query).first()
+    return optional(_read_target, conn.execute(query).first())
 
 
 def advance(conn: Connection, workspace_sid: str, owner: str, delivered_seq: int) -> None:
@@ -108,10 +138,9 @@ def release(conn: Connection, workspace_sid: str, owner: str) -> None:
     )
 
 
-def get(conn: Connection, workspace_sid: str) -> Any:
-    return conn.execute(
-        select(callback_cursors).where(callback_cursors.c.workspace_sid == workspace_sid)
-    ).first()
+def get(conn: Connection, workspace_sid: str) -> CallbackCursor | None:
+    query = select(callback_cursors).where(callback_cursors.c.workspace_sid == workspace_sid)
+    return optional(read_cursor, conn.execute(query).first())
 
 
 def stop(conn: Connection, workspace_sid: str) -> None:

@@ -7,10 +7,14 @@ lease: a lease that ran out may have passed to another process, whose work then 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Table, select, update
+
+from hindsight.store.records import AnyRow, optional
+
+R = TypeVar("R")
 
 
 def claim_first(
@@ -18,13 +22,15 @@ def claim_first(
     table: Table,
     candidates: Iterable[Any],
     claimable: ColumnElement[bool],
+    read: Callable[[AnyRow], R],
     **lease: Any,
-) -> Any:
-    """The first candidate row still claimable, leased with the values `lease`; or None."""
+) -> R | None:
+    """The first candidate row still claimable, leased with the values `lease`, as `read`
+    makes it; or None."""
     for job_id in list(candidates):
         claimed = conn.execute(update(table).where(table.c.id == job_id, claimable).values(**lease))
         if claimed.rowcount == 1:
-            return conn.execute(select(table).where(table.c.id == job_id)).first()
+            return optional(read, conn.execute(select(table).where(table.c.id == job_id)).first())
     return None
 
 

@@ -8,25 +8,56 @@ again, so nothing is lost across restarts and two processes never run one job at
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hindsight.store.job_rows import claim_first, update_owned
+from hindsight.store.records import optional, reader, written
 from hindsight.store.schema import media_analyses as table
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 
 
-def find(conn: Connection, account_sid: str, media_key: str) -> Any:
-    return conn.execute(
-        select(table).where(table.c.account_sid == account_sid, table.c.media_key == media_key)
-    ).first()
+@dataclass(frozen=True, slots=True)
+class MediaAnalysisRecord:
+    """An analysis job and, once done, its result (one row of `media_analyses`): the JSON
+    columns (`channels`, `channel_map`, `intervals`, `measures`, `peaks`) as stored text."""
+
+    id: int
+    account_sid: str
+    media_key: str
+    source_sealed: str
+    channels: str | None
+    status: str
+    error: str | None
+    attempts: int
+    next_attempt_ms: int
+    lease_owner: str | None
+    lease_until_ms: int
+    codec: str | None
+    duration_ms: int | None
+    channel_map: str | None
+    intervals: str | None
+    measures: str | None
+    peaks: str | None
+    completed_ms: int | None
+    date_created: int
+    date_updated: int
 
 
-def create_if_absent(conn: Connection, row: dict[str, Any]) -> Any:
+read = reader(MediaAnalysisRecord)
+
+
+def find(conn: Connection, account_sid: str, media_key: str) -> MediaAnalysisRecord | None:
+    query = select(table).where(table.c.account_sid == account_sid, table.c.media_key == media_key)
+    return optional(read, conn.execute(query).first())
+
+
+def create_if_absent(conn: Connection, row: dict[str, Any]) -> MediaAnalysisRecord:
     """Insert the job unless the account already has one for this key; returns the row."""
     build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     conn.execute(
@@ -34,17 +65,19 @@ def create_if_absent(conn: Connection, row: dict[str, Any]) -> Any:
         .values(**row)
         .on_conflict_do_nothing(index_elements=["account_sid", "media_key"])
     )
-    return find(conn, row["account_sid"], row["media_key"])
+    return written(find(conn, row["account_sid"], row["media_key"]))
 
 
-def _claimable(now_ms: int) -> Any:
+def _claimable(now_ms: int) -> ColumnElement[bool]:
     return or_(
         and_(table.c.status == PENDING, table.c.next_attempt_ms <= now_ms),
         and_(table.c.status == RUNNING, table.c.lease_until_ms < now_ms),
     )
 
 
-def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -> Any:
+def claim_next(
+    conn: Connection, owner: str, now_ms: int, lease_until_ms: int
+) -> MediaAnalysisRecord | None:
     """Lease the oldest due job (or one whose lease ran out); None when there is none."""
     candidates = conn.execute(
         select(table.c.id).where(_claimable(now_ms)).order_by(table.c.id).limit(5)
@@ -54,6 +87,7 @@ def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -
         table,
         candidates,
         _claimable(now_ms),
+        read,
         status=RUNNING,
         lease_owner=owner,
         lease_until_ms=lease_until_ms,
@@ -115,6 +149,7 @@ __all__ = [
     "FAILED",
     "PENDING",
     "RUNNING",
+    "MediaAnalysisRecord",
     "claim_next",
     "create_if_absent",
     "fail",

@@ -8,11 +8,13 @@ builder died) makes the row claimable again, and the ZIP is built afresh. `ready
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 
 from hindsight.store.job_rows import claim_first, update_owned
+from hindsight.store.records import optional, reader
 from hindsight.store.schema import media_exports as table
 
 QUEUED, BUILDING, READY, DOWNLOADED, FAILED, EXPIRED = (
@@ -26,24 +28,61 @@ QUEUED, BUILDING, READY, DOWNLOADED, FAILED, EXPIRED = (
 FINISHED = (READY, DOWNLOADED, FAILED, EXPIRED)
 
 
+@dataclass(frozen=True, slots=True)
+class MediaExportRecord:
+    """An export and its job (one row of `media_exports`); `conversation_ids` is a JSON list."""
+
+    id: str
+    account_sid: str
+    actor_sid: str
+    requester: str
+    conversation_ids: str
+    status: str
+    total: int
+    done: int
+    items: int
+    failed_items: int
+    lease_owner: str | None
+    lease_until_ms: int
+    file_name: str | None
+    size_bytes: int | None
+    error: str | None
+    created_ms: int
+    finished_ms: int | None
+    expires_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiredExport:
+    """An export marked expired, whose file (if it has one) is deleted next."""
+
+    id: str
+    file_name: str | None
+
+
+read = reader(MediaExportRecord)
+_read_expired = reader(ExpiredExport)
+
+
 def insert(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(table.insert().values(**row))
 
 
-def find(conn: Connection, account_sid: str, export_id: str) -> Any:
-    return conn.execute(
-        select(table).where(table.c.account_sid == account_sid, table.c.id == export_id)
-    ).first()
+def find(conn: Connection, account_sid: str, export_id: str) -> MediaExportRecord | None:
+    query = select(table).where(table.c.account_sid == account_sid, table.c.id == export_id)
+    return optional(read, conn.execute(query).first())
 
 
-def _claimable(now_ms: int) -> Any:
+def _claimable(now_ms: int) -> ColumnElement[bool]:
     return or_(
         table.c.status == QUEUED,
         and_(table.c.status == BUILDING, table.c.lease_until_ms < now_ms),
     )
 
 
-def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -> Any:
+def claim_next(
+    conn: Connection, owner: str, now_ms: int, lease_until_ms: int
+) -> MediaExportRecord | None:
     """Lease the oldest waiting export (or one whose builder stopped); None when none waits."""
     candidates = conn.execute(
         select(table.c.id)
@@ -56,6 +95,7 @@ def claim_next(conn: Connection, owner: str, now_ms: int, lease_until_ms: int) -
         table,
         candidates,
         _claimable(now_ms),
+        read,
         status=BUILDING,
         lease_owner=owner,
         lease_until_ms=lease_until_ms,
@@ -117,21 +157,20 @@ def take_download(conn: Connection, account_sid: str, export_id: str, now_ms: in
     return result.rowcount == 1
 
 
-def expire_due(conn: Connection, now_ms: int, limit: int = 100) -> list[Any]:
+def expire_due(conn: Connection, now_ms: int, limit: int = 100) -> list[ExpiredExport]:
     """Exports past their expiry that still may hold a file: marked expired, returned.
 
     Downloaded ones too: their file is deleted once sent, but a download cut off before the
     end may leave it behind."""
-    rows = list(
-        conn.execute(
-            select(table.c.id, table.c.file_name)
-            .where(
-                table.c.expires_ms <= now_ms,
-                table.c.status.in_((QUEUED, READY, FAILED, DOWNLOADED)),
-            )
-            .limit(limit)
+    query = (
+        select(table.c.id, table.c.file_name)
+        .where(
+            table.c.expires_ms <= now_ms,
+            table.c.status.in_((QUEUED, READY, FAILED, DOWNLOADED)),
         )
+        .limit(limit)
     )
+    rows = [_read_expired(row) for row in conn.execute(query)]
     for row in rows:
         conn.execute(update(table).where(table.c.id == row.id).values(status=EXPIRED))
     return rows

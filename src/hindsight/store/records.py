@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 R = TypeVar("R", bound="DataclassInstance")
+T = TypeVar("T")
 # Any row, whatever its columns: a select of a whole table and one of a few columns alike.
 AnyRow = Row[*tuple[Any, ...]]
 
@@ -54,7 +55,7 @@ def builder(record: type[R]) -> Callable[[Mapping[Any, Any]], R]:
     return build
 
 
-def optional(read: Callable[[AnyRow], R], row: AnyRow | None) -> R | None:
+def optional(read: Callable[[AnyRow], T], row: AnyRow | None) -> T | None:
     """`read(row)`, or None for no row."""
     return None if row is None else read(row)
 
@@ -72,7 +73,7 @@ class RowLike:
         return dict(vars(self))
 
 
-def written(record: R | None) -> R:
+def written(record: T | None) -> T:
     """A record read back in the transaction that wrote it: present by construction, so a
     missing one is a bug in the caller, not a 404."""
     if record is None:

@@ -87,7 +87,7 @@ class ExportDownload:
     size_bytes: int
 
 
-def _status(row: Any) -> ExportStatus:
+def _status(row: store.MediaExportRecord) -> ExportStatus:
     return ExportStatus(
         id=row.id,
         status=row.status,
@@ -115,7 +115,7 @@ def _requester(viewer: Viewer) -> str:
     ).decode()
 
 
-def _viewer_of(row: Any) -> Viewer:
+def _viewer_of(row: store.MediaExportRecord) -> Viewer:
     """The requester as they were when they asked: the export is built with those rights."""
     saved = orjson.loads(row.requester)
     if saved["actor_type"] != "user":
@@ -218,7 +218,7 @@ class MediaExports:
         self._wake.set()
         return await self.status(viewer, export_id)
 
-    async def _own(self, viewer: Viewer, export_id: str) -> Any:
+    async def _own(self, viewer: Viewer, export_id: str) -> store.MediaExportRecord:
         """The export if this viewer asked for it; another person's is not found (404)."""
         viewer.require(Permission.EXPORT)
         row = await self._db.read(lambda conn: store.find(conn, viewer.account_sid, export_id))
@@ -245,7 +245,8 @@ class MediaExports:
         taken = row.status == store.READY and await self._db.write(
             lambda conn: store.take_download(conn, viewer.account_sid, export_id, now)
         )
-        if not taken:
+        # A ready export has its file (store.finish sets both at once).
+        if not taken or row.file_name is None:
             raise ExportGone(
                 "This export was already downloaded, has expired or failed; export again"
             )
@@ -345,7 +346,7 @@ class MediaExports:
     def _partial(self, export_id: str) -> Path:
         return self._options.directory / f"{export_id}.zip.part"
 
-    async def _build(self, row: Any) -> int:
+    async def _build(self, row: store.MediaExportRecord) -> int:
         viewer = _viewer_of(row)
         ids: list[str] = orjson.loads(row.conversation_ids)
         partial = self._partial(row.id)
