@@ -153,7 +153,8 @@ class CallbackDeliverer:
             if target is None or not target.event_callback_url or not batch:
                 await self._db.write(lambda conn: store.release(conn, workspace_sid, owner))
                 return
-            delivered, failure = await self._send_batch(target, batch)
+            url = target.event_callback_url
+            delivered, failure = await self._send_batch(target, url, batch)
             if delivered is not None:
                 await self._db.write(
                     lambda conn, seq=delivered: store.advance(conn, workspace_sid, owner, seq)
@@ -169,18 +170,18 @@ class CallbackDeliverer:
                 return
 
     async def _send_batch(
-        self, target: CallbackTarget, batch: list[Any]
+        self, target: CallbackTarget, url: str, batch: list[Any]
     ) -> tuple[int | None, tuple[Any, str] | None]:
         """Send events in order until one fails.
 
-        Returns the seq of the last event done with (sent, or filtered out) and, if one failed,
+        `url` is the target's, known to be set. Returns the seq of the last event done with (sent, or filtered out) and, if one failed,
         that event and the error.
         """
         token = self._unseal(target)
         delivered: int | None = None
         for event in batch:
             if passes_filter(target.events_filter, event.event_type):
-                error = await self._post(target.event_callback_url, token, event)
+                error = await self._post(url, token, event)
                 if error is not None:
                     return delivered, (event, error)
             delivered = event.seq
