@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from sqlalchemy import Connection
 
@@ -11,7 +9,7 @@ from hindsight.domain.quality.answer_sets import CUSTOM, DEFAULT_SETS, Answer, A
 from hindsight.store.quality import catalogue as store
 
 
-def _custom(row: Any) -> AnswerSet:
+def _custom(row: store.AnswerSetRecord) -> AnswerSet:
     answers = tuple(
         Answer(
             id=item["id"],

@@ -11,6 +11,7 @@ in the same transaction as the change.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from hindsight.domain.permissions import Permission
 from hindsight.domain.quality.answer_sets import (
     NOT_APPLICABLE,
     Answer,
+    AnswerSet,
     clean_text,
     comment_tag,
 )
@@ -43,6 +45,7 @@ from hindsight.store.database import Database
 from hindsight.store.keyset import fetch_page
 from hindsight.store.quality import assessments as store
 from hindsight.store.quality import catalogue as catalogue_store
+from hindsight.store.records import written
 
 ASSESSMENT_ORDER = store.ASSESSMENT_ORDER
 COMMENT_ORDER = store.COMMENT_ORDER
@@ -111,7 +114,9 @@ def _check_agent(ref: SegmentRef, agent_id: str | None) -> str:
     return ref.agent_id
 
 
-def _active_questionnaire(conn: Connection, account_sid: str, sid: str) -> Any:
+def _active_questionnaire(
+    conn: Connection, account_sid: str, sid: str
+) -> catalogue_store.QuestionnaireRecord:
     row = catalogue_store.get_questionnaire(conn, account_sid, sid)
     if row is None:
         raise InvalidParameter(f"QuestionnaireSid {sid} is not a questionnaire of this account")
@@ -122,7 +127,9 @@ def _active_questionnaire(conn: Connection, account_sid: str, sid: str) -> Any:
     return row
 
 
-def _answer(question: Any, answer_set: Any, answer_id: str) -> tuple[Answer, float | None]:
+def _answer(
+    question: catalogue_store.QuestionRecord, answer_set: AnswerSet | None, answer_id: str
+) -> tuple[Answer, float | None]:
     """The chosen answer and its score (None for N/A)."""
     if answer_id == NOT_APPLICABLE.id:
         if not question.allow_na:
@@ -209,7 +216,7 @@ class AssessmentService:
             row = store.get_assessment(conn, viewer.account_sid, sid)
             if row is None or not self._visible(conn, viewer, row.review_sid):
                 raise NotFound(f"No assessment {sid} in this account")
-            review = store.get_review(conn, viewer.account_sid, row.review_sid)
+            review = written(store.get_review(conn, viewer.account_sid, row.review_sid))
             self._require_author(viewer, review)
             change = AnswerInput(
                 question_sid=row.question_sid,
@@ -231,10 +238,14 @@ class AssessmentService:
 
         return await self._db.write(unit)
 
-    async def list(self, viewer: Viewer, segment_id: str | None, page: PageRequest) -> Page:
+    async def list(
+        self, viewer: Viewer, segment_id: str | None, page: PageRequest
+    ) -> Page[Assessment]:
         await self._may(viewer, Permission.VIEW, "quality.assessment.list", "segment", segment_id)
         query = store.assessments_query(viewer.account_sid, segment_id, scope_of(viewer))
-        result = await self._db.scan(lambda c: fetch_page(c, query, store.ASSESSMENT_ORDER, page))
+        result = await self._db.scan(
+            lambda c: fetch_page(c, query, store.ASSESSMENT_ORDER, page, read=store.read_answer)
+        )
         items = [Assessment.of(r) for r in result.rows]
         await self._audit.record(
             viewer,
@@ -385,10 +396,12 @@ class AssessmentService:
 
     async def comments(
         self, viewer: Viewer, segment_id: str | None, agent_id: str | None, page: PageRequest
-    ) -> Page:
+    ) -> Page[Comment]:
         await self._may(viewer, Permission.VIEW, "quality.comment.list", "segment", segment_id)
         query = store.comments_query(viewer.account_sid, segment_id, agent_id, scope_of(viewer))
-        result = await self._db.scan(lambda c: fetch_page(c, query, store.COMMENT_ORDER, page))
+        result = await self._db.scan(
+            lambda c: fetch_page(c, query, store.COMMENT_ORDER, page, read=store.read_comment)
+        )
         items = [Comment.of(r) for r in result.rows]
         await self._audit.record(
             viewer,
@@ -409,7 +422,7 @@ class AssessmentService:
         agent_id: str,
         questionnaire_sid: str,
         author: Author,
-    ) -> Any:
+    ) -> store.ReviewRecord:
         now = self._clock.now_ms()
         sid = new_sid(Prefix.QM_REVIEW)
         store.insert_review(
@@ -436,7 +449,7 @@ class AssessmentService:
                 "date_updated": now,
             },
         )
-        return store.get_review(conn, viewer.account_sid, sid)
+        return written(store.get_review(conn, viewer.account_sid, sid))
 
     def _submit(self, conn: Connection, review_sid: str) -> None:
         now = self._clock.now_ms()
@@ -448,9 +461,9 @@ class AssessmentService:
         self,
         conn: Connection,
         viewer: Viewer,
-        review: Any,
+        review: store.ReviewRecord,
         given: AnswerInput,
-        existing: Any | None = None,
+        existing: store.AnswerRecord | None = None,
     ) -> str:
         """Insert or change one answer of `review`; returns its SID. Checks the question is
         the questionnaire's (or, for a change, still exists) and the answer is one of its."""
@@ -466,7 +479,7 @@ class AssessmentService:
                 raise InvalidParameter(
                     f"Question {question.sid} is not in questionnaire {review.questionnaire_sid}"
                 )
-        category = catalogue_store.get_category(conn, account, question.category_sid)
+        category = written(catalogue_store.get_category(conn, account, question.category_sid))
         if given.category_sid is not None and given.category_sid != question.category_sid:
             raise InvalidParameter(
                 f"CategorySid {given.category_sid} is not the category of question {question.sid}"
@@ -518,8 +531,8 @@ class AssessmentService:
         self,
         conn: Connection,
         viewer: Viewer,
-        review: Any,
-        before: Any | None,
+        review: store.ReviewRecord,
+        before: store.AnswerRecord | None,
         after: dict[str, Any],
     ) -> None:
         question = before.question_name if before is not None else after["question_name"]
@@ -552,7 +565,9 @@ class AssessmentService:
             conn, review_sid, {"score": total, "date_updated": self._clock.now_ms()}
         )
 
-    def _require_complete(self, conn: Connection, account_sid: str, review: Any) -> None:
+    def _require_complete(
+        self, conn: Connection, account_sid: str, review: store.ReviewRecord
+    ) -> None:
         held = catalogue_store.questions_of(conn, [review.questionnaire_sid])[
             review.questionnaire_sid
         ]
@@ -561,7 +576,7 @@ class AssessmentService:
         if missing:
             raise InvalidParameter(f"Answer every question before submitting: {missing[0]!r}")
 
-    def _require_author(self, viewer: Viewer, review: Any) -> None:
+    def _require_author(self, viewer: Viewer, review: store.ReviewRecord) -> None:
         # People change only their own assessments; an integration holds the whole account.
         if viewer.is_person and review.author_sid != viewer.actor_sid:
             raise Forbidden("Only the author of an assessment can change it")
@@ -575,16 +590,22 @@ class AssessmentService:
         return segments.conversation_in_scope(conn, viewer, review.conversation_id)
 
     def _assessment(self, conn: Connection, account_sid: str, sid: str) -> Assessment:
-        return Assessment.of(store.get_assessment(conn, account_sid, sid))
+        return Assessment.of(written(store.get_assessment(conn, account_sid, sid)))
 
     def _review(self, conn: Connection, account_sid: str, sid: str) -> Review:
-        return self._reviews(conn, account_sid, [store.get_review(conn, account_sid, sid)])[0]
+        return self._reviews(
+            conn, account_sid, [written(store.get_review(conn, account_sid, sid))]
+        )[0]
 
-    def _reviews(self, conn: Connection, account_sid: str, rows: Sequence[Any]) -> list[Review]:
+    def _reviews(
+        self, conn: Connection, account_sid: str, rows: Sequence[store.ReviewRecord]
+    ) -> builtins.list[Review]:  # `builtins`: the class has a method named `list`
         return build_reviews(conn, account_sid, rows)
 
 
-def build_reviews(conn: Connection, account_sid: str, rows: Sequence[Any]) -> list[Review]:
+def build_reviews(
+    conn: Connection, account_sid: str, rows: Sequence[store.ReviewRecord]
+) -> list[Review]:
     sids = [r.sid for r in rows]
     answers = store.answers_of(conn, sids)
     changes = store.changes_of(conn, sids)
@@ -618,11 +639,11 @@ def build_reviews(conn: Connection, account_sid: str, rows: Sequence[Any]) -> li
     return out
 
 
-def _score(answers: Sequence[Any]) -> Score:
+def _score(answers: Sequence[store.AnswerRecord]) -> Score:
     return score(ScoredAnswer(a.category_name, a.score, a.max_score) for a in answers)
 
 
-def _change(row: Any) -> Change:
+def _change(row: store.ChangeRecord) -> Change:
     data = orjson.loads(row.change)
     return Change(
         at_ms=row.at_ms,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Select
 
@@ -43,8 +43,11 @@ from hindsight.quality.records import Category, Question, Questionnaire
 from hindsight.store.database import Database
 from hindsight.store.keyset import SortKey, fetch_page
 from hindsight.store.quality import catalogue as store
+from hindsight.store.records import AnyRow, written
 
 T = TypeVar("T")
+Item = TypeVar("Item")
+R = TypeVar("R")
 # The orders lists are read in, for the HTTP layer's page tokens.
 CATEGORY_ORDER = store.CATEGORY_ORDER
 QUESTION_ORDER = store.QUESTION_ORDER
@@ -55,11 +58,12 @@ MAX_ANSWER_SETS = 100
 
 
 @dataclass(frozen=True)
-class Page:
-    """A page of records, with the rows it was read from (their keys make the page tokens)."""
+class Page(Generic[Item]):
+    """A page of records, with the store's records it was built from (their keys make the
+    page tokens)."""
 
-    items: list[Any]
-    result: PageResult
+    items: list[Item]
+    result: PageResult[Any]
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def _description(value: str) -> str:
     return clean_text(value, "Description", MAX_DESCRIPTION, required=False)
 
 
-def _category(conn: Connection, account_sid: str, sid: str) -> Any:
+def _category(conn: Connection, account_sid: str, sid: str) -> store.CategoryRecord:
     row = store.get_category(conn, account_sid, sid)
     if row is None:
         raise InvalidParameter(f"CategorySid {sid} is not a category of this account")
@@ -94,7 +98,9 @@ def _answer_set(conn: Connection, account_sid: str, answer_set_id: str) -> Answe
     return found
 
 
-def build_questions(conn: Connection, account_sid: str, rows: Sequence[Any]) -> list[Question]:
+def build_questions(
+    conn: Connection, account_sid: str, rows: Sequence[store.QuestionRecord]
+) -> list[Question]:
     """Question records for question rows: their category, answer set and usage."""
     categories = store.categories_by_sid(conn, [r.category_sid for r in rows])
     known = sets.answer_sets(conn, account_sid)
@@ -117,7 +123,7 @@ def build_questions(conn: Connection, account_sid: str, rows: Sequence[Any]) -> 
 
 
 def build_questionnaires(
-    conn: Connection, account_sid: str, rows: Sequence[Any]
+    conn: Connection, account_sid: str, rows: Sequence[store.QuestionnaireRecord]
 ) -> list[Questionnaire]:
     members = store.questions_of(conn, [r.sid for r in rows])
     every = [q for listed in members.values() for q in listed]
@@ -183,20 +189,21 @@ class CatalogueService:
         query: Select[Any],
         order: Sequence[SortKey],
         page: PageRequest,
-        build: Callable[[Connection, str, Sequence[Any]], list[Any]],
-    ) -> Page:
+        read: Callable[[AnyRow], R],
+        build: Callable[[Connection, str, Sequence[R]], list[Item]],
+    ) -> Page[Item]:
         """One page of a catalogue list, its rows built into records in the same read."""
         await self._can_read(viewer, action)
 
-        def unit(conn: Connection) -> Page:
-            result = fetch_page(conn, query, order, page)
+        def unit(conn: Connection) -> Page[Item]:
+            result = fetch_page(conn, query, order, page, read=read)
             return Page(build(conn, viewer.account_sid, result.rows), result)
 
         return await self._db.scan(unit)
 
     # --- categories ------------------------------------------------------------------------
 
-    async def categories(self, viewer: Viewer, page: PageRequest) -> Page:
+    async def categories(self, viewer: Viewer, page: PageRequest) -> Page[Category]:
         query = store.categories_query(viewer.account_sid)
         return await self._page(
             viewer,
@@ -204,6 +211,7 @@ class CatalogueService:
             query,
             store.CATEGORY_ORDER,
             page,
+            store.read_category,
             lambda _conn, _account, rows: [Category.of(r) for r in rows],
         )
 
@@ -221,7 +229,7 @@ class CatalogueService:
         def unit(conn: Connection) -> Category:
             store.insert_category(conn, row)
             self._record(conn, viewer, "quality.category.create", row["sid"], {"name": row["name"]})
-            return Category.of(store.get_category(conn, viewer.account_sid, row["sid"]))
+            return Category.of(written(store.get_category(conn, viewer.account_sid, row["sid"])))
 
         return await self._change(unit)
 
@@ -233,7 +241,7 @@ class CatalogueService:
             if not store.update_category(conn, viewer.account_sid, sid, values):
                 raise NotFound(f"No category {sid} in this account")
             self._record(conn, viewer, "quality.category.update", sid, {"name": values["name"]})
-            return Category.of(store.get_category(conn, viewer.account_sid, sid))
+            return Category.of(written(store.get_category(conn, viewer.account_sid, sid)))
 
         return await self._change(unit)
 
@@ -257,10 +265,16 @@ class CatalogueService:
 
     async def questions(
         self, viewer: Viewer, category_sids: Sequence[str], page: PageRequest
-    ) -> Page:
+    ) -> Page[Question]:
         query = store.questions_query(viewer.account_sid, category_sids)
         return await self._page(
-            viewer, "quality.question.list", query, store.QUESTION_ORDER, page, build_questions
+            viewer,
+            "quality.question.list",
+            query,
+            store.QUESTION_ORDER,
+            page,
+            store.read_question,
+            build_questions,
         )
 
     async def question(self, viewer: Viewer, sid: str) -> Question:
@@ -336,7 +350,7 @@ class CatalogueService:
             store.update_question(conn, viewer.account_sid, sid, values)
             changed = sorted(k for k in values if k != "date_updated")
             self._record(conn, viewer, "quality.question.update", sid, {"changed": changed})
-            row = store.get_question(conn, viewer.account_sid, sid)
+            row = written(store.get_question(conn, viewer.account_sid, sid))
             return build_questions(conn, viewer.account_sid, [row])[0]
 
         return await self._change(unit)
@@ -361,7 +375,7 @@ class CatalogueService:
 
     async def questionnaires(
         self, viewer: Viewer, include_inactive: bool, page: PageRequest
-    ) -> Page:
+    ) -> Page[Questionnaire]:
         query = store.questionnaires_query(viewer.account_sid, include_inactive)
         return await self._page(
             viewer,
@@ -369,6 +383,7 @@ class CatalogueService:
             query,
             store.QUESTIONNAIRE_ORDER,
             page,
+            store.read_questionnaire,
             build_questionnaires,
         )
 
@@ -500,8 +515,8 @@ class CatalogueService:
         return COMMENT_TAGS
 
 
-def _get_question(conn: Connection, viewer: Viewer, row: dict[str, Any]) -> Any:
-    return store.get_question(conn, viewer.account_sid, row["sid"])
+def _get_question(conn: Connection, viewer: Viewer, row: dict[str, Any]) -> store.QuestionRecord:
+    return written(store.get_question(conn, viewer.account_sid, row["sid"]))
 
 
 def _questionnaire(conn: Connection, account_sid: str, sid: str) -> Questionnaire:
@@ -518,5 +533,4 @@ __all__ = [
     "AnswerSetCatalogue",
     "CatalogueService",
     "Page",
-    "PageRequest",
 ]

@@ -7,6 +7,8 @@ from typing import Any
 
 from hindsight.domain.quality.answer_sets import AnswerSet
 from hindsight.domain.quality.scoring import Score
+from hindsight.store.quality.assessments import AnswerRecord, CommentRecord
+from hindsight.store.quality.catalogue import CategoryRecord
 
 
 @dataclass(frozen=True)
@@ -18,7 +20,7 @@ class Category:
     date_updated: int
 
     @classmethod
-    def of(cls, row: Any) -> Category:
+    def of(cls, row: CategoryRecord) -> Category:
         return cls(row.sid, row.account_sid, row.name, row.date_created, row.date_updated)
 
 
@@ -82,7 +84,7 @@ class Assessment:
     date_updated: int
 
     @classmethod
-    def of(cls, row: Any) -> Assessment:
+    def of(cls, row: AnswerRecord) -> Assessment:
         """From a row of store.quality.assessments' answer queries (author and
         questionnaire name joined in)."""
         return cls(
@@ -157,7 +159,7 @@ class Comment:
     date_updated: int
 
     @classmethod
-    def of(cls, row: Any) -> Comment:
+    def of(cls, row: CommentRecord) -> Comment:
         return cls(
             sid=row.sid,
             account_sid=row.account_sid,

@@ -4,13 +4,15 @@ and the history of changes. Every query is for one account."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, exists, insert, select, update
+from sqlalchemy import Connection, Select, Table, and_, delete, exists, insert, select, update
 
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality import daily_totals
+from hindsight.store.records import optional, reader
 from hindsight.store.schema import (
     conversation_scopes,
     qm_assessments,
@@ -20,11 +22,105 @@ from hindsight.store.schema import (
     qm_reviews,
 )
 
+
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    """A review: one author's questionnaire on one segment (one row of `qm_reviews`);
+    `score` is set once submitted."""
+
+    sid: str
+    account_sid: str
+    segment_id: str
+    conversation_id: str
+    agent_id: str
+    agent_name: str | None
+    queue_name: str | None
+    questionnaire_sid: str
+    author_type: str
+    author_sid: str
+    author_name: str | None
+    author_email: str | None
+    status: str
+    score: float | None
+    submitted_ms: int | None
+    acknowledged_ms: int | None
+    version: int
+    date_created: int
+    date_updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """An answer to one question of a review (a row of `qm_assessments`), with its review's
+    author and its questionnaire's name."""
+
+    sid: str
+    review_sid: str
+    account_sid: str
+    segment_id: str
+    agent_id: str
+    questionnaire_sid: str
+    question_sid: str
+    question_name: str
+    category_sid: str
+    category_name: str
+    answer_id: str
+    answer_text: str
+    score: float | None
+    max_score: float
+    offset_seconds: float | None
+    date_created: int
+    date_updated: int
+    author_name: str | None
+    author_email: str | None
+    questionnaire_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRecord:
+    """One change to a review's answers (one row of `qm_changes`)."""
+
+    id: int
+    account_sid: str
+    review_sid: str
+    at_ms: int
+    actor_sid: str | None
+    actor_name: str | None
+    change: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRecord:
+    """A comment on a segment (one row of `qm_comments`), at an offset or message."""
+
+    sid: str
+    account_sid: str
+    segment_id: str
+    conversation_id: str
+    agent_id: str
+    comment: str
+    tag_id: str
+    tag_name: str
+    offset_seconds: float | None
+    message_index: int | None
+    author_type: str
+    author_sid: str
+    author_name: str | None
+    author_email: str | None
+    date_created: int
+    date_updated: int
+
+
+read_review = reader(ReviewRecord)
+read_answer = reader(AnswerRecord)
+read_change = reader(ChangeRecord)
+read_comment = reader(CommentRecord)
+
 ASSESSMENT_ORDER = (SortKey(qm_assessments.c.date_created), SortKey(qm_assessments.c.sid))
 COMMENT_ORDER = (SortKey(qm_comments.c.date_created), SortKey(qm_comments.c.sid))
 
 
-def _scoped(query: Select[Any], scope: ScopeTags, table: Any) -> Select[Any]:
+def _scoped(query: Select[Any], scope: ScopeTags, table: Table) -> Select[Any]:
     """Only rows whose conversation the viewer's scope admits (None: the whole account)."""
     if scope is None:
         return query
@@ -40,16 +136,16 @@ def _scoped(query: Select[Any], scope: ScopeTags, table: Any) -> Select[Any]:
 # --- reviews ------------------------------------------------------------------------------------
 
 
-def get_review(conn: Connection, account_sid: str, sid: str) -> Any | None:
+def get_review(conn: Connection, account_sid: str, sid: str) -> ReviewRecord | None:
     query = select(qm_reviews).where(
         qm_reviews.c.account_sid == account_sid, qm_reviews.c.sid == sid
     )
-    return conn.execute(query).first()
+    return optional(read_review, conn.execute(query).first())
 
 
 def find_review(
     conn: Connection, account_sid: str, segment_id: str, questionnaire_sid: str, author_sid: str
-) -> Any | None:
+) -> ReviewRecord | None:
     r = qm_reviews.c
     query = select(qm_reviews).where(
         r.account_sid == account_sid,
@@ -57,7 +153,7 @@ def find_review(
         r.questionnaire_sid == questionnaire_sid,
         r.author_sid == author_sid,
     )
-    return conn.execute(query).first()
+    return optional(read_review, conn.execute(query).first())
 
 
 # Every write of a review or an answer keeps the daily totals of the quality report exact
@@ -74,7 +170,9 @@ def update_review(conn: Connection, sid: str, values: dict[str, Any]) -> None:
         conn.execute(update(qm_reviews).where(qm_reviews.c.sid == sid).values(**values))
 
 
-def reviews_of_conversation(conn: Connection, account_sid: str, conversation_id: str) -> list[Any]:
+def reviews_of_conversation(
+    conn: Connection, account_sid: str, conversation_id: str
+) -> list[ReviewRecord]:
     query = (
         select(qm_reviews)
         .where(
@@ -83,7 +181,7 @@ def reviews_of_conversation(conn: Connection, account_sid: str, conversation_id:
         )
         .order_by(qm_reviews.c.date_created, qm_reviews.c.sid)
     )
-    return list(conn.execute(query))
+    return [read_review(row) for row in conn.execute(query)]
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -115,15 +213,15 @@ def assessments_query(
     return _scoped(query, scope, qm_reviews)
 
 
-def get_assessment(conn: Connection, account_sid: str, sid: str) -> Any | None:
+def get_assessment(conn: Connection, account_sid: str, sid: str) -> AnswerRecord | None:
     query = _answers().where(
         qm_assessments.c.account_sid == account_sid, qm_assessments.c.sid == sid
     )
-    return conn.execute(query).first()
+    return optional(read_answer, conn.execute(query).first())
 
 
-def answers_of(conn: Connection, review_sids: Sequence[str]) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {sid: [] for sid in review_sids}
+def answers_of(conn: Connection, review_sids: Sequence[str]) -> dict[str, list[AnswerRecord]]:
+    out: dict[str, list[AnswerRecord]] = {sid: [] for sid in review_sids}
     if not review_sids:
         return out
     query = (
@@ -132,18 +230,18 @@ def answers_of(conn: Connection, review_sids: Sequence[str]) -> dict[str, list[A
         .order_by(qm_assessments.c.date_created, qm_assessments.c.sid)
     )
     for row in conn.execute(query):
-        out[row.review_sid].append(row)
+        out[row.review_sid].append(read_answer(row))
     return out
 
 
-def answer_for(conn: Connection, review_sid: str, question_sid: str) -> Any | None:
-    query = select(qm_assessments).where(
+def answer_for(conn: Connection, review_sid: str, question_sid: str) -> AnswerRecord | None:
+    query = _answers().where(
         and_(
             qm_assessments.c.review_sid == review_sid,
             qm_assessments.c.question_sid == question_sid,
         )
     )
-    return conn.execute(query).first()
+    return optional(read_answer, conn.execute(query).first())
 
 
 def insert_assessment(conn: Connection, row: dict[str, Any]) -> None:
@@ -167,8 +265,8 @@ def add_changes(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(qm_changes), rows)
 
 
-def changes_of(conn: Connection, review_sids: Sequence[str]) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {sid: [] for sid in review_sids}
+def changes_of(conn: Connection, review_sids: Sequence[str]) -> dict[str, list[ChangeRecord]]:
+    out: dict[str, list[ChangeRecord]] = {sid: [] for sid in review_sids}
     if not review_sids:
         return out
     query = (
@@ -177,7 +275,7 @@ def changes_of(conn: Connection, review_sids: Sequence[str]) -> dict[str, list[A
         .order_by(qm_changes.c.id)
     )
     for row in conn.execute(query):
-        out[row.review_sid].append(row)
+        out[row.review_sid].append(read_change(row))
     return out
 
 
@@ -195,7 +293,9 @@ def comments_query(
     return _scoped(query, scope, qm_comments)
 
 
-def comments_of_conversation(conn: Connection, account_sid: str, conversation_id: str) -> list[Any]:
+def comments_of_conversation(
+    conn: Connection, account_sid: str, conversation_id: str
+) -> list[CommentRecord]:
     query = (
         select(qm_comments)
         .where(
@@ -204,7 +304,7 @@ def comments_of_conversation(conn: Connection, account_sid: str, conversation_id
         )
         .order_by(qm_comments.c.offset_seconds, qm_comments.c.date_created, qm_comments.c.sid)
     )
-    return list(conn.execute(query))
+    return [read_comment(row) for row in conn.execute(query)]
 
 
 def insert_comment(conn: Connection, row: dict[str, Any]) -> None:

@@ -3,8 +3,9 @@ one account."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 )
 
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import AnyRow, optional, reader
 from hindsight.store.schema import (
     qm_answer_sets,
     qm_categories,
@@ -28,6 +30,67 @@ from hindsight.store.schema import (
     qm_questions,
     qm_reviews,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRecord:
+    """A category questions are filed under (one row of `qm_categories`)."""
+
+    sid: str
+    account_sid: str
+    name: str
+    date_created: int
+    date_updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRecord:
+    """A question (one row of `qm_questions`); its answers are those of its answer set."""
+
+    sid: str
+    account_sid: str
+    category_sid: str
+    question: str
+    description: str
+    answer_set_id: str
+    allow_na: bool
+    date_created: int
+    date_updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireRecord:
+    """A questionnaire (one row of `qm_questionnaires`); its questions are in
+    `qm_questionnaire_questions`."""
+
+    sid: str
+    account_sid: str
+    name: str
+    description: str
+    active: bool
+    date_created: int
+    date_updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSetRecord:
+    """An account's own answer set (one row of `qm_answer_sets`); `answers` is its JSON list."""
+
+    id: str
+    account_sid: str
+    name: str
+    sort: int
+    answers: str
+    created_by: str | None
+    date_created: int
+    date_updated: int
+
+
+read_category = reader(CategoryRecord)
+read_question = reader(QuestionRecord)
+read_questionnaire = reader(QuestionnaireRecord)
+read_answer_set = reader(AnswerSetRecord)
+R = TypeVar("R")
 
 CATEGORY_ORDER = (SortKey(qm_categories.c.date_created), SortKey(qm_categories.c.sid))
 QUESTION_ORDER = (SortKey(qm_questions.c.date_created), SortKey(qm_questions.c.sid))
@@ -42,8 +105,10 @@ def _the(table: Table, account_sid: str, sid: str) -> ColumnElement[bool]:
     return and_(table.c.account_sid == account_sid, table.c.sid == sid)
 
 
-def _get(conn: Connection, table: Table, account_sid: str, sid: str) -> Any | None:
-    return conn.execute(select(table).where(_the(table, account_sid, sid))).first()
+def _get(
+    conn: Connection, table: Table, account_sid: str, sid: str, read: Callable[[AnyRow], R]
+) -> R | None:
+    return optional(read, conn.execute(select(table).where(_the(table, account_sid, sid))).first())
 
 
 def _update(
@@ -64,15 +129,15 @@ def categories_query(account_sid: str) -> Select[Any]:
     return select(qm_categories).where(qm_categories.c.account_sid == account_sid)
 
 
-def get_category(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    return _get(conn, qm_categories, account_sid, sid)
+def get_category(conn: Connection, account_sid: str, sid: str) -> CategoryRecord | None:
+    return _get(conn, qm_categories, account_sid, sid, read_category)
 
 
-def categories_by_sid(conn: Connection, sids: Sequence[str]) -> dict[str, Any]:
+def categories_by_sid(conn: Connection, sids: Sequence[str]) -> dict[str, CategoryRecord]:
     if not sids:
         return {}
     query = select(qm_categories).where(qm_categories.c.sid.in_(list(set(sids))))
-    return {row.sid: row for row in conn.execute(query)}
+    return {row.sid: read_category(row) for row in conn.execute(query)}
 
 
 def insert_category(conn: Connection, row: dict[str, Any]) -> None:
@@ -102,17 +167,19 @@ def questions_query(account_sid: str, category_sids: Sequence[str] = ()) -> Sele
     return query
 
 
-def get_question(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    return _get(conn, qm_questions, account_sid, sid)
+def get_question(conn: Connection, account_sid: str, sid: str) -> QuestionRecord | None:
+    return _get(conn, qm_questions, account_sid, sid, read_question)
 
 
-def questions_by_sid(conn: Connection, account_sid: str, sids: Sequence[str]) -> dict[str, Any]:
+def questions_by_sid(
+    conn: Connection, account_sid: str, sids: Sequence[str]
+) -> dict[str, QuestionRecord]:
     if not sids:
         return {}
     query = select(qm_questions).where(
         qm_questions.c.account_sid == account_sid, qm_questions.c.sid.in_(list(set(sids)))
     )
-    return {row.sid: row for row in conn.execute(query)}
+    return {row.sid: read_question(row) for row in conn.execute(query)}
 
 
 def insert_question(conn: Connection, row: dict[str, Any]) -> None:
@@ -152,8 +219,8 @@ def questionnaires_query(account_sid: str, include_inactive: bool) -> Select[Any
     return query
 
 
-def get_questionnaire(conn: Connection, account_sid: str, sid: str) -> Any | None:
-    return _get(conn, qm_questionnaires, account_sid, sid)
+def get_questionnaire(conn: Connection, account_sid: str, sid: str) -> QuestionnaireRecord | None:
+    return _get(conn, qm_questionnaires, account_sid, sid, read_questionnaire)
 
 
 def insert_questionnaire(conn: Connection, row: dict[str, Any]) -> None:
@@ -188,9 +255,11 @@ def set_questions(conn: Connection, questionnaire_sid: str, question_sids: Seque
         )
 
 
-def questions_of(conn: Connection, questionnaire_sids: Sequence[str]) -> dict[str, list[Any]]:
+def questions_of(
+    conn: Connection, questionnaire_sids: Sequence[str]
+) -> dict[str, list[QuestionRecord]]:
     """Each questionnaire's questions, in order."""
-    out: dict[str, list[Any]] = {sid: [] for sid in questionnaire_sids}
+    out: dict[str, list[QuestionRecord]] = {sid: [] for sid in questionnaire_sids}
     if not questionnaire_sids:
         return out
     q = qm_questionnaire_questions.c
@@ -201,7 +270,7 @@ def questions_of(conn: Connection, questionnaire_sids: Sequence[str]) -> dict[st
         .order_by(q.questionnaire_sid, q.position)
     )
     for row in conn.execute(query):
-        out[row.questionnaire_sid].append(row)
+        out[row.questionnaire_sid].append(read_question(row))
     return out
 
 
@@ -213,13 +282,13 @@ def reviews_with(conn: Connection, questionnaire_sid: str) -> int:
 # --- an account's own answer sets ---------------------------------------------------------------
 
 
-def answer_sets(conn: Connection, account_sid: str) -> list[Any]:
+def answer_sets(conn: Connection, account_sid: str) -> list[AnswerSetRecord]:
     query = (
         select(qm_answer_sets)
         .where(qm_answer_sets.c.account_sid == account_sid)
         .order_by(qm_answer_sets.c.sort, qm_answer_sets.c.id)
     )
-    return list(conn.execute(query))
+    return [read_answer_set(row) for row in conn.execute(query)]
 
 
 def insert_answer_set(conn: Connection, row: dict[str, Any]) -> None:
