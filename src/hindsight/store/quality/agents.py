@@ -8,6 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from hindsight.store.quality.assessments import (
+    CommentRecord,
+    ReviewRecord,
+    read_comment,
+    read_review,
+)
 from hindsight.store.schema import qm_agent_links, qm_comments, qm_reviews, qm_settings
 
 SHOWN = 200
@@ -45,7 +51,7 @@ def link(conn: Connection, account_sid: str, user_sid: str, agent_id: str | None
         )
 
 
-def reviews_of_agent(conn: Connection, account_sid: str, agent_id: str) -> list[Any]:
+def reviews_of_agent(conn: Connection, account_sid: str, agent_id: str) -> list[ReviewRecord]:
     query = (
         select(qm_reviews)
         .where(
@@ -56,10 +62,12 @@ def reviews_of_agent(conn: Connection, account_sid: str, agent_id: str) -> list[
         .order_by(qm_reviews.c.submitted_ms.desc(), qm_reviews.c.sid.desc())
         .limit(SHOWN)
     )
-    return list(conn.execute(query))
+    return [read_review(row) for row in conn.execute(query)]
 
 
-def comments_on(conn: Connection, account_sid: str, segment_ids: Sequence[str]) -> list[Any]:
+def comments_on(
+    conn: Connection, account_sid: str, segment_ids: Sequence[str]
+) -> list[CommentRecord]:
     if not segment_ids:
         return []
     query = (
@@ -70,7 +78,7 @@ def comments_on(conn: Connection, account_sid: str, segment_ids: Sequence[str]) 
         )
         .order_by(qm_comments.c.segment_id, qm_comments.c.offset_seconds, qm_comments.c.sid)
     )
-    return list(conn.execute(query))
+    return [read_comment(row) for row in conn.execute(query)]
 
 
 def acknowledge(conn: Connection, sid: str, now_ms: int) -> None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, select
+from sqlalchemy import Connection, Insert, Table, and_, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -157,7 +157,7 @@ def contribution(conn: Connection, review_sids: Iterable[str]) -> Contribution:
 
 
 @functools.cache
-def _adding(dialect: str, table: Any, keys: tuple[str, ...], sums: tuple[str, ...]) -> Any:
+def _adding(dialect: str, table: Table, keys: tuple[str, ...], sums: tuple[str, ...]) -> Insert:
     """INSERT ... ON CONFLICT adding to the sums (built once per shape)."""
     build = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = build(table)
@@ -168,7 +168,7 @@ def _adding(dialect: str, table: Any, keys: tuple[str, ...], sums: tuple[str, ..
 
 
 @functools.cache
-def _noting(dialect: str) -> Any:
+def _noting(dialect: str) -> Insert:
     build = pg_insert if dialect == "postgresql" else sqlite_insert
     return build(qm_scope_sets).on_conflict_do_nothing()
 

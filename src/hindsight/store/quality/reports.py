@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, exists, func, literal, select
 
 from hindsight.domain.segments import CONVERSATION
 from hindsight.store.insights_queries import ScopeTags
+from hindsight.store.records import reader
 from hindsight.store.schema import (
     conversation_scopes,
     qm_assessments,
@@ -38,7 +39,39 @@ class ReportFilters:
     queue: str | None = None
 
 
-def _in_scope(scope: ScopeTags, table: Any) -> ColumnElement[bool]:
+@dataclass(frozen=True, slots=True)
+class AssessedReview:
+    """A submitted assessment as the report's drill-down lists it."""
+
+    sid: str
+    conversation_id: str
+    segment_id: str
+    agent_id: str
+    agent_name: str | None
+    queue_name: str | None
+    questionnaire_name: str
+    author_name: str | None
+    score: float | None
+    submitted_ms: int  # set when a review is submitted, and only submitted ones are listed
+
+
+@dataclass(frozen=True, slots=True)
+class UnassessedSegment:
+    """An agent's conversation segment nobody has submitted an assessment of."""
+
+    segment_id: str
+    conversation_id: str
+    worker_sid: str
+    agent_name: str | None
+    queue_name: str | None
+    start_ms: int
+
+
+_read_assessed = reader(AssessedReview)
+_read_unassessed = reader(UnassessedSegment)
+
+
+def _in_scope(scope: ScopeTags, table: Table) -> ColumnElement[bool]:
     return exists().where(
         conversation_scopes.c.account_sid == table.c.account_sid,
         conversation_scopes.c.conversation_id == table.c.conversation_id,
@@ -46,9 +79,11 @@ def _in_scope(scope: ScopeTags, table: Any) -> ColumnElement[bool]:
     )
 
 
-def conditions(account_sid: str, filters: ReportFilters, scope: ScopeTags) -> list[Any]:
+def conditions(
+    account_sid: str, filters: ReportFilters, scope: ScopeTags
+) -> list[ColumnElement[bool]]:
     r = qm_reviews.c
-    out: list[Any] = [r.account_sid == account_sid, r.status == SUBMITTED]
+    out: list[ColumnElement[bool]] = [r.account_sid == account_sid, r.status == SUBMITTED]
     if filters.start_ms is not None:
         out.append(r.submitted_ms >= filters.start_ms)
     if filters.end_ms is not None:
@@ -111,7 +146,7 @@ def _edges(filters: ReportFilters) -> list[ReportFilters]:
     return parts
 
 
-def _direct_key(group_by: str) -> tuple[Any, Any]:
+def _direct_key(group_by: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     """(the grouping's value, a label people read) over the assessments themselves."""
     r = qm_reviews.c
     if group_by == "agent":
@@ -146,7 +181,7 @@ def _direct(
     return [Sums(*row) for row in conn.execute(query) if row[2]]
 
 
-def _direct_categories(conn: Connection, where: list[Any]) -> list[Sums]:
+def _direct_categories(conn: Connection, where: list[ColumnElement[bool]]) -> list[Sums]:
     """The categories of some assessments, read in two steps: the assessments, then their
     answers by review (an index probe each). As one join, PostgreSQL may plan a scan of every
     answer of the account for the few hundred assessments of a period's partial day."""
@@ -173,7 +208,7 @@ def _direct_categories(conn: Connection, where: list[Any]) -> list[Sums]:
     return [m for m in merged.values() if m.assessments]
 
 
-def _totals_key(table: Any, group_by: str) -> tuple[Any, Any]:
+def _totals_key(table: Table, group_by: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
     t = table.c
     if group_by == "agent":
         return t.agent_id, func.max(func.nullif(t.agent_name, ""))
@@ -218,14 +253,14 @@ def _from_totals(
                 )
             )
         )
-    value, label = _totals_key(table, group_by)
+    key, label = _totals_key(table, group_by)
     if group_by == "category":
         measures = [func.sum(t.assessments), 100.0 * func.sum(t.points), func.sum(t.possible)]
     else:
         measures = [func.sum(t.assessments), func.sum(t.score_sum), func.sum(t.scored)]
-    query = select(value, label, *measures).where(*where)
+    query = select(key, label, *measures).where(*where)
     if group_by != "total":
-        query = query.group_by(value)
+        query = query.group_by(key)
     out = []
     for row in conn.execute(query):
         if not row[2]:
@@ -233,8 +268,8 @@ def _from_totals(
         group = row[0]
         if group_by == "queue" and group == "":
             group = None
-        label = group if group_by in ("queue", "category", "day") else row[1]
-        out.append(Sums(group, label, int(row[2]), float(row[3] or 0), float(row[4] or 0)))
+        shown = group if group_by in ("queue", "category", "day") else row[1]
+        out.append(Sums(group, shown, int(row[2]), float(row[3] or 0), float(row[4] or 0)))
     return out
 
 
@@ -272,7 +307,7 @@ def total(conn: Connection, account_sid: str, filters: ReportFilters, scope: Sco
     return found[0] if found else Sums(None, None, 0, 0.0, 0.0)
 
 
-def _group_condition(group_by: str, value: str | int | None) -> Any:
+def _group_condition(group_by: str, value: str | int | None) -> ColumnElement[bool]:
     if group_by == "category":
         return exists().where(
             qm_assessments.c.review_sid == qm_reviews.c.sid,
@@ -294,19 +329,31 @@ def assessed(
     group_by: str | None,
     value: str | int | None,
     limit: int,
-) -> list[Any]:
+) -> list[AssessedReview]:
     """The submitted assessments of one group (or all), newest first."""
     where = conditions(account_sid, filters, scope)
     if group_by is not None:
         where.append(_group_condition(group_by, value))
+    r = qm_reviews.c
     query = (
-        select(qm_reviews, qm_questionnaires.c.name.label("questionnaire_name"))
-        .join(qm_questionnaires, qm_questionnaires.c.sid == qm_reviews.c.questionnaire_sid)
+        select(
+            r.sid,
+            r.conversation_id,
+            r.segment_id,
+            r.agent_id,
+            r.agent_name,
+            r.queue_name,
+            qm_questionnaires.c.name.label("questionnaire_name"),
+            r.author_name,
+            r.score,
+            r.submitted_ms,
+        )
+        .join(qm_questionnaires, qm_questionnaires.c.sid == r.questionnaire_sid)
         .where(*where)
-        .order_by(qm_reviews.c.submitted_ms.desc(), qm_reviews.c.sid.desc())
+        .order_by(r.submitted_ms.desc(), r.sid.desc())
         .limit(limit)
     )
-    return list(conn.execute(query))
+    return [_read_assessed(row) for row in conn.execute(query)]
 
 
 def unassessed_sample(
@@ -316,7 +363,7 @@ def unassessed_sample(
     end_ms: int,
     per_agent: int,
     scope: ScopeTags,
-) -> list[Any]:
+) -> list[UnassessedSegment]:
     """Up to `per_agent` random conversation segments of each agent in the period that nobody
     has submitted an assessment of."""
     s = segments.c
@@ -359,4 +406,4 @@ def unassessed_sample(
         .where(ranked.c.pick <= per_agent)
         .order_by(ranked.c.agent_name, ranked.c.worker_sid, ranked.c.start_ms)
     )
-    return list(conn.execute(query))
+    return [_read_unassessed(row) for row in conn.execute(query)]
