@@ -18,6 +18,7 @@ from hindsight.domain.access import PermissionDenied
 from hindsight.domain.errors import Forbidden
 from hindsight.domain.paging import PageRequest
 from hindsight.domain.permissions import Permission
+from hindsight.quality.http.common import quality
 from hindsight.quality.http.routes import drill_value, report_filters, sample_period
 from hindsight.web.pages import _context, _page
 from hindsight.web.render import day_label, render
@@ -56,11 +57,11 @@ def _period(request: Request) -> list[tuple[str, str]]:
 async def report_page(request: Request) -> Response:
     async def build(request: Request, session: ActiveSession) -> Response:
         viewer = session.viewer
-        quality = identity.services(request).quality
+        feature = quality(request)
         group_by = request.query_params.get("group_by", "agent")
         filters = report_filters(request)
-        found = await quality.reports.report(viewer, filters, group_by)
-        questionnaires = await quality.catalogue.questionnaires(viewer, True, PageRequest(size=200))
+        found = await feature.reports.report(viewer, filters, group_by)
+        questionnaires = await feature.catalogue.questionnaires(viewer, True, PageRequest(size=200))
         period = _period(request)
         rows = [
             {
@@ -109,7 +110,7 @@ async def assessed_page(request: Request) -> Response:
         group_by = request.query_params.get("group_by") or None
         raw = request.query_params.get("value")
         value = drill_value(group_by, raw if raw else None)
-        found = await identity.services(request).quality.reports.assessed(
+        found = await quality(request).reports.assessed(
             session.viewer, report_filters(request), group_by, value
         )
         return render(
@@ -137,7 +138,7 @@ async def sample_page(request: Request) -> Response:
 @router.get("/quality/mine")
 async def mine_page(request: Request) -> Response:
     async def build(request: Request, session: ActiveSession) -> Response:
-        found = await identity.services(request).quality.agents.mine(session.viewer)
+        found = await quality(request).agents.mine(session.viewer)
         comments: dict[str, list[Any]] = {}
         for comment in found.comments:
             comments.setdefault(comment.segment_id, []).append(comment)
@@ -156,7 +157,7 @@ async def acknowledge_page(request: Request, review_sid: str) -> Response:
         sent = form.get("csrf")
         if sent != session.csrf_token or not identity.same_origin(request):
             raise Forbidden("Acknowledgement refused: reload the page and try again")
-        await identity.services(request).quality.agents.acknowledge(session.viewer, review_sid)
+        await quality(request).agents.acknowledge(session.viewer, review_sid)
         return RedirectResponse("/quality/mine", status_code=303)
 
     return await _page(request, build)

@@ -26,6 +26,7 @@ from hindsight.domain.timefmt import parse_iso8601
 from hindsight.domain.unset import UNSET, Unset
 from hindsight.quality.assessments import AnswerInput, CommentInput
 from hindsight.quality.http import views
+from hindsight.quality.http.common import quality
 from hindsight.quality.reports import Assessed, QualityReport, ReportFilters, ReportRow
 
 PREFIX = "/api/v1/quality"
@@ -46,10 +47,6 @@ def _query(*names: str) -> dict[str, Any]:
             for name in names
         ]
     }
-
-
-def _quality(request: Request) -> Any:
-    return identity.services(request).quality
 
 
 def _text(document: dict[str, Any], key: str, required: bool = True) -> str | None:
@@ -90,17 +87,17 @@ def _answers(raw: Any) -> list[AnswerInput]:
 async def conversation(
     conversation_id: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
-    quality = _quality(request)
-    found = await quality.assessments.conversation(viewer, conversation_id)
+    feature = quality(request)
+    found = await feature.assessments.conversation(viewer, conversation_id)
     can_assess = viewer.can(Permission.ASSESS)
     offered: list[dict[str, Any]] = []
     tags: list[dict[str, Any]] = []
     not_applicable = None
     if can_assess:
-        page = await quality.catalogue.questionnaires(viewer, False, _OFFERED)
+        page = await feature.catalogue.questionnaires(viewer, False, _OFFERED)
         offered = [views.questionnaire(q) for q in page.items]
-        tags = [t.to_json() for t in await quality.catalogue.comment_tags(viewer)]
-        not_applicable = (await quality.catalogue.answer_sets(viewer)).not_applicable.to_json()
+        tags = [t.to_json() for t in await feature.catalogue.comment_tags(viewer)]
+        not_applicable = (await feature.catalogue.answer_sets(viewer)).not_applicable.to_json()
     return json_response(
         {
             "conversation_id": conversation_id,
@@ -122,7 +119,7 @@ async def save_review(request: Request, viewer: Viewer = Depends(identity.viewer
     submit = document.get("submit", False)
     if not isinstance(submit, bool):
         raise InvalidParameter("submit must be true or false")
-    saved = await _quality(request).assessments.save_review(
+    saved = await quality(request).assessments.save_review(
         viewer,
         _text(document, "segment_id") or "",
         _text(document, "questionnaire_sid") or "",
@@ -140,7 +137,7 @@ async def create_comment(request: Request, viewer: Viewer = Depends(identity.vie
     index = document.get("message_index")
     if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
         raise InvalidParameter("message_index must be an integer")
-    created = await _quality(request).assessments.comment(
+    created = await quality(request).assessments.comment(
         viewer,
         CommentInput(
             segment_id=_text(document, "segment_id") or "",
@@ -185,7 +182,7 @@ def _sid_list(document: dict[str, Any], key: str) -> list[str]:
 
 @router.get("/catalogue", summary="Categories, questions, questionnaires and answer sets")
 async def catalogue(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
-    found = _quality(request).catalogue
+    found = quality(request).catalogue
     categories = await found.categories(viewer, _ALL)
     questions = await found.questions(viewer, (), _ALL)
     questionnaires = await found.questionnaires(viewer, True, _ALL)
@@ -205,7 +202,7 @@ async def catalogue(request: Request, viewer: Viewer = Depends(identity.viewer))
 @router.post("/categories", status_code=201, summary="A new category of questions")
 async def create_category(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY, {"name"})
-    made = await _quality(request).catalogue.create_category(viewer, _text(document, "name") or "")
+    made = await quality(request).catalogue.create_category(viewer, _text(document, "name") or "")
     return json_response({"sid": made.sid, "name": made.name}, status=201)
 
 
@@ -215,7 +212,7 @@ _QUESTION_KEYS = {"category_sid", "question", "description", "answer_set_id", "a
 @router.post("/questions", status_code=201, summary="A new question")
 async def create_question(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY, _QUESTION_KEYS)
-    made = await _quality(request).catalogue.create_question(
+    made = await quality(request).catalogue.create_question(
         viewer,
         category_sid=_text(document, "category_sid") or "",
         question=_text(document, "question") or "",
@@ -231,7 +228,7 @@ async def update_question(
     sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
     document = await json_object(request, _MAX_BODY, _QUESTION_KEYS)
-    changed = await _quality(request).catalogue.update_question(
+    changed = await quality(request).catalogue.update_question(
         viewer,
         _path_sid(sid, Prefix.QM_QUESTION),
         allow_na=_flag(document, "allow_na"),
@@ -251,7 +248,7 @@ async def create_questionnaire(
     request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
     document = await json_object(request, _MAX_BODY, _QUESTIONNAIRE_KEYS)
-    made = await _quality(request).catalogue.create_questionnaire(
+    made = await quality(request).catalogue.create_questionnaire(
         viewer,
         name=_text(document, "name") or "",
         description=_text(document, "description", required=False) or "",
@@ -266,7 +263,7 @@ async def update_questionnaire(
     sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
     document = await json_object(request, _MAX_BODY, _QUESTIONNAIRE_KEYS)
-    changed = await _quality(request).catalogue.update_questionnaire(
+    changed = await quality(request).catalogue.update_questionnaire(
         viewer,
         _path_sid(sid, Prefix.QM_QUESTIONNAIRE),
         active=_flag(document, "active"),
@@ -287,7 +284,7 @@ async def create_answer_set(
     answers = document.get("answers")
     if not isinstance(answers, list):
         raise InvalidParameter("answers must be a list of {name, score, description}")
-    made = await _quality(request).catalogue.add_answer_set(
+    made = await quality(request).catalogue.add_answer_set(
         viewer, _text(document, "name") or "", answers
     )
     return json_response(views.answer_set(made), status=201)
@@ -353,7 +350,7 @@ def report_json(found: QualityReport) -> dict[str, Any]:
 async def report(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     _only(request, _REPORT_PARAMS)
     group_by = request.query_params.get("group_by", "agent")
-    found = await _quality(request).reports.report(viewer, report_filters(request), group_by)
+    found = await quality(request).reports.report(viewer, report_filters(request), group_by)
     return json_response(report_json(found))
 
 
@@ -364,7 +361,7 @@ async def report_csv(request: Request, viewer: Viewer = Depends(identity.viewer)
     _only(request, _REPORT_PARAMS)
     group_by = request.query_params.get("group_by", "agent")
     filters = report_filters(request)
-    reports = _quality(request).reports
+    reports = quality(request).reports
     await reports.start_export(viewer, filters, group_by)
     found = await reports.report(viewer, filters, group_by)
     writer = CsvWriter((group_by, "label", "assessments", "average_score"))
@@ -408,7 +405,7 @@ async def assessed(request: Request, viewer: Viewer = Depends(identity.viewer)) 
     _only(request, (*_REPORT_PARAMS, "value"))
     group_by = request.query_params.get("group_by")
     value = drill_value(group_by, request.query_params.get("value"))
-    found = await _quality(request).reports.assessed(
+    found = await quality(request).reports.assessed(
         viewer, report_filters(request), group_by, value
     )
     return json_response({"assessments": [assessed_json(a) for a in found]})
@@ -435,7 +432,7 @@ def sample_period(request: Request, now_ms: int) -> tuple[int, int, int]:
 async def sample(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     _only(request, _SAMPLE_PARAMS)
     start, end, per_agent = sample_period(request, identity.services(request).clock.now_ms())
-    found = await _quality(request).reports.sample(viewer, start, end, per_agent)
+    found = await quality(request).reports.sample(viewer, start, end, per_agent)
     return json_response(
         {
             "from_ms": start,
@@ -460,14 +457,14 @@ async def sample(request: Request, viewer: Viewer = Depends(identity.viewer)) ->
 
 @router.get("/settings", summary="Whether agents read their own assessments (admins)")
 async def settings(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
-    enabled = await _quality(request).agents.setting(viewer)
+    enabled = await quality(request).agents.setting(viewer)
     return json_response({"agents_see_assessments": enabled})
 
 
 @router.post("/settings", summary="Let agents read their own assessments, or not (admins)")
 async def set_settings(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
     document = await json_object(request, _MAX_BODY, {"agents_see_assessments"})
-    enabled = await _quality(request).agents.set_setting(
+    enabled = await quality(request).agents.set_setting(
         viewer, _flag(document, "agents_see_assessments")
     )
     return json_response({"agents_see_assessments": enabled})
@@ -478,13 +475,13 @@ async def agent_link(request: Request, viewer: Viewer = Depends(identity.viewer)
     document = await json_object(request, _MAX_BODY, {"user_sid", "agent_id"})
     agent_id = _text(document, "agent_id", required=False)
     user_sid = _text(document, "user_sid") or ""
-    await _quality(request).agents.link(viewer, user_sid, agent_id)
+    await quality(request).agents.link(viewer, user_sid, agent_id)
     return json_response({"user_sid": user_sid, "agent_id": agent_id})
 
 
 @router.get("/mine", summary="Your own submitted assessments (agents, when enabled)")
 async def mine(request: Request, viewer: Viewer = Depends(identity.viewer)) -> Response:
-    found = await _quality(request).agents.mine(viewer)
+    found = await quality(request).agents.mine(viewer)
     return json_response(
         {
             "agent_id": found.agent_id,
@@ -501,5 +498,5 @@ async def mine(request: Request, viewer: Viewer = Depends(identity.viewer)) -> R
 async def acknowledge(
     review_sid: str, request: Request, viewer: Viewer = Depends(identity.viewer)
 ) -> Response:
-    await _quality(request).agents.acknowledge(viewer, review_sid)
+    await quality(request).agents.acknowledge(viewer, review_sid)
     return json_response({"review_sid": review_sid, "acknowledged": True})

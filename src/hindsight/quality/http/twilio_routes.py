@@ -17,7 +17,7 @@ from hindsight.api import paging, wire
 from hindsight.api.forms import Params, Unset, or_none
 from hindsight.api.insights_twilio import service_viewer
 from hindsight.api.routes import Routes
-from hindsight.api.taskrouter.common import path_sid, services
+from hindsight.api.taskrouter.common import path_sid
 from hindsight.domain.errors import InvalidParameter
 from hindsight.domain.quality.offsets import parse_offset
 from hindsight.domain.sids import Prefix, is_sid
@@ -26,6 +26,7 @@ from hindsight.quality import catalogue as catalogue_order
 from hindsight.quality.assessments import AnswerInput, CommentInput
 from hindsight.quality.catalogue import Page
 from hindsight.quality.http import twilio_render as render
+from hindsight.quality.http.common import quality
 
 router = Routes()
 # The helper libraries repeat the `Authorization` header argument in list queries; the
@@ -33,10 +34,6 @@ router = Routes()
 _LIST = ("Authorization", *paging.PAGING_PARAMS)
 # Console users of Flex are `wfo.full_access`; account credentials are the console's.
 _ACCOUNT_ROLES = ("wfo.full_access",)
-
-
-def _quality(request: Request) -> Any:
-    return services(request).quality
 
 
 def _page_body(
@@ -86,7 +83,7 @@ async def list_categories(request: Request) -> Response:
     params = wire.query_params(request, _LIST)
     paged = paging.parse(params, catalogue_order.CATEGORY_ORDER, "categories")
     viewer = service_viewer(request)
-    found = await _quality(request).catalogue.categories(viewer, paged.request)
+    found = await quality(request).catalogue.categories(viewer, paged.request)
     base = wire.base_url(request)
     return _page_body(
         request,
@@ -101,7 +98,7 @@ async def list_categories(request: Request) -> Response:
 @router.post(render.CATEGORIES)
 async def create_category(request: Request) -> Response:
     params = await wire.body_params(request, ("Name",))
-    created = await _quality(request).catalogue.create_category(
+    created = await quality(request).catalogue.create_category(
         service_viewer(request), params.required("Name")
     )
     return wire.json_response(render.category(wire.base_url(request), created), status=201)
@@ -111,7 +108,7 @@ async def create_category(request: Request) -> Response:
 async def update_category(request: Request, sid: str) -> Response:
     sid = path_sid(sid, Prefix.QM_CATEGORY, f"{render.CATEGORIES}/{sid}")
     params = await wire.body_params(request, ("Name",))
-    updated = await _quality(request).catalogue.update_category(
+    updated = await quality(request).catalogue.update_category(
         service_viewer(request), sid, params.required("Name")
     )
     return wire.json_response(render.category(wire.base_url(request), updated))
@@ -120,7 +117,7 @@ async def update_category(request: Request, sid: str) -> Response:
 @router.delete(render.CATEGORIES + "/{sid}")
 async def delete_category(request: Request, sid: str) -> Response:
     sid = path_sid(sid, Prefix.QM_CATEGORY, f"{render.CATEGORIES}/{sid}")
-    await _quality(request).catalogue.delete_category(service_viewer(request), sid)
+    await quality(request).catalogue.delete_category(service_viewer(request), sid)
     return wire.no_content()
 
 
@@ -132,7 +129,7 @@ async def list_questions(request: Request) -> Response:
     params = wire.query_params(request, ("CategorySid", *_LIST))
     categories = _sids(params, "CategorySid", Prefix.QM_CATEGORY)
     paged = paging.parse(params, catalogue_order.QUESTION_ORDER, "questions")
-    found = await _quality(request).catalogue.questions(
+    found = await quality(request).catalogue.questions(
         service_viewer(request), categories, paged.request
     )
     base = wire.base_url(request)
@@ -152,7 +149,7 @@ _QUESTION_FIELDS = ("CategorySid", "Question", "AnswerSetId", "AllowNa", "Descri
 @router.post(render.QUESTIONS)
 async def create_question(request: Request) -> Response:
     params = await wire.body_params(request, _QUESTION_FIELDS)
-    created = await _quality(request).catalogue.create_question(
+    created = await quality(request).catalogue.create_question(
         service_viewer(request),
         category_sid=_required_sid(params, "CategorySid", Prefix.QM_CATEGORY),
         question=params.required("Question"),
@@ -167,7 +164,7 @@ async def create_question(request: Request) -> Response:
 async def update_question(request: Request, sid: str) -> Response:
     sid = path_sid(sid, Prefix.QM_QUESTION, f"{render.QUESTIONS}/{sid}")
     params = await wire.body_params(request, _QUESTION_FIELDS)
-    updated = await _quality(request).catalogue.update_question(
+    updated = await quality(request).catalogue.update_question(
         service_viewer(request),
         sid,
         allow_na=_required_bool(params, "AllowNa"),
@@ -182,7 +179,7 @@ async def update_question(request: Request, sid: str) -> Response:
 @router.delete(render.QUESTIONS + "/{sid}")
 async def delete_question(request: Request, sid: str) -> Response:
     sid = path_sid(sid, Prefix.QM_QUESTION, f"{render.QUESTIONS}/{sid}")
-    await _quality(request).catalogue.delete_question(service_viewer(request), sid)
+    await quality(request).catalogue.delete_question(service_viewer(request), sid)
     return wire.no_content()
 
 
@@ -196,7 +193,7 @@ async def list_questionnaires(request: Request) -> Response:
     paged = paging.parse(
         params, catalogue_order.QUESTIONNAIRE_ORDER, f"questionnaires:{bool(include)}"
     )
-    found = await _quality(request).catalogue.questionnaires(
+    found = await quality(request).catalogue.questionnaires(
         service_viewer(request), bool(include), paged.request
     )
     base = wire.base_url(request)
@@ -217,7 +214,7 @@ _QUESTIONNAIRE_FIELDS = ("Name", "Description", "Active", "QuestionSids")
 async def create_questionnaire(request: Request) -> Response:
     params = await wire.body_params(request, _QUESTIONNAIRE_FIELDS)
     active = params.boolean("Active")
-    created = await _quality(request).catalogue.create_questionnaire(
+    created = await quality(request).catalogue.create_questionnaire(
         service_viewer(request),
         name=params.required("Name"),
         description=or_none(params.text("Description")) or "",
@@ -231,7 +228,7 @@ async def create_questionnaire(request: Request) -> Response:
 async def fetch_questionnaire(request: Request, sid: str) -> Response:
     sid = path_sid(sid, Prefix.QM_QUESTIONNAIRE, f"{render.QUESTIONNAIRES}/{sid}")
     wire.query_params(request, ())
-    found = await _quality(request).catalogue.questionnaire(service_viewer(request), sid)
+    found = await quality(request).catalogue.questionnaire(service_viewer(request), sid)
     return wire.json_response(render.questionnaire(wire.base_url(request), found))
 
 
@@ -242,7 +239,7 @@ async def update_questionnaire(request: Request, sid: str) -> Response:
     question_sids: list[str] | Unset = (
         _sids(params, "QuestionSids", Prefix.QM_QUESTION) if "QuestionSids" in params else Unset()
     )
-    updated = await _quality(request).catalogue.update_questionnaire(
+    updated = await quality(request).catalogue.update_questionnaire(
         service_viewer(request),
         sid,
         active=_required_bool(params, "Active"),
@@ -256,7 +253,7 @@ async def update_questionnaire(request: Request, sid: str) -> Response:
 @router.delete(render.QUESTIONNAIRES + "/{sid}")
 async def delete_questionnaire(request: Request, sid: str) -> Response:
     sid = path_sid(sid, Prefix.QM_QUESTIONNAIRE, f"{render.QUESTIONNAIRES}/{sid}")
-    await _quality(request).catalogue.delete_questionnaire(service_viewer(request), sid)
+    await quality(request).catalogue.delete_questionnaire(service_viewer(request), sid)
     return wire.no_content()
 
 
@@ -272,7 +269,7 @@ def _segment_param(params: Params) -> str | None:
 async def list_comments(request: Request) -> Response:
     params = wire.query_params(request, ("SegmentId", "AgentId", *_LIST))
     paged = paging.parse(params, assessment_order.COMMENT_ORDER, "comments")
-    found = await _quality(request).assessments.comments(
+    found = await quality(request).assessments.comments(
         service_viewer(request),
         _segment_param(params),
         or_none(params.text("AgentId")),
@@ -302,7 +299,7 @@ async def create_comment(request: Request) -> Response:
         tag_name=params.required("CategoryName"),
         offset=parse_offset(params.required("Offset")),
     )
-    created = await _quality(request).assessments.comment(service_viewer(request), given)
+    created = await quality(request).assessments.comment(service_viewer(request), given)
     return wire.json_response(render.comment(wire.base_url(request), created), status=201)
 
 
@@ -313,7 +310,7 @@ async def create_comment(request: Request) -> Response:
 async def list_assessments(request: Request) -> Response:
     params = wire.query_params(request, ("SegmentId", *_LIST))
     paged = paging.parse(params, assessment_order.ASSESSMENT_ORDER, "assessments")
-    found = await _quality(request).assessments.list(
+    found = await quality(request).assessments.list(
         service_viewer(request), _segment_param(params), paged.request
     )
     base = wire.base_url(request)
@@ -353,7 +350,7 @@ async def create_assessment(request: Request) -> Response:
         category_name=params.required("CategoryName"),
         answer_text=params.required("AnswerText"),
     )
-    created = await _quality(request).assessments.create(
+    created = await quality(request).assessments.create(
         service_viewer(request),
         segment_id=params.required("SegmentId"),
         agent_id=params.required("AgentId"),
@@ -367,7 +364,7 @@ async def create_assessment(request: Request) -> Response:
 async def update_assessment(request: Request, sid: str) -> Response:
     sid = path_sid(sid, Prefix.QM_ASSESSMENT, f"{render.ASSESSMENTS}/{sid}")
     params = await wire.body_params(request, ("Offset", "AnswerText", "AnswerId"))
-    updated = await _quality(request).assessments.update(
+    updated = await quality(request).assessments.update(
         service_viewer(request),
         sid,
         answer_id=params.required("AnswerId"),
@@ -384,7 +381,7 @@ async def update_assessment(request: Request, sid: str) -> Response:
 async def answer_sets(request: Request) -> Response:
     wire.query_params(request, ())
     viewer = service_viewer(request)
-    found = await _quality(request).catalogue.answer_sets(viewer)
+    found = await quality(request).catalogue.answer_sets(viewer)
     return wire.json_response(render.answer_sets(wire.base_url(request), viewer.account_sid, found))
 
 
@@ -392,7 +389,7 @@ async def answer_sets(request: Request) -> Response:
 async def comment_tags(request: Request) -> Response:
     wire.query_params(request, ())
     viewer = service_viewer(request)
-    tags = await _quality(request).catalogue.comment_tags(viewer)
+    tags = await quality(request).catalogue.comment_tags(viewer)
     return wire.json_response(render.comment_tags(wire.base_url(request), viewer.account_sid, tags))
 
 
@@ -402,7 +399,7 @@ async def comment_tags(request: Request) -> Response:
 @router.post(render.SESSION)
 async def create_session(request: Request) -> Response:
     await wire.body_params(request, ())
-    issued = await _quality(request).sessions.issue(service_viewer(request))
+    issued = await quality(request).sessions.issue(service_viewer(request))
     return wire.json_response(render.session(wire.base_url(request), issued), status=201)
 
 
