@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from hindsight.audit.trail import DENIED, AuditTrail
 from hindsight.domain import segments as seg
@@ -94,7 +94,7 @@ def _json(text: str | None, default: Any) -> Any:
         return default
 
 
-def segment_record(row: Any) -> dict[str, Any]:
+def segment_record(row: store.SegmentRecord) -> dict[str, Any]:
     """A segment row with its JSON documents read; the task's verbatim attributes left out."""
     data = {
         k: v
@@ -116,7 +116,8 @@ def segment_record(row: Any) -> dict[str, Any]:
     return data
 
 
-def conversation_record(row: Any) -> dict[str, Any]:
+def conversation_record(row: store.ConversationRecord | Row[Any]) -> dict[str, Any]:
+    """A conversation for the API and the pages: a record, or a row of a search's page."""
     data = {k: v for k, v in row._mapping.items() if k not in ("id", "search_text")}
     data["attributes"] = _json(row.attributes, {})
     return data
@@ -170,7 +171,7 @@ def _average(value: Any) -> float | None:
     return None if value is None else round(float(value), 3)
 
 
-def _aggregate_row(row: Any) -> AggregateRow:
+def _aggregate_row(row: store.GroupMeasures) -> AggregateRow:
     return AggregateRow(
         group=row.group,
         volume=int(row.volume),
@@ -189,7 +190,9 @@ def _group_order(row: AggregateRow) -> tuple[bool, Any]:
     return (row.group is None, row.group if row.group is not None else 0)
 
 
-def _detail(conn: Connection, account_sid: str, row: Any, extended: bool) -> ConversationDetail:
+def _detail(
+    conn: Connection, account_sid: str, row: store.ConversationRecord, extended: bool
+) -> ConversationDetail:
     members = store.segments_of(conn, account_sid, [row.conversation_id])
     records = [segment_record(m) for m in members]
     keys = [held_media.segment_keys(m) for m in members]
@@ -675,12 +678,14 @@ class InsightsService(Service):
         segment_id: str | None,
         reservation_sids: Sequence[str],
         page: PageRequest,
-    ) -> PageResult:
+    ) -> PageResult[store.SegmentRecord]:
         await self._allow(viewer, Permission.SEARCH, "segment.list")
         query = store.segments_query(
             viewer.account_sid, segment_id, reservation_sids, scope_of(viewer)
         )
-        result = await self._scan(lambda conn: fetch_page(conn, query, SEGMENT_ORDER, page))
+        result = await self._scan(
+            lambda conn: fetch_page(conn, query, SEGMENT_ORDER, page, read=store.read_segment)
+        )
         await self._audit.record(
             viewer,
             "segment.list",
@@ -702,7 +707,8 @@ class InsightsService(Service):
             ids = [r.conversation_id for r in result.rows]
             members: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
             for row in store.segments_of(conn, viewer.account_sid, ids):
-                members[row.conversation_id].append(segment_record(row))
+                if row.conversation_id is not None:  # always: these are the ids' segments
+                    members[row.conversation_id].append(segment_record(row))
             return result, members
 
         result, members = await self._scan(unit)
@@ -741,7 +747,7 @@ def search_page(
     return fetch_page(conn, query, sort.keys, page)
 
 
-def _task_segment(rows: list[Any]) -> Any | None:
+def _task_segment(rows: list[store.SegmentRecord]) -> store.SegmentRecord | None:
     for kind in _TASK_PREFERENCE:
         matching = [r for r in rows if r.kind == kind]
         if matching:

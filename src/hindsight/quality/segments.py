@@ -46,7 +46,8 @@ def resolve(conn: Connection, viewer: Viewer, segment_id: str) -> SegmentRef:
     if not is_segment_id(segment_id):
         raise unknown
     row = insights_store.segment(conn, viewer.account_sid, segment_id)
-    if row is None:
+    # (The store finds conversation segments only: an Agent Status segment has no conversation.)
+    if row is None or row.conversation_id is None:
         raise unknown
     scope = scope_of(viewer)
     if scope is not None and (

@@ -8,6 +8,7 @@ both stores and paging, aggregates and exports see the same rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -31,6 +32,7 @@ from hindsight.domain.search import filter_keys, text_query
 from hindsight.store import keyset
 from hindsight.store.keyset import SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import conversation_scopes, conversations, segments
 from hindsight.store.search import index as search_index
 from hindsight.store.search import pick_lists
@@ -57,6 +59,111 @@ PHRASE_WALKS = (WALK, 4 * WALK, 16 * WALK, 64 * WALK)
 TOTAL_CAP = 10_000
 HOUR_MS = 3_600_000
 QUARTER_MS = 900_000
+
+
+@dataclass(frozen=True)
+class ConversationRecord(RowLike):
+    """A projected conversation (one row of `conversations`); `attributes` is its JSON text.
+
+    A `RowLike`: the search store pages the same table as rows, and the records that show a
+    conversation read either one by column name."""
+
+    id: int
+    account_sid: str
+    workspace_sid: str
+    conversation_id: str
+    start_ms: int
+    end_ms: int | None
+    segment_count: int
+    queue: str | None
+    agent: str | None
+    channel: str | None
+    direction: str | None
+    outcome: str | None
+    abandoned: bool
+    handled: bool
+    in_progress: bool
+    has_media: bool
+    queue_time: int
+    talk_time: int
+    wrap_up_time: int
+    handling_time: int
+    abandon_time: int
+    customer_key: str | None
+    handling_team: str | None
+    attributes: str
+    search_text: str
+    updated_ms: int
+
+
+@dataclass(frozen=True)
+class SegmentRecord(RowLike):
+    """A projected segment (one row of `segments`); `attributes`, `measures`, `customer`,
+    `media` and `ignored` are JSON text, read by insights/queries.segment_record."""
+
+    segment_id: str
+    account_sid: str
+    workspace_sid: str
+    conversation_id: str | None
+    kind: str
+    task_sid: str | None
+    reservation_sid: str | None
+    worker_sid: str | None
+    agent_name: str | None
+    queue_sid: str | None
+    queue_name: str | None
+    channel: str | None
+    workflow: str | None
+    direction: str | None
+    activity: str | None
+    start_ms: int
+    end_ms: int | None
+    queue_time: int
+    ring_time: int
+    talk_time: int
+    wrap_up_time: int
+    hold_time: int
+    abandon_time: int
+    handling_time: int
+    activity_time: int
+    abandoned: str
+    abandoned_phase: str | None
+    outcome: str | None
+    handling_team_id: str | None
+    handling_team_name: str | None
+    customer_key: str | None
+    attributes: str
+    measures: str
+    customer: str
+    media: str
+    media_level: str
+    opens_externally: bool
+    media_late_ms: int | None
+    ignored: str
+    raw_attributes: str | None
+    worker_attributes: str | None
+    updated_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMeasures:
+    """One group's measures in an aggregate (`group` is None for all groups together); the
+    sums are None when no conversation counted, the averages when none had a value."""
+
+    group: Any  # the grouped column's value: a queue, agent or channel name, or an instant
+    volume: int
+    within_sl: int | None
+    handled: int | None
+    abandoned: int | None
+    avg_queue_time: float | None
+    avg_talk_time: float | None
+    avg_wrap_up_time: float | None
+    avg_handling_time: float | None
+
+
+read_conversation = reader(ConversationRecord)
+read_segment = reader(SegmentRecord)
+_read_measures = reader(GroupMeasures)
 
 # What conversation lists may be sorted by; every ordering ends with the row id.
 SORT_COLUMNS = {
@@ -378,17 +485,19 @@ def _count_matches(
 
 def conversation(
     conn: Connection, account_sid: str, conversation_id: str, scope: ScopeTags = None
-) -> Any | None:
+) -> ConversationRecord | None:
     query = select(conversations).where(
         conversations.c.account_sid == account_sid,
         conversations.c.conversation_id == conversation_id,
     )
     if scope is not None:
         query = query.where(in_scope(scope))
-    return conn.execute(query).first()
+    return optional(read_conversation, conn.execute(query).first())
 
 
-def segments_of(conn: Connection, account_sid: str, conversation_ids: Sequence[str]) -> list[Any]:
+def segments_of(
+    conn: Connection, account_sid: str, conversation_ids: Sequence[str]
+) -> list[SegmentRecord]:
     """The segments of some of an account's conversations, each conversation's in start order."""
     if not conversation_ids:
         return []
@@ -400,28 +509,30 @@ def segments_of(conn: Connection, account_sid: str, conversation_ids: Sequence[s
         )
         .order_by(segments.c.conversation_id, segments.c.start_ms, segments.c.segment_id)
     )
-    return list(conn.execute(query))
+    return [read_segment(row) for row in conn.execute(query)]
 
 
-def segment(conn: Connection, account_sid: str, segment_id: str) -> Any | None:
+def segment(conn: Connection, account_sid: str, segment_id: str) -> SegmentRecord | None:
     query = select(segments).where(
         segments.c.account_sid == account_sid,
         segments.c.segment_id == segment_id,
         segments.c.conversation_id.is_not(None),
     )
-    return conn.execute(query).first()
+    return optional(read_segment, conn.execute(query).first())
 
 
-def segments_of_task(conn: Connection, account_sid: str, task_sid: str) -> list[Any]:
+def segments_of_task(conn: Connection, account_sid: str, task_sid: str) -> list[SegmentRecord]:
     query = (
         select(segments)
         .where(segments.c.task_sid == task_sid, segments.c.account_sid == account_sid)
         .order_by(segments.c.start_ms, segments.c.segment_id)
     )
-    return list(conn.execute(query))
+    return [read_segment(row) for row in conn.execute(query)]
 
 
-def segment_of_reservation(conn: Connection, account_sid: str, reservation_sid: str) -> Any | None:
+def segment_of_reservation(
+    conn: Connection, account_sid: str, reservation_sid: str
+) -> SegmentRecord | None:
     query = (
         select(segments)
         .where(
@@ -430,7 +541,7 @@ def segment_of_reservation(conn: Connection, account_sid: str, reservation_sid: 
         )
         .order_by(segments.c.start_ms.desc(), segments.c.segment_id)
     )
-    return conn.execute(query).first()
+    return optional(read_segment, conn.execute(query).first())
 
 
 def segments_query(
@@ -481,7 +592,7 @@ def _group_key(group_by: str) -> ColumnElement[Any]:
     return {"queue": c.queue, "agent": c.agent, "channel": c.channel}[group_by]
 
 
-def _measures(service_level_seconds: int) -> list[Any]:
+def _measures(service_level_seconds: int) -> list[ColumnElement[Any]]:
     c = conversations.c
     answered_in_time = and_(c.handled, c.queue_time <= service_level_seconds)
     return [
@@ -504,11 +615,13 @@ def aggregate(
     group_by: str,
     scope: ScopeTags = None,
     service_level_seconds: int = 20,
-) -> tuple[list[Any], Any]:
-    """(one row per group, keyed `group`; the row of all groups together)."""
+) -> tuple[list[GroupMeasures], GroupMeasures]:
+    """(each group's measures; those of all groups together)."""
     where = and_(*conditions(account_sid, filters, conn.dialect.name, scope))
     key = _group_key(group_by).label("group")
     measures = _measures(service_level_seconds)
     grouped = select(key, *measures).where(where).group_by(key)
     total = select(literal(None).label("group"), *measures).where(where)
-    return list(conn.execute(grouped)), conn.execute(total).one()
+    return [_read_measures(row) for row in conn.execute(grouped)], _read_measures(
+        conn.execute(total).one()
+    )
