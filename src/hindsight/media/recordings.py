@@ -82,7 +82,7 @@ class Recording:
         return media_path(self.sid)
 
     @classmethod
-    def from_row(cls, row: Any) -> Recording:
+    def from_row(cls, row: store.RecordingRecord) -> Recording:
         return cls.from_mapping(row._mapping)
 
     @classmethod
@@ -284,11 +284,13 @@ class RecordingService(Service):
 
     async def list_recordings(
         self, caller: Caller, filters: RecordingFilters, page: PageRequest
-    ) -> tuple[list[Recording], PageResult]:
+    ) -> tuple[list[Recording], PageResult[store.RecordingRecord]]:
         query = store.list_query(
             caller.account_sid, filters.task_sid, filters.reservation_sid, filters.call_sid
         )
-        result = await self._scan(lambda conn: fetch_page(conn, query, RECORDING_ORDER, page))
+        result = await self._scan(
+            lambda conn: fetch_page(conn, query, RECORDING_ORDER, page, read=store.read)
+        )
         return [Recording.from_row(r) for r in result.rows], result
 
     async def delete(self, caller: Caller, sid: str) -> None:
@@ -303,7 +305,7 @@ class RecordingService(Service):
         key = await self._db.write(unit)
         await self.blobs.delete(key)
 
-    async def _row(self, account_sid: str, sid: str) -> Any:
+    async def _row(self, account_sid: str, sid: str) -> store.RecordingRecord:
         if not rules.is_recording_sid(sid):
             raise _not_found(sid)
         row = await self._read(lambda conn: store.get(conn, account_sid, sid))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, insert, or_, select
 
 from hindsight.store.keyset import SortKey
+from hindsight.store.records import RowLike, optional, reader
 from hindsight.store.schema import (
     events,
     recordings,
@@ -20,6 +21,37 @@ from hindsight.store.schema import (
     tasks,
     workspaces,
 )
+
+
+@dataclass(frozen=True)
+class RecordingRecord(RowLike):
+    """A recording Hindsight holds (one row of `recordings`); `channel_map` is its JSON text.
+
+    A `RowLike`: the recording service and the conversation detail build their views from
+    its columns by name (media/recordings.Recording.from_mapping)."""
+
+    sid: str
+    account_sid: str
+    workspace_sid: str | None
+    task_sid: str | None
+    reservation_sid: str | None
+    call_sid: str | None
+    title: str | None
+    blob_key: str
+    format: str
+    content_type: str
+    size: int
+    sha256: str
+    duration_ms: int
+    channels: int
+    channel_map: str
+    sample_rate: int
+    start_time_ms: int | None
+    date_created: int
+    date_updated: int
+
+
+read = reader(RecordingRecord)
 
 # Newest first.
 SORT = (
@@ -32,11 +64,11 @@ def insert_recording(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(recordings), row)
 
 
-def get(conn: Connection, account_sid: str, sid: str) -> Any | None:
+def get(conn: Connection, account_sid: str, sid: str) -> RecordingRecord | None:
     query = select(recordings).where(
         recordings.c.account_sid == account_sid, recordings.c.sid == sid
     )
-    return conn.execute(query).first()
+    return optional(read, conn.execute(query).first())
 
 
 def delete_recording(conn: Connection, account_sid: str, sid: str) -> bool:
@@ -69,7 +101,7 @@ def linked(
     task_sids: Sequence[str],
     reservation_sids: Sequence[str],
     call_sids: Sequence[str],
-) -> list[Any]:
+) -> list[RecordingRecord]:
     """An account's recordings linked to any of these tasks, reservations or calls, oldest first."""
     matches = [
         column.in_(list(values))
@@ -87,17 +119,17 @@ def linked(
         .where(recordings.c.account_sid == account_sid, or_(*matches))
         .order_by(recordings.c.date_created, recordings.c.sid)
     )
-    return list(conn.execute(query))
+    return [read(row) for row in conn.execute(query)]
 
 
-def linked_by_sid(conn: Connection, account_sid: str, sids: Sequence[str]) -> list[Any]:
+def linked_by_sid(conn: Connection, account_sid: str, sids: Sequence[str]) -> list[RecordingRecord]:
     """Those of these recordings the account holds."""
     if not sids:
         return []
     query = select(recordings).where(
         recordings.c.account_sid == account_sid, recordings.c.sid.in_(list(sids))
     )
-    return list(conn.execute(query))
+    return [read(row) for row in conn.execute(query)]
 
 
 # --- what a recording may be linked to --------------------------------------------------------
