@@ -225,3 +225,15 @@ def _verify(conn: Any, username: str, password: str) -> Principal | None:
             return None
         return Principal(account_sid=key.account_sid, credential_sid=key.sid)
     return None
+
+
+# The records the service returns are named here too, for the HTTP layer (which never imports
+# the store).
+__all__ = [
+    "AccountRecord",
+    "AccountService",
+    "ApiKeyRecord",
+    "IssuedAccount",
+    "IssuedKey",
+    "Principal",
+]

@@ -246,7 +246,9 @@ def conversation_sort(field: str, descending: bool) -> tuple[SortKey, SortKey]:
 def attribute_text(dialect: str, key: str) -> ColumnElement[Any]:
     """The text value of one key of a conversation's attributes (keys are [A-Za-z0-9_]+)."""
     if dialect == "postgresql":
-        return cast(conversations.c.attributes, JSONB)[key].astext
+        # `astext` is untyped in SQLAlchemy's stubs for JSONB's comparator.
+        text: ColumnElement[Any] = cast(conversations.c.attributes, JSONB)[key].astext
+        return text
     return func.json_extract(conversations.c.attributes, f'$."{key}"')
 
 

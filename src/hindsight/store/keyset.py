@@ -12,7 +12,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
-from sqlalchemy import BigInteger, Column, ColumnElement, Connection, Row, Select, and_, or_
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    UnaryExpression,
+    and_,
+    or_,
+)
 
 from hindsight.domain.paging import PageRequest, PageResult
 
@@ -48,11 +58,13 @@ def _beyond(keys: Sequence[SortKey], values: Sequence[Any], forward: bool) -> Co
     return or_(*clauses)
 
 
-def _order(keys: Sequence[SortKey], forward: bool) -> list[Any]:
+def _order(keys: Sequence[SortKey], forward: bool) -> list[UnaryExpression[Any]]:
     return [k.column.desc() if k.descending == forward else k.column.asc() for k in keys]
 
 
-def window(query: Select[Any], keys: Sequence[SortKey], request: PageRequest, limit: int) -> Any:
+def window(
+    query: Select[Any], keys: Sequence[SortKey], request: PageRequest, limit: int
+) -> Select[Any]:
     """The first `limit` rows of `query` past the request's boundary, in the order the page
     reads them: the candidates a page may be drawn from."""
     forward = request.before is None
