@@ -174,8 +174,8 @@ class CallbackDeliverer:
     ) -> tuple[int | None, tuple[Any, str] | None]:
         """Send events in order until one fails.
 
-        `url` is the target's, known to be set. Returns the seq of the last event done with (sent, or filtered out) and, if one failed,
-        that event and the error.
+        `url` is the target's, known to be set. Returns the seq of the last event done with
+        (sent, or filtered out) and, if one failed, that event and the error.
         """
         token = self._unseal(target)
         delivered: int | None = None
