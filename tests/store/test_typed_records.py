@@ -152,7 +152,7 @@ def test_an_expired_export_without_a_file_reads_its_file_as_none(db: Database) -
 def test_a_sweep_walks_on_from_each_expired_records_position() -> None:
     conversation = retention.ExpiredConversation(id=7, conversation_id="c7", end_ms=NOW)
     recording = retention.ExpiredRecording(sid="RE1", blob_key="k", date_created=NOW)
-    transcript = retention.ExpiredTranscript(sid="CH1", date_created=NOW + 1)
+    transcript = retention.ExpiredByCreation(sid="CH1", date_created=NOW + 1)
     # The walk's order is (instant, key): the position names both; a hold protects `key`.
     assert (conversation.position, conversation.key) == ((NOW, 7), "c7")
     assert (recording.position, recording.key) == ((NOW, "RE1"), "RE1")

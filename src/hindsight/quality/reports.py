@@ -19,7 +19,7 @@ from hindsight.domain.permissions import Permission
 from hindsight.insights.queries import scope_of
 from hindsight.store.database import Database
 from hindsight.store.quality import reports as store
-from hindsight.store.quality.reports import GROUPINGS, ReportFilters, Sums
+from hindsight.store.quality.reports import GROUPINGS, Assessed, ReportFilters, Sampled, Sums
 
 MAX_ASSESSED = 500
 MAX_PER_AGENT = 20
@@ -40,32 +40,6 @@ class QualityReport:
     group_by: str
     rows: list[ReportRow]
     total: ReportRow
-
-
-@dataclass(frozen=True)
-class Assessed:
-    """One submitted assessment, as the drill-down lists it."""
-
-    review_sid: str
-    conversation_id: str
-    segment_id: str
-    agent_id: str
-    agent_name: str | None
-    queue_name: str | None
-    questionnaire_name: str
-    author_name: str | None
-    score: float | None
-    submitted_ms: int
-
-
-@dataclass(frozen=True)
-class Sampled:
-    conversation_id: str
-    segment_id: str
-    agent_id: str
-    agent_name: str | None
-    queue_name: str | None
-    start_ms: int
 
 
 def _average(sums: Sums) -> float | None:
@@ -141,21 +115,7 @@ class QualityReports:
             "quality.assessed",
             detail={"group_by": group_by, "returned": len(rows), **_filters_detail(filters)},
         )
-        return [
-            Assessed(
-                review_sid=r.sid,
-                conversation_id=r.conversation_id,
-                segment_id=r.segment_id,
-                agent_id=r.agent_id,
-                agent_name=r.agent_name,
-                queue_name=r.queue_name,
-                questionnaire_name=r.questionnaire_name,
-                author_name=r.author_name,
-                score=r.score,
-                submitted_ms=r.submitted_ms,
-            )
-            for r in rows
-        ]
+        return rows
 
     async def start_export(self, viewer: Viewer, filters: ReportFilters, group_by: str) -> None:
         await self._audit.require(viewer, Permission.EXPORT, "quality.report.export")
@@ -190,17 +150,15 @@ class QualityReports:
                 "returned": len(rows),
             },
         )
-        return [
-            Sampled(
-                r.conversation_id,
-                r.segment_id,
-                r.worker_sid,
-                r.agent_name,
-                r.queue_name,
-                r.start_ms,
-            )
-            for r in rows
-        ]
+        return rows
 
 
-__all__ = ["GROUPINGS", "Assessed", "QualityReport", "QualityReports", "ReportFilters", "ReportRow"]
+__all__ = [
+    "GROUPINGS",
+    "Assessed",
+    "QualityReport",
+    "QualityReports",
+    "ReportFilters",
+    "ReportRow",
+    "Sampled",
+]

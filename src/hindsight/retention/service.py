@@ -558,10 +558,10 @@ class _Sweep:
     async def transcripts(self, cutoff_ms: int, days: int | None, protected: Protected) -> int:
         account = self._account
 
-        def find(conn: Connection, at: store.Position) -> list[store.ExpiredTranscript]:
+        def find(conn: Connection, at: store.Position) -> list[store.ExpiredByCreation]:
             return store.expired_transcripts(conn, account, cutoff_ms, self._batch, at)
 
-        async def delete_batch(rows: list[store.ExpiredTranscript]) -> int:
+        async def delete_batch(rows: list[store.ExpiredByCreation]) -> int:
             created = {r.sid: r.date_created for r in rows}
 
             def delete(conn: Connection) -> int:

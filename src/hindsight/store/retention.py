@@ -128,11 +128,11 @@ class ExpiredConversation:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpiredRecording:
-    """A recording past its policy (or a deleted one: `date_created` is then unused)."""
+class ExpiredByCreation:
+    """A row past its policy counted from its creation: a chat with no activity since the
+    cutoff (an expired transcript), or the base of an expired recording."""
 
     sid: str
-    blob_key: str
     date_created: int
 
     @property
@@ -145,19 +145,10 @@ class ExpiredRecording:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpiredTranscript:
-    """A chat with no activity since its policy's cutoff."""
+class ExpiredRecording(ExpiredByCreation):
+    """A recording past its policy, with the file to delete after its row."""
 
-    sid: str
-    date_created: int
-
-    @property
-    def key(self) -> str:
-        return self.sid
-
-    @property
-    def position(self) -> Position:
-        return (self.date_created, self.sid)
+    blob_key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +173,7 @@ read_run = reader(RetentionRun)
 _read_locked = reader(LockedConversation)
 _read_expired_conversation = reader(ExpiredConversation)
 _read_expired_recording = reader(ExpiredRecording)
-_read_expired_transcript = reader(ExpiredTranscript)
+_read_expired_transcript = reader(ExpiredByCreation)
 _read_task = reader(TaskOfConversation)
 _read_deleted_recording = reader(DeletedRecording)
 
@@ -337,7 +328,7 @@ def _quiet_since(cutoff_ms: int) -> ColumnElement[bool]:
 
 def expired_transcripts(
     conn: Connection, account_sid: str, cutoff_ms: int, limit: int, position: Position = None
-) -> list[ExpiredTranscript]:
+) -> list[ExpiredByCreation]:
     c = chat_conversations.c
     query = (
         select(c.sid, c.date_created)

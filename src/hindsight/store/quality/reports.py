@@ -40,10 +40,10 @@ class ReportFilters:
 
 
 @dataclass(frozen=True, slots=True)
-class AssessedReview:
+class Assessed:
     """A submitted assessment as the report's drill-down lists it."""
 
-    sid: str
+    review_sid: str
     conversation_id: str
     segment_id: str
     agent_id: str
@@ -56,19 +56,19 @@ class AssessedReview:
 
 
 @dataclass(frozen=True, slots=True)
-class UnassessedSegment:
+class Sampled:
     """An agent's conversation segment nobody has submitted an assessment of."""
 
-    segment_id: str
     conversation_id: str
-    worker_sid: str
+    segment_id: str
+    agent_id: str  # the worker's SID
     agent_name: str | None
     queue_name: str | None
     start_ms: int
 
 
-_read_assessed = reader(AssessedReview)
-_read_unassessed = reader(UnassessedSegment)
+_read_assessed = reader(Assessed)
+_read_sampled = reader(Sampled)
 
 
 def _in_scope(scope: ScopeTags, table: Table) -> ColumnElement[bool]:
@@ -329,7 +329,7 @@ def assessed(
     group_by: str | None,
     value: str | int | None,
     limit: int,
-) -> list[AssessedReview]:
+) -> list[Assessed]:
     """The submitted assessments of one group (or all), newest first."""
     where = conditions(account_sid, filters, scope)
     if group_by is not None:
@@ -337,7 +337,7 @@ def assessed(
     r = qm_reviews.c
     query = (
         select(
-            r.sid,
+            r.sid.label("review_sid"),
             r.conversation_id,
             r.segment_id,
             r.agent_id,
@@ -363,7 +363,7 @@ def unassessed_sample(
     end_ms: int,
     per_agent: int,
     scope: ScopeTags,
-) -> list[UnassessedSegment]:
+) -> list[Sampled]:
     """Up to `per_agent` random conversation segments of each agent in the period that nobody
     has submitted an assessment of."""
     s = segments.c
@@ -392,7 +392,7 @@ def unassessed_sample(
         select(
             s.segment_id,
             s.conversation_id,
-            s.worker_sid,
+            s.worker_sid.label("agent_id"),
             s.agent_name,
             s.queue_name,
             s.start_ms,
@@ -404,6 +404,6 @@ def unassessed_sample(
     query = (
         select(ranked)
         .where(ranked.c.pick <= per_agent)
-        .order_by(ranked.c.agent_name, ranked.c.worker_sid, ranked.c.start_ms)
+        .order_by(ranked.c.agent_name, ranked.c.agent_id, ranked.c.start_ms)
     )
-    return [_read_unassessed(row) for row in conn.execute(query)]
+    return [_read_sampled(row) for row in conn.execute(query)]
