@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent / "src" / "hindsight"
 UNTYPED_NAMES = frozenset({"Any", "Row", "RowMapping", "Result", "CursorResult"})
 # SQL statements and expressions are typed by SQLAlchemy as `Select[Any]` and the like: their
 # `Any` is the shape of a query not yet run, not an untyped result, so it does not count.
-STATEMENT_TYPES = frozenset({"Select", "ColumnElement", "Column", "Insert", "Update", "Delete"})
+STATEMENT_TYPES = frozenset(
+    {"Select", "ColumnElement", "Column", "Insert", "Update", "Delete", "UnaryExpression"}
+)
 
 
 def _names(annotation: ast.AST) -> Iterator[str]:

@@ -529,7 +529,7 @@ def _grouped(rows: Iterable[Q]) -> dict[str | None, list[Q]]:
     return by_queue
 
 
-def _queue_named(conn: Connection, ws: str, filters: WorkerFilters) -> Any | None:
+def _queue_named(conn: Connection, ws: str, filters: WorkerFilters) -> TaskQueueRecord | None:
     """The queue TaskQueueSid and/or TaskQueueName name (both must name the same one)."""
     queue = None
     if filters.task_queue_sid is not None:

@@ -321,9 +321,19 @@ def adjust_load(conn: Connection, worker_sid: str, channel_sid: str, delta: int)
     conn.execute(_ADJUST_WORKER, params)
 
 
-def named_in_account(
-    conn: Connection, account_sid: str, names: set[str]
-) -> list[Row[tuple[str, str, str]]]:
+@dataclass(frozen=True, slots=True)
+class NamedWorker:
+    """A worker a name may stand for: its SID, friendly name and attributes (JSON text)."""
+
+    sid: str
+    friendly_name: str
+    attributes: str
+
+
+_read_named = reader(NamedWorker)
+
+
+def named_in_account(conn: Connection, account_sid: str, names: set[str]) -> list[NamedWorker]:
     """Workers of the account's workspaces that may go by one of `names` (their SID, friendly
     name, or a name inside their attributes such as contact_uri): candidates for the caller
     to confirm, with `sid`, `friendly_name` and `attributes`."""
@@ -341,7 +351,7 @@ def named_in_account(
         )
         .where(or_(workers.c.friendly_name.in_(names), workers.c.sid.in_(names), *mentioned))
     )
-    return list(conn.execute(query))
+    return [_read_named(row) for row in conn.execute(query)]
 
 
 def _escape_like(text: str) -> str:
