@@ -8,7 +8,7 @@ session token, acting for the whole account as every Twilio credential does.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,6 +28,7 @@ from hindsight.quality.catalogue import Page
 from hindsight.quality.http import twilio_render as render
 from hindsight.quality.http.common import quality
 
+T = TypeVar("T")
 router = Routes()
 # The helper libraries repeat the `Authorization` header argument in list queries; the
 # header decides, the copy is ignored.
@@ -39,13 +40,14 @@ _ACCOUNT_ROLES = ("wfo.full_access",)
 def _page_body(
     request: Request,
     key: str,
-    page: Page,
+    page: Page[T],
     keys: Sequence[Any],
     paged: paging.Paging,
-    render_one: Callable[[Any], dict[str, Any]],
+    render_one: Callable[[str, T], dict[str, Any]],
 ) -> Response:
+    """A list's page in Twilio's envelope, each item rendered with the request's base URL."""
     base = wire.base_url(request)
-    items = [render_one(item) for item in page.items]
+    items = [render_one(base, item) for item in page.items]
     body = paging.envelope(request, base, key, items, page.result, keys, paged)
     return wire.json_response(body)
 
@@ -84,14 +86,13 @@ async def list_categories(request: Request) -> Response:
     paged = paging.parse(params, catalogue_order.CATEGORY_ORDER, "categories")
     viewer = service_viewer(request)
     found = await quality(request).catalogue.categories(viewer, paged.request)
-    base = wire.base_url(request)
     return _page_body(
         request,
         "categories",
         found,
         catalogue_order.CATEGORY_ORDER,
         paged,
-        lambda c: render.category(base, c),
+        render.category,
     )
 
 
@@ -132,14 +133,13 @@ async def list_questions(request: Request) -> Response:
     found = await quality(request).catalogue.questions(
         service_viewer(request), categories, paged.request
     )
-    base = wire.base_url(request)
     return _page_body(
         request,
         "questions",
         found,
         catalogue_order.QUESTION_ORDER,
         paged,
-        lambda q: render.question(base, q),
+        render.question,
     )
 
 
@@ -196,14 +196,13 @@ async def list_questionnaires(request: Request) -> Response:
     found = await quality(request).catalogue.questionnaires(
         service_viewer(request), bool(include), paged.request
     )
-    base = wire.base_url(request)
     return _page_body(
         request,
         "questionnaires",
         found,
         catalogue_order.QUESTIONNAIRE_ORDER,
         paged,
-        lambda q: render.questionnaire(base, q),
+        render.questionnaire,
     )
 
 
@@ -275,14 +274,13 @@ async def list_comments(request: Request) -> Response:
         or_none(params.text("AgentId")),
         paged.request,
     )
-    base = wire.base_url(request)
     return _page_body(
         request,
         "comments",
         found,
         assessment_order.COMMENT_ORDER,
         paged,
-        lambda c: render.comment(base, c),
+        render.comment,
     )
 
 
@@ -313,14 +311,13 @@ async def list_assessments(request: Request) -> Response:
     found = await quality(request).assessments.list(
         service_viewer(request), _segment_param(params), paged.request
     )
-    base = wire.base_url(request)
     return _page_body(
         request,
         "assessments",
         found,
         assessment_order.ASSESSMENT_ORDER,
         paged,
-        lambda a: render.assessment(base, a),
+        render.assessment,
     )
 
 
