@@ -61,12 +61,7 @@ def steps_unit(
             try:
                 events = step(conn, workspace, now)
                 if events:
-                    # Dated when logged, not when the step began: under READ COMMITTED a step
-                    # sees what committed while it ran (a task created after `now` was read,
-                    # found waiting by a worker's match), and its reservation must not be
-                    # dated before the task's creation.
-                    logged_at = max(now, clock.now_ms())
-                    append(conn, workspace, events, logged_at, routing_origin(workspace_sid))
+                    append(conn, workspace, events, now, routing_origin(workspace_sid))
             except Exception:
                 savepoint.rollback()
                 log.exception("routing step failed in %s", workspace_sid)
