@@ -304,6 +304,40 @@ def test_the_database_refuses_a_second_pending_reservation_of_a_task_for_one_wor
     assert pending_pairs(any_url, staged.workspace_sid) == [(task_sid, staged.worker_sid)]
 
 
+def test_a_reservation_is_never_dated_before_the_task_it_reserves(
+    any_url: str, tmp_path: Path
+) -> None:
+    # A routing step reads the clock as it begins, then finds waiting tasks among what has
+    # committed meanwhile (PostgreSQL's READ COMMITTED: a task created after that reading,
+    # found by a freed worker's match). `benchmarks/run-routing --postgres` printed negative
+    # latencies from such reservations. Here the step's clock reads a second before the
+    # task's creation.
+    staged = stage(tmp_path, any_url, ["a"])
+    (task_sid,) = staged.tasks
+    db = Database(DatabaseOptions(url=any_url))
+
+    def dated(event_type: str) -> int:
+        query = select(events.c.event_date_ms).where(
+            events.c.event_type == event_type, events.c.task_sid == task_sid
+        )
+        return int(db.read_sync(lambda conn: conn.execute(query).scalar_one()))
+
+    def reservation_created_ms() -> int:
+        query = select(reservations.c.date_created).where(reservations.c.task_sid == task_sid)
+        return int(db.read_sync(lambda conn: conn.execute(query).scalar_one()))
+
+    try:
+        created_ms = dated("task.created")
+        clock = ManualClock(created_ms - 1000)
+        db.write_sync(steps_unit(staged.workspace_sid, clock, [route(RoutingEngine(), task_sid)]))
+        reserved_ms = dated("reservation.created")
+        row_created_ms = reservation_created_ms()
+    finally:
+        db.close()
+    assert reserved_ms >= created_ms
+    assert row_created_ms == reserved_ms
+
+
 # --- two real servers on one database ------------------------------------------------------
 
 # What ends each reservation state, read from the log: created holds the worker and is
