@@ -130,6 +130,11 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def descendants_named(pid: int, name_prefix: str) -> list[int]:
+    """The processes under `pid` whose name starts with `name_prefix` (`hs-background`)."""
+    return [each for each in _descendants(pid) if process_name(each).startswith(name_prefix)]
+
+
 def process_name(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()

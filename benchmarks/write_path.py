@@ -21,6 +21,9 @@ import asyncio
 import json
 import os
 import pstats
+import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -44,7 +47,13 @@ from benchmarks.api_throughput import (
     task_update,
 )
 from benchmarks.loadgen import LoadResult, build_request, run_load
-from benchmarks.servers import cpu_seconds, free_port, hindsight_process, serving_process
+from benchmarks.servers import (
+    cpu_seconds,
+    descendants_named,
+    free_port,
+    hindsight_process,
+    serving_process,
+)
 from hindsight.store.database import normalise_url
 from hindsight.store.schema import events, projector_cursors, router_cursors
 
@@ -218,6 +227,60 @@ def print_profiles(folder: Path) -> None:
         stats.sort_stats("tottime").print_stats(12)
 
 
+@contextmanager
+def sampled_background(pid: int, folder: Path | None, label: str) -> Iterator[None]:
+    """With `folder`, py-spy samples the background process while the block runs (the load
+    and its catch-up only, not the backlog's setup) and writes collapsed stacks there."""
+    spy = shutil.which("py-spy") or os.environ.get("PY_SPY")
+    if folder is None:
+        yield
+        return
+    if spy is None:
+        raise SystemExit("--sample-background needs py-spy on PATH or in $PY_SPY")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = descendants_named(pid, "hs-background")[0]
+    out = folder / f"{label}.txt"
+    command = [spy, "record", "--pid", str(target), "--format", "raw", "--rate", "200"]
+    sampler = subprocess.Popen(
+        [*command, "--output", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        sampler.send_signal(signal.SIGINT)
+        sampler.wait(timeout=60)
+        print_samples(out)
+
+
+def print_samples(path: Path, top: int = 25) -> None:
+    """Own and total share of py-spy's samples per function (collapsed stacks)."""
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    hindsight_frames: set[str] = set()
+    # A frame's name may hold line breaks (a string a statement's listener was named by):
+    # a sample ends at the line that ends in its count.
+    for stack, count_text in re.findall(r"(.*?) (\d+)$", path.read_text(), re.S | re.M):
+        count = int(count_text)
+        frames = [re.sub(r" \((?:.*/)?([^/]*?):\d+\)$", r" (\1)", f) for f in stack.split(";")]
+        samples += count
+        hindsight_frames.update(
+            name for name, raw in zip(frames, stack.split(";"), strict=True) if "hindsight/" in raw
+        )
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+        for frame in set(frames):
+            total[frame] = total.get(frame, 0) + count
+    print(f"\n{path.stem}: {samples} samples of hs-background (own %, total %)")
+    for name, count in sorted(own.items(), key=lambda item: -item[1])[:top]:
+        print(f"  own {100 * count / samples:5.1f} %  {name}")
+    # Totals of Hindsight's own functions (the event loop's frames above them say little).
+    ours = [(name, count) for name, count in total.items() if name in hindsight_frames]
+    for name, count in sorted(ours, key=lambda item: -item[1])[:top]:
+        print(f"  total {100 * count / samples:5.1f} %  {name}")
+
+
 def run_backend(
     backend: str,
     processes: int,
@@ -227,6 +290,7 @@ def run_backend(
     root: Path,
     profile: Path | None = None,
     mix: str = "regroup",
+    samples: Path | None = None,
 ) -> list[tuple[Phase, Phase]]:
     database_url = postgres_url() if backend == "postgres" else None
     ceiling_url = postgres_url() if backend == "postgres" else f"sqlite:///{root / 'ceiling.db'}"
@@ -249,12 +313,14 @@ def run_backend(
                 asyncio.run(run_load(base, make_update, CONCURRENCY, 300))
                 caught_up_after(hindsight_url, ws)
                 background_before = cpu_seconds(pid, "hs-background")
-                with LagProbe(hindsight_url, ws) as probe:
-                    load, http_cpu = measured_load(pid, "hs-web", base, make_update, requests)
-                    ended = time.perf_counter()
-                    lags = probe.finish(until=300)
-                # Catch-up counts from the end of the load, the probe's wait included.
-                caught_up_after(hindsight_url, ws)
+                label = f"{backend}-x{processes}-round{n + 1}"
+                with sampled_background(pid, samples, label):
+                    with LagProbe(hindsight_url, ws) as probe:
+                        load, http_cpu = measured_load(pid, "hs-web", base, make_update, requests)
+                        ended = time.perf_counter()
+                        lags = probe.finish(until=300)
+                    # Catch-up counts from the end of the load, the probe's wait included.
+                    caught_up_after(hindsight_url, ws)
                 ours = Phase("hindsight", load, time.perf_counter() - ended, lags, http_cpu)
                 ours.background_cpu_us = (
                     (cpu_seconds(pid, "hs-background") - background_before) * 1e6 / load.requests
@@ -325,6 +391,13 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="profile each process of the first server"
     )
+    parser.add_argument(
+        "--sample-background",
+        type=Path,
+        metavar="DIR",
+        help="py-spy the background process during each load and its catch-up; "
+        "collapsed stacks go to DIR",
+    )
     args = parser.parse_args()
     print(
         f"{args.requests} task updates per phase at concurrency {CONCURRENCY}, "
@@ -353,6 +426,7 @@ def main() -> None:
                 root,
                 profile,
                 args.mix,
+                args.sample_background,
             )
             summaries.append((label, result))
             if profile is not None:

@@ -13,6 +13,7 @@ only the units under test route, and a worker is made available behind its back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -24,18 +25,30 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, event, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from hindsight.domain.clock import SystemClock
+from hindsight.auth.accounts import Principal
+from hindsight.domain.clock import ManualClock, SystemClock
+from hindsight.eventlog.notify import LogNotifier
 from hindsight.routing.engine import RoutingEngine
 from hindsight.routing.router import Step, steps_unit
+from hindsight.routing.workers import WorkerChanges, WorkerService
+from hindsight.service_base import Caller, Deps, Limits
 from hindsight.store.database import Database, DatabaseOptions
-from hindsight.store.schema import events, reservations, worker_channels, workers
+from hindsight.store.schema import (
+    activities,
+    events,
+    reservations,
+    worker_channels,
+    workers,
+    workspaces,
+)
 from tests.api.helpers_routing import floor
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.support.server import start_server
 from tests.support.twilio_client import client_for
+from tests.support.waiting import wait_for
 
 # A unit waits this long at most for the other one; only a broken test ever waits it out.
 _NEVER = 60
@@ -291,6 +304,40 @@ def test_the_database_refuses_a_second_pending_reservation_of_a_task_for_one_wor
     assert pending_pairs(any_url, staged.workspace_sid) == [(task_sid, staged.worker_sid)]
 
 
+def test_a_reservation_is_never_dated_before_the_task_it_reserves(
+    any_url: str, tmp_path: Path
+) -> None:
+    # A routing step reads the clock as it begins, then finds waiting tasks among what has
+    # committed meanwhile (PostgreSQL's READ COMMITTED: a task created after that reading,
+    # found by a freed worker's match). `benchmarks/run-routing --postgres` printed negative
+    # latencies from such reservations. Here the step's clock reads a second before the
+    # task's creation.
+    staged = stage(tmp_path, any_url, ["a"])
+    (task_sid,) = staged.tasks
+    db = Database(DatabaseOptions(url=any_url))
+
+    def dated(event_type: str) -> int:
+        query = select(events.c.event_date_ms).where(
+            events.c.event_type == event_type, events.c.task_sid == task_sid
+        )
+        return int(db.read_sync(lambda conn: conn.execute(query).scalar_one()))
+
+    def reservation_created_ms() -> int:
+        query = select(reservations.c.date_created).where(reservations.c.task_sid == task_sid)
+        return int(db.read_sync(lambda conn: conn.execute(query).scalar_one()))
+
+    try:
+        created_ms = dated("task.created")
+        clock = ManualClock(created_ms - 1000)
+        db.write_sync(steps_unit(staged.workspace_sid, clock, [route(RoutingEngine(), task_sid)]))
+        reserved_ms = dated("reservation.created")
+        row_created_ms = reservation_created_ms()
+    finally:
+        db.close()
+    assert reserved_ms >= created_ms
+    assert row_created_ms == reserved_ms
+
+
 # --- two real servers on one database ------------------------------------------------------
 
 # What ends each reservation state, read from the log: created holds the worker and is
@@ -390,3 +437,126 @@ def test_two_servers_on_one_database_offer_each_task_once_and_keep_capacity(
     assert most_held == 1  # capacity 1: never two reservations of one worker at once
     assert most_pending == 1
     assert created >= len(tasks)
+
+
+# --- one lock order: a task before its worker ----------------------------------------------
+
+
+class FirstLockPause:
+    """Pauses the first transaction to take a row lock (`FOR UPDATE`) from now on, right after
+    it, until released: whatever that lock is, the other unit (`other_thread`) then runs
+    against it. (The paused unit runs on a worker thread of the service's own.)"""
+
+    def __init__(self, db: Database, other_thread: str) -> None:
+        self.locked = threading.Event()
+        self.go = threading.Event()
+        self._other_thread = other_thread
+        event.listen(db.write_engine, "after_cursor_execute", self._executed)
+
+    def _executed(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        other = threading.current_thread().name == self._other_thread
+        if not other and "FOR UPDATE" in statement and not self.locked.is_set():
+            self.locked.set()
+            assert self.go.wait(_NEVER), "the other unit never blocked nor finished"
+
+
+def waiting_on_a_lock(url: str) -> bool:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def test_rejecting_a_workers_pending_reservations_while_one_times_out_takes_locks_in_one_order(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # A worker going offline with RejectPendingReservations answers its pending reservation
+    # while the timers expire that same reservation. Both lock the task and the worker; taken
+    # in opposite orders, each would hold one and wait for the other: a deadlock that
+    # PostgreSQL breaks by aborting one (which the store then retries).
+    staged = stage(tmp_path, postgres_url, ["a"])
+    (task_sid,) = staged.tasks
+    clock = ManualClock(SystemClock().now_ms())
+    db = Database(DatabaseOptions(url=postgres_url))
+    deadlocks: list[str] = []
+
+    def seen(context: Any) -> None:
+        if getattr(context.original_exception, "sqlstate", None) == "40P01":
+            deadlocks.append(str(context.original_exception))
+
+    event.listen(db.write_engine, "handle_error", seen)
+    failures: list[BaseException] = []
+    try:
+        db.write_sync(steps_unit(staged.workspace_sid, clock, [route(RoutingEngine(), task_sid)]))
+        (reservation_sid,) = db.read_sync(
+            lambda conn: list(
+                conn.execute(
+                    select(reservations.c.sid).where(reservations.c.task_sid == task_sid)
+                ).scalars()
+            )
+        )
+        account_sid, offline = db.read_sync(
+            lambda conn: conn.execute(
+                select(workspaces.c.account_sid, activities.c.sid)
+                .join(activities, activities.c.workspace_sid == workspaces.c.sid)
+                .where(workspaces.c.sid == staged.workspace_sid, activities.c.available.is_(False))
+                .limit(1)
+            ).one()
+        )
+        clock.advance(3600)  # past the reservation's timeout
+        service = WorkerService(Deps(db=db, clock=clock, notifier=LogNotifier(), limits=Limits()))
+        caller = Caller(Principal(account_sid, account_sid))
+        offline_rejecting = WorkerChanges(activity_sid=offline, reject_pending_reservations=True)
+        pause = FirstLockPause(db, other_thread="expiring")
+        engine = RoutingEngine()
+        timeout: Step = lambda conn, ws, now: engine.expire_reservation(  # noqa: E731
+            conn, ws, reservation_sid, now
+        )
+
+        def reject() -> None:
+            try:
+                asyncio.run(
+                    service.update(
+                        caller, staged.workspace_sid, staged.worker_sid, offline_rejecting, None
+                    )
+                )
+            except BaseException as exc:  # reported by the test thread
+                failures.append(exc)
+
+        def expire() -> None:
+            try:
+                db.write_sync(steps_unit(staged.workspace_sid, clock, [timeout]))
+            except BaseException as exc:  # reported by the test thread
+                failures.append(exc)
+
+        rejecting = threading.Thread(target=reject, name="rejecting")
+        expiring = threading.Thread(target=expire, name="expiring")
+        rejecting.start()
+        try:
+            assert pause.locked.wait(_NEVER), "the worker update never locked a row"
+            expiring.start()
+            wait_for(
+                lambda: waiting_on_a_lock(postgres_url) or not expiring.is_alive(),
+                "the timer blocked on the worker update's lock, or done",
+            )
+        finally:
+            pause.go.set()
+            rejecting.join(_NEVER)
+            if expiring.is_alive() or expiring.ident is not None:
+                expiring.join(_NEVER)
+        status = db.read_sync(
+            lambda conn: conn.execute(
+                select(reservations.c.reservation_status).where(
+                    reservations.c.sid == reservation_sid
+                )
+            ).scalar_one()
+        )
+    finally:
+        db.close()
+    assert failures == []
+    assert deadlocks == []
+    # The worker update took the task's lock first, so the timer waited and then found the
+    # reservation answered.
+    assert status == "rejected"

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from hindsight.domain.errors import Forbidden, InvalidParameter
+from hindsight.domain.json_columns import read_column
 from hindsight.domain.permissions import Permission, permissions_of
 
 # Integrations read and export everything of their account (and its audit trail, for a SIEM);
@@ -91,13 +90,10 @@ def _tag(kind: str, value: str) -> str:
 def _mapping(value: Any) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
-    if isinstance(value, str | bytes):
-        try:
-            parsed = orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return {}
-        return parsed if isinstance(parsed, Mapping) else {}
-    return {}
+    if isinstance(value, bytes):
+        value = value.decode(errors="replace")
+    parsed = read_column(value, {})
+    return parsed if isinstance(parsed, Mapping) else {}
 
 
 def conversation_tags(segments: Iterable[Mapping[str, Any]]) -> set[str]:

@@ -85,6 +85,8 @@ class NewEvent:
     resource_sid: str
     description: str
     data: dict[str, str] = field(default_factory=dict)
+    # When it happened, if later than the moment its batch is logged with (see `_reserve`).
+    at_ms: int | None = None
 
     @property
     def resource_type(self) -> str:

@@ -92,7 +92,7 @@ def _row(
         "actor_sid": origin.actor.actor_sid,
         "description": event.description,
         "event_data": orjson.dumps(data).decode("utf-8"),
-        "event_date_ms": now_ms,
+        "event_date_ms": now_ms if event.at_ms is None else event.at_ms,
         "source": origin.source,
         "source_ip_address": origin.ip,
     }

@@ -12,6 +12,7 @@ import orjson
 from hindsight.domain import conversation_attributes as conv
 from hindsight.domain import media as media_rules
 from hindsight.domain import segments as seg
+from hindsight.domain.json_columns import read_column
 from hindsight.domain.task_attributes import TaskAttributes
 
 
@@ -176,9 +177,11 @@ def conversation_row(
     queues = [r["queue_name"] for r in rows if r["queue_name"]]
     agents = [r["agent_name"] for r in handled if r["agent_name"]]
     last = rows[-1]
-    attributes = orjson.loads(last["attributes"])
+    # A segment's attributes column is written by `segment_row` (keys sorted), so the last
+    # one is already the summary's document; parsed once, shared with scope tags and search.
+    attributes = read_column(last["attributes"], {})
     searchable = " ".join(
-        str(v) for r in rows for v in orjson.loads(r["attributes"]).values() if v is not None
+        str(v) for r in rows for v in read_column(r["attributes"], {}).values() if v is not None
     )
     ends = [r["end_ms"] for r in rows]
     return {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
@@ -487,6 +487,11 @@ class RoutingEngine:
             or locked.version != task["version"]
         ):
             return _Reserved([], [], [])
+        # The step read the clock before it found this task: under READ COMMITTED it sees
+        # what committed while it ran (a task created meanwhile, found waiting by a freed
+        # worker's match). A reservation is not dated before the task version it reserves,
+        # or its task.created -> reservation.created latency comes out negative.
+        step_now, now = now, max(now, locked.date_updated)
         channel = task["task_channel_sid"]
         granted: dict[str, WorkerRecord] = {}
         full: list[str] = []
@@ -550,6 +555,8 @@ class RoutingEngine:
                 activity = activity_store.get(conn, workspace.sid, queue.reservation_activity_sid)
                 if activity is not None:
                     events.append(move_worker(conn, workspace.sid, worker, activity, now)[1])
+        if now > step_now:
+            events = [replace(event, at_ms=now) for event in events]
         return _Reserved(events, chosen, full)
 
     def match_worker(

@@ -32,6 +32,7 @@ from hindsight.store import activities as activity_store
 from hindsight.store import reservations as reservation_store
 from hindsight.store import task_channels as channel_store
 from hindsight.store import task_queues as queue_store
+from hindsight.store import tasks as task_store
 from hindsight.store import workers as store
 from hindsight.store.keyset import SortKey, fetch_page
 from hindsight.store.workers import WorkerChannelRecord as WorkerChannelRecord
@@ -72,6 +73,26 @@ WORKER = ChildKind[WorkerRecord](
 
 def sort_keys(ordering: str | None) -> tuple[SortKey, ...]:
     return parse_ordering(ordering, store.ORDERABLE, store.SORT)
+
+
+def _lock_tasks_pending_for(conn: Connection, ws: str, worker_sid: str) -> None:
+    """Lock the tasks of the worker's pending reservations, in SID order, before the worker.
+
+    Row locks are taken in one order everywhere: a task first, then the worker's channel and
+    worker rows (routing's `_reserve`, answers, timers). Rejecting a worker's pending
+    reservations answers each, which locks its task; had the worker row been locked first, an
+    answer or a timer holding one of those tasks and waiting for the worker would deadlock
+    with it. A reservation routed to the worker between this read and the worker's lock (a
+    routing pass that committed in between) has its task locked after the worker: that pass
+    no longer holds the task, so only a third transaction on that very task could still
+    meet this one, and the database's deadlock retry covers that."""
+    pending = {
+        reservation.task_sid
+        for reservation in reservation_store.holding_of_worker(conn, worker_sid)
+        if reservation.reservation_status == ReservationStatus.PENDING
+    }
+    for task_sid in sorted(pending):
+        task_store.get(conn, ws, task_sid, for_update=True)
 
 
 def _check_version(worker: WorkerRecord, expected: int | None) -> None:
@@ -178,6 +199,8 @@ class WorkerService(RoutingService):
 
         def unit(conn: Connection) -> WorkerRecord:
             workspace = workspace_or_404(conn, caller, ws)
+            if changes.reject_pending_reservations:
+                _lock_tasks_pending_for(conn, ws, sid)
             before = child_or_404(store.get(conn, ws, sid, for_update=True), WORKER.path(ws, sid))
             _check_version(before, if_match)
             values: dict[str, Any] = {}

@@ -9,9 +9,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection
 
+from hindsight.domain.json_columns import read_column
 from hindsight.domain.search import customer as customers
 from hindsight.store.pipeline import Statements
 from hindsight.store.search import index as store
@@ -22,12 +22,8 @@ MAX_DOCUMENT = 20_000
 
 
 def _json(text: Any, default: Any) -> Any:
-    if not isinstance(text, str) or not text:
-        return default
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return default
+    # Shared with the summary and scope tags the projector computes from the same rows.
+    return read_column(text, default)
 
 
 def _unique(values: Iterable[str]) -> list[str]:
