@@ -6,8 +6,10 @@ are checked by type, and each problem is a 400 naming the parameter.
 
 from __future__ import annotations
 
+import codecs
+import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
 from hindsight.domain.errors import InvalidParameter, PayloadTooLarge
 from hindsight.domain.sids import Prefix, is_sid
@@ -17,6 +19,8 @@ from hindsight.domain.unset import UNSET, Unset, or_none
 _TRUE = {"true", "1", "yes", "True", "TRUE"}
 _FALSE = {"false", "0", "no", "False", "FALSE"}
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# A `%` not followed by two hex digits: kept as it is, as urllib keeps it.
+_LONE_PERCENT = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 class Params:
@@ -121,6 +125,9 @@ class Params:
 
 
 def parse_form_body(body: bytes, content_type: str | None) -> list[tuple[str, str]]:
+    """The body's (name, value) pairs, as `parse_qsl(..., keep_blank_values=True,
+    strict_parsing=True, errors="strict")` gives them: every field needs its `=`, an empty
+    field is an error, and percent-decoded bytes must be UTF-8."""
     if not body:
         return []
     media_type = (content_type or "").split(";")[0].strip().lower()
@@ -129,13 +136,38 @@ def parse_form_body(body: bytes, content_type: str | None) -> list[tuple[str, st
             f"Send parameters as application/x-www-form-urlencoded, not {media_type}"
         )
     try:
-        text = body.decode("utf-8")
+        body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidParameter("The request body is not valid UTF-8") from None
+    pairs = []
     try:
-        return parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
+        for field in body.split(b"&"):
+            name, equals, value = field.partition(b"=")
+            if not equals:
+                raise ValueError(field)
+            pairs.append((_unquote(name), _unquote(value)))
     except (ValueError, UnicodeDecodeError):
         raise InvalidParameter("The request body is not a valid form-encoded document") from None
+    return pairs
+
+
+def _unquote(raw: bytes) -> str:
+    """One form-encoded name or value, decoded.
+
+    urllib's decoder loops in Python over every `%XX`, and an attributes document is mostly
+    escapes (every brace, quote and colon): the write path's 650-byte update body took 26 µs
+    of CPU in `parse_qsl`, 7 µs here.
+    Turned into Python's own `\\xXX` escapes (backslashes doubled first, so none is read as an
+    escape) the whole value is decoded in C; a lone `%` is left to urllib, which keeps it.
+    (The body has been checked as UTF-8 before: a raw non-ASCII character is then whole, so a
+    bad escaped sequence next to one is still bad.)"""
+    raw = raw.replace(b"+", b" ")
+    if b"%" in raw:
+        if _LONE_PERCENT.search(raw) is None:
+            raw = codecs.escape_decode(raw.replace(b"\\", b"\\\\").replace(b"%", b"\\x"))[0]
+        else:
+            raw = unquote_to_bytes(raw)
+    return raw.decode("utf-8")
 
 
 def check_body_size(length: int, limit: int) -> None:
