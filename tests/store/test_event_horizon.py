@@ -20,6 +20,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.store import events as event_store
 from hindsight.store.database import Database
 from hindsight.store.schema import events
+from tests.support.waiting import wait_for
 
 WORKSPACE = "WS" + "0" * 32
 ACCOUNT = "AC" + "0" * 32
@@ -55,11 +56,12 @@ def _follow(db: Database, horizon: event_store.LogHorizon, after: int) -> list[A
 def _settle(db: Database, horizon: event_store.LogHorizon, after: int, want: int) -> list[Any]:
     """Follow until `want` events arrived (the horizon trails commits by a statement)."""
     seen: list[Any] = []
-    for _ in range(200):
-        seen += _follow(db, horizon, seen[-1].seq if seen else after)
-        if len(seen) >= want:
-            return seen
-        time.sleep(0.01)
+
+    def arrived() -> bool:
+        seen.extend(_follow(db, horizon, seen[-1].seq if seen else after))
+        return len(seen) >= want
+
+    wait_for(arrived, f"{want} events followed", timeout=5, interval=0.01)
     return seen
 
 
