@@ -118,14 +118,16 @@ def test_a_follower_racing_concurrent_writers_sees_every_event_once_in_order(
 
             db.write_sync(unit)
 
+    def caught_up() -> bool:
+        finished = done.is_set()
+        batch = _follow(db, horizon, seen[-1].seq if seen else 0)
+        seen.extend(batch)
+        return finished and not batch and horizon.settled
+
     def follow() -> None:
-        while True:
-            finished = done.is_set()
-            batch = _follow(db, horizon, seen[-1].seq if seen else 0)
-            seen.extend(batch)
-            if finished and not batch and horizon.settled:
-                return
-            time.sleep(0.001)
+        # Following as fast as it can while the writers race it, until they are done and it
+        # has read everything (the test below fails if that does not happen).
+        wait_for(caught_up, "the follower to catch up with finished writers", 120, 0.001)
 
     follower = threading.Thread(target=follow)
     follower.start()
