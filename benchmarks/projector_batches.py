@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import pstats
 import statistics
 import tempfile
@@ -29,75 +28,52 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import event
+from tests.support.projector_log import QUEUE, T0, LoggedEvent, logged, prepared, write
 
 from benchmarks.api_throughput import drop_postgres, media_attributes, postgres_url
-from hindsight.insights.derive import ProjectionOptions
-from hindsight.insights.projector import PreparedEvents, prepare, project
 from hindsight.store import migrate
 from hindsight.store.database import Database, DatabaseOptions
 
-AC = "AC" + "a" * 32
-WS = "WS" + "b" * 32
-QUEUE = "WQ" + "4" * 32
-T0 = 1_700_000_000_000
-
-
-@dataclass(frozen=True)
-class LoggedEvent:
-    seq: int
-    event_type: str
-    event_data: str
-    event_date_ms: int
-    account_sid: str = AC
+QUEUED = {"task_queue_sid": QUEUE, "task_queue_name": "Sales"}
 
 
 def task_sid(n: int) -> str:
     return f"WT{n:032x}"
 
 
+def pending_task(n: int, attributes: str) -> dict[str, str]:
+    """The data of a pending task's events (the n-th task, with these attributes)."""
+    return {
+        "task_sid": task_sid(n),
+        "task_attributes": attributes,
+        "task_channel_unique_name": "voice",
+        "workflow_name": "FIFO",
+        "task_assignment_status": "pending",
+    }
+
+
 def backlog(tasks: int) -> list[LoggedEvent]:
     """Pending tasks: created and queued, each in a conversation of its own."""
     found = []
     for n in range(tasks):
-        data = {
-            "task_sid": task_sid(n),
-            "task_attributes": media_attributes(1_000_000 + n),
-            "task_channel_unique_name": "voice",
-            "workflow_name": "FIFO",
-            "task_assignment_status": "pending",
-        }
-        at = T0 + n
-        found.append(("task.created", at, data))
-        queued = {**data, "task_queue_sid": QUEUE, "task_queue_name": "Sales"}
-        found.append(("task-queue.entered", at, queued))
-    return [
-        LoggedEvent(seq, kind, json.dumps(data), at)
-        for seq, (kind, at, data) in enumerate(found, start=1)
-    ]
+        data = pending_task(n, media_attributes(1_000_000 + n))
+        found.append(("task.created", T0 + n, data))
+        found.append(("task-queue.entered", T0 + n, {**data, **QUEUED}))
+    return logged(found)
 
 
 def updates(first_seq: int, count: int, tasks: int) -> list[LoggedEvent]:
     """`regroup` task updates, round-robin over the tasks (as `write_path.py` sends them)."""
-    return [
-        LoggedEvent(
-            first_seq + i,
+    steps = [
+        (
             "task.updated",
-            json.dumps(
-                {
-                    "task_sid": task_sid(i % tasks),
-                    "task_attributes": media_attributes(i),
-                    "task_channel_unique_name": "voice",
-                    "workflow_name": "FIFO",
-                    "task_assignment_status": "pending",
-                    "task_queue_sid": QUEUE,
-                    "task_queue_name": "Sales",
-                }
-            ),
             T0 + 10_000_000 + i,
+            {**pending_task(i % tasks, media_attributes(i)), **QUEUED},
         )
         for i in range(count)
     ]
+    return logged(steps, first_seq)
 
 
 class Statements:
@@ -130,17 +106,12 @@ class Timing:
 
 def project_batch(db: Database, batch: list[LoggedEvent], counter: Statements, now: int) -> Timing:
     """One batch as `Projector._project` runs it: prepared on a read connection, then written."""
-    options = ProjectionOptions()
     cpu, started, before = time.process_time(), time.perf_counter(), counter.count
     pipelined = counter.pipelined
-
-    def read(conn: Connection) -> PreparedEvents:
-        return PreparedEvents(batch, prepare(conn, WS, batch, options, now))
-
-    prepared = db.read_sync(read)
+    events = prepared(db, batch, now)
     read_s, read_n = time.perf_counter() - started, counter.count - before
     started, before = time.perf_counter(), counter.count
-    db.write_sync(lambda conn: project(conn, WS, prepared, options, now))
+    write(db, events, now)
     return Timing(
         read_s,
         time.perf_counter() - started,

@@ -182,7 +182,7 @@ def test_an_upward_import_is_found(module: str, source: str) -> None:
     [
         ("hindsight.retention.http", "from hindsight.retention.service import hold_json\n"),
         ("hindsight.quality.pages", "from hindsight.quality.http.routes import drill_value\n"),
-        ("hindsight.retention.cli", "from hindsight.cli.people import console\n"),
+        ("hindsight.retention.cli", "from hindsight.cli.kit import console\n"),
         ("hindsight.store.search.index", "from hindsight.domain.search import text_query\n"),
         ("hindsight.search.saved", "from hindsight.store.search import saved\n"),
         ("hindsight.api.kit", "from hindsight.app_services import Services\n"),

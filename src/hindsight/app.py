@@ -347,7 +347,7 @@ class Limiters:
     windows: tuple[SharedWindows, ...]
 
     @classmethod
-    def build(cls, db: Database, settings: Settings) -> Limiters:
+    def build(cls, db: Database, settings: Settings, clock: Clock) -> Limiters:
         api = RateLimiter.per_second(settings.rate_limit_api_per_second)
         login = RateLimiter.per_minute(settings.rate_limit_login_per_minute)
         twilio_api = RateLimiter.per_second(settings.rate_limit_twilio_api_per_second)
@@ -359,7 +359,10 @@ class Limiters:
             ("twilio", twilio_api, 1.0),
         ):
             if limiter.rate > 0:
-                window = SharedWindows(counts, name, seconds, limiter.burst)
+                # Windows are named by wall-clock time, which every host reads alike.
+                window = SharedWindows(
+                    counts, name, seconds, limiter.burst, clock=lambda: clock.now_ms() / 1000
+                )
                 limiter.share(window)
                 windows.append(window)
         return cls(api, login, twilio_api, tuple(windows))
@@ -374,7 +377,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> SecurityHeaders:
     workers without it and the background work in a process of its own."""
 
     settings = runtime.settings
-    limiters = Limiters.build(runtime.db, settings)
+    limiters = Limiters.build(runtime.db, settings, runtime.clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -26,8 +26,9 @@ ENTERED = ["task.created", "workflow.entered", "workflow.target-matched", "task-
 def ms_tick() -> None:
     """Wait until the wall clock has moved to the next millisecond (distinct creation times)."""
     start = time.time_ns() // 1_000_000
-    while time.time_ns() // 1_000_000 == start:
-        time.sleep(0.0005)
+    wait_for(
+        lambda: time.time_ns() // 1_000_000 > start, "the next millisecond", 1.0, interval=0.0005
+    )
 
 
 def etag(response: Any) -> str:

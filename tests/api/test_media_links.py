@@ -4,7 +4,6 @@ followed; tampered, expired, other people's and signed-out links refused."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ import pytest
 from hindsight.auth.users import UserChanges
 from tests.conftest import BACKENDS, database_url_for
 from tests.support.people import Person, audit_of, change_user, last_audit, person
-from tests.support.server import RunningServer, start_server
+from tests.support.server import OffsetClock, RunningServer, clock_of, start_server
 from tests.support.twilio_client import client_for
 from tests.support.waiting import wait_for
 
@@ -42,6 +41,7 @@ def case(
     running = start_server(
         data_dir,
         database_url_for(request.param, data_dir, request),
+        clock=OffsetClock(),
         media_link_seconds=LINK_SECONDS,
         rate_limit_login_per_minute=0,
     )
@@ -132,8 +132,8 @@ def test_a_link_dies_with_its_session(case) -> None:
 def test_an_expired_link_is_refused(case) -> None:
     who = _viewer(case)
     url = _mint(who, case, 0).json()["url"]
-    # A clock passing is what is under test: the link's lifetime runs out.
-    time.sleep(LINK_SECONDS + 0.5)
+    # The server's clock moves past the link's lifetime.
+    clock_of(case.server).advance_seconds(LINK_SECONDS + 1)
     refused = who.get(url)
     assert refused.status_code == 403 and "expired" in refused.json()["message"]
 

@@ -24,7 +24,7 @@ from tests.api.helpers_recordings import Tenant, tenant
 from tests.conftest import BACKENDS, database_url_for
 from tests.support import audio
 from tests.support.people import audit_of, person
-from tests.support.server import OffsetClock, RunningServer, start_server
+from tests.support.server import OffsetClock, RunningServer, clock_of, start_server
 from tests.support.twilio_client import client_for
 from tests.support.waiting import wait_for
 
@@ -51,12 +51,6 @@ def server(
         yield running
     finally:
         running.stop()
-
-
-def clock_of(server: RunningServer) -> OffsetClock:
-    found = server.runtime.services.clock
-    assert isinstance(found, OffsetClock)
-    return found
 
 
 def name(prefix: str) -> str:

@@ -1,9 +1,9 @@
 """Signing in and out: cookies, CSRF, lock-out, idle and absolute expiry, rate limits, security
-headers. A server with short timeouts runs on each store."""
+headers. A server with short timeouts runs on each store; its clock is moved forward where a
+limit must run out, rather than waited for."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,22 +14,23 @@ from hindsight.audit.trail import operator
 from hindsight.auth.users import UserChanges
 from tests.conftest import BACKENDS, database_url_for
 from tests.support.people import PASSWORD, Person, audit_of, change_user, last_audit, person
-from tests.support.server import RunningServer, start_server
+from tests.support.server import OffsetClock, RunningServer, clock_of, start_server
 
-IDLE_SECONDS = 2.4
-ABSOLUTE_SECONDS = 6.0
-LOCKOUT_SECONDS = 6.0
+IDLE_SECONDS = 60
+ABSOLUTE_SECONDS = 300
+LOCKOUT_SECONDS = 120
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def tight(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    """A server whose sessions and locks last seconds, and whose links one second."""
+    """A server whose sessions and locks last minutes, and whose links one second."""
     data_dir = tmp_path_factory.mktemp(f"tight-{request.param}")
     running = start_server(
         data_dir,
         database_url_for(request.param, data_dir, request),
+        clock=OffsetClock(),
         session_idle_minutes=IDLE_SECONDS / 60,
         session_absolute_hours=ABSOLUTE_SECONDS / 3600,
         login_max_failures=3,
@@ -126,8 +127,8 @@ def test_wrong_password_then_lock_then_the_lock_lifts(tight, admin_account) -> N
     assert locked.json()["message"] == refused.json()["message"]
     reasons = [r["reason"] for r in audit_of(tight, who.sid) if r["action"] == "auth.login"]
     assert reasons == ["wrong password"] * 3 + ["user locked after repeated failures"]
-    # A clock passing is what is under test: the lockout runs out.
-    time.sleep(LOCKOUT_SECONDS + 0.3)
+    # The server's clock moves past the lockout.
+    clock_of(tight).advance_seconds(LOCKOUT_SECONDS + 1)
     assert who.login().status_code == 200
 
 
@@ -185,21 +186,23 @@ def test_sign_out_needs_the_csrf_token(tight, admin_account) -> None:
 
 def test_idle_sessions_end(tight, admin_account) -> None:
     who = _someone(tight, admin_account)
-    # A clock passing is what is under test: the idle limit runs out.
-    time.sleep(IDLE_SECONDS + 0.4)
+    # The server's clock moves past the idle limit.
+    clock_of(tight).advance_seconds(IDLE_SECONDS + 1)
     assert who.get("/api/v1/insights/conversations").status_code == 401
 
 
 def test_busy_sessions_still_end_at_the_absolute_limit(tight, admin_account) -> None:
     who = _someone(tight, admin_account)
-    started = time.monotonic()
-    # Requests more often than the idle limit keep the session alive... (the session is only
-    # marked as seen every 15 s, so idle counts from sign-in here; stay within it)
-    while time.monotonic() - started < IDLE_SECONDS - 0.8:
+    clock = clock_of(tight)
+    # Requests more often than the idle limit keep the session alive... (a session is marked
+    # as seen at most every 15 s: each step is longer than that and shorter than the idle limit)
+    step, elapsed = 20, 0
+    while elapsed + step < ABSOLUTE_SECONDS:
+        clock.advance_seconds(step)
+        elapsed += step
         assert who.get("/api/v1/session").status_code == 200
-        time.sleep(0.3)
-    # A clock passing is what is under test: the absolute limit runs out.
-    time.sleep(max(0.0, ABSOLUTE_SECONDS - (time.monotonic() - started)) + 0.3)
+    # ...until the absolute limit, reached well within the idle limit of the last request.
+    clock.advance_seconds(ABSOLUTE_SECONDS - elapsed + 1)
     assert who.get("/api/v1/session").status_code == 401
 
 

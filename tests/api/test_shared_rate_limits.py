@@ -4,7 +4,6 @@ Hindsight: its own app, limiters and connections; they meet only in the database
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
@@ -14,14 +13,8 @@ from sqlalchemy import select
 from hindsight.store.schema import rate_limit_windows
 from tests.conftest import BACKENDS, database_url_for
 from tests.support.people import PASSWORD, audit_of, person
-from tests.support.server import RunningServer, start_server
+from tests.support.server import OffsetClock, RunningServer, start_server
 from tests.support.waiting import wait_for
-
-
-def _outside_a_minute_boundary() -> None:
-    # The login limit counts per clock minute; a test straddling two minutes would see two.
-    if time.time() % 60 > 50:
-        time.sleep(61 - time.time() % 60)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -31,10 +24,13 @@ def test_two_processes_share_the_sign_in_limit(
     url = database_url_for(backend, tmp_path, request)
     if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'shared.db'}"
-    first = start_server(tmp_path / "one", url, rate_limit_login_per_minute=3)
-    second = start_server(tmp_path / "two", url, rate_limit_login_per_minute=3)
+    # The login limit counts per clock minute; a test straddling two minutes would see two.
+    # Both processes read one clock, started a second into a minute.
+    clock = OffsetClock()
+    clock.to_next_minute()
+    first = start_server(tmp_path / "one", url, clock, rate_limit_login_per_minute=3)
+    second = start_server(tmp_path / "two", url, clock, rate_limit_login_per_minute=3)
     try:
-        _outside_a_minute_boundary()
         attempt = {"username": "nobody", "password": "wrong"}
         on_first = [
             httpx.post(f"{first.base_url}/api/v1/session", json=attempt, timeout=30).status_code

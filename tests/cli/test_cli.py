@@ -6,13 +6,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.server import free_port
+from tests.support.waiting import wait_for
 
 SID = re.compile(r"Account SID:\s+(AC[0-9a-f]{32})")
 TOKEN = re.compile(r"Auth Token:\s+([0-9a-f]{32})")
@@ -46,15 +46,17 @@ class Served:
         )
         self.base = f"http://127.0.0.1:{self.port}"
         # Generous: on a loaded 2-core machine starting Python and migrating takes a while.
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError("server did not start:\n" + self.output)
+        try:
+            wait_for(self._healthy, "the server answering /healthz", timeout=90, interval=0.1)
+        except AssertionError:
+            self.stop()
+            raise AssertionError("server did not start:\n" + self.output) from None
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stop(self) -> str:
         if self.process.poll() is None:

@@ -3,7 +3,6 @@ server's worker computes, the result (and a job still pending) survives a restar
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from hindsight.media.analysis import url_media_key
 from tests.media.test_analysis import EXPECTED, known_conversation
 from tests.support.media_server import MediaServer
 from tests.support.server import RunningServer, start_server
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_for, wait_until_steady
 
 API = "/api/v1/insights/media-analyses"
 SETTINGS = {"media_fetch_allow": "127.0.0.1/32"}
@@ -97,8 +96,11 @@ def test_a_pending_job_survives_a_restart(place, media):
         account = idle.new_account()
         with client(idle, account) as http:
             assert http.post(API, json={"url": recording}).status_code == 202
-            time.sleep(0.3)
-            assert http.get(f"{API}/{key}").json()["status"] == "pending"
+            # Nothing analyses it here: it stays pending.
+            status = wait_until_steady(
+                lambda: http.get(f"{API}/{key}").json()["status"], "the job's status"
+            )
+            assert status == "pending"
     finally:
         idle.stop()
     working = start_server(data_dir, url, **SETTINGS)

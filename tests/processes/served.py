@@ -8,13 +8,13 @@ import secrets
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from hindsight.domain.sids import Prefix, new_sid
+from tests.support.waiting import wait_for
 
 _STARTED = re.compile(r"started (\S+) \(pid (\d+)\)")
 _LISTENING = re.compile(r"listening on (http://[\d.]+:\d+)")
@@ -97,18 +97,25 @@ def serve(
             start_new_session=True,
         )
     served = Served(process, "", log)
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
+
+    def answering() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"hindsight serve exited:\n{served.log_text()}")
         found = _LISTENING.search(served.log_text())
         if found:
             served.base_url = found.group(1)
-            if _healthy(served.base_url):
-                return served
-        time.sleep(0.25)
-    served.kill()
-    raise AssertionError(f"hindsight serve did not answer in time:\n{served.log_text()}")
+        return bool(found) and _healthy(served.base_url)
+
+    try:
+        wait_for(answering, "hindsight serve answering", timeout=START_SECONDS, interval=0.25)
+    except AssertionError:
+        if process.poll() is not None:
+            raise  # it exited: the probe's message holds its log
+        served.kill()
+        raise AssertionError(
+            f"hindsight serve did not answer in time:\n{served.log_text()}"
+        ) from None
+    return served
 
 
 def _healthy(base_url: str) -> bool:

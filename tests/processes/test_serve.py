@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import signal
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,7 +28,7 @@ from tests.api.helpers_routing import floor
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.processes.served import Credentials, serve
 from tests.support.twilio_client import client_for
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_for, wait_until_steady
 
 
 @pytest.fixture
@@ -143,8 +142,15 @@ def test_three_servers_on_one_postgresql_database_keep_routing_invariants_and_mi
             wait_for(projected, "every task projected", timeout=90)
             # Four workers of capacity one: four tasks reserved, the rest waiting.
             wait_for(lambda: len(_pending(engine)) == 4, "four pending reservations", 60)
-            time.sleep(1.0)  # routing has settled; nothing more should be offered
-            pending = _pending(engine)
+            # Routing has settled: nothing more is offered over a second.
+            pending = list(
+                wait_until_steady(
+                    lambda: frozenset(_pending(engine)),
+                    "the pending reservations",
+                    timeout=30,
+                    interval=1.0,
+                )
+            )
             per_task_worker = Counter((r.task_sid, r.worker_sid) for r in pending)
             assert max(per_task_worker.values()) == 1
             per_worker = Counter(r.worker_sid for r in pending)

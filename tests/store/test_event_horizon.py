@@ -20,6 +20,7 @@ from hindsight.domain.sids import Prefix, new_sid
 from hindsight.store import events as event_store
 from hindsight.store.database import Database
 from hindsight.store.schema import events
+from tests.support.waiting import wait_for
 
 WORKSPACE = "WS" + "0" * 32
 ACCOUNT = "AC" + "0" * 32
@@ -55,11 +56,12 @@ def _follow(db: Database, horizon: event_store.LogHorizon, after: int) -> list[A
 def _settle(db: Database, horizon: event_store.LogHorizon, after: int, want: int) -> list[Any]:
     """Follow until `want` events arrived (the horizon trails commits by a statement)."""
     seen: list[Any] = []
-    for _ in range(200):
-        seen += _follow(db, horizon, seen[-1].seq if seen else after)
-        if len(seen) >= want:
-            return seen
-        time.sleep(0.01)
+
+    def arrived() -> bool:
+        seen.extend(_follow(db, horizon, seen[-1].seq if seen else after))
+        return len(seen) >= want
+
+    wait_for(arrived, f"{want} events followed", timeout=5, interval=0.01)
     return seen
 
 
@@ -116,14 +118,16 @@ def test_a_follower_racing_concurrent_writers_sees_every_event_once_in_order(
 
             db.write_sync(unit)
 
+    def caught_up() -> bool:
+        finished = done.is_set()
+        batch = _follow(db, horizon, seen[-1].seq if seen else 0)
+        seen.extend(batch)
+        return finished and not batch and horizon.settled
+
     def follow() -> None:
-        while True:
-            finished = done.is_set()
-            batch = _follow(db, horizon, seen[-1].seq if seen else 0)
-            seen.extend(batch)
-            if finished and not batch and horizon.settled:
-                return
-            time.sleep(0.001)
+        # Following as fast as it can while the writers race it, until they are done and it
+        # has read everything (the test below fails if that does not happen).
+        wait_for(caught_up, "the follower to catch up with finished writers", 120, 0.001)
 
     follower = threading.Thread(target=follow)
     follower.start()

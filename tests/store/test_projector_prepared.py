@@ -6,34 +6,14 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from hindsight.insights.derive import ProjectionOptions
-from hindsight.insights.projector import PreparedEvents, prepare, project, reset
+from hindsight.insights.projector import reset
 from hindsight.store import insights as insights_store
 from hindsight.store import retention
 from hindsight.store.database import Database
-from tests.store.test_projector_writes import (
-    AC,
-    T0,
-    TASK,
-    WS,
-    LoggedEvent,
-    projection,
-    run,
-    the_log,
-)
+from tests.store.test_projector_writes import TASK, projection, run, the_log
+from tests.support.projector_log import AC, T0, WS, prepared, write
 
 CALL = "CA" + "5" * 32
-
-
-def prepared(db: Database, batch: list[LoggedEvent], now_ms: int = T0) -> PreparedEvents:
-    """The batch computed on a read connection, as the server's projector does it."""
-    return db.read_sync(
-        lambda conn: PreparedEvents(batch, prepare(conn, WS, batch, ProjectionOptions(), now_ms))
-    )
-
-
-def write(db: Database, events: PreparedEvents, now_ms: int = T0) -> None:
-    db.write_sync(lambda conn: project(conn, WS, events, ProjectionOptions(), now_ms))
 
 
 def position(db: Database) -> int:

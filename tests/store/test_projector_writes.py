@@ -6,7 +6,6 @@ Runs `project` on a fresh database of each backend with events as the log holds 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -15,24 +14,12 @@ from hindsight.insights.derive import ProjectionOptions
 from hindsight.insights.projector import project, reset
 from hindsight.store.database import Database
 from hindsight.store.schema import conversation_scopes, conversations, projection_tasks, segments
+from tests.support.projector_log import QUEUE, T0, WS, LoggedEvent, logged
 
-AC = "AC" + "a" * 32
-WS = "WS" + "b" * 32
 TASK, OTHER = "WT" + "1" * 32, "WT" + "2" * 32
 WR1, WR2 = "WR" + "1" * 32, "WR" + "2" * 32
 WORKER = "WK" + "3" * 32
-QUEUE = "WQ" + "4" * 32
-T0 = 1_700_000_000_000
 REFERENCED = {"type": "Referenced", "url": "https://tickets.example.org/T-1"}
-
-
-@dataclass(frozen=True)
-class LoggedEvent:
-    seq: int
-    event_type: str
-    event_data: str
-    event_date_ms: int
-    account_sid: str = AC
 
 
 def attributes(**conversations: Any) -> str:
@@ -70,10 +57,7 @@ def the_log() -> list[LoggedEvent]:
     late = attributes(handling_team_name="Blue", media=[REFERENCED])
     steps.append(("task.updated", T0 + 210_000, {"task_sid": TASK, "task_attributes": late}))
     steps.sort(key=lambda step: step[1])
-    return [
-        LoggedEvent(seq, kind, json.dumps(data), at)
-        for seq, (kind, at, data) in enumerate(steps, start=1)
-    ]
+    return logged(steps)
 
 
 def run(db: Database, batches: list[list[LoggedEvent]], now_ms: int = T0) -> None:

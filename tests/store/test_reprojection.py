@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from hindsight.store.schema import (
 from tests.api.helpers_routing import floor
 from tests.support.server import RunningServer, start_server
 from tests.support.twilio_client import client_for
-from tests.support.waiting import wait_for
+from tests.support.waiting import wait_for, wait_until_steady
 
 PROJECTION = (segments, conversations, projection_tasks, projector_cursors)
 # updated_ms is when a row was last written; conversations.id is a surrogate key (PostgreSQL's
@@ -181,15 +180,7 @@ def log_is_quiet(server: RunningServer, seconds: float = 0.3) -> None:
             lambda conn: len(conn.execute(select(events.c.seq)).all())
         )
 
-    last = count()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        time.sleep(seconds)
-        now = count()
-        if now == last:
-            return
-        last = now
-    raise AssertionError("the event log kept growing")
+    wait_until_steady(count, "the event log's length", timeout=10, interval=seconds)
 
 
 # --- the projection, as data ------------------------------------------------------------------

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
+from tests.support import waiting
+
 
 @dataclass
 class Received:
@@ -70,13 +72,15 @@ class Receiver:
         return f"http://{host}:{self._server.server_address[1]}/taskrouter-events"
 
     def wait_for(self, predicate: Callable[[list[Received]], bool], timeout: float = 15.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def held() -> bool:
             with self._lock:
-                if predicate(list(self.received)):
-                    return
-            time.sleep(0.02)
-        raise AssertionError(f"receiver saw {[r.form.get('EventType') for r in self.received]}")
+                return predicate(list(self.received))
+
+        try:
+            waiting.wait_for(held, "the deliveries awaited", timeout, interval=0.02)
+        except AssertionError:
+            seen = [r.form.get("EventType") for r in self.received]
+            raise AssertionError(f"receiver saw {seen}") from None
 
     def event_types(self) -> list[str]:
         with self._lock:

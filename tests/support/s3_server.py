@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from tests.support.server import free_port
+from tests.support.waiting import wait_for
 
 ACCESS_KEY = "testing"
 SECRET_KEY = "testing"
@@ -22,15 +23,14 @@ SECRET_KEY = "testing"
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
     """Until something accepts connections on the port (or the process died)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def accepting() -> bool:
         if process is not None and process.poll() is not None:
             raise RuntimeError("the S3 server exited at start")
         with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing answered on port {port}")
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_for(accepting, f"something answering on port {port}", timeout=60)
 
 
 @dataclass

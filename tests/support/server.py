@@ -6,7 +6,6 @@ import asyncio
 import socket
 import tempfile
 import threading
-import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from hindsight.app import Runtime, build_runtime, create_app
 from hindsight.auth.accounts import IssuedAccount
 from hindsight.domain.clock import Clock, SystemClock
 from hindsight.settings import Settings
+from tests.support.waiting import wait_for
 
 T = TypeVar("T")
 
@@ -61,8 +61,8 @@ def bound_socket() -> socket.socket:
 
 
 class OffsetClock:
-    """The system clock, moved forward on demand: for tests of what happens days later
-    (retention) on a server that otherwise runs in real time."""
+    """The system clock, moved forward on demand: for tests of what happens later (retention
+    days later, a session's or link's expiry) on a server that otherwise runs in real time."""
 
     def __init__(self) -> None:
         self._system = SystemClock()
@@ -72,7 +72,22 @@ class OffsetClock:
         return self._system.now_ms() + self.offset_ms
 
     def advance_days(self, days: float) -> None:
-        self.offset_ms += int(days * 86_400_000)
+        self.advance_seconds(days * 86_400)
+
+    def advance_seconds(self, seconds: float) -> None:
+        self.offset_ms += int(seconds * 1000)
+
+    def to_next_minute(self) -> None:
+        """Move forward to a second past the next minute's start: what counts per clock minute
+        then has most of a minute of real time before the next one begins."""
+        self.offset_ms += 61_000 - self.now_ms() % 60_000
+
+
+def clock_of(server: RunningServer) -> OffsetClock:
+    """The OffsetClock a server was started with (`start_server(..., clock=OffsetClock())`)."""
+    found = server.runtime.services.clock
+    assert isinstance(found, OffsetClock)
+    return found
 
 
 def shared_audit_keyring(data_dir: Path, database_url: str | None) -> Path:
@@ -105,9 +120,11 @@ def start_server(
         target=server.run, kwargs={"sockets": [sock]}, name=f"hindsight-{port}", daemon=True
     )
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
+
+    def started() -> bool:
+        if not thread.is_alive():
+            raise RuntimeError("the test server stopped while starting")
+        return server.started
+
+    wait_for(started, "the test server to start", timeout=20, interval=0.02)
     return RunningServer(runtime, f"http://127.0.0.1:{port}", server, thread)

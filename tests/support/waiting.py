@@ -27,6 +27,23 @@ def wait_for(
         time.sleep(interval)
 
 
+def wait_until_steady(
+    read: Callable[[], T], what: str, timeout: float = 10.0, interval: float = 0.3
+) -> T:
+    """Read until two reads `interval` s apart agree, and return that value: for work that
+    ends when nothing more happens (routing settling, a log that stops growing), where no
+    single answer says it is over."""
+    seen: list[T] = []
+
+    def steady() -> tuple[T] | None:
+        value = read()
+        agreed = bool(seen) and value == seen[-1]
+        seen.append(value)
+        return (value,) if agreed else None
+
+    return wait_for(steady, f"{what} to stop changing", timeout, interval)[0]
+
+
 def wait_for_task_age(task: Any, seconds: int, timeout: float = 30.0) -> None:
     """Wait until the server counts `seconds` more of `task`'s age (a TaskRouter TaskContext).
 

@@ -4,7 +4,6 @@ plug-ins taking over the drill-down, Raw-first links, scope, and escaping of eve
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,11 +176,7 @@ def wait_js(page: Page, expression: str, timeout_ms: int = 10_000) -> None:
     """Poll a JavaScript expression until it is true. (Playwright's wait_for_function evaluates
     strings in the page, which the pages' CSP rightly forbids; evaluate() goes through the
     debugger protocol instead.)"""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout_ms} ms: {expression}")
-        time.sleep(0.1)
+    wait_for(lambda: page.evaluate(expression), expression, timeout_ms / 1000, interval=0.1)
 
 
 def _row(page: Page, conversation: str) -> Any:

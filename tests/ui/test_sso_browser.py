@@ -53,13 +53,8 @@ def _provisioned(server: RunningServer, account_sid: str, username: str, status:
         "roles": '["agent"]',
         "scope": "{}",
         "status": status,
-        "failed_logins": 0,
-        "locked_until_ms": None,
-        "last_login_ms": None,
-        "date_created": now,
-        "date_updated": now,
     }
-    server.runtime.db.write_sync(lambda conn: user_store.insert_user(conn, row))
+    server.runtime.db.write_sync(lambda conn: user_store.insert_user(conn, row, now))
     return sid
 
 

@@ -28,6 +28,17 @@ class UnsupportedMediaType(HindsightError, status=415):
     """The body was sent as a media type this endpoint does not read (HTTP 415)."""
 
 
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A body's JSON object (empty body: {}); anything else is refused (400)."""
+    try:
+        document = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError:
+        raise InvalidParameter("The body is not JSON") from None
+    if not isinstance(document, dict):
+        raise InvalidParameter("The body must be a JSON object")
+    return document
+
+
 async def json_object(
     request: Request, max_bytes: int, allowed: Iterable[str] | None = None
 ) -> dict[str, Any]:
@@ -39,12 +50,7 @@ async def json_object(
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if raw and kind and kind != "application/json" and not kind.endswith("+json"):
         raise UnsupportedMediaType(f"Send the body as application/json, not {kind[:60]}")
-    try:
-        document = orjson.loads(raw or b"{}")
-    except orjson.JSONDecodeError:
-        raise InvalidParameter("The body is not JSON") from None
-    if not isinstance(document, dict):
-        raise InvalidParameter("The body must be a JSON object")
+    document = parse_json_object(raw)
     if allowed is not None:
         known = set(allowed)
         unknown = sorted(set(document) - known)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from hindsight.api import identity
-from hindsight.api.json_io import json_response
+from hindsight.api.json_io import json_response, parse_json_object
 from hindsight.api.rate_limit import RateLimiter
 from hindsight.auth.sessions import ActiveSession
 from hindsight.auth.users import user_json
@@ -47,12 +46,7 @@ async def _credentials(request: Request) -> tuple[str, str]:
     if len(body) > 8 * _MAX_FIELD:
         raise InvalidParameter("The sign-in request is too large")
     if content_type.startswith("application/json"):
-        try:
-            document = orjson.loads(body or b"{}")
-        except orjson.JSONDecodeError:
-            raise InvalidParameter("The body is not JSON") from None
-        if not isinstance(document, dict):
-            raise InvalidParameter("The body must be a JSON object")
+        document = parse_json_object(body)
     else:
         form = await request.form()
         document = {k: v for k, v in form.items() if isinstance(v, str)}

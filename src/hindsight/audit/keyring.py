@@ -11,8 +11,6 @@ alone cannot recompute the chain.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from pathlib import Path
 import orjson
 
 from hindsight.domain.audit_chain import MAX_KEY_NUMBER, ChainKey
+from hindsight.private_files import write_private_file
 
 
 class KeyringError(Exception):
@@ -56,21 +55,7 @@ def _write(path: Path, keyring: Keyring, *, replace: bool = True) -> None:
         "keyed_from": keyring.keyed_from,
         "keys": {str(n): key.secret.hex() for n, key in sorted(keyring.keys.items())},
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2))
-            handle.flush()
-            os.fsync(handle.fileno())
-        if replace:
-            os.replace(temporary, path)
-        else:
-            os.link(temporary, path)  # fails if another process created it first
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    write_private_file(path, orjson.dumps(document, option=orjson.OPT_INDENT_2), replace=replace)
 
 
 def load_or_create(path: Path, next_seq: Callable[[], int] = lambda: 1) -> Keyring:

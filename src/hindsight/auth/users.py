@@ -159,8 +159,8 @@ class UserService:
         scope: Scope,
         full_name: str | None,
         email: str | None,
+        now: int,
     ) -> dict[str, Any]:
-        now = self._clock.now_ms()
         return {
             "sid": new_sid(Prefix.USER),
             "account_sid": account_sid,
@@ -174,11 +174,6 @@ class UserService:
             "roles": orjson.dumps(list(parse_roles(roles))).decode(),
             "scope": orjson.dumps(scope.to_json()).decode(),
             "status": ACTIVE,
-            "failed_logins": 0,
-            "locked_until_ms": None,
-            "last_login_ms": None,
-            "date_created": now,
-            "date_updated": now,
         }
 
     def _prepare(
@@ -194,12 +189,12 @@ class UserService:
         passwords.check_rules(password, name)
         return name, password, generated, parsed
 
-    def _insert(self, conn: Connection, row: dict[str, Any]) -> Any:
+    def _insert(self, conn: Connection, row: dict[str, Any], now: int) -> Any:
         if account_store.get_account(conn, row["account_sid"]) is None:
             raise NotFound(f"No account {row['account_sid']}")
         if store.get_by_username(conn, row["username"]) is not None:
             raise Conflict(f"A user named {row['username']!r} exists already")
-        store.insert_user(conn, row)
+        store.insert_user(conn, row, now)
         return store.get_user(conn, row["sid"])
 
     async def create(
@@ -218,6 +213,7 @@ class UserService:
         if actor.account_sid is None:
             raise InvalidParameter("Name the account the user belongs to")
         name, secret, generated, parsed = self._prepare(username, password, roles)
+        now = self._clock.now_ms()
         row = self._new_row(
             actor.account_sid,
             name,
@@ -226,8 +222,9 @@ class UserService:
             scope or Scope(),
             full_name,
             email,
+            now,
         )
-        created = await self._write(lambda conn: self._insert(conn, row))
+        created = await self._write(lambda conn: self._insert(conn, row, now))
         await self._audit.record(
             actor,
             "user.create",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from hindsight.cli.people import _fail, console
+from hindsight.cli.kit import console, fail
 
 # The stores and boto3 are imported inside the commands, so `--help` needs none of them.
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(work)
     except HindsightError as failure:
-        _fail(failure.message)
+        fail(failure.message)
         raise  # not reached
 
 
@@ -126,7 +126,7 @@ def encrypt(
     if not settings.media_encryption:
         # A server started without encryption reads objects as they are stored: it must be
         # restarted with encryption on before objects it serves change under it.
-        _fail(
+        fail(
             "Set HINDSIGHT_MEDIA_ENCRYPTION=true (and restart every server with it) first: "
             "servers without it would send encrypted objects as they are stored."
         )
@@ -157,7 +157,7 @@ def rotate_key(
 
     settings = _settings()
     if settings.media_keys:
-        _fail(
+        fail(
             "HINDSIGHT_MEDIA_KEYS is set: add the new key in front of the list yourself, then "
             "run `hindsight media rotate-key` again with it (it re-wraps with the first key)."
         )
@@ -217,12 +217,12 @@ def migrate(
     from hindsight.media.blobs import build, upkeep
 
     if to != "s3":
-        _fail("only --to s3 is supported")
+        fail("only --to s3 is supported")
     settings = _settings()
     try:
         target = build.s3_store(settings)
     except ValueError as refused:
-        _fail(str(refused))
+        fail(str(refused))
     source = build.local_store(settings)
 
     async def work() -> None:

@@ -4,60 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
+from hindsight.cli.kit import account_for, console, fail, open_runtime
 from hindsight.domain.access import Scope
 from hindsight.domain.csv_export import CsvWriter
-from hindsight.domain.errors import HindsightError
 from hindsight.domain.permissions import ROLES
 
 # The application is imported inside the commands, so `--help` needs none of it.
 if TYPE_CHECKING:
-    from hindsight.app import Runtime
     from hindsight.auth.users import IssuedUser, UserChanges
     from hindsight.store.users import UserRecord
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
 audit_app = typer.Typer(help="The audit trail of every access to conversation data.")
-# No markup: names are printed as they are.
-console = Console(soft_wrap=True, markup=False, highlight=False)
+# quality/cli.py imports the runtime by its old private name (its owner changes it next).
+_runtime = open_runtime
 _ROLE_HELP = "Role (repeatable): " + ", ".join(sorted(ROLES))
-
-
-def _fail(message: str) -> NoReturn:
-    console.print(message, style="red")
-    raise typer.Exit(1)
-
-
-@contextmanager
-def _runtime() -> Iterator[Runtime]:
-    from hindsight.app import build_runtime
-    from hindsight.settings import Settings
-
-    runtime = build_runtime(Settings())
-    try:
-        yield runtime
-    except HindsightError as exc:
-        _fail(exc.message)
-    finally:
-        runtime.close()
-
-
-def _account_for(runtime: Runtime, account: str | None, which: str = "the user's") -> str:
-    """The account named, or the only one there is; `which` says what to name if several."""
-    if account:
-        return account
-    accounts = runtime.services.accounts.list_accounts()
-    if len(accounts) == 1:
-        return accounts[0].sid
-    if not accounts:
-        _fail("There is no account yet: run `hindsight serve` once or `hindsight accounts create`.")
-    _fail(f"There are several accounts: name {which} with --account AC….")
 
 
 def _scope(teams: list[str], queues: list[str], departments: list[str]) -> Scope | None:
@@ -96,9 +61,9 @@ def create(
     from hindsight.audit.trail import operator
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         create = runtime.services.users.create(
-            operator(_account_for(runtime, account)),
+            operator(account_for(runtime, account)),
             username,
             role,
             password=password,
@@ -116,7 +81,7 @@ def create(
 def list_users(account: str = typer.Option(None, help="Only this account's users.")) -> None:
     from hindsight.audit.trail import operator
 
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         for row in asyncio.run(runtime.services.users.list(operator(account))):
             _show(row)
 
@@ -143,7 +108,7 @@ def export_users(account: str = typer.Option(None, help="Only this account's use
     from hindsight.auth.users import user_json
 
     writer = CsvWriter(PEOPLE_COLUMNS, sys.stdout)
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
 
         async def export() -> None:
             for row in await runtime.services.users.list(operator(account)):
@@ -165,7 +130,7 @@ def _changes(**fields: object) -> UserChanges:
 def _change(user: str, changes: UserChanges) -> None:
     from hindsight.audit.trail import SYSTEM
 
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         users = runtime.services.users
 
         async def change() -> UserRecord:
@@ -222,7 +187,7 @@ def reset(
     from hindsight.audit.trail import SYSTEM
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         users = runtime.services.users
 
         async def reset() -> IssuedUser:
@@ -245,7 +210,7 @@ def verify(
     trail still holds every published checkpoint; then publish a new checkpoint."""
     from hindsight.audit.trail import SYSTEM
 
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         trail = runtime.services.audit
         result = trail.verify()
 
@@ -261,12 +226,12 @@ def verify(
 
         asyncio.run(record())
     if result.broken is not None:
-        _fail(
+        fail(
             f"The audit trail is NOT intact: record {result.broken.record_id} "
             f"{result.broken.reason} (after {result.broken.position} good records)."
         )
     if expect_head and expect_head != result.head_hash and not audit_chain_contains(expect_head):
-        _fail(
+        fail(
             "The audit trail no longer holds the record with the expected head hash: records "
             "were removed from its end, or the trail was replaced."
         )
@@ -288,7 +253,7 @@ def rotate_key() -> None:
     try:
         rotated = keyring.rotate(settings.resolved_audit_keyring())
     except keyring.KeyringError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     console.print(
         f"Audit key {rotated.current.number} is current in {settings.resolved_audit_keyring()} "
         f"(keys held: {', '.join(str(n) for n in sorted(rotated.keys))}). Copy the file to "
@@ -300,7 +265,7 @@ def audit_chain_contains(head_hash: str) -> bool:
     """Whether an earlier head is still a record of the chain (the trail only grew since)."""
     from hindsight.store import audit as audit_store
 
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         return runtime.db.read_sync(
             lambda conn: any(r.hash == head_hash for r in audit_store.in_order(conn))
         )
@@ -314,7 +279,7 @@ def export(account: str = typer.Option(None, help="Only this account's records."
     from hindsight.store import audit as audit_store
 
     writer = CsvWriter(COLUMNS, sys.stdout)
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
 
         def rows(conn: object) -> None:
             for record in audit_store.in_order(conn):  # type: ignore[arg-type]

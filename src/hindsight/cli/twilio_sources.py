@@ -3,13 +3,11 @@ into Hindsight (its Insights), and print the webhook URLs to give Twilio."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
-from hindsight.cli.people import _account_for as people_account
-from hindsight.domain.errors import HindsightError
+from hindsight.cli.kit import account_for, console, open_runtime
 
 # The application is imported inside the commands, so `--help` needs none of it.
 if TYPE_CHECKING:
@@ -19,15 +17,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Real Twilio accounts whose TaskRouter events Hindsight mirrors (its Insights)."
 )
-# No markup: names and URLs are printed as they are.
-console = Console(soft_wrap=True, markup=False, highlight=False)
-
-
-def _runtime() -> Runtime:
-    from hindsight.app import build_runtime
-    from hindsight.settings import Settings
-
-    return build_runtime(Settings())
 
 
 def base_url(settings: Settings) -> str:
@@ -47,15 +36,6 @@ def _print_urls(runtime: Runtime, source_sid: str) -> None:
     )
 
 
-def _fail(message: str) -> NoReturn:
-    console.print(message, style="red")
-    raise typer.Exit(1)
-
-
-def _account_for(runtime: Runtime, account: str | None) -> str:
-    return people_account(runtime, account, "the one to receive the events")
-
-
 @app.command("add")
 def add(
     twilio_account_sid: str = typer.Argument(..., help="The Twilio Account SID (AC…)."),
@@ -73,9 +53,8 @@ def add(
     name: str = typer.Option(None, help="A friendly name for the source."),
 ) -> None:
     """Connect a Twilio account and print the URLs to configure in Twilio."""
-    runtime = _runtime()
-    try:
-        owner = _account_for(runtime, account)
+    with open_runtime() as runtime:
+        owner = account_for(runtime, account, "the one to receive the events")
         source = runtime.twilio_sources.add(owner, twilio_account_sid, auth_token, name)
         console.print(
             f"Twilio source {source.sid} ({source.friendly_name}): events of Twilio account "
@@ -93,10 +72,6 @@ def add(
                 "the address Twilio reaches Hindsight at; signatures are checked against it.",
                 style="yellow",
             )
-    except HindsightError as exc:
-        _fail(exc.message)
-    finally:
-        runtime.close()
 
 
 @app.command("list")
@@ -104,8 +79,7 @@ def list_(
     account: str = typer.Option(None, help="Only the sources of this Hindsight account."),
 ) -> None:
     """List Twilio sources and their webhook URLs (never their Auth Tokens)."""
-    runtime = _runtime()
-    try:
+    with open_runtime() as runtime:
         sources = runtime.twilio_sources.list(account)
         if not sources:
             console.print("No Twilio sources.")
@@ -117,22 +91,15 @@ def list_(
                 f"{'' if len(mirrors) == 1 else 's'})"
             )
             _print_urls(runtime, source.sid)
-    finally:
-        runtime.close()
 
 
 @app.command("remove")
 def remove(source_sid: str = typer.Argument(..., help="The source (IS…).")) -> None:
     """Stop taking events from a Twilio source; its mirrored workspaces stay, read-only."""
-    runtime = _runtime()
-    try:
+    with open_runtime() as runtime:
         mirrors = runtime.twilio_sources.remove(source_sid)
         console.print(f"Removed Twilio source {source_sid}; its URLs now answer 404.")
         for workspace in mirrors:
             console.print(
                 f"  {workspace.sid} ({workspace.friendly_name}) keeps its log, read-only."
             )
-    except HindsightError as exc:
-        _fail(exc.message)
-    finally:
-        runtime.close()

@@ -368,43 +368,43 @@ class AgentStatusFacts:
 
 def agent_status(data: Mapping[str, str], at_ms: int) -> list[AgentStatusFacts]:
     """A worker changed activity: the stint that ended (Agent Status) and the new one."""
-    worker = data.get("worker_sid", "")
     out: list[AgentStatusFacts] = []
     previous = data.get("worker_previous_activity_sid")
     elapsed = data.get("worker_time_in_previous_activity_ms")
     if previous and elapsed is not None and elapsed.isdigit():
         started = at_ms - int(elapsed)
-        out.append(
-            AgentStatusFacts(
-                segment_id=segment_id(worker, "status", str(started)),
-                kind=AGENT_STATUS,
-                worker_sid=worker,
-                agent_name=data.get("worker_name"),
-                worker_attributes=data.get("worker_attributes"),
-                activity_sid=previous,
-                activity=data.get("worker_previous_activity_name"),
-                start_ms=started,
-                end_ms=at_ms,
-                activity_time=seconds(started, at_ms),
-            )
-        )
+        name = data.get("worker_previous_activity_name")
+        out.append(_stint(data, AGENT_STATUS, previous, name, started, at_ms))
     current = data.get("worker_activity_sid")
     if current:
-        out.append(
-            AgentStatusFacts(
-                segment_id=segment_id(worker, "status", str(at_ms)),
-                kind=AGENT_STATUS_IN_PROGRESS,
-                worker_sid=worker,
-                agent_name=data.get("worker_name"),
-                worker_attributes=data.get("worker_attributes"),
-                activity_sid=current,
-                activity=data.get("worker_activity_name"),
-                start_ms=at_ms,
-                end_ms=None,
-                activity_time=0,
-            )
-        )
+        name = data.get("worker_activity_name")
+        out.append(_stint(data, AGENT_STATUS_IN_PROGRESS, current, name, at_ms, None))
     return out
+
+
+def _stint(
+    data: Mapping[str, str],
+    kind: str,
+    activity_sid: str,
+    activity: str | None,
+    start_ms: int,
+    end_ms: int | None,
+) -> AgentStatusFacts:
+    """The event's worker in one activity from `start_ms`, to `end_ms` if the stint has ended;
+    a stint is named by its worker and start."""
+    worker = data.get("worker_sid", "")
+    return AgentStatusFacts(
+        segment_id=segment_id(worker, "status", str(start_ms)),
+        kind=kind,
+        worker_sid=worker,
+        agent_name=data.get("worker_name"),
+        worker_attributes=data.get("worker_attributes"),
+        activity_sid=activity_sid,
+        activity=activity,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        activity_time=seconds(start_ms, end_ms),
+    )
 
 
 def main_segment(kinds: Sequence[str]) -> int:

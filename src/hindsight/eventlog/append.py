@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Connection
@@ -24,9 +24,51 @@ _FILTER_COLUMNS = {
 }
 
 
-def index_columns(data: dict[str, str]) -> dict[str, str | None]:
-    """The `events` columns the Events resource filters on, taken from an event's data."""
-    return {column: data.get(key) for column, key in _FILTER_COLUMNS.items()}
+class Described(Protocol):
+    """What an event says about itself, whether made here (NewEvent) or received from Twilio."""
+
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def resource_type(self) -> str: ...
+    @property
+    def resource_sid(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+
+
+def log_row(
+    workspace: Any,
+    position: int,
+    event: Described,
+    data: dict[str, Any],
+    *,
+    sid: str,
+    actor_type: str | None,
+    actor_sid: str | None,
+    event_date_ms: int,
+    source: str,
+    source_ip_address: str | None,
+) -> dict[str, Any]:
+    """The `events` row of `event` at `position` in `workspace`'s log: its data kept as JSON,
+    and the columns the Events resource filters on taken from that data."""
+    return {
+        "sid": sid,
+        "account_sid": workspace.account_sid,
+        "workspace_sid": workspace.sid,
+        "seq": position,
+        "event_type": event.event_type,
+        "resource_type": event.resource_type,
+        "resource_sid": event.resource_sid,
+        "actor_type": actor_type,
+        "actor_sid": actor_sid,
+        "description": event.description,
+        "event_data": orjson.dumps(data).decode("utf-8"),
+        "event_date_ms": event_date_ms,
+        "source": source,
+        "source_ip_address": source_ip_address,
+        **{column: data.get(key) for column, key in _FILTER_COLUMNS.items()},
+    }
 
 
 @dataclass(frozen=True)
@@ -64,37 +106,20 @@ def append_from(
     positions = iter(event_store.allocate_positions(conn, count))
     common = workspace_fields(workspace.sid, workspace.friendly_name)
     rows = [
-        _row(workspace, next(positions), event, {**event.data, **common}, now_ms, origin)
+        log_row(
+            workspace,
+            next(positions),
+            event,
+            {**event.data, **common},
+            sid=new_sid(Prefix.EVENT),
+            actor_type=origin.actor.actor_type,
+            actor_sid=origin.actor.actor_sid,
+            event_date_ms=now_ms if event.at_ms is None else event.at_ms,
+            source=origin.source,
+            source_ip_address=origin.ip,
+        )
         for events, origin in batches
         for event in events
     ]
     event_store.insert_events(conn, rows)
     return [row["sid"] for row in rows]
-
-
-def _row(
-    workspace: Any,
-    position: int,
-    event: NewEvent,
-    data: dict[str, Any],
-    now_ms: int,
-    origin: Origin,
-) -> dict[str, Any]:
-    row = {
-        "sid": new_sid(Prefix.EVENT),
-        "account_sid": workspace.account_sid,
-        "workspace_sid": workspace.sid,
-        "seq": position,
-        "event_type": event.event_type,
-        "resource_type": event.resource_type,
-        "resource_sid": event.resource_sid,
-        "actor_type": origin.actor.actor_type,
-        "actor_sid": origin.actor.actor_sid,
-        "description": event.description,
-        "event_data": orjson.dumps(data).decode("utf-8"),
-        "event_date_ms": now_ms if event.at_ms is None else event.at_ms,
-        "source": origin.source,
-        "source_ip_address": origin.ip,
-    }
-    row.update(index_columns(data))
-    return row

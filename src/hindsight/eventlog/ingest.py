@@ -29,7 +29,7 @@ from hindsight.domain.clock import Clock
 from hindsight.domain.errors import Conflict, Forbidden, InvalidParameter
 from hindsight.domain.ingest import TWILIO_SOURCE, IngestedEvent, from_callback, from_event_streams
 from hindsight.domain.webhook_signature import form_request_is_signed, json_request_is_signed
-from hindsight.eventlog.append import index_columns
+from hindsight.eventlog.append import log_row
 from hindsight.eventlog.notify import LogNotifier
 from hindsight.eventlog.twilio_sources import SigningKey, TwilioSourceService
 from hindsight.store import events as event_store
@@ -231,22 +231,17 @@ def _append_rows(
     rows = []
     for position, event in zip(positions, events, strict=True):
         rows.append(
-            {
-                "sid": event.sid,
-                "account_sid": workspace.account_sid,
-                "workspace_sid": workspace.sid,
-                "seq": position,
-                "event_type": event.event_type,
-                "resource_type": event.resource_type,
-                "resource_sid": event.resource_sid,
-                "actor_type": event.actor_type,
-                "actor_sid": event.actor_sid,
-                "description": event.description,
-                "event_data": orjson.dumps(event.data).decode("utf-8"),
-                "event_date_ms": event.event_date_ms,
-                "source": TWILIO_SOURCE,
-                "source_ip_address": None,
-                **index_columns(event.data),
-            }
+            log_row(
+                workspace,
+                position,
+                event,
+                event.data,
+                sid=event.sid,
+                actor_type=event.actor_type,
+                actor_sid=event.actor_sid,
+                event_date_ms=event.event_date_ms,
+                source=TWILIO_SOURCE,
+                source_ip_address=None,
+            )
         )
     event_store.insert_events(conn, rows)

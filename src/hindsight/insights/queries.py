@@ -307,18 +307,6 @@ class InsightsService(Service):
         # Whether held recordings laid over defaults are all playable, or only the first.
         self._extended_media = extended_media
 
-    async def _allow(
-        self,
-        viewer: Viewer,
-        permission: Permission,
-        action: str,
-        object_type: str | None = None,
-        object_id: str | None = None,
-    ) -> None:
-        await self._audit.require(
-            viewer, permission, action, object_type=object_type, object_id=object_id
-        )
-
     async def _missing(
         self, viewer: Viewer, action: str, object_type: str, object_id: str, what: str
     ) -> NotFound:
@@ -349,7 +337,7 @@ class InsightsService(Service):
         sort: ConversationSort,
         page: PageRequest,
     ) -> PageResult:
-        await self._allow(viewer, Permission.SEARCH, "conversation.search")
+        await self._audit.require(viewer, Permission.SEARCH, "conversation.search")
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
 
@@ -368,7 +356,7 @@ class InsightsService(Service):
     async def count(self, viewer: Viewer, filters: ConversationFilters) -> SearchTotal:
         """How many conversations a search finds, up to `TOTAL_CAP` (checked and scoped as
         the search itself)."""
-        await self._allow(viewer, Permission.SEARCH, "conversation.search")
+        await self._audit.require(viewer, Permission.SEARCH, "conversation.search")
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
         cap = store.TOTAL_CAP
@@ -383,7 +371,7 @@ class InsightsService(Service):
     async def pick_lists(self, viewer: Viewer) -> dict[str, list[str]]:
         """The values the search form offers for queue, agent, team, outcome and channel: only
         those shown by conversations the viewer may see."""
-        await self._allow(viewer, Permission.SEARCH, "conversation.search")
+        await self._audit.require(viewer, Permission.SEARCH, "conversation.search")
         scope = scope_of(viewer)
 
         def unit(conn: Connection) -> dict[str, list[str]]:
@@ -405,7 +393,7 @@ class InsightsService(Service):
     async def lookup(self, viewer: Viewer, text: str) -> str | None:
         """The conversation an identifier typed in the search box names (task, reservation,
         call, chat or recording SID, or conversation id), if the viewer may see it."""
-        await self._allow(viewer, Permission.SEARCH, "conversation.lookup")
+        await self._audit.require(viewer, Permission.SEARCH, "conversation.lookup")
         scope = scope_of(viewer)
 
         def unit(conn: Connection) -> str | None:
@@ -423,7 +411,9 @@ class InsightsService(Service):
 
     async def conversation(self, viewer: Viewer, conversation_id: str) -> ConversationDetail:
         action = "conversation.view"
-        await self._allow(viewer, Permission.VIEW, action, "conversation", conversation_id)
+        await self._audit.require(
+            viewer, Permission.VIEW, action, object_type="conversation", object_id=conversation_id
+        )
         scope = scope_of(viewer)
 
         def unit(conn: Connection) -> ConversationDetail | None:
@@ -473,7 +463,9 @@ class InsightsService(Service):
             )
         ((kind, named),) = given.items()
         action = "conversation.drilldown"
-        await self._allow(viewer, Permission.VIEW, action, kind, named)
+        await self._audit.require(
+            viewer, Permission.VIEW, action, object_type=kind, object_id=named
+        )
         scope = scope_of(viewer)
 
         def unit(conn: Connection) -> tuple[Drilldown | None, str]:
@@ -532,7 +524,7 @@ class InsightsService(Service):
         """Figures by group; `hour_of_day` folds the period into 24 hours of `time_zone`."""
         if group_by not in (*GROUPINGS, HOUR_OF_DAY):
             raise InvalidParameter(f"group_by must be one of {', '.join(GROUPINGS)}")
-        await self._allow(viewer, Permission.DASHBOARDS, "report.aggregate")
+        await self._audit.require(viewer, Permission.DASHBOARDS, "report.aggregate")
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
         zone = time_zone or ZoneInfo("UTC")
@@ -569,7 +561,7 @@ class InsightsService(Service):
 
     async def start_export(self, viewer: Viewer, filters: ConversationFilters) -> None:
         """Check and record an export before its first row is sent."""
-        await self._allow(viewer, Permission.EXPORT, "conversation.export")
+        await self._audit.require(viewer, Permission.EXPORT, "conversation.export")
         await self._audit.record(
             viewer, "conversation.export", detail={"filters": _filter_summary(filters)}
         )
@@ -679,7 +671,7 @@ class InsightsService(Service):
         reservation_sids: Sequence[str],
         page: PageRequest,
     ) -> PageResult[store.SegmentRecord]:
-        await self._allow(viewer, Permission.SEARCH, "segment.list")
+        await self._audit.require(viewer, Permission.SEARCH, "segment.list")
         query = store.segments_query(
             viewer.account_sid, segment_id, reservation_sids, scope_of(viewer)
         )
@@ -699,7 +691,7 @@ class InsightsService(Service):
         self, viewer: Viewer, segment_id: str | None, page: PageRequest
     ) -> tuple[PageResult, dict[str, list[dict[str, Any]]]]:
         """A page of conversations (or the one holding `segment_id`) and their segments."""
-        await self._allow(viewer, Permission.SEARCH, "conversation.list")
+        await self._audit.require(viewer, Permission.SEARCH, "conversation.list")
         query = store.conversations_query(viewer.account_sid, segment_id, scope_of(viewer))
 
         def unit(conn: Connection) -> tuple[PageResult, dict[str, list[dict[str, Any]]]]:

@@ -104,12 +104,8 @@ class ProvisionedPeople(ScimCollection[ProvisionedUser]):
                     "roles": orjson.dumps([NO_ACCESS_ROLE]).decode(),
                     "scope": orjson.dumps(Scope().to_json()).decode(),
                     "status": ACTIVE if active else DISABLED,
-                    "failed_logins": 0,
-                    "locked_until_ms": None,
-                    "last_login_ms": None,
-                    "date_created": now,
-                    "date_updated": now,
                 },
+                now,
             )
             store.insert_person(
                 conn,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hindsight.cli.people import _account_for, _runtime, console
+from hindsight.cli.kit import account_for, console, open_runtime
 from hindsight.domain.retention import FIELDS
 
 # The services are imported inside the commands, so `--help` needs none of them.
@@ -65,8 +65,8 @@ def policy(
     """Show the policy, or change the kinds named (the others stay as they are)."""
     given = dict(zip(FIELDS, (conversations, recordings, transcripts), strict=True))
     changes = {name: (value or None) for name, value in given.items() if value is not None}
-    with _runtime() as runtime:
-        actor = _actor(_account_for(runtime, account))
+    with open_runtime() as runtime:
+        actor = _actor(account_for(runtime, account))
         service = runtime.services.retention
         if changes:
             view = asyncio.run(service.set_policy(actor, changes))
@@ -83,7 +83,7 @@ def run(
     """Delete now what the policies say has expired (the server also does this on a schedule)."""
     from hindsight.retention.service import CLI
 
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         service = runtime.services.retention
 
         async def sweep() -> list[SweepReport]:
@@ -113,8 +113,8 @@ def hold(
     account: str = typer.Option(None, help="The account (AC…); needed when there are several."),
 ) -> None:
     """Place a conversation on legal hold: nothing of it is deleted until it is released."""
-    with _runtime() as runtime:
-        actor = _actor(_account_for(runtime, account))
+    with open_runtime() as runtime:
+        actor = _actor(account_for(runtime, account))
         row = asyncio.run(runtime.services.retention.place_hold(actor, conversation_id, reason))
         console.print(f"On hold: {row.conversation_id} ({row.reason})")
 
@@ -125,8 +125,8 @@ def release(
     account: str = typer.Option(None, help="The account (AC…); needed when there are several."),
 ) -> None:
     """Release a legal hold; the conversation is then subject to the policy again."""
-    with _runtime() as runtime:
-        actor = _actor(_account_for(runtime, account))
+    with open_runtime() as runtime:
+        actor = _actor(account_for(runtime, account))
         asyncio.run(runtime.services.retention.release_hold(actor, conversation_id))
         console.print(f"Released: {conversation_id}")
 
@@ -138,8 +138,8 @@ def holds(
     """List the conversations on hold."""
     from hindsight.retention.service import hold_json
 
-    with _runtime() as runtime:
-        actor = _actor(_account_for(runtime, account))
+    with open_runtime() as runtime:
+        actor = _actor(account_for(runtime, account))
         for row in asyncio.run(runtime.services.retention.all_holds(actor)):
             data = hold_json(row)
             placed = datetime.fromtimestamp(data["placed_ms"] / 1000, UTC).isoformat()

@@ -81,8 +81,19 @@ _SESSION = (
 )
 
 
-def insert_user(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(users).values(**row))
+def insert_user(conn: Connection, row: dict[str, Any], now_ms: int) -> None:
+    """A new user, however created (password, single sign-on, SCIM): `row` says who they are
+    and how they sign in; the sign-in bookkeeping starts empty and both dates are `now_ms`."""
+    conn.execute(
+        insert(users).values(
+            **row,
+            failed_logins=0,
+            locked_until_ms=None,
+            last_login_ms=None,
+            date_created=now_ms,
+            date_updated=now_ms,
+        )
+    )
 
 
 def get_user(conn: Connection, sid: str) -> UserRecord | None:

@@ -7,7 +7,6 @@ player actions, media and plug-ins. People only: a page without a session sends 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,7 +17,6 @@ from starlette.responses import RedirectResponse, Response
 
 from hindsight.api import identity, kit
 from hindsight.api.rate_limit import RateLimiter, TooManyRequests
-from hindsight.api.session import describe
 from hindsight.app_services import Services
 from hindsight.auth.sessions import ActiveSession
 from hindsight.auth.sso.http import SIGNED_OUT_PATH, described, own_url
@@ -26,7 +24,6 @@ from hindsight.auth.users import SignInBusy, user_json
 from hindsight.domain.access import Viewer
 from hindsight.domain.errors import (
     Forbidden,
-    HindsightError,
     InvalidParameter,
     NotFound,
     Unauthenticated,
@@ -46,6 +43,7 @@ from hindsight.quality.http.search_params import quality_pairs
 from hindsight.retention.service import hold_json
 from hindsight.search.annotations import Annotation
 from hindsight.web import audit_view, chips, plugins, reports, timeline
+from hindsight.web.page_kit import page_context, safe_next, signed_in_page
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -75,48 +73,8 @@ _RUNS_SHOWN = 5
 # --- who is looking ---------------------------------------------------------------------------
 
 
-def _safe_next(value: str | None) -> str:
-    """Only a path on this server: never `//evil.example` or `https://evil.example`."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
-        return "/conversations"
-    return value
-
-
-def _to_sign_in(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
-
-
-def _context(request: Request, session: ActiveSession, **extra: Any) -> dict[str, Any]:
-    described = describe(session)
-    return {
-        "request": request,
-        "me": described["user"],
-        "can": described["can"],
-        "csrf": session.csrf_token,
-        "idle_deadline_ms": session.idle_deadline_ms,
-        "plugins": plugins.available(request.app.state.plugins_dir),
-        "path": request.url.path,
-        **extra,
-    }
-
-
-Page = Callable[[Request, ActiveSession], Awaitable[Response]]
-
-
-async def _page(request: Request, build: Page) -> Response:
-    """Run a page for the signed-in person; errors become the error page, not a stack."""
-    session = await identity.current_session(request)
-    if session is None:
-        return _to_sign_in(request)
-    try:
-        return await build(request, session)
-    except HindsightError as error:
-        return render(
-            "error.html",
-            _context(request, session, status=error.status, message=error.message),
-            status=error.status,
-        )
+# quality/pages.py imports these by their old private names (its owner changes it next).
+_context, _page = page_context, signed_in_page
 
 
 # --- signing in and out -------------------------------------------------------------------------
@@ -133,11 +91,11 @@ async def login_page(
     request: Request, next: str | None = None, account: str | None = None
 ) -> Response:
     if await identity.current_session(request) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     return render(
         "login.html",
         {
-            "next": _safe_next(next),
+            "next": safe_next(next),
             "error": None,
             "username": "",
             **await sso_choices(request, account),
@@ -178,7 +136,7 @@ def remember_sso_account(response: Response, request: Request, account_sid: str)
 @router.post("/login")
 async def login(request: Request) -> Response:
     form = await request.form()
-    target = _safe_next(_text(form, "next"))
+    target = safe_next(_text(form, "next"))
     username = _text(form, "username")[:256]
     try:
         if not identity.same_origin(request):
@@ -332,7 +290,7 @@ async def conversations_page(request: Request) -> Response:
         rows = [_listed(conversation_record(r), notes.get(r.conversation_id)) for r in result.rows]
         return render(
             "conversations.html",
-            _context(
+            page_context(
                 request,
                 session,
                 rows=rows,
@@ -350,7 +308,7 @@ async def conversations_page(request: Request) -> Response:
             ),
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 async def _list_context(request: Request, session: ActiveSession) -> dict[str, Any]:
@@ -460,7 +418,7 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
         }
         return render(
             "conversation.html",
-            _context(
+            page_context(
                 request,
                 session,
                 conversation=detail.conversation,
@@ -473,7 +431,7 @@ async def conversation_page(request: Request, conversation_id: str) -> Response:
             frame_origins=origins,
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 async def _hold_of(services: Services, viewer: Viewer, conversation_id: str) -> Any | None:
@@ -526,13 +484,13 @@ def _seconds(value: str | None) -> float | None:
 @router.get("/segments/{segment_id}")
 async def segment_link(request: Request, segment_id: str) -> Response:
     """A shareable link to one segment: its conversation screen, that segment selected."""
-    return await _page(request, lambda r, s: _drill(r, s, segment_id=segment_id))
+    return await signed_in_page(request, lambda r, s: _drill(r, s, segment_id=segment_id))
 
 
 @router.get("/tasks/{task_sid}")
 async def task_link(request: Request, task_sid: str) -> Response:
     """A shareable link by task SID (as Flex's segment look-ups take them)."""
-    return await _page(request, lambda r, s: _drill(r, s, task_sid=task_sid))
+    return await signed_in_page(request, lambda r, s: _drill(r, s, task_sid=task_sid))
 
 
 async def _drill(request: Request, session: ActiveSession, **named: str) -> Response:
@@ -569,7 +527,7 @@ async def reports_page(request: Request) -> Response:
         spaces = await services.insights.workspaces(session.viewer)
         return render(
             "reports.html",
-            _context(
+            page_context(
                 request,
                 session,
                 shown=shown,
@@ -581,7 +539,7 @@ async def reports_page(request: Request) -> Response:
             ),
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 REPORT_GROUPINGS = ("day", reports.HOUR_OF_DAY, "queue", "agent", "channel")
@@ -632,7 +590,7 @@ async def admin_page(request: Request) -> Response:
             retention = await _retention(services, viewer)
         return render(
             "admin.html",
-            _context(
+            page_context(
                 request,
                 session,
                 users=users,
@@ -643,7 +601,7 @@ async def admin_page(request: Request) -> Response:
             ),
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 def _admin_user(row: Any) -> dict[str, Any]:
@@ -669,9 +627,9 @@ async def audit_page(request: Request) -> Response:
         found = await audit_view.audit_context(
             services.audit, session.viewer, dict(request.query_params)
         )
-        return render("audit.html", _context(request, session, **found))
+        return render("audit.html", page_context(request, session, **found))
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 @router.get("/plugins/{name}")

@@ -7,7 +7,7 @@ import getpass
 
 import typer
 
-from hindsight.cli.people import _account_for, _fail, _runtime, console
+from hindsight.cli.kit import account_for, console, fail, open_runtime
 
 sso_app = typer.Typer(help="Single sign-on (OpenID Connect) of an account; the break-glass.")
 
@@ -15,8 +15,8 @@ sso_app = typer.Typer(help="Single sign-on (OpenID Connect) of an account; the b
 @sso_app.command("status")
 def status(account: str = typer.Option(None, help="The account (AC…); needed if several.")) -> None:
     """Show the account's provider, whether passwords are on, and its break-glass admin."""
-    with _runtime() as runtime:
-        account_sid = _account_for(runtime, account)
+    with open_runtime() as runtime:
+        account_sid = account_for(runtime, account)
         record = runtime.services.sso.config.record_for(account_sid)
         if record is None:
             console.print("Single sign-on is not configured for this account.")
@@ -37,10 +37,10 @@ def passwords_on(
     either; `hindsight users reset NAME` gives anyone a new password."""
     from hindsight.audit.trail import Actor
 
-    with _runtime() as runtime:
-        account_sid = _account_for(runtime, account)
+    with open_runtime() as runtime:
+        account_sid = account_for(runtime, account)
         if runtime.services.sso.config.record_for(account_sid) is None:
-            _fail("Single sign-on is not configured for this account.")
+            fail("Single sign-on is not configured for this account.")
         actor = Actor("cli", None, f"cli:{getpass.getuser()}", account_sid=account_sid)
         if asyncio.run(runtime.services.sso.config.restore_passwords(account_sid, actor)):
             console.print(

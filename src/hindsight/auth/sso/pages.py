@@ -19,13 +19,8 @@ from hindsight.auth.sso.signin import SIGN_IN, TEST
 from hindsight.domain.errors import Forbidden, NotFound
 from hindsight.domain.permissions import Permission
 from hindsight.domain.sids import Prefix, is_sid
-from hindsight.web.pages import (
-    _context,
-    _safe_next,
-    _to_sign_in,
-    remember_sso_account,
-    sso_choices,
-)
+from hindsight.web.page_kit import page_context, safe_next, to_sign_in
+from hindsight.web.pages import remember_sso_account, sso_choices
 from hindsight.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -64,7 +59,7 @@ def _with_state(response: Response, request: Request, state: str) -> Response:
 
 @router.get("/sso/{account_sid}/start")
 async def start(request: Request, account_sid: str, next: str | None = None) -> Response:
-    target = _safe_next(next)
+    target = safe_next(next)
     try:
         if not is_sid(account_sid, Prefix.ACCOUNT):
             raise NotFound("No such single sign-on")
@@ -81,7 +76,7 @@ async def test_start(request: Request) -> Response:
     """The Admin page's "test sign-in": the whole flow, but no one is changed or signed in."""
     session = await identity.current_session(request)
     if session is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     viewer = session.viewer
     try:
         if not viewer.can(Permission.MANAGE_USERS):
@@ -92,7 +87,7 @@ async def test_start(request: Request) -> Response:
     except (Forbidden, NotFound, SsoRefused, ProviderUnavailable) as failed:
         return render(
             "sso_test.html",
-            _context(request, session, report=None, error=_sentence(failed)),
+            page_context(request, session, report=None, error=_sentence(failed)),
             status=failed.status,
         )
     return _with_state(RedirectResponse(started.url, status_code=303), request, started.state)
@@ -115,7 +110,7 @@ async def callback(request: Request) -> Response:
     except (SsoRefused, NotFound, ProviderUnavailable) as failed:
         session = await identity.current_session(request)
         if getattr(failed, "purpose", None) == TEST and session is not None:
-            context = _context(request, session, report=None, error=_sentence(failed))
+            context = page_context(request, session, report=None, error=_sentence(failed))
             response = render("sso_test.html", context, status=failed.status)
         else:
             response = await login_page(request, "/conversations", _sentence(failed), failed.status)
@@ -127,7 +122,7 @@ async def callback(request: Request) -> Response:
         started = await services.sessions.start(
             finished.user, ip, request.headers.get("user-agent"), finished.id_token
         )
-        response = RedirectResponse(_safe_next(finished.next_path), status_code=303)
+        response = RedirectResponse(safe_next(finished.next_path), status_code=303)
         identity.set_session_cookie(
             response, request, started.token, services.sessions.policy.absolute_ms // 1000
         )
@@ -145,7 +140,7 @@ async def _test_report(request: Request, account_sid: str, report: dict) -> Resp
     ):
         # The report shows a token's claims: only to an admin of the account that asked.
         return Response("Sign in as an admin of this account to see the test.", status_code=403)
-    return render("sso_test.html", _context(request, session, report=report, error=None))
+    return render("sso_test.html", page_context(request, session, report=report, error=None))
 
 
 def _sentence(failed: Exception) -> str:

@@ -314,12 +314,8 @@ class SsoSignIn:
                 "roles": "[]",
                 "scope": "{}",
                 "status": ACTIVE,
-                "failed_logins": 0,
-                "locked_until_ms": None,
-                "last_login_ms": None,
-                "date_created": now,
-                "date_updated": now,
             },
+            now,
         )
         return user_store.get_user(conn, sid)
 

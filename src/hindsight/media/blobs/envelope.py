@@ -12,8 +12,6 @@ rotating to a new KEK re-wraps these records and never touches the audio.
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,8 @@ from pathlib import Path
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from hindsight.private_files import write_private_file
 
 _WRAP_AAD = b"hindsight-media-data-key\x01"
 _KEY_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
@@ -104,21 +104,7 @@ def write_keyring(path: Path, keyring: Keyring, replace: bool = True) -> None:
         {"current": keyring.current, "keys": {k: v.hex() for k, v in keyring.keys.items()}},
         option=orjson.OPT_INDENT_2,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(body)
-            out.flush()
-            os.fsync(out.fileno())
-        if replace:
-            os.replace(temp, path)
-        else:
-            os.link(temp, path)  # fails if another process wrote one first
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
+    write_private_file(path, body, replace=replace)
 
 
 def load_or_create(path: Path) -> Keyring:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from hindsight.media.blobs import chunks
 from hindsight.media.blobs.encrypted import KEYS_PREFIX, EncryptedBlobStore, record_key
 from hindsight.media.blobs.envelope import KeyRecord, Keyring, rewrapped
-from hindsight.media.storage import BlobInfo, BlobStore, put_bytes, read_all
+from hindsight.media.storage import (
+    BlobInfo,
+    BlobStore,
+    BlobWriter,
+    StoredBlob,
+    put_bytes,
+    read_all,
+)
 
 Progress = Callable[[str, int], None]
 
@@ -29,6 +36,26 @@ class Tally:
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     bytes: int = 0
+
+    def checked(self, key: str, size: int, failure: str | None) -> None:
+        """Count an object written and read back: done (with its bytes), or why it failed."""
+        if failure is not None:
+            self.failed[key] = failure
+        else:
+            self.done.append(key)
+            self.bytes += size
+
+
+async def _copy(source: BlobStore, info: BlobInfo, writer: BlobWriter) -> StoredBlob:
+    """Stream the object `info` from `source` through `writer`; on any failure the writer is
+    aborted, so no partial object is left behind."""
+    try:
+        async for chunk in await source.open_range(info.key, 0, info.size):
+            await writer.write(chunk)
+        return await writer.commit()
+    except BaseException:
+        await writer.abort()
+        raise
 
 
 async def _head(store: BlobStore, key: str) -> bytes:
@@ -66,19 +93,9 @@ async def encrypt(
             tally.skipped.append(info.key)  # done by a run that was interrupted after it
             progress(info.key, info.size)
             continue
-        writer = sealed.writer(info.key)
-        try:
-            async for chunk in await sealed.inner.open_range(info.key, 0, info.size):
-                await writer.write(chunk)
-            stored = await writer.commit()
-        except BaseException:
-            await writer.abort()
-            raise
-        if await _sha256(sealed, info.key, stored.size) != stored.sha256:
-            tally.failed[info.key] = "does not decrypt to what was read"
-        else:
-            tally.done.append(info.key)
-            tally.bytes += stored.size
+        stored = await _copy(sealed.inner, info, sealed.writer(info.key))
+        same = await _sha256(sealed, info.key, stored.size) == stored.sha256
+        tally.checked(info.key, stored.size, None if same else "does not decrypt to what was read")
         progress(info.key, info.size)
     return tally
 
@@ -120,20 +137,10 @@ async def migrate(source: BlobStore, target: BlobStore, progress: Progress = _qu
             tally.skipped.append(info.key)
             progress(info.key, info.size)
             continue
-        writer = target.writer(info.key)
-        try:
-            async for chunk in await source.open_range(info.key, 0, info.size):
-                await writer.write(chunk)
-            stored = await writer.commit()
-        except BaseException:
-            await writer.abort()
-            raise
+        stored = await _copy(source, info, target.writer(info.key))
         copied = await _sha256(target, info.key, stored.size)
-        if stored.sha256 != source_sha or copied != source_sha:
-            tally.failed[info.key] = "the copy's checksum differs"
-        else:
-            tally.done.append(info.key)
-            tally.bytes += info.size
+        same = stored.sha256 == source_sha == copied
+        tally.checked(info.key, info.size, None if same else "the copy's checksum differs")
         progress(info.key, info.size)
     return tally
 
