@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 users_app = typer.Typer(help="People who sign in to the reporting UI (not API accounts).")
 audit_app = typer.Typer(help="The audit trail of every access to conversation data.")
-# quality/cli.py imports the runtime by its old private name (its owner changes it next).
-_runtime = open_runtime
 _ROLE_HELP = "Role (repeatable): " + ", ".join(sorted(ROLES))
 
 

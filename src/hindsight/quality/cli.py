@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hindsight.cli.people import _runtime, console
+from hindsight.cli.kit import console, open_runtime
 
 quality_app = typer.Typer(help="Quality management: the report's daily totals.")
 
@@ -17,7 +17,7 @@ def rebuild_totals(
     kept current as assessments change; this is for a restored or hand-edited database)."""
     from hindsight.store.quality.daily_totals import rebuild
 
-    with _runtime() as runtime:
+    with open_runtime() as runtime:
         counted = runtime.db.write_sync(lambda conn: rebuild(conn, account))
     scope = f"of {account}" if account else "of every account"
     console.print(f"Daily quality totals rebuilt {scope}: {counted} submitted assessments.")

@@ -20,7 +20,7 @@ from hindsight.domain.paging import PageRequest
 from hindsight.domain.permissions import Permission
 from hindsight.quality.http.common import quality
 from hindsight.quality.http.routes import drill_value, report_filters, sample_period
-from hindsight.web.pages import _context, _page
+from hindsight.web.page_kit import page_context, signed_in_page
 from hindsight.web.render import day_label, render
 
 router = APIRouter(include_in_schema=False)
@@ -31,9 +31,9 @@ async def questionnaires_page(request: Request) -> Response:
     async def build(request: Request, session: ActiveSession) -> Response:
         if not session.viewer.can(Permission.QUESTIONNAIRES):
             raise PermissionDenied(Permission.QUESTIONNAIRES)
-        return render("questionnaires.html", _context(request, session))
+        return render("questionnaires.html", page_context(request, session))
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 _GROUP_NAMES = (
@@ -81,7 +81,7 @@ async def report_page(request: Request) -> Response:
         ]
         return render(
             "quality_report.html",
-            _context(
+            page_context(
                 request,
                 session,
                 group_by=group_by,
@@ -95,7 +95,7 @@ async def report_page(request: Request) -> Response:
             ),
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 def _label(group_by: str, group: object, label: str | None) -> str:
@@ -115,10 +115,10 @@ async def assessed_page(request: Request) -> Response:
         )
         return render(
             "quality_assessed.html",
-            _context(request, session, assessed=found, group_by=group_by, value=raw),
+            page_context(request, session, assessed=found, group_by=group_by, value=raw),
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 @router.get("/quality/sample")
@@ -129,10 +129,10 @@ async def sample_page(request: Request) -> Response:
         found = await services.quality.reports.sample(session.viewer, start, end, per_agent)
         return render(
             "quality_sample.html",
-            _context(request, session, sample=found, start=start, end=end, per_agent=per_agent),
+            page_context(request, session, sample=found, start=start, end=end, per_agent=per_agent),
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 @router.get("/quality/mine")
@@ -144,10 +144,10 @@ async def mine_page(request: Request) -> Response:
             comments.setdefault(comment.segment_id, []).append(comment)
         return render(
             "quality_mine.html",
-            _context(request, session, reviews=found.reviews, comments=comments),
+            page_context(request, session, reviews=found.reviews, comments=comments),
         )
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)
 
 
 @router.post("/quality/mine/{review_sid}/acknowledge")
@@ -160,4 +160,4 @@ async def acknowledge_page(request: Request, review_sid: str) -> Response:
         await quality(request).agents.acknowledge(session.viewer, review_sid)
         return RedirectResponse("/quality/mine", status_code=303)
 
-    return await _page(request, build)
+    return await signed_in_page(request, build)

@@ -73,10 +73,6 @@ _RUNS_SHOWN = 5
 # --- who is looking ---------------------------------------------------------------------------
 
 
-# quality/pages.py imports these by their old private names (its owner changes it next).
-_context, _page = page_context, signed_in_page
-
-
 # --- signing in and out -------------------------------------------------------------------------
 
 
