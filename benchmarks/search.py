@@ -100,7 +100,7 @@ class Words:
 # Each table's columns in the order the generator yields its rows.
 COLUMNS: dict[Any, tuple[str, ...]] = {
     conversations: (
-        "account_sid", "workspace_sid", "conversation_id", "start_ms", "end_ms",
+        "id", "account_sid", "workspace_sid", "conversation_id", "start_ms", "end_ms",
         "segment_count", "queue", "agent", "channel", "direction", "outcome", "abandoned",
         "handled", "in_progress", "has_media", "queue_time", "talk_time", "wrap_up_time",
         "handling_time", "abandon_time", "customer_key", "handling_team", "attributes",
@@ -110,7 +110,7 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     search_documents: ("account_sid", "conversation_id", "body", "customer"),
     search_transcripts: ("account_sid", "chat_sid", "body"),
     search_transcript_links: ("account_sid", "conversation_id", "chat_sid"),
-    search_customer_keys: ("account_sid", "conversation_id", "value"),
+    search_customer_keys: ("account_sid", "conversation_id", "value", "start_ms", "row_id"),
 }  # fmt: skip
 # Conversations per transaction while building (large: the build is one writer, unshared).
 CHUNK = 25_000
@@ -153,7 +153,7 @@ def _chunk(
         attributes = {"queue": queue, "conversation_attribute_1": rng.choice(("gold", "silver"))}
         out.tables[conversations].append(
             (
-                account_sid, workspace, cid, start, start + (wait + talk + wrap) * 1000, 2,
+                n + 1, account_sid, workspace, cid, start, start + (wait + talk + wrap) * 1000, 2,
                 queue, agent, "chat", "inbound", "resolved", False, True, False, True, wait,
                 talk, wrap, talk + wrap, 0, f"phone:{phone}", queue,
                 orjson.dumps(attributes).decode(), "", end,
@@ -180,7 +180,7 @@ def _chunk(
         out.tables[search_transcripts].append((account_sid, chat, "\n".join(lines)))
         out.tables[search_transcript_links].append((account_sid, cid, chat))
         for key in customer_keys.stored_keys({"name": name, "phone": phone}, []):
-            out.tables[search_customer_keys].append((account_sid, cid, key))
+            out.tables[search_customer_keys].append((account_sid, cid, key, start, n + 1))
     return out
 
 
@@ -264,6 +264,11 @@ def generate(
     if postgres:
         with runtime.db.write_engine.connect() as conn:
             auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            # The rows' ids were written (customer keys copy them): the sequence moves past.
+            auto.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('conversations', 'id'),"
+                " (SELECT max(id) FROM conversations))"
+            )
             auto.exec_driver_sql("SET maintenance_work_mem = '1GB'")
             for _name, definition in gin:
                 auto.exec_driver_sql(definition)
@@ -535,18 +540,24 @@ def _database_exists(url: str) -> bool:
 
 @contextmanager
 def prepared(
-    store: str, root: Path, total: int, messages: int, text: bool, rebuild: bool
+    store: str,
+    root: Path,
+    total: int,
+    messages: int,
+    text: bool,
+    rebuild: bool,
+    database: str | None = None,
 ) -> Iterator[tuple[Any, Built]]:
     """A runtime over the data set of this size, built on first use and kept under `root`
-    (SQLite's file; PostgreSQL's database `hindsight_search_…`) for the next runs."""
+    (SQLite's file; PostgreSQL's database `hindsight_search_…`, or `database`) for the next
+    runs."""
     name = f"{store}-{total}x{messages}{'' if text else '-rows'}"
     home = root / name
     meta = home / "built.json"
     database_url = None
     if store == "postgres":
-        database_url = f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/hindsight_search_{name[9:]}".replace(
-            "-", "_"
-        )
+        database = database or f"hindsight_search_{name[9:]}".replace("-", "_")
+        database_url = f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{database}"
         if rebuild or not meta.exists() or not _database_exists(database_url):
             drop_postgres(database_url)
             shutil.rmtree(home, ignore_errors=True)
@@ -591,7 +602,13 @@ def run_store(store: str, args: argparse.Namespace) -> None:
     if args.upkeep_only:
         return
     with prepared(
-        store, args.data, args.conversations, args.messages, not args.sorts_only, args.rebuild
+        store,
+        args.data,
+        args.conversations,
+        args.messages,
+        not args.sorts_only,
+        args.rebuild,
+        args.postgres_database,
     ) as (runtime, built):
         if args.build_only:
             return
@@ -617,6 +634,11 @@ def main() -> None:
         type=Path,
         default=Path(tempfile.gettempdir()) / "hindsight-search-bench",
         help="where built data sets are kept and reused (PostgreSQL: its databases' notes)",
+    )
+    parser.add_argument(
+        "--postgres-database",
+        help="the PostgreSQL data set's database (default hindsight_search_<N>x<M>): e.g. a copy "
+        "made with CREATE DATABASE … TEMPLATE, with its built.json under --data",
     )
     parser.add_argument("--upkeep-rounds", type=int, default=3, help="rounds of each variant")
     parser.add_argument(

@@ -350,8 +350,7 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> PageResult:
-            found = narrowed(conn, viewer.account_sid, filters)
-            return search_page(conn, viewer.account_sid, found, scope, sort, page)
+            return search_page(conn, viewer.account_sid, filters, scope, sort, page)
 
         result = await self._scan(unit)
         await self._audit.record(
@@ -585,8 +584,7 @@ class InsightsService(Service):
         while True:
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
-                found = narrowed(conn, viewer.account_sid, filters)
-                return search_page(conn, viewer.account_sid, found, scope, sort, page)
+                return search_page(conn, viewer.account_sid, filters, scope, sort, page)
 
             result = await self._scan(unit)
             if result.rows:
@@ -723,10 +721,20 @@ def search_page(
     sort: ConversationSort,
     page: PageRequest,
 ) -> PageResult:
-    """One page of a search: a text matching many conversations is first looked for by
-    walking the list (it soon fills a page when the text is common; a phrase walks on in
-    longer windows); when that leaves the page short, every match is read and ordered."""
+    """One page of a search: a customer's page is first drawn from their conversations in
+    list order as their keys' index yields them; a text matching many conversations is first
+    looked for by walking the list (it soon fills a page when the text is common; a phrase
+    walks on in longer windows); when that leaves the page short, every match is read and
+    ordered."""
     dialect = conn.dialect.name
+    for walk in store.customer_walks(filters, sort.field, page):
+        keyed = store.customer_walked_query(
+            account_sid, filters, dialect, scope, sort.keys, page, walk
+        )
+        result = fetch_page(conn, keyed, sort.keys, page)
+        if filled(result, page):
+            return result
+    filters = narrowed(conn, account_sid, filters)
     for walk in store.walks(filters):
         walked = store.walked_query(
             account_sid, filters, dialect, scope, sort.field, sort.keys, page, walk

@@ -34,6 +34,7 @@ from sqlalchemy import (
     true,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -131,8 +132,68 @@ def _replace_sets(
     ]
     if stale:
         conn.execute(_delete_stale(target, name), stale)
-    if added:
+    if not added:
+        return
+    if target is search_customer_keys:
+        _add_keys(conn, added)
+    else:
         conn.execute(insert(target).inline(), added)
+
+
+@functools.cache
+def _placed_keys(dialect: str) -> Any:
+    """Customer keys inserted with their conversation's place in the list, read from its row
+    as the statement runs (the projector writes the row earlier in the same batch, so the
+    place is the one just written, with no read between the writes)."""
+    c, k = conversations.c, search_customer_keys.c
+    placed = select(
+        c.account_sid, c.conversation_id, bindparam("key_value", type_=String), c.start_ms, c.id
+    ).where(
+        c.account_sid == bindparam("key_account"),
+        c.conversation_id == bindparam("key_conversation"),
+    )
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = [k.account_sid, k.conversation_id, k.value, k.start_ms, k.row_id]
+    return build(search_customer_keys).from_select(columns, placed).on_conflict_do_nothing()
+
+
+def _add_keys(conn: Connection, rows: Sequence[Mapping[str, str]]) -> None:
+    """Add (account_sid, conversation_id, value) keys; those of no conversation are left out
+    (every search reaches conversations through their rows)."""
+    conn.execute(
+        _placed_keys(conn.dialect.name),
+        [
+            {
+                "key_account": r["account_sid"],
+                "key_conversation": r["conversation_id"],
+                "key_value": r["value"],
+            }
+            for r in rows
+        ],
+    )
+
+
+_MOVE_KEYS = (
+    update(search_customer_keys)
+    .where(
+        search_customer_keys.c.account_sid == bindparam("account"),
+        search_customer_keys.c.conversation_id == bindparam("conversation"),
+    )
+    .values(start_ms=bindparam("start"))
+)
+
+
+def move_customer_keys(conn: Connection, account_sid: str, starts: Mapping[str, int]) -> None:
+    """Conversations whose start changed (conversation id -> new start): their customer keys
+    follow, so the customer's list stays in order."""
+    if starts:
+        conn.execute(
+            _MOVE_KEYS,
+            [
+                {"account": account_sid, "conversation": cid, "start": start}
+                for cid, start in sorted(starts.items())
+            ],
+        )
 
 
 _STORED_DOCUMENTS = select(
@@ -285,10 +346,8 @@ def add_customer_keys(
         for c in conversation_ids
         for v in sorted(set(values))
     ]
-    if not rows:
-        return
-    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(build(search_customer_keys).on_conflict_do_nothing(), rows)
+    if rows:
+        _add_keys(conn, rows)
 
 
 def rebuild_transcript(conn: Connection, account_sid: str, chat_sid: str) -> None:
@@ -564,27 +623,40 @@ def few_matching(
         if found is None:
             return None
         sets.append(found)
+    rows: dict[str, int] = {}
     if customer_keys:
-        k = search_customer_keys.c
-        found = _capped(
-            conn,
-            select(k.conversation_id).where(
-                k.account_sid == account_sid, k.value.in_(list(customer_keys))
-            ),
-        )
-        if found is None:
+        keyed = _customer_rows(conn, account_sid, customer_keys)
+        if keyed is None:
             return None
-        sets.append(found)
+        rows = keyed
+        sets.append(set(keyed))
     if not sets:
         return None
     wanted = sorted(set.intersection(*sets))
     if not wanted:
         return ()
+    if customer_keys:  # the keys hold their conversations' row ids
+        return tuple(sorted(rows[cid] for cid in wanted))
     c = conversations.c
-    rows = conn.execute(
+    found_rows = conn.execute(
         select(c.id).where(c.account_sid == account_sid, c.conversation_id.in_(wanted))
     )
-    return tuple(sorted(rows.scalars()))
+    return tuple(sorted(found_rows.scalars()))
+
+
+def _customer_rows(
+    conn: Connection, account_sid: str, customer_keys: Sequence[str]
+) -> dict[str, int] | None:
+    """conversation id -> row id of the conversations any of the keys names, if at most FEW."""
+    k = search_customer_keys.c
+    query = select(k.conversation_id, k.row_id).where(
+        k.account_sid == account_sid, k.value.in_(list(customer_keys))
+    )
+    # A conversation comes once per key it holds: this many rows hold FEW + 1 distinct ones.
+    found = {
+        r.conversation_id: r.row_id for r in conn.execute(query.limit(len(customer_keys) * FEW + 1))
+    }
+    return None if len(found) > FEW else found
 
 
 # --- what the list shows ----------------------------------------------------------------------
