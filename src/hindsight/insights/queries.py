@@ -721,19 +721,19 @@ def search_page(
     sort: ConversationSort,
     page: PageRequest,
 ) -> PageResult:
-    """One page of a search: a customer's page is first drawn from their conversations in
-    list order as their keys' index yields them; a text matching many conversations is first
-    looked for by walking the list (it soon fills a page when the text is common; a phrase
-    walks on in longer windows); when that leaves the page short, every match is read and
-    ordered."""
+    """One page of a search: a customer's page is first drawn from their first conversations
+    in list order (their keys hold it); a text matching many conversations is first looked
+    for by walking the list (it soon fills a page when the text is common; a phrase walks on
+    in longer windows); when that leaves the page short, every match is read and ordered."""
     dialect = conn.dialect.name
-    for walk in store.customer_walks(filters, sort.field, page):
-        keyed = store.customer_walked_query(
-            account_sid, filters, dialect, scope, sort.keys, page, walk
-        )
-        result = fetch_page(conn, keyed, sort.keys, page)
-        if filled(result, page):
-            return result
+    places = store.customer_places(conn, account_sid, filters, sort.field)
+    if places is not None:
+        for window, whole in store.customer_windows(places, sort.keys, page):
+            drawn = dataclasses.replace(filters, within=window)
+            query = store.search_query(account_sid, drawn, dialect, scope, sort.field)
+            result = fetch_page(conn, query, sort.keys, page)
+            if whole or filled(result, page):
+                return result
     filters = narrowed(conn, account_sid, filters)
     for walk in store.walks(filters):
         walked = store.walked_query(

@@ -7,12 +7,10 @@ both stores and paging, aggregates and exports see the same rows.
 
 from __future__ import annotations
 
-import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Connection,
     Select,
@@ -24,7 +22,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -33,12 +30,7 @@ from hindsight.domain.search import filter_keys, text_query
 from hindsight.store import keyset
 from hindsight.store.keyset import PageRequest, SortKey
 from hindsight.store.quality.search import QualityFilter, quality_conditions
-from hindsight.store.schema import (
-    conversation_scopes,
-    conversations,
-    search_customer_keys,
-    segments,
-)
+from hindsight.store.schema import conversation_scopes, conversations, segments
 from hindsight.store.search import index as search_index
 from hindsight.store.search import pick_lists
 
@@ -58,9 +50,9 @@ WALKING_DIALECTS = frozenset({"postgresql"})
 # index keeps no positions), which took minutes at 750,000 conversations; a walk probes each
 # conversation once, in order, and stops at a full page.
 PHRASE_WALKS = (WALK, 4 * WALK, 16 * WALK, 64 * WALK)
-# A customer's page is drawn first from as many of their conversations (in list order, from
-# the keys' index) as the page holds, then eight times as many, before reading every one:
-# without other filters the first fills it, reading only the conversations shown.
+# A customer's page is drawn first from as many of their conversations (in list order, known
+# from their keys without reading the conversations) as the page holds, then eight times as
+# many, then all: without other filters the first fills it, reading only the rows it shows.
 CUSTOMER_WALKS = (1, 8)
 # The list's total counts this many conversations at most and then says "more than 10,000":
 # counting every match of a common word read hundreds of thousands of rows (seconds at 1 M),
@@ -191,13 +183,11 @@ def conditions(
     *,
     bounded: bool = True,
     text: str = MATCHES,
-    customer: bool = True,
 ) -> list[ColumnElement[bool]]:
     """The filters as SQL conditions; without `bounded`, the period is left to the caller.
     `text` says how the text search is asked: MATCHES (the conversation is among every
     match, read first: what counts and sums need), PROBE (asked of each conversation read:
-    a page walking its order) or UNASKED (left to the caller); without `customer`, the
-    customer is the caller's too."""
+    a page walking its order) or UNASKED (left to the caller)."""
     c = conversations.c
     # Narrowed rows are the account's already; leaving the account out of the condition keeps
     # SQLite from walking an index of the account's conversations instead of reading them.
@@ -244,12 +234,12 @@ def conditions(
         column = DURATION_COLUMNS[measure]
         out.append(column >= seconds if bound == AT_LEAST else column <= seconds)
     if filters.within is None:  # else `within` is what the text and customer matched
-        out.extend(_search_conditions(account_sid, filters, dialect, text, customer))
+        out.extend(_search_conditions(account_sid, filters, dialect, text))
     return out
 
 
 def _search_conditions(
-    account_sid: str, filters: ConversationCriteria, dialect: str, how: str, customer: bool
+    account_sid: str, filters: ConversationCriteria, dialect: str, how: str
 ) -> list[ColumnElement[bool]]:
     out = []
     if filters.text and how != UNASKED:
@@ -260,7 +250,7 @@ def _search_conditions(
             if how == PROBE
             else search_index.text_condition(account_sid, query, dialect, transcripts)
         )
-    if filters.customer and customer:
+    if filters.customer:
         keys = customer_search.wanted_keys(filters.customer)
         out.append(search_index.customer_condition(account_sid, keys))
     if filters.quality is not None:
@@ -330,54 +320,35 @@ def walked_query(
     return select(conversations).where(conversations.c.id.in_(walked), probe)
 
 
-def customer_walks(filters: ConversationCriteria, sort: str, page: PageRequest) -> tuple[int, ...]:
-    """How many of a customer's conversations each walk reads, in turn, before the search
-    reads all of them (`matching_few`): none unless the list is in start order (what the
-    keys hold) and the customer is asked without text (text and customer intersect their
-    matches)."""
+def customer_places(
+    conn: Connection, account_sid: str, filters: ConversationCriteria, sort: str
+) -> list[tuple[int, int]] | None:
+    """The (start, row id) of each conversation of a customer searched without text, when
+    they are at most FEW and the list is in start order (what the keys hold); else None."""
     if not filters.customer or filters.text or filters.within is not None or sort != "start":
-        return ()
-    return tuple(n * (page.size + 1) for n in CUSTOMER_WALKS)
+        return None
+    wanted = customer_search.wanted_keys(filters.customer)
+    return search_index.customer_places(conn, account_sid, wanted)
 
 
-def customer_walked_query(
-    account_sid: str,
-    filters: ConversationCriteria,
-    dialect: str,
-    scope: ScopeTags,
-    keys: Sequence[SortKey],
-    page: PageRequest,
-    walk: int,
-) -> Select[Any]:
-    """A page of a customer's conversations drawn from the first `walk` of them in list order
-    past the page's boundary, as their keys' index yields them (every other filter applied
-    to those rows only). Exact when the page fills (`keyset.filled`): every conversation left
-    out comes after them in the list. `keys` is the start order (`customer_walks`)."""
-    k = search_customer_keys.c
-    in_keys = [
-        SortKey(k.start_ms, descending=keys[0].descending),
-        SortKey(k.row_id, descending=keys[1].descending),
-    ]
-    # One index range per key the typed text may mean, each read in order up to `walk`
-    # (an IN list of them would be read whole and sorted); merged, the first `walk`.
-    ranges = [
-        keyset.window(
-            select(k.row_id, k.start_ms).where(k.account_sid == account_sid, k.value == value),
-            in_keys,
-            page,
-            walk,
-        ).subquery()
-        for value in customer_search.wanted_keys(filters.customer or "")
-    ]
-    merged = union_all(*(select(r.c.row_id, r.c.start_ms) for r in ranges)).subquery()
-    # The merged columns order and compare as the keys' own (a SortKey needs no more).
-    in_merged = [
-        SortKey(typing.cast(Column[Any], merged.c[key.column.name]), key.descending)
-        for key in in_keys
-    ]
-    first = keyset.window(select(merged.c.row_id), in_merged, page, walk)
-    where = conditions(account_sid, filters, dialect, scope, customer=False)
-    return select(conversations).where(conversations.c.id.in_(first), *where)
+def customer_windows(
+    places: Sequence[tuple[int, int]], keys: Sequence[SortKey], page: PageRequest
+) -> Iterator[tuple[tuple[int, ...], bool]]:
+    """The row ids a customer's page is drawn from, in turn: the first of their conversations
+    past the page's boundary in the order the page reads them (CUSTOMER_WALKS times the page
+    and its look-ahead row), then all of them; with each, whether it is all. A page drawn
+    from the first few is exact when it fills (`keyset.filled`): the others come after."""
+    forward = page.before is None
+    newest_first = keys[0].descending == forward
+    boundary = page.after if forward else page.before
+    ordered = sorted(set(places), reverse=newest_first)
+    if boundary is not None:
+        edge = tuple(boundary)
+        ordered = [p for p in ordered if (p < edge if newest_first else p > edge)]
+    for walk in (n * (page.size + 1) for n in CUSTOMER_WALKS):
+        if walk < len(ordered):
+            yield tuple(row for _start, row in ordered[:walk]), False
+    yield tuple(row for _start, row in ordered), True
 
 
 def walks(filters: ConversationCriteria) -> tuple[int, ...]:

@@ -628,7 +628,7 @@ def few_matching(
         keyed = _customer_rows(conn, account_sid, customer_keys)
         if keyed is None:
             return None
-        rows = keyed
+        rows = {cid: row for cid, (_start, row) in keyed.items()}
         sets.append(set(keyed))
     if not sets:
         return None
@@ -646,17 +646,28 @@ def few_matching(
 
 def _customer_rows(
     conn: Connection, account_sid: str, customer_keys: Sequence[str]
-) -> dict[str, int] | None:
-    """conversation id -> row id of the conversations any of the keys names, if at most FEW."""
+) -> dict[str, tuple[int, int]] | None:
+    """conversation id -> (start, row id) of the conversations any of the keys names, if at
+    most FEW (read from the keys' index alone)."""
     k = search_customer_keys.c
-    query = select(k.conversation_id, k.row_id).where(
+    query = select(k.conversation_id, k.start_ms, k.row_id).where(
         k.account_sid == account_sid, k.value.in_(list(customer_keys))
     )
     # A conversation comes once per key it holds: this many rows hold FEW + 1 distinct ones.
     found = {
-        r.conversation_id: r.row_id for r in conn.execute(query.limit(len(customer_keys) * FEW + 1))
+        r.conversation_id: (r.start_ms, r.row_id)
+        for r in conn.execute(query.limit(len(customer_keys) * FEW + 1))
     }
     return None if len(found) > FEW else found
+
+
+def customer_places(
+    conn: Connection, account_sid: str, customer_keys: Sequence[str]
+) -> list[tuple[int, int]] | None:
+    """The (start, row id) of each conversation any of the keys names, if at most FEW: their
+    place in the list, without reading the conversations."""
+    found = _customer_rows(conn, account_sid, customer_keys)
+    return None if found is None else list(found.values())
 
 
 # --- what the list shows ----------------------------------------------------------------------
