@@ -414,10 +414,15 @@ class _Batch:
                         moved[conversation] = summary["start_ms"]
                 wanted = conversation_tags(rows)
             before = summaries.get(conversation)
-            picks.rewritten(
-                before._mapping if before is not None else None, before_rows, summary, rows
-            )
             current = tags.get(conversation, set())
+            # The stored tags are what the stored rows gave (the projector wrote them).
+            picks.rewritten(
+                before._mapping if before is not None else None,
+                before_rows,
+                summary,
+                rows,
+                (current, wanted),
+            )
             if wanted != current:
                 retagged[conversation] = (current, wanted)
         account = self.account_sid
