@@ -735,7 +735,7 @@ def search_page(
             if whole or filled(result, page):
                 return result
     filters = narrowed(conn, account_sid, filters)
-    for walk in store.walks(filters):
+    for walk in store.walk_sizes(conn, account_sid, filters, page):
         walked = store.walked_query(
             account_sid, filters, dialect, scope, sort.field, sort.keys, page, walk
         )

@@ -7,6 +7,7 @@ both stores and paging, aggregates and exports see the same rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -50,6 +51,12 @@ WALKING_DIALECTS = frozenset({"postgresql"})
 # index keeps no positions), which took minutes at 750,000 conversations; a walk probes each
 # conversation once, in order, and stops at a full page.
 PHRASE_WALKS = (WALK, 4 * WALK, 16 * WALK, 64 * WALK)
+# A word's walk on PostgreSQL holds this many times the page's rows at the density the planner
+# expects (`walk_sizes`), so that the page most often fills at the first walk.
+WALK_MARGIN = 1.5
+# Below this many expected matches the walk keeps its fixed size: a small table's statistics
+# say little, and such a text was read by id (`search_index.FEW`) unless the estimate erred.
+SIZED_FROM = 5_000
 # A customer's page is drawn first from as many of their conversations (in list order, known
 # from their keys without reading the conversations) as the page holds, then eight times as
 # many, then all: without other filters the first fills it, reading only the rows it shows.
@@ -349,6 +356,32 @@ def customer_windows(
         if walk < len(ordered):
             yield tuple(row for _start, row in ordered[:walk]), False
     yield tuple(row for _start, row in ordered), True
+
+
+def walk_sizes(
+    conn: Connection, account_sid: str, filters: ConversationCriteria, page: PageRequest
+) -> tuple[int, ...]:
+    """`walks`, with a word's walk sized on PostgreSQL to the planner's estimate of its
+    matches: long enough to fill the page at the expected density (WALK_MARGIN times the
+    page's rows), then four times that; none when the first would probe more conversations
+    than reading every match reads (a mid-frequency word walked 1,000, fell short and read
+    every match anyway)."""
+    default = walks(filters)
+    sized = (
+        filters.text
+        and filters.within is None
+        and conn.dialect.name in WALKING_DIALECTS
+        and default == (WALK,)
+    )
+    if not sized:
+        return default
+    query = text_query.parse(filters.text or "")
+    expected = search_index.estimated_matches(conn, account_sid, query, filters.search_transcripts)
+    if expected < SIZED_FROM:
+        return default
+    total = search_index.estimated_conversations(conn, account_sid)
+    first = max(page.size + 1, math.ceil(WALK_MARGIN * (page.size + 1) * total / expected))
+    return tuple(w for w in (first, 4 * first) if w <= expected)
 
 
 def walks(filters: ConversationCriteria) -> tuple[int, ...]:

@@ -555,8 +555,9 @@ FEW = 5_000
 
 # PostgreSQL: a text the planner expects in more than this many rows is taken to match many
 # without reading FEW + 1 of them through the GIN bitmap first (every common word paid that
-# before its walk). Below it the count is read, as the estimate can be far off either way.
-SURELY_MANY = 4 * FEW
+# before its walk; a mid-frequency word paid it and then read every match too). Below it the
+# count is read. The walk that follows is sized to the same estimate (insights_queries).
+SURELY_MANY = FEW
 
 
 def _estimated_rows(conn: Connection, query: Select[Any]) -> float:
@@ -565,6 +566,24 @@ def _estimated_rows(conn: Connection, query: Select[Any]) -> float:
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": False})
     plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
     return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def estimated_matches(
+    conn: Connection, account_sid: str, query: TextQuery, transcripts: bool
+) -> float:
+    """PostgreSQL: how many document and (if allowed) transcript matches the planner expects
+    of `query` (plans only; a conversation matching both counts twice)."""
+    dialect = conn.dialect.name
+    found = _estimated_rows(conn, _documents_matching(account_sid, query, dialect))
+    if transcripts:
+        found += _estimated_rows(conn, _transcripts_matching(account_sid, query, dialect))
+    return found
+
+
+def estimated_conversations(conn: Connection, account_sid: str) -> float:
+    """PostgreSQL: how many conversations the account has, as the planner expects (a plan)."""
+    c = conversations.c
+    return _estimated_rows(conn, select(c.id).where(c.account_sid == account_sid))
 
 
 def _capped(conn: Connection, query: Select[Any]) -> set[str] | None:
