@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from hindsight.store.schema import (
     search_transcript_links,
     search_transcripts,
 )
+from hindsight.store.search import index as search_index
 
 VOCABULARY = 5_000
 FIRST = ("Jane", "Omar", "Li", "Maria", "Ken", "Aisha", "Tom", "Sofia", "Ravi", "Emma")
@@ -292,8 +293,15 @@ def time_searches(
     rounds: int,
     sorts_only: bool = False,
     compare_walk: bool = False,
+    only: tuple[str, ...] = (),
+    compare_sizing: bool = False,
 ) -> None:
+    """`only`: time just the cases whose label holds one of these words (all without)."""
     service = runtime.services.insights
+
+    def wanted(label: str) -> bool:
+        return not only or any(word in label for word in only)
+
     rng = random.Random(5)
     total = built.conversations
     now = built.end_ms
@@ -365,11 +373,28 @@ def time_searches(
                 await _second_pages(service, caller, filters, sort, rounds),
             )
 
+    async def compare_strategies(label: str, make: Any) -> None:
+        """The same queries as the search does them and as before issue 16's walk sizing
+        and customer windows, alternating (same load for both)."""
+        timings: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(rounds):
+            filters = make()
+            for current in (True, False):
+                with nullcontext() if current else _previous_strategy():
+                    timings[current].append(await one(caller, filters, ConversationSort()))
+        report(label, timings[True])
+        report("  (same, as before: walk 1,000 / every customer row)", timings[False])
+
     async def measure() -> None:
         if sorts_only:
             await measure_sorts()
             return
         for label, make in cases.items():
+            if not wanted(label):
+                continue
+            if compare_sizing and any(w in label for w in SIZED_CASES):
+                await compare_strategies(label, make)
+                continue
             if not compare_walk or "common word" not in label:  # the walk's cases
                 report(
                     label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)]
@@ -401,24 +426,29 @@ def time_searches(
             ),
             ("total: a common word, last 31 days", caller, cases["q: common word, last 31 days"]),
         ):
+            if not wanted(label):
+                continue
             timings = []
             for _ in range(min(rounds, 10)):
                 started = time.perf_counter()
                 await service.count(viewer, make())
                 timings.append((time.perf_counter() - started) * 1000)
             report(label, timings)
-        report(
-            "q: mid word, scoped to one team",
-            [
-                await one(
-                    scoped,
-                    ConversationFilters(text=_word(rng.randrange(250, 350))),
-                    ConversationSort(),
-                )
-                for _ in range(rounds)
-            ],
-        )
+        if wanted("q: mid word, scoped to one team"):
+            report(
+                "q: mid word, scoped to one team",
+                [
+                    await one(
+                        scoped,
+                        ConversationFilters(text=_word(rng.randrange(250, 350))),
+                        ConversationSort(),
+                    )
+                    for _ in range(rounds)
+                ],
+            )
         for label, (filters, sort) in sorts.items():
+            if not wanted(label):
+                continue
             report(label, [await one(caller, filters, sort) for _ in range(rounds)])
             report(
                 f"{label}, descending page 2",
@@ -426,6 +456,8 @@ def time_searches(
             )
 
         for label, viewer in (("pick lists (5), whole account", caller), ("scoped", scoped)):
+            if not wanted("pick lists"):
+                continue
             timings = []
             for _ in range(rounds):
                 started = time.perf_counter()
@@ -448,6 +480,35 @@ async def _second_pages(
         await service.search(caller, filters, sort, PageRequest(size=50, after=after))
         timings.append((time.perf_counter() - started) * 1000)
     return timings
+
+
+# The cases `--compare-sizing` times both ways.
+SIZED_CASES = ("mid word", "common word", "customer: surname")
+
+
+@contextmanager
+def _previous_strategy() -> Iterator[None]:
+    """Searches as before the walk was sized to the planner's estimate and a customer's page
+    drawn from windows: a fixed walk after the capped read (up to 4 x FEW expected), and a
+    customer's page read from all their conversations."""
+    saved = (
+        insights_queries.walk_sizes,
+        search_index.SURELY_MANY,
+        insights_queries.CUSTOMER_WALKS,
+    )
+    insights_queries.walk_sizes = lambda _conn, _account, filters, _page: insights_queries.walks(
+        filters
+    )
+    search_index.SURELY_MANY = 4 * search_index.FEW
+    insights_queries.CUSTOMER_WALKS = ()
+    try:
+        yield
+    finally:
+        (
+            insights_queries.walk_sizes,
+            search_index.SURELY_MANY,
+            insights_queries.CUSTOMER_WALKS,
+        ) = saved
 
 
 def _typed_phone(n: int) -> str:
@@ -628,7 +689,16 @@ def run_store(store: str, args: argparse.Namespace) -> None:
         if args.build_only:
             return
         caller = Viewer.service(built.account_sid, built.account_sid, "127.0.0.1")
-        time_searches(runtime, caller, built, args.rounds, args.sorts_only, args.compare_walk)
+        time_searches(
+            runtime,
+            caller,
+            built,
+            args.rounds,
+            args.sorts_only,
+            args.compare_walk,
+            tuple(args.only or ()),
+            args.compare_sizing,
+        )
 
 
 def main() -> None:
@@ -660,6 +730,17 @@ def main() -> None:
         "--compare-walk",
         action="store_true",
         help="time each search also without the walk (PostgreSQL), interleaved",
+    )
+    parser.add_argument(
+        "--compare-sizing",
+        action="store_true",
+        help="time the mid / common word and surname cases also as before the walk sizing "
+        "and customer windows (PostgreSQL walks; both stores' customers), interleaved",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="time only the cases whose label holds this text (repeatable), e.g. 'customer'",
     )
     parser.add_argument("--rebuild", action="store_true", help="build the data set anew")
     parser.add_argument("--build-only", action="store_true", help="build (or find) the data only")
