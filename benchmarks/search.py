@@ -28,7 +28,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from hindsight.store.schema import (
     search_transcript_links,
     search_transcripts,
 )
+from hindsight.store.search import index as search_index
 
 VOCABULARY = 5_000
 FIRST = ("Jane", "Omar", "Li", "Maria", "Ken", "Aisha", "Tom", "Sofia", "Ravi", "Emma")
@@ -100,7 +101,7 @@ class Words:
 # Each table's columns in the order the generator yields its rows.
 COLUMNS: dict[Any, tuple[str, ...]] = {
     conversations: (
-        "account_sid", "workspace_sid", "conversation_id", "start_ms", "end_ms",
+        "id", "account_sid", "workspace_sid", "conversation_id", "start_ms", "end_ms",
         "segment_count", "queue", "agent", "channel", "direction", "outcome", "abandoned",
         "handled", "in_progress", "has_media", "queue_time", "talk_time", "wrap_up_time",
         "handling_time", "abandon_time", "customer_key", "handling_team", "attributes",
@@ -110,7 +111,7 @@ COLUMNS: dict[Any, tuple[str, ...]] = {
     search_documents: ("account_sid", "conversation_id", "body", "customer"),
     search_transcripts: ("account_sid", "chat_sid", "body"),
     search_transcript_links: ("account_sid", "conversation_id", "chat_sid"),
-    search_customer_keys: ("account_sid", "conversation_id", "value"),
+    search_customer_keys: ("account_sid", "conversation_id", "value", "start_ms", "row_id"),
 }  # fmt: skip
 # Conversations per transaction while building (large: the build is one writer, unshared).
 CHUNK = 25_000
@@ -153,7 +154,7 @@ def _chunk(
         attributes = {"queue": queue, "conversation_attribute_1": rng.choice(("gold", "silver"))}
         out.tables[conversations].append(
             (
-                account_sid, workspace, cid, start, start + (wait + talk + wrap) * 1000, 2,
+                n + 1, account_sid, workspace, cid, start, start + (wait + talk + wrap) * 1000, 2,
                 queue, agent, "chat", "inbound", "resolved", False, True, False, True, wait,
                 talk, wrap, talk + wrap, 0, f"phone:{phone}", queue,
                 orjson.dumps(attributes).decode(), "", end,
@@ -180,7 +181,7 @@ def _chunk(
         out.tables[search_transcripts].append((account_sid, chat, "\n".join(lines)))
         out.tables[search_transcript_links].append((account_sid, cid, chat))
         for key in customer_keys.stored_keys({"name": name, "phone": phone}, []):
-            out.tables[search_customer_keys].append((account_sid, cid, key))
+            out.tables[search_customer_keys].append((account_sid, cid, key, start, n + 1))
     return out
 
 
@@ -264,6 +265,11 @@ def generate(
     if postgres:
         with runtime.db.write_engine.connect() as conn:
             auto = conn.execution_options(isolation_level="AUTOCOMMIT")
+            # The rows' ids were written (customer keys copy them): the sequence moves past.
+            auto.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('conversations', 'id'),"
+                " (SELECT max(id) FROM conversations))"
+            )
             auto.exec_driver_sql("SET maintenance_work_mem = '1GB'")
             for _name, definition in gin:
                 auto.exec_driver_sql(definition)
@@ -287,8 +293,15 @@ def time_searches(
     rounds: int,
     sorts_only: bool = False,
     compare_walk: bool = False,
+    only: tuple[str, ...] = (),
+    compare_sizing: bool = False,
 ) -> None:
+    """`only`: time just the cases whose label holds one of these words (all without)."""
     service = runtime.services.insights
+
+    def wanted(label: str) -> bool:
+        return not only or any(word in label for word in only)
+
     rng = random.Random(5)
     total = built.conversations
     now = built.end_ms
@@ -360,11 +373,28 @@ def time_searches(
                 await _second_pages(service, caller, filters, sort, rounds),
             )
 
+    async def compare_strategies(label: str, make: Any) -> None:
+        """The same queries as the search does them and as before issue 16's walk sizing
+        and customer windows, alternating (same load for both)."""
+        timings: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(rounds):
+            filters = make()
+            for current in (True, False):
+                with nullcontext() if current else _previous_strategy():
+                    timings[current].append(await one(caller, filters, ConversationSort()))
+        report(label, timings[True])
+        report("  (same, as before: walk 1,000 / every customer row)", timings[False])
+
     async def measure() -> None:
         if sorts_only:
             await measure_sorts()
             return
         for label, make in cases.items():
+            if not wanted(label):
+                continue
+            if compare_sizing and any(w in label for w in SIZED_CASES):
+                await compare_strategies(label, make)
+                continue
             if not compare_walk or "common word" not in label:  # the walk's cases
                 report(
                     label, [await one(caller, make(), ConversationSort()) for _ in range(rounds)]
@@ -396,24 +426,29 @@ def time_searches(
             ),
             ("total: a common word, last 31 days", caller, cases["q: common word, last 31 days"]),
         ):
+            if not wanted(label):
+                continue
             timings = []
             for _ in range(min(rounds, 10)):
                 started = time.perf_counter()
                 await service.count(viewer, make())
                 timings.append((time.perf_counter() - started) * 1000)
             report(label, timings)
-        report(
-            "q: mid word, scoped to one team",
-            [
-                await one(
-                    scoped,
-                    ConversationFilters(text=_word(rng.randrange(250, 350))),
-                    ConversationSort(),
-                )
-                for _ in range(rounds)
-            ],
-        )
+        if wanted("q: mid word, scoped to one team"):
+            report(
+                "q: mid word, scoped to one team",
+                [
+                    await one(
+                        scoped,
+                        ConversationFilters(text=_word(rng.randrange(250, 350))),
+                        ConversationSort(),
+                    )
+                    for _ in range(rounds)
+                ],
+            )
         for label, (filters, sort) in sorts.items():
+            if not wanted(label):
+                continue
             report(label, [await one(caller, filters, sort) for _ in range(rounds)])
             report(
                 f"{label}, descending page 2",
@@ -421,6 +456,8 @@ def time_searches(
             )
 
         for label, viewer in (("pick lists (5), whole account", caller), ("scoped", scoped)):
+            if not wanted("pick lists"):
+                continue
             timings = []
             for _ in range(rounds):
                 started = time.perf_counter()
@@ -443,6 +480,35 @@ async def _second_pages(
         await service.search(caller, filters, sort, PageRequest(size=50, after=after))
         timings.append((time.perf_counter() - started) * 1000)
     return timings
+
+
+# The cases `--compare-sizing` times both ways.
+SIZED_CASES = ("mid word", "common word", "customer: surname")
+
+
+@contextmanager
+def _previous_strategy() -> Iterator[None]:
+    """Searches as before the walk was sized to the planner's estimate and a customer's page
+    drawn from windows: a fixed walk after the capped read (up to 4 x FEW expected), and a
+    customer's page read from all their conversations."""
+    saved = (
+        insights_queries.walk_sizes,
+        search_index.SURELY_MANY,
+        insights_queries.CUSTOMER_WALKS,
+    )
+    insights_queries.walk_sizes = lambda _conn, _account, filters, _page: insights_queries.walks(
+        filters
+    )
+    search_index.SURELY_MANY = 4 * search_index.FEW
+    insights_queries.CUSTOMER_WALKS = ()
+    try:
+        yield
+    finally:
+        (
+            insights_queries.walk_sizes,
+            search_index.SURELY_MANY,
+            insights_queries.CUSTOMER_WALKS,
+        ) = saved
 
 
 def _typed_phone(n: int) -> str:
@@ -472,30 +538,45 @@ def projector_upkeep(runtime: Any, account_sid: str, days: int, rounds: int = 3)
         ("index, no pick lists", original, _NoPicks, inputs),
         ("without", _nothing, _NoPicks, inputs),
     )
+    moved = projector_module.conversations_moved
     best: dict[str, float] = {}
     rates: dict[str, list[float]] = {}
+    # This process's CPU per event: on SQLite, all the projector's work (the database runs in
+    # the process), and unlike the rate hardly moved by other processes' load.
+    cpu: dict[str, list[float]] = {}
     for _round in range(rounds):
         for label, hook, pick_hook, inputs_hook in variants:
             projector_module.prepare_index = hook
             projector_module.PickListChanges = pick_hook  # type: ignore[misc]
             projector_module.searched_inputs = inputs_hook
+            if hook is _nothing:
+                projector_module.conversations_moved = _nothing
             try:
                 runtime.db.write_sync(projector_module.reset)
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 applied = asyncio.run(runtime.projector.catch_up())
                 rate = applied / (time.perf_counter() - started)
+                used = (time.process_time() - cpu_started) / applied * 1e6
             finally:
                 projector_module.prepare_index = original
                 projector_module.PickListChanges = picks  # type: ignore[misc]
                 projector_module.searched_inputs = inputs
+                projector_module.conversations_moved = moved
             best[label] = max(best.get(label, 0.0), rate)
             rates.setdefault(label, []).append(rate)
+            cpu.setdefault(label, []).append(used)
     for label, rate in best.items():
         median = sorted(rates[label])[len(rates[label]) // 2]
         print(
             f"  projection {label:<34} {len(generated):,} events: best {rate:,.0f} events/s,"
-            f" median {median:,.0f}"
+            f" median {median:,.0f}; CPU {min(cpu[label]):,.0f} µs/event (least)"
         )
+    least = {label: min(used) for label, used in cpu.items()}
+    print(
+        f"  by CPU, search upkeep keeps {least['without'] / least['with search upkeep']:.0%};"
+        f" pick lists keep {least['index, no pick lists'] / least['with search upkeep']:.0%}"
+        " of the indexed rate"
+    )
     print(f"  search upkeep keeps {best['with search upkeep'] / best['without']:.0%} of it (best)")
     print(
         "  before this change it kept "
@@ -535,18 +616,24 @@ def _database_exists(url: str) -> bool:
 
 @contextmanager
 def prepared(
-    store: str, root: Path, total: int, messages: int, text: bool, rebuild: bool
+    store: str,
+    root: Path,
+    total: int,
+    messages: int,
+    text: bool,
+    rebuild: bool,
+    database: str | None = None,
 ) -> Iterator[tuple[Any, Built]]:
     """A runtime over the data set of this size, built on first use and kept under `root`
-    (SQLite's file; PostgreSQL's database `hindsight_search_…`) for the next runs."""
+    (SQLite's file; PostgreSQL's database `hindsight_search_…`, or `database`) for the next
+    runs."""
     name = f"{store}-{total}x{messages}{'' if text else '-rows'}"
     home = root / name
     meta = home / "built.json"
     database_url = None
     if store == "postgres":
-        database_url = f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/hindsight_search_{name[9:]}".replace(
-            "-", "_"
-        )
+        database = database or f"hindsight_search_{name[9:]}".replace("-", "_")
+        database_url = f"{POSTGRES_ADMIN.rsplit('/', 1)[0]}/{database}"
         if rebuild or not meta.exists() or not _database_exists(database_url):
             drop_postgres(database_url)
             shutil.rmtree(home, ignore_errors=True)
@@ -591,12 +678,27 @@ def run_store(store: str, args: argparse.Namespace) -> None:
     if args.upkeep_only:
         return
     with prepared(
-        store, args.data, args.conversations, args.messages, not args.sorts_only, args.rebuild
+        store,
+        args.data,
+        args.conversations,
+        args.messages,
+        not args.sorts_only,
+        args.rebuild,
+        args.postgres_database,
     ) as (runtime, built):
         if args.build_only:
             return
         caller = Viewer.service(built.account_sid, built.account_sid, "127.0.0.1")
-        time_searches(runtime, caller, built, args.rounds, args.sorts_only, args.compare_walk)
+        time_searches(
+            runtime,
+            caller,
+            built,
+            args.rounds,
+            args.sorts_only,
+            args.compare_walk,
+            tuple(args.only or ()),
+            args.compare_sizing,
+        )
 
 
 def main() -> None:
@@ -618,11 +720,27 @@ def main() -> None:
         default=Path(tempfile.gettempdir()) / "hindsight-search-bench",
         help="where built data sets are kept and reused (PostgreSQL: its databases' notes)",
     )
+    parser.add_argument(
+        "--postgres-database",
+        help="the PostgreSQL data set's database (default hindsight_search_<N>x<M>): e.g. a copy "
+        "made with CREATE DATABASE … TEMPLATE, with its built.json under --data",
+    )
     parser.add_argument("--upkeep-rounds", type=int, default=3, help="rounds of each variant")
     parser.add_argument(
         "--compare-walk",
         action="store_true",
         help="time each search also without the walk (PostgreSQL), interleaved",
+    )
+    parser.add_argument(
+        "--compare-sizing",
+        action="store_true",
+        help="time the mid / common word and surname cases also as before the walk sizing "
+        "and customer windows (PostgreSQL walks; both stores' customers), interleaved",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="time only the cases whose label holds this text (repeatable), e.g. 'customer'",
     )
     parser.add_argument("--rebuild", action="store_true", help="build the data set anew")
     parser.add_argument("--build-only", action="store_true", help="build (or find) the data only")

@@ -559,3 +559,70 @@ def test_a_period_sorted_by_a_measure_lists_what_the_period_holds(scene: Scene, 
     }
     assert scene.hits(start="2099-01-01T00:00:00Z", sort=sort) == {}
     assert scene.hits(end="2000-01-01T00:00:00Z", sort=sort) == {}
+
+
+# --- a customer: the first page drawn from the keys in list order ------------------------------
+
+
+def test_a_customers_pages_are_drawn_from_their_keys_in_list_order(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer's page is read from their keys' index in list order (windows of the page's
+    size + 1 here), each page exact; a window that leaves the page short falls back to
+    reading every conversation of the customer. Both give the list's order and scope."""
+    account = scene.server.new_account()
+    scene = replace(
+        scene,
+        account=account,
+        client=client_for(scene.server.base_url, account.sid, account.auth_token),
+    )
+    f = floor(scene.client, "Customers")
+    sales = f.queue("Sales", "skill == 'none'")
+    support = f.queue("Support", "skill == 'none'")
+    workflow = f.workflow(
+        "By team",
+        default_queue=support.sid,
+        filters=[{"expression": "team == 'sales'", "targets": [{"queue": sales.sid}]}],
+    )
+    first = f.task(workflow.sid, team="sales", customers={"name": "Ann Lee"})
+    _projected(scene.server, account, first.sid)
+    second = f.task(workflow.sid, team="support", customers={"name": "Max Lee"})
+    _projected(scene.server, account, second.sid)
+    third = f.task(
+        workflow.sid, team="sales", customers={"name": "Ann Lee", "phone": "555-010-7000"}
+    )
+    f.task(workflow.sid, team="sales", customers={"name": "Ann Stone"})
+    _projected(scene.server, account, third.sid)
+    outcomes: list[bool] = []
+
+    def recorded(result: Any, request: Any) -> bool:
+        outcomes.append(keyset.filled(result, request))
+        return outcomes[-1]
+
+    monkeypatch.setattr(insight_service, "filled", recorded)
+    monkeypatch.setattr(insights_queries, "CUSTOMER_WALKS", (1,))
+    newest_first = [[third.sid], [second.sid], [first.sid]]
+    assert _pages(scene.get, customer="lee", page_size=1) == newest_first
+    # The first page came from the first two conversations (the page and its look-ahead);
+    # the later ones from all that remain past their boundary (no more than two).
+    assert outcomes == [True]
+    assert _pages(scene.get, customer="LEE", page_size=1, order="asc") == newest_first[::-1]
+    assert _pages(scene.get, customer="lee", page_size=2) == [[third.sid, second.sid], [first.sid]]
+    assert list(scene.hits(customer="ann lee")) == [third.sid, first.sid]
+    assert list(scene.hits(customer="(555) 010-7000")) == [third.sid]
+    assert scene.hits(customer="ann lee", sort="talk_time").keys() == {first.sid, third.sid}
+    lead = person(
+        scene.server,
+        account.sid,
+        ("wfo.team_leader",),
+        name="lee-lead",
+        scope=Scope(teams=("Sales",)),
+    )
+    try:
+        outcomes.clear()
+        assert _pages(lead.get, customer="lee", page_size=1) == [[third.sid], [first.sid]]
+        # Out of scope, the second conversation left the first window short.
+        assert outcomes == [False]
+        assert "Max Lee" not in lead.get(SEARCH, customer="lee").text
+    finally:
+        lead.close()

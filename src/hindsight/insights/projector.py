@@ -38,7 +38,7 @@ from hindsight.insights.derive import (
     conversation_row,
     segment_row,
 )
-from hindsight.search.indexing import prepare_index, searched_inputs
+from hindsight.search.indexing import conversations_moved, prepare_index, searched_inputs
 from hindsight.search.pick_lists import PickListChanges
 from hindsight.store import events as event_store
 from hindsight.store import insights as store
@@ -386,6 +386,8 @@ class _Batch:
         tags = store.scope_tags_of(self.conn, self.account_sid, touched)
         saved, deleted, retagged = [], [], {}
         searched: dict[str, list[Mapping[str, Any]]] = {}
+        # Conversations whose start moved: their customer keys hold it (list order).
+        moved: dict[str, int] = {}
         picks = PickListChanges()
         for conversation in touched:
             rows = sorted(
@@ -409,19 +411,28 @@ class _Batch:
                     deleted.append(conversation)
                 wanted: set[str] = set()
             else:
-                if _differs(summary, summaries.get(conversation)):
+                before = summaries.get(conversation)
+                if _differs(summary, before):
                     saved.append(summary)
+                    if before is not None and before.start_ms != summary["start_ms"]:
+                        moved[conversation] = summary["start_ms"]
                 wanted = conversation_tags(rows)
             before = summaries.get(conversation)
-            picks.rewritten(
-                before._mapping if before is not None else None, before_rows, summary, rows
-            )
             current = tags.get(conversation, set())
+            # The stored tags are what the stored rows gave (the projector wrote them).
+            picks.rewritten(
+                before._mapping if before is not None else None,
+                before_rows,
+                summary,
+                rows,
+                (current, wanted),
+            )
             if wanted != current:
                 retagged[conversation] = (current, wanted)
         account = self.account_sid
         self.writes.append(lambda conn: store.delete_conversations(conn, account, deleted))
         self.writes.append(lambda conn: store.save_conversations(conn, saved))
+        self.writes.append(lambda conn: conversations_moved(conn, account, moved))
         self.writes.append(lambda conn: picks.save(conn, account))
         # These read tables that HTTP writers change too (assessments, chat participants), so
         # they read them in the write transaction.

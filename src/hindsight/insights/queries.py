@@ -342,8 +342,7 @@ class InsightsService(Service):
         filters = searchable(viewer, filters)
 
         def unit(conn: Connection) -> PageResult:
-            found = narrowed(conn, viewer.account_sid, filters)
-            return search_page(conn, viewer.account_sid, found, scope, sort, page)
+            return search_page(conn, viewer.account_sid, filters, scope, sort, page)
 
         result = await self._scan(unit)
         await self._audit.record(
@@ -581,8 +580,7 @@ class InsightsService(Service):
         while True:
 
             def unit(conn: Connection, page: PageRequest = page) -> PageResult:
-                found = narrowed(conn, viewer.account_sid, filters)
-                return search_page(conn, viewer.account_sid, found, scope, sort, page)
+                return search_page(conn, viewer.account_sid, filters, scope, sort, page)
 
             result = await self._scan(unit)
             if result.rows:
@@ -722,11 +720,21 @@ def search_page(
     sort: ConversationSort,
     page: PageRequest,
 ) -> PageResult:
-    """One page of a search: a text matching many conversations is first looked for by
-    walking the list (it soon fills a page when the text is common; a phrase walks on in
-    longer windows); when that leaves the page short, every match is read and ordered."""
+    """One page of a search: a customer's page is first drawn from their first conversations
+    in list order (their keys hold it); a text matching many conversations is first looked
+    for by walking the list (it soon fills a page when the text is common; a phrase walks on
+    in longer windows); when that leaves the page short, every match is read and ordered."""
     dialect = conn.dialect.name
-    for walk in store.walks(filters):
+    places = store.customer_places(conn, account_sid, filters, sort.field)
+    if places is not None:
+        for window, whole in store.customer_windows(places, sort.keys, page):
+            drawn = dataclasses.replace(filters, within=window)
+            query = store.search_query(account_sid, drawn, dialect, scope, sort.field)
+            result = fetch_page(conn, query, sort.keys, page)
+            if whole or filled(result, page):
+                return result
+    filters = narrowed(conn, account_sid, filters)
+    for walk in store.walk_sizes(conn, account_sid, filters, page):
         walked = store.walked_query(
             account_sid, filters, dialect, scope, sort.field, sort.keys, page, walk
         )

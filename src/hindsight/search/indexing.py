@@ -137,6 +137,12 @@ def prepare_index(
     return Statements(write)
 
 
+def conversations_moved(conn: Connection, account_sid: str, starts: Mapping[str, int]) -> None:
+    """Conversations whose start changed (id -> new start), written after their rows: what
+    search keeps of their place in the list follows."""
+    store.move_customer_keys(conn, account_sid, starts)
+
+
 def message_added(
     conn: Connection, account_sid: str, chat_sid: str, author: str, body: str | None
 ) -> None:

@@ -28,10 +28,14 @@ class PickListChanges:
         rows_before: Rows,
         summary_after: Mapping[str, Any] | None,
         rows_after: Rows,
+        tags: tuple[set[str], set[str]] | None = None,
     ) -> None:
+        """`tags`: the scope tags before and after, when the caller has them (the projector
+        reads the stored ones and computes the new ones anyway)."""
+        before_tags, after_tags = tags if tags is not None else (None, None)
         rules.changes(
-            rules.contribution(summary_before, list(rows_before)),
-            rules.contribution(summary_after, list(rows_after)),
+            rules.contribution(summary_before, list(rows_before), before_tags),
+            rules.contribution(summary_after, list(rows_after), after_tags),
             into=self._delta,
         )
 

@@ -7,7 +7,8 @@ both stores and paging, aggregates and exports see the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -53,6 +54,16 @@ WALKING_DIALECTS = frozenset({"postgresql"})
 # index keeps no positions), which took minutes at 750,000 conversations; a walk probes each
 # conversation once, in order, and stops at a full page.
 PHRASE_WALKS = (WALK, 4 * WALK, 16 * WALK, 64 * WALK)
+# A word's walk on PostgreSQL holds this many times the page's rows at the density the planner
+# expects (`walk_sizes`), so that the page most often fills at the first walk.
+WALK_MARGIN = 1.5
+# Below this many expected matches the walk keeps its fixed size: a small table's statistics
+# say little, and such a text was read by id (`search_index.FEW`) unless the estimate erred.
+SIZED_FROM = 5_000
+# A customer's page is drawn first from as many of their conversations (in list order, known
+# from their keys without reading the conversations) as the page holds, then eight times as
+# many, then all: without other filters the first fills it, reading only the rows it shows.
+CUSTOMER_WALKS = (1, 8)
 # The list's total counts this many conversations at most and then says "more than 10,000":
 # counting every match of a common word read hundreds of thousands of rows (seconds at 1 M),
 # and nobody pages through more than this.
@@ -424,6 +435,63 @@ def walked_query(
     query = text_query.parse(filters.text)
     probe = search_index.text_probe(query, filters.search_transcripts)
     return select(conversations).where(conversations.c.id.in_(walked), probe)
+
+
+def customer_places(
+    conn: Connection, account_sid: str, filters: ConversationCriteria, sort: str
+) -> list[tuple[int, int]] | None:
+    """The (start, row id) of each conversation of a customer searched without text, when
+    they are at most FEW and the list is in start order (what the keys hold); else None."""
+    if not filters.customer or filters.text or filters.within is not None or sort != "start":
+        return None
+    wanted = customer_search.wanted_keys(filters.customer)
+    return search_index.customer_places(conn, account_sid, wanted)
+
+
+def customer_windows(
+    places: Sequence[tuple[int, int]], keys: Sequence[SortKey], page: PageRequest
+) -> Iterator[tuple[tuple[int, ...], bool]]:
+    """The row ids a customer's page is drawn from, in turn: the first of their conversations
+    past the page's boundary in the order the page reads them (CUSTOMER_WALKS times the page
+    and its look-ahead row), then all of them; with each, whether it is all. A page drawn
+    from the first few is exact when it fills (`keyset.filled`): the others come after."""
+    forward = page.before is None
+    newest_first = keys[0].descending == forward
+    boundary = page.after if forward else page.before
+    ordered = sorted(set(places), reverse=newest_first)
+    if boundary is not None:
+        edge = tuple(boundary)
+        ordered = [p for p in ordered if (p < edge if newest_first else p > edge)]
+    for walk in (n * (page.size + 1) for n in CUSTOMER_WALKS):
+        if walk < len(ordered):
+            yield tuple(row for _start, row in ordered[:walk]), False
+    yield tuple(row for _start, row in ordered), True
+
+
+def walk_sizes(
+    conn: Connection, account_sid: str, filters: ConversationCriteria, page: PageRequest
+) -> tuple[int, ...]:
+    """`walks`, with a word's walk sized on PostgreSQL to the planner's estimate of its
+    matches: long enough to fill the page at the expected density (WALK_MARGIN times the
+    page's rows), then four times that; none when the first would probe more conversations
+    than reading every match reads (a mid-frequency word walked 1,000, fell short and read
+    every match anyway)."""
+    default = walks(filters)
+    sized = (
+        filters.text
+        and filters.within is None
+        and conn.dialect.name in WALKING_DIALECTS
+        and default == (WALK,)
+    )
+    if not sized:
+        return default
+    query = text_query.parse(filters.text or "")
+    expected = search_index.estimated_matches(conn, account_sid, query, filters.search_transcripts)
+    if expected < SIZED_FROM:
+        return default
+    total = search_index.estimated_conversations(conn, account_sid)
+    first = max(page.size + 1, math.ceil(WALK_MARGIN * (page.size + 1) * total / expected))
+    return tuple(w for w in (first, 4 * first) if w <= expected)
 
 
 def walks(filters: ConversationCriteria) -> tuple[int, ...]:

@@ -1160,7 +1160,12 @@ search_customer_keys = Table(
     Column("account_sid", SID, primary_key=True),
     Column("conversation_id", String(128), primary_key=True),
     Column("value", String(300), primary_key=True),
-    Index(None, "account_sid", "value"),
+    # The conversation's place in the list (its start, then its row id: the list's order),
+    # copied from its row, so that a customer's conversations are walked newest first in the
+    # index below and the first page reads only the conversations it shows.
+    Column("start_ms", BigInteger, nullable=False),
+    Column("row_id", RowId, nullable=False),
+    Index(None, "account_sid", "value", "start_ms", "row_id"),
 )
 
 # The search form's pick lists (domain/search/pick_lists.py): how many conversations filed under

@@ -57,11 +57,17 @@ def facet_values(
     return found
 
 
-def contribution(summary: Mapping[str, Any] | None, rows: list[Mapping[str, Any]]) -> set[Entry]:
-    """What one conversation adds to the pick lists (nothing when it has no segments)."""
+def contribution(
+    summary: Mapping[str, Any] | None,
+    rows: list[Mapping[str, Any]],
+    tags: set[str] | None = None,
+) -> set[Entry]:
+    """What one conversation adds to the pick lists (nothing when it has no segments).
+    `tags` are the rows' scope tags when the caller has them (reading them from the rows
+    parses every segment's attributes)."""
     if not rows:
         return set()
-    tags = conversation_tags(rows) or {UNTAGGED}
+    tags = (conversation_tags(rows) if tags is None else tags) or {UNTAGGED}
     return {(facet, value, tag) for facet, value in facet_values(summary, rows) for tag in tags}
 
 

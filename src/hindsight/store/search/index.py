@@ -34,6 +34,7 @@ from sqlalchemy import (
     true,
     union,
     union_all,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -131,8 +132,68 @@ def _replace_sets(
     ]
     if stale:
         conn.execute(_delete_stale(target, name), stale)
-    if added:
+    if not added:
+        return
+    if target is search_customer_keys:
+        _add_keys(conn, added)
+    else:
         conn.execute(insert(target).inline(), added)
+
+
+@functools.cache
+def _placed_keys(dialect: str) -> Any:
+    """Customer keys inserted with their conversation's place in the list, read from its row
+    as the statement runs (the projector writes the row earlier in the same batch, so the
+    place is the one just written, with no read between the writes)."""
+    c, k = conversations.c, search_customer_keys.c
+    placed = select(
+        c.account_sid, c.conversation_id, bindparam("key_value", type_=String), c.start_ms, c.id
+    ).where(
+        c.account_sid == bindparam("key_account"),
+        c.conversation_id == bindparam("key_conversation"),
+    )
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = [k.account_sid, k.conversation_id, k.value, k.start_ms, k.row_id]
+    return build(search_customer_keys).from_select(columns, placed).on_conflict_do_nothing()
+
+
+def _add_keys(conn: Connection, rows: Sequence[Mapping[str, str]]) -> None:
+    """Add (account_sid, conversation_id, value) keys; those of no conversation are left out
+    (every search reaches conversations through their rows)."""
+    conn.execute(
+        _placed_keys(conn.dialect.name),
+        [
+            {
+                "key_account": r["account_sid"],
+                "key_conversation": r["conversation_id"],
+                "key_value": r["value"],
+            }
+            for r in rows
+        ],
+    )
+
+
+_MOVE_KEYS = (
+    update(search_customer_keys)
+    .where(
+        search_customer_keys.c.account_sid == bindparam("account"),
+        search_customer_keys.c.conversation_id == bindparam("conversation"),
+    )
+    .values(start_ms=bindparam("start"))
+)
+
+
+def move_customer_keys(conn: Connection, account_sid: str, starts: Mapping[str, int]) -> None:
+    """Conversations whose start changed (conversation id -> new start): their customer keys
+    follow, so the customer's list stays in order."""
+    if starts:
+        conn.execute(
+            _MOVE_KEYS,
+            [
+                {"account": account_sid, "conversation": cid, "start": start}
+                for cid, start in sorted(starts.items())
+            ],
+        )
 
 
 _STORED_DOCUMENTS = select(
@@ -285,10 +346,8 @@ def add_customer_keys(
         for c in conversation_ids
         for v in sorted(set(values))
     ]
-    if not rows:
-        return
-    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(build(search_customer_keys).on_conflict_do_nothing(), rows)
+    if rows:
+        _add_keys(conn, rows)
 
 
 def rebuild_transcript(conn: Connection, account_sid: str, chat_sid: str) -> None:
@@ -496,8 +555,9 @@ FEW = 5_000
 
 # PostgreSQL: a text the planner expects in more than this many rows is taken to match many
 # without reading FEW + 1 of them through the GIN bitmap first (every common word paid that
-# before its walk). Below it the count is read, as the estimate can be far off either way.
-SURELY_MANY = 4 * FEW
+# before its walk; a mid-frequency word paid it and then read every match too). Below it the
+# count is read. The walk that follows is sized to the same estimate (insights_queries).
+SURELY_MANY = FEW
 
 
 def _estimated_rows(conn: Connection, query: Select[Any]) -> float:
@@ -506,6 +566,24 @@ def _estimated_rows(conn: Connection, query: Select[Any]) -> float:
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": False})
     plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
     return float(plan[0]["Plan"]["Plan Rows"])
+
+
+def estimated_matches(
+    conn: Connection, account_sid: str, query: TextQuery, transcripts: bool
+) -> float:
+    """PostgreSQL: how many document and (if allowed) transcript matches the planner expects
+    of `query` (plans only; a conversation matching both counts twice)."""
+    dialect = conn.dialect.name
+    found = _estimated_rows(conn, _documents_matching(account_sid, query, dialect))
+    if transcripts:
+        found += _estimated_rows(conn, _transcripts_matching(account_sid, query, dialect))
+    return found
+
+
+def estimated_conversations(conn: Connection, account_sid: str) -> float:
+    """PostgreSQL: how many conversations the account has, as the planner expects (a plan)."""
+    c = conversations.c
+    return _estimated_rows(conn, select(c.id).where(c.account_sid == account_sid))
 
 
 def _capped(conn: Connection, query: Select[Any]) -> set[str] | None:
@@ -564,27 +642,51 @@ def few_matching(
         if found is None:
             return None
         sets.append(found)
+    rows: dict[str, int] = {}
     if customer_keys:
-        k = search_customer_keys.c
-        found = _capped(
-            conn,
-            select(k.conversation_id).where(
-                k.account_sid == account_sid, k.value.in_(list(customer_keys))
-            ),
-        )
-        if found is None:
+        keyed = _customer_rows(conn, account_sid, customer_keys)
+        if keyed is None:
             return None
-        sets.append(found)
+        rows = {cid: row for cid, (_start, row) in keyed.items()}
+        sets.append(set(keyed))
     if not sets:
         return None
     wanted = sorted(set.intersection(*sets))
     if not wanted:
         return ()
+    if customer_keys:  # the keys hold their conversations' row ids
+        return tuple(sorted(rows[cid] for cid in wanted))
     c = conversations.c
-    rows = conn.execute(
+    found_rows = conn.execute(
         select(c.id).where(c.account_sid == account_sid, c.conversation_id.in_(wanted))
     )
-    return tuple(sorted(rows.scalars()))
+    return tuple(sorted(found_rows.scalars()))
+
+
+def _customer_rows(
+    conn: Connection, account_sid: str, customer_keys: Sequence[str]
+) -> dict[str, tuple[int, int]] | None:
+    """conversation id -> (start, row id) of the conversations any of the keys names, if at
+    most FEW (read from the keys' index alone)."""
+    k = search_customer_keys.c
+    query = select(k.conversation_id, k.start_ms, k.row_id).where(
+        k.account_sid == account_sid, k.value.in_(list(customer_keys))
+    )
+    # A conversation comes once per key it holds: this many rows hold FEW + 1 distinct ones.
+    found = {
+        r.conversation_id: (r.start_ms, r.row_id)
+        for r in conn.execute(query.limit(len(customer_keys) * FEW + 1))
+    }
+    return None if len(found) > FEW else found
+
+
+def customer_places(
+    conn: Connection, account_sid: str, customer_keys: Sequence[str]
+) -> list[tuple[int, int]] | None:
+    """The (start, row id) of each conversation any of the keys names, if at most FEW: their
+    place in the list, without reading the conversations."""
+    found = _customer_rows(conn, account_sid, customer_keys)
+    return None if found is None else list(found.values())
 
 
 # --- what the list shows ----------------------------------------------------------------------
