@@ -16,17 +16,8 @@ from hindsight.domain.search import pick_lists as rules
 from hindsight.insights.projector import reset
 from hindsight.store.database import Database
 from hindsight.store.schema import conversations, search_pick_values, segments
-from tests.store.test_projector_writes import (
-    AC,
-    T0,
-    TASK,
-    WR1,
-    LoggedEvent,
-    attributes,
-    run,
-    task_events,
-    the_log,
-)
+from tests.store.test_projector_writes import TASK, WR1, attributes, run, task_events, the_log
+from tests.support.projector_log import AC, T0, LoggedEvent
 
 Counts = dict[tuple[str, str, str], int]
 
