@@ -42,6 +42,7 @@ from hindsight.service_base import Deps, Service
 from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
+from hindsight.store import timeline_search
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import PageRequest, PageResult, SortKey, fetch_page, filled
@@ -348,10 +349,15 @@ class InsightsService(Service):
         await self._allow(viewer, Permission.SEARCH, "conversation.search")
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
+        account = viewer.account_sid
 
         def unit(conn: Connection) -> PageResult:
-            found = narrowed(conn, viewer.account_sid, filters)
-            return search_page(conn, viewer.account_sid, found, scope, sort, page)
+            # A text alone is walked in the index's order at once: learning first whether it
+            # matches few would read up to FEW of its matches for nothing.
+            walks = timeline_search.walks(conn.dialect.name, filters, sort.field)
+            direct = walks and not filters.customer
+            found = filters if direct else narrowed(conn, account, filters)
+            return search_page(conn, account, found, scope, sort, page)
 
         result = await self._scan(unit)
         await self._audit.record(
@@ -368,9 +374,12 @@ class InsightsService(Service):
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
         cap = store.TOTAL_CAP
+        account = viewer.account_sid
 
         def unit(conn: Connection) -> SearchTotal:
-            found = narrowed(conn, viewer.account_sid, filters)
+            # SQLite streams a text's matches to the cap as they are: the few are as cheap.
+            direct = timeline_search.indexed(conn.dialect.name, filters) and not filters.customer
+            found = filters if direct else narrowed(conn, account, filters)
             counted = store.count(conn, viewer.account_sid, found, scope, cap)
             return SearchTotal.counted(counted, cap)
 
@@ -725,8 +734,11 @@ def search_page(
 ) -> PageResult:
     """One page of a search: a text matching many conversations is first looked for by
     walking the list (it soon fills a page when the text is common; a phrase walks on in
-    longer windows); when that leaves the page short, every match is read and ordered."""
+    longer windows); when that leaves the page short, every match is read and ordered. On
+    SQLite, a list by start reads the text's matches in its own order instead."""
     dialect = conn.dialect.name
+    if timeline_search.walks(dialect, filters, sort.field):
+        return timeline_search.page(conn, account_sid, filters, scope, sort.keys, page)
     for walk in store.walks(filters):
         walked = store.walked_query(
             account_sid, filters, dialect, scope, sort.field, sort.keys, page, walk
