@@ -9,12 +9,13 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import Connection, insert, select, text, update
 
 from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort, search_page
-from hindsight.store import insights_queries, retention
-from hindsight.store.database import Database
+from hindsight.store import insights_queries, migrate, retention
+from hindsight.store.database import Database, DatabaseOptions
 from hindsight.store.keyset import PageRequest, key_of
 from hindsight.store.schema import (
     conversation_scopes,
@@ -258,3 +259,47 @@ def test_without_transcript_rights_only_the_document_matches(db: Database, few: 
         assert _total(db, hidden) == 0
         assert _listed(db, _narrowed(db, replace(WORD, text=words)), 1) == ["chat"]
     assert _total(db, closed) == 1 and _total(db, WORD) == 2
+
+
+def _migrate(database_url: str, revision: str, down: bool = False) -> Database:
+    database = Database(DatabaseOptions(url=database_url))
+    config = migrate._config()
+    with database.write_engine.begin() as conn:
+        config.attributes["connection"] = conn
+        (command.downgrade if down else command.upgrade)(config, revision)
+    return database
+
+
+def test_the_migration_fills_the_index_from_existing_rows(database_url: str) -> None:
+    db = _migrate(database_url, "0025")
+    try:
+        for n, start in enumerate((T0 + 2, T0 + 1, T0 + 2, T0 + 7)):
+            _seed(db, ACCOUNT, f"c{n}", start, document=f"Gold {n}", transcript="my parcel")
+        _seed(db, ACCOUNT, "quiet", T0 + 3, document="Gold")
+    finally:
+        db.close()
+    db = _migrate(database_url, "head")
+    try:
+        _keys_follow_starts(db)
+        matching = {"c0", "c1", "c2", "c3"}
+        assert _listed(db, WORD, 1) == _expected(db, matching)
+        closed = replace(WORD, search_transcripts=False)
+        assert _listed(db, replace(closed, text="gold"), 2) == _expected(db, matching | {"quiet"})
+        assert _listed(db, closed, 2) == []
+    finally:
+        db.close()
+    if not database_url.startswith("sqlite"):
+        return
+    db = _migrate(database_url, "0025", down=True)
+    try:  # the per-table indexes are back, filled
+        found = db.read_sync(
+            lambda conn: conn.execute(
+                text(
+                    "SELECT count(*) FROM search_transcripts_fts WHERE search_transcripts_fts"
+                    " MATCH 'parcel'"
+                )
+            ).scalar_one()
+        )
+        assert found == 4
+    finally:
+        db.close()

@@ -130,10 +130,17 @@ def fetch_page(
         if len(chunk) < batch:
             break
         cursor = key_of(chunk[-1], keys)
+    return page_of(rows, request)
+
+
+def page_of(rows: list[Any], request: PageRequest) -> PageResult[Any]:
+    """The page of `request` from the rows past its boundary in reading order (up to one
+    more than a page: whether there is more)."""
+    forward = request.before is None
     more = len(rows) > request.size
     rows = rows[: request.size]
     if forward:
-        return PageResult(rows=rows, has_next=more, has_previous=boundary is not None)
+        return PageResult(rows=rows, has_next=more, has_previous=request.after is not None)
     rows.reverse()
     return PageResult(rows=rows, has_next=True, has_previous=more)
 

@@ -92,9 +92,4 @@ def page(
             break
         batch = min(batch * 4, MOST)
     rows.sort(key=lambda row: keyset.key_of(row, keys), reverse=newest_first)
-    more = len(rows) > request.size
-    rows = rows[: request.size]
-    if forward:
-        return PageResult(rows=rows, has_next=more, has_previous=boundary is not None)
-    rows.reverse()
-    return PageResult(rows=rows, has_next=True, has_previous=more)
+    return keyset.page_of(rows, request)

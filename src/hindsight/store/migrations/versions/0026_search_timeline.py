@@ -16,7 +16,12 @@ has to know. PostgreSQL is unchanged (its lists walk the conversations: store/se
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import op
+
+# Migration 0013's FTS5 tables and triggers, for the downgrade.
+_search = importlib.import_module("hindsight.store.migrations.versions.0013_search")
 
 revision = "0026"
 down_revision = "0025"
@@ -162,25 +167,8 @@ def upgrade() -> None:
 
 def _restore_old_full_text() -> None:
     for table in _OLD_FTS:
-        fts = f"{table}_fts"
-        op.execute(
-            f"CREATE VIRTUAL TABLE {fts} USING fts5(body, content='{table}', content_rowid='id', "
-            "tokenize='unicode61 remove_diacritics 0')"
-        )
-        op.execute(
-            f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
-            f"INSERT INTO {fts}(rowid, body) VALUES (new.id, new.body); END"
-        )
-        op.execute(
-            f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
-            f"INSERT INTO {fts}({fts}, rowid, body) VALUES ('delete', old.id, old.body); END"
-        )
-        op.execute(
-            f"CREATE TRIGGER {fts}_au AFTER UPDATE OF body ON {table} BEGIN "
-            f"INSERT INTO {fts}({fts}, rowid, body) VALUES ('delete', old.id, old.body); "
-            f"INSERT INTO {fts}(rowid, body) VALUES (new.id, new.body); END"
-        )
-        op.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+        _search.sqlite_full_text(table)
+        op.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')")
 
 
 def downgrade() -> None:
