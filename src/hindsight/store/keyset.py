@@ -63,14 +63,18 @@ def _order(keys: Sequence[SortKey], forward: bool) -> list[Any]:
     return [k.column.desc() if k.descending == forward else k.column.asc() for k in keys]
 
 
+def past(query: Select[Any], keys: Sequence[SortKey], request: PageRequest) -> Select[Any]:
+    """The rows of `query` past the request's boundary (in no order)."""
+    forward = request.before is None
+    boundary = request.after if forward else request.before
+    return query if boundary is None else query.where(_beyond(keys, boundary, forward))
+
+
 def window(query: Select[Any], keys: Sequence[SortKey], request: PageRequest, limit: int) -> Any:
     """The first `limit` rows of `query` past the request's boundary, in the order the page
     reads them: the candidates a page may be drawn from."""
     forward = request.before is None
-    boundary = request.after if forward else request.before
-    if boundary is not None:
-        query = query.where(_beyond(keys, boundary, forward))
-    return query.order_by(*_order(keys, forward)).limit(limit)
+    return past(query, keys, request).order_by(*_order(keys, forward)).limit(limit)
 
 
 def filled(result: PageResult[Any], request: PageRequest) -> bool:

@@ -70,9 +70,11 @@ def page(
     )
 
     def kept(found: list[tuple[int, str]]) -> list[Any]:
+        # Unordered: ordered by the list's keys, SQLite would walk the account's
+        # conversations in that order to find these few (ordered below instead).
         ids = [conversation_id for _key, conversation_id in found]
         chosen = held.where(conversations.c.conversation_id.in_(ids))
-        return list(conn.execute(keyset.window(chosen, keys, request, len(ids))))
+        return list(conn.execute(keyset.past(chosen, keys, request)))
 
     wanted = request.size + 1
     rows: list[Any] = []
