@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from hindsight.insights.filters import ConversationFilters
 from hindsight.insights.queries import ConversationSort, search_page
-from hindsight.store import insights_queries, migrate, retention
+from hindsight.store import insights_queries, migrate, retention, timeline_search
 from hindsight.store.database import Database, DatabaseOptions
 from hindsight.store.keyset import PageRequest, key_of
 from hindsight.store.schema import (
@@ -173,9 +173,11 @@ WORD = ConversationFilters(text="parcel", search_transcripts=True)
 
 @pytest.fixture(params=[False, True], ids=["walked", "few"])
 def few(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
-    """Both ways a page is read: past FEW matches (walked) and by id (few)."""
+    """Both ways a page is read: past FEW matches (walked, in batches of a page and one on
+    SQLite) and by id (few)."""
     if not request.param:
         monkeypatch.setattr(search_index, "FEW", 0)
+        monkeypatch.setattr(timeline_search, "FIRST", 1)
     return bool(request.param)
 
 
@@ -197,12 +199,13 @@ def test_a_moved_start_moves_the_match_in_the_list(db: Database, few: bool) -> N
             db, matching, descending=False
         )
     # The oldest moves to the newest place, then into the shared millisecond after the
-    # conversations already holding it (a later key, an earlier row id).
-    for moved in (T0 + 20, T0 + 3):
+    # conversations already holding it (a later key, an earlier row id), and so does the
+    # first: that millisecond's keys are now in the reverse order of its row ids.
+    for cid, moved in (("c1", T0 + 20), ("c1", T0 + 3), ("c0", T0 + 3)):
         db.write_sync(
-            lambda conn, moved=moved: conn.execute(
+            lambda conn, cid=cid, moved=moved: conn.execute(
                 update(conversations)
-                .where(conversations.c.conversation_id == "c1")
+                .where(conversations.c.conversation_id == cid)
                 .values(start_ms=moved)
             )
         )
@@ -212,9 +215,9 @@ def test_a_moved_start_moves_the_match_in_the_list(db: Database, few: bool) -> N
                 db, matching, descending=False
             )
         _keys_follow_starts(db)
-    assert _expected(db, {"c1", "c2", "c3"})[-1] == "c1"  # the shared millisecond's order
+    assert _expected(db, {"c0", "c1", "c2", "c3"}) == ["c3", "c2", "c1", "c0"]
     period = replace(WORD, start_ms=T0 + 3, end_ms=T0 + 6)
-    assert _listed(db, _narrowed(db, period), 1) == _expected(db, {"c0", "c1", "c2", "c3"})
+    assert _listed(db, _narrowed(db, period), 1) == ["c3", "c2", "c1", "c0"]
     assert _total(db, period) == 4
 
 

@@ -10,7 +10,7 @@ of the last millisecond read is read too, and the rows are put in the list's ord
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -26,6 +26,7 @@ from hindsight.store.search import timeline
 # Matches read in the largest batch: a batch grows fourfold while the other filters reject
 # most of what it holds (a narrow scope), from a page's worth.
 MOST = 4_096
+FIRST = 4
 
 
 def indexed(dialect: str, filters: ConversationCriteria) -> bool:
@@ -78,7 +79,9 @@ def page(
 
     wanted = request.size + 1
     rows: list[Any] = []
-    batch = wanted
+    # A bare word is a prefix, whose matches FTS5 gathers before the first row: each read
+    # costs that, so the first reads more than a page (a scope rejecting some is common).
+    batch = FIRST * wanted
     while True:
         found = timeline.candidates(conn, account_sid, expression, (low, high), newest_first, batch)
         rows.extend(kept(found) if found else [])
@@ -87,11 +90,33 @@ def page(
         last_key = found[-1][0]
         low, high = (low, last_key) if newest_first else (last_key + 1, high)
         if len(rows) >= wanted:
-            first, last = timeline.millisecond_range(last_key)
-            rest = (max(low, first), high) if newest_first else (low, min(high, last))
-            found = timeline.candidates(conn, account_sid, expression, rest, newest_first)
-            rows.extend(kept(found) if found else [])
+            rows.extend(
+                _rest_of_millisecond(
+                    conn, account_sid, expression, last_key, low, high, newest_first, kept
+                )
+            )
             break
         batch = min(batch * 4, MOST)
     rows.sort(key=lambda row: keyset.key_of(row, keys), reverse=newest_first)
     return keyset.page_of(rows, request)
+
+
+def _rest_of_millisecond(
+    conn: Connection,
+    account_sid: str,
+    expression: str,
+    last_key: int,
+    low: int,
+    high: int,
+    newest_first: bool,
+    kept: Callable[[list[tuple[int, str]]], list[Any]],
+) -> list[Any]:
+    """The rows of the last key's millisecond not read yet (they may precede some read by
+    row id). Keys are numbered from the millisecond's first up: newest first, a first key
+    leaves none below it (most conversations have a millisecond to themselves)."""
+    first, last = timeline.millisecond_range(last_key)
+    if newest_first and last_key == first:
+        return []
+    rest = (max(low, first), high) if newest_first else (low, min(high, last))
+    found = timeline.candidates(conn, account_sid, expression, rest, newest_first)
+    return kept(found) if found else []
