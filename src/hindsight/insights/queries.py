@@ -43,6 +43,7 @@ from hindsight.service_base import Deps, Service
 from hindsight.store import chat as chat_store
 from hindsight.store import insights_queries as store
 from hindsight.store import recordings as recording_store
+from hindsight.store import timeline_search
 from hindsight.store import workspaces as workspace_store
 from hindsight.store.insights_queries import ScopeTags
 from hindsight.store.keyset import SortKey, fetch_page, filled
@@ -359,9 +360,12 @@ class InsightsService(Service):
         scope = scope_of(viewer)
         filters = searchable(viewer, filters)
         cap = store.TOTAL_CAP
+        account = viewer.account_sid
 
         def unit(conn: Connection) -> SearchTotal:
-            found = narrowed(conn, viewer.account_sid, filters)
+            # SQLite streams a text's matches to the cap as they are: the few are as cheap.
+            direct = timeline_search.indexed(conn.dialect.name, filters) and not filters.customer
+            found = filters if direct else narrowed(conn, account, filters)
             counted = store.count(conn, viewer.account_sid, found, scope, cap)
             return SearchTotal.counted(counted, cap)
 
@@ -721,9 +725,10 @@ def search_page(
     page: PageRequest,
 ) -> PageResult:
     """One page of a search: a customer's page is first drawn from their first conversations
-    in list order (their keys hold it); a text matching many conversations is first looked
-    for by walking the list (it soon fills a page when the text is common; a phrase walks on
-    in longer windows); when that leaves the page short, every match is read and ordered."""
+    in list order (their keys hold it); on SQLite, a list by start reads a text's matches in
+    the index's own order; otherwise a text matching many conversations is first looked for by
+    walking the list (it soon fills a page when the text is common; a phrase walks on in
+    longer windows); when that leaves the page short, every match is read and ordered."""
     dialect = conn.dialect.name
     places = store.customer_places(conn, account_sid, filters, sort.field)
     if places is not None:
@@ -733,7 +738,12 @@ def search_page(
             result = fetch_page(conn, query, sort.keys, page)
             if whole or filled(result, page):
                 return result
-    filters = narrowed(conn, account_sid, filters)
+    # A text alone is walked in the index's order at once: learning first whether it matches
+    # few would read up to FEW of its matches for nothing.
+    if not (timeline_search.walks(dialect, filters, sort.field) and not filters.customer):
+        filters = narrowed(conn, account_sid, filters)
+    if timeline_search.walks(dialect, filters, sort.field):
+        return timeline_search.page(conn, account_sid, filters, scope, sort.keys, page)
     for walk in store.walk_sizes(conn, account_sid, filters, page):
         walked = store.walked_query(
             account_sid, filters, dialect, scope, sort.field, sort.keys, page, walk

@@ -44,9 +44,9 @@ MATCHES, PROBE, UNASKED = "matches", "probe", "unasked"
 # Conversations a page of a common word's matches walks before giving up on the walk: a page
 # of 50 fills within them when at least one conversation in 20 matches (a common word; the
 # probes cost about as much as reading WALK matches), else reading the matches is cheaper.
-# Only PostgreSQL walks: an FTS5 probe (`rowid = ? AND MATCH`) opens the term in every segment
-# of the index, and at 350,000 conversations a thousand of them took seconds (benchmarks/
-# README.md), more than reading the matches.
+# Only PostgreSQL walks this way: an FTS5 probe (`rowid = ? AND MATCH`) opens the term in every
+# segment of the index, and at 350,000 conversations a thousand of them took seconds
+# (benchmarks/README.md). SQLite's index is in the list's order instead (timeline_search.py).
 WALK = 1_000
 WALKING_DIALECTS = frozenset({"postgresql"})
 # A phrase whose words are common walks on in longer windows when a window leaves its page
@@ -534,7 +534,8 @@ def _count_matches(
     `conversation_id IN (every match)` reads them all first; so does a join (SQLite reorders
     it to read the period first) and PostgreSQL's DISTINCT (it hashes or sorts every row)."""
     dialect = conn.dialect.name
-    matched = search_index.matches(account_sid, query, dialect, filters.search_transcripts)
+    period = (filters.start_ms, filters.end_ms)
+    matched = search_index.matches(account_sid, query, dialect, filters.search_transcripts, period)
     c = conversations.c
     holds = exists().where(
         c.account_sid == account_sid,

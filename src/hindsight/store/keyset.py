@@ -62,16 +62,20 @@ def _order(keys: Sequence[SortKey], forward: bool) -> list[UnaryExpression[Any]]
     return [k.column.desc() if k.descending == forward else k.column.asc() for k in keys]
 
 
+def past(query: Select[Any], keys: Sequence[SortKey], request: PageRequest) -> Select[Any]:
+    """The rows of `query` past the request's boundary (in no order)."""
+    forward = request.before is None
+    boundary = request.after if forward else request.before
+    return query if boundary is None else query.where(_beyond(keys, boundary, forward))
+
+
 def window(
     query: Select[Any], keys: Sequence[SortKey], request: PageRequest, limit: int
 ) -> Select[Any]:
     """The first `limit` rows of `query` past the request's boundary, in the order the page
     reads them: the candidates a page may be drawn from."""
     forward = request.before is None
-    boundary = request.after if forward else request.before
-    if boundary is not None:
-        query = query.where(_beyond(keys, boundary, forward))
-    return query.order_by(*_order(keys, forward)).limit(limit)
+    return past(query, keys, request).order_by(*_order(keys, forward)).limit(limit)
 
 
 def filled(result: PageResult[Any], request: PageRequest) -> bool:
@@ -131,10 +135,17 @@ def fetch_page(
         if len(chunk) < batch:
             break
         cursor = key_of(chunk[-1], keys)
+    return page_of(rows, request)
+
+
+def page_of(rows: list[Any], request: PageRequest) -> PageResult[Any]:
+    """The page of `request` from the rows past its boundary in reading order (up to one
+    more than a page: whether there is more)."""
+    forward = request.before is None
     more = len(rows) > request.size
     rows = rows[: request.size]
     if forward:
-        return PageResult(rows=rows, has_next=more, has_previous=boundary is not None)
+        return PageResult(rows=rows, has_next=more, has_previous=request.after is not None)
     rows.reverse()
     return PageResult(rows=rows, has_next=True, has_previous=more)
 

@@ -1,9 +1,10 @@
 """The search tables: documents, transcripts, transcript links and customer keys, and the
 full-text conditions that find conversations through them on each store.
 
-SQLite searches `<table>_fts` (FTS5, external content kept by triggers, migration 0013);
-PostgreSQL evaluates `_VECTOR` against a GIN index built on exactly that expression. Neither
-receives what a person typed: `TextQuery` renders only quoted letters-and-digits words.
+SQLite searches one full-text row per conversation in the list's order (`timeline`,
+migration 0026); PostgreSQL evaluates `_VECTOR` against a GIN index built on exactly that
+expression. Neither receives what a person typed: `TextQuery` renders only quoted
+letters-and-digits words.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    column,
     delete,
     false,
     func,
@@ -29,7 +29,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    table,
     text,
     true,
     union,
@@ -50,6 +49,7 @@ from hindsight.store.schema import (
     search_transcript_links,
     search_transcripts,
 )
+from hindsight.store.search import timeline
 
 # What migration 0013 indexes on PostgreSQL (the planner uses the index only for this text).
 _VECTOR = "to_tsvector('simple'::regconfig, regexp_replace({}.body, '[^[:alnum:]]+', ' ', 'g'))"
@@ -395,60 +395,19 @@ def delete_transcripts(conn: Connection, chat_sids: Sequence[str]) -> None:
 # --- matching ---------------------------------------------------------------------------------
 
 
-# SQLite plans a join with a full-text table as the inner loop (a MATCH per outer row) unless
-# told otherwise: CROSS JOIN fixes the order, matches first. Table names are constants.
-_SQLITE_DOCUMENTS = text(
-    "SELECT d.conversation_id FROM search_documents_fts CROSS JOIN search_documents d"
-    " ON d.id = search_documents_fts.rowid"
-    " WHERE search_documents_fts MATCH :query AND d.account_sid = :account LIMIT :limit"
-)
-_SQLITE_TRANSCRIPTS = text(
-    "SELECT l.conversation_id FROM search_transcripts_fts CROSS JOIN search_transcripts t"
-    " ON t.id = search_transcripts_fts.rowid CROSS JOIN search_transcript_links l"
-    " ON l.account_sid = t.account_sid AND l.chat_sid = t.chat_sid"
-    " WHERE search_transcripts_fts MATCH :query AND t.account_sid = :account LIMIT :limit"
-)
+def _matching(target: Table, query: TextQuery) -> ColumnElement[bool]:
+    """PostgreSQL: the row's text matches (SQLite matches in `timeline`)."""
+    vector = literal_column(_VECTOR.format(target.name))
+    wanted = func.to_tsquery(literal_column("'simple'::regconfig"), query.tsquery())
+    return vector.op("@@")(wanted)
 
 
-_SQLITE_DOCUMENTS_ALL = text(
-    "SELECT d.conversation_id FROM search_documents_fts CROSS JOIN search_documents d"
-    " ON d.id = search_documents_fts.rowid"
-    " WHERE search_documents_fts MATCH :doc_query AND d.account_sid = :doc_account"
-)
-_SQLITE_TRANSCRIPTS_ALL = text(
-    "SELECT l.conversation_id FROM search_transcripts_fts CROSS JOIN search_transcripts t"
-    " ON t.id = search_transcripts_fts.rowid CROSS JOIN search_transcript_links l"
-    " ON l.account_sid = t.account_sid AND l.chat_sid = t.chat_sid"
-    " WHERE search_transcripts_fts MATCH :chat_query AND t.account_sid = :chat_account"
-)
-
-
-def _matching(target: Table, query: TextQuery, dialect: str) -> ColumnElement[bool]:
-    if dialect == "postgresql":
-        vector = literal_column(_VECTOR.format(target.name))
-        wanted = func.to_tsquery(literal_column("'simple'::regconfig"), query.tsquery())
-        return vector.op("@@")(wanted)
-    fts = table(f"{target.name}_fts", column("rowid"), column(f"{target.name}_fts"))
-    found = select(fts.c.rowid).where(fts.c[f"{target.name}_fts"].op("MATCH")(query.fts5()))
-    return target.c.id.in_(found)
-
-
-def _documents_matching(account_sid: str, query: TextQuery, dialect: str) -> Any:
-    if dialect == "sqlite":
-        return _SQLITE_DOCUMENTS_ALL.bindparams(
-            doc_query=query.fts5(), doc_account=account_sid
-        ).columns(conversation_id=String)
+def _documents_matching(account_sid: str, query: TextQuery) -> Any:
     d = search_documents
-    return select(d.c.conversation_id).where(
-        d.c.account_sid == account_sid, _matching(d, query, dialect)
-    )
+    return select(d.c.conversation_id).where(d.c.account_sid == account_sid, _matching(d, query))
 
 
-def _transcripts_matching(account_sid: str, query: TextQuery, dialect: str) -> Any:
-    if dialect == "sqlite":
-        return _SQLITE_TRANSCRIPTS_ALL.bindparams(
-            chat_query=query.fts5(), chat_account=account_sid
-        ).columns(conversation_id=String)
+def _transcripts_matching(account_sid: str, query: TextQuery) -> Any:
     link, t = search_transcript_links, search_transcripts
     return (
         select(link.c.conversation_id)
@@ -456,28 +415,36 @@ def _transcripts_matching(account_sid: str, query: TextQuery, dialect: str) -> A
         .where(
             link.c.account_sid == account_sid,
             t.c.account_sid == account_sid,
-            _matching(t, query, dialect),
+            _matching(t, query),
         )
     )
 
 
-def matches(account_sid: str, query: TextQuery, dialect: str, transcripts: bool) -> Any:
+def matches(
+    account_sid: str,
+    query: TextQuery,
+    dialect: str,
+    transcripts: bool,
+    period: tuple[int | None, int | None] = (None, None),
+) -> Any:
     """The conversation ids matching `query` in their document or (if allowed) a transcript,
-    as a subquery (column `conversation_id`) yielding them as the index does: an id may come
-    twice (document and transcript), and nothing is sorted or gathered before the first."""
-    found: Any = _documents_matching(account_sid, query, dialect)
+    as a subquery (column `conversation_id`) yielding them as the index does: on PostgreSQL
+    an id may come twice (document and transcript), and nothing is sorted or gathered before
+    the first. SQLite reads only the keys of conversations starting in `period`."""
+    if dialect == "sqlite":
+        keys = timeline.key_range(*period)
+        return timeline.matches(account_sid, query, transcripts, keys).subquery("matched")
+    found: Any = _documents_matching(account_sid, query)
     if transcripts:
-        found = union_all(found, _transcripts_streamed(account_sid, query, dialect))
+        found = union_all(found, _transcripts_streamed(account_sid, query))
     return found.subquery("matched")
 
 
-def _transcripts_streamed(account_sid: str, query: TextQuery, dialect: str) -> Any:
+def _transcripts_streamed(account_sid: str, query: TextQuery) -> Any:
     """`_transcripts_matching` for reading only the first matches: PostgreSQL plans the join
     of every match with every link (a hash of a million links, 3.8 s for a common word at
     1 M before the first row); each transcript's links looked up in turn (`OFFSET 0` keeps
     the lateral subquery from being merged back into that join) yield rows at once."""
-    if dialect == "sqlite":
-        return _transcripts_matching(account_sid, query, dialect)
     link, t = search_transcript_links, search_transcripts
     links = (
         select(link.c.conversation_id)
@@ -488,7 +455,7 @@ def _transcripts_streamed(account_sid: str, query: TextQuery, dialect: str) -> A
     return (
         select(links.c.conversation_id)
         .select_from(t.join(links, true()))
-        .where(t.c.account_sid == account_sid, _matching(t, query, dialect))
+        .where(t.c.account_sid == account_sid, _matching(t, query))
     )
 
 
@@ -498,9 +465,12 @@ def text_condition(
     """The conversation matches `query` in its document or (if allowed) a transcript."""
     if query.empty:
         return false()
-    found: Any = _documents_matching(account_sid, query, dialect)
+    if dialect == "sqlite":
+        matched = matches(account_sid, query, dialect, transcripts)
+        return conversations.c.conversation_id.in_(select(matched.c.conversation_id))
+    found: Any = _documents_matching(account_sid, query)
     if transcripts:
-        found = union(found, _transcripts_matching(account_sid, query, dialect))
+        found = union(found, _transcripts_matching(account_sid, query))
     return conversations.c.conversation_id.in_(found)
 
 
@@ -573,10 +543,9 @@ def estimated_matches(
 ) -> float:
     """PostgreSQL: how many document and (if allowed) transcript matches the planner expects
     of `query` (plans only; a conversation matching both counts twice)."""
-    dialect = conn.dialect.name
-    found = _estimated_rows(conn, _documents_matching(account_sid, query, dialect))
+    found = _estimated_rows(conn, _documents_matching(account_sid, query))
     if transcripts:
-        found += _estimated_rows(conn, _transcripts_matching(account_sid, query, dialect))
+        found += _estimated_rows(conn, _transcripts_matching(account_sid, query))
     return found
 
 
@@ -591,37 +560,23 @@ def _capped(conn: Connection, query: Select[Any]) -> set[str] | None:
     return None if len(found) > FEW else found
 
 
-def _capped_sqlite(
-    conn: Connection, statement: Any, account_sid: str, query: TextQuery
-) -> set[str] | None:
-    found = set(
-        conn.execute(
-            statement, {"query": query.fts5(), "account": account_sid, "limit": FEW + 1}
-        ).scalars()
-    )
-    return None if len(found) > FEW else found
-
-
 def _text_ids(
     conn: Connection, account_sid: str, query: TextQuery, transcripts: bool
 ) -> set[str] | None:
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        found = _capped_sqlite(conn, _SQLITE_DOCUMENTS, account_sid, query)
-    else:
-        documents = _documents_matching(account_sid, query, conn.dialect.name)
-        if _estimated_rows(conn, documents) > SURELY_MANY:
-            return None
-        found = _capped(conn, documents)
+    if conn.dialect.name == "sqlite":
+        keys = timeline.key_range(None, None)
+        stream = timeline.matches(account_sid, query, transcripts, keys, FEW + 1)
+        return _capped(conn, select(stream.subquery().c.conversation_id))
+    documents = _documents_matching(account_sid, query)
+    if _estimated_rows(conn, documents) > SURELY_MANY:
+        return None
+    found = _capped(conn, documents)
     if found is None or not transcripts:
         return found
-    if sqlite:
-        more = _capped_sqlite(conn, _SQLITE_TRANSCRIPTS, account_sid, query)
-    else:
-        chats = _transcripts_matching(account_sid, query, conn.dialect.name)
-        if _estimated_rows(conn, chats) > SURELY_MANY:
-            return None
-        more = _capped(conn, chats)
+    chats = _transcripts_matching(account_sid, query)
+    if _estimated_rows(conn, chats) > SURELY_MANY:
+        return None
+    more = _capped(conn, chats)
     if more is None or len(found | more) > FEW:
         return None
     return found | more
@@ -733,11 +688,10 @@ def transcripts_of(
 
 # --- what the migrations hold outside the metadata -------------------------------------------
 
+# PostgreSQL's GIN indexes (migration 0013); SQLite's full-text tables (migration 0026).
 FULL_TEXT_TABLES = (search_documents.name, search_transcripts.name)
-_FTS_SHADOWS = ("", "_data", "_idx", "_docsize", "_config", "_content")
-_MIGRATION_ONLY = frozenset(
-    {f"{name}_fts{shadow}" for name in FULL_TEXT_TABLES for shadow in _FTS_SHADOWS}
-    | {f"ix_{name}_body_fts" for name in FULL_TEXT_TABLES}
+_MIGRATION_ONLY = (
+    frozenset({f"ix_{name}_body_fts" for name in FULL_TEXT_TABLES}) | timeline.MIGRATION_ONLY
 )
 
 

@@ -75,7 +75,7 @@ def _create_tables() -> None:
     )
 
 
-def _sqlite_full_text(table: str) -> None:
+def sqlite_full_text(table: str) -> None:
     fts = f"{table}_fts"
     op.execute(
         f"CREATE VIRTUAL TABLE {fts} USING fts5(body, content='{table}', content_rowid='id', "
@@ -100,7 +100,7 @@ def upgrade() -> None:
     _create_tables()
     if op.get_bind().dialect.name == "sqlite":
         for table in _FTS_TABLES:
-            _sqlite_full_text(table)
+            sqlite_full_text(table)
     else:
         for table in _FTS_TABLES:
             op.execute(f"CREATE INDEX ix_{table}_body_fts ON {table} USING gin (({_PG_VECTOR}))")
