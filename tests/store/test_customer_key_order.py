@@ -10,16 +10,8 @@ from sqlalchemy import Connection, select
 
 from hindsight.store.database import Database
 from hindsight.store.schema import conversations, search_customer_keys
-from tests.store.test_projector_writes import (
-    OTHER,
-    T0,
-    TASK,
-    WR1,
-    WR2,
-    LoggedEvent,
-    run,
-    task_events,
-)
+from tests.store.test_projector_writes import OTHER, TASK, WR1, WR2, run, task_events
+from tests.support.projector_log import T0, LoggedEvent
 
 
 def _attributes(conversation_id: str | None) -> str:

@@ -19,7 +19,8 @@ from hindsight.store.database import Database
 from hindsight.store.pipeline import pipelined
 from hindsight.store.quality import assessments, catalogue, daily_totals
 from hindsight.store.schema import conversation_scopes, qm_scope_sets, search_pick_values
-from tests.store.test_projector_writes import AC, T0, WS, projection, rows, run, the_log
+from tests.store.test_projector_writes import projection, rows, run, the_log
+from tests.support.projector_log import AC, T0, WS
 from tests.support.rows import account_row
 
 CALL = "CA" + "5" * 32
