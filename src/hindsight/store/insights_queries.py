@@ -537,12 +537,18 @@ def _count_matches(
     period = (filters.start_ms, filters.end_ms)
     matched = search_index.matches(account_sid, query, dialect, filters.search_transcripts, period)
     c = conversations.c
-    holds = exists().where(
-        c.account_sid == account_sid,
-        c.conversation_id == matched.c.conversation_id,
-        *conditions(account_sid, filters, dialect, scope, text=UNASKED),
-    )
-    matching = select(matched.c.conversation_id).where(holds)
+    others = conditions(account_sid, filters, dialect, scope, bounded=False, text=UNASKED)
+    matching = select(matched.c.conversation_id)
+    # SQLite's time-ordered index holds one row per existing conversation of the account, its
+    # key within the period: with no other filter and no scope its stream is the answer, and
+    # looking each match up in `conversations` (a random read each) would only repeat it.
+    if dialect != "sqlite" or len(others) > 1:
+        holds = exists().where(
+            c.account_sid == account_sid,
+            c.conversation_id == matched.c.conversation_id,
+            *conditions(account_sid, filters, dialect, scope, text=UNASKED),
+        )
+        matching = matching.where(holds)
     # Read with a LIMIT (no server-side cursor: reads run outside a transaction), doubled
     # while repeats keep the distinct ones at or under the cap.
     limit = cap + 1
